@@ -1,0 +1,135 @@
+"""The format-neutral document: what compose produces and both writers consume.
+
+A `Document` is a flat list of blocks. Writers walk it in order; they never look at the
+unit's data, so the DOCX and the PDF carry the same words, numbers and table cells.
+
+Block kinds:
+  Cover        the cover page (unit name, report title, optional draft line)
+  Toc          the 目录: entries are the headings with ``toc=True`` (writers fill page numbers)
+  Heading      level 1 = 第一部分…, 2 = 一、…, 3 = （一）…
+  Paragraph    body text; ``style`` names a paragraph role (see STYLES)
+  Table        a published table (公开NN表) with its label, title, meta line, notes
+  PageBreak    start a new page (``landscape`` sets the orientation of what follows)
+
+Text is plain Unicode; writers escape it for their format.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator, Literal, Union
+
+# Paragraph roles. Each maps to a Word paragraph style in the reference document and to a
+# CSS class in the HTML; docs/styles.md lists both.
+STYLES = {
+    "body": "Body Text",          # 正文，仿宋，首行缩进两字
+    "plain": "Plain Text",        # 正文无缩进（列表项、表外说明）
+    "note": "Table Note",         # 表下“注：本表反映……”
+    "empty": "Table Note",        # “说明：本表无数据”
+    "label": "Table Label",       # “公开01表”，右对齐
+    "caption": "Table Caption",   # 表标题，居中
+    "meta": "Table Meta",         # “部门名称：… 2022年度 金额单位：元”
+}
+
+Align = Literal["left", "center", "right"]
+
+
+@dataclass
+class Cell:
+    text: str = ""
+    colspan: int = 1
+    rowspan: int = 1
+    align: Align = "left"
+    bold: bool = False
+
+
+@dataclass
+class Table:
+    key: str                      # stable table id: "01" … "10"
+    label: str                    # printed label, e.g. "公开01表"
+    title: str                    # e.g. "收入支出决算总表"
+    meta_left: str                # "部门名称：…"
+    meta_center: str              # "2022年度"
+    meta_right: str               # "金额单位：元"
+    header: list[list[Cell]]      # header rows (repeated on every page); HTML-style spans:
+    body: list[list[Cell]]        #   a cell covered by a span above/left is simply omitted
+    widths: list[float]           # relative column widths, len == number of grid columns
+    notes: list[str] = field(default_factory=list)   # "注：本表反映……"
+    empty_note: str | None = None                     # "说明：本表无数据" when the table has no data
+    landscape: bool = False
+    font_size: float = 9.0        # points; wide tables use smaller text
+
+    @property
+    def ncols(self) -> int:
+        return len(self.widths)
+
+    def placements(self, rows: list[list[Cell]] | None = None) -> Iterator[tuple[int, int, Cell]]:
+        """Yield (row, col, cell) with grid positions resolved from the spans.
+
+        ``rows`` defaults to header + body. Raises ValueError when a row does not fill the
+        grid exactly, so a mistake in a table builder is caught before any writer runs.
+        """
+        rows = self.header + self.body if rows is None else rows
+        occupied: set[tuple[int, int]] = set()
+        for r, row in enumerate(rows):
+            c = 0
+            for cell in row:
+                while (r, c) in occupied:
+                    c += 1
+                if c + cell.colspan > self.ncols:
+                    raise ValueError(f"表{self.key}第{r + 1}行超出{self.ncols}列")
+                for dr in range(cell.rowspan):
+                    for dc in range(cell.colspan):
+                        occupied.add((r + dr, c + dc))
+                yield r, c, cell
+                c += cell.colspan
+            while (r, c) in occupied:
+                c += 1
+            if c != self.ncols:
+                raise ValueError(f"表{self.key}第{r + 1}行只有{c}列，应为{self.ncols}列")
+
+
+@dataclass
+class Cover:
+    unit_name: str
+    title: str                    # "2022年度部门决算公开"
+    draft_line: str | None = None
+
+
+@dataclass
+class Toc:
+    title: str = "目  录"
+
+
+@dataclass
+class Heading:
+    level: int                    # 1, 2 or 3
+    text: str
+    toc: bool = True              # listed in the 目录
+    anchor: str = ""              # stable id for links (set by compose)
+
+
+@dataclass
+class Paragraph:
+    text: str
+    style: str = "body"
+
+
+@dataclass
+class PageBreak:
+    landscape: bool = False
+
+
+Block = Union[Cover, Toc, Heading, Paragraph, Table, PageBreak]
+
+
+@dataclass
+class Document:
+    title: str                    # used for file metadata: "<单位名称>2022年度部门决算公开"
+    blocks: list[Block]
+    lang: str = "zh-CN"
+
+    def headings(self, toc_only: bool = True) -> list[Heading]:
+        return [b for b in self.blocks if isinstance(b, Heading) and (b.toc or not toc_only)]
+
+    def tables(self) -> list[Table]:
+        return [b for b in self.blocks if isinstance(b, Table)]
