@@ -1,0 +1,318 @@
+"""Derive every table total from the lowest level, and compare with any total the file states.
+
+Input: a loaded Unit and its Profile. Output: a Derived object with the full tables (合计,
+类, 款, 项 rows), tables 01 and 04 assembled, 06 totals, 09 and 10 totals. A stated total that
+differs from the computed one is an input problem naming both numbers and the difference.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from ..errors import InputError, Problem
+from ..model import (FISCAL_KINDS, INCOME_COLUMNS, NOWHERE, PURCHASE_KINDS, SANGONG_ITEMS,
+                     SUBJECT_TABLES, TOTAL_COLUMN, VEHICLE_KINDS, Source, SubjectRow, Unit)
+from ..numbers import ZERO, money, total
+from ..profile import Profile
+
+
+@dataclass
+class Row:
+    code: str                      # '' for 合计
+    name: str
+    level: int                     # 0 合计, 1 类, 2 款, 3 项
+    values: dict[str, Decimal | None]
+    total: Decimal | None          # the row's total column (本年收入合计 …), None if all blank
+
+    def get(self, col: str) -> Decimal:
+        return self.values.get(col) or ZERO
+
+
+@dataclass
+class SubjectTable:
+    name: str
+    columns: list[str]
+    rows: list[Row]                # 合计 first, then depth-first by code
+
+    @property
+    def sum_row(self) -> Row:
+        return self.rows[0]
+
+    @property
+    def classes(self) -> list[Row]:
+        return [r for r in self.rows if r.level == 1]
+
+    def row(self, code: str) -> Row | None:
+        return next((r for r in self.rows if r.code == code), None)
+
+    @property
+    def empty(self) -> bool:
+        return len(self.rows) <= 1 and all(v is None for v in self.rows[0].values.values())
+
+
+@dataclass
+class EconLine:
+    code: str
+    name: str
+    basic: Decimal | None
+    project: Decimal | None
+
+    @property
+    def amount(self) -> Decimal | None:
+        return total([self.basic, self.project])
+
+
+@dataclass
+class Derived:
+    unit: Unit
+    profile: Profile
+    t02: SubjectTable
+    t03: SubjectTable
+    t05: SubjectTable
+    t07: SubjectTable
+    t08: SubjectTable
+    econ: dict[str, EconLine]                  # 06 by code, 款 and 项
+    personnel: EconLine                        # 人员经费合计 (301 + 303)
+    public: EconLine                           # 公用经费合计 (the rest)
+    summary: dict[str, Decimal | None]         # 01 rows by label
+    expense_by_class: dict[str, Decimal | None]  # 01 right side: 类 code -> 03 total
+    fiscal: dict[str, dict[str, Decimal | None]]  # 04: section -> kind -> value
+    fiscal_by_class: dict[str, dict[str, Decimal | None]]  # 04 right: 类 code -> kind/合计 -> value
+    sangong: dict[str, dict[str, Decimal | None]]  # 预算数/决算数 -> item/合计/车辆小计 -> value
+    purchase: dict[str, Decimal | None]
+    vehicles: dict[str, int | None]
+    vehicles_total: int | None
+    extras: dict[str, object] = field(default_factory=dict)
+
+
+def derive(unit: Unit, profile: Profile) -> Derived:
+    problems: list[Problem] = []
+    tables = {t: build_subject_table(unit, t, profile, problems) for t in SUBJECT_TABLES}
+    t02 = tables["收入决算表"]
+    t03 = tables["支出决算表"]
+    t05 = tables["一般公共预算财政拨款支出决算表"]
+    t07 = tables["政府性基金预算财政拨款收入支出决算表"]
+    t08 = tables["国有资本经营预算财政拨款支出决算表"]
+
+    econ, personnel, public = build_econ(unit, profile, problems)
+
+    # ---- 04 财政拨款收入支出决算总表
+    fund_sum, soe_sum, gp_sum = t07.sum_row, t08.sum_row, t05.sum_row
+    fund_exp = total([fund_sum.values.get("基本支出"), fund_sum.values.get("项目支出")])
+    spent = {"一般公共预算财政拨款": gp_sum.total, "政府性基金预算财政拨款": fund_exp,
+             "国有资本经营预算财政拨款": soe_sum.total}
+    given_income = unit.fiscal.get("本年收入", {})
+    income: dict[str, Decimal | None] = {
+        "政府性基金预算财政拨款": given_income.get("政府性基金预算财政拨款", fund_sum.values.get("本年收入")),
+        "国有资本经营预算财政拨款": given_income.get("国有资本经营预算财政拨款", soe_sum.total),
+    }
+    fiscal_income_02 = t02.sum_row.values.get("财政拨款收入")
+    if "一般公共预算财政拨款" in given_income:
+        income["一般公共预算财政拨款"] = given_income["一般公共预算财政拨款"]
+    else:
+        rest = (fiscal_income_02 or ZERO) - (income["政府性基金预算财政拨款"] or ZERO) - (income["国有资本经营预算财政拨款"] or ZERO)
+        income["一般公共预算财政拨款"] = rest if (fiscal_income_02 is not None or rest) else None
+    opening_given = unit.fiscal.get("年初财政拨款结转和结余", {})
+    opening = {k: opening_given.get(k) for k in FISCAL_KINDS}
+    if opening["政府性基金预算财政拨款"] is None:
+        opening["政府性基金预算财政拨款"] = fund_sum.values.get("年初结转和结余")
+    closing_given = unit.fiscal.get("年末财政拨款结转和结余", {})
+    closing: dict[str, Decimal | None] = {}
+    for k in FISCAL_KINDS:
+        computed = (opening[k] or ZERO) + (income[k] or ZERO) - (spent[k] or ZERO)
+        if k == "政府性基金预算财政拨款" and fund_sum.values.get("年末结转和结余") is not None:
+            computed = fund_sum.values["年末结转和结余"]  # type: ignore[assignment]
+        if k in closing_given and closing_given[k] is not None:
+            if closing_given[k] != computed:
+                problems.append(_mismatch(unit.src(f"财政拨款收入支出决算总表.年末财政拨款结转和结余.{k}"),
+                                          f"年末财政拨款结转和结余（{k}）", closing_given[k], computed,  # type: ignore[arg-type]
+                                          "年初 + 本年收入 − 本年支出", unit))
+            closing[k] = closing_given[k]
+        else:
+            closing[k] = computed if computed != 0 else None   # a zero balance is a blank cell
+    fiscal = {
+        "本年收入": income,
+        "年初财政拨款结转和结余": opening,
+        "年末财政拨款结转和结余": closing,
+        "本年支出": spent,
+    }
+    fiscal["合计"] = {
+        "本年收入合计": total(income.values()),
+        "本年支出合计": total(spent.values()),
+        "年初财政拨款结转和结余": total(opening.values()),
+        "年末财政拨款结转和结余": total(closing.values()),
+    }
+    fiscal["合计"]["收入总计"] = total([fiscal["合计"]["本年收入合计"], fiscal["合计"]["年初财政拨款结转和结余"]])
+    fiscal["合计"]["支出总计"] = total([fiscal["合计"]["本年支出合计"], fiscal["合计"]["年末财政拨款结转和结余"]])
+
+    fiscal_by_class: dict[str, dict[str, Decimal | None]] = {}
+    for code, _name in profile.classes:
+        gp = _row_total(t05, code)
+        fund = _fund_spent(t07, code)
+        soe = _row_total(t08, code)
+        fiscal_by_class[code] = {"一般公共预算财政拨款": gp, "政府性基金预算财政拨款": fund,
+                                 "国有资本经营预算财政拨款": soe, "合计": total([gp, fund, soe])}
+
+    # ---- 01 收入支出决算总表
+    s02 = t02.sum_row
+    summary: dict[str, Decimal | None] = {
+        "一般公共预算财政拨款收入": income["一般公共预算财政拨款"],
+        "政府性基金预算财政拨款收入": income["政府性基金预算财政拨款"],
+        "国有资本经营预算财政拨款收入": income["国有资本经营预算财政拨款"],
+    }
+    for col in INCOME_COLUMNS[1:]:
+        summary[col] = s02.values.get(col)
+    summary["本年收入合计"] = s02.total
+    summary["本年支出合计"] = t03.sum_row.total
+    for k in ("使用非财政拨款结余", "年初结转和结余", "结余分配", "年末结转和结余"):
+        summary[k] = unit.summary.get(k)
+    summary["收入总计"] = total([summary["本年收入合计"], summary["使用非财政拨款结余"], summary["年初结转和结余"]])
+    summary["支出总计"] = total([summary["本年支出合计"], summary["结余分配"], summary["年末结转和结余"]])
+    expense_by_class = {code: _row_total(t03, code) for code, _ in profile.classes}
+    unknown = [r for r in t03.classes if r.code not in expense_by_class]
+    for r in unknown:
+        problems.append(Problem(unit.src("支出决算表"), f"类“{r.code} {r.name}”不在{profile.year_label}的26个支出功能分类类中"))
+
+    # ---- 09 三公经费
+    sangong: dict[str, dict[str, Decimal | None]] = {}
+    for part in ("预算数", "决算数"):
+        items = dict(unit.sangong.get(part, {}))
+        items["公务用车购置及运行维护费"] = total([items.get("公务用车购置费"), items.get("公务用车运行维护费")])
+        items["合计"] = total([items.get(k) for k in SANGONG_ITEMS])
+        sangong[part] = items
+
+    purchase = dict(unit.purchase)
+    purchase["合计"] = total(unit.purchase.get(k) for k in PURCHASE_KINDS)
+    vehicles_known = [v for v in unit.vehicles.values() if v is not None]
+    vehicles_total = sum(vehicles_known) if vehicles_known else None
+
+    # ---- stated figures must equal the computed ones
+    computed_stated = {
+        **{f"收入支出决算总表 {k}": v for k, v in summary.items()},
+        **{f"三公经费{p}{k}": sangong[p].get(k) for p in sangong for k in ("合计", "公务用车购置及运行维护费")},
+        "政府采购合计": purchase["合计"],
+        **{f"经济分类支出明细 {c} 金额": line.amount for c, line in econ.items()},
+    }
+    for st in unit.stated:
+        comp = computed_stated.get(st.label, ZERO)
+        if (comp or ZERO) != st.value:
+            problems.append(_mismatch(st.src, st.label, st.value, comp or ZERO, "由明细计算", unit))
+
+    if problems:
+        raise InputError(problems)
+    return Derived(unit=unit, profile=profile, t02=t02, t03=t03, t05=t05, t07=t07, t08=t08,
+                   econ=econ, personnel=personnel, public=public, summary=summary,
+                   expense_by_class=expense_by_class, fiscal=fiscal, fiscal_by_class=fiscal_by_class,
+                   sangong=sangong, purchase=purchase, vehicles=dict(unit.vehicles),
+                   vehicles_total=vehicles_total)
+
+
+def _mismatch(src: Source, label: str, stated: Decimal, computed: Decimal, how: str, unit: Unit) -> Problem:
+    u = unit.money_unit
+    diff = stated - computed
+    return Problem(src, f"{label}填写为 {money(stated)}{u}，但{how}为 {money(computed)}{u}"
+                        f"（{'多' if diff > 0 else '少'} {money(abs(diff))}{u}）；请改正其中之一")
+
+
+def _row_total(table: SubjectTable, code: str) -> Decimal | None:
+    row = table.row(code)
+    return row.total if row else None
+
+
+def _fund_spent(table: SubjectTable, code: str) -> Decimal | None:
+    row = table.row(code)
+    if not row:
+        return None
+    return total([row.values.get("基本支出"), row.values.get("项目支出")])
+
+
+# ---------------------------------------------------------------- subject tables
+
+def build_subject_table(unit: Unit, table: str, profile: Profile, problems: list[Problem]) -> SubjectTable:
+    """Aggregate leaves to 款, 类 and 合计; check every stated amount on the way."""
+    columns = SUBJECT_TABLES[table]
+    rows = unit.subject_tables.get(table, [])
+    given = {r.code: r for r in rows if r.code != "合计"}
+    stated_sum = next((r for r in rows if r.code == "合计"), None)
+    codes = sorted(given)
+    leaves = [c for c in codes if not any(o != c and o.startswith(c) for o in codes)]
+    for c in leaves:
+        if len(c) != 7 and all(v is None for v in given[c].values.values()):
+            problems.append(Problem(given[c].src, f"“{c} {given[c].name}”下面没有“项”行，也没有金额"))
+
+    def agg(prefix: str) -> dict[str, Decimal | None]:
+        return {col: total(given[c].values.get(col) for c in leaves if c.startswith(prefix)) for col in columns}
+
+    all_codes: set[str] = set()
+    for c in leaves:
+        all_codes.update({c[:3], c[:5], c} if len(c) == 7 else ({c[:3], c} if len(c) == 5 else {c}))
+    out: list[Row] = []
+    total_col = TOTAL_COLUMN[table]
+    sums = agg("")
+    out.append(Row("", "合计", 0, sums, _row_sum(table, sums)))
+    if stated_sum is not None:
+        _compare_row(unit, table, stated_sum, out[0], columns, total_col, False, problems)
+    for code in sorted(all_codes):
+        values = agg(code) if code not in leaves else dict(given[code].values)
+        name = given[code].name if code in given else ""
+        if not name and len(code) == 3:
+            name = dict(profile.classes).get(code, "")
+        if not name:
+            problems.append(Problem(unit.src(table), f"缺少科目“{code}”的名称：请在{table}中加一行 科目编码: \"{code}\" 与其科目名称"))
+        row = Row(code, name, {3: 1, 5: 2, 7: 3}[len(code)], values, _row_sum(table, values))
+        if code in given:
+            _compare_row(unit, table, given[code], row, columns, total_col, code in leaves, problems)
+        out.append(row)
+    return SubjectTable(table, columns, out)
+
+
+def _row_sum(table: str, values: dict[str, Decimal | None]) -> Decimal | None:
+    if table == "政府性基金预算财政拨款收入支出决算表":
+        return total([values.get("基本支出"), values.get("项目支出")])
+    return total(values.values())
+
+
+def _compare_row(unit: Unit, table: str, given: SubjectRow, row: Row, columns: list[str],
+                 total_col: str | None, leaf: bool, problems: list[Problem]) -> None:
+    label = f"{table}“{given.code}{(' ' + given.name) if given.name and given.code != '合计' else ''}”"
+    if not leaf:
+        for col in columns:
+            stated = given.values.get(col)
+            if stated is not None and stated != (row.values.get(col) or ZERO):
+                problems.append(_mismatch(unit.src(f"{given.src.path}.{col}"), f"{label}的{col}", stated,
+                                          row.values.get(col) or ZERO, "其下各行合计", unit))
+    if total_col and given.stated_total is not None and given.stated_total != (row.total or ZERO):
+        problems.append(_mismatch(unit.src(f"{given.src.path}.{total_col}"), f"{label}的{total_col}",
+                                  given.stated_total, row.total or ZERO, "本行各列之和", unit))
+
+
+# ---------------------------------------------------------------- table 06
+
+def build_econ(unit: Unit, profile: Profile, problems: list[Problem]):
+    names = profile.econ_names
+    given = {r.code: r for r in unit.econ_rows}
+    lines: dict[str, EconLine] = {}
+    for code, r in given.items():
+        if code not in names:
+            problems.append(Problem(r.src, f"经济分类科目编码“{code}”不在{profile.year_label}的经济分类目录中"))
+            continue
+        if r.name and r.name.strip() != names[code]:
+            problems.append(Problem(r.src, f"经济分类“{code}”的名称应为“{names[code]}”，填写的是“{r.name}”"))
+    items = [c for c in given if len(c) == 5 and c in names]
+    for cls in sorted({c[:3] for c in items} | {c for c in given if len(c) == 3 and c in names}):
+        basic = total(given[c].basic for c in items if c.startswith(cls))
+        project = total(given[c].project for c in items if c.startswith(cls))
+        lines[cls] = EconLine(cls, names[cls], basic, project)
+        if cls in given:
+            g = given[cls]
+            for label, stated, comp in (("基本支出", g.basic, basic), ("项目支出", g.project, project)):
+                if stated is not None and stated != (comp or ZERO):
+                    problems.append(_mismatch(g.src, f"经济分类“{cls} {names[cls]}”的{label}", stated, comp or ZERO, "其下各项之和", unit))
+    for c in items:
+        lines[c] = EconLine(c, names[c], given[c].basic, given[c].project)
+    personnel_classes = profile.personnel_classes
+    p_lines = [lines[c] for c in lines if len(c) == 3 and c in personnel_classes]
+    o_lines = [lines[c] for c in lines if len(c) == 3 and c not in personnel_classes]
+    personnel = EconLine("", "人员经费合计", total(l.basic for l in p_lines), total(l.project for l in p_lines))
+    public = EconLine("", "公用经费合计", total(l.basic for l in o_lines), total(l.project for l in o_lines))
+    return lines, personnel, public

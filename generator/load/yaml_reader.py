@@ -1,0 +1,163 @@
+"""Read a unit's YAML file into plain Python values, keeping the line of every value.
+
+PyYAML's SafeLoader composes the node tree (no object construction from tags at all); we
+build the values ourselves so that:
+  * numbers keep their written text and become Decimal (``100660.30`` is never a float),
+  * unquoted codes keep their digits (``0201`` is not octal, ``2011301`` is not an int),
+  * every value's key path maps to its 1-based line for messages.
+"""
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import InputError, Problem
+from ..model import Source
+
+MAX_BYTES = 5 * 1024 * 1024   # a unit file is a few dozen KB; refuse anything absurd
+
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_NULL = "tag:yaml.org,2002:null"
+_BOOL = "tag:yaml.org,2002:bool"
+_STR = "tag:yaml.org,2002:str"
+
+
+class RawInt(int):
+    """An int that remembers how it was written (for codes such as 0201)."""
+
+    raw: str
+
+    def __new__(cls, raw: str) -> "RawInt":
+        obj = super().__new__(cls, int(raw.replace("_", ""), 10))
+        obj.raw = raw
+        return obj
+
+
+def path_str(parts: tuple) -> str:
+    out = ""
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out
+
+
+class Located:
+    """The values of one YAML document and the line of each key path."""
+
+    def __init__(self, file: str, data: Any, lines: dict[tuple, int]):
+        self.file = file
+        self.data = data
+        self.lines = lines
+
+    def source(self, parts: tuple) -> Source:
+        # the nearest enclosing path that has a line
+        p = tuple(parts)
+        while p and p not in self.lines:
+            p = p[:-1]
+        return Source(self.file, self.lines.get(p), path_str(tuple(parts)))
+
+
+def read_yaml(path: Path) -> Located:
+    name = str(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InputError([Problem(Source(name), f"无法读取文件：{exc.strerror or exc}")]) from None
+    if size > MAX_BYTES:
+        raise InputError([Problem(Source(name), f"文件过大（{size // 1024} KB），单位数据文件应小于 {MAX_BYTES // 1024 // 1024} MB")])
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError([Problem(Source(name), f"文件不是 UTF-8 编码的文本（第 {exc.start} 字节）；请另存为 UTF-8")]) from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        what = _yaml_problem(exc)
+        raise InputError([Problem(Source(name, line), f"YAML 语法错误：{what}")]) from None
+    except yaml.YAMLError as exc:
+        raise InputError([Problem(Source(name), f"YAML 语法错误：{exc}")]) from None
+    if node is None:
+        raise InputError([Problem(Source(name), "文件是空的，应为单位数据（单位名称、年度……）")])
+    lines: dict[tuple, int] = {}
+    problems: list[Problem] = []
+    data = _build(node, (), lines, problems, name)
+    if problems:
+        raise InputError(problems)
+    if not isinstance(data, dict):
+        raise InputError([Problem(Source(name, node.start_mark.line + 1), "文件顶层应为“键: 值”的映射（单位名称: …）")])
+    return Located(name, data, lines)
+
+
+_PROBLEM_ZH = {
+    "could not find expected ':'": "找不到应有的冒号“:”",
+    "mapping values are not allowed here": "此处不允许出现“键: 值”（常见原因：冒号后缺空格、缩进不对或文字里有未加引号的冒号）",
+    "found character '\\t' that cannot start any token": "含有制表符（Tab）；YAML 只能用空格缩进",
+    "did not find expected key": "缩进不对齐，找不到应有的键",
+    "found undefined alias": "引用了未定义的别名",
+    "expected <block end>, but found '-'": "列表项“-”的缩进不对",
+    "did not find expected '-' indicator": "列表项缺少“-”",
+    "found unexpected end of stream": "文件意外结束（引号或括号未闭合）",
+    "found unknown escape character": "双引号字符串里有未知的转义符“\\”",
+}
+
+
+def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
+    problem = (exc.problem or "").strip()
+    for en, zh in _PROBLEM_ZH.items():
+        if problem.startswith(en):
+            return zh
+    return problem or str(exc)
+
+
+_PLAIN_NUMBER = re.compile(r"^[-+]?[0-9][0-9_]*(\.[0-9]*)?$")
+
+
+def _build(node: yaml.Node, path: tuple, lines: dict, problems: list, name: str) -> Any:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        out: dict[str, Any] = {}
+        for knode, vnode in node.value:
+            if not isinstance(knode, yaml.ScalarNode):
+                problems.append(Problem(Source(name, knode.start_mark.line + 1, path_str(path)), "键必须是简单的文字"))
+                continue
+            if knode.tag == "tag:yaml.org,2002:merge":
+                problems.append(Problem(Source(name, knode.start_mark.line + 1, path_str(path)), "不支持 YAML 合并键“<<”"))
+                continue
+            key = knode.value.strip()
+            if key in out:
+                problems.append(Problem(Source(name, knode.start_mark.line + 1, path_str(path + (key,))),
+                                        f"键“{key}”重复出现（第 {lines[path + (key,)]} 行已有）"))
+                continue
+            lines[path + (key,)] = knode.start_mark.line + 1
+            out[key] = _build(vnode, path + (key,), lines, problems, name)
+            lines[path + (key,)] = knode.start_mark.line + 1
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(item, path + (i,), lines, problems, name) for i, item in enumerate(node.value)]
+    # scalar
+    value = node.value
+    if node.style in ("'", '"', "|", ">"):
+        return value
+    tag = node.tag
+    if tag == _NULL:
+        return None
+    if tag == _BOOL:
+        return value.lower() in ("true", "yes", "on", "y")
+    if tag == _INT and re.fullmatch(r"[-+]?[0-9][0-9_]*", value):
+        return RawInt(value)
+    if tag in (_INT, _FLOAT):
+        if _PLAIN_NUMBER.match(value):
+            try:
+                return Decimal(value.replace("_", ""))
+            except InvalidOperation:
+                pass
+        problems.append(Problem(Source(name, node.start_mark.line + 1, path_str(path)),
+                                f"“{value}”不是普通的十进制数字"))
+        return None
+    return value

@@ -1,0 +1,141 @@
+"""The typed model of one unit's data, as read by generator.load.
+
+Amounts are Decimal, or None for a blank cell. Every row keeps the Source it came from so
+that a message can name the file and line (YAML) or sheet!cell (Excel).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Source:
+    file: str
+    line: int | None = None       # 1-based line in a YAML file
+    path: str = ""                # key path, e.g. 收入决算表[3].财政拨款收入
+    cell: str | None = None       # sheet!cell for workbooks
+
+    def __str__(self) -> str:
+        where = self.cell or (f"第{self.line}行" if self.line else "")
+        parts = [self.file] + [p for p in (where, self.path) if p]
+        return "：".join(parts)
+
+
+NOWHERE = Source("<计算>")
+
+
+# Column keys of the subject tables, in published order.
+INCOME_COLUMNS = ["财政拨款收入", "上级补助收入", "事业收入", "经营收入", "附属单位上缴收入", "其他收入"]
+EXPENSE_COLUMNS = ["基本支出", "项目支出", "上缴上级支出", "经营支出", "对附属单位补助支出"]
+GP_COLUMNS = ["基本支出", "项目支出"]
+FUND_COLUMNS = ["年初结转和结余", "本年收入", "基本支出", "项目支出", "年末结转和结余"]
+SOE_COLUMNS = ["基本支出", "项目支出"]
+
+# The stated-total column of each subject table (optional in the data, computed otherwise).
+TOTAL_COLUMN = {
+    "收入决算表": "本年收入合计",
+    "支出决算表": "本年支出合计",
+    "一般公共预算财政拨款支出决算表": "小计",
+    "政府性基金预算财政拨款收入支出决算表": None,
+    "国有资本经营预算财政拨款支出决算表": "合计",
+}
+SUBJECT_TABLES = {
+    "收入决算表": INCOME_COLUMNS,
+    "支出决算表": EXPENSE_COLUMNS,
+    "一般公共预算财政拨款支出决算表": GP_COLUMNS,
+    "政府性基金预算财政拨款收入支出决算表": FUND_COLUMNS,
+    "国有资本经营预算财政拨款支出决算表": SOE_COLUMNS,
+}
+
+FISCAL_KINDS = ["一般公共预算财政拨款", "政府性基金预算财政拨款", "国有资本经营预算财政拨款"]
+SANGONG_ITEMS = ["因公出国（境）费", "公务用车购置费", "公务用车运行维护费", "公务接待费"]
+VEHICLE_KINDS = ["副部（省）级及以上领导用车", "主要领导干部用车", "机要通信用车", "应急保障用车",
+                 "执法执勤用车", "特种专业技术用车", "离退休干部用车", "其他用车"]
+PURCHASE_KINDS = ["货物", "工程", "服务"]
+
+
+@dataclass
+class SubjectRow:
+    """A row of a 功能分类 table: 类 (3 digits), 款 (5), 项 (7) or 合计 (code '合计')."""
+
+    code: str
+    name: str
+    values: dict[str, Decimal | None]
+    src: Source
+    stated_total: Decimal | None = None   # the row's own total column, when the file gives it
+
+    @property
+    def level(self) -> int:
+        """1 类, 2 款, 3 项, 0 合计."""
+        return {3: 1, 5: 2, 7: 3}.get(len(self.code), 0)
+
+
+@dataclass
+class EconRow:
+    """A 经济分类 row of table 06 (款 3 digits, 项 5 digits)."""
+
+    code: str
+    name: str | None
+    basic: Decimal | None
+    project: Decimal | None
+    src: Source
+
+
+@dataclass
+class Stated:
+    """A figure the file states although it can be computed: checked against the computed one."""
+
+    label: str
+    value: Decimal
+    src: Source
+
+
+@dataclass
+class LastYear:
+    income_total: Decimal | None = None
+    expense_total: Decimal | None = None
+    fiscal_income_total: Decimal | None = None
+    fiscal_expense_total: Decimal | None = None
+    gp_expense: Decimal | None = None
+    gp_by_class: dict[str, Decimal] = field(default_factory=dict)
+    sangong: dict[str, Decimal | None] = field(default_factory=dict)
+    admin_cost: Decimal | None = None
+    src: Source = NOWHERE
+
+
+@dataclass
+class Unit:
+    file: str
+    name: str
+    year: int
+    report_kind: str                       # 部门决算 | 单位决算
+    nature: str                            # 行政单位 | 参公事业单位 | 事业单位
+    money_unit: str                        # 元 | 万元
+    profile: str
+    duty: str
+    organisation: str
+    subject_tables: dict[str, list[SubjectRow]]          # keyed by the table names above
+    econ_rows: list[EconRow]
+    summary: dict[str, Decimal | None]                   # 01 extras (结转结余 …)
+    fiscal: dict[str, dict[str, Decimal | None]]         # 04 extras: section -> kind -> value
+    sangong: dict[str, dict[str, Decimal | None]]        # 预算数/决算数 -> item -> value
+    purchase: dict[str, Decimal | None]
+    admin_cost: Decimal | None
+    vehicles: dict[str, int | None]
+    big_equipment: int | None
+    last_year: LastYear | None
+    budget: dict[str, Decimal]                           # 年初预算 by subject code
+    words: dict[str, Any]                                # 情况说明 (text and counts, Decimal amounts)
+    attachments: list[str]
+    stated: list[Stated] = field(default_factory=list)   # totals the file states (01, 04 …)
+    sources: dict[str, Source] = field(default_factory=dict)  # key path -> Source
+
+    @property
+    def kind_word(self) -> str:
+        """部门 or 单位, as printed in '…年度部门决算公开'."""
+        return "单位" if self.report_kind == "单位决算" else "部门"
+
+    def src(self, path: str) -> Source:
+        return self.sources.get(path) or Source(self.file, None, path)

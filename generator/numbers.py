@@ -1,0 +1,108 @@
+"""Number rules of the 决算 documents (DOMAIN.md "Numbers").
+
+Money is Decimal end to end; rounding is 四舍五入 (ROUND_HALF_UP) to two places before
+Babel formats it. Percentages are part / whole × 100 to two places; a list of 占比 sums to
+exactly 100.00% with the largest share absorbing the 尾差; a rate against a zero base is None
+(not printed).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Iterable, Sequence
+
+from babel.numbers import format_decimal
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0")
+HUNDRED = Decimal("100")
+
+
+def q2(value: Decimal | None) -> Decimal:
+    """Round to two places, half up. None (a blank cell) counts as 0."""
+    if value is None:
+        return ZERO.quantize(CENT)
+    if not isinstance(value, Decimal):
+        raise TypeError(f"金额必须是 Decimal，收到 {type(value).__name__}")
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def money(value: Decimal | None, *, grouping: bool = True) -> str:
+    """'163,522.43' (grouping) or '163522.43'. Always two decimals."""
+    fmt = "#,##0.00" if grouping else "0.00"
+    return format_decimal(q2(value), format=fmt, locale="zh_CN", decimal_quantization=True)
+
+
+def cell(value: Decimal | None, *, grouping: bool) -> str:
+    """A table cell: blank stays blank, a number gets two decimals."""
+    return "" if value is None else money(value, grouping=grouping)
+
+
+def percent(part: Decimal | None, whole: Decimal | None) -> Decimal | None:
+    """part / whole × 100, half up to 0.01; None when whole is 0 or blank."""
+    if whole is None or whole == 0:
+        return None
+    return q2((part or ZERO) * HUNDRED / whole)
+
+
+def pct(value: Decimal | None) -> str:
+    """'43.75%'. Callers must not print a None rate; this raises to catch that."""
+    if value is None:
+        raise ValueError("比率的基数为0，不能打印比率")
+    return f"{money(value, grouping=False)}%"
+
+
+def shares(parts: Sequence[Decimal | None]) -> list[Decimal | None]:
+    """占比 of each part in the sum of parts, adding up to exactly 100.00.
+
+    The 尾差 (100.00 minus the sum of the rounded shares) goes to the largest part (the first
+    one when several are equally large). Returns Nones when the sum is 0.
+    """
+    values = [p or ZERO for p in parts]
+    total = sum(values, ZERO)
+    if total == 0:
+        return [None for _ in values]
+    rounded = [percent(v, total) for v in values]
+    diff = HUNDRED.quantize(CENT) - sum(rounded, ZERO)  # type: ignore[arg-type]
+    if diff:
+        largest = max(range(len(values)), key=lambda i: (values[i], -i))
+        rounded[largest] = rounded[largest] + diff  # type: ignore[operator]
+    return rounded
+
+
+@dataclass(frozen=True)
+class Change:
+    """This year against last year."""
+
+    this: Decimal
+    last: Decimal
+    diff: Decimal           # this − last, rounded
+    rate: Decimal | None    # |diff| / last × 100, None when last is 0
+
+    @property
+    def direction(self) -> str:
+        """'up', 'down' or 'same'."""
+        if self.diff > 0:
+            return "up"
+        if self.diff < 0:
+            return "down"
+        return "same"
+
+    @property
+    def amount(self) -> Decimal:
+        return abs(self.diff)
+
+
+def change(this: Decimal | None, last: Decimal | None) -> Change:
+    t, l_ = q2(this), q2(last)
+    diff = t - l_
+    return Change(this=t, last=l_, diff=diff, rate=percent(abs(diff), l_) if l_ else None)
+
+
+def total(values: Iterable[Decimal | None]) -> Decimal | None:
+    """Sum of the non-blank values; None when all are blank."""
+    acc: Decimal | None = None
+    for v in values:
+        if v is not None:
+            acc = v if acc is None else acc + v
+    return acc

@@ -1,0 +1,150 @@
+"""Profiles: what differs by province and year, as data under templates/profiles/.
+
+A profile names the tables to publish (set, order, label, title, note, orientation), the
+outline of 第三部分 (section titles and their wording templates), the glossary, the table-cell
+number style and the catalogues it uses (the year's 26 支出功能分类 类 and the 经济分类 list with
+the 06 layout). Code never branches on a profile's name.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError, Problem
+from .load.yaml_reader import read_yaml
+from .model import Source
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+PROFILES = TEMPLATES / "profiles"
+CATALOGS = TEMPLATES / "catalogs"
+
+TABLE_KEYS = ["01", "02", "03", "04", "05", "06", "07", "08", "09", "10"]
+
+
+@dataclass
+class TableSpec:
+    key: str                # semantic id 01…10 (DOMAIN.md numbering)
+    label: str              # printed label, e.g. 公开07表
+    title: str
+    note: str
+    landscape: bool = False
+    toc_title: str = ""     # entry under 第二部分 in the 目录 (defaults to title)
+    variant: str = ""       # table-specific layout switch (06: 明细 | 基本)
+    empty_note: str = "说明：本表无数据"
+
+
+@dataclass
+class Section:
+    title: str              # "一、收入支出决算总体情况说明"
+    template: str           # wording template under templates/wording/
+
+
+@dataclass
+class Profile:
+    name: str
+    description: str
+    year_label: str
+    cell_grouping: bool
+    tables: list[TableSpec]
+    outline: list[Section]
+    glossary: list[tuple[str, str]]
+    classes: list[tuple[str, str]]              # 26 支出功能分类 类 (code, name)
+    econ_names: dict[str, str]                  # 经济分类 code -> name
+    econ_columns: list[list[str]]               # 06 layout: codes per column group
+    econ_not_basic: set[str]                    # codes printed "——" (cannot occur in 基本支出)
+    personnel_classes: list[str]
+    vehicle_labels: dict[str, str]              # data key -> printed label
+    part_titles: dict[str, str]                 # 第一部分 … 第五部分 headings
+    texts: dict[str, str] = field(default_factory=dict)   # fixed phrases (meta labels …)
+    wording_dir: str = "default"
+
+    def table(self, key: str) -> TableSpec | None:
+        return next((t for t in self.tables if t.key == key), None)
+
+
+def available() -> list[str]:
+    return sorted(p.stem for p in PROFILES.glob("*.yaml"))
+
+
+def _merge(base: dict, over: dict) -> dict:
+    """Mappings merge key by key (recursively); any other value replaces the base's."""
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def _profile_data(name: str, seen: tuple = ()) -> tuple[dict, Source]:
+    path = PROFILES / f"{name}.yaml"
+    if not path.is_file():
+        raise InputError([Problem(Source("模板"), f"找不到模板“{name}”；可用的模板：{'、'.join(available())}")])
+    if name in seen:
+        raise InputError([Problem(Source(str(path)), f"模板继承成环：{' → '.join(seen + (name,))}")])
+    loc = read_yaml(path)
+    d = loc.data
+    parent = d.get("继承")
+    if parent:
+        base, _ = _profile_data(str(parent), seen + (name,))
+        d = _merge(base, {k: v for k, v in d.items() if k != "继承"})
+    return d, Source(str(path))
+
+
+@lru_cache(maxsize=16)
+def load_profile(name: str) -> Profile:
+    d, src = _profile_data(name)
+    problems: list[Problem] = []
+
+    def need(key: str) -> Any:
+        if key not in d:
+            problems.append(Problem(src, f"模板缺少“{key}”"))
+            return None
+        return d[key]
+
+    catalog_name = need("经济分类目录")
+    classes_name = need("功能分类类目录")
+    if problems:
+        raise InputError(problems)
+    econ = read_yaml(CATALOGS / f"{catalog_name}.yaml").data
+    classes = read_yaml(CATALOGS / f"{classes_name}.yaml").data
+    tables = []
+    for i, t in enumerate(need("表") or []):
+        key = str(t.get("表", "")).zfill(2)
+        if key not in TABLE_KEYS:
+            problems.append(Problem(src, f"表[{i}]：表号“{key}”应为 01–10 之一"))
+            continue
+        tables.append(TableSpec(key=key, label=t["标签"], title=t["标题"], note=t.get("注", ""),
+                                landscape=bool(t.get("横向", False)), toc_title=t.get("目录标题", t["标题"]),
+                                variant=t.get("样式", ""), empty_note=t.get("无数据说明", "说明：本表无数据")))
+    outline = [Section(s["标题"], s["模板"]) for s in need("情况说明提纲") or []]
+    glossary = [(str(k), str(v)) for k, v in (need("名词解释") or {}).items()]
+    if problems:
+        raise InputError(problems)
+    econ_names: dict[str, str] = {}
+    columns: list[list[str]] = []
+    for col in econ["布局"]:
+        codes = []
+        for entry in col:
+            code = str(entry["编码"])
+            econ_names[code] = entry["名称"]
+            codes.append(code)
+        columns.append(codes)
+    return Profile(
+        name=name,
+        description=d.get("说明", ""),
+        year_label=str(d.get("适用年度", "")),
+        cell_grouping=bool(d.get("表内千分位", False)),
+        tables=tables,
+        outline=outline,
+        glossary=glossary,
+        classes=[(str(c["编码"]), c["名称"]) for c in classes["类"]],
+        econ_names=econ_names,
+        econ_columns=columns,
+        econ_not_basic={str(c) for c in d.get("基本支出不适用科目", [])},
+        personnel_classes=[str(c) for c in econ.get("人员经费款", ["301", "303"])],
+        vehicle_labels=dict(d.get("车辆类别名称", {})),
+        part_titles=dict(d.get("部分标题", {})),
+        texts={k: str(v) for k, v in (d.get("文字") or {}).items()},
+        wording_dir=d.get("措辞目录", "default"),
+    )

@@ -1,0 +1,73 @@
+"""PDF writer: Document → HTML (html_writer) → PDF (WeasyPrint), written atomically.
+
+WeasyPrint loads every resource the page names (stylesheets, images, fonts of @font-face)
+through ``ProjectURLFetcher``, which serves the project's own files under ``templates/html/``
+and ``data:`` URLs (they carry their bytes inline and reach nothing), and refuses everything
+else: other local files, http(s), ftp … WeasyPrint itself only logs a failed load and goes
+on, so ``write_pdf`` raises ``RefusedURLError`` after layout if anything was refused, before
+the output file is touched.
+
+Fonts come from fontconfig (no @font-face), and WeasyPrint embeds a subset of each font it
+uses (HarfBuzz's subsetter when libharfbuzz-subset is installed).
+"""
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+from weasyprint import HTML
+from weasyprint import Document as LaidOutDocument
+from weasyprint.urls import default_url_fetcher
+
+from generator.compose.document import Document
+from generator.write.atomic import atomic_path
+from generator.write.html_writer import HTML_TEMPLATES, render_html
+
+
+class RefusedURLError(ValueError):
+    """A resource outside the project's HTML templates was requested while rendering."""
+
+
+class ProjectURLFetcher:
+    """A WeasyPrint ``url_fetcher`` that serves only files under ``root``, and data: URLs.
+
+    Refused URLs raise ``RefusedURLError`` and are kept in ``refused``.
+    """
+
+    def __init__(self, root: Path = HTML_TEMPLATES) -> None:
+        self.root = Path(root).resolve()
+        self.refused: list[str] = []
+
+    def __call__(self, url: str, *args, **kwargs) -> dict:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme == "data":
+            return default_url_fetcher(url)
+        if scheme == "file" and parts.netloc in ("", "localhost"):
+            path = Path(url2pathname(unquote(parts.path))).resolve()
+            if path.is_relative_to(self.root) and path.is_file():
+                mime_type, _ = mimetypes.guess_type(path.name)
+                return {"string": path.read_bytes(), "mime_type": mime_type,
+                        "redirected_url": path.as_uri(), "path": str(path)}
+        self.refused.append(url)
+        raise RefusedURLError(f"拒绝加载 {url}：PDF 只能引用 {self.root} 下的文件")
+
+
+def render_document(html: str) -> LaidOutDocument:
+    """Lay out ``html`` (resolved against ``templates/html/``) with the project's fetcher."""
+    fetcher = ProjectURLFetcher()
+    laid_out = HTML(string=html, base_url=HTML_TEMPLATES.as_uri() + "/",
+                    url_fetcher=fetcher).render()
+    if fetcher.refused:
+        raise RefusedURLError("页面引用了项目以外的资源，已拒绝：" + "、".join(fetcher.refused))
+    return laid_out
+
+
+def write_pdf(doc: Document, path: Path, *, draft_watermark: str | None = None) -> int:
+    """Write ``doc`` as a PDF at ``path`` (completely or not at all); return the page count."""
+    laid_out = render_document(render_html(doc, draft_watermark=draft_watermark))
+    with atomic_path(Path(path)) as tmp:
+        laid_out.write_pdf(tmp)
+    return len(laid_out.pages)
