@@ -106,3 +106,15 @@ def total(values: Iterable[Decimal | None]) -> Decimal | None:
         if v is not None:
             acc = v if acc is None else acc + v
     return acc
+
+
+_DIGITS = "零一二三四五六七八九"
+
+
+def chinese_number(n: int) -> str:
+    """1 → 一, 10 → 十, 12 → 十二, 26 → 二十六 (for 一、二、… numbering up to 99)."""
+    if not 0 < n < 100:
+        raise ValueError(n)
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 0 else ("十" if tens == 1 else _DIGITS[tens] + "十")
+    return head + (_DIGITS[ones] if ones else "")

@@ -57,6 +57,8 @@ class Table:
     empty_note: str | None = None                     # "说明：本表无数据" when the table has no data
     landscape: bool = False
     font_size: float = 9.0        # points; wide tables use smaller text
+    toc_title: str = ""           # entry in the 目录 (level 2), e.g. "一、收入支出决算总表"
+    anchor: str = ""              # stable id for links (set by compose)
 
     @property
     def ncols(self) -> int:
@@ -127,6 +129,17 @@ class Document:
     title: str                    # used for file metadata: "<单位名称>2022年度部门决算公开"
     blocks: list[Block]
     lang: str = "zh-CN"
+
+    def toc_entries(self) -> list[tuple[int, str, str]]:
+        """(level, text, anchor) of every 目录 entry in order: headings with toc=True and
+        tables with a toc_title (a table's caption is its own entry, at level 2)."""
+        out = []
+        for b in self.blocks:
+            if isinstance(b, Heading) and b.toc:
+                out.append((b.level, b.text, b.anchor))
+            elif isinstance(b, Table) and b.toc_title:
+                out.append((2, b.toc_title, b.anchor))
+        return out
 
     def headings(self, toc_only: bool = True) -> list[Heading]:
         return [b for b in self.blocks if isinstance(b, Heading) and (b.toc or not toc_only)]

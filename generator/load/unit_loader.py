@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
@@ -137,6 +138,14 @@ def _leaf_errors(err: jsonschema.ValidationError):
 
 
 # ---------------------------------------------------------------- typed model
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def clean_text(text: str) -> str:
+    """Unit text as data: strip control characters (invalid in DOCX XML, and reserved)."""
+    return _CONTROL.sub("", text).strip()
+
 
 class Builder:
     """Turns validated plain values into the typed model, converting amounts exactly."""
@@ -271,7 +280,7 @@ class Builder:
             if parts and parts[-1] in ("金额", "中小企业合同金额", "小微企业合同金额"):
                 return self.money(value, *parts)
             if isinstance(value, str):
-                return value.strip()
+                return clean_text(value)
             if isinstance(value, RawInt):
                 return int(value)
             return value
@@ -304,14 +313,14 @@ class Builder:
         overview = d.get("概况") or {}
         unit = Unit(
             file=self.loc.file,
-            name=d["单位名称"].strip(),
+            name=clean_text(d["单位名称"]),
             year=int(d["年度"]),
             report_kind=d["报告类型"],
             nature=d["单位性质"],
             money_unit=d["金额单位"],
             profile=d["模板"],
-            duty=(overview.get("职责") or "").strip(),
-            organisation=(overview.get("机构设置") or "").strip(),
+            duty=clean_text(overview.get("职责") or ""),
+            organisation=clean_text(overview.get("机构设置") or ""),
             subject_tables=tables,
             econ_rows=self.econ_rows(),
             summary=summary,

@@ -1,0 +1,75 @@
+"""Assemble the whole 决算公开 document from the derived data, the profile and the wording.
+
+Order (as published): cover, 目录, 第一部分 概况, 第二部分 the tables, 第三部分 情况说明,
+第四部分 名词解释, 第五部分 附件. The result is format-neutral (compose/document.py).
+"""
+from __future__ import annotations
+
+from ..derive.facts import build_facts
+from ..derive.totals import Derived
+from ..numbers import chinese_number
+from .document import Block, Cover, Document, Heading, PageBreak, Paragraph, Toc
+from .narrative import render_section
+from .tables import build_tables
+
+
+def report_title(d: Derived) -> str:
+    return f"{d.unit.year}年度{d.unit.kind_word}决算公开"
+
+
+def _paragraphs(text: str) -> list[Paragraph]:
+    """The unit's free text: each non-empty line is a paragraph."""
+    return [Paragraph(line.strip()) for line in text.split("\n") if line.strip()]
+
+
+def compose(d: Derived, *, draft_line: str | None = None) -> Document:
+    u, p = d.unit, d.profile
+    parts = {k: v.format(年度=u.year, 类别=u.kind_word) for k, v in p.part_titles.items()}
+    blocks: list[Block] = [Cover(u.name, report_title(d), draft_line), Toc(), PageBreak()]
+    counter = iter(range(1, 10_000))
+
+    def heading(level: int, text: str, toc: bool = True) -> Heading:
+        return Heading(level, text, toc=toc, anchor=f"h{next(counter)}")
+
+    # 第一部分 概况
+    blocks.append(heading(1, parts["一"]))
+    blocks.append(heading(2, f"一、本{u.kind_word}（单位）职责" if u.kind_word == "部门" else "一、本单位职责"))
+    blocks.extend(_paragraphs(u.duty) or [Paragraph("（未填写）", "plain")])
+    blocks.append(heading(2, "二、机构设置情况"))
+    blocks.extend(_paragraphs(u.organisation) or [Paragraph("（未填写）", "plain")])
+
+    # 第二部分 决算表
+    tables = build_tables(d)
+    for i, table in enumerate(tables):
+        blocks.append(PageBreak(landscape=table.landscape))
+        if i == 0:
+            blocks.append(heading(1, parts["二"]))
+        table.toc_title = f"{chinese_number(i + 1)}、{p.table(table.key).toc_title or table.title}"  # type: ignore[union-attr]
+        table.anchor = f"t{table.key}"
+        blocks.append(table)
+
+    # 第三部分 情况说明
+    blocks.append(PageBreak())
+    blocks.append(heading(1, parts["三"]))
+    facts = build_facts(d)
+    for section in p.outline:
+        blocks.append(heading(2, section.title))
+        for b in render_section(section.template, facts, p.wording_dir):
+            if isinstance(b, Heading):
+                b.anchor = f"h{next(counter)}"
+            blocks.append(b)
+
+    # 第四部分 名词解释
+    blocks.append(heading(1, parts["四"]))
+    glossary = list(p.glossary) + [(g["名词"], g["解释"]) for g in (u.words.get("名词解释补充") or [])]
+    for i, (term, text) in enumerate(glossary, 1):
+        blocks.append(Paragraph(f"{chinese_number(i)}、{term}：{text}"))
+
+    # 第五部分 附件
+    blocks.append(heading(1, parts["五"]))
+    if u.attachments:
+        for i, name in enumerate(u.attachments, 1):
+            blocks.append(Paragraph(f"附件{i}：{name}"))
+    else:
+        blocks.append(Paragraph("无"))
+    return Document(title=f"{u.name}{report_title(d)}", blocks=blocks)

@@ -1,0 +1,103 @@
+"""The whole flow for one unit, in order: load → derive (totals checked) → compose → write.
+
+This module holds no logic of its own: each step lives in its stage package. Timings of each
+step are kept for the benchmark.
+"""
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .compose.document import Document
+from .compose.report import compose
+from .derive.totals import Derived, derive
+from .errors import InputError, Problem
+from .load.unit_loader import load_unit
+from .model import LastYear, SANGONG_ITEMS, Source, Unit
+from .profile import load_profile
+
+FORMATS = ("docx", "pdf", "html")
+
+
+@dataclass
+class Result:
+    unit: Unit
+    derived: Derived
+    document: Document
+    outputs: list[Path] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+    pages: int | None = None
+
+
+def safe_filename(name: str, limit: int = 150) -> str:
+    """A file name from a unit name: no path separators, no '..', no control characters."""
+    cleaned = re.sub(r'[\x00-\x1f\x7f/\\:*?"<>|]', "", name).strip()
+    cleaned = re.sub(r"\.{2,}", ".", cleaned).strip(". ")
+    return cleaned[:limit] or "未命名单位"
+
+
+def output_stem(unit: Unit) -> str:
+    return safe_filename(f"{unit.name}{unit.year}年度{unit.kind_word}决算公开")
+
+
+def last_year_from(d: Derived) -> LastYear:
+    """Last year's comparison figures taken from last year's own data file."""
+    return LastYear(
+        income_total=d.summary["收入总计"], expense_total=d.summary["支出总计"],
+        fiscal_income_total=d.fiscal["合计"]["收入总计"], fiscal_expense_total=d.fiscal["合计"]["支出总计"],
+        gp_expense=d.t05.sum_row.total,
+        gp_by_class={r.code: r.total for r in d.t05.classes if r.total is not None},
+        sangong={k: d.sangong["决算数"].get(k) for k in SANGONG_ITEMS},
+        admin_cost=d.unit.admin_cost, src=Source(d.unit.file),
+    )
+
+
+def prepare(path: Path) -> Result:
+    """Load, attach last year's figures, derive and compose one unit (no files written)."""
+    t0 = time.perf_counter()
+    unit = load_unit(path)
+    profile = load_profile(unit.profile)
+    previous = getattr(unit, "previous_file", None)
+    if previous:
+        if unit.last_year is not None:
+            raise InputError([Problem(unit.src("上年数据文件"), "“上年”与“上年数据文件”只能填写其中一个")])
+        prev_path = (Path(path).parent / previous).resolve()
+        if prev_path == Path(path).resolve():
+            raise InputError([Problem(unit.src("上年数据文件"), "上年数据文件不能是本文件")])
+        prev_unit = load_unit(prev_path)
+        if prev_unit.year != unit.year - 1:
+            raise InputError([Problem(unit.src("上年数据文件"), f"上年数据文件的年度是{prev_unit.year}，应为{unit.year - 1}")])
+        unit.last_year = last_year_from(derive(prev_unit, load_profile(prev_unit.profile)))
+    t1 = time.perf_counter()
+    derived = derive(unit, profile)
+    t2 = time.perf_counter()
+    document = compose(derived)
+    t3 = time.perf_counter()
+    return Result(unit, derived, document, seconds={"load": t1 - t0, "derive": t2 - t1, "compose": t3 - t2})
+
+
+def render(path: Path, out_dir: Path, formats: tuple[str, ...] = ("docx", "pdf"),
+           reference: Path | None = None) -> Result:
+    result = prepare(path)
+    stem = output_stem(result.unit)
+    out_dir = Path(out_dir)
+    for fmt in formats:
+        target = out_dir / f"{stem}.{fmt}"
+        if not target.resolve().is_relative_to(out_dir.resolve()):
+            raise InputError([Problem(Source(str(path)), f"输出文件名“{target.name}”不安全")])
+        t = time.perf_counter()
+        if fmt == "docx":
+            from .write.docx_writer import write_docx
+            write_docx(result.document, target, reference=reference)
+        elif fmt == "pdf":
+            from .write.pdf_writer import write_pdf
+            result.pages = write_pdf(result.document, target)
+        elif fmt == "html":
+            from .write.atomic import write_bytes
+            from .write.html_writer import render_html
+            write_bytes(target, render_html(result.document).encode("utf-8"))
+        result.seconds[fmt] = time.perf_counter() - t
+        result.outputs.append(target)
+    return result
