@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "data" / "examples"
+SEEDS = ROOT.parent / "shared" / "seeds"
+JUESUAN = ROOT / ".venv" / "bin" / "juesuan"
+
+
+def seed_text(name: str) -> str:
+    """A seed report's text with PDF line breaks removed (so phrases can be searched)."""
+    return (SEEDS / name).read_text(encoding="utf-8").replace("\n", "")
+
+
+def run_cli(*args: str, cwd: Path = ROOT, timeout: int = 300) -> subprocess.CompletedProcess:
+    exe = str(JUESUAN) if JUESUAN.exists() else shutil.which("juesuan")
+    assert exe, "juesuan 命令不存在：先运行 make setup"
+    return subprocess.run([exe, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def rendered(tmp_path_factory):
+    """Both examples rendered once through the CLI into one folder: {stem: {fmt: Path}}."""
+    out = tmp_path_factory.mktemp("rendered")
+    proc = run_cli("render", *map(str, sorted(EXAMPLES.glob("*.yaml"))), "--format", "docx,pdf,html", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    files: dict[str, dict[str, Path]] = {}
+    for f in out.iterdir():
+        key = "xiaohe" if "潇河" in f.name else "xincailiao" if "新材料" in f.name else f.name
+        files.setdefault(key, {})[f.suffix[1:]] = f
+    return files
