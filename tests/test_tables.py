@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from generator.compose.document import Cell, Document, Table
-from generator.compose.tables import TABLE_BUILDERS, build_table, build_tables, numeral
+from generator.compose.tables import TABLE_BUILDERS, build_table, build_tables
 from generator.derive.totals import Derived, derive
 from generator.load.unit_loader import load_unit
 from generator.profile import load_profile
@@ -95,13 +95,6 @@ def test_tables_render_as_html(path):
 def test_registry_covers_every_key():
     assert sorted(TABLE_BUILDERS) == [f"{i:02d}" for i in range(1, 11)]
 
-
-def test_numeral():
-    assert [numeral(n) for n in (1, 9, 10, 11, 19, 20, 21, 26)] == \
-        ["一", "九", "十", "十一", "十九", "二十", "二十一", "二十六"]
-
-
-# ---------------------------------------------------------------- order, labels, meta
 
 def test_profile_order_and_labels(xiaohe, xincailiao):
     assert list(xiaohe) == ["01", "02", "03", "04", "05", "06", "09", "07", "08", "10"]
