@@ -59,6 +59,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"未生成：{path}（输入有误，共 {len(exc.problems)} 处）", file=sys.stderr)
             status = max(status, EXIT_INPUT)
             continue
+        except Exception as exc:  # a bug must still end in one clear message, not a traceback
+            print(f"错误：{path}：生成时程序内部出错（{type(exc).__name__}: {exc}）；请把此信息和数据文件交给维护人员",
+                  file=sys.stderr)
+            status = max(status, EXIT_INPUT)
+            continue
         for out in result.outputs:
             print(f"已生成：{out}")
     return status
