@@ -1,17 +1,19 @@
 """PDF writer: a synthetic report is written, then read back with pdftotext and pdffonts."""
 from __future__ import annotations
 
+import gc
 import logging
 import re
 import subprocess
 from pathlib import Path
 
 import pytest
+import weasyprint
 
 from generator.compose.document import (
     Cell, Cover, Document, Heading, PageBreak, Paragraph, Table, Toc,
 )
-from generator.write.html_writer import HTML_TEMPLATES, render_html
+from generator.write.html_writer import HTML_TEMPLATES, environment, render_html, report_context
 from generator.write.pdf_writer import (
     ProjectURLFetcher, RefusedURLError, render_document, write_pdf,
 )
@@ -54,11 +56,11 @@ def long_landscape_table(rows: int = 60) -> Table:
         [Cell("科目编码", align="center"), Cell("科目名称", align="center")]
         + [Cell(f"栏{n}", align="center") for n in range(1, 14)],
     ]
-    body = [[Cell(f"{2010000 + r}"), Cell(f"测试科目{r:02d}")]
+    body = [[Cell(f"{2010000 + r}"), Cell(f"测试科目{r:02d}\n（续{r:02d}）")]   # two-line rows
             + [Cell(f"{r * 100 + c:,}.00", align="right") for c in range(14)]
             for r in range(1, rows + 1)]
     return Table(**_meta("07", "公开07表", "政府性基金预算财政拨款收入支出决算表"), header=header,
-                 body=body, widths=[1.4, 2.6] + [1] * 14, landscape=True, font_size=8,
+                 body=body, widths=[1.2, 2, 1.5] + [1] * 13, landscape=True, font_size=7.5,
                  notes=["注：本表反映部门本年度政府性基金预算财政拨款收入、支出及结转和结余情况。"])
 
 
@@ -71,10 +73,11 @@ def empty_table() -> Table:
                  notes=["注：本表反映部门本年度国有资本经营预算财政拨款支出情况。"])
 
 
-def synthetic_document(sections: int = 1) -> Document:
+def synthetic_document(sections: int = 1, toc_level3: bool = True) -> Document:
     """Cover, 目录, 第一部分 to 第三部分 with three heading levels, three tables.
 
-    ``sections`` > 1 repeats 第三部分's subsections to make a longer report (benchmarks).
+    ``sections`` > 1 repeats 第三部分's subsections to make a longer report (benchmarks);
+    ``toc_level3`` lists the （一） headings in the 目录.
     """
     blocks = [Cover(UNIT, "2023年度部门决算公开", draft_line="（征求意见稿）"), PageBreak(), Toc(),
               PageBreak(),
@@ -86,14 +89,11 @@ def synthetic_document(sections: int = 1) -> Document:
               Paragraph("核定财政拨款事业编制11名，机构规格为正处级。" * 4),
               PageBreak(),
               Heading(1, "第二部分 2023年部门决算表", anchor="part-2"),
-              Heading(2, "一、收入决算表", anchor="t02", toc=True),
-              portrait_table(),
+              *_in_toc(portrait_table(), "一、收入决算表"),
               PageBreak(landscape=True),
-              Heading(2, "二、政府性基金预算财政拨款收入支出决算表", anchor="t07"),
-              long_landscape_table(),
+              *_in_toc(long_landscape_table(), "二、政府性基金预算财政拨款收入支出决算表"),
               PageBreak(),
-              Heading(2, "三、国有资本经营预算财政拨款支出决算表", anchor="t08"),
-              empty_table(),
+              *_in_toc(empty_table(), "三、国有资本经营预算财政拨款支出决算表"),
               PageBreak(),
               Heading(1, "第三部分 情况说明", anchor="part-3")]
     for s in range(1, sections + 1):
@@ -101,11 +101,18 @@ def synthetic_document(sections: int = 1) -> Document:
                    Paragraph("2023年度收入总计5,987.71万元，支出总计5,987.71万元。"
                              "与上年相比，收入、支出总计各增加5,915.13万元，增长8149.80%。" * 3)]
         for k in range(1, 4):
-            blocks += [Heading(3, f"（{_cn(k)}）财政拨款“三公”经费支出{s}-{k}", anchor=f"p3-{s}-{k}"),
+            blocks += [Heading(3, f"（{_cn(k)}）财政拨款“三公”经费支出{s}-{k}", toc=toc_level3,
+                               anchor=f"p3-{s}-{k}"),
                        Paragraph("“三公”经费支出决算1.44万元，完成全年预算的72.00%。" * 4),
                        Paragraph("其中：公务接待费1.44万元。", style="plain")]
     blocks.append(Heading(3, "不入目录的小标题", toc=False, anchor="no-toc"))
     return Document(title=f"{UNIT}2023年度部门决算公开", blocks=blocks)
+
+
+def _in_toc(table: Table, toc_title: str) -> list[Table]:
+    """A table listed in the 目录 under its own entry, as compose does."""
+    table.toc_title, table.anchor = toc_title, f"t{table.key}"
+    return [table]
 
 
 def _cn(n: int) -> str:
@@ -128,9 +135,14 @@ def pdf_pages(path: Path) -> list[str]:
     return pages
 
 
-def page_text(path: Path, number: int) -> str:
-    """Text of one page (1-based) via pdftotext -f/-l."""
-    return subprocess.run(["pdftotext", "-layout", "-enc", "UTF-8", "-f", str(number),
+def page_text(path: Path, number: int, mode: str = "-layout") -> str:
+    """Text of one page (1-based) via pdftotext -f/-l.
+
+    ``-layout`` keeps the lines of the page; ``-raw`` keeps content-stream order, which is
+    what finds the diagonal watermark (whose glyphs -layout scatters over several lines) and
+    the spaces of "— 1 —" (which -layout squeezes out beside the wide dashes).
+    """
+    return subprocess.run(["pdftotext", mode, "-enc", "UTF-8", "-f", str(number),
                            "-l", str(number), str(path), "-"],
                           check=True, capture_output=True, text=True).stdout
 
@@ -173,10 +185,12 @@ def test_page_count_and_landscape_table_runs_over(report):
     for n in holding:
         assert LONG_HEADER in page_text(path, n), f"表头未在第{n}页重复"
         assert "栏13" in page_text(path, n)
-    # rows are not split: each row's first and last cells are on the same page
-    for r in (1, 30, 60):
-        on = [n for n in holding if f"测试科目{r:02d}" in page_text(path, n)]
-        assert len(on) == 1 and f"{r * 100 + 13:,}.00" in page_text(path, on[0])
+    # rows are not split: the code and both lines of the name of every row are on one page
+    texts = {n: page_text(path, n) for n in holding}
+    for r in range(1, 61):
+        on = {n for n, t in texts.items()
+              for part in (f"{2010000 + r}", f"测试科目{r:02d}", f"（续{r:02d}）") if part in t}
+        assert len(on) == 1, f"第{r}行跨页：{sorted(on)}"
 
 
 def test_landscape_pages_are_landscape(report):
@@ -191,23 +205,43 @@ def test_landscape_pages_are_landscape(report):
     assert not orient[1] and not orient[pages]
 
 
-def test_toc_numbers_match_the_pages_of_the_headings(report):
+def test_toc_numbers_match_the_pages_of_the_entries(report):
     doc, path, pages = report
     texts = [page_text(path, n) for n in range(1, pages + 1)]
     toc_page = next(i for i, t in enumerate(texts) if squeeze(t).startswith("目录"))
     entries = toc_numbers(texts[toc_page])
-    listed = doc.headings()
-    assert set(entries) == {squeeze(h.text) for h in listed}
+    listed = doc.toc_entries()
+    assert set(entries) == {squeeze(text) for _, text, _ in listed}
     assert "不入目录的小标题" not in squeeze(texts[toc_page])
-    for h in listed:
-        where = [i for i, t in enumerate(texts) if i > toc_page and squeeze(h.text) in squeeze(t)]
-        assert where, f"标题不在正文中：{h.text}"
+    tables = {t.toc_title: t for t in doc.tables() if t.toc_title}
+    assert len(tables) == 3
+    for _, text, _ in listed:
+        if text in tables:      # a table's entry points at the page of its caption and label
+            t = tables[text]
+            where = [i for i, page in enumerate(texts) if t.title in page and t.label in page]
+        else:
+            where = [i for i, page in enumerate(texts) if i > toc_page and squeeze(text) in squeeze(page)]
+        assert where, f"目录条目在正文中找不到：{text}"
         printed = footer_number(texts[where[0]])
-        assert printed == entries[squeeze(h.text)], (h.text, printed, entries[squeeze(h.text)])
-    # the level-2 entries are indented more than the level-1 entries
-    lines = {squeeze(l.split("..")[0]): len(l) - len(l.lstrip()) for l in texts[toc_page].splitlines()
-             if ".." in l}
-    assert lines["一、本部门（单位）职责"] > lines["第一部分概况"]
+        assert printed == entries[squeeze(text)], (text, printed, entries[squeeze(text)])
+    # entries are indented by level
+    indent = {squeeze(line.split("..")[0]): len(line) - len(line.lstrip())
+              for line in texts[toc_page].splitlines() if ".." in line}
+    assert indent["第一部分概况"] < indent["一、本部门（单位）职责"] == indent["一、收入决算表"]
+    assert indent["一、收入决算表"] < indent[squeeze("（一）财政拨款“三公”经费支出1-1")]
+
+
+def test_pdf_outline_lists_the_toc_entries():
+    doc = synthetic_document()
+    laid_out = render_document(render_html(doc, inline_css=False))
+
+    def flat(tree):
+        for label, (page, *_), children, *_ in tree:
+            yield label, page
+            yield from flat(children)
+
+    outline = list(flat(laid_out.make_bookmark_tree()))
+    assert [label for label, _ in outline] == [text for _, text, _ in doc.toc_entries()]
 
 
 def test_numbering_starts_at_first_part(report):
@@ -217,8 +251,20 @@ def test_numbering_starts_at_first_part(report):
     assert first == 2, "cover and 目录 come first"
     for t in texts[:first]:
         assert footer_number(t) is None, "封面和目录不编页码"
-    assert "— 1 —" in texts[first]
+    assert "— 1 —" in page_text(path, first + 1, "-raw")
     assert [footer_number(t) for t in texts[first:]] == list(range(1, pages - first + 1))
+
+
+def test_page_breaks_start_new_pages(report):
+    doc, path, pages = report
+    firsts = [next((line.strip() for line in page_text(path, n).splitlines() if line.strip()), "")
+              for n in range(1, pages + 1)]
+    after_break = [b for prev, b in zip(doc.blocks, doc.blocks[1:]) if isinstance(prev, PageBreak)]
+    assert len(after_break) == 6
+    for block in after_break:
+        first = block.title if isinstance(block, Table) else getattr(block, "text", None)
+        if first:
+            assert first in firsts, f"分页后的“{first}”不在页首"
 
 
 def test_headings_labels_and_literal_text(report):
@@ -250,8 +296,8 @@ def test_fonts_are_embedded(report):
         fields = row.split()
         emb = fields[-5]
         assert emb == "yes", row
-    names = " ".join(r.split()[0] for r in rows)
-    assert "NotoSerifCJK" in names and "NotoSansCJK" in names
+    names = " ".join(r.split()[0] for r in rows).replace("-", "")
+    assert "NotoSerifCJKSC" in names and "NotoSansCJKSC" in names
 
 
 def test_draft_watermark_on_every_page(tmp_path):
@@ -259,13 +305,13 @@ def test_draft_watermark_on_every_page(tmp_path):
     path = tmp_path / "draft.pdf"
     pages = write_pdf(doc, path, draft_watermark=WATERMARK)
     for n in range(1, pages + 1):
-        assert WATERMARK in squeeze(page_text(path, n)), f"第{n}页没有水印"
+        assert WATERMARK in squeeze(page_text(path, n, "-raw")), f"第{n}页没有水印"
 
 
 def test_no_watermark_without_draft(report):
     _, path, pages = report
     for n in range(1, pages + 1):
-        assert WATERMARK not in squeeze(page_text(path, n))
+        assert WATERMARK not in squeeze(page_text(path, n, "-raw"))
 
 
 def test_html_escapes_text_and_never_evaluates_it():
@@ -273,9 +319,21 @@ def test_html_escapes_text_and_never_evaluates_it():
     html = render_html(doc, draft_watermark="<i>稿</i>")
     assert "{{ 1+1 }}" in html and "&lt;b&gt;x&lt;/b&gt;" in html and "<b>x</b>" not in html
     assert "&lt;i&gt;稿&lt;/i&gt;" in html
-    assert 'href="report.css"' in html
-    inline = render_html(doc, inline_css=True)
-    assert "<style>" in inline and "@page landscape" in inline and "report.css\"" not in inline
+    assert "<style>" in html and "@page landscape" in html and ".meta > span" in html
+    assert 'href="report.css"' not in html
+    linked = render_html(doc, inline_css=False)
+    assert 'href="report.css"' in linked and "@page landscape" not in linked
+
+
+def test_a_profile_template_extends_the_report_by_blocks():
+    child = environment().from_string(
+        '{% extends "report.html.j2" %}'
+        '{% block paragraph %}<p class="{{ block.style }} shanxi">{{ block.text }}</p>{% endblock %}'
+        '{% block table_foot %}{{ super() }}<p class="plain">表{{ block.key }}完</p>{% endblock %}')
+    html = child.render(report_context(synthetic_document()))
+    assert '<p class="body shanxi">' in html and "&lt;b&gt;x&lt;/b&gt;" in html
+    assert "表07完" in html and html.index("说明：本表无数据") < html.index("表08完")
+    assert html.count("<section") == render_html(synthetic_document()).count("<section")
 
 
 def test_html_regions_follow_page_breaks():
@@ -283,6 +341,12 @@ def test_html_regions_follow_page_breaks():
     regions = re.findall(r'<section class="region (\w+)">', html)
     assert regions == ["cover", "front", "portrait", "portrait", "landscape", "portrait",
                        "portrait"]
+    # without a cover or 目录 nothing is front matter; a Toc always has pages of its own
+    bare = Document(title="t", blocks=[Paragraph("前言"), Heading(1, "第一部分", anchor="a")])
+    assert re.findall(r'<section class="region (\w+)">', render_html(bare)) == ["portrait"]
+    toc_first = Document(title="t", blocks=[Toc(), Paragraph("说明"), Heading(1, "第一部分", anchor="a")])
+    assert re.findall(r'<section class="region (\w+)">', render_html(toc_first)) == [
+        "front", "front", "portrait"]
     assert 'colspan="2"' in html and 'rowspan="2"' in html and "<thead>" in html
 
 
@@ -301,9 +365,12 @@ def test_bad_input_is_refused_before_layout():
     bad.body[0].append(Cell("多余"))
     with pytest.raises(ValueError, match="超出"):
         render_html(Document(title="t", blocks=[bad]))
-    twice = [Heading(1, "甲", anchor="same"), Heading(2, "乙", anchor="same")]
-    with pytest.raises(ValueError, match="锚点"):
-        render_html(Document(title="t", blocks=twice))
+    twice = [Heading(1, "甲", anchor="same"), *_in_toc(empty_table(), "一、表")]
+    twice[1].anchor = "same"
+    with pytest.raises(ValueError, match="锚点重复"):
+        render_html(Document(title="t", blocks=[Toc(), *twice]))
+    with pytest.raises(ValueError, match="缺少锚点"):
+        render_html(Document(title="t", blocks=[Toc(), Heading(1, "甲")]))
 
 
 def test_fetcher_serves_only_project_templates():
@@ -334,18 +401,23 @@ def test_layout_logs_no_css_warnings(caplog):
     doc = Document(title="t", blocks=[Cover(UNIT, "2023年度部门决算公开"), Toc(),
                                       Heading(1, "第一部分", anchor="a"), portrait_table()])
     with caplog.at_level(logging.WARNING, logger="weasyprint"):
-        render_document(render_html(doc))
+        render_document(render_html(doc, inline_css=False))
     assert not [r for r in caplog.records if r.name.startswith("weasyprint")], caplog.text
 
 
-def test_failed_write_leaves_no_file(tmp_path, monkeypatch):
+def test_failed_write_leaves_the_old_file(tmp_path, monkeypatch):
     target = tmp_path / "out.pdf"
     target.write_bytes(b"old")
-    bad = portrait_table()
-    bad.widths = [0, 0, 0, 0, 0]
-    with pytest.raises(ValueError):
-        write_pdf(Document(title="t", blocks=[bad]), target)
+
+    def half_written(self, target, **options):
+        Path(target).write_bytes(b"%PDF-1.7 half")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(weasyprint.Document, "write_pdf", half_written)
+    with pytest.raises(OSError, match="disk full"):
+        write_pdf(Document(title="t", blocks=[portrait_table()]), target)
     assert target.read_bytes() == b"old" and list(tmp_path.iterdir()) == [target]
+    assert gc.isenabled()
 
 
 # ---- a seed-sized report (about 25 pages) for timing ---------------------------------------
@@ -380,13 +452,13 @@ SEED_TABLES = [  # key, title, columns, rows, landscape — the sizes of the see
 
 def seed_sized_document() -> Document:
     """Cover, 目录, 概况, ten tables each on its own page(s), ten 情况说明 sections, 名词解释."""
-    doc = synthetic_document(sections=10)
+    doc = synthetic_document(sections=10, toc_level3=False)
     blocks = [b for b in doc.blocks[:doc.blocks.index(next(
         b for b in doc.blocks if isinstance(b, Heading) and b.text.startswith("第二部分")))]]
     blocks.append(Heading(1, "第二部分 2023年部门决算表", anchor="part-2"))
     for n, (key, title, ncols, nrows, landscape) in enumerate(SEED_TABLES, start=1):
-        blocks += [Heading(2, f"{_cn(n)}、{title}", anchor=f"t{key}"),
-                   grid_table(key, title, ncols, nrows, landscape=landscape),
+        blocks += [*_in_toc(grid_table(key, title, ncols, nrows, landscape=landscape),
+                            f"{_cn(n)}、{title}"),
                    PageBreak(landscape=SEED_TABLES[n][4] if n < len(SEED_TABLES) else False)]
     start3 = next(i for i, b in enumerate(doc.blocks) if isinstance(b, Heading) and b.text.startswith("第三部分"))
     blocks += doc.blocks[start3:]

@@ -5,7 +5,8 @@ unit's data, so the DOCX and the PDF carry the same words, numbers and table cel
 
 Block kinds:
   Cover        the cover page (unit name, report title, optional draft line)
-  Toc          the 目录: entries are the headings with ``toc=True`` (writers fill page numbers)
+  Toc          the 目录: entries are Document.toc_entries() — headings with ``toc=True`` and
+               tables with a ``toc_title`` (writers fill page numbers)
   Heading      level 1 = 第一部分…, 2 = 一、…, 3 = （一）…
   Paragraph    body text; ``style`` names a paragraph role (see STYLES)
   Table        a published table (公开NN表) with its label, title, meta line, notes

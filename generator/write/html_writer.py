@@ -8,12 +8,16 @@ The blocks are grouped into page regions (``<section class="region PAGE">``), wh
 named page of ``report.css``:
 
   cover      the Cover block, alone on its page
-  front      the Toc, and anything else before the first level-1 heading (no page number)
-  portrait   A4 portrait (the default after a PageBreak)
+  front      the Toc, alone on its page(s), and when there is a Cover or a Toc, whatever
+             else comes before the first level-1 heading: no page number, and the page
+             count restarts so that the first page of 第一部分 is page 1
+  portrait   A4 portrait (the default, and after a PageBreak)
   landscape  A4 landscape (after ``PageBreak(landscape=True)``)
 
-Every region starts on a new page. A ``Table(landscape=True)`` inside a portrait region
-gets its own landscape pages through its wrapper's ``page`` property.
+Every region starts on a new page: after a PageBreak, a Cover or a Toc, at the first
+level-1 heading when there is front matter, and where the kind of page changes. A
+``Table(landscape=True)`` inside a portrait region gets landscape pages of its own through
+its wrapper's ``page`` property.
 """
 from __future__ import annotations
 
@@ -39,7 +43,6 @@ class Item:
     """One block as the template sees it."""
     kind: str                     # "cover" | "toc" | "heading" | "paragraph" | "table"
     block: Block
-    anchor: str = ""              # headings: the id the 目录 links to
     widths: tuple[float, ...] = ()  # tables: column widths in percent
 
 
@@ -50,13 +53,6 @@ class Region:
     items: list[Item] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class TocEntry:
-    level: int
-    text: str
-    anchor: str
-
-
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     """The Jinja2 environment over ``templates/html/``, autoescaping every template."""
@@ -65,76 +61,82 @@ def environment() -> Environment:
 
 
 def render_html(doc: Document, *, draft_watermark: str | None = None,
-                inline_css: bool = False, template: str = REPORT_TEMPLATE) -> str:
+                inline_css: bool = True, template: str = REPORT_TEMPLATE) -> str:
     """Render ``doc`` as one HTML page.
 
-    ``draft_watermark`` puts that text diagonally on every page. With ``inline_css`` the
-    stylesheet is embedded, so the page stands alone; otherwise it links ``report.css``
-    relative to ``templates/html/`` (the PDF writer's base URL). ``template`` names a
-    template in ``templates/html/``: the default, or one that extends it.
+    ``draft_watermark`` puts that text diagonally on every page. With ``inline_css`` (the
+    default) the stylesheet is embedded, so the page stands alone; otherwise it links
+    ``report.css`` relative to ``templates/html/``, which is how the PDF writer loads it.
+    ``template`` names a template in ``templates/html/``: the default, or one extending it.
     """
-    anchors = _anchors(doc)
-    regions = _regions(doc, anchors)
-    toc_entries = [TocEntry(h.level, h.text, anchors[id(h)]) for h in doc.headings()]
+    context = report_context(doc, draft_watermark=draft_watermark, inline_css=inline_css)
+    return environment().get_template(template).render(context)
+
+
+def report_context(doc: Document, *, draft_watermark: str | None = None,
+                   inline_css: bool = True) -> dict:
+    """The variables of ``report.html.j2`` (listed at its top), for it or a template extending it."""
+    toc_entries = doc.toc_entries()
+    _check_anchors(doc, toc_entries)
     css = Markup((HTML_TEMPLATES / STYLESHEET).read_text(encoding="utf-8")) if inline_css else None
-    page = environment().get_template(template)
-    return page.render(doc=doc, regions=regions, toc_entries=toc_entries,
-                       draft_watermark=draft_watermark or None, inline_css=css)
+    return dict(doc=doc, regions=_regions(doc), toc_entries=toc_entries,
+                draft_watermark=draft_watermark or None, inline_css=css)
 
 
-def _anchors(doc: Document) -> dict[int, str]:
-    """Map each heading (by id) to its anchor; headings without one get ``h-N``."""
-    anchors: dict[int, str] = {}
+def _check_anchors(doc: Document, toc_entries: list[tuple[int, str, str]]) -> None:
+    """Every 目录 entry links to an anchor, and no anchor is used twice."""
+    for _, text, anchor in toc_entries:
+        if not anchor:
+            raise ValueError(f"目录条目缺少锚点：{text}")
     seen: set[str] = set()
-    for n, heading in enumerate(doc.headings(toc_only=False), start=1):
-        anchor = heading.anchor or f"h-{n}"
-        if anchor in seen:
-            raise ValueError(f"标题锚点重复：{anchor!r}（{heading.text}）")
-        seen.add(anchor)
-        anchors[id(heading)] = anchor
-    return anchors
-
-
-def _regions(doc: Document, anchors: dict[int, str]) -> list[Region]:
-    """Group the blocks into page regions (see the module docstring)."""
-    regions: list[Region] = []
-    in_front = True               # before the first level-1 heading
-    page = "front"
-    current = Region(page)
-
-    def start(new_page: str) -> Region:
-        if current.items:
-            regions.append(current)
-        return Region(new_page)
-
     for block in doc.blocks:
+        anchor = getattr(block, "anchor", "")
+        if anchor in seen:
+            raise ValueError(f"锚点重复：{anchor!r}")
+        if anchor:
+            seen.add(anchor)
+
+
+def _regions(doc: Document) -> list[Region]:
+    """Group the blocks into page regions (see the module docstring)."""
+    blocks = doc.blocks
+    first_part = next((i for i, b in enumerate(blocks) if isinstance(b, Heading) and b.level == 1),
+                      len(blocks))
+    has_front = any(isinstance(b, (Cover, Toc)) for b in blocks[:first_part])
+    regions: list[Region] = []
+    orientation, fresh = "portrait", True
+    for i, block in enumerate(blocks):
         if isinstance(block, PageBreak):
-            page = "landscape" if block.landscape else ("front" if in_front else "portrait")
-            current = start(page)
-        elif isinstance(block, Cover):
-            current = start("cover")
-            current.items.append(Item("cover", block))
-            current = start(page)
-        elif isinstance(block, Toc):
-            current = start("front")
-            current.items.append(Item("toc", block))
-            current = start(page)
-        elif isinstance(block, Heading):
-            if in_front and block.level == 1:
-                in_front = False
-                page = "portrait" if page == "front" else page
-                current = start(page)
-            current.items.append(Item("heading", block, anchor=anchors[id(block)]))
-        elif isinstance(block, Paragraph):
-            if block.style not in STYLES:
-                raise ValueError(f"未定义的段落样式：{block.style!r}（{block.text[:20]}）")
-            current.items.append(Item("paragraph", block))
-        elif isinstance(block, Table):
-            current.items.append(Item("table", block, widths=_percent_widths(block)))
+            orientation, fresh = ("landscape" if block.landscape else "portrait"), True
+            continue
+        if isinstance(block, Cover):
+            page = "cover"
+        elif isinstance(block, Toc) or (has_front and i < first_part and orientation == "portrait"):
+            page = "front"
         else:
-            raise TypeError(f"未知的文档块：{type(block).__name__}")
-    start(page)
+            page = orientation
+        starts_part_one = has_front and i == first_part
+        if fresh or starts_part_one or not regions or regions[-1].page != page:
+            regions.append(Region(page))
+        regions[-1].items.append(_item(block))
+        fresh = isinstance(block, (Cover, Toc))      # what follows them starts a new page
     return regions
+
+
+def _item(block: Block) -> Item:
+    if isinstance(block, Cover):
+        return Item("cover", block)
+    if isinstance(block, Toc):
+        return Item("toc", block)
+    if isinstance(block, Heading):
+        return Item("heading", block)
+    if isinstance(block, Paragraph):
+        if block.style not in STYLES:
+            raise ValueError(f"未定义的段落样式：{block.style!r}（{block.text[:20]}）")
+        return Item("paragraph", block)
+    if isinstance(block, Table):
+        return Item("table", block, widths=_percent_widths(block))
+    raise TypeError(f"未知的文档块：{type(block).__name__}")
 
 
 def _percent_widths(table: Table) -> tuple[float, ...]:

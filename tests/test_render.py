@@ -1,0 +1,154 @@
+"""End to end: the CLI renders both examples; DOCX and PDF are read back and compared.
+
+DOCX: python-docx (table titles, headings with real styles, w:eastAsia fonts) and headless
+LibreOffice conversion. PDF: pdftotext (headings, table labels, published figures) and pdffonts
+(every font embedded). Both carry the same words and table cells.
+"""
+from __future__ import annotations
+
+import re
+import subprocess
+import zipfile
+
+import docx
+import pytest
+
+from generator.compose.document import Heading, Paragraph, Table
+from generator.pipeline import prepare
+
+from .conftest import EXAMPLES
+from .test_narrative import XIAOHE, XINCAILIAO
+
+UNITS = {"xiaohe": ("xiaohe-2022", XIAOHE), "xincailiao": ("xincailiao-2023", XINCAILIAO)}
+
+
+def document(key):
+    return prepare(EXAMPLES / f"{UNITS[key][0]}.yaml").document
+
+
+def pdf_text(path, *extra) -> str:
+    return subprocess.run(["pdftotext", *extra, str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def test_output_names(rendered):
+    assert rendered["xiaohe"]["docx"].name == "山西转型综合改革示范区晋中开发区潇河产业园事业服务中心2022年度部门决算公开.docx"
+    assert rendered["xincailiao"]["pdf"].name == "山西转型综合改革示范区新材料产业招商服务中心2023年度部门决算公开.pdf"
+    for files in rendered.values():
+        assert set(files) == {"docx", "pdf", "html"}
+        for f in files.values():
+            assert f.stat().st_size > 10_000
+    leftovers = [p for p in rendered["xiaohe"]["docx"].parent.iterdir() if p.name.startswith(".")]
+    assert leftovers == []
+
+
+@pytest.mark.parametrize("key", UNITS)
+def test_docx_read_back(rendered, key):
+    d = docx.Document(str(rendered[key]["docx"]))
+    doc = document(key)
+    texts = [p.text for p in d.paragraphs]
+    # the ten table titles, in profile order, each as its own caption paragraph
+    titles = [t.title for t in doc.tables()]
+    assert len(titles) == 10
+    positions = [texts.index(t) for t in titles]
+    assert positions == sorted(positions)
+    assert len(d.tables) >= 10
+    # headings: real Heading styles, the five parts at level 1
+    h1 = [p.text for p in d.paragraphs if p.style.name == "Heading 1"]
+    assert h1[0] == "第一部分 概况" and h1[-1] == "第五部分 附件" and len(h1) == 5
+    h2 = [p.text for p in d.paragraphs if p.style.name == "Heading 2"]
+    assert "九、财政拨款“三公”经费支出决算情况说明" in h2
+    # every narrative paragraph of the composed document is in the DOCX, word for word
+    body = set(texts)
+    for b in doc.blocks:
+        if isinstance(b, (Heading, Paragraph)):
+            assert b.text in body, b.text
+    # the published figures
+    all_text = squash("\n".join(texts))
+    for phrase in UNITS[key][1]:
+        assert squash(phrase) in all_text
+    # official fonts are named for East Asian text
+    with zipfile.ZipFile(rendered[key]["docx"]) as z:
+        styles = z.read("word/styles.xml").decode("utf-8")
+    assert re.search(r'w:eastAsia="仿宋_GB2312"', styles)
+    assert re.search(r'w:eastAsia="黑体"', styles)
+
+
+@pytest.mark.parametrize("key", UNITS)
+def test_docx_table_cells_equal_composed_cells(rendered, key):
+    d = docx.Document(str(rendered[key]["docx"]))
+    composed = document(key).tables()
+    # find each composed table by its header text and compare the non-empty cell texts
+    word_tables = [[c.text for row in t.rows for c in row.cells] for t in d.tables]
+    for table in composed:
+        want = [c.text for _, _, c in table.placements() if c.text]
+        found = [cells for cells in word_tables if all(w in cells for w in want)]
+        assert found, f"{table.label} {table.title}"
+
+
+@pytest.mark.parametrize("key", UNITS)
+def test_docx_converts_in_libreoffice(rendered, key, tmp_path):
+    src = rendered[key]["docx"]
+    proc = subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/lo", "--headless",
+                           "--convert-to", "pdf", "--outdir", str(tmp_path), str(src)],
+                          capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stderr
+    out = tmp_path / (src.stem + ".pdf")
+    assert out.exists() and out.stat().st_size > 10_000
+    text = squash(pdf_text(out))
+    assert squash(UNITS[key][1][0]) in text
+
+
+@pytest.mark.parametrize("key", UNITS)
+def test_pdf_read_back(rendered, key):
+    pdf = rendered[key]["pdf"]
+    text = squash(pdf_text(pdf))
+    doc = document(key)
+    for level, title, _ in doc.toc_entries():
+        assert squash(title) in text, title
+    for table in doc.tables():
+        assert table.label in text and squash(table.title) in text
+    for phrase in UNITS[key][1]:
+        assert squash(phrase) in text, phrase
+    assert "—1—" in text
+
+
+@pytest.mark.parametrize("key", UNITS)
+def test_pdf_fonts_all_embedded(rendered, key):
+    out = subprocess.run(["pdffonts", str(rendered[key]["pdf"])], capture_output=True, text=True, check=True).stdout
+    rows = out.splitlines()[2:]
+    assert rows, out
+    for row in rows:
+        cols = row.split()
+        # columns: name type [encoding] emb sub uni object ID; 'emb' is the 5th from the end
+        assert cols[-5] == "yes", row
+
+
+@pytest.mark.parametrize("key", UNITS)
+def test_pdf_toc_page_numbers_are_real(rendered, key):
+    """Each 目录 entry's page number is the page (counted from 第一部分 = 1) where it is printed."""
+    pdf = rendered[key]["pdf"]
+    pages = pdf_text(pdf).split("\f")
+    first = next(i for i, p in enumerate(pages) if "第一部分" in p and "目" not in squash(p)[:3])
+    toc_page = next(p for p in pages if squash(p).startswith("目录"))
+    doc = document(key)
+    printed = {t.toc_title: t.title for t in doc.tables()}   # a table's page shows its caption
+    checked = 0
+    for level, title, _ in doc.toc_entries():
+        m = re.search(re.escape(squash(title)) + r"\.*(\d+)", squash(toc_page))
+        assert m, title
+        number = int(m.group(1))
+        assert squash(printed.get(title, title)) in squash(pages[first + number - 1]), (title, number)
+        checked += 1
+    assert checked >= 20
+
+
+def test_same_words_in_docx_and_pdf(rendered):
+    d = docx.Document(str(rendered["xincailiao"]["docx"]))
+    pdf = re.sub(r"—\d+—", "", squash(pdf_text(rendered["xincailiao"]["pdf"])))   # page footers
+    for p in d.paragraphs:
+        if p.text.strip() and p.style.name in ("Body Text", "Heading 2", "Heading 3"):
+            assert squash(p.text) in pdf, p.text
