@@ -1,15 +1,17 @@
 """The `juesuan` command. Messages to users are Chinese; option names are English.
 
-Exit codes: 0 done; 1 checks failed; 2 unusable input (nothing written).
+Exit codes: 0 done (warnings allowed); 1 check rules found errors; 2 unusable input (nothing written).
 """
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
+from .check.report import format_human, rules_listing, summary_line, to_json
 from .errors import InputError, format_problem
-from .pipeline import FORMATS, render
+from .pipeline import FORMATS, ChecksFailed, load_and_check, render
 
 EXIT_OK, EXIT_CHECKS, EXIT_INPUT = 0, 1, 2
 
@@ -32,14 +34,94 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="juesuan", description="部门决算公开生成器：单位数据 → 勾稽检查 → DOCX 与 PDF")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    r = sub.add_parser("render", help="生成一个或多个单位的决算公开文件")
+    r = sub.add_parser("render", help="检查并生成一个或多个单位的决算公开文件")
     r.add_argument("files", nargs="+", type=Path, help="单位数据文件（.yaml）")
     r.add_argument("--format", type=_formats, default=("docx", "pdf"), help="输出格式，逗号分隔：docx,pdf,html（默认 docx,pdf）")
     r.add_argument("--out", type=Path, default=Path("output"), help="输出目录（默认 output/）")
     r.add_argument("--reference-doc", type=Path, default=None, help="Word 样式参考文档（默认 templates/docx/reference.docx）")
+    r.add_argument("--force", action="store_true", help="检查发现错误时仍然生成（文件中会有不一致的数字）")
+    c = sub.add_parser("check", help="只做勾稽检查，不生成文件")
+    c.add_argument("files", nargs="*", type=Path, help="单位数据文件（.yaml）")
+    c.add_argument("--format", choices=("text", "json"), default="text", help="输出：text（默认，按表分组）或 json")
+    c.add_argument("--rules", action="store_true", help="列出全部检查规则")
     e = sub.add_parser("reference-docx", help="导出默认的 Word 样式参考文档，供在 Word 中修改样式")
     e.add_argument("--out", type=Path, required=True, help="导出到此 .docx 文件")
     return parser
+
+
+def _colour(stream) -> bool:
+    return stream.isatty() and not os.environ.get("NO_COLOR")
+
+
+def _input_error(path: Path, exc: InputError) -> None:
+    for problem in exc.problems:
+        print(f"错误：{format_problem(problem)}", file=sys.stderr)
+    print(f"未处理：{path}（输入有误，共 {len(exc.problems)} 处）", file=sys.stderr)
+
+
+def _internal_error(path: Path, exc: Exception) -> None:
+    print(f"错误：{path}：程序内部出错（{type(exc).__name__}: {exc}）；请把此信息和数据文件交给维护人员",
+          file=sys.stderr)
+
+
+def cmd_check(args) -> int:
+    if args.rules:
+        print(rules_listing())
+        return EXIT_OK
+    if not args.files:
+        print("juesuan check：请给出要检查的单位数据文件，或用 --rules 列出规则", file=sys.stderr)
+        return EXIT_INPUT
+    status, results = EXIT_OK, []
+    for path in args.files:
+        try:
+            derived, findings, _ = load_and_check(path)
+        except InputError as exc:
+            _input_error(path, exc)
+            status = max(status, EXIT_INPUT)
+            continue
+        except Exception as exc:  # a bug must still end in one clear message, not a traceback
+            _internal_error(path, exc)
+            status = max(status, EXIT_INPUT)
+            continue
+        results.append((str(path), findings))
+        if any(f.severity == "错误" for f in findings):
+            status = max(status, EXIT_CHECKS)
+        if args.format == "text":
+            print(format_human(str(path), findings, derived.profile, _colour(sys.stdout)))
+    if args.format == "json":
+        print(to_json(results))
+    return status
+
+
+def cmd_render(args) -> int:
+    status = EXIT_OK
+    for path in args.files:
+        try:
+            result = render(path, args.out, args.format, reference=args.reference_doc, force=args.force)
+        except InputError as exc:
+            _input_error(path, exc)
+            status = max(status, EXIT_INPUT)
+            continue
+        except ChecksFailed as exc:
+            r = exc.result
+            print(format_human(str(path), r.findings, r.derived.profile, _colour(sys.stderr)),
+                  file=sys.stderr)
+            print(f"未生成：{path}（检查发现 {len(r.errors)} 个错误；改正数据后重试，或用 --force 强制生成）", file=sys.stderr)
+            status = max(status, EXIT_CHECKS)
+            continue
+        except Exception as exc:  # a bug must still end in one clear message, not a traceback
+            _internal_error(path, exc)
+            status = max(status, EXIT_INPUT)
+            continue
+        if result.errors:
+            print(f"！！！注意：{path} 有 {len(result.errors)} 个检查错误，已按 --force 强制生成；"
+                  f"生成的文件中存在不一致的数字，不能直接公开！！！", file=sys.stderr)
+            print(format_human(str(path), result.findings, result.derived.profile, _colour(sys.stderr)), file=sys.stderr)
+        elif result.findings:
+            print(summary_line(str(path), result.findings) + "（用 juesuan check 查看详情）", file=sys.stderr)
+        for out in result.outputs:
+            print(f"已生成：{out}")
+    return status
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,24 +131,9 @@ def main(argv: list[str] | None = None) -> int:
         export_reference(args.out)
         print(f"已导出：{args.out}")
         return EXIT_OK
-    status = EXIT_OK
-    for path in args.files:
-        try:
-            result = render(path, args.out, args.format, reference=args.reference_doc)
-        except InputError as exc:
-            for problem in exc.problems:
-                print(f"错误：{format_problem(problem)}", file=sys.stderr)
-            print(f"未生成：{path}（输入有误，共 {len(exc.problems)} 处）", file=sys.stderr)
-            status = max(status, EXIT_INPUT)
-            continue
-        except Exception as exc:  # a bug must still end in one clear message, not a traceback
-            print(f"错误：{path}：生成时程序内部出错（{type(exc).__name__}: {exc}）；请把此信息和数据文件交给维护人员",
-                  file=sys.stderr)
-            status = max(status, EXIT_INPUT)
-            continue
-        for out in result.outputs:
-            print(f"已生成：{out}")
-    return status
+    if args.command == "check":
+        return cmd_check(args)
+    return cmd_render(args)
 
 
 if __name__ == "__main__":

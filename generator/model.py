@@ -38,7 +38,7 @@ TOTAL_COLUMN = {
     "收入决算表": "本年收入合计",
     "支出决算表": "本年支出合计",
     "一般公共预算财政拨款支出决算表": "小计",
-    "政府性基金预算财政拨款收入支出决算表": None,
+    "政府性基金预算财政拨款收入支出决算表": "小计",   # 小计 = 基本支出 + 项目支出
     "国有资本经营预算财政拨款支出决算表": "合计",
 }
 SUBJECT_TABLES = {
@@ -130,12 +130,16 @@ class Unit:
     words: dict[str, Any]                                # 情况说明 (text and counts, Decimal amounts)
     attachments: list[str]
     stated: list[Stated] = field(default_factory=list)   # totals the file states (01, 04 …)
+    converted_from_yuan: bool = False                    # 万元 figures converted from 元 (尾差 tolerated)
     sources: dict[str, Source] = field(default_factory=dict)  # key path -> Source
 
     @property
     def kind_word(self) -> str:
         """部门 or 单位, as printed in '…年度部门决算公开'."""
         return "单位" if self.report_kind == "单位决算" else "部门"
+
+    def stated_value(self, label: str) -> Stated | None:
+        return next((s for s in self.stated if s.label == label), None)
 
     def src(self, path: str) -> Source:
         return self.sources.get(path) or Source(self.file, None, path)

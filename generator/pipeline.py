@@ -1,7 +1,9 @@
-"""The whole flow for one unit, in order: load → derive (totals checked) → compose → write.
+"""The whole flow for one unit, in order: load → derive → check → compose → write.
 
 This module holds no logic of its own: each step lives in its stage package. Timings of each
-step are kept for the benchmark.
+step are kept for the benchmark. The check rules run on the derived tables (the totals the file
+states are compared with the ones computed from its lowest-level figures); render refuses to
+write when a rule reports an error, unless forced.
 """
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .check import ERROR, Finding, context_for, run_checks
 from .compose.document import Document
 from .compose.report import compose
 from .derive.totals import Derived, derive
@@ -21,14 +24,27 @@ from .profile import load_profile
 FORMATS = ("docx", "pdf", "html")
 
 
+class ChecksFailed(Exception):
+    """Rules reported errors; nothing was written."""
+
+    def __init__(self, result: "Result"):
+        super().__init__(f"{len(result.errors)} errors")
+        self.result = result
+
+
 @dataclass
 class Result:
     unit: Unit
     derived: Derived
     document: Document
+    findings: list[Finding] = field(default_factory=list)
     outputs: list[Path] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
     pages: int | None = None
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == ERROR]
 
 
 def safe_filename(name: str, limit: int = 150) -> str:
@@ -54,8 +70,8 @@ def last_year_from(d: Derived) -> LastYear:
     )
 
 
-def prepare(path: Path) -> Result:
-    """Load, attach last year's figures, derive and compose one unit (no files written)."""
+def load_and_check(path: Path) -> tuple[Derived, list[Finding], dict[str, float]]:
+    """Load (with last year's file, if named), derive and run every check rule."""
     t0 = time.perf_counter()
     unit = load_unit(path)
     profile = load_profile(unit.profile)
@@ -73,14 +89,25 @@ def prepare(path: Path) -> Result:
     t1 = time.perf_counter()
     derived = derive(unit, profile)
     t2 = time.perf_counter()
-    document = compose(derived)
+    findings = run_checks(context_for(derived))
     t3 = time.perf_counter()
-    return Result(unit, derived, document, seconds={"load": t1 - t0, "derive": t2 - t1, "compose": t3 - t2})
+    return derived, findings, {"load": t1 - t0, "derive": t2 - t1, "check": t3 - t2}
+
+
+def prepare(path: Path) -> Result:
+    """Load, derive, check and compose one unit (no files written)."""
+    derived, findings, seconds = load_and_check(path)
+    t = time.perf_counter()
+    document = compose(derived)
+    seconds["compose"] = time.perf_counter() - t
+    return Result(derived.unit, derived, document, findings=findings, seconds=seconds)
 
 
 def render(path: Path, out_dir: Path, formats: tuple[str, ...] = ("docx", "pdf"),
-           reference: Path | None = None) -> Result:
+           reference: Path | None = None, force: bool = False) -> Result:
     result = prepare(path)
+    if result.errors and not force:
+        raise ChecksFailed(result)
     stem = output_stem(result.unit)
     out_dir = Path(out_dir)
     for fmt in formats:

@@ -60,12 +60,19 @@ def test_text_where_a_number_belongs(tmp_path):
     assert "金额" in err
 
 
-def test_total_contradicting_its_items(tmp_path):
-    # the 合计 row of 收入决算表 states 163522.43; make one 项 row disagree with it
+def test_total_contradicting_its_items_is_refused_by_the_checks(tmp_path):
+    # the 款 row of 收入决算表 states 163522.43; make one 项 row disagree with it.
+    # Issue 3 made this a check error: exit 1 (not 2), both numbers and the difference, nothing written.
     path, text = broken(tmp_path, "    财政拨款收入: 100660.30", "    财政拨款收入: 100660.31")
-    err = render_fails(tmp_path, path)
-    assert "163,522.43" in err and "163,522.44" in err and "0.01" in err
-    assert "收入决算表" in err
+    out = tmp_path / "out"
+    proc = run_cli("render", str(path), "--format", "docx,pdf", "--out", str(out))
+    assert proc.returncode == 1, proc.stderr
+    assert not out.exists() or list(out.iterdir()) == []
+    err = proc.stderr
+    assert "T02-ITEM" in err and "163,522.43" in err and "163,522.44" in err and "少 0.01元" in err
+    assert "公开02表 收入决算表" in err
+    assert "：第" in err and "收入决算表[" in err          # YAML line and key path
+    assert "--force" in err
 
 
 def test_wrong_enum_value(tmp_path):

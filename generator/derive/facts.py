@@ -6,7 +6,7 @@ comparisons are numbers.Change or None when last year's figure is not known.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 

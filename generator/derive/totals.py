@@ -1,8 +1,10 @@
-"""Derive every table total from the lowest level, and compare with any total the file states.
+"""Derive every table total from the lowest level.
 
 Input: a loaded Unit and its Profile. Output: a Derived object with the full tables (合计,
-类, 款, 项 rows), tables 01 and 04 assembled, 06 totals, 09 and 10 totals. A stated total that
-differs from the computed one is an input problem naming both numbers and the difference.
+类, 款, 项 rows), tables 01 and 04 assembled, 06 totals, 09 and 10 totals. Totals the file
+states itself are not used here: the check rules (generator/check) compare them with these.
+Only problems that make a table impossible to build (a subject without a name, a 类 or 款 row
+with nothing under it) are input errors.
 """
 from __future__ import annotations
 
@@ -10,9 +12,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ..errors import InputError, Problem
-from ..model import (FISCAL_KINDS, INCOME_COLUMNS, NOWHERE, PURCHASE_KINDS, SANGONG_ITEMS,
-                     SUBJECT_TABLES, TOTAL_COLUMN, VEHICLE_KINDS, Source, SubjectRow, Unit)
-from ..numbers import ZERO, money, total
+from ..model import FISCAL_KINDS, INCOME_COLUMNS, PURCHASE_KINDS, SANGONG_ITEMS, SUBJECT_TABLES, Unit
+from ..numbers import ZERO, total
 from ..profile import Profile
 
 
@@ -122,12 +123,8 @@ def derive(unit: Unit, profile: Profile) -> Derived:
         computed = (opening[k] or ZERO) + (income[k] or ZERO) - (spent[k] or ZERO)
         if k == "政府性基金预算财政拨款" and fund_sum.values.get("年末结转和结余") is not None:
             computed = fund_sum.values["年末结转和结余"]  # type: ignore[assignment]
-        if k in closing_given and closing_given[k] is not None:
-            if closing_given[k] != computed:
-                problems.append(_mismatch(unit.src(f"财政拨款收入支出决算总表.年末财政拨款结转和结余.{k}"),
-                                          f"年末财政拨款结转和结余（{k}）", closing_given[k], computed,  # type: ignore[arg-type]
-                                          "年初 + 本年收入 − 本年支出", unit))
-            closing[k] = closing_given[k]
+        if closing_given.get(k) is not None:
+            closing[k] = closing_given[k]     # stated; rule T04-BALANCE checks the identity
         else:
             closing[k] = computed if computed != 0 else None   # a zero balance is a blank cell
     fiscal = {
@@ -169,9 +166,6 @@ def derive(unit: Unit, profile: Profile) -> Derived:
     summary["收入总计"] = total([summary["本年收入合计"], summary["使用非财政拨款结余"], summary["年初结转和结余"]])
     summary["支出总计"] = total([summary["本年支出合计"], summary["结余分配"], summary["年末结转和结余"]])
     expense_by_class = {code: _row_total(t03, code) for code, _ in profile.classes}
-    unknown = [r for r in t03.classes if r.code not in expense_by_class]
-    for r in unknown:
-        problems.append(Problem(unit.src("支出决算表"), f"类“{r.code} {r.name}”不在{profile.year_label}的26个支出功能分类类中"))
 
     # ---- 09 三公经费
     sangong: dict[str, dict[str, Decimal | None]] = {}
@@ -186,18 +180,6 @@ def derive(unit: Unit, profile: Profile) -> Derived:
     vehicles_known = [v for v in unit.vehicles.values() if v is not None]
     vehicles_total = sum(vehicles_known) if vehicles_known else None
 
-    # ---- stated figures must equal the computed ones
-    computed_stated = {
-        **{f"收入支出决算总表 {k}": v for k, v in summary.items()},
-        **{f"三公经费{p}{k}": sangong[p].get(k) for p in sangong for k in ("合计", "公务用车购置及运行维护费")},
-        "政府采购合计": purchase["合计"],
-        **{f"经济分类支出明细 {c} 金额": line.amount for c, line in econ.items()},
-    }
-    for st in unit.stated:
-        comp = computed_stated.get(st.label, ZERO)
-        if (comp or ZERO) != st.value:
-            problems.append(_mismatch(st.src, st.label, st.value, comp or ZERO, "由明细计算", unit))
-
     if problems:
         raise InputError(problems)
     return Derived(unit=unit, profile=profile, t02=t02, t03=t03, t05=t05, t07=t07, t08=t08,
@@ -205,13 +187,6 @@ def derive(unit: Unit, profile: Profile) -> Derived:
                    expense_by_class=expense_by_class, fiscal=fiscal, fiscal_by_class=fiscal_by_class,
                    sangong=sangong, purchase=purchase, vehicles=dict(unit.vehicles),
                    vehicles_total=vehicles_total)
-
-
-def _mismatch(src: Source, label: str, stated: Decimal, computed: Decimal, how: str, unit: Unit) -> Problem:
-    u = unit.money_unit
-    diff = stated - computed
-    return Problem(src, f"{label}填写为 {money(stated)}{u}，但{how}为 {money(computed)}{u}"
-                        f"（{'多' if diff > 0 else '少'} {money(abs(diff))}{u}）；请改正其中之一")
 
 
 def _row_total(table: SubjectTable, code: str) -> Decimal | None:
@@ -229,11 +204,10 @@ def _fund_spent(table: SubjectTable, code: str) -> Decimal | None:
 # ---------------------------------------------------------------- subject tables
 
 def build_subject_table(unit: Unit, table: str, profile: Profile, problems: list[Problem]) -> SubjectTable:
-    """Aggregate leaves to 款, 类 and 合计; check every stated amount on the way."""
+    """Aggregate leaves (rows with no row under them) to 款, 类 and 合计."""
     columns = SUBJECT_TABLES[table]
     rows = unit.subject_tables.get(table, [])
     given = {r.code: r for r in rows if r.code != "合计"}
-    stated_sum = next((r for r in rows if r.code == "合计"), None)
     codes = sorted(given)
     leaves = [c for c in codes if not any(o != c and o.startswith(c) for o in codes)]
     for c in leaves:
@@ -247,11 +221,8 @@ def build_subject_table(unit: Unit, table: str, profile: Profile, problems: list
     for c in leaves:
         all_codes.update({c[:3], c[:5], c} if len(c) == 7 else ({c[:3], c} if len(c) == 5 else {c}))
     out: list[Row] = []
-    total_col = TOTAL_COLUMN[table]
     sums = agg("")
     out.append(Row("", "合计", 0, sums, _row_sum(table, sums)))
-    if stated_sum is not None:
-        _compare_row(unit, table, stated_sum, out[0], columns, total_col, False, problems)
     for code in sorted(all_codes):
         values = agg(code) if code not in leaves else dict(given[code].values)
         name = given[code].name if code in given else ""
@@ -260,8 +231,6 @@ def build_subject_table(unit: Unit, table: str, profile: Profile, problems: list
         if not name:
             problems.append(Problem(unit.src(table), f"缺少科目“{code}”的名称：请在{table}中加一行 科目编码: \"{code}\" 与其科目名称"))
         row = Row(code, name, {3: 1, 5: 2, 7: 3}[len(code)], values, _row_sum(table, values))
-        if code in given:
-            _compare_row(unit, table, given[code], row, columns, total_col, code in leaves, problems)
         out.append(row)
     return SubjectTable(table, columns, out)
 
@@ -272,42 +241,19 @@ def _row_sum(table: str, values: dict[str, Decimal | None]) -> Decimal | None:
     return total(values.values())
 
 
-def _compare_row(unit: Unit, table: str, given: SubjectRow, row: Row, columns: list[str],
-                 total_col: str | None, leaf: bool, problems: list[Problem]) -> None:
-    label = f"{table}“{given.code}{(' ' + given.name) if given.name and given.code != '合计' else ''}”"
-    if not leaf:
-        for col in columns:
-            stated = given.values.get(col)
-            if stated is not None and stated != (row.values.get(col) or ZERO):
-                problems.append(_mismatch(unit.src(f"{given.src.path}.{col}"), f"{label}的{col}", stated,
-                                          row.values.get(col) or ZERO, "其下各行合计", unit))
-    if total_col and given.stated_total is not None and given.stated_total != (row.total or ZERO):
-        problems.append(_mismatch(unit.src(f"{given.src.path}.{total_col}"), f"{label}的{total_col}",
-                                  given.stated_total, row.total or ZERO, "本行各列之和", unit))
-
-
 # ---------------------------------------------------------------- table 06
 
 def build_econ(unit: Unit, profile: Profile, problems: list[Problem]):
     names = profile.econ_names
     given = {r.code: r for r in unit.econ_rows}
     lines: dict[str, EconLine] = {}
-    for code, r in given.items():
-        if code not in names:
-            problems.append(Problem(r.src, f"经济分类科目编码“{code}”不在{profile.year_label}的经济分类目录中"))
-            continue
-        if r.name and r.name.strip() != names[code]:
-            problems.append(Problem(r.src, f"经济分类“{code}”的名称应为“{names[code]}”，填写的是“{r.name}”"))
-    items = [c for c in given if len(c) == 5 and c in names]
+    # codes outside the catalogue cannot be placed in table 06: rule C-ECON-CODE reports them
+    given = {c: r for c, r in given.items() if c in names}   # 人员经费合计/公用经费合计 rows are stated totals
+    items = [c for c in given if len(c) == 5]
     for cls in sorted({c[:3] for c in items} | {c for c in given if len(c) == 3 and c in names}):
         basic = total(given[c].basic for c in items if c.startswith(cls))
         project = total(given[c].project for c in items if c.startswith(cls))
         lines[cls] = EconLine(cls, names[cls], basic, project)
-        if cls in given:
-            g = given[cls]
-            for label, stated, comp in (("基本支出", g.basic, basic), ("项目支出", g.project, project)):
-                if stated is not None and stated != (comp or ZERO):
-                    problems.append(_mismatch(g.src, f"经济分类“{cls} {names[cls]}”的{label}", stated, comp or ZERO, "其下各项之和", unit))
     for c in items:
         lines[c] = EconLine(c, names[c], given[c].basic, given[c].project)
     personnel_classes = profile.personnel_classes

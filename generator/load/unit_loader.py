@@ -16,7 +16,7 @@ from typing import Any
 import jsonschema
 
 from ..errors import InputError, Problem
-from ..model import (EconRow, LastYear, NOWHERE, PURCHASE_KINDS, SANGONG_ITEMS, SUBJECT_TABLES,
+from ..model import (EconRow, LastYear, PURCHASE_KINDS, SANGONG_ITEMS, SUBJECT_TABLES,
                      TOTAL_COLUMN, VEHICLE_KINDS, Source, Stated, SubjectRow, Unit)
 from .yaml_reader import Located, RawInt, path_str, read_yaml
 
@@ -310,6 +310,9 @@ class Builder:
             self.stated_money("政府采购合计", purchase_raw.get("合计"), "相关信息统计", "政府采购", "合计")
         vehicles_raw = info.get("车辆") or {}
         vehicles = {k: (int(vehicles_raw[k]) if vehicles_raw.get(k) is not None else None) for k in VEHICLE_KINDS}
+        if vehicles_raw.get("车辆数合计") is not None:
+            self.stated.append(Stated("车辆数合计", Decimal(int(vehicles_raw["车辆数合计"])),
+                                      self.src("相关信息统计", "车辆", "车辆数合计")))
         overview = d.get("概况") or {}
         unit = Unit(
             file=self.loc.file,
@@ -335,6 +338,7 @@ class Builder:
             words=self.words(),
             attachments=[a["名称"].strip() for a in d.get("附件") or []],
             stated=self.stated,
+            converted_from_yuan=bool(d.get("金额由元换算", False)),
             sources={path_str(p): Source(self.loc.file, line, path_str(p)) for p, line in self.loc.lines.items()},
         )
         if self.problems:
