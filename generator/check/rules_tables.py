@@ -140,10 +140,10 @@ def t01_out_total(r: Rule, ctx: Context):
                           how="本年支出合计 + 结余分配 + 年末结转和结余", source=s.src)
 
 
-@rule("T01-BALANCE", "01表：收入总计 = 支出总计", ERROR, ("01",))
+@rule("T01-BALANCE", "01表：收入总计 = 支出总计（由02、03表与结转结余算出）", ERROR, ("01",))
 def t01_balance(r: Rule, ctx: Context):
-    income = _value01(ctx, "本年收入合计") + _value01(ctx, "使用非财政拨款结余") + _value01(ctx, "年初结转和结余")
-    expense = _value01(ctx, "本年支出合计") + _value01(ctx, "结余分配") + _value01(ctx, "年末结转和结余")
+    income = ctx.derived.summary["收入总计"] or ZERO
+    expense = ctx.derived.summary["支出总计"] or ZERO
     if income != expense:
         diff = income - expense
         yield Finding(r.id, r.severity, "01", f"收入总计 {ctx.amount(income)}（02表本年收入合计 + 使用非财政拨款结余 + "
