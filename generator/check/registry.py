@@ -55,6 +55,7 @@ class Context:
     derived: Derived
     profile: Profile
     tolerance: Decimal = ZERO       # differences up to this are 提示 尾差, not errors
+    cache: dict = field(default_factory=dict)   # indexes rules share (built once per unit)
 
     @property
     def mu(self) -> str:

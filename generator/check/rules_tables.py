@@ -19,7 +19,6 @@ TABLE_KEYS = {
     "政府性基金预算财政拨款收入支出决算表": "07",
     "国有资本经营预算财政拨款支出决算表": "08",
 }
-LEVEL_LEN = {1: 3, 2: 5, 3: 7}
 
 
 def states_amounts(row: SubjectRow) -> bool:
@@ -28,22 +27,28 @@ def states_amounts(row: SubjectRow) -> bool:
 
 
 def given_rows(ctx: Context, table: str) -> dict[str, SubjectRow]:
-    return {r.code: r for r in ctx.unit.subject_tables.get(table, [])}
+    key = ("given", table)
+    if key not in ctx.cache:
+        ctx.cache[key] = {r.code: r for r in ctx.unit.subject_tables.get(table, [])}
+    return ctx.cache[key]
 
 
-def child_sums(ctx: Context, table: str, prefix: str, child_len: int) -> dict[str, Decimal]:
+def has_rows_under(ctx: Context, table: str, code: str) -> bool:
+    key = ("parents", table)
+    if key not in ctx.cache:
+        ctx.cache[key] = {c[:n] for c in given_rows(ctx, table) if c != "合计" for n in (3, 5) if len(c) > n}
+    return code in ctx.cache[key]
+
+
+def child_sums(ctx: Context, table: str, prefix: str) -> dict[str, Decimal]:
     """Per column, the sum of the rows one level down (stated where the file states them)."""
     given = given_rows(ctx, table)
     computed = next(t for t in (ctx.derived.t02, ctx.derived.t03, ctx.derived.t05, ctx.derived.t07,
                                 ctx.derived.t08) if t.name == table)
-    codes = {r.code for r in computed.rows if len(r.code) == child_len and r.code.startswith(prefix)}
     sums = {c: ZERO for c in SUBJECT_TABLES[table]}
-    for code in codes:
-        g = given.get(code)
-        if g is not None and states_amounts(g):
-            vals = g.values
-        else:
-            vals = computed.row(code).values  # type: ignore[union-attr]
+    for child in computed.children.get(prefix, []):
+        g = given.get(child.code)
+        vals = g.values if g is not None and states_amounts(g) else child.values
         for col in sums:
             sums[col] += vals.get(col) or ZERO
     return sums
@@ -57,7 +62,6 @@ def _level_rule(table: str, level: int, rule_id: str, description: str):
     """合计 (level 0) = Σ类, 类 (1) = Σ款, 款 (2) = Σ项, for one subject table."""
     key = TABLE_KEYS[table]
     parent_len = {0: None, 1: 3, 2: 5}[level]
-    child_len = LEVEL_LEN[level + 1]
     what = {0: "各类之和", 1: "其下各款之和", 2: "其下各项之和"}[level]
 
     @rule(rule_id, description, ERROR, (key,))
@@ -66,10 +70,9 @@ def _level_rule(table: str, level: int, rule_id: str, description: str):
             is_level = code == "合计" if parent_len is None else len(code) == parent_len
             if not is_level or not states_amounts(row):
                 continue
-            if parent_len is not None and not any(c.startswith(code) and len(c) > len(code)
-                                                  for c in given_rows(ctx, table) if c != "合计"):
+            if parent_len is not None and not has_rows_under(ctx, table, code):
                 continue                # nothing under it: the row is itself the lowest level
-            sums = child_sums(ctx, table, "" if code == "合计" else code, child_len)
+            sums = child_sums(ctx, table, "" if code == "合计" else code)
             for col in SUBJECT_TABLES[table]:
                 yield ctx.compare(r, table=key, row=row_label(row), column=col,
                                   stated=row.values.get(col) or ZERO, computed=sums[col], how=what,

@@ -9,6 +9,7 @@ with nothing under it) are input errors.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from decimal import Decimal
 
 from ..errors import InputError, Problem
@@ -43,8 +44,21 @@ class SubjectTable:
     def classes(self) -> list[Row]:
         return [r for r in self.rows if r.level == 1]
 
+    @cached_property
+    def by_code(self) -> dict[str, Row]:
+        return {r.code: r for r in self.rows if r.code}
+
+    @cached_property
+    def children(self) -> dict[str, list[Row]]:
+        """Rows one level down, by parent code ('' for the 合计: the 类)."""
+        out: dict[str, list[Row]] = {}
+        for r in self.rows:
+            if r.level:
+                out.setdefault({1: "", 2: r.code[:3], 3: r.code[:5]}[r.level], []).append(r)
+        return out
+
     def row(self, code: str) -> Row | None:
-        return next((r for r in self.rows if r.code == code), None)
+        return self.by_code.get(code)
 
     @property
     def empty(self) -> bool:
@@ -209,29 +223,32 @@ def build_subject_table(unit: Unit, table: str, profile: Profile, problems: list
     rows = unit.subject_tables.get(table, [])
     given = {r.code: r for r in rows if r.code != "合计"}
     codes = sorted(given)
-    leaves = [c for c in codes if not any(o != c and o.startswith(c) for o in codes)]
+    parents = {c[:n] for c in codes for n in (3, 5) if len(c) > n}
+    leaves = [c for c in codes if c not in parents]
     for c in leaves:
         if len(c) != 7 and all(v is None for v in given[c].values.values()):
             problems.append(Problem(given[c].src, f"“{c} {given[c].name}”下面没有“项”行，也没有金额"))
 
-    def agg(prefix: str) -> dict[str, Decimal | None]:
-        return {col: total(given[c].values.get(col) for c in leaves if c.startswith(prefix)) for col in columns}
-
-    all_codes: set[str] = set()
+    # one pass over the leaves: each adds its values to itself, its 款, its 类 and the 合计
+    sums: dict[str, dict[str, Decimal | None]] = {}
     for c in leaves:
-        all_codes.update({c[:3], c[:5], c} if len(c) == 7 else ({c[:3], c} if len(c) == 5 else {c}))
-    out: list[Row] = []
-    sums = agg("")
-    out.append(Row("", "合计", 0, sums, _row_sum(table, sums)))
-    for code in sorted(all_codes):
-        values = agg(code) if code not in leaves else dict(given[code].values)
+        for key in {"", c[:3], c[:5], c}:
+            acc = sums.setdefault(key, {col: None for col in columns})
+            for col in columns:
+                v = given[c].values.get(col)
+                if v is not None:
+                    acc[col] = v if acc[col] is None else acc[col] + v  # type: ignore[operator]
+    class_names = dict(profile.classes)
+    out: list[Row] = [Row("", "合计", 0, sums.get("", {col: None for col in columns}),
+                          _row_sum(table, sums.get("", {})))]
+    for code in sorted(k for k in sums if k):
+        values = sums[code]
         name = given[code].name if code in given else ""
         if not name and len(code) == 3:
-            name = dict(profile.classes).get(code, "")
+            name = class_names.get(code, "")
         if not name:
             problems.append(Problem(unit.src(table), f"缺少科目“{code}”的名称：请在{table}中加一行 科目编码: \"{code}\" 与其科目名称"))
-        row = Row(code, name, {3: 1, 5: 2, 7: 3}[len(code)], values, _row_sum(table, values))
-        out.append(row)
+        out.append(Row(code, name, {3: 1, 5: 2, 7: 3}[len(code)], values, _row_sum(table, values)))
     return SubjectTable(table, columns, out)
 
 
