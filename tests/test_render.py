@@ -152,3 +152,27 @@ def test_same_words_in_docx_and_pdf(rendered):
     for p in d.paragraphs:
         if p.text.strip() and p.style.name in ("Body Text", "Heading 2", "Heading 3"):
             assert squash(p.text) in pdf, p.text
+
+
+def test_admin_unit_with_funds_renders_every_part(tmp_path):
+    """A 行政单位 with carry-over, 政府性基金 and 国有资本经营 money: 07 and 08 have data,
+    机关运行经费 is explained, 04 shows the carry-over, and both formats come out."""
+    from .checkfix import BASES
+    proc = run_cli_render(BASES["admin"], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    docx_path = next(tmp_path.glob("*.docx"))
+    pdf = squash(pdf_text(next(tmp_path.glob("*.pdf"))))
+    doc = prepare(BASES["admin"]).document
+    t07 = next(t for t in doc.tables() if t.key == "07")
+    t08 = next(t for t in doc.tables() if t.key == "08")
+    assert t07.empty_note is None and t08.empty_note is None
+    assert "80,000.00" in [c.text for _, _, c in t07.placements()]
+    assert "本年度无此项" not in pdf
+    assert squash("机关运行经费支出130,000.00元，比上年增加5,000.00元，增长4.00%") in pdf
+    texts = "\n".join(p.text for p in docx.Document(str(docx_path)).paragraphs)
+    assert "本年支出80,000.00元" in texts and "国有资本经营预算财政拨款支出20,000.00元" in texts
+
+
+def run_cli_render(path, out):
+    from .conftest import run_cli
+    return run_cli("render", str(path), "--format", "docx,pdf", "--out", str(out))
