@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from . import rules_codes, rules_cross, rules_tables  # noqa: F401  (registration)
+from . import rules_codes, rules_cross, rules_other, rules_tables, rules_text  # noqa: F401  (registration)
 from .registry import ERROR, INFO, RULES, WARNING, Context, Finding, Rule, run_checks
 
 __all__ = ["ERROR", "INFO", "WARNING", "RULES", "Context", "Finding", "Rule", "run_checks", "context_for"]

@@ -126,7 +126,13 @@ def _chg_text(ctx: Context, ch) -> str:
 
 
 def _facts(ctx: Context) -> dict[str, Any]:
-    return build_facts(ctx.derived)
+    """What the narrative prints (built once per unit, shared by the N-REASON rules)."""
+    cache = getattr(ctx, "cache", None)
+    if cache is None:
+        return build_facts(ctx.derived)
+    if "facts" not in cache:
+        cache["facts"] = build_facts(ctx.derived)
+    return cache["facts"]
 
 
 @rule("N-REASON-TOTAL", "收入支出总计与上年相比有增减时，须填写收入支出变动原因", WARNING, tables=(TEXT,))
