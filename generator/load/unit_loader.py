@@ -40,11 +40,16 @@ def _fast_validator():
     return fastjsonschema.compile(schema())
 
 
+READERS = {".yaml": read_yaml, ".yml": read_yaml}   # suffix -> reader returning Located
+
+
 def load_unit(path: Path | str) -> Unit:
+    """Any supported unit file -> typed model. Readers differ; checking and building do not."""
     path = Path(path)
-    if path.suffix.lower() not in (".yaml", ".yml"):
-        raise InputError([Problem(Source(str(path)), "应为单位数据文件（.yaml 或 .yml）")])
-    located = read_yaml(path)
+    reader = READERS.get(path.suffix.lower())
+    if reader is None:
+        raise InputError([Problem(Source(str(path)), f"应为单位数据文件（{'、'.join(sorted(READERS))}）")])
+    located = reader(path)
     validate_structure(located)
     return Builder(located).build()
 
@@ -353,7 +358,7 @@ class Builder:
             attachments=[a["名称"].strip() for a in d.get("附件") or []],
             stated=self.stated,
             converted_from_yuan=bool(d.get("金额由元换算", False)),
-            sources={path_str(p): Source(self.loc.file, line, path_str(p)) for p, line in self.loc.lines.items()},
+            sources=self.loc.all_sources(),
         )
         if self.problems:
             raise InputError(self.problems)

@@ -48,19 +48,29 @@ def path_str(parts: tuple) -> str:
 
 
 class Located:
-    """The values of one YAML document and the line of each key path."""
+    """The plain values of one unit file and where each key path came from.
 
-    def __init__(self, file: str, data: Any, lines: dict[tuple, int]):
+    A YAML reader fills ``lines`` (key path -> 1-based line); a workbook reader fills ``cells``
+    (key path -> "收入决算表!D7"). Either way the rest of loading is the same.
+    """
+
+    def __init__(self, file: str, data: Any, lines: dict[tuple, int] | None = None,
+                 cells: dict[tuple, str] | None = None):
         self.file = file
         self.data = data
-        self.lines = lines
+        self.lines = lines or {}
+        self.cells = cells or {}
 
     def source(self, parts: tuple) -> Source:
-        # the nearest enclosing path that has a line
+        """The nearest enclosing path that has a line or a cell."""
         p = tuple(parts)
-        while p and p not in self.lines:
+        while p and p not in self.lines and p not in self.cells:
             p = p[:-1]
-        return Source(self.file, self.lines.get(p), path_str(tuple(parts)))
+        return Source(self.file, self.lines.get(p), path_str(tuple(parts)), self.cells.get(p))
+
+    def all_sources(self) -> dict[str, Source]:
+        keys = set(self.lines) | set(self.cells)
+        return {path_str(k): Source(self.file, self.lines.get(k), path_str(k), self.cells.get(k)) for k in keys}
 
 
 def read_yaml(path: Path) -> Located:
