@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import datetime
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -94,18 +95,27 @@ def load_and_check(path: Path) -> tuple[Derived, list[Finding], dict[str, float]
     return derived, findings, {"load": t1 - t0, "derive": t2 - t1, "check": t3 - t2}
 
 
-def prepare(path: Path) -> Result:
-    """Load, derive, check and compose one unit (no files written)."""
+DEFAULT_WATERMARK = "仅供内部审核"
+
+
+def draft_line(now: datetime | None = None) -> str:
+    return f"草稿（生成于 {(now or datetime.now()).strftime('%Y-%m-%d %H:%M')}）"
+
+
+def prepare(path: Path, draft: str | None = None) -> Result:
+    """Load, derive, check and compose one unit (no files written). ``draft``: watermark text;
+    the cover then says 草稿 with the time it was made."""
     derived, findings, seconds = load_and_check(path)
     t = time.perf_counter()
-    document = compose(derived)
+    document = compose(derived, draft_line=draft_line() if draft else None)
     seconds["compose"] = time.perf_counter() - t
     return Result(derived.unit, derived, document, findings=findings, seconds=seconds)
 
 
 def render(path: Path, out_dir: Path, formats: tuple[str, ...] = ("docx", "pdf"),
-           reference: Path | None = None, force: bool = False) -> Result:
-    result = prepare(path)
+           reference: Path | None = None, force: bool = False, draft: str | None = None) -> Result:
+    """Check and write one unit. ``draft``: watermark text for every page (None: the final)."""
+    result = prepare(path, draft)
     if result.errors and not force:
         raise ChecksFailed(result)
     stem = output_stem(result.unit)
@@ -117,14 +127,14 @@ def render(path: Path, out_dir: Path, formats: tuple[str, ...] = ("docx", "pdf")
         t = time.perf_counter()
         if fmt == "docx":
             from .write.docx_writer import write_docx
-            write_docx(result.document, target, reference=reference)
+            write_docx(result.document, target, reference=reference, draft_watermark=draft)
         elif fmt == "pdf":
             from .write.pdf_writer import write_pdf
-            result.pages = write_pdf(result.document, target)
+            result.pages = write_pdf(result.document, target, draft_watermark=draft)
         elif fmt == "html":
             from .write.atomic import write_bytes
             from .write.html_writer import render_html
-            write_bytes(target, render_html(result.document).encode("utf-8"))
+            write_bytes(target, render_html(result.document, draft_watermark=draft).encode("utf-8"))
         result.seconds[fmt] = time.perf_counter() - t
         result.outputs.append(target)
     return result

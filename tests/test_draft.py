@@ -1,0 +1,77 @@
+"""Drafts (issue 5): `--draft` puts a diagonal watermark on every page of the PDF and in the
+header of every DOCX section, and the cover says 草稿 with the time; a final never has either."""
+from __future__ import annotations
+
+import re
+import subprocess
+import zipfile
+
+import pytest
+
+from .conftest import EXAMPLES, run_cli
+
+
+def pages(pdf) -> list[str]:
+    n = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdf)], capture_output=True,
+                                                           text=True, check=True).stdout).group(1))
+    return [re.sub(r"\s+", "", subprocess.run(["pdftotext", "-f", str(i), "-l", str(i), "-raw", str(pdf), "-"],
+                                                capture_output=True, text=True, check=True).stdout)
+            for i in range(1, n + 1)]
+
+
+def docx_headers(path) -> tuple[list[str], list[str]]:
+    """(header XML parts, rIds referenced by each sectPr of the body)."""
+    with zipfile.ZipFile(path) as z:
+        headers = [z.read(n).decode() for n in z.namelist() if n.startswith("word/header")]
+        body = z.read("word/document.xml").decode()
+    sects = re.findall(r"<w:sectPr.*?</w:sectPr>", body, flags=re.S)
+    return headers, sects
+
+
+@pytest.fixture(scope="module")
+def draft(tmp_path_factory):
+    out = tmp_path_factory.mktemp("draft")
+    proc = run_cli("render", str(EXAMPLES / "xincailiao-2023.yaml"), "--format", "docx,pdf", "--out", str(out),
+                   "--draft", "内部征求意见稿")
+    assert proc.returncode == 0, proc.stderr
+    return {p.suffix[1:]: p for p in out.iterdir()}
+
+
+def test_draft_pdf_every_page_has_the_watermark(draft):
+    texts = pages(draft["pdf"])
+    assert len(texts) > 10
+    assert all("内部征求意见稿" in t for t in texts)
+    assert "草稿（生成于" in texts[0]
+
+
+def test_final_pdf_has_no_watermark_and_no_draft_cover(rendered):
+    for key in ("xiaohe", "xincailiao"):
+        texts = pages(rendered[key]["pdf"])
+        assert not any("仅供内部审核" in t or "草稿" in t for t in texts)
+
+
+def test_draft_docx_every_section_has_the_watermark_header(draft, tmp_path):
+    headers, sects = docx_headers(draft["docx"])
+    mark = [h for h in headers if 'string="内部征求意见稿"' in h]
+    assert len(mark) == 1 and "v:textpath" in mark[0]
+    assert sects and all("<w:headerReference" in s for s in sects)
+    import docx
+    d = docx.Document(str(draft["docx"]))
+    assert any(p.text.startswith("草稿（生成于") for p in d.paragraphs[:5])
+    proc = subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/lo", "--headless", "--convert-to",
+                           "pdf", "--outdir", str(tmp_path), str(draft["docx"])], capture_output=True, text=True,
+                          timeout=240)
+    assert proc.returncode == 0 and (tmp_path / (draft["docx"].stem + ".pdf")).exists()
+
+
+def test_final_docx_has_no_watermark(rendered):
+    headers, sects = docx_headers(rendered["xiaohe"]["docx"])
+    assert not any("textpath" in h for h in headers)
+    assert not any("<w:headerReference" in s for s in sects)
+
+
+def test_default_watermark_text(tmp_path):
+    proc = run_cli("render", str(EXAMPLES / "xiaohe-2022.yaml"), "--format", "html", "--out", str(tmp_path), "--draft")
+    assert proc.returncode == 0, proc.stderr
+    html = next(tmp_path.glob("*.html")).read_text(encoding="utf-8")
+    assert "仅供内部审核" in html and "草稿（生成于" in html
