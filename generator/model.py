@@ -131,6 +131,7 @@ class Unit:
     attachments: list[str]
     stated: list[Stated] = field(default_factory=list)   # totals the file states (01, 04 …)
     converted_from_yuan: bool = False                    # 万元 figures converted from 元 (尾差 tolerated)
+    previous_file: str | None = None                     # 上年数据文件, relative to this file
     sources: dict[str, Source] = field(default_factory=dict)  # key path -> Source
 
     @property

@@ -76,7 +76,7 @@ def load_and_check(path: Path) -> tuple[Derived, list[Finding], dict[str, float]
     t0 = time.perf_counter()
     unit = load_unit(path)
     profile = load_profile(unit.profile)
-    previous = getattr(unit, "previous_file", None)
+    previous = unit.previous_file
     if previous:
         if unit.last_year is not None:
             raise InputError([Problem(unit.src("上年数据文件"), "“上年”与“上年数据文件”只能填写其中一个")])

@@ -358,9 +358,9 @@ class Builder:
             attachments=[a["名称"].strip() for a in d.get("附件") or []],
             stated=self.stated,
             converted_from_yuan=bool(d.get("金额由元换算", False)),
+            previous_file=d.get("上年数据文件"),
             sources=self.loc.all_sources(),
         )
         if self.problems:
             raise InputError(self.problems)
-        unit.previous_file = d.get("上年数据文件")  # type: ignore[attr-defined]
         return unit
