@@ -9,6 +9,8 @@ import os
 import sys
 from pathlib import Path
 
+from .cli_excel import add_commands as add_excel_commands
+from .cli_excel import run as run_excel
 from .check.report import format_human, rules_listing, summary_line, to_json
 from .errors import InputError, format_problem
 from .pipeline import DEFAULT_WATERMARK, FORMATS, ChecksFailed, load_and_check, render
@@ -35,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="juesuan", description="部门决算公开生成器：单位数据 → 勾稽检查 → DOCX 与 PDF")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     r = sub.add_parser("render", help="检查并生成一个或多个单位的决算公开文件")
-    r.add_argument("files", nargs="+", type=Path, help="单位数据文件（.yaml）")
+    r.add_argument("files", nargs="+", type=Path, help="单位数据文件（.yaml 或 .xlsx）")
     r.add_argument("--format", type=_formats, default=("docx", "pdf"), help="输出格式，逗号分隔：docx,pdf,html（默认 docx,pdf）")
     r.add_argument("--out", type=Path, default=Path("output"), help="输出目录（默认 output/）")
     r.add_argument("--reference-doc", type=Path, default=None, help="Word 样式参考文档（默认 templates/docx/reference.docx）")
@@ -43,9 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--draft", nargs="?", const=DEFAULT_WATERMARK, default=None, metavar="TEXT",
                    help=f"草稿：每页加斜向水印（默认“{DEFAULT_WATERMARK}”），封面注明草稿与生成时间")
     c = sub.add_parser("check", help="只做勾稽检查，不生成文件")
-    c.add_argument("files", nargs="*", type=Path, help="单位数据文件（.yaml）")
+    c.add_argument("files", nargs="*", type=Path, help="单位数据文件（.yaml 或 .xlsx）")
     c.add_argument("--format", choices=("text", "json"), default="text", help="输出：text（默认，按表分组）或 json")
     c.add_argument("--rules", action="store_true", help="列出全部检查规则")
+    add_excel_commands(sub)
     e = sub.add_parser("reference-docx", help="导出默认的 Word 样式参考文档，供在 Word 中修改样式")
     e.add_argument("--out", type=Path, required=True, help="导出到此 .docx 文件")
     return parser
@@ -136,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     if args.command == "check":
         return cmd_check(args)
+    if args.command in ("template", "import", "export"):
+        return run_excel(args)
     return cmd_render(args)
 
 

@@ -19,6 +19,7 @@ import jsonschema
 from ..errors import InputError, Problem
 from ..model import (EconRow, LastYear, PURCHASE_KINDS, SANGONG_ITEMS, SUBJECT_TABLES,
                      TOTAL_COLUMN, VEHICLE_KINDS, Source, Stated, SubjectRow, Unit)
+from .excel_reader import read_xls, read_xlsx
 from .yaml_reader import Located, RawInt, path_str, read_yaml
 
 SCHEMA_PATH = Path(__file__).with_name("unit.schema.json")
@@ -40,7 +41,7 @@ def _fast_validator():
     return fastjsonschema.compile(schema())
 
 
-READERS = {".yaml": read_yaml, ".yml": read_yaml}   # suffix -> reader returning Located
+READERS = {".yaml": read_yaml, ".yml": read_yaml, ".xlsx": read_xlsx, ".xlsm": read_xlsx, ".xls": read_xls}   # suffix -> reader returning Located
 
 
 def load_unit(path: Path | str) -> Unit:

@@ -1,0 +1,144 @@
+"""`juesuan template`, `juesuan import`, `juesuan export`: the unit workbook (issue 4).
+
+  juesuan template --profile shanxi-2023 --out 模板.xlsx        an empty workbook to fill
+  juesuan import 某单位.xlsx --out data/units/某单位-2024.yaml   workbook → YAML data file
+  juesuan export data/examples/xiaohe-2022.yaml --out xiaohe.xlsx   YAML → filled workbook
+
+`add_commands(subparsers)` adds the three parsers to the `juesuan` command; `run(args)` runs
+them. Exit codes as for the other commands: 0 done, 2 unusable input or refused output (nothing
+written). An existing output file is not overwritten without --force (a data file or a filled
+workbook may hold someone's work).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .errors import InputError, format_problem
+
+EXIT_OK, EXIT_INPUT = 0, 2
+COMMANDS = ("template", "import", "export")
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+
+
+def add_commands(subparsers) -> None:
+    """Add the template / import / export parsers to ``juesuan``'s subparsers."""
+    t = subparsers.add_parser("template", help="生成空白的单位数据工作簿（.xlsx），供财务人员填写")
+    t.add_argument("--profile", required=True, metavar="模板", help="公开版式，如 shanxi-2023（templates/profiles/ 下的名称）")
+    t.add_argument("--out", type=Path, required=True, help="写到此 .xlsx 文件")
+    t.add_argument("--force", action="store_true", help="输出文件已存在时覆盖")
+    i = subparsers.add_parser("import", help="把填好的工作簿（.xlsx）转成单位数据文件（.yaml）")
+    i.add_argument("file", type=Path, help="工作簿（.xlsx / .xlsm）")
+    i.add_argument("--out", type=Path, default=None, help="写到此 .yaml 文件（默认：与工作簿同名的 .yaml）")
+    i.add_argument("--force", action="store_true", help="输出文件已存在时覆盖")
+    e = subparsers.add_parser("export", help="把单位数据文件（.yaml）导出为填好的工作簿（.xlsx）")
+    e.add_argument("file", type=Path, help="单位数据文件（.yaml）")
+    e.add_argument("--out", type=Path, required=True, help="写到此 .xlsx 文件")
+    e.add_argument("--force", action="store_true", help="输出文件已存在时覆盖")
+
+
+def _fail(message: str) -> int:
+    print(f"错误：{message}", file=sys.stderr)
+    return EXIT_INPUT
+
+
+def _input_error(path: Path, exc: InputError) -> int:
+    for problem in exc.problems:
+        print(f"错误：{format_problem(problem)}", file=sys.stderr)
+    print(f"未处理：{path}（输入有误，共 {len(exc.problems)} 处）", file=sys.stderr)
+    return EXIT_INPUT
+
+
+def _check_out(out: Path, suffixes: tuple[str, ...], force: bool) -> str | None:
+    if out.suffix.lower() not in suffixes:
+        return f"输出文件“{out}”的扩展名应为 {' 或 '.join(suffixes)}"
+    if out.is_dir():
+        return f"“{out}”是文件夹；--out 应为文件名"
+    if out.exists() and not force:
+        return f"“{out}”已存在，未覆盖；要覆盖请加 --force"
+    return None
+
+
+def cmd_template(args) -> int:
+    from .profile import available
+    from .write.workbook import write_template
+    if args.profile not in available():
+        return _fail(f"找不到模板“{args.profile}”；可用的模板：{'、'.join(available())}")
+    bad = _check_out(args.out, (".xlsx",), args.force)
+    if bad:
+        return _fail(bad)
+    write_template(args.profile, args.out)
+    print(f"已生成空白工作簿：{args.out}（版式 {args.profile}；先看第一个工作表“填写说明”）")
+    return EXIT_OK
+
+
+def cmd_import(args) -> int:
+    from .load.excel_reader import read_xls, read_xlsx
+    from .load.unit_loader import Builder, validate_structure
+    from .write.atomic import write_bytes
+    from .write.yaml_writer import dump_unit
+    path: Path = args.file
+    if path.suffix.lower() not in WORKBOOK_SUFFIXES:
+        return _fail(f"{path}：应为 Excel 工作簿（.xlsx）；YAML 数据文件不需要导入")
+    out: Path = args.out or path.with_suffix(".yaml")
+    bad = _check_out(out, (".yaml", ".yml"), args.force)
+    if bad:
+        return _fail(bad)
+    try:
+        located = (read_xls if path.suffix.lower() == ".xls" else read_xlsx)(path)
+        validate_structure(located)
+        unit = Builder(located).build()
+    except InputError as exc:
+        return _input_error(path, exc)
+    header = [f"{unit.name} {unit.year}年度{unit.kind_word}决算公开：单位数据",
+              f"由 juesuan import 从工作簿“{path.name}”导入；格式见 docs/data-format.md"]
+    write_bytes(out, dump_unit(located.data, header).encode("utf-8"))
+    print(f"已导入：{out}（来自 {path}）；下一步：juesuan check {out}")
+    return EXIT_OK
+
+
+def cmd_export(args) -> int:
+    from .write.workbook import export_unit
+    bad = _check_out(args.out, (".xlsx",), args.force)
+    if bad:
+        return _fail(bad)
+    try:
+        export_unit(args.file, args.out)
+    except InputError as exc:
+        return _input_error(args.file, exc)
+    print(f"已导出：{args.out}（来自 {args.file}）")
+    return EXIT_OK
+
+
+def run(args) -> int:
+    """Run ``template``, ``import`` or ``export`` (``args.command``); returns the exit code."""
+    handler = {"template": cmd_template, "import": cmd_import, "export": cmd_export}[args.command]
+    try:
+        return handler(args)
+    except InputError as exc:
+        return _input_error(getattr(args, "file", None) or Path(getattr(args, "out", "")), exc)
+    except Exception as exc:  # a bug must still end in one clear message, not a traceback
+        where = getattr(args, "file", None) or getattr(args, "out", "")
+        print(f"错误：{where}：程序内部出错（{type(exc).__name__}: {exc}）；请把此信息和文件交给维护人员",
+              file=sys.stderr)
+        return EXIT_INPUT
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:
+        self.print_usage(sys.stderr)
+        print(f"juesuan：参数错误：{message}", file=sys.stderr)
+        sys.exit(EXIT_INPUT)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Stand-alone entry (python -m generator.cli_excel …) until cli.py wires the commands."""
+    parser = _Parser(prog="juesuan", description="单位数据工作簿：template / import / export")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    add_commands(sub)
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1352 @@
+"""Read a unit's workbook (.xlsx / .xlsm) into the same plain values as the YAML reader.
+
+The workbook (see docs/excel.md) has one sheet per published table, laid out like the 公开表,
+plus key–value sheets for the unit, last year's figures, 年初预算 and the unit's words. This
+reader produces a `Located` whose ``cells`` map every key path to "工作表!单元格", so that every
+later message (structure, model, 勾稽 checks) names the cell.
+
+Safety first, before openpyxl sees a byte: size limit, zip structure, uncompressed size and
+compression ratio, encrypted/old-Excel (OLE compound file) detection, and every XML part parsed
+once through defusedxml with DTDs forbidden (no entity expansion, no external references). That
+same pass finds formula cells without a cached value. openpyxl then reads cached values only
+(``data_only=True``, read-only mode).
+
+Tolerant where people are messy: numbers stored as text, thousands separators, full-width
+digits, "——" and blank as empty, stray spaces in names and codes, 类/款/项 rows in any order,
+blank rows, merged or unmerged headers, title and meta rows above a table. Strict where numbers
+are at stake: a number that cannot be read, a comma in the wrong place, a formula without a
+cached value, a table whose header is not the expected one, a 金额单位 or 年度 in a table's meta
+row that contradicts 单位信息: each is a problem naming the cell, and all are reported together.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Callable
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import iterparse as _safe_iterparse
+
+from ..errors import InputError, Problem
+from ..model import FISCAL_KINDS, SANGONG_ITEMS, VEHICLE_KINDS, Source
+from .yaml_reader import Located
+
+# ---------------------------------------------------------------- limits
+
+MAX_FILE_BYTES = 20 * 1024 * 1024          # a filled workbook is a few hundred KB
+MAX_UNCOMPRESSED = 100 * 1024 * 1024       # sum of the parts' declared sizes
+MAX_RATIO = 200                            # compressed → uncompressed, for parts over 1 MB
+MAX_PARTS = 5000
+CFB_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")   # OLE2 compound file: old .xls, or an encrypted .xlsx
+
+CONVERT_XLS = ("请用 Excel 或 WPS 打开它，选“文件→另存为”，保存类型选“Excel 工作簿（*.xlsx）”，再导入新文件；"
+               "或用 LibreOffice：soffice --headless --convert-to xlsx 文件名.xls")
+
+# ---------------------------------------------------------------- sheets and fields (shared with the writer)
+
+SHEET_GUIDE = "填写说明"
+SHEET_UNIT = "单位信息"
+SHEET_LAST = "上年数"
+SHEET_BUDGET = "年初预算"
+SHEET_WORDS = "情况说明"
+SHEET_CLASS_WORDS = "类说明"
+SHEET_GLOSSARY = "名词解释补充"
+SHEET_ATTACH = "附件"
+TEXT_SHEETS = [SHEET_UNIT, SHEET_LAST, SHEET_BUDGET, SHEET_WORDS, SHEET_CLASS_WORDS, SHEET_GLOSSARY, SHEET_ATTACH]
+
+SEP = "／"          # key path separator in the 项目 column of the key–value sheets
+
+MONEY, COUNT, TEXT, LONGTEXT, YEAR, CHOICE, BOOL = "金额", "整数", "文字", "长文字", "年度", "选项", "是否"
+
+
+@dataclass(frozen=True)
+class Field:
+    """One row of a key–value sheet: 项目 (key path) | 说明 | 内容."""
+
+    path: tuple[str, ...]           # key path in the unit data
+    kind: str
+    help: str
+    choices: tuple[str, ...] = ()
+    required: bool = False
+
+    def label(self, prefix: tuple[str, ...] = ()) -> str:
+        return SEP.join(self.path[len(prefix):])
+
+
+UNIT_FIELDS = [
+    Field(("单位名称",), TEXT, "部门（单位）全称，印在封面和每张表上", required=True),
+    Field(("年度",), YEAR, "决算年度，如 2024", required=True),
+    Field(("报告类型",), CHOICE, "部门决算 或 单位决算（封面与文件名中的“部门/单位决算公开”）",
+          ("部门决算", "单位决算"), required=True),
+    Field(("单位性质",), CHOICE, "决定是否说明机关运行经费", ("行政单位", "参公事业单位", "事业单位"), required=True),
+    Field(("金额单位",), CHOICE, "本工作簿所有金额的单位", ("元", "万元"), required=True),
+    Field(("模板",), CHOICE, "公开版式（表的集合、顺序、表号、注释）", (), required=True),
+    Field(("金额由元换算",), BOOL, "万元报表由元报表换算而来时选“是”（0.01 以内的差额只作尾差提示）", ("是", "否")),
+    Field(("上年数据文件",), TEXT, "可不填；填上年的数据文件名（与本文件同一文件夹）时，上年数由该文件计算，“上年数”表不填"),
+    Field(("概况", "职责"), LONGTEXT, "第一部分 一、部门（单位）职责；按 Alt+Enter 换行，空一行分段"),
+    Field(("概况", "机构设置"), LONGTEXT, "第一部分 二、机构设置情况"),
+]
+
+_SANGONG_ALL = SANGONG_ITEMS + ["合计", "公务用车购置及运行维护费"]
+
+LAST_FIELDS = [
+    Field(("上年", "收入总计"), MONEY, "上年收入总计（公开01表）"),
+    Field(("上年", "支出总计"), MONEY, "上年支出总计（公开01表）"),
+    Field(("上年", "财政拨款收入总计"), MONEY, "上年财政拨款收入总计（公开04表）"),
+    Field(("上年", "财政拨款支出总计"), MONEY, "上年财政拨款支出总计（公开04表）"),
+    Field(("上年", "一般公共预算财政拨款支出"), MONEY, "上年一般公共预算财政拨款支出合计（公开05表）"),
+    Field(("上年", "机关运行经费"), MONEY, "上年机关运行经费（行政单位、参公事业单位）"),
+    *(Field(("上年", "三公经费", k), MONEY, f"上年“三公”经费决算数：{k}"
+            + ("（可不填，由各项计算；若填须相等）" if k in ("合计", "公务用车购置及运行维护费") else ""))
+      for k in _SANGONG_ALL),
+]
+
+_REASON_USE = ("变动原因", "用途")
+WORD_FIELDS = [
+    Field(("情况说明", "收入支出变动原因"), LONGTEXT, "第三部分 一：收入、支出总计与上年相比增减的主要原因"),
+    Field(("情况说明", "财政拨款收支变动原因"), LONGTEXT, "第三部分 四：财政拨款收支增减的主要原因（不填则用上一项）"),
+    Field(("情况说明", "一般公共预算支出变动原因"), LONGTEXT, "第三部分 五（一）：一般公共预算财政拨款支出增减的主要原因（不填则用上一项）"),
+    Field(("情况说明", "人员经费说明"), LONGTEXT, "第三部分 六：人员经费的补充说明（可不填）"),
+    Field(("情况说明", "公用经费说明"), LONGTEXT, "第三部分 六：公用经费的补充说明（可不填）"),
+    Field(("情况说明", "三公经费", "变动原因"), LONGTEXT, "第三部分 九：“三公”经费合计增减的主要原因"),
+    *(Field(("情况说明", "三公经费", item, what), LONGTEXT, f"第三部分 九：{item}的{what}")
+      for item in SANGONG_ITEMS for what in _REASON_USE),
+    Field(("情况说明", "三公经费", "出国团组数"), COUNT, "因公出国（境）团组数"),
+    Field(("情况说明", "三公经费", "出国人次"), COUNT, "因公出国（境）人次"),
+    Field(("情况说明", "三公经费", "购置车辆数"), COUNT, "本年购置公务用车（辆）"),
+    Field(("情况说明", "三公经费", "车辆保有量"), COUNT, "年末公务用车保有量（辆）"),
+    *(f for kind, what in (("国内接待", "国内公务接待"), ("外事接待", "国内接待中的外事接待"),
+                           ("国境外接待", "国（境）外公务接待"))
+      for f in (Field(("情况说明", "三公经费", kind, "金额"), MONEY, f"{what}费"),
+                Field(("情况说明", "三公经费", kind, "批次"), COUNT, f"{what}批次"),
+                Field(("情况说明", "三公经费", kind, "人次"), COUNT, f"{what}人次"),
+                Field(("情况说明", "三公经费", kind, "说明"), LONGTEXT, f"{what}的主要内容"))),
+    Field(("情况说明", "机关运行经费变动原因"), LONGTEXT, "第三部分 十（一）：机关运行经费增减的原因"),
+    Field(("情况说明", "政府采购", "中小企业合同金额"), MONEY, "第三部分 十（二）：授予中小企业合同金额"),
+    Field(("情况说明", "政府采购", "小微企业合同金额"), MONEY, "其中授予小微企业合同金额"),
+    Field(("情况说明", "国有资产", "其他用车说明"), LONGTEXT, "第三部分 十（三）：其他用车的说明"),
+    Field(("情况说明", "预算绩效"), LONGTEXT, "第三部分 十（四）：预算绩效管理工作开展情况（空一行分段）"),
+    Field(("情况说明", "其他事项"), LONGTEXT, "第三部分 十（五）：其他需要说明的事项"),
+]
+
+# Column tables of the text sheets: (column label, key, kind); the first two are 科目编码, 科目名称.
+LAST_BY_CLASS = ("上年", "一般公共预算财政拨款支出按类")
+BUDGET_BY_CLASS = ("年初预算", "一般公共预算财政拨款支出")
+LAST_CLASS_COLUMN = "上年决算数"
+BUDGET_COLUMN = "年初预算数"
+CLASS_WORD_COLUMNS = ["用途", "变动原因"]
+
+# ---------------------------------------------------------------- published tables
+
+TABLE_TITLES = {      # every title the tables are published under (profiles may add their own)
+    "01": ["收入支出决算总表"],
+    "02": ["收入决算表"],
+    "03": ["支出决算表"],
+    "04": ["财政拨款收入支出决算总表"],
+    "05": ["一般公共预算财政拨款支出决算表"],
+    "06": ["一般公共预算财政拨款基本支出决算明细表", "一般公共预算财政拨款支出决算明细表"],
+    "07": ["政府性基金预算财政拨款收入支出决算表"],
+    "08": ["国有资本经营预算财政拨款支出决算表"],
+    "09": ["财政拨款“三公”经费支出决算表", "“三公”经费支出决算表"],
+    "10": ["部门决算公开相关信息统计表", "单位决算公开相关信息统计表", "相关信息统计表"],
+}
+TABLE_NAMES = {k: v[0] for k, v in TABLE_TITLES.items()}
+
+# 功能分类 subject tables: data key → (table key, {column key: accepted header labels}, total column)
+SUBJECT_SHEETS = {
+    "02": ("收入决算表", {"本年收入合计": ["本年收入合计"], "财政拨款收入": ["财政拨款收入"],
+                        "上级补助收入": ["上级补助收入"], "事业收入": ["事业收入"], "经营收入": ["经营收入"],
+                        "附属单位上缴收入": ["附属单位上缴收入"], "其他收入": ["其他收入"]}),
+    "03": ("支出决算表", {"本年支出合计": ["本年支出合计"], "基本支出": ["基本支出"], "项目支出": ["项目支出"],
+                        "上缴上级支出": ["上缴上级支出"], "经营支出": ["经营支出"],
+                        "对附属单位补助支出": ["对附属单位补助支出"]}),
+    "05": ("一般公共预算财政拨款支出决算表", {"小计": ["小计", "合计"], "基本支出": ["基本支出"], "项目支出": ["项目支出"]}),
+    "07": ("政府性基金预算财政拨款收入支出决算表",
+           {"年初结转和结余": ["年初结转和结余"], "本年收入": ["本年收入"], "小计": ["小计", "合计"],
+            "基本支出": ["基本支出"], "项目支出": ["项目支出"], "年末结转和结余": ["年末结转和结余"]}),
+    "08": ("国有资本经营预算财政拨款支出决算表", {"合计": ["合计", "小计"], "基本支出": ["基本支出"], "项目支出": ["项目支出"]}),
+}
+CODE_LABELS = {"科目编码", "功能分类科目编码", "科目代码", "功能分类科目代码", "科目编号", "经济分类科目编码", "编码", "代码"}
+NAME_LABELS = {"科目名称", "名称"}
+
+# 01 收入支出决算总表: row label → key of 收入支出决算总表 (the figures the data can state)
+T01_LEFT = {"一般公共预算财政拨款收入": "一般公共预算财政拨款收入",
+            "政府性基金预算财政拨款收入": "政府性基金预算财政拨款收入",
+            "国有资本经营预算财政拨款收入": "国有资本经营预算财政拨款收入",
+            "本年收入合计": "本年收入合计",
+            "使用非财政拨款结余": "使用非财政拨款结余",
+            "使用非财政拨款结余和专用结余": "使用非财政拨款结余",
+            "使用非财政拨款结余(含专用结余)": "使用非财政拨款结余",
+            "年初结转和结余": "年初结转和结余",
+            "总计": "收入总计", "收入总计": "收入总计"}
+T01_RIGHT = {"本年支出合计": "本年支出合计", "结余分配": "结余分配", "年末结转和结余": "年末结转和结余",
+             "总计": "支出总计", "支出总计": "支出总计"}
+T01_COMPUTED_LEFT = ["上级补助收入", "事业收入", "经营收入", "附属单位上缴收入", "其他收入"]
+
+# 09 leaf header label → item key
+T09_COLUMNS = {"合计": "合计", "因公出国(境)费": "因公出国（境）费", "小计": "公务用车购置及运行维护费",
+               "公务用车购置及运行维护费": "公务用车购置及运行维护费", "公务用车购置费": "公务用车购置费",
+               "公务用车运行维护费": "公务用车运行维护费", "公务接待费": "公务接待费"}
+
+VEHICLE_ALIASES = {"主要负责人用车": "主要领导干部用车", "离退休干部服务用车": "离退休干部用车"}
+
+ERROR_VALUES = {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA", "#SPILL!", "#CALC!"}
+EMPTY_MARKS = {"——", "—", "－－", "--", "-", "－", "–", "/", "／", "无数据"}
+
+# ---------------------------------------------------------------- text helpers
+
+_WS = re.compile(r"\s+")
+_QUOTES = re.compile("[“”\"'‘’「」『』]")
+_NUMBERING = re.compile(r"^(?:\(?[一二三四五六七八九十]+\)|[一二三四五六七八九十]+[、.]|\d+[.、](?!\d))")
+
+
+def norm(value: Any) -> str:
+    """A label for matching: NFKC (full-width → ASCII), no whitespace, no quotes."""
+    if value is None:
+        return ""
+    s = unicodedata.normalize("NFKC", str(value))
+    return _QUOTES.sub("", _WS.sub("", s))
+
+
+def norm_label(value: Any) -> str:
+    """A row label without its numbering: "一、…", "（一）…", "1. …"."""
+    s = norm(value)
+    return _NUMBERING.sub("", s, count=1)
+
+
+def squash_name(value: Any) -> str:
+    """A 科目名称 as data: every space removed (names never contain one; PDF text breaks them)."""
+    return _WS.sub("", str(value)).replace("\u3000", "")
+
+
+def clean_unit_name(value: Any) -> str:
+    """A unit name: trimmed (also full-width spaces); breaks and spaces next to CJK removed."""
+    s = str(value).replace("\u3000", " ").strip()
+    return re.sub(r"\s*\n\s*|(?<=[^\x00-\x7f])\s+|\s+(?=[^\x00-\x7f])", "", s)
+
+
+def col_letter(c: int) -> str:
+    """0-based column → A, B, … AA."""
+    out = ""
+    c += 1
+    while c:
+        c, rem = divmod(c - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and (value.strip() == "" or norm(value) in EMPTY_MARKS))
+
+
+# ---------------------------------------------------------------- values
+
+class Bad(Exception):
+    """A cell value that cannot be used; the message says what was expected."""
+
+
+_NUM_PLAIN = re.compile(r"^[-+]?\d+(\.\d+)?$")
+_NUM_GROUPED = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
+def parse_money(value: Any) -> Decimal | None:
+    if is_blank(value):
+        return None
+    if isinstance(value, bool):
+        raise Bad(f"应为金额，实际是“{value}”")
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise Bad(f"应为金额，实际是“{value}”")
+        # Excel keeps 15 significant digits; repr() of a float sum may show noise beyond them
+        return Decimal("%.15g" % value)
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, (_dt.datetime, _dt.date, _dt.time)):
+        raise Bad(f"应为金额，实际是日期“{value}”（单元格被 Excel 当成了日期：把单元格格式改成“数值”后重填）")
+    text = str(value)
+    if text.strip() in ERROR_VALUES:
+        raise Bad(f"应为金额，实际是 Excel 错误值“{text.strip()}”（公式出错：请检查公式）")
+    s = unicodedata.normalize("NFKC", text)
+    s = _WS.sub("", s).replace("¥", "").replace("￥", "")
+    if s.endswith("元") and not s.endswith("万元"):
+        s = s[:-1]
+    if _NUM_PLAIN.match(s):
+        return Decimal(s)
+    if _NUM_GROUPED.match(s):
+        return Decimal(s.replace(",", ""))
+    if "," in s and re.fullmatch(r"[-+]?[\d,]+(\.\d+)?", s):
+        raise Bad(f"“{text.strip()}”的千分位逗号位置不对（应每三位一个，如 1,234,567.89）")
+    raise Bad(f"应为金额（如 1234.56），实际是“{text.strip()}”")
+
+
+def parse_count(value: Any) -> int | None:
+    if is_blank(value):
+        return None
+    if isinstance(value, bool):
+        raise Bad(f"应为整数，实际是“{value}”")
+    if isinstance(value, int):
+        n = value
+    elif isinstance(value, float) and value == int(value):
+        n = int(value)
+    else:
+        s = _WS.sub("", unicodedata.normalize("NFKC", str(value)))
+        s = re.sub(r"(辆|台|套|台\(套\)|个|次|人次|批次|人)$", "", s)
+        if not re.fullmatch(r"[-+]?\d+(\.0+)?", s):
+            raise Bad(f"应为整数（个数），实际是“{str(value).strip()}”")
+        n = int(Decimal(s))
+    if n < 0:
+        raise Bad(f"个数不能为负数，实际是“{n}”")
+    return n
+
+
+def parse_year(value: Any) -> int | None:
+    if is_blank(value):
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value == int(value):
+        return int(value)
+    s = _WS.sub("", unicodedata.normalize("NFKC", str(value)))
+    m = re.fullmatch(r"(\d{4})(年度?)?", s)
+    if not m:
+        raise Bad(f"应为四位数的年度（如 2024），实际是“{str(value).strip()}”")
+    return int(m.group(1))
+
+
+def parse_text(value: Any) -> str | None:
+    if is_blank(value):
+        return None
+    if isinstance(value, float) and value == int(value):
+        value = int(value)
+    s = str(value).replace("\r\n", "\n").replace("\r", "\n").replace("_x000D_", "")
+    s = s.strip(" \t\u3000")
+    return s or None
+
+
+def parse_choice(value: Any) -> str | None:
+    if is_blank(value):
+        return None
+    return _WS.sub("", str(value)).replace("\u3000", "")
+
+
+def parse_bool(value: Any) -> bool | None:
+    if is_blank(value):
+        return None
+    if isinstance(value, bool):
+        return value
+    s = norm(value).lower()
+    if s in ("是", "true", "1", "yes", "y", "√"):
+        return True
+    if s in ("否", "false", "0", "no", "n", "×"):
+        return False
+    raise Bad(f"应为“是”或“否”，实际是“{str(value).strip()}”")
+
+
+PARSERS: dict[str, Callable[[Any], Any]] = {
+    MONEY: parse_money, COUNT: parse_count, TEXT: parse_text, LONGTEXT: parse_text,
+    YEAR: parse_year, CHOICE: parse_choice, BOOL: parse_bool,
+}
+
+
+def parse_code(value: Any, lengths: tuple[int, ...] = (3, 5, 7)) -> str:
+    """A subject code from a cell: 201, 201.0, "201 ", "２０１" → "201"."""
+    if isinstance(value, float) and value == int(value):
+        value = int(value)
+    s = _WS.sub("", unicodedata.normalize("NFKC", str(value)))
+    if not s.isdigit() or len(s) not in lengths:
+        want = "、".join(map(str, lengths))
+        raise Bad(f"科目编码应为 {want} 位数字，实际是“{str(value).strip()}”")
+    return s
+
+
+# ---------------------------------------------------------------- the zip, before openpyxl
+
+def _refuse(name: str, message: str) -> InputError:
+    return InputError([Problem(Source(name), message)])
+
+
+def _sniff(path: Path, name: str) -> None:
+    """Size, magic bytes: refuse what is not a workbook before opening anything."""
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            head = fh.read(8)
+    except OSError as exc:
+        raise _refuse(name, f"无法读取文件：{exc.strerror or exc}") from None
+    if size > MAX_FILE_BYTES:
+        raise _refuse(name, f"文件过大（{size / 1024 / 1024:.1f} MB）：单位的决算工作簿应小于 "
+                            f"{MAX_FILE_BYTES // 1024 // 1024} MB。请只保留决算表和说明各工作表（删去图片、"
+                            f"附件、无关工作表）后另存再导入")
+    if size == 0:
+        raise _refuse(name, "文件是空的（0 字节），不是 Excel 工作簿")
+    if head == CFB_MAGIC:
+        with path.open("rb") as fh:
+            blob = fh.read(min(size, 4 * 1024 * 1024))
+        encrypted = "EncryptedPackage".encode("utf-16-le") in blob or "EncryptionInfo".encode("utf-16-le") in blob
+        if encrypted:
+            raise _refuse(name, "工作簿设置了打开密码（已加密），程序无法读取：请在 Excel 中打开，选“文件→信息→"
+                                "保护工作簿→用密码进行加密”，清空密码并保存（WPS：“文件→文档加密→密码加密”，"
+                                "清空打开密码），再导入")
+        if path.suffix.lower() == ".xls":
+            raise _refuse(name, f"这是旧版 Excel 97-2003 工作簿（.xls），本程序只读 .xlsx：{CONVERT_XLS}")
+        raise _refuse(name, f"这个文件实际是旧版 Excel 97-2003 工作簿（.xls 格式，只是扩展名为"
+                            f"“{path.suffix}”），本程序只读 .xlsx：{CONVERT_XLS}")
+    if head[:2] != b"PK":
+        lead = head.lstrip().lower()
+        if lead.startswith((b"<", b"\xef\xbb\xbf<")):
+            what = "网页（HTML/XML）文件，常见于决算软件“导出 Excel”生成的伪 .xls"
+        elif head.startswith(b"%PDF"):
+            what = "PDF 文件"
+        else:
+            what = "文本或其他格式的文件"
+        raise _refuse(name, f"不是 Excel 工作簿（.xlsx）：这是{what}。请用 Excel 或 WPS 打开后“另存为”"
+                            f"“Excel 工作簿（*.xlsx）”再导入")
+
+
+def _open_zip(path: Path | io.BytesIO, name: str) -> zipfile.ZipFile:
+    try:
+        zf = zipfile.ZipFile(path)
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+        raise _refuse(name, f"工作簿已损坏，无法打开（zip 结构不完整：{exc}）。请用 Excel 打开并修复后另存为 .xlsx") from None
+    problems = []
+    if len(infos) > MAX_PARTS:
+        problems.append(f"工作簿内部文件过多（{len(infos)} 个），疑似恶意构造的文件，拒绝读取")
+    total = sum(i.file_size for i in infos)
+    if total > MAX_UNCOMPRESSED:
+        problems.append(f"工作簿解压后过大（{total / 1024 / 1024:.0f} MB，上限 "
+                        f"{MAX_UNCOMPRESSED // 1024 // 1024} MB），疑似压缩炸弹，拒绝读取")
+    for i in infos:
+        if i.flag_bits & 0x1:
+            problems.append(f"工作簿内部文件“{i.filename}”被加密，无法读取：请清除密码后另存为 .xlsx")
+            break
+        if i.file_size > 1024 * 1024 and i.file_size > MAX_RATIO * max(i.compress_size, 1):
+            problems.append(f"工作簿内部文件“{i.filename}”的压缩比异常（{i.file_size // max(i.compress_size, 1)} 倍），"
+                            f"疑似压缩炸弹，拒绝读取")
+            break
+    if problems:            # one clear message: the first reason is enough to refuse
+        zf.close()
+        raise _refuse(name, problems[0])
+    names = set(zf.namelist())
+    if "xl/workbook.xml" not in names:
+        zf.close()
+        if "word/document.xml" in names:
+            raise _refuse(name, "这是 Word 文档（.docx），不是 Excel 工作簿")
+        if "ppt/presentation.xml" in names:
+            raise _refuse(name, "这是 PowerPoint 演示文稿，不是 Excel 工作簿")
+        if "content.xml" in names:
+            raise _refuse(name, "这是 WPS/LibreOffice 的 ODF 表格（.ods 等），不是 .xlsx：请另存为“Excel 工作簿（*.xlsx）”")
+        raise _refuse(name, "不是 Excel 工作簿：zip 文件中没有 xl/workbook.xml")
+    return zf
+
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+
+
+def _scan_xml(zf: zipfile.ZipFile, name: str) -> dict[str, set[str]]:
+    """Parse every XML part once through defusedxml (DTDs, entities, external references
+    forbidden) and return, per sheet name, the cells holding a formula without a cached value."""
+    uncached_by_part: dict[str, set[str]] = {}
+    sheets: list[tuple[str, str]] = []      # (sheet name, r:id)
+    rels: dict[str, str] = {}
+    for info in zf.infolist():
+        part = info.filename
+        if not part.endswith((".xml", ".rels", ".vml")):
+            continue
+        is_sheet = part.startswith("xl/worksheets/") and part.endswith(".xml")
+        found: set[str] = set()
+        try:
+            with zf.open(info) as fh:
+                for _, el in _safe_iterparse(fh, events=("end",), forbid_dtd=True):
+                    tag = el.tag
+                    if is_sheet:
+                        if tag == _MAIN + "c":
+                            f = el.find(_MAIN + "f")
+                            if f is not None:
+                                v = el.find(_MAIN + "v")
+                                if v is None or not (v.text or "").strip():
+                                    found.add(el.get("r", ""))
+                            el.clear()
+                        elif tag == _MAIN + "row":
+                            el.clear()
+                    elif part == "xl/workbook.xml" and tag == _MAIN + "sheet":
+                        sheets.append((el.get("name", ""), el.get(_REL + "id", "")))
+                    elif part == "xl/_rels/workbook.xml.rels" and tag == _PKG_REL + "Relationship":
+                        rels[el.get("Id", "")] = el.get("Target", "")
+        except DefusedXmlException:
+            raise _refuse(name, f"工作簿中的“{part}”含有 DTD 或实体声明（XML 炸弹或外部实体攻击的手法），拒绝读取") from None
+        except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+            raise _refuse(name, f"工作簿已损坏：内部文件“{part}”无法解压（{exc}）。请用 Excel 打开并修复后另存") from None
+        except Exception as exc:        # xml.etree.ElementTree.ParseError and friends
+            raise _refuse(name, f"工作簿已损坏：内部文件“{part}”不是有效的 XML（{exc}）") from None
+        if found:
+            uncached_by_part[part] = found
+    out: dict[str, set[str]] = {}
+    for sheet, rid in sheets:
+        target = rels.get(rid, "")
+        part = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        part = re.sub(r"[^/]+/\.\./", "", part)
+        if part in uncached_by_part:
+            out[sheet] = uncached_by_part[part]
+    return out
+
+
+# ---------------------------------------------------------------- reading
+
+@dataclass
+class Sheet:
+    name: str
+    rows: list[tuple]
+    uncached: set[str] = field(default_factory=set)
+
+    def get(self, r: int, c: int) -> Any:
+        if r < 0 or c < 0 or r >= len(self.rows):
+            return None
+        row = self.rows[r]
+        return row[c] if c < len(row) else None
+
+    def addr(self, r: int, c: int) -> str:
+        return f"{self.name}!{col_letter(c)}{r + 1}"
+
+    @property
+    def width(self) -> int:
+        return max((len(r) for r in self.rows), default=0)
+
+    def row_blank(self, r: int) -> bool:
+        return all(is_blank(v) for v in (self.rows[r] if r < len(self.rows) else ()))
+
+
+def read_xlsx(path: Path) -> Located:
+    """A workbook → Located (plain data + sheet!cell per key path). Raises InputError."""
+    path = Path(path)
+    name = str(path)
+    _sniff(path, name)
+    try:
+        blob = path.read_bytes()            # at most MAX_FILE_BYTES: checked and read from memory
+    except OSError as exc:
+        raise _refuse(name, f"无法读取文件：{exc.strerror or exc}") from None
+    zf = _open_zip(io.BytesIO(blob), name)
+    try:
+        uncached = _scan_xml(zf, name)
+    finally:
+        zf.close()
+    sheets = _load_sheets(blob, name, uncached)
+    return WorkbookReader(name, sheets).read()
+
+
+def read_xls(path: Path) -> Located:
+    """.xls: an old-format workbook gets the conversion message; an .xlsx misnamed .xls is read."""
+    path = Path(path)
+    _sniff(path, str(path))
+    return read_xlsx(path)
+
+
+def _load_sheets(blob: bytes, name: str, uncached: dict[str, set[str]]) -> list[Sheet]:
+    import warnings
+
+    import openpyxl
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")       # "unknown extension", "no default style" …
+            wb = openpyxl.load_workbook(io.BytesIO(blob), read_only=True, data_only=True, keep_links=False)
+    except InputError:
+        raise
+    except Exception as exc:
+        raise _refuse(name, f"工作簿无法读取（{type(exc).__name__}: {exc}）：文件可能已损坏，"
+                            f"请用 Excel 打开后另存为 .xlsx 再导入") from None
+    out = []
+    try:
+        for ws in wb.worksheets:
+            try:
+                ws.reset_dimensions()
+                rows = [tuple(r) for r in ws.iter_rows(values_only=True)]
+            except Exception as exc:
+                raise _refuse(name, f"工作表“{ws.title}”无法读取（{type(exc).__name__}: {exc}）") from None
+            out.append(Sheet(ws.title, rows, uncached.get(ws.title, set())))
+    finally:
+        wb.close()
+    return out
+
+
+# ---------------------------------------------------------------- the workbook reader
+
+class WorkbookReader:
+    def __init__(self, file: str, sheets: list[Sheet]):
+        self.file = file
+        self.sheets = sheets
+        self.data: dict[str, Any] = {}
+        self.cells: dict[tuple, str] = {}
+        self.problems: list[Problem] = []
+        self.reported_required: set[str] = set()
+
+    # -- problems and values
+    def problem(self, where: str | None, message: str, path: tuple = ()) -> None:
+        from .yaml_reader import path_str
+        self.problems.append(Problem(Source(self.file, None, path_str(path), where), message))
+
+    def value(self, sheet: Sheet, r: int, c: int, kind: str, path: tuple) -> Any:
+        """Read and convert one cell; register its address for ``path``; None when blank or bad."""
+        addr = sheet.addr(r, c)
+        self.cells[path] = addr
+        raw = sheet.get(r, c)
+        if raw is None and f"{col_letter(c)}{r + 1}" in sheet.uncached:
+            self.problem(addr, "单元格是公式，但文件里没有保存计算结果（常见于程序生成或未在 Excel 中保存过的文件）："
+                               "请用 Excel 或 WPS 打开并保存一次，或把公式改成数值", path)
+            return None
+        try:
+            return PARSERS[kind](raw)
+        except Bad as exc:
+            self.problem(addr, str(exc), path)
+            return None
+
+    def raw_text(self, sheet: Sheet, r: int, c: int) -> str:
+        v = sheet.get(r, c)
+        return "" if v is None else str(v)
+
+    def put(self, path: tuple, value: Any) -> None:
+        d = self.data
+        for p in path[:-1]:
+            d = d.setdefault(p, {})
+        d[path[-1]] = value
+
+    # -- the whole workbook
+    def read(self) -> Located:
+        found = self.identify()
+        unit_sheet = found.get(SHEET_UNIT)
+        if unit_sheet is not None:
+            self.read_key_values(unit_sheet, UNIT_FIELDS, ())
+        profile = self.profile()
+        required = [SHEET_UNIT] + [f"table:{k}" for k in ([t.key for t in profile.tables] if profile else TABLE_NAMES)] + \
+                   [s for s in TEXT_SHEETS if s != SHEET_UNIT]
+        missing = [k for k in required if k not in found]
+        if missing:
+            labels = [self.sheet_label(k, profile) for k in missing]
+            present = "、".join(s.name for s in self.sheets)
+            self.problem(None, f"缺少工作表：{'、'.join(labels)}（工作簿中有：{present}）。可用 "
+                               f"juesuan template --profile <模板> 生成空白模板，把表复制进对应的工作表")
+        for key, sheet in found.items():
+            if key.startswith("table:"):
+                self.read_table(key[6:], sheet)
+        if SHEET_LAST in found:
+            self.read_key_values(found[SHEET_LAST], LAST_FIELDS, ("上年",),
+                                 code_table=(LAST_BY_CLASS, {LAST_CLASS_COLUMN: ["上年决算数", "决算数", "金额", "上年数"]}))
+        if SHEET_BUDGET in found:
+            self.read_code_table(found[SHEET_BUDGET], BUDGET_BY_CLASS,
+                                 {BUDGET_COLUMN: ["年初预算数", "年初预算", "预算数", "金额"]}, required=True)
+        if SHEET_WORDS in found:
+            self.read_key_values(found[SHEET_WORDS], WORD_FIELDS, ("情况说明",))
+        if SHEET_CLASS_WORDS in found:
+            self.read_class_words(found[SHEET_CLASS_WORDS])
+        if SHEET_GLOSSARY in found:
+            self.read_list(found[SHEET_GLOSSARY], ("情况说明", "名词解释补充"), ["名词", "解释"])
+        if SHEET_ATTACH in found:
+            self.read_list(found[SHEET_ATTACH], ("附件",), ["名称"])
+        self.check_meta(found)
+        located = Located(self.file, self.data, cells=self.cells)
+        if self.problems:
+            self.raise_with_more(located)
+        return located
+
+    def raise_with_more(self, located: Located) -> None:
+        """Report the reader's problems together with what the structure check and the model
+        builder find in the rest of the data (one run shows everything)."""
+        from .unit_loader import Builder, validate_structure
+        problems = list(self.problems)
+        try:
+            validate_structure(located)
+            Builder(located).build()
+        except InputError as exc:
+            for p in exc.problems:
+                if any(f"“{k}”" in p.message for k in self.reported_required) and "缺少必填项" in p.message:
+                    continue
+                problems.append(p)
+        except Exception:       # the data is incomplete; the reader's problems are what matters
+            pass
+        raise InputError(problems)
+
+    def profile(self):
+        from ..profile import PROFILES, load_profile
+        name = self.data.get("模板")
+        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_-]+", name) or not (PROFILES / f"{name}.yaml").is_file():
+            return None
+        try:
+            return load_profile(name)
+        except InputError:
+            return None
+
+    @staticmethod
+    def sheet_label(key: str, profile) -> str:
+        if not key.startswith("table:"):
+            return f"“{key}”"
+        k = key[6:]
+        spec = profile.table(k) if profile else None
+        return f"“{spec.title}”（{spec.label}）" if spec else f"“{TABLE_NAMES[k]}”"
+
+    # -- which sheet is which
+    def identify(self) -> dict[str, Sheet]:
+        from ..profile import available, load_profile
+        titles: dict[str, str] = {}
+        labels: dict[str, str] = {}
+        for k, names in TABLE_TITLES.items():
+            for t in names:
+                titles[norm(t)] = k
+        try:
+            for pname in available():
+                for spec in load_profile(pname).tables:
+                    titles.setdefault(norm(spec.title), spec.key)
+        except InputError:
+            pass
+        prof = None
+        unit = next((s for s in self.sheets if norm(s.name) == SHEET_UNIT), None)
+        if unit is not None:
+            hr = self.find_row(unit, lambda row: "项目" in row and "内容" in row, stop=8)
+            if hr is not None:
+                heads = [norm(v) for v in unit.rows[hr]]
+                kc, vc = heads.index("项目"), heads.index("内容")
+                for r in range(hr + 1, min(len(unit.rows), 60)):
+                    if norm(unit.get(r, kc)) == "模板" and isinstance(unit.get(r, vc), str):
+                        try:
+                            prof = load_profile(unit.get(r, vc).strip())
+                        except Exception:
+                            prof = None
+        if prof is not None:
+            labels = {norm(t.label): t.key for t in prof.tables}
+        text_names = {norm(s): s for s in TEXT_SHEETS + [SHEET_GUIDE]}
+        found: dict[str, Sheet] = {}
+        for sheet in self.sheets:
+            n = norm(sheet.name)
+            key = None
+            if n in text_names:
+                key = text_names[n]
+                if key == SHEET_GUIDE:
+                    continue
+            elif n in titles:
+                key = "table:" + titles[n]
+            elif n in labels:
+                key = "table:" + labels[n]
+            # the title written inside the sheet
+            inner = self.inner_title(sheet, titles, labels)
+            if key is None:
+                if inner is None:
+                    continue            # a sheet of the user's own: ignored
+                key = "table:" + inner[0]
+            elif key.startswith("table:") and inner is not None and inner[0] != key[6:]:
+                self.problem(inner[1], f"工作表“{sheet.name}”里是“{TABLE_NAMES[inner[0]]}”，不是“{TABLE_NAMES[key[6:]]}”："
+                                       f"请把表放进名为“{TABLE_NAMES[key[6:]]}”的工作表")
+                continue
+            if key in found:
+                self.problem(f"{sheet.name}!A1", f"工作表“{found[key].name}”和“{sheet.name}”是同一张表"
+                                                 f"（{key[6:] and TABLE_NAMES.get(key[6:], key) or key}）：请只保留一张")
+                continue
+            found[key] = sheet
+        return found
+
+    @staticmethod
+    def inner_title(sheet: Sheet, titles: dict[str, str], labels: dict[str, str]) -> tuple[str, str] | None:
+        """(table key, cell) of a known title in the first rows; a 公开NN表 label as fallback."""
+        by_label = None
+        for r in range(min(len(sheet.rows), 6)):
+            for c, v in enumerate(sheet.rows[r][:12]):
+                if not isinstance(v, str):
+                    continue
+                n = norm(v)
+                if n in titles:
+                    return titles[n], sheet.addr(r, c)
+                if n in labels and by_label is None:
+                    by_label = (labels[n], sheet.addr(r, c))
+        return by_label
+
+    # -- meta rows: 金额单位 and 年度 must agree with 单位信息
+    def check_meta(self, found: dict[str, Sheet]) -> None:
+        unit = self.data.get("金额单位")
+        year = self.data.get("年度")
+        for key, sheet in found.items():
+            if not key.startswith("table:"):
+                continue
+            for r in range(min(len(sheet.rows), 8)):
+                for c, v in enumerate(sheet.rows[r][:20]):
+                    if not isinstance(v, str):
+                        continue
+                    s = unicodedata.normalize("NFKC", v)
+                    m = re.search(r"(?:金额)?单位:\s*(万元|元)", s)
+                    if m and unit in ("元", "万元") and m.group(1) != unit:
+                        self.problem(sheet.addr(r, c), f"表上写的金额单位是“{m.group(1)}”，“单位信息”中是“{unit}”："
+                                                       f"数字会差一万倍，请核对后改成一致")
+                    m = re.search(r"(\d{4})\s*年度", s)
+                    if m and isinstance(year, int) and int(m.group(1)) != year:
+                        self.problem(sheet.addr(r, c), f"表上写的是“{m.group(1)}年度”，“单位信息”中的年度是 {year}："
+                                                       f"是否粘贴了别的年度的表？")
+
+    # -- header helpers
+    def header_block(self, sheet: Sheet, anchor: int, limit: int = 3) -> list[int]:
+        """The header rows ending at ``anchor``: rows above it that hold column labels (not the
+        title, label or meta row)."""
+        rows = [anchor]
+        r = anchor - 1
+        while r >= 0 and len(rows) <= limit:
+            texts = [v for v in (sheet.rows[r] if r < len(sheet.rows) else ()) if not is_blank(v)]
+            if not texts:
+                break
+            if any(isinstance(v, str) and (":" in unicodedata.normalize("NFKC", v) or "年度" in v
+                                           or re.fullmatch(r"公开\d+表", norm(v))) for v in texts):
+                break
+            if len(texts) == 1 and len(sheet.rows[anchor]) > 3 and norm(texts[0]) not in ("收入", "支出", "项目"):
+                break           # a lone title
+            rows.insert(0, r)
+            r -= 1
+        return rows
+
+    @staticmethod
+    def leaves(sheet: Sheet, rows: list[int]) -> dict[int, str]:
+        """Per column, the lowest non-empty header label (normalized)."""
+        out: dict[int, str] = {}
+        for r in rows:
+            for c, v in enumerate(sheet.rows[r] if r < len(sheet.rows) else ()):
+                if not is_blank(v):
+                    out[c] = norm(v)
+        return out
+
+    @staticmethod
+    def groups(sheet: Sheet, row: int, width: int) -> dict[int, str]:
+        """The top header row's labels carried right over the columns they span."""
+        out, cur = {}, ""
+        for c in range(width):
+            v = sheet.get(row, c)
+            if not is_blank(v):
+                cur = norm(v)
+            out[c] = cur
+        return out
+
+    def find_row(self, sheet: Sheet, test: Callable[[list[str]], bool], start: int = 0, stop: int = 25) -> int | None:
+        for r in range(start, min(len(sheet.rows), stop)):
+            if test([norm(v) for v in sheet.rows[r]]):
+                return r
+        return None
+
+    def wrong_header(self, sheet: Sheet, key: str, expected: list[str]) -> None:
+        shown = "、".join(expected[:4]) + ("……" if len(expected) > 4 else "")
+        self.problem(f"{sheet.name}!A1", f"工作表“{sheet.name}”的表头不是{TABLE_NAMES[key]}（应有：{shown}）")
+
+    def skip_number_row(self, sheet: Sheet, r: int) -> int:
+        """After the header: skip a 栏次 row (label 栏次, or the column numbers 1, 2, 3 …)."""
+        if r < len(sheet.rows):
+            vals = [v for v in sheet.rows[r] if not is_blank(v)]
+            if vals and norm(vals[0]) == "栏次":
+                return r + 1
+            nums = []
+            for v in vals:
+                try:
+                    nums.append(Decimal(norm(v)))
+                except (InvalidOperation, ValueError):
+                    nums = []
+                    break
+            if len(nums) >= 2 and nums == [Decimal(i) for i in range(1, len(nums) + 1)]:
+                return r + 1
+        return r
+
+    # -- tables
+    def read_table(self, key: str, sheet: Sheet) -> None:
+        if key in SUBJECT_SHEETS:
+            self.read_subject_table(key, sheet)
+        else:
+            {"01": self.read_01, "04": self.read_04, "06": self.read_06, "09": self.read_09,
+             "10": self.read_10}[key](sheet)
+
+    def read_subject_table(self, key: str, sheet: Sheet) -> None:
+        table, columns = SUBJECT_SHEETS[key]
+        expected = [labels[0] for labels in columns.values()]
+        anchor = self.find_row(sheet, lambda row: any(v in CODE_LABELS for v in row))
+        if anchor is None:
+            self.wrong_header(sheet, key, ["科目编码", "科目名称", *expected])
+            return
+        block = self.header_block(sheet, anchor)
+        leaves = self.leaves(sheet, block)
+        code_col = next(c for c, v in enumerate(sheet.rows[anchor]) if norm(v) in CODE_LABELS)
+        name_col = next((c for c, v in enumerate(sheet.rows[anchor]) if norm(v) in NAME_LABELS), code_col + 1)
+        colmap: dict[str, int] = {}
+        for data_key, labels in columns.items():
+            wanted = [norm(x) for x in labels]
+            for label in wanted:
+                c = next((c for c, v in sorted(leaves.items()) if v == label and c not in colmap.values()
+                          and c not in (code_col, name_col)), None)
+                if c is not None:
+                    colmap[data_key] = c
+                    break
+        missing = [k for k in columns if k not in colmap]
+        if missing:
+            self.wrong_header(sheet, key, [*expected])
+            return
+        rows: list[dict] = []
+        self.data[table] = rows
+        self.cells[(table,)] = sheet.addr(anchor, code_col)
+        r = self.skip_number_row(sheet, anchor + 1)
+        used = [code_col, name_col, *colmap.values()]
+        for r in range(r, len(sheet.rows)):
+            if all(is_blank(sheet.get(r, c)) for c in used):
+                continue
+            code_raw, name_raw = sheet.get(r, code_col), sheet.get(r, name_col)
+            code_n, name_n = norm(code_raw), norm(name_raw)
+            if code_n.startswith(("注", "说明")) or (is_blank(code_raw) and name_n.startswith(("注:", "说明:"))):
+                break
+            i = len(rows)
+            path = (table, i)
+            if code_n == "合计" or (is_blank(code_raw) and name_n == "合计"):
+                code = "合计"
+                name = None
+            elif is_blank(code_raw):
+                self.cells[path] = sheet.addr(r, code_col)
+                self.problem(sheet.addr(r, code_col), f"这一行（科目名称“{squash_name(name_raw or '')}”）缺少科目编码", path)
+                continue
+            else:
+                m = re.fullmatch(r"(\d{3,7})\s*(\D.*)", unicodedata.normalize("NFKC", str(code_raw)).strip(), re.S)
+                if m and is_blank(name_raw):           # "2011301 行政运行" in one cell
+                    code_raw, name_raw = m.group(1), m.group(2)
+                try:
+                    code = parse_code(code_raw)
+                except Bad as exc:
+                    self.cells[path] = sheet.addr(r, code_col)
+                    self.problem(sheet.addr(r, code_col), str(exc), path + ("科目编码",))
+                    continue
+                name = None if is_blank(name_raw) else squash_name(name_raw)
+            row: dict[str, Any] = {"科目编码": code}
+            self.cells[path] = sheet.addr(r, code_col)
+            self.cells[path + ("科目编码",)] = sheet.addr(r, code_col)
+            if code != "合计":
+                self.cells[path + ("科目名称",)] = sheet.addr(r, name_col)
+                if name:
+                    row["科目名称"] = name
+            for data_key, c in colmap.items():
+                v = self.value(sheet, r, c, MONEY, path + (data_key,))
+                if v is not None:
+                    row[data_key] = v
+            if code == "合计" and len(row) == 1:
+                continue            # an empty 合计 row: nothing stated
+            rows.append(row)
+
+    def _two_blocks(self, sheet: Sheet, key: str, expected: list[str]):
+        """01 and 04: the 项目 | 行次 | amount blocks of the 收入 and 支出 halves."""
+        anchor = self.find_row(sheet, lambda row: row.count("项目") >= 2 and "行次" in row)
+        if anchor is None:
+            self.wrong_header(sheet, key, expected)
+            return None
+        heads = [norm(v) for v in sheet.rows[anchor]]
+        items = [c for c, v in enumerate(heads) if v == "项目"]
+        blocks = []
+        for n, p in enumerate(items[:2]):
+            end = items[n + 1] if n + 1 < len(items) else len(heads)
+            rc = next((c for c in range(p + 1, end) if heads[c] == "行次"), None)
+            amount_cols = [c for c in range((rc if rc is not None else p) + 1, end)]
+            blocks.append((p, amount_cols))
+        if len(blocks) < 2 or not blocks[0][1] or not blocks[1][1]:
+            self.wrong_header(sheet, key, expected)
+            return None
+        return anchor, heads, blocks
+
+    def read_01(self, sheet: Sheet) -> None:
+        found = self._two_blocks(sheet, "01", ["收入", "支出", "项目", "行次", "金额"])
+        if not found:
+            return
+        anchor, _, ((lp, lcols), (rp, rcols)) = found
+        lv, rv = lcols[0], rcols[0]
+        out: dict[str, Any] = {}
+        seen_income_total = False
+        labels_seen = set()
+        for r in range(self.skip_number_row(sheet, anchor + 1), len(sheet.rows)):
+            left, right = norm_label(sheet.get(r, lp)), norm_label(sheet.get(r, rp))
+            if left.startswith(("注:", "说明:")):
+                break
+            labels_seen.update((left, right))
+            for label, col, mapping in ((left, lv, T01_LEFT), (right, rv, T01_RIGHT)):
+                k = mapping.get(label)
+                if k is None:
+                    continue
+                if k == "收入总计" and not seen_income_total:
+                    continue
+                path = ("收入支出决算总表", k)
+                v = self.value(sheet, r, col, MONEY, path)
+                if v is not None:
+                    out[k] = v
+            if left == "本年收入合计":
+                seen_income_total = True
+        if "本年收入合计" not in labels_seen or "本年支出合计" not in labels_seen:
+            self.wrong_header(sheet, "01", ["本年收入合计", "本年支出合计", "年初结转和结余", "总计"])
+            return
+        if out:
+            self.data["收入支出决算总表"] = out
+
+    def read_04(self, sheet: Sheet) -> None:
+        found = self._two_blocks(sheet, "04", ["收入", "支出", "项目", "行次", "合计", *FISCAL_KINDS])
+        if not found:
+            return
+        anchor, heads, ((lp, lcols), (rp, rcols)) = found
+        lv, rsum = lcols[0], rcols[0]
+        sec = "本年收入"
+        out: dict[str, dict] = {}
+        labels_seen = set()
+        for r in range(self.skip_number_row(sheet, anchor + 1), len(sheet.rows)):
+            left = norm_label(sheet.get(r, lp))
+            if left.startswith(("注:", "说明:")):
+                break
+            labels_seen.add(left)
+            if left == "年初财政拨款结转和结余":
+                sec = "年初财政拨款结转和结余"
+                continue
+            kind = next((k for k in FISCAL_KINDS if norm(k) == left), None)
+            if kind is None:
+                continue
+            v = self.value(sheet, r, lv, MONEY, ("财政拨款收入支出决算总表", sec, kind))
+            if v is not None:
+                out.setdefault(sec, {})[kind] = v
+            if sec == "年初财政拨款结转和结余":
+                right = norm_label(sheet.get(r, rp))
+                if right in ("", norm(kind)):
+                    path = ("财政拨款收入支出决算总表", "年末财政拨款结转和结余", kind)
+                    v = self.value(sheet, r, rsum, MONEY, path)
+                    if v is not None:
+                        out.setdefault("年末财政拨款结转和结余", {})[kind] = v
+        if "本年收入合计" not in labels_seen or "年初财政拨款结转和结余" not in labels_seen:
+            self.wrong_header(sheet, "04", ["本年收入合计", "年初财政拨款结转和结余", *FISCAL_KINDS])
+            return
+        ordered = {s: out[s] for s in ("年初财政拨款结转和结余", "本年收入", "年末财政拨款结转和结余") if s in out}
+        if ordered:
+            self.data["财政拨款收入支出决算总表"] = ordered
+
+    def read_06(self, sheet: Sheet) -> None:
+        expected = ["人员经费", "公用经费", "科目编码", "科目名称", "决算数（或：金额、其中：基本支出）"]
+        anchor = self.find_row(sheet, lambda row: sum(v in CODE_LABELS for v in row) >= 1
+                               and any(v in NAME_LABELS for v in row))
+        if anchor is None:
+            self.wrong_header(sheet, "06", expected)
+            return
+        heads = [norm(v) for v in sheet.rows[anchor]]
+        starts = [c for c, v in enumerate(heads) if v in CODE_LABELS]
+        groups = []         # (code col, name col, {"basic": col, "amount": col})
+        for n, s in enumerate(starts):
+            end = starts[n + 1] if n + 1 < len(starts) else len(heads)
+            cols = {}
+            name_col = s + 1
+            for c in range(s + 1, end):
+                h = heads[c]
+                if h in NAME_LABELS:
+                    name_col = c
+                elif h in ("决算数", "基本支出", "其中:基本支出", "其中基本支出"):
+                    cols["basic"] = c
+                elif h in ("金额", "合计"):
+                    cols["amount"] = c
+            if "basic" not in cols:
+                self.wrong_header(sheet, "06", expected)
+                return
+            groups.append((s, name_col, cols))
+        rows: list[dict] = []
+        self.data["经济分类支出明细"] = rows
+        totals: list[tuple[int, int, str]] = []
+        per_group: list[list[tuple[int, dict, dict]]] = [[] for _ in groups]
+        first = self.skip_number_row(sheet, anchor + 1)
+        for r in range(first, len(sheet.rows)):
+            rowvals = sheet.rows[r]
+            if all(is_blank(v) for v in rowvals):
+                continue
+            if norm(rowvals[0] if rowvals else "").startswith(("注:", "说明:")):
+                break
+            labels = [(c, norm(v)) for c, v in enumerate(rowvals) if norm(v) in ("人员经费合计", "公用经费合计")]
+            if labels:
+                for n, (c, lab) in enumerate(labels):
+                    nxt = labels[n + 1][0] if n + 1 < len(labels) else 10 ** 6
+                    g = max([g for g in groups if g[0] < nxt] or groups[:1], key=lambda g: g[0])
+                    totals.append((r, groups.index(g), lab))
+                continue
+            for gi, (cc, nc, cols) in enumerate(groups):
+                code_raw = sheet.get(r, cc)
+                if is_blank(code_raw):
+                    continue
+                per_group[gi].append((r, {"code": code_raw, "name": sheet.get(r, nc)}, cols))
+        # column-major: the first group top to bottom, then the next (the published reading order)
+        for gi, items in enumerate(per_group):
+            cc, nc, _ = groups[gi]
+            for r, cell, cols in items:
+                self._econ_row(sheet, rows, r, cc, nc, cell, cols)
+        for r, gi, lab in totals:
+            cc, nc, cols = groups[gi]
+            self._econ_row(sheet, rows, r, cc, nc, {"code": lab, "name": None}, cols, total=True)
+
+    def _econ_row(self, sheet: Sheet, rows: list, r: int, cc: int, nc: int, cell: dict, cols: dict,
+                  total: bool = False) -> None:
+        i = len(rows)
+        path = ("经济分类支出明细", i)
+        if total:
+            code = cell["code"]
+        else:
+            try:
+                code = parse_code(cell["code"], (3, 5))
+            except Bad as exc:
+                self.problem(sheet.addr(r, cc), f"经济分类{exc}", path + ("科目编码",))
+                return
+        basic = self.value(sheet, r, cols["basic"], MONEY, path + ("基本支出",))
+        amount = self.value(sheet, r, cols["amount"], MONEY, path + ("项目支出",)) if "amount" in cols else None
+        if basic is None and amount is None:
+            self.cells.pop(path + ("基本支出",), None)
+            self.cells.pop(path + ("项目支出",), None)
+            return
+        row: dict[str, Any] = {"科目编码": code}
+        if not total and not is_blank(cell["name"]):
+            row["科目名称"] = squash_name(cell["name"])
+        if basic is not None:
+            row["基本支出"] = basic
+        if amount is not None:
+            project = amount - (basic or 0)
+            if project < 0:
+                self.problem(sheet.addr(r, cols["amount"]), f"金额 {amount} 小于其中的基本支出 {basic}"
+                                                           f"（金额 = 基本支出 + 项目支出）", path + ("项目支出",))
+            elif project != 0 or basic is None:
+                row["项目支出"] = project
+        self.cells[path] = sheet.addr(r, cc)
+        self.cells[path + ("科目编码",)] = sheet.addr(r, cc)
+        if not total:
+            self.cells[path + ("科目名称",)] = sheet.addr(r, nc)
+        rows.append(row)
+
+    def read_09(self, sheet: Sheet) -> None:
+        expected = ["预算数", "决算数", "合计", "因公出国（境）费", "公务用车购置及运行维护费", "公务接待费"]
+        top = self.find_row(sheet, lambda row: "预算数" in row and "决算数" in row)
+        if top is None:
+            self.wrong_header(sheet, "09", expected)
+            return
+        block = [top]
+        r = top + 1
+        while r < len(sheet.rows) and len(block) < 4:
+            vals = [v for v in sheet.rows[r] if not is_blank(v)]
+            if not vals or any(isinstance(v, (int, float, Decimal)) or re.fullmatch(r"[\d.,]+", norm(v)) for v in vals):
+                break
+            block.append(r)
+            r += 1
+        width = sheet.width
+        groups = self.groups(sheet, top, width)
+        leaves = self.leaves(sheet, block[1:])
+        colmap: dict[tuple[str, str], int] = {}
+        for c, leaf in sorted(leaves.items()):
+            item = T09_COLUMNS.get(leaf)
+            part = groups.get(c, "")
+            if item and part in ("预算数", "决算数") and (part, item) not in colmap:
+                colmap[(part, item)] = c
+        need = [(p, i) for p in ("预算数", "决算数") for i in ("合计", "因公出国（境）费", "公务用车购置费",
+                                                             "公务用车运行维护费", "公务接待费")]
+        if any(k not in colmap for k in need):
+            self.wrong_header(sheet, "09", expected)
+            return
+        r = self.skip_number_row(sheet, r)
+        while r < len(sheet.rows) and sheet.row_blank(r):
+            r += 1
+        out: dict[str, dict] = {}
+        for (part, item), c in colmap.items():
+            v = self.value(sheet, r, c, MONEY, ("三公经费", part, item))
+            if v is not None:
+                out.setdefault(part, {})[item] = v
+        ordered = {p: out[p] for p in ("预算数", "决算数") if p in out}
+        if ordered:
+            self.data["三公经费"] = ordered
+
+    def read_10(self, sheet: Sheet) -> None:
+        expected = ["一、政府采购情况", "项目", "行次", "采购金额（或：统计数）", "二、机关运行经费", "三、国有资产占用情况"]
+        head = self.find_row(sheet, lambda row: "项目" in row and "行次" in row)
+        if head is None:
+            self.wrong_header(sheet, "10", expected)
+            return
+        heads = [norm(v) for v in sheet.rows[head]]
+        label_col = heads.index("项目")
+        value_col = next((c for c, v in enumerate(heads) if v in ("采购金额", "统计数", "金额", "决算数")), label_col + 2)
+        vehicles = {norm(k): k for k in VEHICLE_KINDS} | {norm(k): v for k, v in VEHICLE_ALIASES.items()}
+        targets: dict[str, tuple[tuple, str]] = {
+            "合计": (("相关信息统计", "政府采购", "合计"), MONEY),
+            "货物": (("相关信息统计", "政府采购", "货物"), MONEY),
+            "工程": (("相关信息统计", "政府采购", "工程"), MONEY),
+            "服务": (("相关信息统计", "政府采购", "服务"), MONEY),
+            "车辆数合计(辆)": (("相关信息统计", "车辆", "车辆数合计"), COUNT),
+            "车辆数合计": (("相关信息统计", "车辆", "车辆数合计"), COUNT),
+            "单价100万元(含)以上设备(不含车辆)": (("相关信息统计", "单价100万元以上设备"), COUNT),
+            "单价100万元以上设备": (("相关信息统计", "单价100万元以上设备"), COUNT),
+            **{k: (("相关信息统计", "车辆", v), COUNT) for k, v in vehicles.items()},
+        }
+        headings = {"政府采购情况", "机关运行经费", "国有资产占用情况", "项目"}
+        admin = {"行政单位", "参照公务员法管理事业单位", "参公事业单位"}
+        out: dict[str, Any] = {}
+        admin_seen: list[tuple[str, Decimal]] = []
+        for r in range(head + 1, len(sheet.rows)):
+            raw = sheet.get(r, label_col)
+            label = norm_label(raw)
+            if not label or label in headings or r == head:
+                continue
+            if label.startswith(("注:", "说明:")):
+                break
+            if label in admin:
+                path = ("相关信息统计", "机关运行经费")
+                v = self.value(sheet, r, value_col, MONEY, path + (label,))
+                self.cells.pop(path + (label,), None)
+                if v is not None:
+                    admin_seen.append((sheet.addr(r, value_col), v))
+                    self.cells[path] = sheet.addr(r, value_col)
+                elif path not in self.cells:
+                    self.cells[path] = sheet.addr(r, value_col)
+                continue
+            if label not in targets:
+                if not is_blank(sheet.get(r, value_col)):
+                    self.problem(sheet.addr(r, label_col), f"不认识的项目“{str(raw).strip()}”（本表的项目：合计、货物、"
+                                                           f"工程、服务、行政单位、车辆数合计、各类用车、单价100万元以上设备）")
+                continue
+            path, kind = targets[label]
+            v = self.value(sheet, r, value_col, kind, path)
+            if v is not None:
+                d = out
+                for p in path[1:-1]:
+                    d = d.setdefault(p, {})
+                d[path[-1]] = v
+        if len(admin_seen) > 1:
+            self.problem(admin_seen[1][0], "机关运行经费只能填在一行（行政单位，或参照公务员法管理事业单位）")
+        if admin_seen:
+            out["机关运行经费"] = admin_seen[0][1]
+        if "政府采购" not in out and not any(norm_label(sheet.get(r, label_col)) == "货物" for r in range(len(sheet.rows))):
+            self.wrong_header(sheet, "10", expected)
+            return
+        order = ["政府采购", "机关运行经费", "车辆", "单价100万元以上设备"]
+        ordered = {k: out[k] for k in order if k in out}
+        if ordered:
+            self.data["相关信息统计"] = ordered
+
+    # -- text sheets
+    def kv_header(self, sheet: Sheet) -> tuple[int, int, int] | None:
+        r = self.find_row(sheet, lambda row: "项目" in row and "内容" in row, stop=8)
+        if r is None:
+            self.problem(f"{sheet.name}!A1", f"工作表“{sheet.name}”应有“项目”“内容”两列的表头（第一列是数据项，"
+                                             f"内容列填写）")
+            return None
+        heads = [norm(v) for v in sheet.rows[r]]
+        return r, heads.index("项目"), heads.index("内容")
+
+    def read_key_values(self, sheet: Sheet, fields: list[Field], prefix: tuple,
+                        code_table: tuple | None = None) -> None:
+        header = self.kv_header(sheet)
+        if header is None:
+            return
+        hr, kc, vc = header
+        by_label = {norm(f.label(prefix)).replace("/", ""): f for f in fields}
+        seen: dict[tuple, str] = {}
+        for r in range(hr + 1, len(sheet.rows)):
+            raw_key = sheet.get(r, kc)
+            key = re.sub(r"[/.·\\-]", "", norm(raw_key))
+            if not key:
+                continue
+            if code_table and key in CODE_LABELS:
+                self.read_code_table(sheet, code_table[0], code_table[1], header_row=r)
+                break
+            f = by_label.get(key)
+            if f is None:
+                if not is_blank(sheet.get(r, vc)):
+                    known = "、".join(x.label(prefix) for x in fields[:6])
+                    self.problem(sheet.addr(r, kc), f"不认识的项目“{str(raw_key).strip()}”（第一列不要修改；本表的项目如：{known}……）")
+                continue
+            if f.path in seen:
+                self.problem(sheet.addr(r, kc), f"项目“{f.label(prefix)}”重复（{seen[f.path]} 已有）")
+                continue
+            seen[f.path] = sheet.addr(r, kc)
+            v = self.value(sheet, r, vc, f.kind, f.path)
+            if v is None:
+                if f.required and sheet.addr(r, vc) not in [p.source.cell for p in self.problems]:
+                    self.problem(sheet.addr(r, vc), f"必填项“{f.label(prefix)}”未填写（{f.help}）", f.path)
+                    self.reported_required.add(f.path[-1])
+                continue
+            if f.kind == TEXT and f.path == ("单位名称",):
+                v = clean_unit_name(v)
+            self.put(f.path, v)
+        for f in fields:
+            if f.required and f.path not in seen:
+                self.problem(f"{sheet.name}!A{hr + 2}", f"缺少必填项“{f.label(prefix)}”这一行")
+                self.reported_required.add(f.path[-1])
+
+    def read_code_table(self, sheet: Sheet, path: tuple, columns: dict[str, list[str]],
+                        header_row: int | None = None, required: bool = False) -> dict | None:
+        """科目编码 | 科目名称 | value columns → {code: value} (or {code: {column: value}})."""
+        r0 = header_row if header_row is not None else self.find_row(
+            sheet, lambda row: any(v in CODE_LABELS for v in row), stop=10)
+        if r0 is None:
+            if required:
+                self.problem(f"{sheet.name}!A1", f"工作表“{sheet.name}”应有表头：科目编码、科目名称、{'、'.join(columns)}")
+            return None
+        heads = [norm(v) for v in sheet.rows[r0]]
+        code_col = next(c for c, v in enumerate(heads) if v in CODE_LABELS)
+        colmap = {}
+        for key, labels in columns.items():
+            c = next((c for c, v in enumerate(heads) if v in [norm(x) for x in labels]), None)
+            if c is None:
+                self.problem(sheet.addr(r0, code_col), f"工作表“{sheet.name}”的表头缺少“{key}”列")
+                return None
+            colmap[key] = c
+        single = len(columns) == 1
+        kind = MONEY if single else LONGTEXT
+        out: dict[str, Any] = {}
+        for r in range(r0 + 1, len(sheet.rows)):
+            code_raw = sheet.get(r, code_col)
+            values_blank = all(is_blank(sheet.get(r, c)) for c in colmap.values())
+            if is_blank(code_raw):
+                if not values_blank:
+                    self.problem(sheet.addr(r, code_col), "这一行有数但缺少科目编码")
+                continue
+            try:
+                code = parse_code(code_raw)
+            except Bad as exc:
+                if not values_blank:
+                    self.problem(sheet.addr(r, code_col), str(exc))
+                continue
+            if values_blank:
+                continue
+            if code in out:
+                self.problem(sheet.addr(r, code_col), f"科目编码“{code}”重复")
+                continue
+            entry: dict[str, Any] = {}
+            for key, c in colmap.items():
+                p = path + (code,) if single else path + (code, key)
+                v = self.value(sheet, r, c, kind, p)
+                if v is not None:
+                    entry[key] = v
+            if not single:
+                self.cells[path + (code,)] = sheet.addr(r, code_col)
+            if entry:
+                out[code] = entry[next(iter(columns))] if single else entry
+        self.cells[path] = sheet.addr(r0, code_col)
+        if out:
+            self.put(path, out)
+        return out
+
+    def read_class_words(self, sheet: Sheet) -> None:
+        self.read_code_table(sheet, ("情况说明", "类说明"), {k: [k] for k in CLASS_WORD_COLUMNS}, required=True)
+
+    def read_list(self, sheet: Sheet, path: tuple, columns: list[str]) -> None:
+        r0 = self.find_row(sheet, lambda row: all(norm(c) in row for c in columns), stop=8)
+        if r0 is None:
+            self.problem(f"{sheet.name}!A1", f"工作表“{sheet.name}”应有表头：{'、'.join(columns)}")
+            return
+        heads = [norm(v) for v in sheet.rows[r0]]
+        cols = {c: heads.index(norm(c)) for c in columns}
+        items = []
+        for r in range(r0 + 1, len(sheet.rows)):
+            if all(is_blank(sheet.get(r, c)) for c in cols.values()):
+                continue
+            i = len(items)
+            item = {}
+            for key, c in cols.items():
+                v = self.value(sheet, r, c, TEXT, path + (i, key))
+                if v is None:
+                    self.problem(sheet.addr(r, c), f"“{key}”未填写", path + (i, key))
+                else:
+                    item[key] = v
+            self.cells[path + (i,)] = sheet.addr(r, cols[columns[0]])
+            items.append(item)
+        self.cells[path] = sheet.addr(r0, 0)
+        if items:
+            self.put(path, items)

@@ -1,0 +1,789 @@
+"""The unit workbook: an empty one to fill (``juesuan template``) and a unit's data written into
+one (``juesuan export``). The layout is defined together with the reader
+(`generator.load.excel_reader`), which reads back exactly what is written here; docs/excel.md
+describes it sheet by sheet.
+
+Table sheets look like the published 公开表 (title, 公开NN表, 部门名称/年度/金额单位, header rows
+with the same merged cells, 栏次, 合计 and the 类/款/项 rows) so that a table copied from the 决算
+software or from last year's report pastes straight in. Header cells are locked (sheet
+protection without a password), input cells unlocked; grey cells are computed by the program and
+not read. The workbook carries the same data as the YAML file: only what the file states is
+written (a 款 row without figures stays blank; nothing computed is filled in).
+"""
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Iterable
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from ..compose.tables import INCOME_SOURCES, ROWS_BODY, SANGONG_COLUMNS, TEXT_DEFAULTS
+from ..load.excel_reader import (BOOL, BUDGET_BY_CLASS, BUDGET_COLUMN, CHOICE, CLASS_WORD_COLUMNS, COUNT,
+                                 LAST_BY_CLASS, LAST_CLASS_COLUMN, LAST_FIELDS, LONGTEXT, MONEY,
+                                 SHEET_ATTACH, SHEET_BUDGET, SHEET_CLASS_WORDS, SHEET_GLOSSARY, SHEET_GUIDE,
+                                 SHEET_LAST, SHEET_UNIT, SHEET_WORDS, SUBJECT_SHEETS, TEXT, UNIT_FIELDS,
+                                 WORD_FIELDS, YEAR, Field)
+from ..model import FISCAL_KINDS, PURCHASE_KINDS, VEHICLE_KINDS
+from ..numbers import chinese_number
+from ..profile import Profile, available, load_profile
+from .atomic import atomic_path
+
+# ---------------------------------------------------------------- styles
+
+THIN = Side(style="thin", color="808080")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
+GREY_FILL = PatternFill("solid", fgColor="EDEDED")
+INPUT_FILL = PatternFill("solid", fgColor="FFFFFF")
+BOLD = Font(bold=True)
+TITLE_FONT = Font(bold=True, size=16)
+LOCKED = Protection(locked=True)
+UNLOCKED = Protection(locked=False)
+MONEY_FORMAT = "#,##0.00"
+COUNT_FORMAT = "0"
+TEXT_FORMAT = "@"
+CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+LEFT = Alignment(horizontal="left", vertical="center", wrap_text=False)
+WRAP = Alignment(horizontal="left", vertical="top", wrap_text=True)
+RIGHT = Alignment(horizontal="right", vertical="center")
+
+BLANK_ROWS_TEMPLATE = 60      # input rows below a subject table in an empty template
+BLANK_ROWS_EXPORT = 20        # spare input rows below a filled table
+
+
+def display_width(text: Any) -> float:
+    """Column width units a text needs: a CJK character is about two."""
+    s = "" if text is None else str(text)
+    return sum(2.1 if ord(ch) > 0x2E80 else 1.1 for ch in s)
+
+
+class SheetWriter:
+    """Writes cells with the workbook's conventions and tracks column widths."""
+
+    def __init__(self, ws: Worksheet):
+        self.ws = ws
+        self.widths: dict[int, float] = {}
+
+    def fit(self, col: int, text: Any, limit: float = 60) -> None:
+        lines = str(text or "").split("\n")
+        w = min(max((display_width(x) for x in lines), default=0) + 2, limit)
+        self.widths[col] = max(self.widths.get(col, 0), w)
+
+    def head(self, row: int, col: int, text: str, colspan: int = 1, rowspan: int = 1, fit: bool = True) -> None:
+        ws = self.ws
+        cell = ws.cell(row, col, text)
+        for r in range(row, row + rowspan):
+            for c in range(col, col + colspan):
+                x = ws.cell(r, c)
+                x.font, x.fill, x.border, x.alignment, x.protection = BOLD, HEAD_FILL, BORDER, CENTER, LOCKED
+        if colspan > 1 or rowspan > 1:
+            ws.merge_cells(start_row=row, start_column=col, end_row=row + rowspan - 1, end_column=col + colspan - 1)
+        elif fit:
+            self.fit(col, text, 30)
+        cell.value = text
+
+    def header(self, top: int, rows: list[list[tuple]]) -> int:
+        """HTML-style header rows of (text, colspan, rowspan); returns the next free row."""
+        taken: set[tuple[int, int]] = set()
+        for i, cells in enumerate(rows):
+            c = 1
+            for text, cs, rs in cells:
+                while (top + i, c) in taken:
+                    c += 1
+                self.head(top + i, c, text, cs, rs, fit=cs == 1)
+                for dr in range(rs):
+                    for dc in range(cs):
+                        taken.add((top + i + dr, c + dc))
+                c += cs
+        return top + len(rows)
+
+    def label(self, row: int, col: int, text: Any, bold: bool = False, colspan: int = 1, fit: bool = True) -> None:
+        ws = self.ws
+        cell = ws.cell(row, col, text)
+        for c in range(col, col + colspan):
+            x = ws.cell(row, c)
+            x.border, x.protection = BORDER, LOCKED
+            x.alignment = CENTER if bold else LEFT
+            if bold:
+                x.font = BOLD
+        if colspan > 1:
+            ws.merge_cells(start_row=row, start_column=col, end_row=row, end_column=col + colspan - 1)
+        elif fit:
+            self.fit(col, text)
+        cell.value = text
+
+    def input(self, row: int, col: int, value: Any = None, kind: str = MONEY, wrap: bool = False) -> None:
+        cell = self.ws.cell(row, col)
+        if value is not None:
+            if isinstance(value, bool):
+                value = "是" if value else "否"
+            elif kind == MONEY and not isinstance(value, Decimal):
+                value = Decimal(str(value))
+            elif isinstance(value, int):
+                value = int(value)          # RawInt (a YAML int that remembers its text) → int
+            elif isinstance(value, str) and type(value) is not str:
+                value = str(value)
+            cell.value = value
+        cell.border, cell.protection, cell.fill = BORDER, UNLOCKED, INPUT_FILL
+        if kind == MONEY:
+            cell.number_format, cell.alignment = MONEY_FORMAT, RIGHT
+        elif kind in (COUNT, YEAR):
+            cell.number_format, cell.alignment = COUNT_FORMAT, RIGHT
+        else:
+            cell.number_format = TEXT_FORMAT
+            cell.alignment = WRAP if wrap else LEFT
+            if not wrap and value is not None:
+                self.fit(col, value, 50)
+
+    def grey(self, row: int, col: int, text: Any = None) -> None:
+        """A cell the program computes: locked, grey, not read back."""
+        cell = self.ws.cell(row, col, text)
+        cell.border, cell.protection, cell.fill = BORDER, LOCKED, GREY_FILL
+        cell.alignment = CENTER if text else RIGHT
+
+    def code(self, row: int, col: int, value: str | None, editable: bool = True) -> None:
+        cell = self.ws.cell(row, col, value)
+        cell.number_format, cell.border, cell.alignment = TEXT_FORMAT, BORDER, LEFT
+        cell.protection = UNLOCKED if editable else LOCKED
+        self.fit(col, value or "功能分类科目编码", 18)
+
+    def title(self, text: str, width: int, label: str | None = None) -> None:
+        ws = self.ws
+        ws.cell(1, 1, text).font = TITLE_FONT
+        ws.cell(1, 1).alignment = Alignment(horizontal="center", vertical="center")
+        if width > 1:
+            ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
+        ws.row_dimensions[1].height = 28
+        if label:
+            ws.cell(2, width, label).alignment = Alignment(horizontal="right")
+
+    def finish(self, freeze: str | None, protect: bool = True, min_width: float = 8) -> None:
+        ws = self.ws
+        for col, w in self.widths.items():
+            ws.column_dimensions[get_column_letter(col)].width = max(w, min_width)
+        if freeze:
+            ws.freeze_panes = freeze
+        ws.page_setup.orientation = "landscape"          # printed like the published tables: one page wide
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+        if protect:
+            p = ws.protection
+            p.sheet = True
+            p.formatColumns = p.formatRows = p.insertRows = p.deleteRows = False
+            p.formatCells = False
+            p.sort = p.autoFilter = False
+
+
+# ---------------------------------------------------------------- the meta row
+
+def meta_row(sw: SheetWriter, row: int, width: int, data: dict, name_label: str) -> None:
+    """部门名称：… | YYYY年度 | 金额单位：…; formulas on 单位信息 in an empty template."""
+    ws = sw.ws
+    name_row = 3 + [f.path for f in UNIT_FIELDS].index(("单位名称",))
+    year_row = 3 + [f.path for f in UNIT_FIELDS].index(("年度",))
+    unit_row = 3 + [f.path for f in UNIT_FIELDS].index(("金额单位",))
+    if data.get("单位名称"):
+        left, mid, right = (f"{name_label}：{data['单位名称']}", f"{data.get('年度', '')}年度",
+                            f"金额单位：{data.get('金额单位', '')}")
+    else:
+        left = f'="{name_label}："&{SHEET_UNIT}!$B${name_row}'
+        mid = f'=IF({SHEET_UNIT}!$B${year_row}="","",{SHEET_UNIT}!$B${year_row}&"年度")'
+        right = f'="金额单位："&{SHEET_UNIT}!$B${unit_row}'
+    ws.cell(row, 1, left)
+    ws.cell(row, max(2, (width + 1) // 2), mid).alignment = Alignment(horizontal="center")
+    ws.cell(row, width, right).alignment = Alignment(horizontal="right")
+
+
+def _text(p: Profile, key: str) -> str:
+    return p.texts.get(key, TEXT_DEFAULTS[key])
+
+
+# ---------------------------------------------------------------- subject tables 02 03 05 07 08
+
+SUBJECT_COLUMNS = {k: list(cols) for k, (_, cols) in SUBJECT_SHEETS.items()}
+
+
+def subject_header(p: Profile, key: str) -> list[list[tuple]]:
+    code = _text(p, "功能分类科目编码列名")
+    cols = SUBJECT_COLUMNS[key]
+    n = len(cols)
+    numbers = [("栏次", 2, 1)] + [(str(i), 1, 1) for i in range(1, n + 1)]
+    if key in ("02", "03"):
+        return [[("项目", 2, 1), *((c, 1, 2) for c in cols)], [(code, 1, 1), ("科目名称", 1, 1)], numbers]
+    if key in ("05", "08"):
+        return [[("项目", 2, 1), ("本年支出", 3, 1)],
+                [(code, 1, 1), ("科目名称", 1, 1), *((c, 1, 1) for c in cols)], numbers]
+    # 07
+    return [[("项目", 2, 1), ("年初结转和结余", 1, 2), ("本年收入", 1, 2), ("本年支出", 3, 1), ("年末结转和结余", 1, 2)],
+            [(code, 1, 1), ("科目名称", 1, 1), ("小计", 1, 1), ("基本支出", 1, 1), ("项目支出", 1, 1)], numbers]
+
+
+def write_subject(sw: SheetWriter, p: Profile, key: str, spec_label: str, title: str, data: dict,
+                  rows: list[dict] | None) -> None:
+    table, _ = SUBJECT_SHEETS[key]
+    cols = SUBJECT_COLUMNS[key]
+    width = 2 + len(cols)
+    sw.title(title, width, spec_label)
+    meta_row(sw, 3, width, data, _text(p, "部门名称标签"))
+    r = sw.header(4, subject_header(p, key))
+    first = r
+    rows = list(rows or [])
+    total = next((x for x in rows if str(x.get("科目编码")) == "合计"), {})
+    sw.label(r, 1, "合计", bold=True, colspan=2)
+    for j, c in enumerate(cols):
+        sw.input(r, 3 + j, total.get(c))
+    r += 1
+    for x in rows:
+        if str(x.get("科目编码")) == "合计":
+            continue
+        sw.code(r, 1, _code_text(x.get("科目编码")))
+        sw.input(r, 2, x.get("科目名称"), kind=TEXT)
+        for j, c in enumerate(cols):
+            sw.input(r, 3 + j, x.get(c))
+        r += 1
+    for _ in range(BLANK_ROWS_EXPORT if data.get("单位名称") else BLANK_ROWS_TEMPLATE):
+        sw.code(r, 1, None)
+        sw.input(r, 2, None, kind=TEXT)
+        for j in range(len(cols)):
+            sw.input(r, 3 + j)
+        r += 1
+    sw.widths[2] = max(sw.widths.get(2, 0), 36)
+    for j in range(len(cols)):
+        sw.widths[3 + j] = max(sw.widths.get(3 + j, 0), 16)
+    sw.finish(f"C{first}")
+
+
+def _code_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return getattr(value, "raw", None) or str(value)
+
+
+# ---------------------------------------------------------------- 01 收入支出决算总表
+
+def write_01(sw: SheetWriter, p: Profile, label: str, title: str, data: dict) -> None:
+    s = data.get("收入支出决算总表") or {}
+    word = _text(p, "决算数列名")
+    sw.title(title, 6, label)
+    meta_row(sw, 3, 6, data, _text(p, "部门名称标签"))
+    r = sw.header(4, [[("收入", 3, 1), ("支出", 3, 1)],
+                      [("项目", 1, 1), ("行次", 1, 1), (word, 1, 1), ("项目", 1, 1), ("行次", 1, 1), (word, 1, 1)],
+                      [("栏次", 1, 1), ("", 1, 1), ("1", 1, 1), ("栏次", 1, 1), ("", 1, 1), ("2", 1, 1)]])
+    first = r
+    stateable = INCOME_SOURCES[:3]
+    for i in range(ROWS_BODY):
+        if i < len(INCOME_SOURCES):
+            k = INCOME_SOURCES[i]
+            sw.label(r, 1, f"{chinese_number(i + 1)}、{k}")
+            sw.grey(r, 2, str(i + 1))
+            if k in stateable:
+                sw.input(r, 3, s.get(k))
+            else:
+                sw.grey(r, 3)
+        else:
+            sw.label(r, 1, "")
+            sw.grey(r, 2, str(i + 1))
+            sw.grey(r, 3)
+        code, name = p.classes[i]
+        sw.label(r, 4, f"{chinese_number(i + 1)}、{name}")
+        sw.grey(r, 5, str(i + 32))
+        sw.grey(r, 6)
+        r += 1
+    tail = [("本年收入合计", 27, "本年收入合计", "本年支出合计", 58, "本年支出合计"),
+            (_text(p, "使用非财政拨款结余"), 28, "使用非财政拨款结余", "结余分配", 59, "结余分配"),
+            ("年初结转和结余", 29, "年初结转和结余", "年末结转和结余", 60, "年末结转和结余"),
+            ("", 30, None, "", 61, None),
+            ("总计", 31, "收入总计", "总计", 62, "支出总计")]
+    for ll, ln, lk, rl, rn, rk in tail:
+        sw.label(r, 1, ll, bold=ll in ("本年收入合计", "总计"))
+        sw.grey(r, 2, str(ln))
+        sw.input(r, 3, s.get(lk)) if lk else sw.grey(r, 3)
+        sw.label(r, 4, rl, bold=rl in ("本年支出合计", "总计"))
+        sw.grey(r, 5, str(rn))
+        sw.input(r, 6, s.get(rk)) if rk else sw.grey(r, 6)
+        r += 1
+    sw.widths[3] = sw.widths[6] = 18
+    sw.widths[2] = sw.widths[5] = 6
+    sw.finish(f"A{first}")
+
+
+# ---------------------------------------------------------------- 04 财政拨款收入支出决算总表
+
+def write_04(sw: SheetWriter, p: Profile, label: str, title: str, data: dict) -> None:
+    f = data.get("财政拨款收入支出决算总表") or {}
+    income = f.get("本年收入") or {}
+    opening = f.get("年初财政拨款结转和结余") or {}
+    closing = f.get("年末财政拨款结转和结余") or {}
+    width = 9
+    sw.title(title, width, label)
+    meta_row(sw, 3, width, data, _text(p, "部门名称标签"))
+    r = sw.header(4, [[("收入", 3, 1), ("支出", 6, 1)],
+                      [("项目", 1, 1), ("行次", 1, 1), ("金额", 1, 1), ("项目", 1, 1), ("行次", 1, 1), ("合计", 1, 1),
+                       *((k, 1, 1) for k in FISCAL_KINDS)],
+                      [("栏次", 1, 1), ("", 1, 1), ("1", 1, 1), ("栏次", 1, 1), ("", 1, 1),
+                       *((str(i), 1, 1) for i in range(2, 6))]])
+    first = r
+
+    def right_grey(row: int) -> None:
+        for c in range(6, 10):
+            sw.grey(row, c)
+
+    for i in range(ROWS_BODY):
+        if i < len(FISCAL_KINDS):
+            sw.label(r, 1, f"{chinese_number(i + 1)}、{FISCAL_KINDS[i]}")
+            sw.grey(r, 2, str(i + 1))
+            sw.input(r, 3, income.get(FISCAL_KINDS[i]))
+        else:
+            sw.label(r, 1, "")
+            sw.grey(r, 2, str(i + 1))
+            sw.grey(r, 3)
+        sw.label(r, 4, f"{chinese_number(i + 1)}、{p.classes[i][1]}")
+        sw.grey(r, 5, str(i + 33))
+        right_grey(r)
+        r += 1
+    sw.label(r, 1, "本年收入合计", bold=True)
+    sw.grey(r, 2, "27")
+    sw.grey(r, 3)
+    sw.label(r, 4, "本年支出合计", bold=True)
+    sw.grey(r, 5, "59")
+    right_grey(r)
+    r += 1
+    sw.label(r, 1, "年初财政拨款结转和结余")
+    sw.grey(r, 2, "28")
+    sw.grey(r, 3)
+    sw.label(r, 4, "年末财政拨款结转和结余")
+    sw.grey(r, 5, "60")
+    right_grey(r)
+    r += 1
+    for i, k in enumerate(FISCAL_KINDS):
+        sw.label(r, 1, k)
+        sw.grey(r, 2, str(29 + i))
+        sw.input(r, 3, opening.get(k))
+        sw.label(r, 4, "")
+        sw.grey(r, 5, str(61 + i))
+        sw.input(r, 6, closing.get(k))
+        for c in range(7, 10):
+            sw.grey(r, c)
+        r += 1
+    sw.label(r, 1, _text(p, "财政拨款收入总计"), bold=True)
+    sw.grey(r, 2, "32")
+    sw.grey(r, 3)
+    sw.label(r, 4, "总计", bold=True)
+    sw.grey(r, 5, "64")
+    right_grey(r)
+    for c in (3, 6, 7, 8, 9):
+        sw.widths[c] = max(sw.widths.get(c, 0), 18)
+    sw.widths[2] = sw.widths[5] = 6
+    sw.finish(f"A{first}")
+
+
+# ---------------------------------------------------------------- 06 经济分类
+
+def econ_detailed(p: Profile, data: dict) -> bool:
+    spec = p.table("06")
+    rows = data.get("经济分类支出明细") or []
+    return (spec is not None and spec.variant == "明细") or any(
+        x.get("项目支出") is not None or x.get("金额") is not None for x in rows)
+
+
+def write_06(sw: SheetWriter, p: Profile, label: str, title: str, data: dict) -> None:
+    detailed = econ_detailed(p, data)
+    amount_heads = ["金额", "其中：基本支出"] if detailed else ["决算数"]
+    per = 2 + len(amount_heads)
+    groups = [list(g) for g in p.econ_columns]
+    by_code = {str(_code_text(x.get("科目编码"))): x for x in data.get("经济分类支出明细") or []}
+    placed = {c for g in groups for c in g}
+    extra = [c for c in by_code if c not in placed and c not in ("人员经费合计", "公用经费合计")]
+    length = max(len(g) for g in groups)
+    groups[0] = groups[0] + [""] * (length - len(groups[0])) + extra
+    width = per * len(groups)
+    sw.title(title, width, label)
+    meta_row(sw, 3, width, data, _text(p, "部门名称标签"))
+    code_word = _text(p, "经济分类科目编码列名")
+    r = sw.header(4, [[("人员经费", per, 1), ("公用经费", per * (len(groups) - 1), 1)],
+                      [h for _ in groups for h in ((code_word, 1, 1), ("科目名称", 1, 1),
+                                                    *((a, 1, 1) for a in amount_heads))]])
+    first = r
+
+    def amounts(row: int, col: int, x: dict | None, not_basic: bool) -> None:
+        x = x or {}
+        basic, project, stated = x.get("基本支出"), x.get("项目支出"), x.get("金额")
+        if detailed:
+            amount = stated if stated is not None else (
+                None if basic is None and project is None else (basic or 0) + (project or 0))
+            sw.input(row, col, amount)
+            if not_basic and basic is None:
+                sw.grey(row, col + 1, "——")
+            else:
+                sw.input(row, col + 1, basic)
+        elif not_basic and basic is None:
+            sw.grey(row, col, "——")
+        else:
+            sw.input(row, col, basic)
+
+    rows = max(len(g) for g in groups)
+    for i in range(rows):
+        for gi, g in enumerate(groups):
+            col = 1 + gi * per
+            code = g[i] if i < len(g) else ""
+            if code:
+                x = by_code.get(code)
+                name = (x or {}).get("科目名称") or p.econ_names.get(code, "")
+                sw.label(r, col, code)
+                sw.label(r, col + 1, name)
+                amounts(r, col + 2, x, code in p.econ_not_basic)
+            else:
+                sw.label(r, col, "")
+                sw.label(r, col + 1, "")
+                for j in range(len(amount_heads)):
+                    sw.grey(r, col + 2 + j)
+        r += 1
+    sw.label(r, 1, "人员经费合计", bold=True, colspan=2)
+    amounts(r, 3, by_code.get("人员经费合计"), False)
+    last = 1 + (len(groups) - 1) * per
+    sw.label(r, 1 + per, "公用经费合计", bold=True, colspan=last + 2 - (1 + per))
+    amounts(r, last + 2, by_code.get("公用经费合计"), False)
+    for gi in range(len(groups)):
+        col = 1 + gi * per
+        sw.widths[col] = 8
+        sw.widths[col + 1] = max(sw.widths.get(col + 1, 0), 20)
+        for j in range(len(amount_heads)):
+            sw.widths[col + 2 + j] = 16
+    sw.finish(f"A{first}")
+
+
+# ---------------------------------------------------------------- 09 三公
+
+def write_09(sw: SheetWriter, p: Profile, label: str, title: str, data: dict) -> None:
+    sg = data.get("三公经费") or {}
+    parts = ["预算数", "决算数"]
+    sw.title(title, 12, label)
+    meta_row(sw, 3, 12, data, _text(p, "部门名称标签"))
+    r = sw.header(4, [[(part, 6, 1) for part in parts],
+                      [c for _ in parts for c in (("合计", 1, 2), ("因公出国（境）费", 1, 2),
+                                                  ("公务用车购置及运行维护费", 3, 1), ("公务接待费", 1, 2))],
+                      [c for _ in parts for c in (("小计", 1, 1), ("公务用车购置费", 1, 1), ("公务用车运行维护费", 1, 1))],
+                      [(str(i), 1, 1) for i in range(1, 13)]])
+    c = 1
+    for part in parts:
+        values = sg.get(part) or {}
+        for col in SANGONG_COLUMNS:
+            sw.input(r, c, values.get(col))
+            sw.widths[c] = max(sw.widths.get(c, 0), 14)
+            c += 1
+    sw.finish(f"A{r}")
+
+
+# ---------------------------------------------------------------- 10 相关信息
+
+def write_10(sw: SheetWriter, p: Profile, label: str, title: str, data: dict) -> None:
+    info = data.get("相关信息统计") or {}
+    purchase = info.get("政府采购") or {}
+    vehicles = info.get("车辆") or {}
+    sw.title(title, 3, label)
+    meta_row(sw, 3, 3, data, _text(p, "相关信息表名称标签"))
+    r = 4
+
+    def section(text: str) -> None:
+        nonlocal r
+        sw.label(r, 1, text, colspan=3, fit=False)
+        sw.ws.cell(r, 1).font = BOLD
+        sw.ws.cell(r, 1).alignment = LEFT
+        r += 1
+
+    section("一、政府采购情况")
+    sw.header(r, [[("项目", 1, 1), ("行次", 1, 1), (_text(p, "采购金额列名"), 1, 1)]])
+    r += 1
+    first = r
+    for n, k in enumerate(["合计", *PURCHASE_KINDS], start=1):
+        sw.label(r, 1, k, bold=k == "合计")
+        sw.grey(r, 2, str(n))
+        sw.input(r, 3, purchase.get(k))
+        r += 1
+    section("二、机关运行经费")
+    sw.header(r, [[("项目", 1, 1), ("", 1, 1), ("统计数", 1, 1)]])
+    r += 1
+    admin_row = 0 if data.get("单位性质") != "参公事业单位" else 1
+    for n, text in enumerate(["（一）行政单位", "（二）参照公务员法管理事业单位"]):
+        sw.label(r, 1, text)
+        sw.grey(r, 2, str(5 + n))
+        sw.input(r, 3, info.get("机关运行经费") if n == admin_row else None)
+        r += 1
+    section("三、国有资产占用情况")
+    sw.label(r, 1, "（一）车辆数合计（辆）")
+    sw.grey(r, 2, "7")
+    sw.input(r, 3, vehicles.get("车辆数合计"), kind=COUNT)
+    r += 1
+    for i, kind in enumerate(VEHICLE_KINDS, start=1):
+        sw.label(r, 1, f"{i}. {p.vehicle_labels.get(kind, kind)}")
+        sw.grey(r, 2, str(7 + i))
+        sw.input(r, 3, vehicles.get(kind), kind=COUNT)
+        r += 1
+    sw.label(r, 1, "（二）单价100万元（含）以上设备（不含车辆）")
+    sw.grey(r, 2, "17")
+    sw.input(r, 3, info.get("单价100万元以上设备"), kind=COUNT)
+    sw.widths[2] = 8
+    sw.widths[3] = 18
+    sw.finish(f"A{first}")
+
+
+# ---------------------------------------------------------------- text sheets
+
+def _get(data: dict, path: tuple) -> Any:
+    d: Any = data
+    for p in path:
+        if not isinstance(d, dict):
+            return None
+        d = d.get(p)
+    return d
+
+
+def write_key_values(sw: SheetWriter, title: str, fields: list[Field], prefix: tuple, data: dict,
+                     choices: dict[tuple, tuple] | None = None) -> int:
+    ws = sw.ws
+    sw.title(title, 3)
+    sw.header(2, [[("项目", 1, 1), ("内容", 1, 1), ("说明", 1, 1)]])
+    r = 3
+    for f in fields:
+        sw.label(r, 1, f.label(prefix))
+        value = _get(data, f.path)
+        wrap = f.kind == LONGTEXT
+        sw.input(r, 2, value, kind=f.kind if f.kind in (MONEY, COUNT, YEAR) else TEXT, wrap=wrap)
+        help_cell = ws.cell(r, 3, f.help + ("（必填）" if f.required else ""))
+        help_cell.alignment = WRAP
+        help_cell.border = BORDER
+        opts = (choices or {}).get(f.path) or f.choices
+        if f.kind in (CHOICE, BOOL) and opts:
+            dv = DataValidation(type="list", formula1='"' + ",".join(opts) + '"', allow_blank=True,
+                                showErrorMessage=True, errorTitle="请从列表中选择",
+                                error=f"应为：{'、'.join(opts)}")
+            ws.add_data_validation(dv)
+            dv.add(ws.cell(r, 2).coordinate)
+        if wrap and isinstance(value, str):
+            lines = sum(max(1, math.ceil(display_width(x) / 100)) for x in value.split("\n"))
+            ws.row_dimensions[r].height = min(409, 15 * max(lines, 1) + 4)
+        r += 1
+    sw.widths[1] = max(sw.widths.get(1, 0), 16)
+    sw.widths[2] = 60
+    sw.widths[3] = 50
+    return r
+
+
+def class_rows(p: Profile, data: dict, codes: Iterable[str]) -> list[tuple[str, str]]:
+    """The 26 类 of the profile, then any other code the data names (with its 05/02/03 name)."""
+    names = dict(p.classes)
+    for table in ("一般公共预算财政拨款支出决算表", "支出决算表", "收入决算表"):
+        for x in data.get(table) or []:
+            names.setdefault(str(_code_text(x.get("科目编码"))), x.get("科目名称") or "")
+    out = list(p.classes)
+    for c in codes:
+        c = str(_code_text(c))
+        if c not in dict(out):
+            out.append((c, names.get(c, "")))
+    return out
+
+
+def write_code_table(sw: SheetWriter, top: int, rows: list[tuple[str, str]], columns: list[str],
+                     values: dict, kinds: list[str], blank: int = 10) -> int:
+    sw.header(top, [[("科目编码", 1, 1), ("科目名称", 1, 1), *((c, 1, 1) for c in columns)]])
+    r = top + 1
+    for code, name in rows:
+        sw.code(r, 1, code)
+        sw.input(r, 2, name, kind=TEXT)
+        v = values.get(code)
+        for j, (col, kind) in enumerate(zip(columns, kinds)):
+            cell_value = v if len(columns) == 1 else (v or {}).get(col)
+            sw.input(r, 3 + j, cell_value, kind=kind, wrap=kind == LONGTEXT)
+        r += 1
+    for _ in range(blank):
+        sw.code(r, 1, None)
+        sw.input(r, 2, None, kind=TEXT)
+        for j, kind in enumerate(kinds):
+            sw.input(r, 3 + j, None, kind=kind, wrap=kind == LONGTEXT)
+        r += 1
+    sw.widths[1] = max(sw.widths.get(1, 0), 12)
+    sw.widths[2] = max(sw.widths.get(2, 0), 30)
+    return r
+
+
+def write_list(sw: SheetWriter, title: str, columns: list[str], items: list[dict], widths: list[float]) -> None:
+    sw.title(title, len(columns) + 1)
+    sw.header(2, [[("序号", 1, 1), *((c, 1, 1) for c in columns)]])
+    r = 3
+    for i, item in enumerate(list(items) + [{}] * 10, start=1):
+        sw.grey(r, 1, str(i))
+        for j, c in enumerate(columns):
+            sw.input(r, 2 + j, item.get(c), kind=TEXT, wrap=True)
+        r += 1
+    sw.widths[1] = 6
+    for j, w in enumerate(widths):
+        sw.widths[2 + j] = w
+    sw.finish("A3")
+
+
+# ---------------------------------------------------------------- 填写说明
+
+def guide_rows(p: Profile) -> list[tuple[str, str, str]]:
+    rows = [(SHEET_UNIT, "单位名称、年度、报告类型、单位性质、金额单位、模板（版式），职责与机构设置",
+             "在“内容”列填写；报告类型、单位性质、金额单位、模板、金额由元换算从下拉列表选择。"
+             "长文字按 Alt+Enter 换行，空一行分段。")]
+    for spec in p.tables:
+        what = {
+            "01": "表外的数：使用非财政拨款结余、年初结转和结余、结余分配、年末结转和结余；也可填本年收入合计、本年支出合计、"
+                  "总计和三项财政拨款收入（填了就要与计算值相等）",
+            "02": "功能分类科目（类、款、项）的收入：每行科目编码、科目名称和各列金额",
+            "03": "功能分类科目（类、款、项）的支出：基本支出、项目支出、上缴上级支出、经营支出、对附属单位补助支出",
+            "04": "三类财政拨款的本年收入、年初结转和结余、年末结转和结余（年末数填在右侧“合计”列的三行）",
+            "05": "一般公共预算财政拨款支出的类、款、项：基本支出、项目支出",
+            "06": "经济分类科目的金额：" + ("“金额”与“其中：基本支出”，项目支出 = 金额 − 基本支出"
+                                    if econ_detailed(p, {}) else "基本支出的决算数") + "；表末可填人员经费合计、公用经费合计",
+            "07": "政府性基金预算财政拨款的类、款、项：年初结转和结余、本年收入、基本支出、项目支出、年末结转和结余",
+            "08": "国有资本经营预算财政拨款支出的类、款、项：基本支出、项目支出",
+            "09": "“三公”经费的预算数与决算数：因公出国（境）费、公务用车购置费、公务用车运行维护费、公务接待费"
+                  "（合计、小计可填可不填，填了就要相等）",
+            "10": "政府采购（货物、工程、服务）、机关运行经费（行政单位或参公事业单位填在本单位那一行）、车辆数（辆）、"
+                  "单价100万元以上设备（台）",
+        }[spec.key]
+        how = ("白色单元格填写，灰色单元格由程序计算，导入时不读取" if spec.key in ("01", "04", "06", "10") else
+               "“合计”行和类、款行可以不填（程序由项汇总）；若填写，必须等于其下各行之和。行的先后不限，可以有空行")
+        if spec.key == "09":
+            how = "在栏次下面的一行填写"
+        rows.append((spec.title, f"{spec.label}：{what}", how))
+    rows += [
+        (SHEET_LAST, "与上年比较所需的上年数：收入总计、支出总计、财政拨款收支总计、一般公共预算财政拨款支出（合计与按类）、"
+                     "“三公”经费各项、机关运行经费",
+         "“项目”列不要修改；按类的上年数填在下方科目表中。若在“单位信息”中填了上年数据文件，本表不填"),
+        (SHEET_BUDGET, "一般公共预算财政拨款支出的年初预算数（按类，也可按款、项）", "用于“完成年初预算的 %”；没有的科目留空"),
+        (SHEET_WORDS, "第三部分情况说明中单位自己的文字：各项增减的主要原因、“三公”经费的用途与明细（团组、车辆、接待批次人次）、"
+                      "政府采购授予中小企业合同金额、国有资产说明、预算绩效、其他事项",
+         "文字原样插入报告；长文字按 Alt+Enter 换行，空一行分段；金额填数字，批次、人次、辆数填整数"),
+        (SHEET_CLASS_WORDS, "第三部分五（三）：一般公共预算财政拨款支出每一类的用途和增减原因", "只填本单位有支出的类"),
+        (SHEET_GLOSSARY, "第四部分名词解释：在固定名词之后追加的名词", "没有可不填"),
+        (SHEET_ATTACH, "第五部分附件清单（绩效自评表等）的名称", "按顺序每行一个"),
+    ]
+    return rows
+
+
+GENERAL_RULES = [
+    "每张表的第一列、表头和灰色单元格已锁定（工作表保护，没有密码）；白色单元格填写。需要整表粘贴（连同表头）时，"
+    "可先在“审阅→撤销工作表保护”后粘贴。",
+    "从决算软件或上年公开的决算表复制表格时，只粘贴数据行（合计行及以下），表头、标题行可以保留原样；多余的空行没有关系。",
+    "金额按“单位信息”中的金额单位填写，最多两位小数；以文本形式保存的数字、千分位逗号、全角数字都可以读入；"
+    "空白、“——”表示没有数（表中保持空白，说明中按 0 计算）。",
+    "科目编码是 3 位（类）、5 位（款）或 7 位（项）数字，经济分类是 3 位（款）或 5 位（项）；单元格已设为文本格式。",
+    "可以使用公式，但文件必须在 Excel 或 WPS 中保存过（保存时记下公式的计算结果）；没有计算结果的公式会被指出。",
+    "导入：juesuan import 本文件.xlsx --out 单位数据.yaml；也可以直接生成：juesuan render 本文件.xlsx。"
+    "有问题时会列出“工作表!单元格”和应填写的内容。",
+    "不要改工作表的名称（表中标题行写明是哪张表时，改名也能识别）；不认识的工作表会被忽略。",
+]
+
+
+def write_guide(sw: SheetWriter, p: Profile) -> None:
+    ws = sw.ws
+    sw.title("填写说明", 3)
+    r = 2
+    ws.cell(r, 1, f"版式：{p.name}（{p.description}）").alignment = WRAP
+    ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=3)
+    r += 1
+    for text in GENERAL_RULES:
+        ws.cell(r, 1, text).alignment = WRAP
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=3)
+        ws.row_dimensions[r].height = 32
+        r += 1
+    r += 1
+    sw.header(r, [[("工作表", 1, 1), ("内容", 1, 1), ("怎样填写", 1, 1)]])
+    r += 1
+    for sheet, what, how in guide_rows(p):
+        for c, v in enumerate((sheet, what, how), start=1):
+            cell = ws.cell(r, c, v)
+            cell.alignment, cell.border = WRAP, BORDER
+        ws.row_dimensions[r].height = 15 * max(2, math.ceil(display_width(what) / 60) + 1)
+        r += 1
+    sw.widths = {1: 34, 2: 70, 3: 60}
+    sw.finish(None, protect=False)
+
+
+# ---------------------------------------------------------------- the workbook
+
+def build_workbook(p: Profile, data: dict | None = None) -> Workbook:
+    """The workbook for profile ``p``; filled with ``data`` (the plain values of a unit file)."""
+    data = dict(data or {})
+    if not data.get("模板"):
+        data["模板"] = p.name
+    wb = Workbook()
+    guide = wb.active
+    guide.title = SHEET_GUIDE
+    write_guide(SheetWriter(guide), p)
+    sw = SheetWriter(wb.create_sheet(SHEET_UNIT))
+    write_key_values(sw, "单位信息", UNIT_FIELDS, (), data, {("模板",): tuple(available())})
+    sw.finish("B3")
+    for spec in p.tables:
+        sw = SheetWriter(wb.create_sheet(spec.title[:31]))
+        if spec.key in SUBJECT_SHEETS:
+            write_subject(sw, p, spec.key, spec.label, spec.title, data, data.get(SUBJECT_SHEETS[spec.key][0]))
+        else:
+            {"01": write_01, "04": write_04, "06": write_06, "09": write_09, "10": write_10}[spec.key](
+                sw, p, spec.label, spec.title, data)
+    sw = SheetWriter(wb.create_sheet(SHEET_LAST))
+    r = write_key_values(sw, "上年数（与上年比较用）", LAST_FIELDS, ("上年",), data)
+    by_class = _get(data, LAST_BY_CLASS) or {}
+    r += 1
+    sw.ws.cell(r, 1, "一般公共预算财政拨款支出按类（上年决算数）").font = BOLD
+    write_code_table(sw, r + 1, class_rows(p, data, by_class), [LAST_CLASS_COLUMN], by_class, [MONEY])
+    sw.widths[3] = 50
+    sw.finish("B3")
+    sw = SheetWriter(wb.create_sheet(SHEET_BUDGET))
+    sw.title("年初预算（一般公共预算财政拨款支出）", 3)
+    budget = _get(data, BUDGET_BY_CLASS) or {}
+    write_code_table(sw, 2, class_rows(p, data, budget), [BUDGET_COLUMN], budget, [MONEY])
+    sw.widths[3] = 18
+    sw.finish("C3")
+    sw = SheetWriter(wb.create_sheet(SHEET_WORDS))
+    write_key_values(sw, "情况说明（单位自己的文字）", WORD_FIELDS, ("情况说明",), data)
+    sw.widths[2] = 80
+    sw.finish("B3")
+    sw = SheetWriter(wb.create_sheet(SHEET_CLASS_WORDS))
+    sw.title("类说明（第三部分五（三）每一类的用途与增减原因）", 4)
+    words = _get(data, ("情况说明", "类说明")) or {}
+    write_code_table(sw, 2, class_rows(p, data, words), CLASS_WORD_COLUMNS, words, [LONGTEXT, LONGTEXT])
+    sw.widths[3] = sw.widths[4] = 60
+    sw.finish("C3")
+    write_list(SheetWriter(wb.create_sheet(SHEET_GLOSSARY)), "名词解释补充", ["名词", "解释"],
+               _get(data, ("情况说明", "名词解释补充")) or [], [24, 80])
+    write_list(SheetWriter(wb.create_sheet(SHEET_ATTACH)), "附件", ["名称"], data.get("附件") or [], [70])
+    return wb
+
+
+def save_workbook(wb: Workbook, out: Path) -> None:
+    """Write completely or not at all."""
+    with atomic_path(Path(out)) as tmp:
+        wb.save(tmp)
+
+
+def write_template(profile: str, out: Path) -> None:
+    """An empty workbook to fill, for ``profile``."""
+    save_workbook(build_workbook(load_profile(profile)), out)
+
+
+def export_unit(path: Path, out: Path) -> None:
+    """A unit's data file (YAML, or a workbook to lay out anew) → a filled workbook.
+    Raises InputError for a file that does not load; nothing is written then."""
+    from ..errors import InputError, Problem
+    from ..load.unit_loader import READERS, Builder, validate_structure
+    from ..model import Source
+    path = Path(path)
+    reader = READERS.get(path.suffix.lower())
+    if reader is None:
+        raise InputError([Problem(Source(str(path)), f"应为单位数据文件（{'、'.join(sorted(READERS))}）")])
+    located = reader(path)
+    validate_structure(located)
+    Builder(located).build()
+    data = located.data
+    save_workbook(build_workbook(load_profile(data["模板"]), data), out)
