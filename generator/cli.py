@@ -49,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--format", choices=("text", "json"), default="text", help="输出：text（默认，按表分组）或 json")
     c.add_argument("--rules", action="store_true", help="列出全部检查规则")
     add_excel_commands(sub)
+    from . import batch, preview
+    batch.add_command(sub)
+    preview.add_command(sub)
     e = sub.add_parser("reference-docx", help="导出默认的 Word 样式参考文档，供在 Word 中修改样式")
     e.add_argument("--out", type=Path, required=True, help="导出到此 .docx 文件")
     return parser
@@ -141,6 +144,9 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_check(args)
     if args.command in ("template", "import", "export"):
         return run_excel(args)
+    if args.command in ("batch", "preview"):
+        from . import batch, preview
+        return {"batch": batch, "preview": preview}[args.command].run(args)
     return cmd_render(args)
 
 

@@ -75,3 +75,19 @@ def test_default_watermark_text(tmp_path):
     assert proc.returncode == 0, proc.stderr
     html = next(tmp_path.glob("*.html")).read_text(encoding="utf-8")
     assert "仅供内部审核" in html and "草稿（生成于" in html
+
+
+def test_batch_draft_and_final_are_different_outputs(tmp_path):
+    src = tmp_path / "units"
+    src.mkdir()
+    (src / "u.yaml").write_text((EXAMPLES / "xincailiao-2023.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    out = tmp_path / "out"
+    proc = run_cli("batch", str(src), "--out", str(out), "--format", "html", "--jobs", "1", "--draft")
+    assert proc.returncode == 0, proc.stderr
+    html = next(out.glob("*.html"), None)
+    page = next(p for p in out.glob("*.html") if p.name != "batch-report.html")
+    assert "仅供内部审核" in page.read_text(encoding="utf-8") and html is not None
+    # the final is not "unchanged": the draft option is part of the content hash
+    proc = run_cli("batch", str(src), "--out", str(out), "--format", "html", "--jobs", "1")
+    assert proc.returncode == 0, proc.stderr
+    assert "仅供内部审核" not in page.read_text(encoding="utf-8")
