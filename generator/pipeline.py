@@ -48,11 +48,14 @@ class Result:
         return [f for f in self.findings if f.severity == ERROR]
 
 
-def safe_filename(name: str, limit: int = 150) -> str:
-    """A file name from a unit name: no path separators, no '..', no control characters."""
+def safe_filename(name: str, limit_bytes: int = 200) -> str:
+    """A file name from a unit name: no path separators, no '..', no control characters, and at
+    most ``limit_bytes`` of UTF-8 (file systems allow 255 bytes; a CJK character takes 3)."""
     cleaned = re.sub(r'[\x00-\x1f\x7f/\\:*?"<>|]', "", name).strip()
     cleaned = re.sub(r"\.{2,}", ".", cleaned).strip(". ")
-    return cleaned[:limit] or "未命名单位"
+    while len(cleaned.encode("utf-8")) > limit_bytes:
+        cleaned = cleaned[:-1]
+    return cleaned or "未命名单位"
 
 
 def output_stem(unit: Unit) -> str:

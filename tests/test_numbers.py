@@ -93,3 +93,11 @@ def test_change_up_down_same_and_zero_base():
 
 def test_chinese_numbers():
     assert [chinese_number(n) for n in (1, 9, 10, 11, 20, 26)] == ["一", "九", "十", "十一", "二十", "二十六"]
+
+
+def test_safe_filename():
+    from generator.pipeline import safe_filename
+    assert safe_filename("../../etc/passwd") == "etcpasswd"
+    assert "/" not in safe_filename("a/b\\c") and ".." not in safe_filename("a..b")
+    assert len(safe_filename("长" * 300).encode("utf-8")) <= 200
+    assert safe_filename("...") == "未命名单位"
