@@ -44,15 +44,20 @@ def _fast_validator():
 READERS = {".yaml": read_yaml, ".yml": read_yaml, ".xlsx": read_xlsx, ".xlsm": read_xlsx, ".xls": read_xls}   # suffix -> reader returning Located
 
 
-def load_unit(path: Path | str) -> Unit:
-    """Any supported unit file -> typed model. Readers differ; checking and building do not."""
+def read_located(path: Path | str) -> Located:
+    """Any supported unit file -> its plain values and their places, structure-checked."""
     path = Path(path)
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         raise InputError([Problem(Source(str(path)), f"应为单位数据文件（{'、'.join(sorted(READERS))}）")])
     located = reader(path)
     validate_structure(located)
-    return Builder(located).build()
+    return located
+
+
+def load_unit(path: Path | str) -> Unit:
+    """Any supported unit file -> typed model. Readers differ; checking and building do not."""
+    return Builder(read_located(path)).build()
 
 
 # ---------------------------------------------------------------- structure (JSON Schema)

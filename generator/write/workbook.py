@@ -775,15 +775,8 @@ def write_template(profile: str, out: Path) -> None:
 def export_unit(path: Path, out: Path) -> None:
     """A unit's data file (YAML, or a workbook to lay out anew) → a filled workbook.
     Raises InputError for a file that does not load; nothing is written then."""
-    from ..errors import InputError, Problem
-    from ..load.unit_loader import READERS, Builder, validate_structure
-    from ..model import Source
-    path = Path(path)
-    reader = READERS.get(path.suffix.lower())
-    if reader is None:
-        raise InputError([Problem(Source(str(path)), f"应为单位数据文件（{'、'.join(sorted(READERS))}）")])
-    located = reader(path)
-    validate_structure(located)
+    from ..load.unit_loader import Builder, read_located
+    located = read_located(path)
     Builder(located).build()
     data = located.data
     save_workbook(build_workbook(load_profile(data["模板"]), data), out)
