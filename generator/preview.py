@@ -356,7 +356,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
 # ---------------------------------------------------------------- the command
 
 def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    p.add_argument("file", type=Path, help="单位数据文件（.yaml）")
+    p.add_argument("file", type=Path, help="单位数据文件（.yaml 或 .xlsx）")
     p.add_argument("--port", type=_port, default=0, help="端口（默认 0：自动选一个空闲端口）")
     p.add_argument("--no-browser", action="store_true", help="不自动打开浏览器")
     p.add_argument("--draft", nargs="?", const=DEFAULT_WATERMARK, default=None, metavar="TEXT",
@@ -391,8 +391,8 @@ def _open_browser(url: str) -> None:
         print("未能自动打开浏览器，请手动打开上面的地址。", flush=True)
 
 
-class _Stop(Exception):
-    pass
+class _Stop(BaseException):
+    """SIGTERM, raised in the main thread; like KeyboardInterrupt, no ``except Exception`` catches it."""
 
 
 def run(args) -> int:

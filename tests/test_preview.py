@@ -238,6 +238,9 @@ def test_preview_in_browser_follows_the_data_file(server, unit_copy, browser):
     assert server.stop(signal.SIGINT) == 0
     assert server.lines[-1] == GOODBYE, server.lines
     assert "Traceback" not in server.proc.stderr.read()
+    wait_for(browser, lambda d: "连接已断开" in js(d, "return document.getElementById('preview-status').textContent"),
+             "提示与预览服务的连接已断开")
+    assert "第三部分 情况说明" in h1_texts(browser)               # the last report stays readable
 
 
 # ---------------------------------------------------------------- the server without a browser
