@@ -54,6 +54,9 @@ SANGONG_ITEMS = ["因公出国（境）费", "公务用车购置费", "公务用
 VEHICLE_KINDS = ["副部（省）级及以上领导用车", "主要领导干部用车", "机要通信用车", "应急保障用车",
                  "执法执勤用车", "特种专业技术用车", "离退休干部用车", "其他用车"]
 PURCHASE_KINDS = ["货物", "工程", "服务"]
+FISCAL_TOTALS = ["本年收入合计", "本年支出合计", "年初财政拨款结转和结余", "年末财政拨款结转和结余", "收入总计", "支出总计"]
+# Keys of 情况说明 whose values are amounts (in the file's 金额单位, converted like every amount).
+WORD_MONEY_KEYS = ("金额", "中小企业合同金额", "小微企业合同金额", "自评金额", "其中一般公共预算")
 
 
 @dataclass
@@ -94,6 +97,8 @@ class Stated:
 
 @dataclass
 class LastYear:
+    """Last year's figures as last year's report printed them, in ``money_unit``."""
+
     income_total: Decimal | None = None
     expense_total: Decimal | None = None
     fiscal_income_total: Decimal | None = None
@@ -103,6 +108,7 @@ class LastYear:
     sangong: dict[str, Decimal | None] = field(default_factory=dict)
     admin_cost: Decimal | None = None
     src: Source = NOWHERE
+    money_unit: str = ""                  # the unit of these figures ("" = the unit file's 金额单位)
 
 
 @dataclass
@@ -112,7 +118,7 @@ class Unit:
     year: int
     report_kind: str                       # 部门决算 | 单位决算
     nature: str                            # 行政单位 | 参公事业单位 | 事业单位
-    money_unit: str                        # 元 | 万元
+    money_unit: str                        # 金额单位: the unit of the figures in the file (元 | 万元)
     profile: str
     duty: str
     organisation: str
@@ -130,9 +136,20 @@ class Unit:
     words: dict[str, Any]                                # 情况说明 (text and counts, Decimal amounts)
     attachments: list[str]
     stated: list[Stated] = field(default_factory=list)   # totals the file states (01, 04 …)
-    converted_from_yuan: bool = False                    # 万元 figures converted from 元 (尾差 tolerated)
+    report_unit: str = ""                                # 公开金额单位: the unit printed ("" = money_unit)
     previous_file: str | None = None                     # 上年数据文件, relative to this file
     sources: dict[str, Source] = field(default_factory=dict)  # key path -> Source
+
+    @property
+    def printed_unit(self) -> str:
+        """The money unit of the published report (公开金额单位, default 金额单位)."""
+        return self.report_unit or self.money_unit
+
+    @property
+    def rounded_input(self) -> bool:
+        """The file's figures are already rounded to 0.01 of a unit coarser than the 决算软件's 元:
+        a total it states may differ from the sum of its rounded items by a 尾差."""
+        return self.money_unit != "元"
 
     @property
     def kind_word(self) -> str:

@@ -27,6 +27,30 @@ def q2(value: Decimal | None) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+# Money units a file or a report may use, as multiples of 元.
+MONEY_UNITS = {"元": Decimal(1), "万元": Decimal(10000)}
+
+
+def convert(value: Decimal | None, from_unit: str, to_unit: str) -> Decimal | None:
+    """An amount in ``from_unit`` as printed in ``to_unit``: converted exactly, then rounded half up
+    once to 0.01 (as the 决算软件 prints each 万元 cell from its own 元 value). Blank stays blank."""
+    if value is None:
+        return None
+    if from_unit == to_unit:
+        return q2(value)
+    return q2(value * MONEY_UNITS[from_unit] / MONEY_UNITS[to_unit])
+
+
+TAIL_PER_TERM = Decimal("0.005")     # a rounded figure is off its exact value by at most half a cent
+TAIL_MIN = Decimal("0.01")
+
+
+def tail_tolerance(terms: int) -> Decimal:
+    """The largest 尾差 between a stated total and the sum of ``terms`` rounded figures it stands
+    for: 0.005 per figure summed, at least 0.01 (in the unit of the figures)."""
+    return max(TAIL_MIN, TAIL_PER_TERM * terms)
+
+
 def money(value: Decimal | None, *, grouping: bool = True) -> str:
     """'163,522.43' (grouping) or '163522.43'. Always two decimals."""
     fmt = "#,##0.00" if grouping else "0.00"
@@ -52,15 +76,18 @@ def pct(value: Decimal | None) -> str:
     return f"{money(value, grouping=False)}%"
 
 
-def shares(parts: Sequence[Decimal | None]) -> list[Decimal | None]:
-    """占比 of each part in the sum of parts, adding up to exactly 100.00.
+def shares(parts: Sequence[Decimal | None], whole: Decimal | None = None) -> list[Decimal | None]:
+    """占比 of each part in ``whole`` (default: the sum of the parts), adding up to exactly 100.00.
 
-    The 尾差 (100.00 minus the sum of the rounded shares) goes to the largest part (the first
-    one when several are equally large). Returns Nones when the sum is 0.
+    ``whole`` is the printed total the narrative names beside the parts ("收入合计X万元，其中：…"),
+    which in a 万元 report may differ from the sum of the printed parts by a 尾差; each share is
+    then what a reader computes from the two printed figures. The remainder (100.00 minus the
+    sum of the rounded shares) goes to the largest part (the first one when several are equally
+    large). Returns Nones when the whole is 0.
     """
     values = [p or ZERO for p in parts]
-    total = sum(values, ZERO)
-    if total == 0:
+    total = sum(values, ZERO) if whole is None else whole
+    if total == 0 or not any(values):
         return [None for _ in values]
     rounded = [percent(v, total) for v in values]
     diff = HUNDRED.quantize(CENT) - sum(rounded, ZERO)  # type: ignore[arg-type]

@@ -16,6 +16,7 @@ from pathlib import Path
 from .check import ERROR, Finding, context_for, run_checks
 from .compose.document import Document
 from .compose.report import compose
+from .derive.printed import publish
 from .derive.totals import Derived, derive
 from .errors import InputError, Problem
 from .load.unit_loader import load_unit
@@ -63,19 +64,21 @@ def output_stem(unit: Unit) -> str:
 
 
 def last_year_from(d: Derived) -> LastYear:
-    """Last year's comparison figures taken from last year's own data file."""
+    """Last year's comparison figures as last year's report printed them (``d`` is last year's
+    printed Derived), in last year's report unit."""
     return LastYear(
         income_total=d.summary["收入总计"], expense_total=d.summary["支出总计"],
         fiscal_income_total=d.fiscal["合计"]["收入总计"], fiscal_expense_total=d.fiscal["合计"]["支出总计"],
         gp_expense=d.t05.sum_row.total,
         gp_by_class={r.code: r.total for r in d.t05.classes if r.total is not None},
-        sangong={k: d.sangong["决算数"].get(k) for k in SANGONG_ITEMS},
-        admin_cost=d.unit.admin_cost, src=Source(d.unit.file),
+        sangong={k: d.sangong["决算数"].get(k) for k in [*SANGONG_ITEMS, "合计"]},
+        admin_cost=d.admin_cost, src=Source(d.unit.file), money_unit=d.money_unit,
     )
 
 
 def load_and_check(path: Path) -> tuple[Derived, list[Finding], dict[str, float]]:
-    """Load (with last year's file, if named), derive and run every check rule."""
+    """Load (with last year's file, if named), derive, run every check rule. Returns the printed
+    figures (derive.printed.publish) that compose uses, the findings and the step timings."""
     t0 = time.perf_counter()
     unit = load_unit(path)
     profile = load_profile(unit.profile)
@@ -89,13 +92,14 @@ def load_and_check(path: Path) -> tuple[Derived, list[Finding], dict[str, float]
         prev_unit = load_unit(prev_path)
         if prev_unit.year != unit.year - 1:
             raise InputError([Problem(unit.src("上年数据文件"), f"上年数据文件的年度是{prev_unit.year}，应为{unit.year - 1}")])
-        unit.last_year = last_year_from(derive(prev_unit, load_profile(prev_unit.profile)))
+        unit.last_year = last_year_from(publish(derive(prev_unit, load_profile(prev_unit.profile))))
     t1 = time.perf_counter()
     derived = derive(unit, profile)
+    printed = publish(derived)
     t2 = time.perf_counter()
-    findings = run_checks(context_for(derived))
+    findings = run_checks(context_for(derived, printed))
     t3 = time.perf_counter()
-    return derived, findings, {"load": t1 - t0, "derive": t2 - t1, "check": t3 - t2}
+    return printed, findings, {"load": t1 - t0, "derive": t2 - t1, "check": t3 - t2}
 
 
 DEFAULT_WATERMARK = "仅供内部审核"

@@ -8,7 +8,6 @@ the 06 layout). Code never branches on a profile's name.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -61,7 +60,6 @@ class Profile:
     texts: dict[str, str] = field(default_factory=dict)   # fixed phrases (meta labels …)
     wording_dir: str = "default"
     renamed_classes: dict[str, tuple[str, ...]] = field(default_factory=dict)   # 类 code -> old names
-    rounding_tolerance: Decimal = Decimal("0")   # 万元 converted from 元: differences up to this are 尾差
 
     def table(self, key: str) -> TableSpec | None:
         return next((t for t in self.tables if t.key == key), None)
@@ -150,6 +148,5 @@ def load_profile(name: str) -> Profile:
         part_titles=dict(d.get("部分标题", {})),
         texts={k: str(v) for k, v in (d.get("文字") or {}).items()},
         wording_dir=d.get("措辞目录", "default"),
-        rounding_tolerance=Decimal(str(d.get("尾差容许", "0"))),
         renamed_classes={str(k): tuple(v) for k, v in (classes.get("旧名称") or {}).items()},
     )

@@ -109,7 +109,7 @@ def test_typed_models_agree(exported, name):
     a, b = load_unit(EXAMPLES / f"{name}.yaml"), load_unit(exported[name])
     for f in ("name", "year", "report_kind", "nature", "money_unit", "profile", "duty", "organisation",
               "summary", "fiscal", "sangong", "purchase", "admin_cost", "vehicles", "big_equipment",
-              "budget", "words", "attachments", "converted_from_yuan"):
+              "budget", "words", "attachments", "report_unit"):
         assert getattr(a, f) == getattr(b, f), f
     for t in a.subject_tables:
         assert [(r.code, r.name, r.values, r.stated_total) for r in a.subject_tables[t]] == \

@@ -4,7 +4,8 @@ from decimal import Decimal as D
 import pytest
 from hypothesis import given, strategies as st
 
-from generator.numbers import cell, change, chinese_number, money, pct, percent, q2, shares
+from generator.numbers import (cell, change, chinese_number, convert, money, pct, percent, q2, shares,
+                               tail_tolerance)
 
 
 @pytest.mark.parametrize("raw, expected", [
@@ -101,3 +102,28 @@ def test_safe_filename():
     assert "/" not in safe_filename("a/b\\c") and ".." not in safe_filename("a..b")
     assert len(safe_filename("长" * 300).encode("utf-8")) <= 200
     assert safe_filename("...") == "未命名单位"
+
+
+@pytest.mark.parametrize("yuan, wan", [
+    ("5450.00", "0.55"), ("25450.00", "2.55"), ("163522.43", "16.35"), ("100660.30", "10.07"),
+    ("49.99", "0.00"), ("50.00", "0.01"), (None, None),
+])
+def test_convert_yuan_to_wanyuan_rounds_half_up_once(yuan, wan):
+    # 2.545 → 2.55 (half-even would print 2.54)
+    assert convert(None if yuan is None else D(yuan), "元", "万元") == (None if wan is None else D(wan))
+    assert convert(D("12.34"), "万元", "万元") == D("12.34")
+
+
+@given(st.lists(st.integers(min_value=0, max_value=10**9), min_size=1, max_size=12))
+def test_a_printed_total_differs_from_the_sum_of_printed_parts_by_at_most_the_tail(cents):
+    parts = [D(c) / 100 for c in cents]                      # exact 元
+    printed = [convert(p, "元", "万元") for p in parts]
+    whole = convert(sum(parts, D(0)), "元", "万元")
+    assert abs(whole - sum(printed, D(0))) <= tail_tolerance(len(parts))
+
+
+def test_shares_of_a_printed_whole_sum_to_100():
+    # 基本 158.15 + 项目 8.24 printed under a 支出合计 of 166.40 (a 尾差 of 0.01)
+    got = shares([D("158.15"), D("8.24"), None], D("166.40"))
+    assert got == [D("95.05"), D("4.95"), D("0.00")] and sum(got) == D("100.00")
+    assert shares([D("0"), None], D("10")) == [None, None]

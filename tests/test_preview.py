@@ -199,12 +199,12 @@ def test_preview_in_browser_follows_the_data_file(server, unit_copy, browser):
     assert "检查未发现问题" in panel(browser)
 
     # 2. one 项 of 02表 no longer adds up to its 款: a T02-ITEM error linking to the table
-    unit_copy.write_text(original.replace(ITEM, ITEM.replace("1.44", "1.45"), 1), encoding="utf-8")
+    unit_copy.write_text(original.replace(ITEM, ITEM.replace("1.44", "1.54"), 1), encoding="utf-8")
     item = wait_for(browser, lambda d: d.find_element(By.CSS_SELECTOR, '#preview-panel li.finding[data-rule="T02-ITEM"]'),
                     "显示 T02-ITEM")
     assert item.get_attribute("data-severity") == ERROR
     text = item.text
-    assert "T02-ITEM" in text and "错误" in text and "1.44万元" in text and "1.45万元" in text
+    assert "T02-ITEM" in text and "错误" in text and "1.44万元" in text and "1.54万元" in text
     link = item.find_element(By.CSS_SELECTOR, "a.finding-link")
     assert link.get_attribute("href") == url + "#t02"
     assert js(browser, "return arguments[0].getAttribute('href')", link) == "#t02"
@@ -310,7 +310,7 @@ def test_findings_link_to_the_table_or_section_they_concern(tmp_path):
 
     path = tmp_path / "unit.yaml"
     path.write_text((EXAMPLES / "xincailiao-2023.yaml").read_text(encoding="utf-8")
-                    .replace(ITEM, ITEM.replace("1.44", "1.45"), 1), encoding="utf-8")
+                    .replace(ITEM, ITEM.replace("1.44", "1.54"), 1), encoding="utf-8")
     result = prepare(path)
     by_rule = {v.rule: v for v in finding_views(result)}
     assert by_rule["T02-ITEM"].href == "#t02" and by_rule["T02-ITEM"].place == "公开02表 收入决算表"

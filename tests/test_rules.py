@@ -62,6 +62,8 @@ FAILING = {
                           K([T01, "收入总计"], "860000.01")]),
     "X-01-03": ("admin", [K([T01, "本年支出合计"], "830000.01"), K([T01, "支出总计"], "860000.01")]),
     "T04-BALANCE": ("admin", [K([T04, "年末财政拨款结转和结余", "一般公共预算财政拨款"], "30000.01")]),
+    "T04-TOTAL": ("admin", [S("  年末财政拨款结转和结余: {一般公共预算财政拨款: 30000.00}",
+                              "  年末财政拨款结转和结余: {一般公共预算财政拨款: 30000.00}\n  合计: {本年支出合计: 820000.01}")]),
     "T04-NEGATIVE": ("admin", [K([T04, "年末财政拨款结转和结余", "一般公共预算财政拨款"], None),
                                K([T04, "年初财政拨款结转和结余", "一般公共预算财政拨款"], None)]),
     "X-04-02": ("admin", [K([T04, "本年收入", "一般公共预算财政拨款"], "700000.01"),
@@ -151,13 +153,14 @@ def test_finding_names_both_numbers_the_difference_and_the_line(tmp_path):
     assert f.source.line and text[f.source.line - 1].strip().startswith("财政拨款收入: 163522.43")
 
 
-def test_tolerance_for_wanyuan_converted_from_yuan(tmp_path):
+def test_a_tail_in_a_wanyuan_file_is_a_hint_and_in_a_yuan_file_an_error(tmp_path):
     edits = [R(I02, "合计", "财政拨款收入", "5987.72"), R(I02, "合计", "本年收入合计", "5987.72")]
-    new, found = new_ids(tmp_path, "xincailiao", *edits)
-    assert new == {"T02-SUM"} and all(f.severity == "错误" for f in found if f.rule == "T02-SUM")
-    new, found = new_ids(tmp_path, "xincailiao", *edits, S("金额单位: 万元", "金额单位: 万元\n金额由元换算: true"))
+    _, found = new_ids(tmp_path, "xincailiao", *edits)                  # 万元: the figures are rounded
     tail = [f for f in found if f.rule == "T02-SUM"]
     assert tail and all(f.severity == "提示" and "尾差" in f.message for f in tail)
+    assert not [f for f in found if f.severity == "错误"], [(f.rule, f.message) for f in found]
+    _, found = new_ids(tmp_path, "xincailiao", *edits, S("金额单位: 万元", "金额单位: 元"))   # 元: exact
+    assert [f.severity for f in found if f.rule == "T02-SUM"] == ["错误"]
 
 
 # ---------------------------------------------------------------- the command

@@ -10,6 +10,7 @@ import pytest
 
 from generator.compose.document import Cell, Document, Table
 from generator.compose.tables import TABLE_BUILDERS, build_table, build_tables
+from generator.derive.printed import publish
 from generator.derive.totals import Derived, derive
 from generator.load.unit_loader import load_unit
 from generator.profile import load_profile
@@ -22,7 +23,7 @@ AMOUNT = re.compile(r"^(|——|\d{1,3}(,\d{3})*\.\d{2}|\d+\.\d{2})$")
 
 def _derived(name: str) -> Derived:
     unit = load_unit(str(ROOT / "data" / "examples" / f"{name}.yaml"))
-    return derive(unit, load_profile(unit.profile))
+    return publish(derive(unit, load_profile(unit.profile)))
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +60,7 @@ def test_examples_exist():
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
 def test_every_table_fills_its_grid(path):
     unit = load_unit(str(path))
-    d = derive(unit, load_profile(unit.profile))
+    d = publish(derive(unit, load_profile(unit.profile)))
     tables = build_tables(d)
     assert [t.key for t in tables] == [s.key for s in d.profile.tables]
     for t in tables:
@@ -86,7 +87,7 @@ def test_every_table_fills_its_grid(path):
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
 def test_tables_render_as_html(path):
     unit = load_unit(str(path))
-    tables = build_tables(derive(unit, load_profile(unit.profile)))
+    tables = build_tables(publish(derive(unit, load_profile(unit.profile))))
     html = render_html(Document(title=unit.name, blocks=list(tables)))
     assert html.count('<table class="grid"') == len(tables)
     assert "公用经费合计" in html
@@ -223,9 +224,9 @@ def test_04(xiaohe, xincailiao):
 
 
 def test_04_closing_balances_by_kind():
-    d = _derived("xincailiao-2023")
-    d = dataclasses.replace(d, fiscal={**d.fiscal, "年末财政拨款结转和结余": {
-        "一般公共预算财政拨款": Decimal("12.50"), "政府性基金预算财政拨款": None, "国有资本经营预算财政拨款": None}})
+    unit = load_unit(str(ROOT / "data" / "examples" / "xincailiao-2023.yaml"))
+    unit.fiscal["年初财政拨款结转和结余"] = {"一般公共预算财政拨款": Decimal("12.50")}
+    d = publish(derive(unit, load_profile(unit.profile)))        # 年末 = 年初 + 本年收入 − 本年支出
     t = build_table(d, d.profile.table("04"))
     assert texts(t.body[27])[6:] == ["12.50", "", ""]
     assert texts(t.body[28])[3:] == ["", "61", "12.50", "", "", ""]
@@ -313,7 +314,7 @@ def test_10_admin_cost_goes_to_the_units_nature(nature, row):
     d = _derived("xiaohe-2022")
     unit = dataclasses.replace(d.unit, nature=nature, admin_cost=Decimal("71540.30"), big_equipment=2,
                                vehicles={**d.unit.vehicles, "其他用车": 3})
-    d = dataclasses.replace(d, unit=unit, vehicles=unit.vehicles, vehicles_total=3)
+    d = dataclasses.replace(d, unit=unit, admin_cost=unit.admin_cost, vehicles=unit.vehicles, vehicles_total=3)
     t = build_table(d, d.profile.table("10"))
     got = {r[1].text: r[2].text for r in t.body if len(r) == 3 and r[1].text in ("5", "6")}
     assert got == {"5": "71540.30" if row == 5 else "", "6": "71540.30" if row == 6 else ""}

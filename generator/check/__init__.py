@@ -6,16 +6,13 @@ finding. See docs/checks.md for the list (``juesuan check --rules`` prints it to
 """
 from __future__ import annotations
 
-from decimal import Decimal
-
+from ..derive.printed import publish
 from . import rules_codes, rules_cross, rules_other, rules_tables, rules_text  # noqa: F401  (registration)
 from .registry import ERROR, INFO, RULES, WARNING, Context, Finding, Rule, run_checks
 
 __all__ = ["ERROR", "INFO", "WARNING", "RULES", "Context", "Finding", "Rule", "run_checks", "context_for"]
 
 
-def context_for(derived) -> Context:
-    """The rules' view of one unit; 尾差 tolerance only for 万元 figures converted from 元."""
-    unit, profile = derived.unit, derived.profile
-    converted = unit.converted_from_yuan and unit.money_unit == "万元"
-    return Context(unit, derived, profile, profile.rounding_tolerance if converted else Decimal(0))
+def context_for(derived, printed=None) -> Context:
+    """The rules' view of one unit: its exact figures and (made here if not given) the printed ones."""
+    return Context(derived.unit, derived, derived.profile, printed or publish(derived))

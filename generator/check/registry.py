@@ -12,7 +12,7 @@ from typing import Callable, Iterable, Iterator
 
 from ..derive.totals import Derived
 from ..model import Source, Unit
-from ..numbers import ZERO, money
+from ..numbers import money, tail_tolerance
 from ..profile import Profile
 
 ERROR, WARNING, INFO = "错误", "警告", "提示"
@@ -49,34 +49,50 @@ class Finding:
         }
 
 
+def pair_terms(a, b) -> int:
+    """Rounded figures in a comparison of two figures (``derive.totals.Fig``), each stated or summed:
+    all of them but one, and at least one."""
+    return max(1, a.terms + b.terms - 1)
+
+
 @dataclass
 class Context:
     unit: Unit
-    derived: Derived
+    derived: Derived                # exact figures, in the file's 金额单位 (what the rules compare)
     profile: Profile
-    tolerance: Decimal = ZERO       # differences up to this are 提示 尾差, not errors
+    printed: Derived | None = None  # the figures as the report prints them (what the narrative says)
     cache: dict = field(default_factory=dict)   # indexes rules share (built once per unit)
 
     @property
     def mu(self) -> str:
+        """The unit of the file's figures: every amount in a table-rule message is in it."""
         return self.unit.money_unit
 
     def amount(self, value: Decimal | None) -> str:
         return f"{money(value)}{self.mu}"
 
+    def printed_amount(self, value: Decimal | None) -> str:
+        """An amount of the printed report (the narrative's figures), in the report's unit."""
+        return f"{money(value)}{self.unit.printed_unit}"
+
     def compare(self, rule: "Rule", *, table: str, row: str, column: str, stated: Decimal,
-                computed: Decimal, how: str, source: Source,
+                computed: Decimal, how: str, source: Source, terms: int = 1,
                 severity: str | None = None) -> Finding | None:
-        """The finding for a stated figure against the figure it must equal, or None."""
+        """The finding for a stated figure against the figure it must equal, or None.
+
+        ``terms``: how many rounded figures of the file the comparison adds up. When the file's
+        figures are already rounded (a 万元 file), a difference of at most ``tail_tolerance(terms)``
+        is a 尾差: a 提示, and the stated figure is the one the report prints."""
         diff = stated - computed
         if diff == 0:
             return None
-        sev = severity or rule.severity
-        if abs(diff) <= self.tolerance and sev == ERROR:
+        sev, tail = severity or rule.severity, ""
+        limit = tail_tolerance(terms)
+        if sev == ERROR and self.unit.rounded_input and abs(diff) <= limit:
             sev = INFO
-            how += "（在尾差容许范围内）"
+            tail = f"：是四舍五入的尾差（容许 {format(limit.normalize(), 'f')}{self.mu}），报告按填写的数公开"
         msg = (f"{row}{('的' + column) if column else ''}填写为 {self.amount(stated)}，{how}为 "
-               f"{self.amount(computed)}，{'多' if diff > 0 else '少'} {self.amount(abs(diff))}")
+               f"{self.amount(computed)}，{'多' if diff > 0 else '少'} {self.amount(abs(diff))}{tail}")
         return Finding(rule.id, sev, table, msg, source, row, column, computed, stated)
 
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ..numbers import ZERO, total
-from .registry import ERROR, WARNING, Context, Finding, Rule, rule
+from ..derive.totals import fsum
+from ..numbers import ZERO
+from .registry import ERROR, WARNING, Context, Finding, Rule, pair_terms, rule
 
 
 def _fiscal_stated(ctx: Context, section: str, kind: str) -> Decimal | None:
@@ -18,37 +19,43 @@ def x_01_04(r: Rule, ctx: Context):
                         ("国有资本经营预算财政拨款收入", "国有资本经营预算财政拨款")):
         s = ctx.unit.stated_value(f"收入支出决算总表 {label}")
         if s:
-            yield ctx.compare(r, table="01", row=label, column="", stated=s.value,
-                              computed=ctx.derived.fiscal["本年收入"][kind] or ZERO, how="04表本年收入", source=s.src)
+            d = ctx.derived
+            f04 = d.fig(f"04.本年收入.{kind}", d.fiscal["本年收入"][kind])
+            yield ctx.compare(r, table="01", row=label, column="", stated=s.value, computed=f04.value or ZERO,
+                              how="04表本年收入", terms=f04.terms, source=s.src)
 
 
 @rule("X-01-03", "01表本年支出合计 = 03表合计", ERROR, ("01", "03"))
 def x_01_03(r: Rule, ctx: Context):
     s = ctx.unit.stated_value("收入支出决算总表 本年支出合计")
     if s:
-        yield ctx.compare(r, table="01", row="本年支出合计", column="", stated=s.value,
-                          computed=ctx.derived.t03.sum_row.total or ZERO, how="03表本年支出合计", source=s.src)
+        t03 = ctx.derived.t03.sum_row.fig()
+        yield ctx.compare(r, table="01", row="本年支出合计", column="", stated=s.value, computed=t03.value or ZERO,
+                          how="03表本年支出合计", terms=t03.terms, source=s.src)
 
 
 @rule("X-04-02", "04表三类财政拨款本年收入之和 = 02表财政拨款收入合计", ERROR, ("04", "02"))
 def x_04_02(r: Rule, ctx: Context):
-    income = ctx.derived.fiscal["本年收入"]
+    d = ctx.derived
+    income = d.fiscal["本年收入"]
     if not any(_fiscal_stated(ctx, "本年收入", k) is not None for k in income):
         return       # nothing stated: 一般公共预算 income is computed as the remainder (see T04-NEGATIVE)
-    yield ctx.compare(r, table="04", row="本年收入合计", column="", stated=total(income.values()) or ZERO,
-                      computed=ctx.derived.t02.sum_row.values.get("财政拨款收入") or ZERO,
-                      how="02表财政拨款收入合计", source=ctx.unit.src("财政拨款收入支出决算总表.本年收入"))
+    kinds = fsum(d.fig(f"04.本年收入.{k}", v) for k, v in income.items())
+    f02 = d.t02.sum_row.fig("财政拨款收入")
+    yield ctx.compare(r, table="04", row="本年收入合计", column="", stated=kinds.value or ZERO,
+                      computed=f02.value or ZERO, how="02表财政拨款收入合计", terms=pair_terms(kinds, f02),
+                      source=ctx.unit.src("财政拨款收入支出决算总表.本年收入"))
 
 
 @rule("X-04-07", "04表政府性基金预算财政拨款的年初、本年收入、年末 = 07表合计行", ERROR, ("04", "07"))
 def x_04_07(r: Rule, ctx: Context):
-    s07 = ctx.derived.t07.sum_row.values
+    s07 = ctx.derived.t07.sum_row
     for section, col in (("年初财政拨款结转和结余", "年初结转和结余"), ("本年收入", "本年收入"),
                          ("年末财政拨款结转和结余", "年末结转和结余")):
         stated = _fiscal_stated(ctx, section, "政府性基金预算财政拨款")
         if stated is not None:
             yield ctx.compare(r, table="04", row="政府性基金预算财政拨款", column=section, stated=stated,
-                              computed=s07.get(col) or ZERO, how=f"07表{col}合计",
+                              computed=s07.values.get(col) or ZERO, how=f"07表{col}合计", terms=s07.terms.get(col, 1),
                               source=ctx.unit.src(f"财政拨款收入支出决算总表.{section}.政府性基金预算财政拨款"))
 
 
@@ -87,9 +94,9 @@ def x_03_fiscal(r: Rule, ctx: Context):
 @rule("X-05-06", "05表基本支出合计 = 06表人员经费合计 + 公用经费合计", ERROR, ("05", "06"))
 def x_05_06(r: Rule, ctx: Context):
     d = ctx.derived
-    econ = (d.personnel.basic or ZERO) + (d.public.basic or ZERO)
-    yield ctx.compare(r, table="06", row="人员经费合计 + 公用经费合计", column="基本支出", stated=econ,
-                      computed=d.t05.sum_row.values.get("基本支出") or ZERO, how="05表基本支出合计",
+    econ, t05 = d.personnel.fig("basic") + d.public.fig("basic"), d.t05.sum_row.fig("基本支出")
+    yield ctx.compare(r, table="06", row="人员经费合计 + 公用经费合计", column="基本支出", stated=econ.value or ZERO,
+                      computed=t05.value or ZERO, how="05表基本支出合计", terms=pair_terms(econ, t05),
                       source=ctx.unit.src("经济分类支出明细"))
 
 
@@ -98,9 +105,9 @@ def x_05_06_project(r: Rule, ctx: Context):
     d = ctx.derived
     if not any(g.project is not None for g in ctx.unit.econ_rows):
         return
-    econ = (d.personnel.project or ZERO) + (d.public.project or ZERO)
-    yield ctx.compare(r, table="06", row="各款项目支出之和", column="项目支出", stated=econ,
-                      computed=d.t05.sum_row.values.get("项目支出") or ZERO, how="05表项目支出合计",
+    econ, t05 = d.personnel.fig("project") + d.public.fig("project"), d.t05.sum_row.fig("项目支出")
+    yield ctx.compare(r, table="06", row="各款项目支出之和", column="项目支出", stated=econ.value or ZERO,
+                      computed=t05.value or ZERO, how="05表项目支出合计", terms=pair_terms(econ, t05),
                       source=ctx.unit.src("经济分类支出明细"))
 
 
@@ -132,8 +139,9 @@ def x_admin_06(r: Rule, ctx: Context):
     u = ctx.unit
     if u.nature not in ("行政单位", "参公事业单位"):
         return
+    public = ctx.derived.public.fig("basic")
     yield ctx.compare(r, table="10", row="机关运行经费", column="", stated=u.admin_cost or ZERO,
-                      computed=ctx.derived.public.basic or ZERO, how="06表公用经费合计",
+                      computed=public.value or ZERO, how="06表公用经费合计", terms=public.terms,
                       source=u.src("相关信息统计.机关运行经费"))
 
 

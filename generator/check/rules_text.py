@@ -122,17 +122,16 @@ def _missing(text: str | None) -> bool:
 
 def _chg_text(ctx: Context, ch) -> str:
     word = "增加" if ch.direction == "up" else "减少"
-    return f"本年 {ctx.amount(ch.this)}，上年 {ctx.amount(ch.last)}，{word} {ctx.amount(ch.amount)}"
+    return (f"本年 {ctx.printed_amount(ch.this)}，上年 {ctx.printed_amount(ch.last)}，"
+            f"{word} {ctx.printed_amount(ch.amount)}")
 
 
 def _facts(ctx: Context) -> dict[str, Any]:
-    """What the narrative prints (built once per unit, shared by the N-REASON rules)."""
-    cache = getattr(ctx, "cache", None)
-    if cache is None:
-        return build_facts(ctx.derived)
-    if "facts" not in cache:
-        cache["facts"] = build_facts(ctx.derived)
-    return cache["facts"]
+    """What the narrative prints, from the printed figures (built once per unit, shared by the
+    N-REASON rules)."""
+    if "facts" not in ctx.cache:
+        ctx.cache["facts"] = build_facts(ctx.printed)
+    return ctx.cache["facts"]
 
 
 @rule("N-REASON-TOTAL", "收入支出总计与上年相比有增减时，须填写收入支出变动原因", WARNING, tables=(TEXT,))
@@ -367,9 +366,10 @@ _WANYUAN = re.compile(r"(?<![\d.,])(\d[\d,]*(?:\.\d+)?)万元")               # 
 @rule("N-MONEY-UNIT", "单位文字中的金额单位应与报表金额单位一致（万元报表不写“X.XX元”，元报表不写“X万元”）",
       WARNING, tables=(TEXT,))
 def money_unit(r: Rule, ctx: Context):
-    if ctx.mu == "万元":
+    mu = ctx.unit.printed_unit           # the texts stand in the report, beside its figures
+    if mu == "万元":
         pattern, wrong = _YUAN_WITH_DECIMALS, "元"
-    elif ctx.mu == "元":
+    elif mu == "元":
         pattern, wrong = _WANYUAN, "万元"
     else:
         return
@@ -378,6 +378,6 @@ def money_unit(r: Rule, ctx: Context):
         if hits:
             found = "、".join(dict.fromkeys(f"“{m.group()}”" for m in hits[:6])) + ("等" if len(hits) > 6 else "")
             yield _finding(r, ctx, path, text, hits[0].start(),
-                           f"报表金额单位为{ctx.mu}，但“{_field(path)}”写有 {found}（单位为{wrong}），"
+                           f"报表金额单位为{mu}，但“{_field(path)}”写有 {found}（单位为{wrong}），"
                            f"请确认金额与单位：{snippet(text, *hits[0].span())}",
                            column=_field(path))

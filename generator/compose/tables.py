@@ -22,7 +22,6 @@ from typing import Callable
 from ..derive.totals import Derived, EconLine, Row, SubjectTable
 from ..model import FISCAL_KINDS, PURCHASE_KINDS, VEHICLE_KINDS
 from ..numbers import chinese_number, cell as money_cell
-from ..numbers import total
 from ..profile import TableSpec
 from .document import Cell, Table
 
@@ -102,7 +101,7 @@ def _table(d: Derived, spec: TableSpec, amounts: Amounts, header: list[list[Cell
         key=spec.key, label=spec.label, title=spec.title,
         meta_left=f"{_text(d, name_label)}：{unit.name}",
         meta_center=f"{unit.year}年度",
-        meta_right=f"金额单位：{unit.money_unit}",
+        meta_right=f"金额单位：{d.money_unit}",
         header=header, body=body, widths=widths,
         notes=[spec.note] if spec.note else [],
         empty_note=None if amounts.any else spec.empty_note,
@@ -235,9 +234,8 @@ def build_04(d: Derived, spec: TableSpec) -> Table:
         # left: 年初 by kind; right: 年末 by kind in the 合计 column, label blank as published
         body.append([text(k), number(29 + i), a(opening.get(k)), text(""), number(61 + i),
                      a(closing.get(k)), *(a(None) for _ in FISCAL_KINDS)])
-    grand = {k: total([spent.get(k), closing.get(k)]) for k in FISCAL_KINDS}
     body.append([label_total(_text(d, "财政拨款收入总计")), number(32), a(sums.get("收入总计")),
-                 label_total("总计"), number(64), *right({"合计": sums.get("支出总计"), **grand})])
+                 label_total("总计"), number(64), *right({"合计": sums.get("支出总计"), **f["总计"]})])
     return _table(d, spec, a, header, body, [130.0, 26.0, 70.0, 130.0, 26.0, 90.0, 89.0, 89.0, 89.0],
                   font_size=8.0)
 
@@ -373,7 +371,7 @@ def build_10(d: Derived, spec: TableSpec) -> Table:
     body.append(section("二、机关运行经费"))
     body.append([head("项目"), head(""), head("统计数")])
     for label, n, nature in ADMIN_ROWS:
-        body.append([text(label), number(n), a(unit.admin_cost if unit.nature == nature else None)])
+        body.append([text(label), number(n), a(d.admin_cost if unit.nature == nature else None)])
     body.append(section("三、国有资产占用情况"))
     body.append([text("（一）车辆数合计（辆）"), number(7), a.count(d.vehicles_total)])
     labels = d.profile.vehicle_labels
@@ -400,5 +398,7 @@ def build_table(d: Derived, spec: TableSpec) -> Table:
 
 
 def build_tables(d: Derived) -> list[Table]:
-    """The profile's tables, in the profile's order."""
+    """The profile's tables, in the profile's order, from the printed figures (derive.printed)."""
+    if not d.printed:
+        raise ValueError("决算表须由公开的（换算、四舍五入后的）数字生成：先调用 derive.printed.publish")
     return [build_table(d, spec) for spec in d.profile.tables]

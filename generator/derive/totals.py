@@ -1,21 +1,71 @@
-"""Derive every table total from the lowest level.
+"""Derive every table total from the figures the file gives, in the file's own money unit.
 
 Input: a loaded Unit and its Profile. Output: a Derived object with the full tables (合计,
-类, 款, 项 rows), tables 01 and 04 assembled, 06 totals, 09 and 10 totals. Totals the file
-states itself are not used here: the check rules (generator/check) compare them with these.
+类, 款, 项 rows), tables 01 and 04 assembled, 06 totals, 09 and 10 totals.
+
+A total is the figure the file states for it, if it states one, else the sum of its parts (each
+of them stated or summed in turn). For a file in 元, exported from the 决算软件, a stated total
+that is not the exact sum is an error the check rules report; for a file of published 万元
+tables, whose figures are already rounded, a stated total may differ from the sum of its
+rounded parts by a 尾差, and the stated one is what the report prints (see docs/money.md). To
+judge a 尾差, every figure carries ``terms``: how many rounded figures of the file it adds up
+(1 for a figure the file gives, the sum of its parts' terms for a computed one).
+
+``derive`` keeps exact values; ``derive.printed.publish`` turns them into the printed ones.
 Only problems that make a table impossible to build (a subject without a name, a 类 or 款 row
 with nothing under it) are input errors.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from decimal import Decimal
+from functools import cached_property
+from typing import Any, Iterable
 
 from ..errors import InputError, Problem
-from ..model import FISCAL_KINDS, INCOME_COLUMNS, PURCHASE_KINDS, SANGONG_ITEMS, SUBJECT_TABLES, Unit
-from ..numbers import ZERO, total
+from ..model import (FISCAL_KINDS, INCOME_COLUMNS, PURCHASE_KINDS, SANGONG_ITEMS, SUBJECT_TABLES, LastYear,
+                     SubjectRow, Unit)
+from ..numbers import ZERO, tail_tolerance, total
 from ..profile import Profile
+
+FUND_TABLE = "政府性基金预算财政拨款收入支出决算表"
+ECON_TOTALS = ("人员经费合计", "公用经费合计")     # rows of 经济分类支出明细 that state 06 totals
+
+
+@dataclass(frozen=True)
+class Fig:
+    """A figure and the number of rounded figures of the file it adds up."""
+
+    value: Decimal | None
+    terms: int
+
+    def __add__(self, other: "Fig") -> "Fig":
+        return Fig(total([self.value, other.value]), self.terms + other.terms)
+
+
+def given(value: Decimal | None) -> Fig:
+    return Fig(value, 0 if value is None else 1)
+
+
+def fsum(figs: Iterable[Fig]) -> Fig:
+    acc = Fig(None, 0)
+    for f in figs:
+        acc = acc + f
+    return acc
+
+
+def accept(stated: Decimal | None, against: Fig, rounded: bool, otherwise: Fig | None = None) -> Fig:
+    """The figure a stated total stands for: the stated one when it equals ``against`` (the sum it
+    must equal) or, for a file of rounded figures, differs from it by a 尾差; else the computed
+    figure (``otherwise``, default ``against``), so that a wrong total is reported once by its
+    check rule and does not spread into the other tables. Mirrors ``check.Context.compare``."""
+    computed = against if otherwise is None else otherwise
+    if stated is None:
+        return computed
+    diff = abs(stated - (against.value or ZERO))
+    if diff == 0 or (rounded and diff <= tail_tolerance(against.terms)):
+        return Fig(stated, 1)
+    return computed
 
 
 @dataclass
@@ -25,9 +75,17 @@ class Row:
     level: int                     # 0 合计, 1 类, 2 款, 3 项
     values: dict[str, Decimal | None]
     total: Decimal | None          # the row's total column (本年收入合计 …), None if all blank
+    terms: dict[str, int] = field(default_factory=dict)    # per column: rounded figures summed
+    total_terms: int = 0
 
     def get(self, col: str) -> Decimal:
         return self.values.get(col) or ZERO
+
+    def fig(self, col: str | None = None) -> Fig:
+        """A column's figure (None: the total column) with its terms."""
+        if col is None:
+            return Fig(self.total, self.total_terms)
+        return Fig(self.values.get(col), self.terms.get(col, 0))
 
 
 @dataclass
@@ -71,10 +129,18 @@ class EconLine:
     name: str
     basic: Decimal | None
     project: Decimal | None
+    amount: Decimal | None = None          # 金额 = 基本支出 + 项目支出 (or as the file states it)
+    terms: dict[str, int] = field(default_factory=dict)   # basic / project / amount
 
-    @property
-    def amount(self) -> Decimal | None:
-        return total([self.basic, self.project])
+    def fig(self, col: str) -> Fig:
+        return Fig(getattr(self, col), self.terms.get(col, 0))
+
+
+def econ_line(code: str, name: str, basic: Fig, project: Fig, amount: Decimal | None = None,
+              rounded: bool = False) -> EconLine:
+    amt = accept(amount, basic + project, rounded)                  # T06-AMOUNT
+    return EconLine(code, name, basic.value, project.value, amt.value,
+                    {"basic": basic.terms, "project": project.terms, "amount": amt.terms})
 
 
 @dataclass
@@ -97,7 +163,18 @@ class Derived:
     purchase: dict[str, Decimal | None]
     vehicles: dict[str, int | None]
     vehicles_total: int | None
+    admin_cost: Decimal | None                 # 10 机关运行经费
+    budget: dict[str, Decimal]                 # 年初预算 by subject code
+    last_year: LastYear | None                 # with 三公经费 合计
+    words: dict[str, Any]                      # 情况说明 (its amounts in money_unit)
+    money_unit: str                            # the unit of every amount above
+    printed: bool = False                      # True: amounts as the report prints them
+    terms: dict[str, int] = field(default_factory=dict)   # 01/04/09/10 figure key -> terms
     extras: dict[str, object] = field(default_factory=dict)
+
+    def fig(self, key: str, value: Decimal | None) -> Fig:
+        """A 01/04/09/10 figure with its terms; ``key`` as in ``terms`` ("01.收入总计" …)."""
+        return Fig(value, self.terms.get(key, 0 if value is None else 1))
 
 
 def derive(unit: Unit, profile: Profile) -> Derived:
@@ -106,91 +183,90 @@ def derive(unit: Unit, profile: Profile) -> Derived:
     t02 = tables["收入决算表"]
     t03 = tables["支出决算表"]
     t05 = tables["一般公共预算财政拨款支出决算表"]
-    t07 = tables["政府性基金预算财政拨款收入支出决算表"]
+    t07 = tables[FUND_TABLE]
     t08 = tables["国有资本经营预算财政拨款支出决算表"]
-
     econ, personnel, public = build_econ(unit, profile, problems)
+    terms: dict[str, int] = {}
 
-    # ---- 04 财政拨款收入支出决算总表
-    fund_sum, soe_sum, gp_sum = t07.sum_row, t08.sum_row, t05.sum_row
-    fund_exp = total([fund_sum.values.get("基本支出"), fund_sum.values.get("项目支出")])
-    spent = {"一般公共预算财政拨款": gp_sum.total, "政府性基金预算财政拨款": fund_exp,
-             "国有资本经营预算财政拨款": soe_sum.total}
-    given_income = unit.fiscal.get("本年收入", {})
-    income: dict[str, Decimal | None] = {
-        "政府性基金预算财政拨款": given_income.get("政府性基金预算财政拨款", fund_sum.values.get("本年收入")),
-        "国有资本经营预算财政拨款": given_income.get("国有资本经营预算财政拨款", soe_sum.total),
-    }
-    fiscal_income_02 = t02.sum_row.values.get("财政拨款收入")
-    if "一般公共预算财政拨款" in given_income:
-        income["一般公共预算财政拨款"] = given_income["一般公共预算财政拨款"]
-    else:
-        rest = (fiscal_income_02 or ZERO) - (income["政府性基金预算财政拨款"] or ZERO) - (income["国有资本经营预算财政拨款"] or ZERO)
-        income["一般公共预算财政拨款"] = rest if (fiscal_income_02 is not None or rest) else None
-    opening_given = unit.fiscal.get("年初财政拨款结转和结余", {})
-    opening = {k: opening_given.get(k) for k in FISCAL_KINDS}
-    if opening["政府性基金预算财政拨款"] is None:
-        opening["政府性基金预算财政拨款"] = fund_sum.values.get("年初结转和结余")
-    closing_given = unit.fiscal.get("年末财政拨款结转和结余", {})
-    closing: dict[str, Decimal | None] = {}
+    def keep(key: str, f: Fig) -> Decimal | None:
+        terms[key] = f.terms
+        return f.value
+
+    rounded = unit.rounded_input
+
+    def stated(label: str) -> Decimal | None:
+        s = unit.stated_value(label)
+        return s.value if s else None
+
+    # ---- 04 财政拨款收入支出决算总表 (by kind; 01 uses its income)
+    s02, s05, s07, s08 = t02.sum_row, t05.sum_row, t07.sum_row, t08.sum_row
+    spent = {"一般公共预算财政拨款": s05.fig(), "政府性基金预算财政拨款": s07.fig(),
+             "国有资本经营预算财政拨款": s08.fig()}
+    given_04 = {sec: unit.fiscal.get(sec, {}) for sec in ("年初财政拨款结转和结余", "本年收入", "年末财政拨款结转和结余")}
+    fund, soe, gp = FISCAL_KINDS[1], FISCAL_KINDS[2], FISCAL_KINDS[0]
+    income = {fund: accept(given_04["本年收入"].get(fund), s07.fig("本年收入"), rounded),    # X-04-07
+              soe: stated_or_given(given_04["本年收入"].get(soe), s08.fig())}
+    fiscal_income_02 = s02.fig("财政拨款收入")
+    others = income[fund] + income[soe]
+    rest = (fiscal_income_02.value or ZERO) - (others.value or ZERO)       # 一般公共预算 = the remainder
+    income[gp] = stated_or_given(given_04["本年收入"].get(gp),
+                                 Fig(rest if (fiscal_income_02.value is not None or rest) else None,
+                                     fiscal_income_02.terms + others.terms))
+    income = {k: income[k] for k in FISCAL_KINDS}
+    opening = {k: given(given_04["年初财政拨款结转和结余"].get(k)) for k in FISCAL_KINDS}
+    opening[fund] = accept(given_04["年初财政拨款结转和结余"].get(fund), s07.fig("年初结转和结余"), rounded)
+    closing: dict[str, Fig] = {}
     for k in FISCAL_KINDS:
-        computed = (opening[k] or ZERO) + (income[k] or ZERO) - (spent[k] or ZERO)
-        if k == "政府性基金预算财政拨款" and fund_sum.values.get("年末结转和结余") is not None:
-            computed = fund_sum.values["年末结转和结余"]  # type: ignore[assignment]
-        if closing_given.get(k) is not None:
-            closing[k] = closing_given[k]     # stated; rule T04-BALANCE checks the identity
+        identity = Fig((opening[k].value or ZERO) + (income[k].value or ZERO) - (spent[k].value or ZERO),
+                       opening[k].terms + income[k].terms + spent[k].terms)
+        if k == fund and s07.values.get("年末结转和结余") is not None:
+            computed = s07.fig("年末结转和结余")
         else:
-            closing[k] = computed if computed != 0 else None   # a zero balance is a blank cell
-    fiscal = {
-        "本年收入": income,
-        "年初财政拨款结转和结余": opening,
-        "年末财政拨款结转和结余": closing,
-        "本年支出": spent,
-    }
-    fiscal["合计"] = {
-        "本年收入合计": total(income.values()),
-        "本年支出合计": total(spent.values()),
-        "年初财政拨款结转和结余": total(opening.values()),
-        "年末财政拨款结转和结余": total(closing.values()),
-    }
-    fiscal["合计"]["收入总计"] = total([fiscal["合计"]["本年收入合计"], fiscal["合计"]["年初财政拨款结转和结余"]])
-    fiscal["合计"]["支出总计"] = total([fiscal["合计"]["本年支出合计"], fiscal["合计"]["年末财政拨款结转和结余"]])
+            computed = identity if identity.value != 0 else Fig(None, identity.terms)   # a zero balance is blank
+        closing[k] = accept(given_04["年末财政拨款结转和结余"].get(k), identity, rounded, computed)  # T04-BALANCE
+    sections = {"本年收入": income, "年初财政拨款结转和结余": opening, "年末财政拨款结转和结余": closing,
+                "本年支出": spent, "总计": {k: spent[k] + closing[k] for k in FISCAL_KINDS}}
+    fiscal = {sec: {k: keep(f"04.{sec}.{k}", f) for k, f in figs.items()} for sec, figs in sections.items()}
+    stated_04 = unit.fiscal.get("合计", {})
+    by_kind = {"本年收入合计": income, "本年支出合计": spent, "年初财政拨款结转和结余": opening,
+               "年末财政拨款结转和结余": closing}
+    sums = {label: accept(stated_04.get(label), fsum(figs.values()), rounded) for label, figs in by_kind.items()}
+    if stated_04.get("本年收入合计") is None and fiscal_income_02.value is not None:
+        sums["本年收入合计"] = fiscal_income_02       # the same money as 02's 财政拨款收入 合计
+    sums["收入总计"] = accept(stated_04.get("收入总计"), sums["本年收入合计"] + sums["年初财政拨款结转和结余"], rounded)
+    sums["支出总计"] = accept(stated_04.get("支出总计"), sums["本年支出合计"] + sums["年末财政拨款结转和结余"], rounded)
+    fiscal["合计"] = {k: keep(f"04.合计.{k}", f) for k, f in sums.items()}         # rule T04-TOTAL
 
     fiscal_by_class: dict[str, dict[str, Decimal | None]] = {}
     for code, _name in profile.classes:
-        gp = _row_total(t05, code)
-        fund = _fund_spent(t07, code)
-        soe = _row_total(t08, code)
-        fiscal_by_class[code] = {"一般公共预算财政拨款": gp, "政府性基金预算财政拨款": fund,
-                                 "国有资本经营预算财政拨款": soe, "合计": total([gp, fund, soe])}
+        gp_c, fund_c, soe_c = _row_total(t05, code), _row_total(t07, code), _row_total(t08, code)
+        fiscal_by_class[code] = {gp: gp_c, fund: fund_c, soe: soe_c, "合计": total([gp_c, fund_c, soe_c])}
 
-    # ---- 01 收入支出决算总表
-    s02 = t02.sum_row
-    summary: dict[str, Decimal | None] = {
-        "一般公共预算财政拨款收入": income["一般公共预算财政拨款"],
-        "政府性基金预算财政拨款收入": income["政府性基金预算财政拨款"],
-        "国有资本经营预算财政拨款收入": income["国有资本经营预算财政拨款"],
-    }
-    for col in INCOME_COLUMNS[1:]:
-        summary[col] = s02.values.get(col)
-    summary["本年收入合计"] = s02.total
-    summary["本年支出合计"] = t03.sum_row.total
+    # ---- 01 收入支出决算总表 (a stated figure is accepted as its rule would: T01-*, X-01-*)
+    s01 = {f"{k}收入": accept(stated(f"收入支出决算总表 {k}收入"), income[k], rounded) for k in FISCAL_KINDS}
+    s01.update({col: s02.fig(col) for col in INCOME_COLUMNS[1:]})
+    s01["本年收入合计"] = accept(stated("收入支出决算总表 本年收入合计"), fsum(s01.values()), rounded, s02.fig())
+    s01["本年支出合计"] = accept(stated("收入支出决算总表 本年支出合计"), t03.sum_row.fig(), rounded)
     for k in ("使用非财政拨款结余", "年初结转和结余", "结余分配", "年末结转和结余"):
-        summary[k] = unit.summary.get(k)
-    summary["收入总计"] = total([summary["本年收入合计"], summary["使用非财政拨款结余"], summary["年初结转和结余"]])
-    summary["支出总计"] = total([summary["本年支出合计"], summary["结余分配"], summary["年末结转和结余"]])
+        s01[k] = given(unit.summary.get(k))
+    s01["收入总计"] = accept(stated("收入支出决算总表 收入总计"),
+                          s01["本年收入合计"] + s01["使用非财政拨款结余"] + s01["年初结转和结余"], rounded)
+    s01["支出总计"] = accept(stated("收入支出决算总表 支出总计"),
+                          s01["本年支出合计"] + s01["结余分配"] + s01["年末结转和结余"], rounded)
+    summary = {k: keep(f"01.{k}", f) for k, f in s01.items()}
     expense_by_class = {code: _row_total(t03, code) for code, _ in profile.classes}
 
-    # ---- 09 三公经费
+    # ---- 09 三公经费 (T09-CAR, T09-TOTAL)
     sangong: dict[str, dict[str, Decimal | None]] = {}
     for part in ("预算数", "决算数"):
-        items = dict(unit.sangong.get(part, {}))
-        items["公务用车购置及运行维护费"] = total([items.get("公务用车购置费"), items.get("公务用车运行维护费")])
-        items["合计"] = total([items.get(k) for k in SANGONG_ITEMS])
-        sangong[part] = items
+        items = {k: given(unit.sangong.get(part, {}).get(k)) for k in SANGONG_ITEMS}
+        items.update(sangong_totals(unit, f"三公经费{part}", items))
+        sangong[part] = {k: keep(f"09.{part}.{k}", f) for k, f in items.items()}
 
-    purchase = dict(unit.purchase)
-    purchase["合计"] = total(unit.purchase.get(k) for k in PURCHASE_KINDS)
+    # ---- 10 相关信息 (T10-PURCHASE)
+    kinds = {k: given(unit.purchase.get(k)) for k in PURCHASE_KINDS}
+    purchase = {k: keep(f"10.{k}", f) for k, f in kinds.items()}
+    purchase["合计"] = keep("10.合计", accept(stated("政府采购合计"), fsum(kinds.values()), rounded))
     vehicles_known = [v for v in unit.vehicles.values() if v is not None]
     vehicles_total = sum(vehicles_known) if vehicles_known else None
 
@@ -200,7 +276,42 @@ def derive(unit: Unit, profile: Profile) -> Derived:
                    econ=econ, personnel=personnel, public=public, summary=summary,
                    expense_by_class=expense_by_class, fiscal=fiscal, fiscal_by_class=fiscal_by_class,
                    sangong=sangong, purchase=purchase, vehicles=dict(unit.vehicles),
-                   vehicles_total=vehicles_total)
+                   vehicles_total=vehicles_total, admin_cost=unit.admin_cost, budget=dict(unit.budget),
+                   last_year=_last_year(unit), words=unit.words or {}, money_unit=unit.money_unit,
+                   terms=terms)
+
+
+def stated_or_given(value: Decimal | None, computed: Fig) -> Fig:
+    """A figure the file may give itself (an input, not a total of other inputs), else computed."""
+    return computed if value is None else Fig(value, 1)
+
+
+def sangong_totals(unit: Unit, label: str, items: dict[str, Fig]) -> dict[str, Fig]:
+    """公务用车购置及运行维护费 and 合计 of one 三公 column: stated (``{label}{key}``) or summed."""
+    def stated(key: str) -> Decimal | None:
+        s = unit.stated_value(f"{label}{key}")
+        return s.value if s else None
+
+    rounded = unit.rounded_input
+    car_sum = items["公务用车购置费"] + items["公务用车运行维护费"]
+    car_stated = stated("公务用车购置及运行维护费")
+    car = accept(car_stated, car_sum, rounded)
+    # T09-TOTAL adds the 小计 as the file states it
+    against = items["因公出国（境）费"] + (Fig(car_stated, 1) if car_stated is not None else car_sum) + items["公务接待费"]
+    whole = accept(stated("合计"), against, rounded, items["因公出国（境）费"] + car + items["公务接待费"])
+    return {"公务用车购置及运行维护费": car, "合计": whole}
+
+
+def _last_year(unit: Unit) -> LastYear | None:
+    """Last year's figures with the 三公 合计 (stated, or the sum of the items)."""
+    ly = unit.last_year
+    if ly is None:
+        return None
+    sangong = dict(ly.sangong)
+    if sangong and "合计" not in sangong:
+        items = {k: given(sangong.get(k)) for k in SANGONG_ITEMS}
+        sangong["合计"] = sangong_totals(unit, "上年三公经费", items)["合计"].value
+    return LastYear(**{**ly.__dict__, "sangong": sangong, "money_unit": ly.money_unit or unit.money_unit})
 
 
 def _row_total(table: SubjectTable, code: str) -> Decimal | None:
@@ -208,74 +319,120 @@ def _row_total(table: SubjectTable, code: str) -> Decimal | None:
     return row.total if row else None
 
 
-def _fund_spent(table: SubjectTable, code: str) -> Decimal | None:
-    row = table.row(code)
-    if not row:
-        return None
-    return total([row.values.get("基本支出"), row.values.get("项目支出")])
-
-
 # ---------------------------------------------------------------- subject tables
 
+def states_amounts(row: SubjectRow) -> bool:
+    """A row that writes any amount states them all (a blank cell is 0); a name-only row states none."""
+    return row.stated_total is not None or any(v is not None for v in row.values.values())
+
+
+def _parent(code: str) -> str:
+    return {7: code[:5], 5: code[:3]}.get(len(code), "")
+
+
 def build_subject_table(unit: Unit, table: str, profile: Profile, problems: list[Problem]) -> SubjectTable:
-    """Aggregate leaves (rows with no row under them) to 款, 类 and 合计."""
+    """The whole table, bottom up: a row the file states is taken as stated; any other row is the
+    sum of the rows one level down (合计 = Σ类, 类 = Σ款, 款 = Σ项)."""
     columns = SUBJECT_TABLES[table]
-    rows = unit.subject_tables.get(table, [])
-    given = {r.code: r for r in rows if r.code != "合计"}
-    codes = sorted(given)
+    given_rows = {r.code: r for r in unit.subject_tables.get(table, [])}
+    codes = sorted(c for c in given_rows if c != "合计")
     parents = {c[:n] for c in codes for n in (3, 5) if len(c) > n}
     leaves = [c for c in codes if c not in parents]
     for c in leaves:
-        if len(c) != 7 and all(v is None for v in given[c].values.values()):
-            problems.append(Problem(given[c].src, f"“{c} {given[c].name}”下面没有“项”行，也没有金额"))
+        if len(c) != 7 and all(v is None for v in given_rows[c].values.values()):
+            problems.append(Problem(given_rows[c].src, f"“{c} {given_rows[c].name}”下面没有“项”行，也没有金额"))
+    nodes = {p for c in leaves for p in {c[:3], c[:5], c}}
+    kids: dict[str, list[str]] = {}
+    for c in sorted(nodes):
+        kids.setdefault(_parent(c), []).append(c)
 
-    # one pass over the leaves: each adds its values to itself, its 款, its 类 and the 合计
-    sums: dict[str, dict[str, Decimal | None]] = {}
-    for c in leaves:
-        for key in {"", c[:3], c[:5], c}:
-            acc = sums.setdefault(key, {col: None for col in columns})
-            for col in columns:
-                v = given[c].values.get(col)
-                if v is not None:
-                    acc[col] = v if acc[col] is None else acc[col] + v  # type: ignore[operator]
     class_names = dict(profile.classes)
-    out: list[Row] = [Row("", "合计", 0, sums.get("", {col: None for col in columns}),
-                          _row_sum(table, sums.get("", {})))]
-    for code in sorted(k for k in sums if k):
-        values = sums[code]
-        name = given[code].name if code in given else ""
-        if not name and len(code) == 3:
-            name = class_names.get(code, "")
-        if not name:
-            problems.append(Problem(unit.src(table), f"缺少科目“{code}”的名称：请在{table}中加一行 科目编码: \"{code}\" 与其科目名称"))
-        out.append(Row(code, name, {3: 1, 5: 2, 7: 3}[len(code)], values, _row_sum(table, values)))
+    rounded = unit.rounded_input
+    sum_columns = _sum_columns(table, columns)
+    built: dict[str, Row] = {}
+    for code in sorted(nodes, key=len, reverse=True) + [""]:
+        g = given_rows.get(code or "合计")
+        children = [built[k] for k in kids.get(code, [])]
+        down = {col: fsum(ch.fig(col) for ch in children) for col in columns}
+        down_total = fsum(ch.fig() for ch in children)
+        if g is not None and (states_amounts(g) or not children):
+            # a stated row: each column as stated when it is the sum below (or a 尾差 off it: T0x-SUM,
+            # -CLASS, -ITEM); its total column as stated when it is the sum across them (T0x-ROW)
+            figs = {col: given(g.values.get(col)) if not children else
+                    accept(g.values.get(col), down[col], rounded) for col in columns}   # blank: as below
+            across = fsum(figs[c] for c in sum_columns)          # the columns as accepted above
+            whole = accept(g.stated_total, across, rounded, down_total if children else across)
+        else:
+            figs, whole = down, down_total
+        values = {col: figs[col].value for col in columns}
+        terms = {col: figs[col].terms for col in columns}
+        row_total, total_terms = whole.value, whole.terms
+        name = "合计"
+        if code:
+            name = given_rows[code].name if code in given_rows else ""
+            if not name and len(code) == 3:
+                name = class_names.get(code, "")
+            if not name:
+                problems.append(Problem(unit.src(table), f"缺少科目“{code}”的名称：请在{table}中加一行 科目编码: \"{code}\" 与其科目名称"))
+        built[code] = Row(code, name, {3: 1, 5: 2, 7: 3}.get(len(code), 0), values, row_total, terms, total_terms)
+    out = [built[""]] + [built[c] for c in sorted(nodes)]
     return SubjectTable(table, columns, out)
 
 
+def _sum_columns(table: str, columns: list[str]) -> list[str]:
+    """The columns a row's total column adds up (07: 小计 = 基本支出 + 项目支出)."""
+    return ["基本支出", "项目支出"] if table == FUND_TABLE else columns
+
+
 def _row_sum(table: str, values: dict[str, Decimal | None]) -> Decimal | None:
-    if table == "政府性基金预算财政拨款收入支出决算表":
-        return total([values.get("基本支出"), values.get("项目支出")])
-    return total(values.values())
+    return total(values.get(c) for c in _sum_columns(table, list(values)))
 
 
 # ---------------------------------------------------------------- table 06
 
 def build_econ(unit: Unit, profile: Profile, problems: list[Problem]):
+    """06 lines by code: a 款 the file states (with amounts) is taken as stated, else the sum of its
+    项; 人员经费合计 / 公用经费合计 likewise (stated rows, else the sum of their 款)."""
     names = profile.econ_names
-    given = {r.code: r for r in unit.econ_rows}
-    lines: dict[str, EconLine] = {}
+    rows = {r.code: r for r in unit.econ_rows}
     # codes outside the catalogue cannot be placed in table 06: rule C-ECON-CODE reports them
-    given = {c: r for c, r in given.items() if c in names}   # 人员经费合计/公用经费合计 rows are stated totals
-    items = [c for c in given if len(c) == 5]
-    for cls in sorted({c[:3] for c in items} | {c for c in given if len(c) == 3 and c in names}):
-        basic = total(given[c].basic for c in items if c.startswith(cls))
-        project = total(given[c].project for c in items if c.startswith(cls))
-        lines[cls] = EconLine(cls, names[cls], basic, project)
-    for c in items:
-        lines[c] = EconLine(c, names[c], given[c].basic, given[c].project)
+    known = {c: r for c, r in rows.items() if c in names}
+
+    def amount(code: str) -> Decimal | None:
+        s = unit.stated_value(f"经济分类支出明细 {code} 金额")
+        return s.value if s else None
+
+    def states(code: str) -> bool:
+        r = rows.get(code)
+        return r is not None and (r.basic is not None or r.project is not None or amount(code) is not None)
+
+    items = {c: econ_line(c, names[c], given(r.basic), given(r.project), amount(c), unit.rounded_input)
+             for c, r in known.items() if len(c) == 5}
+    rounded = unit.rounded_input
+
+    def summed(code: str, label: str, parts: list[EconLine]) -> EconLine:
+        """A 款 or 合计 line: as the file states it (each column accepted against the sum of its
+        parts, T06-ITEM / T06-PERSONNEL / T06-PUBLIC), else that sum."""
+        basic, project = fsum(l.fig("basic") for l in parts), fsum(l.fig("project") for l in parts)
+        if states(code):
+            g = rows[code]
+            if not parts:
+                return econ_line(code if code in names else "", label, given(g.basic), given(g.project),
+                                 amount(code), rounded)
+            basic, project = accept(g.basic, basic, rounded), accept(g.project, project, rounded)
+            return econ_line(code if code in names else "", label, basic, project, amount(code), rounded)
+        return econ_line(code if code in names else "", label, basic, project)
+
+    lines: dict[str, EconLine] = {}          # the 款 in code order, then the 项 in the file's order
+    for cls in sorted({c[:3] for c in items} | {c for c in known if len(c) == 3}):
+        lines[cls] = summed(cls, names[cls], [l for c, l in items.items() if c.startswith(cls)])
+    lines.update(items)
+
+    def sum_line(label: str, classes: list[EconLine]) -> EconLine:
+        return summed(label, label, classes)
+
     personnel_classes = profile.personnel_classes
-    p_lines = [lines[c] for c in lines if len(c) == 3 and c in personnel_classes]
-    o_lines = [lines[c] for c in lines if len(c) == 3 and c not in personnel_classes]
-    personnel = EconLine("", "人员经费合计", total(l.basic for l in p_lines), total(l.project for l in p_lines))
-    public = EconLine("", "公用经费合计", total(l.basic for l in o_lines), total(l.project for l in o_lines))
+    tops = [l for c, l in lines.items() if len(c) == 3]
+    personnel = sum_line(ECON_TOTALS[0], [l for l in tops if l.code in personnel_classes])
+    public = sum_line(ECON_TOTALS[1], [l for l in tops if l.code not in personnel_classes])
     return lines, personnel, public

@@ -74,6 +74,7 @@ class Field:
     help: str
     choices: tuple[str, ...] = ()
     required: bool = False
+    aliases: tuple[str, ...] = ()   # labels of earlier templates, still read
 
     def label(self, prefix: tuple[str, ...] = ()) -> str:
         return SEP.join(self.path[len(prefix):])
@@ -85,9 +86,10 @@ UNIT_FIELDS = [
     Field(("报告类型",), CHOICE, "部门决算 或 单位决算（封面与文件名中的“部门/单位决算公开”）",
           ("部门决算", "单位决算"), required=True),
     Field(("单位性质",), CHOICE, "决定是否说明机关运行经费", ("行政单位", "参公事业单位", "事业单位"), required=True),
-    Field(("金额单位",), CHOICE, "本工作簿所有金额的单位", ("元", "万元"), required=True),
+    Field(("金额单位",), CHOICE, "本工作簿所填金额的单位（决算软件导出的是元）", ("元", "万元"), required=True),
+    Field(("公开金额单位",), CHOICE, "公开报告印出的金额单位；不填则与金额单位相同。填元数据、公开为万元时，"
+          "每个数各自由元换算并四舍五入一次", ("元", "万元")),
     Field(("模板",), CHOICE, "公开版式（表的集合、顺序、表号、注释）", (), required=True),
-    Field(("金额由元换算",), BOOL, "万元报表由元报表换算而来时选“是”（0.01 以内的差额只作尾差提示）", ("是", "否")),
     Field(("上年数据文件",), TEXT, "可不填；填上年的数据文件名（与本文件同一文件夹）时，上年数由该文件计算，“上年数”表不填"),
     Field(("概况", "职责"), LONGTEXT, "第一部分 一、部门（单位）职责；按 Alt+Enter 换行，空一行分段"),
     Field(("概况", "机构设置"), LONGTEXT, "第一部分 二、机构设置情况"),
@@ -96,6 +98,8 @@ UNIT_FIELDS = [
 _SANGONG_ALL = SANGONG_ITEMS + ["合计", "公务用车购置及运行维护费"]
 
 LAST_FIELDS = [
+    Field(("上年", "金额单位"), CHOICE, "本表上年数的金额单位；不填则与“单位信息”的金额单位相同"
+          "（可照抄上年公开报告中的万元数）", ("元", "万元")),
     Field(("上年", "收入总计"), MONEY, "上年收入总计（公开01表）"),
     Field(("上年", "支出总计"), MONEY, "上年支出总计（公开01表）"),
     Field(("上年", "财政拨款收入总计"), MONEY, "上年财政拨款收入总计（公开04表）"),
@@ -108,6 +112,7 @@ LAST_FIELDS = [
 ]
 
 _REASON_USE = ("变动原因", "用途")
+PERFORMANCE_GRADES = ("优", "良", "中", "差")
 WORD_FIELDS = [
     Field(("情况说明", "收入支出变动原因"), LONGTEXT, "第三部分 一：收入、支出总计与上年相比增减的主要原因"),
     Field(("情况说明", "财政拨款收支变动原因"), LONGTEXT, "第三部分 四：财政拨款收支增减的主要原因（不填则用上一项）"),
@@ -131,7 +136,14 @@ WORD_FIELDS = [
     Field(("情况说明", "政府采购", "中小企业合同金额"), MONEY, "第三部分 十（二）：授予中小企业合同金额"),
     Field(("情况说明", "政府采购", "小微企业合同金额"), MONEY, "其中授予小微企业合同金额"),
     Field(("情况说明", "国有资产", "其他用车说明"), LONGTEXT, "第三部分 十（三）：其他用车的说明"),
-    Field(("情况说明", "预算绩效"), LONGTEXT, "第三部分 十（四）：预算绩效管理工作开展情况（空一行分段）"),
+    Field(("情况说明", "预算绩效", "项目层级"), TEXT, "第三部分 十（四）：如“二级”，印作“涉及二级项目N个”（可不填）"),
+    Field(("情况说明", "预算绩效", "自评项目数"), COUNT, "开展绩效自评的项目个数"),
+    Field(("情况说明", "预算绩效", "自评金额"), MONEY, "自评项目涉及的资金"),
+    Field(("情况说明", "预算绩效", "其中一般公共预算"), MONEY, "其中一般公共预算项目支出"),
+    *(Field(("情况说明", "预算绩效", "自评等级", g), COUNT, f"自评等级为“{g}”的项目个数（0 个的不写出）")
+      for g in PERFORMANCE_GRADES),
+    Field(("情况说明", "预算绩效", "说明"), LONGTEXT, "预算绩效管理工作开展情况的文字（空一行分段）；"
+          "填了上面的数字时放在其后", aliases=("预算绩效",)),
     Field(("情况说明", "其他事项"), LONGTEXT, "第三部分 十（五）：其他需要说明的事项"),
 ]
 
@@ -643,6 +655,7 @@ class WorkbookReader:
                                  {BUDGET_COLUMN: ["年初预算数", "年初预算", "预算数", "金额"]}, required=True)
         if SHEET_WORDS in found:
             self.read_key_values(found[SHEET_WORDS], WORD_FIELDS, ("情况说明",))
+            self.text_only_performance()
         if SHEET_CLASS_WORDS in found:
             self.read_class_words(found[SHEET_CLASS_WORDS])
         if SHEET_GLOSSARY in found:
@@ -654,6 +667,16 @@ class WorkbookReader:
         if self.problems:
             self.raise_with_more(located)
         return located
+
+    def text_only_performance(self) -> None:
+        """预算绩效 with only its text is the text itself (as a YAML file writes it)."""
+        words = self.data.get("情况说明") or {}
+        perf = words.get("预算绩效")
+        if isinstance(perf, dict) and set(perf) == {"说明"}:
+            words["预算绩效"] = perf["说明"]
+            where = self.cells.pop(("情况说明", "预算绩效", "说明"), None)
+            if where:
+                self.cells[("情况说明", "预算绩效")] = where
 
     def raise_with_more(self, located: Located) -> None:
         """Report the reader's problems together with what the structure check and the model
@@ -991,11 +1014,19 @@ class WorkbookReader:
         sec = "本年收入"
         out: dict[str, dict] = {}
         labels_seen = set()
+        totals = {"本年收入合计": ("本年收入合计", "本年支出合计"),
+                  "年初财政拨款结转和结余": ("年初财政拨款结转和结余", "年末财政拨款结转和结余")}
         for r in range(self.skip_number_row(sheet, anchor + 1), len(sheet.rows)):
             left = norm_label(sheet.get(r, lp))
             if left.startswith(("注:", "说明:")):
                 break
             labels_seen.add(left)
+            pair = totals.get(left) or (("收入总计", "支出总计") if left in ("总计", "收入总计") else None)
+            if pair:
+                for key, col in zip(pair, (lv, rsum)):
+                    v = self.value(sheet, r, col, MONEY, ("财政拨款收入支出决算总表", "合计", key))
+                    if v is not None:
+                        out.setdefault("合计", {})[key] = v
             if left == "年初财政拨款结转和结余":
                 sec = "年初财政拨款结转和结余"
                 continue
@@ -1015,7 +1046,7 @@ class WorkbookReader:
         if "本年收入合计" not in labels_seen or "年初财政拨款结转和结余" not in labels_seen:
             self.wrong_header(sheet, "04", ["本年收入合计", "年初财政拨款结转和结余", *FISCAL_KINDS])
             return
-        ordered = {s: out[s] for s in ("年初财政拨款结转和结余", "本年收入", "年末财政拨款结转和结余") if s in out}
+        ordered = {s: out[s] for s in ("年初财政拨款结转和结余", "本年收入", "年末财政拨款结转和结余", "合计") if s in out}
         if ordered:
             self.data["财政拨款收入支出决算总表"] = ordered
 
@@ -1235,7 +1266,7 @@ class WorkbookReader:
         if header is None:
             return
         hr, kc, vc = header
-        by_label = {norm(f.label(prefix)).replace("/", ""): f for f in fields}
+        by_label = {norm(label).replace("/", ""): f for f in fields for label in (f.label(prefix), *f.aliases)}
         seen: dict[tuple, str] = {}
         for r in range(hr + 1, len(sheet.rows)):
             raw_key = sheet.get(r, kc)

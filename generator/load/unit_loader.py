@@ -17,8 +17,8 @@ import fastjsonschema
 import jsonschema
 
 from ..errors import InputError, Problem
-from ..model import (EconRow, LastYear, PURCHASE_KINDS, SANGONG_ITEMS, SUBJECT_TABLES,
-                     TOTAL_COLUMN, VEHICLE_KINDS, Source, Stated, SubjectRow, Unit)
+from ..model import (WORD_MONEY_KEYS, EconRow, LastYear, PURCHASE_KINDS,
+                     SANGONG_ITEMS, SUBJECT_TABLES, TOTAL_COLUMN, VEHICLE_KINDS, Source, Stated, SubjectRow, Unit)
 from .excel_reader import read_xls, read_xlsx
 from .yaml_reader import Located, RawInt, path_str, read_yaml
 
@@ -262,12 +262,13 @@ class Builder:
         section = section or {}
         return {k: self.money(v, *parts, k) for k, v in section.items()}
 
-    def sangong(self, section: dict | None, *parts) -> dict[str, Decimal | None]:
+    def sangong(self, section: dict | None, label: str, *parts) -> dict[str, Decimal | None]:
+        """The four items; a stated 合计 / 公务用车购置及运行维护费 is kept as ``{label}{key}``."""
         section = section or {}
         out = {k: self.money(section.get(k), *parts, k) for k in SANGONG_ITEMS}
         for k in ("合计", "公务用车购置及运行维护费"):
             if k in section:
-                self.stated_money(f"三公经费{parts[-1]}{k}", section.get(k), *parts, k)
+                self.stated_money(f"{label}{k}", section.get(k), *parts, k)
         return out
 
     def code_map(self, mapping: dict | None, *parts) -> dict[str, Decimal]:
@@ -288,9 +289,10 @@ class Builder:
             fiscal_income_total=m("财政拨款收入总计"), fiscal_expense_total=m("财政拨款支出总计"),
             gp_expense=m("一般公共预算财政拨款支出"),
             gp_by_class=self.code_map(ly.get("一般公共预算财政拨款支出按类"), "上年", "一般公共预算财政拨款支出按类"),
-            sangong=self.sangong(ly.get("三公经费"), "上年", "三公经费") if ly.get("三公经费") is not None else {},
+            sangong=self.sangong(ly.get("三公经费"), "上年三公经费", "上年", "三公经费") if ly.get("三公经费") is not None else {},
             admin_cost=m("机关运行经费"),
             src=self.src("上年"),
+            money_unit=ly.get("金额单位") or "",
         )
 
     def words(self) -> dict[str, Any]:
@@ -302,7 +304,7 @@ class Builder:
                 return {k: conv(v, parts + (k,)) for k, v in value.items()}
             if isinstance(value, list):
                 return [conv(v, parts + (i,)) for i, v in enumerate(value)]
-            if parts and parts[-1] in ("金额", "中小企业合同金额", "小微企业合同金额"):
+            if parts and parts[-1] in WORD_MONEY_KEYS:
                 return self.money(value, *parts)
             if isinstance(value, str):
                 return clean_text(value)
@@ -325,9 +327,9 @@ class Builder:
                 self.stated_money(f"收入支出决算总表 {k}", summary_raw.get(k), "收入支出决算总表", k)
         fiscal_raw = d.get("财政拨款收入支出决算总表") or {}
         fiscal = {sec: self.kinds_map(fiscal_raw.get(sec), "财政拨款收入支出决算总表", sec)
-                  for sec in ("年初财政拨款结转和结余", "本年收入", "年末财政拨款结转和结余")}
+                  for sec in ("年初财政拨款结转和结余", "本年收入", "年末财政拨款结转和结余", "合计")}
         sg_raw = d.get("三公经费") or {}
-        sangong = {k: self.sangong(sg_raw.get(k), "三公经费", k) for k in ("预算数", "决算数")}
+        sangong = {k: self.sangong(sg_raw.get(k), f"三公经费{k}", "三公经费", k) for k in ("预算数", "决算数")}
         info = d.get("相关信息统计") or {}
         purchase_raw = info.get("政府采购") or {}
         purchase = {k: self.money(purchase_raw.get(k), "相关信息统计", "政府采购", k) for k in PURCHASE_KINDS}
@@ -339,6 +341,9 @@ class Builder:
             self.stated.append(Stated("车辆数合计", Decimal(int(vehicles_raw["车辆数合计"])),
                                       self.src("相关信息统计", "车辆", "车辆数合计")))
         overview = d.get("概况") or {}
+        if d.get("公开金额单位") == "元" and d["金额单位"] == "万元":
+            self.problems.append(Problem(self.src("公开金额单位"), "公开金额单位为元时，金额单位也须为元："
+                                         "万元的数字已经四舍五入，不能还原为元（请填写决算软件导出的元数据）"))
         unit = Unit(
             file=self.loc.file,
             name=clean_text(d["单位名称"]),
@@ -346,6 +351,7 @@ class Builder:
             report_kind=d["报告类型"],
             nature=d["单位性质"],
             money_unit=d["金额单位"],
+            report_unit=d.get("公开金额单位") or "",
             profile=d["模板"],
             duty=clean_text(overview.get("职责") or ""),
             organisation=clean_text(overview.get("机构设置") or ""),
@@ -363,7 +369,6 @@ class Builder:
             words=self.words(),
             attachments=[a["名称"].strip() for a in d.get("附件") or []],
             stated=self.stated,
-            converted_from_yuan=bool(d.get("金额由元换算", False)),
             previous_file=d.get("上年数据文件"),
             sources=self.loc.all_sources(),
         )

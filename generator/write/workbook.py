@@ -348,19 +348,23 @@ def write_04(sw: SheetWriter, p: Profile, label: str, title: str, data: dict) ->
         sw.grey(r, 5, str(i + 33))
         right_grey(r)
         r += 1
-    sw.label(r, 1, "本年收入合计", bold=True)
-    sw.grey(r, 2, "27")
-    sw.grey(r, 3)
-    sw.label(r, 4, "本年支出合计", bold=True)
-    sw.grey(r, 5, "59")
-    right_grey(r)
+    sums = f.get("合计") or {}
+
+    def total_row(row: int, left: str, ln: int, lk: str, right: str, rn: int, rk: str, bold: bool) -> None:
+        """A 合计/总计 row: both totals may be stated (white), the by-kind cells are computed."""
+        sw.label(row, 1, left, bold=bold)
+        sw.grey(row, 2, str(ln))
+        sw.input(row, 3, sums.get(lk))
+        sw.label(row, 4, right, bold=bold)
+        sw.grey(row, 5, str(rn))
+        sw.input(row, 6, sums.get(rk))
+        for c in range(7, 10):
+            sw.grey(row, c)
+
+    total_row(r, "本年收入合计", 27, "本年收入合计", "本年支出合计", 59, "本年支出合计", True)
     r += 1
-    sw.label(r, 1, "年初财政拨款结转和结余")
-    sw.grey(r, 2, "28")
-    sw.grey(r, 3)
-    sw.label(r, 4, "年末财政拨款结转和结余")
-    sw.grey(r, 5, "60")
-    right_grey(r)
+    total_row(r, "年初财政拨款结转和结余", 28, "年初财政拨款结转和结余", "年末财政拨款结转和结余", 60,
+              "年末财政拨款结转和结余", False)
     r += 1
     for i, k in enumerate(FISCAL_KINDS):
         sw.label(r, 1, k)
@@ -372,12 +376,7 @@ def write_04(sw: SheetWriter, p: Profile, label: str, title: str, data: dict) ->
         for c in range(7, 10):
             sw.grey(r, c)
         r += 1
-    sw.label(r, 1, _text(p, "财政拨款收入总计"), bold=True)
-    sw.grey(r, 2, "32")
-    sw.grey(r, 3)
-    sw.label(r, 4, "总计", bold=True)
-    sw.grey(r, 5, "64")
-    right_grey(r)
+    total_row(r, _text(p, "财政拨款收入总计"), 32, "收入总计", "总计", 64, "支出总计", True)
     for c in (3, 6, 7, 8, 9):
         sw.widths[c] = max(sw.widths.get(c, 0), 18)
     sw.widths[2] = sw.widths[5] = 6
@@ -538,7 +537,9 @@ def write_10(sw: SheetWriter, p: Profile, label: str, title: str, data: dict) ->
 
 def _get(data: dict, path: tuple) -> Any:
     d: Any = data
-    for p in path:
+    for i, p in enumerate(path):
+        if isinstance(d, str) and path[i:] == ("说明",):
+            return d            # a text where the sheet also offers figures (预算绩效): the text row
         if not isinstance(d, dict):
             return None
         d = d.get(p)
@@ -631,8 +632,9 @@ def write_list(sw: SheetWriter, title: str, columns: list[str], items: list[dict
 # ---------------------------------------------------------------- 填写说明
 
 def guide_rows(p: Profile) -> list[tuple[str, str, str]]:
-    rows = [(SHEET_UNIT, "单位名称、年度、报告类型、单位性质、金额单位、模板（版式），职责与机构设置",
-             "在“内容”列填写；报告类型、单位性质、金额单位、模板、金额由元换算从下拉列表选择。"
+    rows = [(SHEET_UNIT, "单位名称、年度、报告类型、单位性质、金额单位（所填数字的单位）、公开金额单位（报告印出的单位）、"
+                         "模板（版式），职责与机构设置",
+             "在“内容”列填写；报告类型、单位性质、金额单位、公开金额单位、模板从下拉列表选择。"
              "长文字按 Alt+Enter 换行，空一行分段。")]
     for spec in p.tables:
         what = {
@@ -640,7 +642,8 @@ def guide_rows(p: Profile) -> list[tuple[str, str, str]]:
                   "总计和三项财政拨款收入（填了就要与计算值相等）",
             "02": "功能分类科目（类、款、项）的收入：每行科目编码、科目名称和各列金额",
             "03": "功能分类科目（类、款、项）的支出：基本支出、项目支出、上缴上级支出、经营支出、对附属单位补助支出",
-            "04": "三类财政拨款的本年收入、年初结转和结余、年末结转和结余（年末数填在右侧“合计”列的三行）",
+            "04": "三类财政拨款的本年收入、年初结转和结余、年末结转和结余（年末数填在右侧“合计”列的三行）；"
+                  "也可填本年收入合计、本年支出合计、年初和年末结转和结余合计、总计（填了就按填写的数公开）",
             "05": "一般公共预算财政拨款支出的类、款、项：基本支出、项目支出",
             "06": "经济分类科目的金额：" + ("“金额”与“其中：基本支出”，项目支出 = 金额 − 基本支出"
                                     if econ_detailed(p, {}) else "基本支出的决算数") + "；表末可填人员经费合计、公用经费合计",
