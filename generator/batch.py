@@ -57,7 +57,8 @@ from urllib.parse import quote
 from .errors import InputError, Problem, format_problem
 from .load.unit_loader import READERS, load_unit
 from .model import Source
-from .pipeline import DEFAULT_WATERMARK, FORMATS, output_stem, safe_filename
+from .compose.document import Marking
+from .pipeline import FORMATS, add_review_arguments, output_stem, review_options, safe_filename
 from .write.atomic import write_bytes
 
 PACKAGE = Path(__file__).resolve().parent
@@ -263,10 +264,13 @@ def environment_digest() -> str:
     return h.hexdigest()
 
 
-def options_digest(formats: tuple[str, ...], reference: Path | None, draft: str | None = None) -> str:
-    opts = {"formats": sorted(set(formats)), "reference": _sha256(reference) if reference else None}
+def options_digest(formats: tuple[str, ...], reference: Path | None, draft: bool = False,
+                   marking: Marking | None = None) -> str:
+    opts: dict = {"formats": sorted(set(formats)), "reference": _sha256(reference) if reference else None}
     if draft:                 # a draft and a final of the same unit are different outputs
-        opts["draft"] = draft
+        opts["draft"] = True
+    if marking:
+        opts["marking"] = [marking.text, marking.watermark, marking.header]
     return hashlib.sha256(json.dumps(opts, sort_keys=True).encode()).hexdigest()
 
 
@@ -281,7 +285,7 @@ def unit_digest(job: Job, environment: str, options: str) -> str:
 
 
 def plan(source: Path, formats: tuple[str, ...], reference: Path | None = None,
-         draft: str | None = None) -> list[Job]:
+         draft: bool = False, marking: Marking | None = None) -> list[Job]:
     """Discover the units, read each one (name, year, last year's file), give each its output
     stem and content hash. A file that cannot be read is planned as already failed."""
     jobs = [Job(i, path, shown) for i, (path, shown) in enumerate(discover(source))]
@@ -301,7 +305,7 @@ def plan(source: Path, formats: tuple[str, ...], reference: Path | None = None,
         previous = getattr(unit, "previous_file", None)
         job.previous = (job.path.parent / previous).resolve() if previous else None
     assign_stems(jobs)
-    environment, options = environment_digest(), options_digest(formats, reference, draft)
+    environment, options = environment_digest(), options_digest(formats, reference, draft, marking)
     for job in jobs:
         if job.failure is None:
             job.digest = unit_digest(job, environment, options)
@@ -396,7 +400,7 @@ def render_unit(task: dict) -> dict:
     try:
         staging.mkdir(parents=True, exist_ok=True)
         result = pipeline.render(path, staging, tuple(task["formats"]), reference=reference, force=False,
-                                 draft=task.get("draft"))
+                                 draft=bool(task.get("draft")), marking=task.get("marking"))
     except InputError as exc:
         out.update(status=UNREADABLE, messages=[_problem_text(p, path) for p in exc.problems])
     except pipeline.ChecksFailed as exc:
@@ -696,7 +700,7 @@ def _execute(tasks: list[dict], jobs: int, ctx, on_result: Callable[[dict, dict]
 def run_batch(source: Path, out_dir: Path, formats: tuple[str, ...] = ("docx", "pdf"),
               jobs: int | None = None, force: bool = False, reference: Path | None = None,
               progress_stream: TextIO | None = sys.stderr, start_method: str | None = None,
-              draft: str | None = None) -> Outcome:
+              draft: bool = False, marking: Marking | None = None) -> Outcome:
     """Plan, skip what is unchanged, render the rest in parallel, write the reports.
     ``start_method``: how workers start ("fork", "forkserver", "spawn"); None chooses."""
     t_start = time.monotonic()
@@ -712,7 +716,7 @@ def run_batch(source: Path, out_dir: Path, formats: tuple[str, ...] = ("docx", "
         jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     if jobs < 1:
         raise BatchError("--jobs 应为正整数")
-    planned = plan(Path(source), formats, reference, draft)
+    planned = plan(Path(source), formats, reference, draft, marking)
     if not planned:
         raise BatchError(f"{source} 中没有单位数据文件（{'、'.join(sorted(unit_suffixes()))}）")
     out_dir = Path(out_dir)
@@ -757,7 +761,7 @@ def run_batch(source: Path, out_dir: Path, formats: tuple[str, ...] = ("docx", "
         by_index = {job.index: job for job in planned}
         staging_root = out_dir / STAGING_NAME
         tasks = [{"index": job.index, "path": str(job.path), "formats": list(formats),
-                  "reference": str(reference) if reference else None, "draft": draft,
+                  "reference": str(reference) if reference else None, "draft": draft, "marking": marking,
                   "staging": str(staging_root / f"{os.getpid()}-{job.index}")}
                  for job in sorted(to_render, key=lambda j: -j.path.stat().st_size)]   # big ones first
 
@@ -919,16 +923,16 @@ def add_command(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=_jobs, default=None, help="并行进程数（默认每个 CPU 核心一个）")
     p.add_argument("--force", action="store_true", help="未变化的单位也重新生成（检查有错误的单位仍不生成）")
     p.add_argument("--reference-doc", type=Path, default=None, help="Word 样式参考文档（默认 templates/docx/reference.docx）")
-    p.add_argument("--draft", nargs="?", const=DEFAULT_WATERMARK, default=None, metavar="TEXT",
-                   help=f"草稿：每页加斜向水印（默认“{DEFAULT_WATERMARK}”），封面注明草稿与生成时间")
+    add_review_arguments(p)
     return p
 
 
 def run(args) -> int:
+    draft, marking = review_options(args)
     try:
         outcome = run_batch(args.source, args.out, args.format, jobs=args.jobs, force=args.force,
                             reference=args.reference_doc, progress_stream=sys.stderr,
-                            draft=getattr(args, "draft", None))
+                            draft=draft, marking=marking)
     except BatchError as exc:
         print(f"juesuan batch：{exc}", file=sys.stderr)
         return EXIT_INPUT

@@ -13,7 +13,7 @@ from .cli_excel import add_commands as add_excel_commands
 from .cli_excel import run as run_excel
 from .check.report import format_human, rules_listing, summary_line, to_json
 from .errors import InputError, format_problem
-from .pipeline import DEFAULT_WATERMARK, FORMATS, ChecksFailed, load_and_check, render
+from .pipeline import FORMATS, ChecksFailed, add_review_arguments, load_and_check, render, review_options
 
 EXIT_OK, EXIT_CHECKS, EXIT_INPUT = 0, 1, 2
 
@@ -42,8 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", type=Path, default=Path("output"), help="输出目录（默认 output/）")
     r.add_argument("--reference-doc", type=Path, default=None, help="Word 样式参考文档（默认 templates/docx/reference.docx）")
     r.add_argument("--force", action="store_true", help="检查发现错误时仍然生成（文件中会有不一致的数字）")
-    r.add_argument("--draft", nargs="?", const=DEFAULT_WATERMARK, default=None, metavar="TEXT",
-                   help=f"草稿：每页加斜向水印（默认“{DEFAULT_WATERMARK}”），封面注明草稿与生成时间")
+    add_review_arguments(r)
     c = sub.add_parser("check", help="只做勾稽检查，不生成文件")
     c.add_argument("files", nargs="*", type=Path, help="单位数据文件（.yaml 或 .xlsx）")
     c.add_argument("--format", choices=("text", "json"), default="text", help="输出：text（默认，按表分组）或 json")
@@ -105,8 +104,9 @@ def cmd_render(args) -> int:
     status = EXIT_OK
     for path in args.files:
         try:
+            draft, marking = review_options(args)
             result = render(path, args.out, args.format, reference=args.reference_doc, force=args.force,
-                            draft=args.draft)
+                            draft=draft, marking=marking)
         except InputError as exc:
             _input_error(path, exc)
             status = max(status, EXIT_INPUT)

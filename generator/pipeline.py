@@ -7,6 +7,7 @@ write when a rule reports an error, unless forced.
 """
 from __future__ import annotations
 
+import argparse
 import re
 import time
 from datetime import datetime
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .check import ERROR, Finding, context_for, run_checks
-from .compose.document import Document
+from .compose.document import Document, Marking
 from .compose.report import compose
 from .derive.printed import publish
 from .derive.totals import Derived, derive
@@ -109,20 +110,38 @@ def draft_line(now: datetime | None = None) -> str:
     return f"草稿（生成于 {(now or datetime.now()).strftime('%Y-%m-%d %H:%M')}）"
 
 
-def prepare(path: Path, draft: str | None = None) -> Result:
-    """Load, derive, check and compose one unit (no files written). ``draft``: watermark text;
-    the cover then says 草稿 with the time it was made."""
+def add_review_arguments(p: argparse.ArgumentParser) -> None:
+    """--draft, --mark, --mark-style: the 草稿 cover line and the review marking of every page."""
+    p.add_argument("--draft", nargs="?", const=DEFAULT_WATERMARK, default=None, metavar="TEXT",
+                   help=f"草稿：封面注明草稿与生成时间，并在每页加标记（默认“{DEFAULT_WATERMARK}”，"
+                        "可用 --mark-style none 去掉标记）")
+    p.add_argument("--mark", nargs="?", const=DEFAULT_WATERMARK, default=None, metavar="TEXT",
+                   help=f"内部审核标记：每页加标记（默认“{DEFAULT_WATERMARK}”），与 --draft 无关，封面不写草稿")
+    p.add_argument("--mark-style", choices=Marking.STYLES, default="watermark",
+                   help="标记的方式：watermark 斜向水印（默认）、header 页眉、both 两者、none 不加")
+
+
+def review_options(args) -> tuple[bool, Marking | None]:
+    """(whether the cover says 草稿, the marking of every page) from the arguments above."""
+    draft, mark = getattr(args, "draft", None), getattr(args, "mark", None)
+    return bool(draft), Marking.of(mark or draft, getattr(args, "mark_style", "watermark"))
+
+
+def prepare(path: Path, draft: bool = False, marking: Marking | None = None) -> Result:
+    """Load, derive, check and compose one unit (no files written). ``draft``: the cover says
+    草稿 with the time it was made; ``marking``: on every page (independent of ``draft``)."""
     derived, findings, seconds = load_and_check(path)
     t = time.perf_counter()
-    document = compose(derived, draft_line=draft_line() if draft else None)
+    document = compose(derived, draft_line=draft_line() if draft else None, marking=marking)
     seconds["compose"] = time.perf_counter() - t
     return Result(derived.unit, derived, document, findings=findings, seconds=seconds)
 
 
 def render(path: Path, out_dir: Path, formats: tuple[str, ...] = ("docx", "pdf"),
-           reference: Path | None = None, force: bool = False, draft: str | None = None) -> Result:
-    """Check and write one unit. ``draft``: watermark text for every page (None: the final)."""
-    result = prepare(path, draft)
+           reference: Path | None = None, force: bool = False, draft: bool = False,
+           marking: Marking | None = None) -> Result:
+    """Check and write one unit (``draft``, ``marking``: as for ``prepare``)."""
+    result = prepare(path, draft, marking)
     if result.errors and not force:
         raise ChecksFailed(result)
     stem = output_stem(result.unit)
@@ -134,14 +153,14 @@ def render(path: Path, out_dir: Path, formats: tuple[str, ...] = ("docx", "pdf")
         t = time.perf_counter()
         if fmt == "docx":
             from .write.docx_writer import write_docx
-            write_docx(result.document, target, reference=reference, draft_watermark=draft)
+            write_docx(result.document, target, reference=reference)
         elif fmt == "pdf":
             from .write.pdf_writer import write_pdf
-            result.pages = write_pdf(result.document, target, draft_watermark=draft)
+            result.pages = write_pdf(result.document, target)
         elif fmt == "html":
             from .write.atomic import write_bytes
             from .write.html_writer import render_html
-            write_bytes(target, render_html(result.document, draft_watermark=draft).encode("utf-8"))
+            write_bytes(target, render_html(result.document).encode("utf-8"))
         result.seconds[fmt] = time.perf_counter() - t
         result.outputs.append(target)
     return result

@@ -35,10 +35,10 @@ from pathlib import Path
 
 from .check import ERROR, INFO, WARNING, Finding
 from .check.report import summary_line
-from .compose.document import Document, Heading
+from .compose.document import Document, Heading, Marking
 from .errors import InputError, format_problem
 from .load.unit_loader import load_unit
-from .pipeline import DEFAULT_WATERMARK, Result, prepare
+from .pipeline import Result, add_review_arguments, prepare, review_options
 from .profile import load_profile
 from .write.html_writer import TEMPLATES_DIR, environment, report_context
 
@@ -192,10 +192,10 @@ class Page:
 class Preview:
     """Renders the page for one data file, again only when a watched file has changed."""
 
-    def __init__(self, path: Path, draft: str | None = None, *, templates: Path = TEMPLATES_DIR,
-                 out=None):
+    def __init__(self, path: Path, draft: bool = False, marking: Marking | None = None, *,
+                 templates: Path = TEMPLATES_DIR, out=None):
         self.path = Path(path)
-        self.draft = draft
+        self.draft, self.marking = draft, marking
         self.templates = templates
         self.out = out if out is not None else sys.stdout
         self.previous: Path | None = None       # last year's file, once the data file names it
@@ -247,7 +247,7 @@ class Preview:
         info = dict(version=version, poll_ms=POLL_MS, nonce=nonce, file=str(self.path),
                     findings=[], counts="", problems=None, internal=None)
         try:
-            result = prepare(self.path, self.draft)
+            result = prepare(self.path, self.draft, self.marking)
         except InputError as exc:
             self._learn_previous()
             problems = [format_problem(p) for p in exc.problems]
@@ -261,7 +261,7 @@ class Preview:
         info["findings"] = finding_views(result)
         info["counts"] = counts_text(result.findings)
         try:
-            html = self._html(result.document, info, draft=self.draft)
+            html = self._html(result.document, info)
         except Exception as exc:  # e.g. a template being edited has a syntax error
             info.update(findings=[], counts="", internal=f"{type(exc).__name__}: {exc}")
             return (self._html(self._empty_doc("模板出错"), info),
@@ -281,8 +281,8 @@ class Preview:
     def _empty_doc(self, what: str) -> Document:
         return Document(title=f"预览：{what}：{self.path.name}", blocks=[])
 
-    def _html(self, doc: Document, info: dict, draft: str | None = None) -> str:
-        context = report_context(doc, draft_watermark=draft, inline_css=True)
+    def _html(self, doc: Document, info: dict) -> str:
+        context = report_context(doc, inline_css=True)
         context["preview"] = info
         return environment().get_template(PREVIEW_TEMPLATE).render(context)
 
@@ -359,8 +359,7 @@ def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("file", type=Path, help="单位数据文件（.yaml 或 .xlsx）")
     p.add_argument("--port", type=_port, default=0, help="端口（默认 0：自动选一个空闲端口）")
     p.add_argument("--no-browser", action="store_true", help="不自动打开浏览器")
-    p.add_argument("--draft", nargs="?", const=DEFAULT_WATERMARK, default=None, metavar="TEXT",
-                   help=f"按草稿显示：每页斜向水印（默认“{DEFAULT_WATERMARK}”），封面注明草稿")
+    add_review_arguments(p)
     return p
 
 
@@ -401,7 +400,8 @@ def run(args) -> int:
     if not path.is_file():
         print(f"错误：{path}：文件不存在", file=sys.stderr)
         return EXIT_INPUT
-    preview = Preview(path, draft=getattr(args, "draft", None))
+    draft, marking = review_options(args)
+    preview = Preview(path, draft=draft, marking=marking)
     try:
         server = PreviewServer(preview, getattr(args, "port", 0))
     except OSError as exc:

@@ -91,3 +91,52 @@ def test_batch_draft_and_final_are_different_outputs(tmp_path):
     proc = run_cli("batch", str(src), "--out", str(out), "--format", "html", "--jobs", "1")
     assert proc.returncode == 0, proc.stderr
     assert "仅供内部审核" not in page.read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------- the review marking on its own
+
+@pytest.fixture(scope="module")
+def marked(tmp_path_factory):
+    """A report under internal review but not a draft: the marking in the page header only."""
+    out = tmp_path_factory.mktemp("marked")
+    proc = run_cli("render", str(EXAMPLES / "xiaohe-2022.yaml"), "--format", "docx,pdf", "--out", str(out),
+                   "--mark", "--mark-style", "header")
+    assert proc.returncode == 0, proc.stderr
+    return {p.suffix[1:]: p for p in out.iterdir()}
+
+
+def test_mark_without_draft_puts_the_marking_in_every_page_header(marked):
+    texts = pages(marked["pdf"])
+    assert len(texts) > 10 and not any("草稿" in t for t in texts)
+    for n in range(1, len(texts) + 1):
+        layout = subprocess.run(["pdftotext", "-f", str(n), "-l", str(n), "-layout", str(marked["pdf"]), "-"],
+                                capture_output=True, text=True, check=True).stdout
+        first = next(line for line in layout.splitlines() if line.strip())
+        assert first.strip().endswith("仅供内部审核"), f"第{n}页页眉：{first!r}"
+
+
+def test_mark_header_in_every_docx_section_without_watermark(marked):
+    headers, sects = docx_headers(marked["docx"])
+    mark = [h for h in headers if "仅供内部审核" in h]
+    assert len(mark) == 1 and "v:textpath" not in mark[0] and 'w:jc w:val="right"' in mark[0]
+    assert sects and all("<w:headerReference" in s for s in sects)
+    import docx
+    d = docx.Document(str(marked["docx"]))
+    assert not any(p.text.startswith("草稿") for p in d.paragraphs[:5])
+
+
+def test_draft_without_marking(tmp_path):
+    proc = run_cli("render", str(EXAMPLES / "xiaohe-2022.yaml"), "--format", "html", "--out", str(tmp_path),
+                   "--draft", "--mark-style", "none")
+    assert proc.returncode == 0, proc.stderr
+    html = next(tmp_path.glob("*.html")).read_text(encoding="utf-8")
+    assert "草稿（生成于" in html and "仅供内部审核" not in html
+
+
+def test_draft_with_both_markings_and_its_own_text(tmp_path):
+    proc = run_cli("render", str(EXAMPLES / "xiaohe-2022.yaml"), "--format", "html", "--out", str(tmp_path),
+                   "--draft", "--mark", "征求意见稿", "--mark-style", "both")
+    assert proc.returncode == 0, proc.stderr
+    html = next(tmp_path.glob("*.html")).read_text(encoding="utf-8")
+    assert 'class="watermark"' in html and 'class="marking-header"' in html
+    assert html.count("征求意见稿") == 2 and "仅供内部审核" not in html and "草稿（生成于" in html

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import weasyprint
 
-from generator.compose.document import (
+from generator.compose.document import (Marking, 
     Cell, Cover, Document, Heading, PageBreak, Paragraph, Table, Toc,
 )
 from generator.write.html_writer import HTML_TEMPLATES, environment, render_html, report_context
@@ -302,10 +302,21 @@ def test_fonts_are_embedded(report):
 
 def test_draft_watermark_on_every_page(tmp_path):
     doc = synthetic_document()
+    doc.marking = Marking(WATERMARK)
     path = tmp_path / "draft.pdf"
-    pages = write_pdf(doc, path, draft_watermark=WATERMARK)
+    pages = write_pdf(doc, path)
     for n in range(1, pages + 1):
         assert WATERMARK in squeeze(page_text(path, n, "-raw")), f"第{n}页没有水印"
+
+
+def test_header_marking_on_every_page(tmp_path):
+    doc = synthetic_document()
+    doc.marking = Marking.of("仅供内部审核", "header")
+    path = tmp_path / "marked.pdf"
+    pages = write_pdf(doc, path)
+    for n in range(1, pages + 1):
+        first = next(line for line in page_text(path, n, "-layout").splitlines() if line.strip())
+        assert "仅供内部审核" in first, f"第{n}页页眉没有标记：{first!r}"
 
 
 def test_no_watermark_without_draft(report):
@@ -316,9 +327,10 @@ def test_no_watermark_without_draft(report):
 
 def test_html_escapes_text_and_never_evaluates_it():
     doc = synthetic_document()
-    html = render_html(doc, draft_watermark="<i>稿</i>")
+    doc.marking = Marking.of("<i>稿</i>", "both")
+    html = render_html(doc)
     assert "{{ 1+1 }}" in html and "&lt;b&gt;x&lt;/b&gt;" in html and "<b>x</b>" not in html
-    assert "&lt;i&gt;稿&lt;/i&gt;" in html
+    assert html.count("&lt;i&gt;稿&lt;/i&gt;") == 2
     assert "<style>" in html and "@page landscape" in html and ".meta > span" in html
     assert 'href="report.css"' not in html
     linked = render_html(doc, inline_css=False)

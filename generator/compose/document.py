@@ -125,11 +125,33 @@ class PageBreak:
 Block = Union[Cover, Toc, Heading, Paragraph, Table, PageBreak]
 
 
+@dataclass(frozen=True)
+class Marking:
+    """A marking on every page of a report under internal review ("仅供内部审核"): a light
+    diagonal watermark, a line in the page header, or both. Independent of the 草稿 cover line."""
+
+    text: str
+    watermark: bool = True
+    header: bool = False
+
+    STYLES = ("watermark", "header", "both", "none")
+
+    @classmethod
+    def of(cls, text: str | None, style: str = "watermark") -> "Marking | None":
+        """``style``: watermark | header | both | none (no marking)."""
+        if style not in cls.STYLES:
+            raise ValueError(f"标记方式应为 {'、'.join(cls.STYLES)} 之一：{style}")
+        if not text or style == "none":
+            return None
+        return cls(text, watermark=style in ("watermark", "both"), header=style in ("header", "both"))
+
+
 @dataclass
 class Document:
     title: str                    # used for file metadata: "<单位名称>2022年度部门决算公开"
     blocks: list[Block]
     lang: str = "zh-CN"
+    marking: Marking | None = None   # on every page (watermark and/or header line)
 
     def toc_entries(self) -> list[tuple[int, str, str]]:
         """(level, text, anchor) of every 目录 entry in order: headings with toc=True and

@@ -8,7 +8,7 @@ from __future__ import annotations
 from ..derive.facts import build_facts
 from ..derive.totals import Derived
 from ..numbers import chinese_number
-from .document import Block, Cover, Document, Heading, PageBreak, Paragraph, Toc
+from .document import Block, Cover, Document, Heading, Marking, PageBreak, Paragraph, Toc
 from .narrative import render_section
 from .tables import build_tables
 
@@ -22,7 +22,9 @@ def _paragraphs(text: str) -> list[Paragraph]:
     return [Paragraph(line.strip()) for line in text.split("\n") if line.strip()]
 
 
-def compose(d: Derived, *, draft_line: str | None = None) -> Document:
+def compose(d: Derived, *, draft_line: str | None = None, marking: Marking | None = None) -> Document:
+    """The whole report. ``draft_line``: the 草稿 line of the cover; ``marking``: the review
+    marking of every page (the two are independent)."""
     u, p = d.unit, d.profile
     parts = {k: v.format(年度=u.year, 类别=u.kind_word) for k, v in p.part_titles.items()}
     blocks: list[Block] = [Cover(u.name, report_title(d), draft_line), Toc(), PageBreak()]
@@ -72,4 +74,4 @@ def compose(d: Derived, *, draft_line: str | None = None) -> Document:
             blocks.append(Paragraph(f"附件{i}：{name}"))
     else:
         blocks.append(Paragraph("无"))
-    return Document(title=f"{u.name}{report_title(d)}", blocks=blocks)
+    return Document(title=f"{u.name}{report_title(d)}", blocks=blocks, marking=marking)

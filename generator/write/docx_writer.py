@@ -28,7 +28,7 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import qn
 from lxml import etree
 
-from generator.compose.document import (STYLES, Cell, Cover, Document, Heading, PageBreak,
+from generator.compose.document import (STYLES, Cell, Cover, Document, Heading, Marking, PageBreak,
                                         Paragraph, Table, Toc)
 from generator.write.atomic import atomic_path
 from generator.write.reference import (NSDECL, ReferenceSpec, default_reference_bytes,
@@ -58,19 +58,18 @@ _SETTINGS_AFTER_UPDATE_FIELDS = ("hdrShapeDefaults", "footnotePr", "endnotePr", 
                                  "listSeparator")
 
 
-def write_docx(doc: Document, path: Path, reference: Path | None = None, *,
-               draft_watermark: str | None = None) -> None:
+def write_docx(doc: Document, path: Path, reference: Path | None = None) -> None:
     """Write ``doc`` to ``path`` (completely or not at all).
 
     ``reference``: a .docx whose styles and page setup to use (its text is ignored); by
     default templates/docx/reference.docx. Styles it lacks are added from styles.yaml; styles
-    it defines are never changed. ``draft_watermark``: text of a diagonal watermark in the page
-    header of every section (Word's own kind of watermark), for drafts only.
+    it defines are never changed. ``doc.marking`` goes into the page header of every section:
+    a diagonal watermark (Word's own kind) and/or a right-aligned line.
     """
     source = (Path(reference).read_bytes() if reference is not None
               else default_reference_bytes())
     package = docx.Document(io.BytesIO(source))
-    _DocxBuilder(package, load_spec(), draft_watermark).build(doc)
+    _DocxBuilder(package, load_spec(), doc.marking).build(doc)
     with atomic_path(Path(path)) as tmp:
         package.save(str(tmp))
 
@@ -142,11 +141,10 @@ def _insert_ordered(parent: etree._Element, child: etree._Element, order: tuple[
 
 # --------------------------------------------------------------------------- the builder
 class _DocxBuilder:
-    def __init__(self, package: docx.document.Document, spec: ReferenceSpec,
-                 draft_watermark: str | None = None):
+    def __init__(self, package: docx.document.Document, spec: ReferenceSpec, marking: Marking | None = None):
         self.package = package
         self.spec = spec
-        self.watermark_rid = self._watermark_header(draft_watermark) if draft_watermark else None
+        self.marking_rid = self._marking_header(marking) if marking else None
         self.ids = self._merge_styles()
         self.sid = {name: _attr(self.ids[name]) for name in self.ids}
         self.pages = self._page_templates()
@@ -255,8 +253,8 @@ class _DocxBuilder:
     # ---- sections
     def _sect_xml(self) -> str:
         sect = copy.deepcopy(self.pages[bool(self.cur_land)])
-        if self.watermark_rid:   # every section shows the same watermark header
-            ref = parse_xml(f'<w:headerReference {NSDECL} w:type="default" r:id="{self.watermark_rid}"/>')
+        if self.marking_rid:   # every section shows the same marking header
+            ref = parse_xml(f'<w:headerReference {NSDECL} w:type="default" r:id="{self.marking_rid}"/>')
             _insert_ordered(sect, ref, _SECT_ORDER)
         if self.cur_footer:
             ref = parse_xml(f'<w:footerReference {NSDECL} w:type="default" '
@@ -288,14 +286,25 @@ class _DocxBuilder:
         elif self.pending:
             self.pending, self.break_next = False, True
 
-    def _watermark_header(self, text: str) -> str:
-        """A header part holding a diagonal, light grey VML text shape behind the page text."""
+    def _marking_header(self, marking: Marking) -> str:
+        """A header part with the marking: a right-aligned line (``header``) and/or a diagonal,
+        light grey VML text shape behind the page text (``watermark``)."""
         part, rid = self.package.part.add_header_part()
         hdr = part.element
         for child in list(hdr):
             hdr.remove(child)
+        if marking.header:
+            hdr.append(parse_xml(
+                f'<w:p {NSDECL}><w:pPr><w:jc w:val="right"/></w:pPr><w:r><w:rPr><w:rFonts w:hint="eastAsia"/>'
+                f'<w:color w:val="C00000"/><w:sz w:val="21"/></w:rPr><w:t>{_esc(marking.text)}</w:t></w:r></w:p>'))
+        if marking.watermark:
+            hdr.append(self._watermark_paragraph(marking.text))
+        return rid
+
+    @staticmethod
+    def _watermark_paragraph(text: str):
         ns = f'{NSDECL} xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office"'
-        hdr.append(parse_xml(
+        return parse_xml(
             f'<w:p {ns}><w:pPr><w:jc w:val="center"/></w:pPr><w:r><w:pict>'
             '<v:shapetype id="_x0000_t136" coordsize="21600,21600" o:spt="136" adj="10800" '
             'path="m@7,l@8,m@5,21600l@6,21600e"><v:path textpathok="t" o:connecttype="custom"/>'
@@ -306,8 +315,7 @@ class _DocxBuilder:
             'mso-position-vertical:center;mso-position-vertical-relative:margin" o:allowincell="f" '
             'fillcolor="#d8d8d8" stroked="f"><v:fill opacity=".5"/>'
             f'<v:textpath style="font-family:&quot;黑体&quot;;font-size:1pt" string="{_attr(text)}"/>'
-            '</v:shape></w:pict></w:r></w:p>'))
-        return rid
+            '</v:shape></w:pict></w:r></w:p>')
 
     def _footer(self, page_number: bool) -> str:
         part, rid = self.package.part.add_footer_part()

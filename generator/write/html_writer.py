@@ -60,27 +60,25 @@ def environment() -> Environment:
                        undefined=StrictUndefined)
 
 
-def render_html(doc: Document, *, draft_watermark: str | None = None,
-                inline_css: bool = True, template: str = REPORT_TEMPLATE) -> str:
+def render_html(doc: Document, *, inline_css: bool = True, template: str = REPORT_TEMPLATE) -> str:
     """Render ``doc`` as one HTML page.
 
-    ``draft_watermark`` puts that text diagonally on every page. With ``inline_css`` (the
+    ``doc.marking`` is shown on every page (diagonally and/or in the page header). With ``inline_css`` (the
     default) the stylesheet is embedded, so the page stands alone; otherwise it links
     ``report.css`` relative to ``templates/html/``, which is how the PDF writer loads it.
     ``template`` names a template in ``templates/html/``: the default, or one extending it.
     """
-    context = report_context(doc, draft_watermark=draft_watermark, inline_css=inline_css)
+    context = report_context(doc, inline_css=inline_css)
     return environment().get_template(template).render(context)
 
 
-def report_context(doc: Document, *, draft_watermark: str | None = None,
-                   inline_css: bool = True) -> dict:
+def report_context(doc: Document, *, inline_css: bool = True) -> dict:
     """The variables of ``report.html.j2`` (listed at its top), for it or a template extending it."""
     toc_entries = doc.toc_entries()
     _check_anchors(doc, toc_entries)
     css = Markup((HTML_TEMPLATES / STYLESHEET).read_text(encoding="utf-8")) if inline_css else None
     return dict(doc=doc, regions=_regions(doc), toc_entries=toc_entries,
-                draft_watermark=draft_watermark or None, inline_css=css)
+                marking=doc.marking, inline_css=css)
 
 
 def _check_anchors(doc: Document, toc_entries: list[tuple[int, str, str]]) -> None:

@@ -72,12 +72,10 @@ def render_document(html: str) -> LaidOutDocument:
     return laid_out
 
 
-def write_pdf(doc: Document, path: Path, *, draft_watermark: str | None = None) -> int:
+def write_pdf(doc: Document, path: Path) -> int:
     """Write ``doc`` as a PDF at ``path`` (completely or not at all); return the page count.
-
-    ``draft_watermark`` puts that text diagonally on every page (for drafts under review).
-    """
-    html = render_html(doc, draft_watermark=draft_watermark, inline_css=False)
+    ``doc.marking`` appears on every page."""
+    html = render_html(doc, inline_css=False)
     with _cyclic_gc_paused():
         laid_out = render_document(html)
         with atomic_path(Path(path)) as tmp:
