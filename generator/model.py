@@ -5,6 +5,8 @@ that a message can name the file and line (YAML) or sheet!cell (Excel).
 """
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -24,6 +26,12 @@ class Source:
 
 
 NOWHERE = Source("<计算>")
+
+
+def name_key(name: str | None) -> str:
+    """A 科目 or 经济分类 name for comparison: full- and half-width forms alike (NFKC: “（护）” and
+    “(护)”), no spaces. Two names with the same key are the same name."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name or ""))
 
 
 # Column keys of the subject tables, in published order.

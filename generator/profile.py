@@ -60,6 +60,7 @@ class Profile:
     texts: dict[str, str] = field(default_factory=dict)   # fixed phrases (meta labels …)
     wording_dir: str = "default"
     renamed_classes: dict[str, tuple[str, ...]] = field(default_factory=dict)   # 类 code -> old names
+    list_zero_items: bool = False    # 二、三 also list kinds of income/expense whose amount is 0
 
     def table(self, key: str) -> TableSpec | None:
         return next((t for t in self.tables if t.key == key), None)
@@ -149,4 +150,5 @@ def load_profile(name: str) -> Profile:
         texts={k: str(v) for k, v in (d.get("文字") or {}).items()},
         wording_dir=d.get("措辞目录", "default"),
         renamed_classes={str(k): tuple(v) for k, v in (classes.get("旧名称") or {}).items()},
+        list_zero_items=bool(d.get("情况说明列出零值项", False)),
     )

@@ -143,6 +143,20 @@ def test_xincailiao_20604_name_mismatch_as_published(tmp_path):
     assert "技术与开发" in msg and "技术与研究开发" in msg
 
 
+def test_names_are_compared_whatever_the_width_of_their_punctuation(tmp_path):
+    """维修(护)费 and 维修（护）费 are one name; so are 政府办公厅(室) 及相关机构事务 and 政府办公厅（室）及相关机构事务."""
+    edits = [S('  - {科目编码: "30231", 基本支出: 40000.00}',
+               '  - {科目编码: "30231", 基本支出: 40000.00}\n  - {科目编码: "30213", 科目名称: 维修(护)费, 基本支出: 0.00}'),
+             lambda t: replace(t, "科目名称: 政府办公厅（室）及相关机构事务}", "科目名称: 政府办公厅(室) 及相关机构事务}", 1)]
+    new, found = new_ids(tmp_path, "admin", *edits)
+    assert "维修(护)费" in (tmp_path / "admin-edited.yaml").read_text(encoding="utf-8")
+    assert not new & {"C-ECON-NAME", "C-NAME"}, [(f.rule, f.message) for f in found]
+    new, _ = new_ids(tmp_path, "admin", S('  - {科目编码: "30231", 基本支出: 40000.00}',
+                                           '  - {科目编码: "30231", 基本支出: 40000.00}\n'
+                                           '  - {科目编码: "30213", 科目名称: 维修费, 基本支出: 0.00}'))
+    assert "C-ECON-NAME" in new                      # a different name is still an error
+
+
 def test_finding_names_both_numbers_the_difference_and_the_line(tmp_path):
     new, found = new_ids(tmp_path, "xiaohe", R(I02, "2011301", "财政拨款收入", "100660.31"),
                          R(I02, "2011301", "本年收入合计", "100660.31"))

@@ -75,6 +75,8 @@ FAILING = [
     ("N-REPEAT-WORD", "xincailiao", [other("本年度支出增加增加，无其他事项")]),
     ("N-REPEAT-WORD", "xincailiao", [other("本年度支出减减少，无其他事项")]),
     ("N-REPEAT-WORD", "xincailiao", [other("本年度的的支出无其他事项")]),
+    ("N-COMPOSED-REPEAT", "xincailiao", [other("本年度新增项目新增项目")]),
+    ("N-COMPOSED-REPEAT", "xincailiao", [("      用途: 企业项目扶持", "      用途: 于企业项目扶持")]),
     ("N-PUNCT", "xincailiao", [other("无。。")]),
     ("N-PUNCT", "xincailiao", [other("本年度，。无其他事项")]),
     ("N-YEAR", "xincailiao", [other("2020年度无其他需要说明的事项")]),
@@ -109,6 +111,7 @@ PASSING = [
     # legitimate reduplications and numbers
     ("N-REPEAT-WORD", "xincailiao", [other("人人参与，常常研究研究，看看11个项目，不了了之的事项无；为了了解税收收入、专项项目、立项项目，达到目的的项目，的的确确无其他事项")]),
     ("N-PUNCT", "xincailiao", [other("无……其他事项——无；“无”。")]),
+    ("N-COMPOSED-REPEAT", "xincailiao", [other("人人参与，常常检查，不了了之的事项无；为了了解，的的确确无……其他——“无”。")]),
     # the year before, and years inside document numbers
     ("N-YEAR", "xincailiao", [other("根据晋财预〔2017〕20号、【2021】3号文件，2022年度与2023年度均无其他事项")]),
     ("N-MONEY-UNIT", "xincailiao", [other("本年度退回多收款项3.58万元，折合35800元")]),
@@ -124,6 +127,7 @@ def test_every_rule_has_fixtures():
     assert MINE == {
         "N-REASON-TOTAL", "N-REASON-FISCAL", "N-REASON-GP", "N-REASON-CLASS", "N-REASON-SANGONG",
         "N-REASON-ADMIN", "N-BUDGET-ZERO", "N-BUDGET-CODE", "N-PLACEHOLDER", "N-REPEAT-WORD", "N-PUNCT",
+        "N-COMPOSED-REPEAT",
         "N-YEAR", "N-MONEY-UNIT", "A-PURCHASE-SME", "A-PURCHASE-SMALL", "A-SANGONG-OVER", "A-RECEPTION-SUM",
         "A-RECEPTION-FOREIGN", "A-CALC-RESULT", "A-CALC-OPERAND"}
     assert {f[0] for f in FAILING} == MINE

@@ -1,7 +1,7 @@
 """Codes and names: one code, one name, and it is the name of the year's 政府收支分类科目."""
 from __future__ import annotations
 
-from ..model import SUBJECT_TABLES
+from ..model import SUBJECT_TABLES, name_key
 from .registry import ERROR, WARNING, Context, Finding, Rule, rule
 from .rules_tables import TABLE_KEYS
 
@@ -21,7 +21,7 @@ def c_name(r: Rule, ctx: Context):
             first[row.code] = (table, row.name)
             continue
         t0, n0 = first[row.code]
-        if row.name != n0:
+        if name_key(row.name) != name_key(n0):
             yield Finding(r.id, r.severity, TABLE_KEYS[table],
                           f"科目“{row.code}”在{table}中名为“{row.name}”，在{t0}中名为“{n0}”；同一编码只能有一个名称",
                           row.src, f"{row.code} {row.name}", "科目名称")
@@ -46,7 +46,8 @@ def c_class_name(r: Rule, ctx: Context):
     known = dict(ctx.profile.classes)
     old = ctx.profile.renamed_classes
     for table, row in _named_rows(ctx):
-        if len(row.code) == 3 and row.code in known and row.name != known[row.code] and row.name not in old.get(row.code, ()):
+        if (len(row.code) == 3 and row.code in known and name_key(row.name) != name_key(known[row.code])
+                and name_key(row.name) not in {name_key(n) for n in old.get(row.code, ())}):
             yield Finding(r.id, r.severity, TABLE_KEYS[table],
                           f"类“{row.code}”名称应为“{known[row.code]}”，填写的是“{row.name}”", row.src,
                           f"{row.code} {row.name}", "科目名称")
@@ -56,7 +57,8 @@ def c_class_name(r: Rule, ctx: Context):
 def c_old_name(r: Rule, ctx: Context):
     known = dict(ctx.profile.classes)
     for table, row in _named_rows(ctx):
-        if row.name in ctx.profile.renamed_classes.get(row.code, ()):
+        if (name_key(row.name) in {name_key(n) for n in ctx.profile.renamed_classes.get(row.code, ())}
+                and name_key(row.name) != name_key(known.get(row.code))):
             yield Finding(r.id, r.severity, TABLE_KEYS[table],
                           f"“{row.code} {row.name}”是以前年度的科目名称，{ctx.profile.year_label}应为“{known[row.code]}”",
                           row.src, f"{row.code} {row.name}", "科目名称")
@@ -74,6 +76,6 @@ def c_econ_code(r: Rule, ctx: Context):
 def c_econ_name(r: Rule, ctx: Context):
     for g in ctx.unit.econ_rows:
         expected = ctx.profile.econ_names.get(g.code)
-        if expected and g.name and g.name.strip() != expected:
+        if expected and g.name and name_key(g.name) != name_key(expected):
             yield Finding(r.id, r.severity, "06", f"经济分类“{g.code}”的名称应为“{expected}”，填写的是“{g.name}”",
                           g.src, g.code, "科目名称")

@@ -381,3 +381,59 @@ def money_unit(r: Rule, ctx: Context):
                            f"报表金额单位为{mu}，但“{_field(path)}”写有 {found}（单位为{wrong}），"
                            f"请确认金额与单位：{snippet(text, *hits[0].span())}",
                            column=_field(path))
+
+
+# ---------------------------------------------------------------- the composed text itself
+
+# A run of 2–30 characters starting with a CJK character, written twice in a row ("用于用于",
+# "主要原因是主要原因是", "人员经费0.00元，主要包括人员经费0.00元，主要包括"); two sentence marks in a row.
+DOUBLED_RUN = re.compile(r"([\u4e00-\u9fff][^\n]{1,29}?)\1")
+# function characters whose doubling is a typo (常常、人人 are words; 于于、的的、元元 are not; 现在在职 is
+# why 在 is not here)
+DOUBLED_CHAR = re.compile(r"([的了于元])\1")
+DOUBLED_MARK = re.compile(r"[，。、；：,;:？！]{2,}")
+
+
+def doubled(text: str) -> list[re.Match]:
+    """Every doubled run of words, doubled function character and doubled punctuation in ``text``."""
+    chars = [m for m in DOUBLED_CHAR.finditer(text) if not _inside_ok(text, m.start())]
+    return list(DOUBLED_RUN.finditer(text)) + chars + list(DOUBLED_MARK.finditer(text))
+
+
+def composed_paragraphs(ctx: Context) -> list[tuple[str, str]]:
+    """(section heading, text) of every heading and paragraph of the report as composed from the
+    printed figures, the wording templates and the unit's texts (built once per unit)."""
+    if "composed" not in ctx.cache:
+        from ..compose.document import Heading, Paragraph
+        from ..compose.report import compose
+        out, section = [], ""
+        for b in compose(ctx.printed).blocks:
+            if isinstance(b, Heading):
+                section = b.text if b.level <= 2 else section
+                out.append((section, b.text))
+            elif isinstance(b, Paragraph):
+                out.append((section, b.text))
+        ctx.cache["composed"] = out
+    return ctx.cache["composed"]
+
+
+@rule("N-COMPOSED-REPEAT", "报告中组成的每一句（模板措辞与单位文字连起来之后）不得有重复的词或标点", ERROR,
+      tables=(TEXT,))
+def composed_repeats(r: Rule, ctx: Context):
+    texts = list(iter_texts(ctx.unit))
+    seen: set[str] = set()
+    for section, text in composed_paragraphs(ctx):
+        for m in doubled(text):
+            hit = m.group()
+            inside = next(((path, t) for path, t in texts if hit in t), None)
+            if inside and (_REPEAT.search(hit) or _DOUBLE_PUNCT.search(hit)):
+                continue              # the unit's own text: N-REPEAT-WORD / N-PUNCT report it there
+            if (section, hit) in seen:
+                continue
+            seen.add((section, hit))
+            where = (text_source(ctx.unit, inside[0], inside[1], inside[1].find(hit)) if inside
+                     else ctx.unit.src(WORDS))
+            cause = (f"出自“{_field(inside[0])}”" if inside else
+                     "由单位文字与模板措辞连成（请检查该节用到的单位文字的开头或结尾）")
+            yield Finding(r.id, r.severity, TEXT, f"“{section}”中有重复的{'标点' if DOUBLED_MARK.fullmatch(hit) else '词'}"
+                          f"“{hit}”，{cause}：{snippet(text, m.start(), m.end())}", where, row=section)

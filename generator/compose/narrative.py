@@ -22,13 +22,27 @@ from .document import Block, Heading, Paragraph
 
 HEADING_MARK = "\x1e"
 _TRAILING = "。；;，,、 \u3000"
-_REASON_PREFIX = re.compile(r"^(主要原因是|主要原因为|原因是)[：:]?")
+_GAP = r"[：:，,\s]*"
+# What a template writes before a unit's phrase, and the openings of the phrase that would
+# repeat it: "主要原因是" + "主要是人员增加" must read "主要原因是人员增加".
+_ECHOES = {
+    "主要原因是": re.compile(rf"^(?:主要原因(?:是|为|在于)?|原因(?:是|为|在于)|主要是|主要由于|主要因为){_GAP}"),
+    "用于": re.compile(rf"^(?:主要(?:是)?用于|用于|主要是){_GAP}"),
+    "主要是": re.compile(rf"^(?:主要(?:是|为|有)){_GAP}"),      # not a bare 主要 (主要领导用车)
+    "主要包括": re.compile(rf"^(?:主要包括|包括|主要有){_GAP}"),
+}
+_ECHOES["主要用于"] = _ECHOES["用于"]
 
 
-def clause(text: str | None) -> str:
-    """A unit's phrase ready to sit inside our sentence: no leading '主要原因是', no final 。"""
+def clause(text: str | None, lead: str = "") -> str:
+    """A unit's phrase ready to sit inside our sentence after ``lead`` (the words the template
+    writes before it): on one line, without an opening that repeats the lead, without a final 。"""
     t = re.sub(r"\s*\n\s*", "", (text or "").strip())    # a phrase never breaks a paragraph
-    t = _REASON_PREFIX.sub("", t)
+    echo = _ECHOES.get(lead.rstrip("：:"))
+    if lead and echo is None:
+        raise ValueError(f"clause：未定义的引导词“{lead}”（可用：{'、'.join(_ECHOES)}）")
+    while echo is not None and (m := echo.match(t)) and m.end():
+        t = t[m.end():]
     return t.rstrip(_TRAILING)
 
 

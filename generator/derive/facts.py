@@ -91,7 +91,7 @@ def build_facts(d: Derived) -> dict[str, Any]:
         raise ValueError("情况说明须由公开的（换算、四舍五入后的）数字生成：先调用 derive.printed.publish")
     u, w, ly = d.unit, _words(d), d.last_year
     f: dict[str, Any] = {"unit": u, "year": u.year, "mu": d.money_unit, "kind": u.kind_word,
-                         "profile": d.profile, "words": w}
+                         "profile": d.profile, "words": w, "list_zero_items": d.profile.list_zero_items}
 
     # 一 收入支出决算总体情况
     f["income_total"] = d.summary["收入总计"] or ZERO
