@@ -43,12 +43,12 @@ def child_sums(ctx: Context, table: str, prefix: str) -> dict[str, Fig]:
     given = given_rows(ctx, table)
     derived = next(t for t in (ctx.derived.t02, ctx.derived.t03, ctx.derived.t05, ctx.derived.t07,
                                ctx.derived.t08) if t.name == table)
-    sums = {c: Fig(None, 0) for c in SUBJECT_TABLES[table]}
+    parts = []                  # per child: its given row (if it states amounts) or its derived row
     for child in derived.children.get(prefix, []):
         g = given.get(child.code)
-        for col in sums:
-            sums[col] += given_fig(g.values.get(col)) if g is not None and states_amounts(g) else child.fig(col)
-    return sums
+        parts.append((g, None) if g is not None and states_amounts(g) else (None, child))
+    return {col: fsum(given_fig(g.values.get(col)) if g is not None else child.fig(col)   # type: ignore[union-attr]
+                      for g, child in parts) for col in SUBJECT_TABLES[table]}
 
 
 def row_label(row: SubjectRow) -> str:

@@ -407,7 +407,7 @@ def composed_paragraphs(ctx: Context) -> list[tuple[str, str]]:
         from ..compose.document import Heading, Paragraph
         from ..compose.report import compose
         out, section = [], ""
-        for b in compose(ctx.printed).blocks:
+        for b in compose(ctx.printed, tables=False).blocks:
             if isinstance(b, Heading):
                 section = b.text if b.level <= 2 else section
                 out.append((section, b.text))

@@ -22,9 +22,11 @@ def _paragraphs(text: str) -> list[Paragraph]:
     return [Paragraph(line.strip()) for line in text.split("\n") if line.strip()]
 
 
-def compose(d: Derived, *, draft_line: str | None = None, marking: Marking | None = None) -> Document:
+def compose(d: Derived, *, draft_line: str | None = None, marking: Marking | None = None,
+            tables: bool = True) -> Document:
     """The whole report. ``draft_line``: the 草稿 line of the cover; ``marking``: the review
-    marking of every page (the two are independent)."""
+    marking of every page (the two are independent). ``tables=False`` leaves out 第二部分's
+    tables (for a rule that reads only the text)."""
     u, p = d.unit, d.profile
     parts = {k: v.format(年度=u.year, 类别=u.kind_word) for k, v in p.part_titles.items()}
     blocks: list[Block] = [Cover(u.name, report_title(d), draft_line), Toc(), PageBreak()]
@@ -41,8 +43,7 @@ def compose(d: Derived, *, draft_line: str | None = None, marking: Marking | Non
     blocks.extend(_paragraphs(u.organisation) or [Paragraph("（未填写）", "plain")])
 
     # 第二部分 决算表
-    tables = build_tables(d)
-    for i, table in enumerate(tables):
+    for i, table in enumerate(build_tables(d) if tables else []):
         blocks.append(PageBreak(landscape=table.landscape))
         if i == 0:
             blocks.append(heading(1, parts["二"]))

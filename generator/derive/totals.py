@@ -32,7 +32,7 @@ FUND_TABLE = "政府性基金预算财政拨款收入支出决算表"
 ECON_TOTALS = ("人员经费合计", "公用经费合计")     # rows of 经济分类支出明细 that state 06 totals
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Fig:
     """A figure and the number of rounded figures of the file it adds up."""
 
@@ -43,15 +43,21 @@ class Fig:
         return Fig(total([self.value, other.value]), self.terms + other.terms)
 
 
+NOTHING = Fig(None, 0)
+
+
 def given(value: Decimal | None) -> Fig:
     return Fig(value, 0 if value is None else 1)
 
 
 def fsum(figs: Iterable[Fig]) -> Fig:
-    acc = Fig(None, 0)
+    value: Decimal | None = None
+    terms = 0
     for f in figs:
-        acc = acc + f
-    return acc
+        if f.value is not None:
+            value = f.value if value is None else value + f.value
+        terms += f.terms
+    return Fig(value, terms)
 
 
 def accept(stated: Decimal | None, against: Fig, rounded: bool, otherwise: Fig | None = None) -> Fig:
@@ -353,8 +359,11 @@ def build_subject_table(unit: Unit, table: str, profile: Profile, problems: list
     for code in sorted(nodes, key=len, reverse=True) + [""]:
         g = given_rows.get(code or "合计")
         children = [built[k] for k in kids.get(code, [])]
-        down = {col: fsum(ch.fig(col) for ch in children) for col in columns}
-        down_total = fsum(ch.fig() for ch in children)
+        if children:
+            down = {col: fsum(ch.fig(col) for ch in children) for col in columns}
+            down_total = fsum(ch.fig() for ch in children)
+        else:
+            down, down_total = dict.fromkeys(columns, NOTHING), NOTHING
         if g is not None and (states_amounts(g) or not children):
             # a stated row: each column as stated when it is the sum below (or a 尾差 off it: T0x-SUM,
             # -CLASS, -ITEM); its total column as stated when it is the sum across them (T0x-ROW)
