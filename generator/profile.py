@@ -61,6 +61,8 @@ class Profile:
     wording_dir: str = "default"
     renamed_classes: dict[str, tuple[str, ...]] = field(default_factory=dict)   # 类 code -> old names
     list_zero_items: bool = False    # 二、三 also list kinds of income/expense whose amount is 0
+    part_templates: dict[str, str] = field(default_factory=dict)   # 第一、四、五部分 -> wording template
+    reason_fallbacks: dict[str, list[str]] = field(default_factory=dict)  # 变动原因 key -> keys used when blank
 
     def table(self, key: str) -> TableSpec | None:
         return next((t for t in self.tables if t.key == key), None)
@@ -120,6 +122,8 @@ def load_profile(name: str) -> Profile:
                                 landscape=bool(t.get("横向", False)), toc_title=t.get("目录标题", t["标题"]),
                                 variant=t.get("样式", ""), empty_note=t.get("无数据说明", "说明：本表无数据")))
     outline = [Section(s["标题"], s["模板"]) for s in need("情况说明提纲") or []]
+    if "封面标题" not in (d.get("文字") or {}):
+        problems.append(Problem(src, "模板缺少“文字.封面标题”（如 \"{年度}年度{类别}决算公开\"）"))
     glossary = [(str(k), str(v)) for k, v in (need("名词解释") or {}).items()]
     if problems:
         raise InputError(problems)
@@ -151,4 +155,7 @@ def load_profile(name: str) -> Profile:
         wording_dir=d.get("措辞目录", "default"),
         renamed_classes={str(k): tuple(v) for k, v in (classes.get("旧名称") or {}).items()},
         list_zero_items=bool(d.get("情况说明列出零值项", False)),
+        part_templates={"一": "p1_overview.j2", "四": "p4_glossary.j2", "五": "p5_attachments.j2",
+                        **{str(k): str(v) for k, v in (d.get("部分模板") or {}).items()}},
+        reason_fallbacks={str(k): [str(x) for x in v] for k, v in (d.get("变动原因替代") or {}).items()},
     )

@@ -1,12 +1,14 @@
-"""Render the 第三部分 wording templates into headings and paragraphs.
+"""Render the wording templates (第一部分, the 第三部分 sections, 第四部分, 第五部分) into
+headings and paragraphs.
 
 Templates live in templates/wording/<profile wording dir>/, falling back to
-templates/wording/default/ (a profile overrides only the sections it words differently).
+templates/wording/default/ (a profile overrides only the parts it words differently).
 The templates produce plain text, not HTML: each non-empty line is one paragraph (Jinja's
-trim_blocks makes blank lines after block tags unreliable, so they carry no meaning) and
-``h3()`` marks a （一） sub-heading. The unit's own words arrive as variables, never as template
-source, and the loader has removed control characters from them, so they cannot forge a
-heading mark.
+trim_blocks makes blank lines after block tags unreliable, so they carry no meaning);
+``h2()`` marks a heading listed in the 目录 (“一、本部门（单位）职责”), ``h3()`` a （一）
+sub-heading, ``styled(role, text)`` a paragraph of another role than body text (STYLES of
+compose.document, e.g. ``plain``). The unit's own words arrive as variables, never as template
+source, and the loader has removed control characters from them, so they cannot forge a mark.
 """
 from __future__ import annotations
 
@@ -16,9 +18,9 @@ from functools import lru_cache
 
 import jinja2
 
-from ..numbers import money, pct
+from ..numbers import chinese_number, money, pct
 from ..profile import TEMPLATES
-from .document import Block, Heading, Paragraph
+from .document import STYLES, Block, Heading, Paragraph
 
 HEADING_MARK = "\x1e"
 _TRAILING = "。；;，,、 \u3000"
@@ -50,8 +52,21 @@ def _money(value: Decimal | None) -> str:
     return money(value)
 
 
+STYLE_MARK = "\x1f"
+
+
+def h2(text: str) -> str:
+    return f"\n{HEADING_MARK}2{text}\n"
+
+
 def h3(text: str) -> str:
     return f"\n{HEADING_MARK}3{text}\n"
+
+
+def styled(style: str, text: str) -> str:
+    if style not in STYLES:
+        raise ValueError(f"段落样式“{style}”未定义（可用：{'、'.join(STYLES)}）")
+    return f"\n{STYLE_MARK}{style}{STYLE_MARK}{text}\n"
 
 
 @lru_cache(maxsize=8)
@@ -66,8 +81,8 @@ def environment(wording_dir: str) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=False,
     )
-    env.filters.update(money=_money, pct=pct, clause=clause)
-    env.globals.update(h3=h3)
+    env.filters.update(money=_money, pct=pct, clause=clause, cn=chinese_number)
+    env.globals.update(h2=h2, h3=h3, styled=styled)
     return env
 
 
@@ -83,7 +98,11 @@ def text_to_blocks(text: str) -> list[Block]:
         if not line:
             continue
         if line.startswith(HEADING_MARK):
-            blocks.append(Heading(int(line[1]), line[2:].strip(), toc=False))
+            level = int(line[1])
+            blocks.append(Heading(level, line[2:].strip(), toc=level <= 2))
+        elif line.startswith(STYLE_MARK):
+            style, _, rest = line[1:].partition(STYLE_MARK)
+            blocks.append(Paragraph(rest.strip(), style))
         else:
             blocks.append(Paragraph(line))
     return blocks

@@ -8,18 +8,19 @@ from __future__ import annotations
 from ..derive.facts import build_facts
 from ..derive.totals import Derived
 from ..numbers import chinese_number
-from .document import Block, Cover, Document, Heading, Marking, PageBreak, Paragraph, Toc
+from .document import Block, Cover, Document, Heading, Marking, PageBreak, Toc
 from .narrative import render_section
 from .tables import build_tables
 
 
 def report_title(d: Derived) -> str:
-    return f"{d.unit.year}年度{d.unit.kind_word}决算公开"
+    """The cover's title, as the profile words it ("2022年度部门决算公开")."""
+    return d.profile.texts["封面标题"].format(年度=d.unit.year, 类别=d.unit.kind_word)
 
 
-def _paragraphs(text: str) -> list[Paragraph]:
+def _paragraphs(text: str) -> list[str]:
     """The unit's free text: each non-empty line is a paragraph."""
-    return [Paragraph(line.strip()) for line in text.split("\n") if line.strip()]
+    return [line.strip() for line in text.split("\n") if line.strip()]
 
 
 def compose(d: Derived, *, draft_line: str | None = None, marking: Marking | None = None,
@@ -35,12 +36,18 @@ def compose(d: Derived, *, draft_line: str | None = None, marking: Marking | Non
     def heading(level: int, text: str, toc: bool = True) -> Heading:
         return Heading(level, text, toc=toc, anchor=f"h{next(counter)}")
 
+    def worded(template: str, facts: dict) -> None:
+        """The blocks of a wording template, its headings anchored in document order."""
+        for b in render_section(template, facts, p.wording_dir):
+            if isinstance(b, Heading):
+                b.anchor = f"h{next(counter)}"
+            blocks.append(b)
+
+    words = {"unit": u, "year": u.year, "kind": u.kind_word}
+
     # 第一部分 概况
     blocks.append(heading(1, parts["一"]))
-    blocks.append(heading(2, f"一、本{u.kind_word}（单位）职责" if u.kind_word == "部门" else "一、本单位职责"))
-    blocks.extend(_paragraphs(u.duty) or [Paragraph("（未填写）", "plain")])
-    blocks.append(heading(2, "二、机构设置情况"))
-    blocks.extend(_paragraphs(u.organisation) or [Paragraph("（未填写）", "plain")])
+    worded(p.part_templates["一"], {**words, "duty": _paragraphs(u.duty), "organisation": _paragraphs(u.organisation)})
 
     # 第二部分 决算表
     for i, table in enumerate(build_tables(d) if tables else []):
@@ -57,22 +64,16 @@ def compose(d: Derived, *, draft_line: str | None = None, marking: Marking | Non
     facts = build_facts(d)
     for section in p.outline:
         blocks.append(heading(2, section.title))
-        for b in render_section(section.template, facts, p.wording_dir):
-            if isinstance(b, Heading):
-                b.anchor = f"h{next(counter)}"
-            blocks.append(b)
+        worded(section.template, facts)
 
     # 第四部分 名词解释
-    blocks.append(heading(1, parts["四"]))
-    glossary = list(p.glossary) + [(g["名词"], g["解释"]) for g in (u.words.get("名词解释补充") or [])]
-    for i, (term, text) in enumerate(glossary, 1):
-        blocks.append(Paragraph(f"{chinese_number(i)}、{term}：{text}"))
+    if "四" in parts:
+        blocks.append(heading(1, parts["四"]))
+        glossary = list(p.glossary) + [(g["名词"], g["解释"]) for g in (u.words.get("名词解释补充") or [])]
+        worded(p.part_templates["四"], {**words, "glossary": glossary})
 
     # 第五部分 附件
-    blocks.append(heading(1, parts["五"]))
-    if u.attachments:
-        for i, name in enumerate(u.attachments, 1):
-            blocks.append(Paragraph(f"附件{i}：{name}"))
-    else:
-        blocks.append(Paragraph("无"))
+    if "五" in parts:
+        blocks.append(heading(1, parts["五"]))
+        worded(p.part_templates["五"], {**words, "attachments": u.attachments})
     return Document(title=f"{u.name}{report_title(d)}", blocks=blocks, marking=marking)

@@ -98,7 +98,13 @@ def build_facts(d: Derived) -> dict[str, Any]:
     f["expense_total"] = d.summary["支出总计"] or ZERO
     f["ch_income_total"] = _ch(d.summary["收入总计"], ly.income_total if ly else None)
     f["ch_expense_total"] = _ch(d.summary["支出总计"], ly.expense_total if ly else None)
-    f["reason_total"] = w.get("收入支出变动原因") or ""
+    fallbacks = d.profile.reason_fallbacks
+
+    def reason(key: str) -> str:
+        """The unit's reason, else the first of the profile's stand-ins (变动原因替代) it wrote."""
+        return next((w[k] for k in (key, *fallbacks.get(key, ())) if w.get(k)), "")
+
+    f["reason_total"] = reason("收入支出变动原因")
 
     # 二 收入决算情况
     s02 = d.t02.sum_row
@@ -116,7 +122,7 @@ def build_facts(d: Derived) -> dict[str, Any]:
     f["fiscal_expense_total"] = fc["支出总计"] or ZERO
     f["ch_fiscal_income"] = _ch(fc["收入总计"], ly.fiscal_income_total if ly else None)
     f["ch_fiscal_expense"] = _ch(fc["支出总计"], ly.fiscal_expense_total if ly else None)
-    f["reason_fiscal"] = w.get("财政拨款收支变动原因") or f["reason_total"]
+    f["reason_fiscal"] = reason("财政拨款收支变动原因")
 
     # 五 一般公共预算财政拨款支出
     s05 = d.t05.sum_row
@@ -124,7 +130,7 @@ def build_facts(d: Derived) -> dict[str, Any]:
     f["gp_total"] = gp_total
     f["gp_share_of_expense"] = percent(gp_total, s03.total)
     f["ch_gp"] = _ch(gp_total, ly.gp_expense if ly else None)
-    f["reason_gp"] = w.get("一般公共预算支出变动原因") or f["reason_fiscal"]
+    f["reason_gp"] = reason("一般公共预算支出变动原因")
     f["gp_personnel"] = d.personnel.basic or ZERO
     f["gp_public"] = d.public.basic or ZERO
     f["gp_personnel_share"] = percent(f["gp_personnel"], gp_total)
