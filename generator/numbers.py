@@ -51,6 +51,13 @@ def tail_tolerance(terms: int) -> Decimal:
     return max(TAIL_MIN, TAIL_PER_TERM * terms)
 
 
+def is_tail(diff: Decimal, terms: int, rounded: bool) -> bool:
+    """Whether a stated total off the sum of its parts by ``diff`` is a 尾差: only when the file's
+    figures are rounded ones (``rounded``), and within ``tail_tolerance(terms)``. Derive (which
+    figure to print) and check (提示 or 错误) both decide by this."""
+    return rounded and diff != 0 and abs(diff) <= tail_tolerance(terms)
+
+
 def money(value: Decimal | None, *, grouping: bool = True) -> str:
     """'163,522.43' (grouping) or '163522.43'. Always two decimals."""
     fmt = "#,##0.00" if grouping else "0.00"

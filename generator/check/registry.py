@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Callable, Iterable, Iterator
 
-from ..derive.totals import Derived
+from ..derive.totals import Derived, Fig
 from ..model import Source, Unit
-from ..numbers import money, tail_tolerance
+from ..numbers import ZERO, is_tail, money, tail_tolerance
 from ..profile import Profile
 
 ERROR, WARNING, INFO = "错误", "警告", "提示"
@@ -76,21 +76,24 @@ class Context:
         return f"{money(value)}{self.unit.printed_unit}"
 
     def compare(self, rule: "Rule", *, table: str, row: str, column: str, stated: Decimal,
-                computed: Decimal, how: str, source: Source, terms: int = 1,
+                computed: Decimal | Fig, how: str, source: Source, terms: int = 1,
                 severity: str | None = None) -> Finding | None:
         """The finding for a stated figure against the figure it must equal, or None.
 
-        ``terms``: how many rounded figures of the file the comparison adds up. When the file's
-        figures are already rounded (a 万元 file), a difference of at most ``tail_tolerance(terms)``
-        is a 尾差: a 提示, and the stated figure is the one the report prints."""
+        ``computed`` is a Decimal, or a ``Fig`` that brings its own ``terms``: how many rounded
+        figures of the file the comparison adds up. When the file's figures are already rounded
+        (a 万元 file), a difference within ``tail_tolerance(terms)`` is a 尾差 (``numbers.is_tail``):
+        a 提示, and the stated figure is the one the report prints."""
+        if isinstance(computed, Fig):
+            computed, terms = computed.value or ZERO, computed.terms
         diff = stated - computed
         if diff == 0:
             return None
         sev, tail = severity or rule.severity, ""
-        limit = tail_tolerance(terms)
-        if sev == ERROR and self.unit.rounded_input and abs(diff) <= limit:
+        if sev == ERROR and is_tail(diff, terms, self.unit.rounded_input):
             sev = INFO
-            tail = f"：是四舍五入的尾差（容许 {format(limit.normalize(), 'f')}{self.mu}），报告按填写的数公开"
+            tail = (f"：是四舍五入的尾差（容许 {format(tail_tolerance(terms).normalize(), 'f')}{self.mu}），"
+                    "报告按填写的数公开")
         msg = (f"{row}{('的' + column) if column else ''}填写为 {self.amount(stated)}，{how}为 "
                f"{self.amount(computed)}，{'多' if diff > 0 else '少'} {self.amount(abs(diff))}{tail}")
         return Finding(rule.id, sev, table, msg, source, row, column, computed, stated)

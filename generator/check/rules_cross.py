@@ -21,8 +21,8 @@ def x_01_04(r: Rule, ctx: Context):
         if s:
             d = ctx.derived
             f04 = d.fig(f"04.本年收入.{kind}", d.fiscal["本年收入"][kind])
-            yield ctx.compare(r, table="01", row=label, column="", stated=s.value, computed=f04.value or ZERO,
-                              how="04表本年收入", terms=f04.terms, source=s.src)
+            yield ctx.compare(r, table="01", row=label, column="", stated=s.value, computed=f04,
+                              how="04表本年收入", source=s.src)
 
 
 @rule("X-01-03", "01表本年支出合计 = 03表合计", ERROR, ("01", "03"))
@@ -30,8 +30,8 @@ def x_01_03(r: Rule, ctx: Context):
     s = ctx.unit.stated_value("收入支出决算总表 本年支出合计")
     if s:
         t03 = ctx.derived.t03.sum_row.fig()
-        yield ctx.compare(r, table="01", row="本年支出合计", column="", stated=s.value, computed=t03.value or ZERO,
-                          how="03表本年支出合计", terms=t03.terms, source=s.src)
+        yield ctx.compare(r, table="01", row="本年支出合计", column="", stated=s.value, computed=t03,
+                          how="03表本年支出合计", source=s.src)
 
 
 @rule("X-04-02", "04表三类财政拨款本年收入之和 = 02表财政拨款收入合计", ERROR, ("04", "02"))
@@ -141,7 +141,7 @@ def x_admin_06(r: Rule, ctx: Context):
         return
     public = ctx.derived.public.fig("basic")
     yield ctx.compare(r, table="10", row="机关运行经费", column="", stated=u.admin_cost or ZERO,
-                      computed=public.value or ZERO, how="06表公用经费合计", terms=public.terms,
+                      computed=public, how="06表公用经费合计",
                       source=u.src("相关信息统计.机关运行经费"))
 
 

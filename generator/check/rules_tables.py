@@ -72,8 +72,8 @@ def _level_rule(table: str, level: int, rule_id: str, description: str):
             sums = child_sums(ctx, table, "" if code == "合计" else code)
             for col in SUBJECT_TABLES[table]:
                 yield ctx.compare(r, table=key, row=row_label(row), column=col,
-                                  stated=row.values.get(col) or ZERO, computed=sums[col].value or ZERO, how=what,
-                                  terms=sums[col].terms, source=ctx.unit.src(f"{row.src.path}.{col}"))
+                                  stated=row.values.get(col) or ZERO, computed=sums[col], how=what,
+                                  source=ctx.unit.src(f"{row.src.path}.{col}"))
     return check
 
 
@@ -90,8 +90,8 @@ def _row_rule(table: str, rule_id: str, description: str):
                 continue
             computed = fsum(given_fig(row.values.get(c)) for c in parts)
             yield ctx.compare(r, table=key, row=row_label(row), column=total_col or "",
-                              stated=row.stated_total, computed=computed.value or ZERO, how="本行各列之和",
-                              terms=computed.terms, source=ctx.unit.src(f"{row.src.path}.{total_col}"))
+                              stated=row.stated_total, computed=computed, how="本行各列之和",
+                              source=ctx.unit.src(f"{row.src.path}.{total_col}"))
     return check
 
 
@@ -120,8 +120,8 @@ def _compare01(r: Rule, ctx: Context, label: str, parts: list[str], how: str):
     s = _stated01(ctx, label)
     if s:
         computed = _fig01(ctx, *parts)
-        yield ctx.compare(r, table="01", row=label, column="", stated=s.value, computed=computed.value or ZERO,
-                          how=how, terms=computed.terms, source=s.src)
+        yield ctx.compare(r, table="01", row=label, column="", stated=s.value, computed=computed,
+                          how=how, source=s.src)
 
 
 @rule("T01-INCOME", "01表：本年收入合计 = 八项收入之和", ERROR, ("01",))
@@ -186,8 +186,8 @@ def t04_total(r: Rule, ctx: Context):
         else:
             pair = ("本年收入合计", "年初财政拨款结转和结余") if label == "收入总计" else ("本年支出合计", "年末财政拨款结转和结余")
             computed, how = fsum(d.fig(f"04.合计.{k}", d.fiscal["合计"][k]) for k in pair), " + ".join(pair)
-        yield ctx.compare(r, table="04", row=label, column="", stated=value, computed=computed.value or ZERO,
-                          how=how, terms=computed.terms, source=ctx.unit.src(f"财政拨款收入支出决算总表.合计.{label}"))
+        yield ctx.compare(r, table="04", row=label, column="", stated=value, computed=computed,
+                          how=how, source=ctx.unit.src(f"财政拨款收入支出决算总表.合计.{label}"))
 
 
 @rule("T04-NEGATIVE", "04表：本年收入与年末结转结余不能为负（支出超过了可用的财政拨款）", ERROR, ("04",))
@@ -221,8 +221,8 @@ def t06_item(r: Rule, ctx: Context):
                 continue
             computed = fsum(given_fig(getattr(x, attr)) for x in items)
             yield ctx.compare(r, table="06", row=f"{code} {ctx.profile.econ_names.get(code, '')}".strip(),
-                              column=label, stated=stated or ZERO, computed=computed.value or ZERO,
-                              how="其下各项之和", terms=computed.terms, source=g.src)
+                              column=label, stated=stated or ZERO, computed=computed,
+                              how="其下各项之和", source=g.src)
 
 
 def _econ_total_rule(rule_id: str, label: str, personnel: bool):
@@ -238,7 +238,7 @@ def _econ_total_rule(rule_id: str, label: str, personnel: bool):
             if stated is None and computed.value is None:
                 continue
             yield ctx.compare(r, table="06", row=label, column=col, stated=stated or ZERO,
-                              computed=computed.value or ZERO, how="各款之和", terms=computed.terms, source=g.src)
+                              computed=computed, how="各款之和", source=g.src)
     return check
 
 
@@ -252,8 +252,8 @@ def t06_amount(r: Rule, ctx: Context):
         s = ctx.unit.stated_value(f"经济分类支出明细 {g.code} 金额")
         if s:
             computed = given_fig(g.basic) + given_fig(g.project)
-            yield ctx.compare(r, table="06", row=g.code, column="金额", stated=s.value, computed=computed.value or ZERO,
-                              how="基本支出 + 项目支出", terms=computed.terms, source=s.src)
+            yield ctx.compare(r, table="06", row=g.code, column="金额", stated=s.value, computed=computed,
+                              how="基本支出 + 项目支出", source=s.src)
 
 
 @rule("T06-NOT-BASIC", "06表：资本性支出（基本建设）等科目不能列基本支出（表中印“——”）", ERROR, ("06",))
@@ -283,8 +283,8 @@ def t09_total(r: Rule, ctx: Context):
             car = ctx.unit.stated_value(f"{prefix}公务用车购置及运行维护费")
             car_fig = Fig(car.value, 1) if car else given_fig(items.get("公务用车购置费")) + given_fig(items.get("公务用车运行维护费"))
             computed = given_fig(items.get("因公出国（境）费")) + car_fig + given_fig(items.get("公务接待费"))
-            yield ctx.compare(r, table="09", row=label, column="合计", stated=s.value, computed=computed.value or ZERO,
-                              how="三项之和", terms=computed.terms, source=s.src)
+            yield ctx.compare(r, table="09", row=label, column="合计", stated=s.value, computed=computed,
+                              how="三项之和", source=s.src)
 
 
 @rule("T09-CAR", "09表：公务用车购置及运行维护费小计 = 购置费 + 运行维护费（预算数、决算数、上年决算数）", ERROR, ("09",))
@@ -294,7 +294,7 @@ def t09_car(r: Rule, ctx: Context):
         if s:
             computed = given_fig(items.get("公务用车购置费")) + given_fig(items.get("公务用车运行维护费"))
             yield ctx.compare(r, table="09", row=label, column="公务用车购置及运行维护费", stated=s.value,
-                              computed=computed.value or ZERO, how="购置费 + 运行维护费", terms=computed.terms,
+                              computed=computed, how="购置费 + 运行维护费",
                               source=s.src)
 
 
@@ -303,8 +303,8 @@ def t10_purchase(r: Rule, ctx: Context):
     s = ctx.unit.stated_value("政府采购合计")
     if s:
         computed = fsum(given_fig(ctx.unit.purchase.get(k)) for k in PURCHASE_KINDS)
-        yield ctx.compare(r, table="10", row="政府采购", column="合计", stated=s.value, computed=computed.value or ZERO,
-                          how="货物 + 工程 + 服务", terms=computed.terms, source=s.src)
+        yield ctx.compare(r, table="10", row="政府采购", column="合计", stated=s.value, computed=computed,
+                          how="货物 + 工程 + 服务", source=s.src)
 
 
 @rule("T10-VEHICLES", "10表：车辆数合计 = 各类车辆之和", ERROR, ("10",))

@@ -25,7 +25,7 @@ from typing import Any, Iterable
 from ..errors import InputError, Problem
 from ..model import (FISCAL_KINDS, INCOME_COLUMNS, PURCHASE_KINDS, SANGONG_ITEMS, SUBJECT_TABLES, LastYear,
                      SubjectRow, Unit)
-from ..numbers import ZERO, tail_tolerance, total
+from ..numbers import ZERO, is_tail, total
 from ..profile import Profile
 
 FUND_TABLE = "政府性基金预算财政拨款收入支出决算表"
@@ -68,8 +68,8 @@ def accept(stated: Decimal | None, against: Fig, rounded: bool, otherwise: Fig |
     computed = against if otherwise is None else otherwise
     if stated is None:
         return computed
-    diff = abs(stated - (against.value or ZERO))
-    if diff == 0 or (rounded and diff <= tail_tolerance(against.terms)):
+    diff = stated - (against.value or ZERO)
+    if diff == 0 or is_tail(diff, against.terms, rounded):
         return Fig(stated, 1)
     return computed
 
