@@ -13,12 +13,22 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError, Problem
+from .layout import SETTINGS, Layout, load_layout
 from .load.yaml_reader import read_yaml
 from .model import Source
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 PROFILES = TEMPLATES / "profiles"
 CATALOGS = TEMPLATES / "catalogs"
+
+# Words every table's meta line uses, unless the profile's 文字 says otherwise ({名称标签} is
+# the layout's 名称标签; {单位名称}, {年度}, {金额单位} come from the unit).
+TEXT_DEFAULTS = {
+    "部门名称标签": "部门名称",
+    "表左上": "{名称标签}：{单位名称}",
+    "表中上": "{年度}年度",
+    "表右上": "金额单位：{金额单位}",
+}
 
 TABLE_KEYS = ["01", "02", "03", "04", "05", "06", "07", "08", "09", "10"]
 
@@ -29,9 +39,9 @@ class TableSpec:
     label: str              # printed label, e.g. 公开07表
     title: str
     note: str
+    layout: Layout          # templates/layouts/<版式>.yaml with the profile's 版式设置
     landscape: bool = False
     toc_title: str = ""     # entry under 第二部分 in the 目录 (defaults to title)
-    variant: str = ""       # table-specific layout switch (06: 明细 | 基本)
     empty_note: str = "说明：本表无数据"
 
 
@@ -52,7 +62,8 @@ class Profile:
     glossary: list[tuple[str, str]]
     classes: list[tuple[str, str]]              # 26 支出功能分类 类 (code, name)
     econ_names: dict[str, str]                  # 经济分类 code -> name
-    econ_columns: list[list[str]]               # 06 layout: codes per column group
+    econ_catalogue: list[tuple[str, str]]       # 经济分类 (code, name): 款 and their 项, catalogue order
+    econ_columns: list[list[str]]               # 06: codes per column group (from the 06 layout)
     econ_not_basic: set[str]                    # codes printed "——" (cannot occur in 基本支出)
     personnel_classes: list[str]
     vehicle_labels: dict[str, str]              # data key -> printed label
@@ -118,24 +129,28 @@ def load_profile(name: str) -> Profile:
         if key not in TABLE_KEYS:
             problems.append(Problem(src, f"表[{i}]：表号“{key}”应为 01–10 之一"))
             continue
-        tables.append(TableSpec(key=key, label=t["标签"], title=t["标题"], note=t.get("注", ""),
-                                landscape=bool(t.get("横向", False)), toc_title=t.get("目录标题", t["标题"]),
-                                variant=t.get("样式", ""), empty_note=t.get("无数据说明", "说明：本表无数据")))
+        if not t.get("版式"):
+            problems.append(Problem(src, f"表[{i}]（{key}）：要写“版式”（templates/layouts/ 下的文件名）"))
+            continue
+        over = dict(t.get("版式设置") or {})
+        wrong = set(over) - set(SETTINGS)
+        if wrong:
+            problems.append(Problem(src, f"表[{i}]（{key}）：版式设置只能改 {'、'.join(SETTINGS)}，不能改“{'、'.join(sorted(wrong))}”"))
+            continue
+        layout = load_layout(str(t["版式"])).with_settings(over)
+        tables.append(TableSpec(key=key, label=str(t.get("标签", "")), title=t["标题"], note=t.get("注", ""),
+                                landscape=bool(t.get("横向", False)), layout=layout,
+                                toc_title=t.get("目录标题", t["标题"]),
+                                empty_note=t.get("无数据说明", "说明：本表无数据")))
     outline = [Section(s["标题"], s["模板"]) for s in need("情况说明提纲") or []]
     if "封面标题" not in (d.get("文字") or {}):
         problems.append(Problem(src, "模板缺少“文字.封面标题”（如 \"{年度}年度{类别}决算公开\"）"))
     glossary = [(str(k), str(v)) for k, v in (need("名词解释") or {}).items()]
     if problems:
         raise InputError(problems)
-    econ_names: dict[str, str] = {}
-    columns: list[list[str]] = []
-    for col in econ["布局"]:
-        codes = []
-        for entry in col:
-            code = str(entry["编码"])
-            econ_names[code] = entry["名称"]
-            codes.append(code)
-        columns.append(codes)
+    catalogue = [(str(e["编码"]), str(e["名称"])) for e in econ["科目"]]
+    t06 = next((t for t in tables if t.layout.kind == "经济分类"), None)
+    columns = t06.layout.econ_groups(catalogue) if t06 else [[c for c, _ in catalogue]]
     return Profile(
         name=name,
         description=d.get("说明", ""),
@@ -145,13 +160,14 @@ def load_profile(name: str) -> Profile:
         outline=outline,
         glossary=glossary,
         classes=[(str(c["编码"]), c["名称"]) for c in classes["类"]],
-        econ_names=econ_names,
+        econ_names=dict(catalogue),
+        econ_catalogue=catalogue,
         econ_columns=columns,
         econ_not_basic={str(c) for c in d.get("基本支出不适用科目", [])},
         personnel_classes=[str(c) for c in econ.get("人员经费款", ["301", "303"])],
         vehicle_labels=dict(d.get("车辆类别名称", {})),
         part_titles=dict(d.get("部分标题", {})),
-        texts={k: str(v) for k, v in (d.get("文字") or {}).items()},
+        texts={**TEXT_DEFAULTS, **{k: str(v) for k, v in (d.get("文字") or {}).items()}},
         wording_dir=d.get("措辞目录", "default"),
         renamed_classes={str(k): tuple(v) for k, v in (classes.get("旧名称") or {}).items()},
         list_zero_items=bool(d.get("情况说明列出零值项", False)),

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from generator.compose.document import Cell, Document, Table
-from generator.compose.tables import TABLE_BUILDERS, build_table, build_tables
+from generator.compose.tables import BUILDERS, build_table, build_tables
+from generator.layout import KINDS, available as layouts, load_layout
 from generator.derive.printed import publish
 from generator.derive.totals import Derived, derive
 from generator.load.unit_loader import load_unit
@@ -93,8 +94,10 @@ def test_tables_render_as_html(path):
     assert "公用经费合计" in html
 
 
-def test_registry_covers_every_key():
-    assert sorted(TABLE_BUILDERS) == [f"{i:02d}" for i in range(1, 11)]
+def test_every_layout_kind_has_a_builder_and_every_layout_loads():
+    assert sorted(BUILDERS) == sorted(KINDS)
+    for name in layouts():
+        assert load_layout(name).kind in KINDS
 
 
 def test_profile_order_and_labels(xiaohe, xincailiao):
@@ -265,11 +268,19 @@ def test_06_basic_variant(xincailiao):
     assert [(c.text, c.colspan) for c in last] == [("人员经费合计", 2), ("", 1), ("公用经费合计", 8), ("3.48", 1)]
 
 
-def test_06_unknown_variant_is_refused():
+def test_a_layout_naming_an_unknown_figure_or_word_is_refused():
     d = _derived("xincailiao-2023")
-    spec = dataclasses.replace(d.profile.table("06"), variant="横排")
-    with pytest.raises(ValueError, match="样式"):
-        build_table(d, spec)
+    spec = d.profile.table("09")
+    first, *rest = spec.layout.columns
+    wrong = dataclasses.replace(first, children=(dataclasses.replace(first.children[0], take="三公.预算数.不存在"),
+                                                 *first.children[1:]))
+    bad = dataclasses.replace(spec, layout=dataclasses.replace(spec.layout, columns=(wrong, *rest)))
+    with pytest.raises(ValueError, match="数字地址“三公.预算数.不存在”未定义"):
+        build_table(d, bad)
+    word = dataclasses.replace(first, title="{没有这个词}")
+    bad = dataclasses.replace(spec, layout=dataclasses.replace(spec.layout, columns=(word, *rest)))
+    with pytest.raises(ValueError, match="未定义的文字"):
+        build_table(d, bad)
 
 
 # ---------------------------------------------------------------- 09

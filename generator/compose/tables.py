@@ -1,15 +1,16 @@
-"""Table builders: Derived → the published tables (公开NN表) as format-neutral `Table`s.
+"""Tables: Derived + a table layout (templates/layouts/) → the published table as a `Table`.
 
-`build_tables(d)` returns the profile's tables in profile order. There is one builder per
-semantic table key 01…10 (DOMAIN.md numbering), registered in `TABLE_BUILDERS`; the label,
-title, note, orientation and layout variant come from the profile's `TableSpec`, and the
-wording that differs between profiles from `profile.texts`. No builder looks at the profile's
-name.
+`build_tables(d)` returns the profile's tables in profile order. Each table's shape — header
+tree, fixed rows, 行次, 栏次 row, 合计 position — is its layout's data (generator/layout.py);
+this module only interprets the layout kinds and looks figures up by address
+(`figure_map`). The label, title, note and orientation come from the profile's `TableSpec`,
+the label words from the layout's and the profile's ``文字``. No code here names a table.
 
 Cell conventions: header cells are centred and bold; amount cells are right-aligned and
-formatted with `numbers.cell` (a blank amount stays blank, thousands separators as the
-profile says); code and name cells are left-aligned; 合计/总计 labels are centred. Spans are
-HTML-style: a cell covered by a rowspan/colspan from above or the left is omitted.
+formatted with `numbers.cell` (a blank amount stays blank unless the layout prints blanks as
+0.00, thousands separators as the profile says); code and name cells are left-aligned;
+合计/总计 labels are centred. Spans are HTML-style: a cell covered by a rowspan/colspan from
+above or the left is omitted.
 
 A table whose every amount is blank gets `spec.empty_note` ("说明：本表无数据"); it still
 prints its header and its 合计 row.
@@ -17,33 +18,18 @@ prints its header and its 合计 row.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Callable
+from typing import Any
 
-from ..derive.totals import Derived, EconLine, Row, SubjectTable
-from ..model import FISCAL_KINDS, PURCHASE_KINDS, VEHICLE_KINDS
-from ..numbers import chinese_number, cell as money_cell
+from ..derive.totals import Derived, EconLine, SubjectTable
+from ..layout import Column, Line
+from ..model import (FISCAL_KINDS, FISCAL_TOTALS, INCOME_COLUMNS, PURCHASE_KINDS, SANGONG_ITEMS,
+                     VEHICLE_KINDS)
+from ..numbers import ZERO, cell as money_cell
 from ..profile import TableSpec
 from .document import Cell, Table
 
 NOT_APPLICABLE = "——"          # 06: an item that cannot occur in 基本支出
-
-# Texts that differ between profiles (profile `文字:`), with the default used when a profile
-# does not set them.
-TEXT_DEFAULTS = {
-    "部门名称标签": "部门名称",
-    "相关信息表名称标签": "单位名称",
-    "使用非财政拨款结余": "使用非财政拨款结余",
-    "决算数列名": "决算数",
-    "功能分类科目编码列名": "功能分类科目编码",
-    "经济分类科目编码列名": "科目编码",
-    "财政拨款收入总计": "收入总计",
-    "采购金额列名": "采购金额",
-}
-
-# 01 left column: the eight income sources (key in Derived.summary).
-INCOME_SOURCES = ["一般公共预算财政拨款收入", "政府性基金预算财政拨款收入", "国有资本经营预算财政拨款收入",
-                  "上级补助收入", "事业收入", "经营收入", "附属单位上缴收入", "其他收入"]
-ROWS_BODY = 26                  # 01 and 04: rows of the source / 类 block
+PAGE_WIDTH = {True: 740.0, False: 442.0}   # usable line in points: A4 landscape, portrait
 
 
 # ---------------------------------------------------------------- cells
@@ -68,16 +54,24 @@ def number(n: int | None) -> Cell:
     return Cell("" if n is None else str(n), align="center")
 
 
+def section(title: str, width: int) -> list[Cell]:
+    """A full-width section line (清单: “二、机关运行经费”)."""
+    return [Cell(title, colspan=width, align="left", bold=True)]
+
+
 class Amounts:
     """Makes amount cells in the profile's style and remembers whether any is non-blank."""
 
-    def __init__(self, grouping: bool):
+    def __init__(self, grouping: bool, zero_blank: bool = False):
         self.grouping = grouping
+        self.zero_blank = zero_blank
         self.any = False
 
     def __call__(self, value: Decimal | None, colspan: int = 1) -> Cell:
         if value is not None:
             self.any = True
+        elif self.zero_blank:
+            value = ZERO
         return Cell(money_cell(value, grouping=self.grouping), colspan=colspan, align="right")
 
     def count(self, value: int | None) -> Cell:
@@ -87,311 +81,233 @@ class Amounts:
         return Cell(str(value) if value else "", align="right")
 
 
-# ---------------------------------------------------------------- the table frame
+# ---------------------------------------------------------------- figures by address
 
-def _text(d: Derived, key: str) -> str:
-    return d.profile.texts.get(key, TEXT_DEFAULTS[key])
-
-
-def _table(d: Derived, spec: TableSpec, amounts: Amounts, header: list[list[Cell]],
-           body: list[list[Cell]], widths: list[float], *, font_size: float = 9.0,
-           name_label: str = "部门名称标签") -> Table:
-    unit = d.unit
-    return Table(
-        key=spec.key, label=spec.label, title=spec.title,
-        meta_left=f"{_text(d, name_label)}：{unit.name}",
-        meta_center=f"{unit.year}年度",
-        meta_right=f"金额单位：{d.money_unit}",
-        header=header, body=body, widths=widths,
-        notes=[spec.note] if spec.note else [],
-        empty_note=None if amounts.any else spec.empty_note,
-        landscape=spec.landscape, font_size=font_size,
-    )
+SUMMARY_KEYS = [f"{k}收入" for k in FISCAL_KINDS] + INCOME_COLUMNS[1:] + [
+    "本年收入合计", "本年支出合计", "使用非财政拨款结余", "结余分配", "年初结转和结余", "年末结转和结余",
+    "收入总计", "支出总计"]
+FISCAL_SECTIONS = ["本年收入", "本年支出", "年初财政拨款结转和结余", "年末财政拨款结转和结余", "总计"]
+SANGONG_KEYS = ["合计", *SANGONG_ITEMS, "公务用车购置及运行维护费"]
 
 
-def _subject_header(d: Derived, amount_heads: list[Cell], n_amounts: int) -> list[list[Cell]]:
-    """Rows 2 and 3 of a 功能分类 table header: [编码 | 名称 | …] and the 栏次 row.
+def figure_map(d: Derived) -> dict[str, Any]:
+    """Every figure a layout can name, by address (docs/layouts.md lists them). The set of
+    addresses does not depend on the unit: a figure the unit lacks is None (blank)."""
+    f: dict[str, Any] = {f"收支.{k}": d.summary.get(k) for k in SUMMARY_KEYS}
+    f.update({f"收支.类.{c}": d.expense_by_class.get(c) for c, _ in d.profile.classes})
+    sums = d.fiscal.get("合计", {})
+    for sec in FISCAL_SECTIONS:
+        f.update({f"财政拨款.{sec}.{k}": d.fiscal.get(sec, {}).get(k) for k in FISCAL_KINDS})
+    f.update({f"财政拨款.合计.{k}": sums.get(k) for k in FISCAL_TOTALS})
+    for sec, total in (("本年收入", "本年收入合计"), ("本年支出", "本年支出合计"), ("总计", "支出总计"),
+                       ("年初财政拨款结转和结余", "年初财政拨款结转和结余"),
+                       ("年末财政拨款结转和结余", "年末财政拨款结转和结余")):
+        f[f"财政拨款.{sec}.合计"] = sums.get(total)
+    for code, _ in d.profile.classes:
+        kinds = d.fiscal_by_class.get(code, {})
+        f.update({f"财政拨款.类.{code}.{k}": kinds.get(k) for k in [*FISCAL_KINDS, "合计"]})
+    for part in ("预算数", "决算数"):
+        f.update({f"三公.{part}.{k}": d.sangong.get(part, {}).get(k) for k in SANGONG_KEYS})
+    f.update({f"采购.{k}": d.purchase.get(k) for k in ["合计", *PURCHASE_KINDS]})
+    for nature in ("行政单位", "参公事业单位"):
+        f[f"机关运行经费.{nature}"] = d.admin_cost if d.unit.nature == nature else None
+    f["车辆.合计"] = d.vehicles_total
+    f.update({f"车辆.{k}": d.vehicles.get(k) for k in VEHICLE_KINDS})
+    f["设备.单价100万元以上"] = d.unit.big_equipment
+    return f
 
-    ``amount_heads`` are the cells of the second header row after the two label columns
-    (those not covered by a rowspan from the first row)."""
-    return [
-        [head(_text(d, "功能分类科目编码列名")), head("科目名称"), *amount_heads],
-        [head("栏次", colspan=2), *(head(str(i)) for i in range(1, n_amounts + 1))],
-    ]
+
+class Frame:
+    """One table being built: its layout, its words, its figures and its amount maker."""
+
+    def __init__(self, d: Derived, spec: TableSpec, figures: dict[str, Any]):
+        self.d, self.spec, self.layout = d, spec, spec.layout
+        self.words = {**self.layout.texts, **d.profile.texts}
+        self.figures = figures
+        self.a = Amounts(d.profile.cell_grouping, self.layout.zero_blank)
+
+    def fill(self, words: str) -> str:
+        """A layout string with its {文字} placeholders filled."""
+        try:
+            return words.format_map(self.words)
+        except (KeyError, IndexError, ValueError) as e:
+            raise ValueError(f"表格版式“{self.layout.name}”的“{words}”用了未定义的文字 {e}"
+                             f"（在版式或模板的“文字”里给出）") from None
+
+    def figure(self, address: str | None) -> Any:
+        if address is None:
+            return None
+        if address not in self.figures:
+            raise ValueError(f"表格版式“{self.layout.name}”：数字地址“{address}”未定义（见 docs/layouts.md）")
+        return self.figures[address]
+
+    def header(self, columns: list[Column] | None = None) -> list[list[Cell]]:
+        """Header rows from the layout's column tree (and its 栏次 row)."""
+        return [[head(t, colspan=cs, rowspan=rs) for t, cs, rs in row]
+                for row in self.layout.header_rows(self.fill, columns)]
+
+    def widths(self, leaves: list[Column]) -> list[float]:
+        fixed = [leaf.width if leaf.width is not None else self.layout.default_width for leaf in leaves]
+        free = [w for w in fixed if w is None]
+        rest = (PAGE_WIDTH[self.spec.landscape] - sum(w for w in fixed if w is not None)) / len(free) if free else 0.0
+        return [rest if w is None else w for w in fixed]
+
+    def table(self, header: list[list[Cell]], body: list[list[Cell]], widths: list[float]) -> Table:
+        unit, spec, words = self.d.unit, self.spec, self.words
+        values = {**words, "名称标签": self.fill(self.layout.name_label), "单位名称": unit.name,
+                  "年度": unit.year, "金额单位": self.d.money_unit}
+        return Table(
+            key=spec.key, label=spec.label, title=spec.title,
+            meta_left=words["表左上"].format_map(values),
+            meta_center=words["表中上"].format_map(values),
+            meta_right=words["表右上"].format_map(values),
+            header=header, body=body, widths=widths,
+            notes=[spec.note] if spec.note else [],
+            empty_note=None if self.a.any else spec.empty_note,
+            landscape=spec.landscape, font_size=self.layout.font_size,
+        )
 
 
-def _subject_body(table: SubjectTable, amounts: Amounts,
-                  values: Callable[[Row], list[Decimal | None]]) -> list[list[Cell]]:
-    """合计 (label spanning code and name), then every 类/款/项 row."""
+# ---------------------------------------------------------------- 科目: rows of 功能分类 科目
+
+def _subject_table(d: Derived, name: str) -> SubjectTable:
+    for t in (d.t02, d.t03, d.t05, d.t07, d.t08):
+        if t.name == name:
+            return t
+    raise ValueError(f"没有名为“{name}”的数据表")
+
+
+def build_subject(fr: Frame) -> Table:
+    layout, a = fr.layout, fr.a
+    t = _subject_table(fr.d, layout.data)
+    leaves = layout.leaves()
+    leads = [leaf for leaf in leaves if leaf.take in ("编码", "名称")]
+    for leaf in leaves:
+        if leaf.take not in ("编码", "名称", "合计", *t.columns):
+            raise ValueError(f"表格版式“{layout.name}”：“{leaf.take}”不是“{t.name}”的一列")
+    rows = list(t.rows)
+    if layout.total_row == "尾":
+        rows = rows[1:] + rows[:1]
     body = []
-    for row in table.rows:
-        lead = [label_total("合计", colspan=2)] if row.level == 0 else [text(row.code), text(row.name)]
-        body.append(lead + [amounts(v) for v in values(row)])
-    return body
+    for row in rows:
+        cells: list[Cell] = [label_total("合计", colspan=len(leads))] if row.level == 0 else []
+        for leaf in leaves:
+            if leaf.take == "编码":
+                cells += [] if row.level == 0 else [text(row.code)]
+            elif leaf.take == "名称":
+                cells += [] if row.level == 0 else [text(row.name)]
+            else:
+                cells.append(a(row.total if leaf.take == "合计" else row.values.get(leaf.take)))
+        body.append(cells)
+    return fr.table(fr.header(), body, fr.widths(leaves))
 
 
-# Relative column widths, in points of the usable line (A4 landscape ≈ 740pt, portrait ≈ 442pt
-# with the stylesheet's margins): 7-digit codes and their two-line header fit in 50pt, the
-# longest 科目名称 on one line in 170pt; every amount column holds "12,345,678.90".
-SUBJECT_WIDTHS = [50.0, 170.0]  # 编码, 名称
+# ---------------------------------------------------------------- 对照: two sides of fixed rows
 
-
-# ---------------------------------------------------------------- 01 收入支出决算总表
-
-def build_01(d: Derived, spec: TableSpec) -> Table:
-    a = Amounts(d.profile.cell_grouping)
-    s = d.summary
-    amount_word = _text(d, "决算数列名")
-    header = [
-        [head("收入", colspan=3), head("支出", colspan=3)],
-        [head("项目"), head("行次"), head(amount_word), head("项目"), head("行次"), head(amount_word)],
-        [head("栏次"), head(""), head("1"), head("栏次"), head(""), head("2")],
-    ]
-    left: list[tuple[str, Decimal | None]] = [
-        (f"{chinese_number(i)}、{key}", s.get(key)) for i, key in enumerate(INCOME_SOURCES, start=1)]
-    left += [("", None)] * (ROWS_BODY - len(left))
-    right = [(f"{chinese_number(i)}、{name}", d.expense_by_class.get(code))
-             for i, (code, name) in enumerate(d.profile.classes, start=1)]
-    if len(right) != ROWS_BODY:
-        raise ValueError(f"支出功能分类应有{ROWS_BODY}个类，模板给出{len(right)}个")
+def build_pair(fr: Frame) -> Table:
+    layout, a = fr.layout, fr.a
+    sides = layout.sides()
+    rows = layout.pair_rows(fr.d.profile.classes, fr.fill)
+    n = len(rows)
     body = []
-    for i in range(ROWS_BODY):
-        (ll, lv), (rl, rv) = left[i], right[i]
-        body.append([text(ll), number(i + 1), a(lv), text(rl), number(i + 1 + 31), a(rv)])
-    tail = [
-        (label_total("本年收入合计"), 27, s.get("本年收入合计"), label_total("本年支出合计"), 58, s.get("本年支出合计")),
-        (text(_text(d, "使用非财政拨款结余")), 28, s.get("使用非财政拨款结余"), text("结余分配"), 59, s.get("结余分配")),
-        (text("年初结转和结余"), 29, s.get("年初结转和结余"), text("年末结转和结余"), 60, s.get("年末结转和结余")),
-        (text(""), 30, None, text(""), 61, None),
-        (label_total("总计"), 31, s.get("收入总计"), label_total("总计"), 62, s.get("支出总计")),
-    ]
-    for lc, ln, lv, rc, rn, rv in tail:
-        body.append([lc, number(ln), a(lv), rc, number(rn), a(rv)])
-    return _table(d, spec, a, header, body, [200.0, 30.0, 140.0, 200.0, 30.0, 140.0], font_size=8.0)
+    for r, row in enumerate(rows):
+        cells: list[Cell] = []
+        for k, side in enumerate(sides):
+            entry = row[side.title]
+            leaves = side.leaves()
+            values = iter(entry.spread("value", [x for x in leaves if x.take == "值"], layout.name))
+            for leaf in leaves:
+                if leaf.take == "标签":
+                    cells.append(label_total(entry.label) if entry.total else text(entry.label))
+                elif leaf.take == "行次":
+                    cells.append(number(k * n + r + 1))
+                else:
+                    cells.append(a(fr.figure(next(values))))
+        body.append(cells)
+    leaves = layout.leaves()
+    return fr.table(fr.header(), body, fr.widths(leaves))
 
 
-# ---------------------------------------------------------------- 02 收入决算表
+# ---------------------------------------------------------------- 经济分类: 06 in column groups
 
-def build_02(d: Derived, spec: TableSpec) -> Table:
-    a = Amounts(d.profile.cell_grouping)
-    t = d.t02
-    columns = ["本年收入合计", *t.columns]
-    header = [[head("项目", colspan=2), *(head(c, rowspan=2) for c in columns)],
-              *_subject_header(d, [], len(columns))]
-    body = _subject_body(t, a, lambda r: [r.total, *(r.values.get(c) for c in t.columns)])
-    return _table(d, spec, a, header, body, SUBJECT_WIDTHS + [(740.0 - 220.0) / len(columns)] * len(columns))
-
-
-# ---------------------------------------------------------------- 03 支出决算表
-
-def build_03(d: Derived, spec: TableSpec) -> Table:
-    a = Amounts(d.profile.cell_grouping)
-    t = d.t03
-    columns = ["本年支出合计", *t.columns]
-    header = [[head("项目", colspan=2), *(head(c, rowspan=2) for c in columns)],
-              *_subject_header(d, [], len(columns))]
-    body = _subject_body(t, a, lambda r: [r.total, *(r.values.get(c) for c in t.columns)])
-    return _table(d, spec, a, header, body, SUBJECT_WIDTHS + [(740.0 - 220.0) / len(columns)] * len(columns))
-
-
-# ---------------------------------------------------------------- 04 财政拨款收入支出决算总表
-
-def build_04(d: Derived, spec: TableSpec) -> Table:
-    a = Amounts(d.profile.cell_grouping)
-    f = d.fiscal
-    sums = f["合计"]
-    income, opening, closing, spent = (f["本年收入"], f["年初财政拨款结转和结余"],
-                                       f["年末财政拨款结转和结余"], f["本年支出"])
-    header = [
-        [head("收入", colspan=3), head("支出", colspan=6)],
-        [head("项目"), head("行次"), head("金额"), head("项目"), head("行次"), head("合计"),
-         *(head(k) for k in FISCAL_KINDS)],
-        [head("栏次"), head(""), head("1"), head("栏次"), head(""), *(head(str(i)) for i in range(2, 6))],
-    ]
-    left: list[tuple[str, Decimal | None]] = [
-        (f"{chinese_number(i)}、{k}", income.get(k)) for i, k in enumerate(FISCAL_KINDS, start=1)]
-    left += [("", None)] * (ROWS_BODY - len(left))
-    classes = d.profile.classes
-    if len(classes) != ROWS_BODY:
-        raise ValueError(f"支出功能分类应有{ROWS_BODY}个类，模板给出{len(classes)}个")
-
-    def right(values: dict[str, Decimal | None]) -> list[Cell]:
-        return [a(values.get("合计")), *(a(values.get(k)) for k in FISCAL_KINDS)]
-
-    body = []
-    for i, (code, name) in enumerate(classes):
-        by_kind = d.fiscal_by_class.get(code, {})
-        ll, lv = left[i]
-        body.append([text(ll), number(i + 1), a(lv), text(f"{chinese_number(i + 1)}、{name}"), number(i + 33),
-                     *right(by_kind)])
-    body.append([label_total("本年收入合计"), number(27), a(sums.get("本年收入合计")),
-                 label_total("本年支出合计"), number(59),
-                 *right({"合计": sums.get("本年支出合计"), **spent})])
-    body.append([text("年初财政拨款结转和结余"), number(28), a(sums.get("年初财政拨款结转和结余")),
-                 text("年末财政拨款结转和结余"), number(60),
-                 *right({"合计": sums.get("年末财政拨款结转和结余"), **closing})])
-    for i, k in enumerate(FISCAL_KINDS):
-        # left: 年初 by kind; right: 年末 by kind in the 合计 column, label blank as published
-        body.append([text(k), number(29 + i), a(opening.get(k)), text(""), number(61 + i),
-                     a(closing.get(k)), *(a(None) for _ in FISCAL_KINDS)])
-    body.append([label_total(_text(d, "财政拨款收入总计")), number(32), a(sums.get("收入总计")),
-                 label_total("总计"), number(64), *right({"合计": sums.get("支出总计"), **f["总计"]})])
-    return _table(d, spec, a, header, body, [130.0, 26.0, 70.0, 130.0, 26.0, 90.0, 89.0, 89.0, 89.0],
-                  font_size=8.0)
-
-
-# ---------------------------------------------------------------- 05 一般公共预算财政拨款支出决算表
-
-def build_05(d: Derived, spec: TableSpec) -> Table:
-    a = Amounts(d.profile.cell_grouping)
-    t = d.t05
-    header = [[head("项目", colspan=2), head("本年支出", colspan=3)],
-              *_subject_header(d, [head("小计"), head("基本支出"), head("项目支出")], 3)]
-    body = _subject_body(t, a, lambda r: [r.total, r.values.get("基本支出"), r.values.get("项目支出")])
-    return _table(d, spec, a, header, body, SUBJECT_WIDTHS + [74.0] * 3)
-
-
-# ---------------------------------------------------------------- 06 基本支出 / 支出决算明细表
-
-def build_06(d: Derived, spec: TableSpec) -> Table:
-    variant = spec.variant or "基本"
-    if variant not in ("基本", "明细"):
-        raise ValueError(f"表06的样式“{variant}”未定义：应为“基本”或“明细”")
-    detailed = variant == "明细"
+def build_econ(fr: Frame) -> Table:
+    d, layout, a = fr.d, fr.layout, fr.a
     p = d.profile
-    a = Amounts(p.cell_grouping)
-    groups = p.econ_columns
-    if not groups:
-        raise ValueError("模板的经济分类布局为空")
-    personnel_groups = 1          # the first column group is 人员经费, the rest 公用经费
-    amount_heads = ["金额", "其中：基本支出"] if detailed else ["决算数"]
-    per = 2 + len(amount_heads)
-    code_word = _text(d, "经济分类科目编码列名")
-    header = [
-        [head("人员经费", colspan=per * personnel_groups),
-         head("公用经费", colspan=per * (len(groups) - personnel_groups))],
-        [c for _ in groups for c in (head(code_word), head("科目名称"), *(head(h) for h in amount_heads))],
-    ]
+    groups = layout.econ_groups(p.econ_catalogue)
+    cols = list(layout.columns)
+    amounts = [c for c in cols if c.take not in ("编码", "名称")]
+    lead = len(cols) - len(amounts)
 
-    def amount_cells(code: str) -> list[Cell]:
+    def amount(leaf: Column, code: str) -> Cell:
         line: EconLine | None = d.econ.get(code)
-        not_basic = code in p.econ_not_basic
+        if leaf.take == "金额":
+            return a(line.amount if line else None)
         basic = line.basic if line else None
-        if detailed:
-            amount = line.amount if line else None
-            return [a(amount), Cell(NOT_APPLICABLE, align="center") if not_basic and basic is None else a(basic)]
-        return [Cell(NOT_APPLICABLE, align="center") if not_basic and basic is None else a(basic)]
+        return Cell(NOT_APPLICABLE, align="center") if code in p.econ_not_basic and basic is None else a(basic)
 
     body = []
     for r in range(max(len(g) for g in groups)):
         row: list[Cell] = []
         for g in groups:
             if r < len(g):
-                code = g[r]
-                row += [text(code), text(p.econ_names[code]), *amount_cells(code)]
+                row += [text(g[r]), text(p.econ_names[g[r]]), *(amount(c, g[r]) for c in amounts)]
             else:
-                row += [text(""), text(""), *(a(None) for _ in amount_heads)]
+                row += [text(""), text(""), *(Cell("", align="right") for _ in amounts)]
         body.append(row)
 
     def sums(line: EconLine) -> list[Cell]:
-        return [a(line.amount), a(line.basic)] if detailed else [a(line.basic)]
+        return [a(line.amount if c.take == "金额" else line.basic) for c in amounts]
 
-    body.append([label_total("人员经费合计", colspan=2), *sums(d.personnel),
-                 label_total("公用经费合计", colspan=per * (len(groups) - personnel_groups) - len(amount_heads)),
-                 *sums(d.public)])
-    # four groups in ≈740pt: 5-digit code 33pt, two amounts of 45pt or one of 50pt, the name the rest
-    group_widths = [33.0, 62.0, 45.0, 45.0] if detailed else [33.0, 102.0, 50.0]
-    return _table(d, spec, a, header, body, group_widths * len(groups), font_size=8.0)
+    personnel, public = layout.econ_totals
+    body.append([label_total(personnel, colspan=lead), *sums(d.personnel),
+                 label_total(public, colspan=len(cols) * (len(groups) - 1) - len(amounts)), *sums(d.public)])
+    return fr.table(fr.header(layout.econ_tree(len(groups))), body, fr.widths(cols) * len(groups))
 
 
-# ---------------------------------------------------------------- 07 政府性基金预算财政拨款收入支出决算表
+# ---------------------------------------------------------------- 单行: one row of figures
 
-def build_07(d: Derived, spec: TableSpec) -> Table:
-    a = Amounts(d.profile.cell_grouping)
-    t = d.t07
-    header = [[head("项目", colspan=2), head("年初结转和结余", rowspan=2), head("本年收入", rowspan=2),
-               head("本年支出", colspan=3), head("年末结转和结余", rowspan=2)],
-              *_subject_header(d, [head("小计"), head("基本支出"), head("项目支出")], 6)]
-    body = _subject_body(t, a, lambda r: [r.values.get("年初结转和结余"), r.values.get("本年收入"), r.total,
-                                          r.values.get("基本支出"), r.values.get("项目支出"),
-                                          r.values.get("年末结转和结余")])
-    return _table(d, spec, a, header, body, SUBJECT_WIDTHS + [(740.0 - 220.0) / 6] * 6)
+def build_single(fr: Frame) -> Table:
+    leaves = fr.layout.leaves()
+    body = [[fr.a(fr.figure(leaf.take)) for leaf in leaves]]
+    return fr.table(fr.header(), body, fr.widths(leaves))
 
 
-# ---------------------------------------------------------------- 08 国有资本经营预算财政拨款支出决算表
+# ---------------------------------------------------------------- 清单: fixed rows with their 行次
 
-def build_08(d: Derived, spec: TableSpec) -> Table:
-    a = Amounts(d.profile.cell_grouping)
-    t = d.t08
-    header = [[head("项目", colspan=2), head("本年支出", colspan=3)],
-              *_subject_header(d, [head("合计"), head("基本支出"), head("项目支出")], 3)]
-    body = _subject_body(t, a, lambda r: [r.total, r.values.get("基本支出"), r.values.get("项目支出")])
-    return _table(d, spec, a, header, body, SUBJECT_WIDTHS + [74.0] * 3)
-
-
-# ---------------------------------------------------------------- 09 财政拨款“三公”经费支出决算表
-
-SANGONG_COLUMNS = ["合计", "因公出国（境）费", "公务用车购置及运行维护费", "公务用车购置费",
-                   "公务用车运行维护费", "公务接待费"]
-
-
-def build_09(d: Derived, spec: TableSpec) -> Table:
-    a = Amounts(d.profile.cell_grouping)
-    parts = ["预算数", "决算数"]
-    header = [
-        [head(part, colspan=6) for part in parts],
-        [c for _ in parts for c in (head("合计", rowspan=2), head("因公出国（境）费", rowspan=2),
-                                     head("公务用车购置及运行维护费", colspan=3), head("公务接待费", rowspan=2))],
-        [c for _ in parts for c in (head("小计"), head("公务用车购置费"), head("公务用车运行维护费"))],
-        [head(str(i)) for i in range(1, 13)],
-    ]
-    body = [[a(d.sangong.get(part, {}).get(col)) for part in parts for col in SANGONG_COLUMNS]]
-    widths = [60.0] * 12
-    return _table(d, spec, a, header, body, widths)
-
-
-# ---------------------------------------------------------------- 10 部门决算公开相关信息统计表
-
-ADMIN_ROWS = [("（一）行政单位", 5, "行政单位"), ("（二）参照公务员法管理事业单位", 6, "参公事业单位")]
-
-
-def build_10(d: Derived, spec: TableSpec) -> Table:
-    a = Amounts(d.profile.cell_grouping)
-    unit = d.unit
-
-    def section(title: str) -> list[Cell]:
-        return [Cell(title, colspan=3, align="left", bold=True)]
-
-    # The section line comes first, as published; it is part of the header so that the
-    # column heads follow it (the header is repeated should the table ever break a page).
-    header = [section("一、政府采购情况"),
-              [head("项目"), head("行次"), head(_text(d, "采购金额列名"))]]
-    body: list[list[Cell]] = [[label_total("合计"), number(1), a(d.purchase.get("合计"))]]
-    body += [[text(k), number(i), a(d.purchase.get(k))] for i, k in enumerate(PURCHASE_KINDS, start=2)]
-    body.append(section("二、机关运行经费"))
-    body.append([head("项目"), head(""), head("统计数")])
-    for label, n, nature in ADMIN_ROWS:
-        body.append([text(label), number(n), a(d.admin_cost if unit.nature == nature else None)])
-    body.append(section("三、国有资产占用情况"))
-    body.append([text("（一）车辆数合计（辆）"), number(7), a.count(d.vehicles_total)])
-    labels = d.profile.vehicle_labels
-    for i, kind in enumerate(VEHICLE_KINDS, start=1):
-        body.append([text(f"{i}. {labels.get(kind, kind)}"), number(7 + i), a.count(d.vehicles.get(kind))])
-    body.append([text("（二）单价100万元（含）以上设备（不含车辆）"), number(17), a.count(unit.big_equipment)])
-    return _table(d, spec, a, header, body, [300.0, 40.0, 100.0], name_label="相关信息表名称标签")
+def build_list(fr: Frame) -> Table:
+    layout, a = fr.layout, fr.a
+    leaves = layout.leaves()
+    width = len(leaves)
+    body: list[list[Cell]] = []
+    for row in layout.list_rows(fr.d.profile.vehicle_labels, fr.fill):
+        if isinstance(row, Line):
+            body.append(section(row.texts[0], width) if row.kind == "节" else [head(t) for t in row.texts])
+            continue
+        cells = []
+        for leaf in leaves:
+            if leaf.take == "标签":
+                cells.append(label_total(row.label) if row.total else text(row.label))
+            elif leaf.take == "行次":
+                cells.append(number(row.number))
+            else:
+                value = fr.figure(row.value)
+                cells.append(a.count(value) if row.count else a(value))
+        body.append(cells)
+    header = ([section(fr.fill(layout.above_header), width)] if layout.above_header else []) + \
+        [[head(fr.fill(leaf.title)) for leaf in leaves]]
+    return fr.table(header, body, fr.widths(leaves))
 
 
 # ---------------------------------------------------------------- all tables
 
-TABLE_BUILDERS: dict[str, Callable[[Derived, TableSpec], Table]] = {
-    "01": build_01, "02": build_02, "03": build_03, "04": build_04, "05": build_05,
-    "06": build_06, "07": build_07, "08": build_08, "09": build_09, "10": build_10,
-}
+BUILDERS = {"科目": build_subject, "对照": build_pair, "经济分类": build_econ, "单行": build_single,
+            "清单": build_list}
 
 
-def build_table(d: Derived, spec: TableSpec) -> Table:
+def build_table(d: Derived, spec: TableSpec, figures: dict[str, Any] | None = None) -> Table:
     """One table; its grid is checked (every row fills the columns exactly)."""
-    table = TABLE_BUILDERS[spec.key](d, spec)
+    frame = Frame(d, spec, figure_map(d) if figures is None else figures)
+    table = BUILDERS[spec.layout.kind](frame)
     for _ in table.placements():
         pass
     return table
@@ -401,4 +317,5 @@ def build_tables(d: Derived) -> list[Table]:
     """The profile's tables, in the profile's order, from the printed figures (derive.printed)."""
     if not d.printed:
         raise ValueError("决算表须由公开的（换算、四舍五入后的）数字生成：先调用 derive.printed.publish")
-    return [build_table(d, spec) for spec in d.profile.tables]
+    figures = figure_map(d)
+    return [build_table(d, spec, figures) for spec in d.profile.tables]

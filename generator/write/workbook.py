@@ -13,6 +13,7 @@ written (a 款 row without figures stays blank; nothing computed is filled in).
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable
@@ -23,15 +24,14 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ..compose.tables import INCOME_SOURCES, ROWS_BODY, SANGONG_COLUMNS, TEXT_DEFAULTS
+from ..layout import Column, Entry, Line
+from ..layout import path as data_path
 from ..load.excel_reader import (BOOL, BUDGET_BY_CLASS, BUDGET_COLUMN, CHOICE, CLASS_WORD_COLUMNS, COUNT,
                                  LAST_BY_CLASS, LAST_CLASS_COLUMN, LAST_FIELDS, LONGTEXT, MONEY,
                                  SHEET_ATTACH, SHEET_BUDGET, SHEET_CLASS_WORDS, SHEET_GLOSSARY, SHEET_GUIDE,
-                                 SHEET_LAST, SHEET_UNIT, SHEET_WORDS, SUBJECT_SHEETS, TEXT, UNIT_FIELDS,
+                                 SHEET_LAST, SHEET_UNIT, SHEET_WORDS, TEXT, UNIT_FIELDS,
                                  WORD_FIELDS, YEAR, Field)
-from ..model import FISCAL_KINDS, PURCHASE_KINDS, VEHICLE_KINDS
-from ..numbers import chinese_number
-from ..profile import Profile, available, load_profile
+from ..profile import Profile, TableSpec, available, load_profile
 from .atomic import atomic_path
 
 # ---------------------------------------------------------------- styles
@@ -201,336 +201,237 @@ def meta_row(sw: SheetWriter, row: int, width: int, data: dict, name_label: str)
     ws.cell(row, width, right).alignment = Alignment(horizontal="right")
 
 
-def _text(p: Profile, key: str) -> str:
-    return p.texts.get(key, TEXT_DEFAULTS[key])
-
-
-# ---------------------------------------------------------------- subject tables 02 03 05 07 08
-
-SUBJECT_COLUMNS = {k: list(cols) for k, (_, cols) in SUBJECT_SHEETS.items()}
-
-
-def subject_header(p: Profile, key: str) -> list[list[tuple]]:
-    code = _text(p, "功能分类科目编码列名")
-    cols = SUBJECT_COLUMNS[key]
-    n = len(cols)
-    numbers = [("栏次", 2, 1)] + [(str(i), 1, 1) for i in range(1, n + 1)]
-    if key in ("02", "03"):
-        return [[("项目", 2, 1), *((c, 1, 2) for c in cols)], [(code, 1, 1), ("科目名称", 1, 1)], numbers]
-    if key in ("05", "08"):
-        return [[("项目", 2, 1), ("本年支出", 3, 1)],
-                [(code, 1, 1), ("科目名称", 1, 1), *((c, 1, 1) for c in cols)], numbers]
-    # 07
-    return [[("项目", 2, 1), ("年初结转和结余", 1, 2), ("本年收入", 1, 2), ("本年支出", 3, 1), ("年末结转和结余", 1, 2)],
-            [(code, 1, 1), ("科目名称", 1, 1), ("小计", 1, 1), ("基本支出", 1, 1), ("项目支出", 1, 1)], numbers]
-
-
-def write_subject(sw: SheetWriter, p: Profile, key: str, spec_label: str, title: str, data: dict,
-                  rows: list[dict] | None) -> None:
-    table, _ = SUBJECT_SHEETS[key]
-    cols = SUBJECT_COLUMNS[key]
-    width = 2 + len(cols)
-    sw.title(title, width, spec_label)
-    meta_row(sw, 3, width, data, _text(p, "部门名称标签"))
-    r = sw.header(4, subject_header(p, key))
-    first = r
-    rows = list(rows or [])
-    total = next((x for x in rows if str(x.get("科目编码")) == "合计"), {})
-    sw.label(r, 1, "合计", bold=True, colspan=2)
-    for j, c in enumerate(cols):
-        sw.input(r, 3 + j, total.get(c))
-    r += 1
-    for x in rows:
-        if str(x.get("科目编码")) == "合计":
-            continue
-        sw.code(r, 1, _code_text(x.get("科目编码")))
-        sw.input(r, 2, x.get("科目名称"), kind=TEXT)
-        for j, c in enumerate(cols):
-            sw.input(r, 3 + j, x.get(c))
-        r += 1
-    for _ in range(BLANK_ROWS_EXPORT if data.get("单位名称") else BLANK_ROWS_TEMPLATE):
-        sw.code(r, 1, None)
-        sw.input(r, 2, None, kind=TEXT)
-        for j in range(len(cols)):
-            sw.input(r, 3 + j)
-        r += 1
-    sw.widths[2] = max(sw.widths.get(2, 0), 36)
-    for j in range(len(cols)):
-        sw.widths[3 + j] = max(sw.widths.get(3 + j, 0), 16)
-    sw.finish(f"C{first}")
-
-
 def _code_text(value: Any) -> str | None:
     if value is None:
         return None
     return getattr(value, "raw", None) or str(value)
 
 
-# ---------------------------------------------------------------- 01 收入支出决算总表
+class Sheet:
+    """One table sheet being written from its layout (the same layout compose prints)."""
 
-def write_01(sw: SheetWriter, p: Profile, label: str, title: str, data: dict) -> None:
-    s = data.get("收入支出决算总表") or {}
-    word = _text(p, "决算数列名")
-    sw.title(title, 6, label)
-    meta_row(sw, 3, 6, data, _text(p, "部门名称标签"))
-    r = sw.header(4, [[("收入", 3, 1), ("支出", 3, 1)],
-                      [("项目", 1, 1), ("行次", 1, 1), (word, 1, 1), ("项目", 1, 1), ("行次", 1, 1), (word, 1, 1)],
-                      [("栏次", 1, 1), ("", 1, 1), ("1", 1, 1), ("栏次", 1, 1), ("", 1, 1), ("2", 1, 1)]])
-    first = r
-    stateable = INCOME_SOURCES[:3]
-    for i in range(ROWS_BODY):
-        if i < len(INCOME_SOURCES):
-            k = INCOME_SOURCES[i]
-            sw.label(r, 1, f"{chinese_number(i + 1)}、{k}")
-            sw.grey(r, 2, str(i + 1))
-            if k in stateable:
-                sw.input(r, 3, s.get(k))
-            else:
-                sw.grey(r, 3)
+    def __init__(self, sw: SheetWriter, p: Profile, spec: TableSpec, data: dict):
+        self.sw, self.p, self.spec, self.data = sw, p, spec, data
+        self.layout = spec.layout
+        self.words = {**self.layout.texts, **p.texts}
+
+    def fill(self, words: str) -> str:
+        return words.format_map(self.words)
+
+    def top(self, width: int) -> None:
+        """Title, label and the meta row (rows 1–3)."""
+        self.sw.title(self.spec.title, width, self.spec.label or None)
+        meta_row(self.sw, 3, width, self.data, self.fill(self.layout.name_label))
+
+    def get(self, address: str | None) -> Any:
+        return None if address is None else _get(self.data, data_path(address))
+
+    def value_cell(self, row: int, col: int, address: str | None, kind: str = MONEY) -> None:
+        """An input cell holding the data at ``address``, or a grey computed cell."""
+        if address is None:
+            self.sw.grey(row, col)
         else:
-            sw.label(r, 1, "")
-            sw.grey(r, 2, str(i + 1))
-            sw.grey(r, 3)
-        code, name = p.classes[i]
-        sw.label(r, 4, f"{chinese_number(i + 1)}、{name}")
-        sw.grey(r, 5, str(i + 32))
-        sw.grey(r, 6)
+            self.sw.input(row, col, self.get(address), kind=kind)
+
+
+def write_subject(sh: Sheet) -> None:
+    """科目 sheets: header as published, the 合计 row, every stated row, spare input rows."""
+    sw, layout = sh.sw, sh.layout
+    leaves = layout.leaves()
+    amounts = [x for x in leaves if x.take not in ("编码", "名称")]
+    keys = [x.input or None if x.take == "合计" else x.take for x in amounts]
+    width = len(leaves)
+    sh.top(width)
+    r = sw.header(4, layout.header_rows(sh.fill))
+    first = r
+    rows = list(sh.data.get(layout.data) or [])
+    total = next((x for x in rows if str(x.get("科目编码")) == "合计"), {})
+
+    def amount_cells(row: int, values: dict) -> None:
+        for j, k in enumerate(keys):
+            sw.input(row, 3 + j, values.get(k)) if k else sw.grey(row, 3 + j)
+
+    sw.label(r, 1, "合计", bold=True, colspan=2)
+    amount_cells(r, total)
+    r += 1
+    for x in rows:
+        if str(x.get("科目编码")) == "合计":
+            continue
+        sw.code(r, 1, _code_text(x.get("科目编码")))
+        sw.input(r, 2, x.get("科目名称"), kind=TEXT)
+        amount_cells(r, x)
         r += 1
-    tail = [("本年收入合计", 27, "本年收入合计", "本年支出合计", 58, "本年支出合计"),
-            (_text(p, "使用非财政拨款结余"), 28, "使用非财政拨款结余", "结余分配", 59, "结余分配"),
-            ("年初结转和结余", 29, "年初结转和结余", "年末结转和结余", 60, "年末结转和结余"),
-            ("", 30, None, "", 61, None),
-            ("总计", 31, "收入总计", "总计", 62, "支出总计")]
-    for ll, ln, lk, rl, rn, rk in tail:
-        sw.label(r, 1, ll, bold=ll in ("本年收入合计", "总计"))
-        sw.grey(r, 2, str(ln))
-        sw.input(r, 3, s.get(lk)) if lk else sw.grey(r, 3)
-        sw.label(r, 4, rl, bold=rl in ("本年支出合计", "总计"))
-        sw.grey(r, 5, str(rn))
-        sw.input(r, 6, s.get(rk)) if rk else sw.grey(r, 6)
+    for _ in range(BLANK_ROWS_EXPORT if sh.data.get("单位名称") else BLANK_ROWS_TEMPLATE):
+        sw.code(r, 1, None)
+        sw.input(r, 2, None, kind=TEXT)
+        amount_cells(r, {})
         r += 1
-    sw.widths[3] = sw.widths[6] = 18
-    sw.widths[2] = sw.widths[5] = 6
+    sw.widths[2] = max(sw.widths.get(2, 0), 36)
+    for j in range(len(amounts)):
+        sw.widths[3 + j] = max(sw.widths.get(3 + j, 0), 16)
+    sw.finish(f"C{first}")
+
+
+def write_pair(sh: Sheet) -> None:
+    """对照 sheets (收入 | 支出): the layout's rows; the figures the data may state are white."""
+    sw, layout = sh.sw, sh.layout
+    sides = layout.sides()
+    width = len(layout.leaves())
+    sh.top(width)
+    r = sw.header(4, layout.header_rows(sh.fill))
+    first = r
+    rows = layout.pair_rows(sh.p.classes, sh.fill)
+    for i, row in enumerate(rows):
+        c = 1
+        for k, side in enumerate(sides):
+            entry = row[side.title]
+            leaves = side.leaves()
+            inputs = iter(entry.spread("input", [x for x in leaves if x.take == "值"], layout.name))
+            for leaf in leaves:
+                if leaf.take == "标签":
+                    sw.label(r, c, entry.label, bold=entry.total)
+                elif leaf.take == "行次":
+                    sw.grey(r, c, str(k * len(rows) + i + 1))
+                    sw.widths[c] = 6
+                else:
+                    sh.value_cell(r, c, next(inputs))
+                    sw.widths[c] = max(sw.widths.get(c, 0), 18)
+                c += 1
+        r += 1
     sw.finish(f"A{first}")
 
 
-# ---------------------------------------------------------------- 04 财政拨款收入支出决算总表
-
-def write_04(sw: SheetWriter, p: Profile, label: str, title: str, data: dict) -> None:
-    f = data.get("财政拨款收入支出决算总表") or {}
-    income = f.get("本年收入") or {}
-    opening = f.get("年初财政拨款结转和结余") or {}
-    closing = f.get("年末财政拨款结转和结余") or {}
-    width = 9
-    sw.title(title, width, label)
-    meta_row(sw, 3, width, data, _text(p, "部门名称标签"))
-    r = sw.header(4, [[("收入", 3, 1), ("支出", 6, 1)],
-                      [("项目", 1, 1), ("行次", 1, 1), ("金额", 1, 1), ("项目", 1, 1), ("行次", 1, 1), ("合计", 1, 1),
-                       *((k, 1, 1) for k in FISCAL_KINDS)],
-                      [("栏次", 1, 1), ("", 1, 1), ("1", 1, 1), ("栏次", 1, 1), ("", 1, 1),
-                       *((str(i), 1, 1) for i in range(2, 6))]])
-    first = r
-
-    def right_grey(row: int) -> None:
-        for c in range(6, 10):
-            sw.grey(row, c)
-
-    for i in range(ROWS_BODY):
-        if i < len(FISCAL_KINDS):
-            sw.label(r, 1, f"{chinese_number(i + 1)}、{FISCAL_KINDS[i]}")
-            sw.grey(r, 2, str(i + 1))
-            sw.input(r, 3, income.get(FISCAL_KINDS[i]))
-        else:
-            sw.label(r, 1, "")
-            sw.grey(r, 2, str(i + 1))
-            sw.grey(r, 3)
-        sw.label(r, 4, f"{chinese_number(i + 1)}、{p.classes[i][1]}")
-        sw.grey(r, 5, str(i + 33))
-        right_grey(r)
-        r += 1
-    sums = f.get("合计") or {}
-
-    def total_row(row: int, left: str, ln: int, lk: str, right: str, rn: int, rk: str, bold: bool) -> None:
-        """A 合计/总计 row: both totals may be stated (white), the by-kind cells are computed."""
-        sw.label(row, 1, left, bold=bold)
-        sw.grey(row, 2, str(ln))
-        sw.input(row, 3, sums.get(lk))
-        sw.label(row, 4, right, bold=bold)
-        sw.grey(row, 5, str(rn))
-        sw.input(row, 6, sums.get(rk))
-        for c in range(7, 10):
-            sw.grey(row, c)
-
-    total_row(r, "本年收入合计", 27, "本年收入合计", "本年支出合计", 59, "本年支出合计", True)
-    r += 1
-    total_row(r, "年初财政拨款结转和结余", 28, "年初财政拨款结转和结余", "年末财政拨款结转和结余", 60,
-              "年末财政拨款结转和结余", False)
-    r += 1
-    for i, k in enumerate(FISCAL_KINDS):
-        sw.label(r, 1, k)
-        sw.grey(r, 2, str(29 + i))
-        sw.input(r, 3, opening.get(k))
-        sw.label(r, 4, "")
-        sw.grey(r, 5, str(61 + i))
-        sw.input(r, 6, closing.get(k))
-        for c in range(7, 10):
-            sw.grey(r, c)
-        r += 1
-    total_row(r, _text(p, "财政拨款收入总计"), 32, "收入总计", "总计", 64, "支出总计", True)
-    for c in (3, 6, 7, 8, 9):
-        sw.widths[c] = max(sw.widths.get(c, 0), 18)
-    sw.widths[2] = sw.widths[5] = 6
-    sw.finish(f"A{first}")
-
-
-# ---------------------------------------------------------------- 06 经济分类
-
-def econ_detailed(p: Profile, data: dict) -> bool:
-    spec = p.table("06")
-    rows = data.get("经济分类支出明细") or []
-    return (spec is not None and spec.variant == "明细") or any(
+def econ_detailed(sh: Sheet) -> bool:
+    """A 金额 column besides 基本支出: the layout has one, or the data states 项目支出 (kept on export)."""
+    rows = sh.data.get("经济分类支出明细") or []
+    return any(x.take == "金额" for x in sh.layout.columns) or any(
         x.get("项目支出") is not None or x.get("金额") is not None for x in rows)
 
 
-def write_06(sw: SheetWriter, p: Profile, label: str, title: str, data: dict) -> None:
-    detailed = econ_detailed(p, data)
-    amount_heads = ["金额", "其中：基本支出"] if detailed else ["决算数"]
-    per = 2 + len(amount_heads)
+def write_econ(sh: Sheet) -> None:
+    """经济分类 sheet: the catalogue's codes in the layout's column groups."""
+    sw, p, layout = sh.sw, sh.p, sh.layout
+    detailed = econ_detailed(sh)
+    cols = list(layout.columns)
+    if detailed and not any(x.take == "金额" for x in cols):
+        cols = cols[:-1] + [Column("金额", take="金额"), Column("其中：基本支出", take="基本支出")]
+    amount_takes = [x.take for x in cols if x.take not in ("编码", "名称")]
+    per = len(cols)
     groups = [list(g) for g in p.econ_columns]
-    by_code = {str(_code_text(x.get("科目编码"))): x for x in data.get("经济分类支出明细") or []}
+    by_code = {str(_code_text(x.get("科目编码"))): x for x in sh.data.get("经济分类支出明细") or []}
     placed = {c for g in groups for c in g}
-    extra = [c for c in by_code if c not in placed and c not in ("人员经费合计", "公用经费合计")]
+    totals = layout.econ_totals
+    extra = [c for c in by_code if c not in placed and c not in totals]
     length = max(len(g) for g in groups)
     groups[0] = groups[0] + [""] * (length - len(groups[0])) + extra
     width = per * len(groups)
-    sw.title(title, width, label)
-    meta_row(sw, 3, width, data, _text(p, "部门名称标签"))
-    code_word = _text(p, "经济分类科目编码列名")
-    r = sw.header(4, [[("人员经费", per, 1), ("公用经费", per * (len(groups) - 1), 1)],
-                      [h for _ in groups for h in ((code_word, 1, 1), ("科目名称", 1, 1),
-                                                    *((a, 1, 1) for a in amount_heads))]])
+    sh.top(width)
+    tree = replace(layout, columns=tuple(cols)).econ_tree(len(groups))
+    r = sw.header(4, layout.header_rows(sh.fill, tree))
     first = r
 
     def amounts(row: int, col: int, x: dict | None, not_basic: bool) -> None:
         x = x or {}
         basic, project, stated = x.get("基本支出"), x.get("项目支出"), x.get("金额")
-        if detailed:
-            amount = stated if stated is not None else (
-                None if basic is None and project is None else (basic or 0) + (project or 0))
-            sw.input(row, col, amount)
-            if not_basic and basic is None:
-                sw.grey(row, col + 1, "——")
+        for j, take in enumerate(amount_takes):
+            if take == "金额":
+                sw.input(row, col + j, stated if stated is not None else (
+                    None if basic is None and project is None else (basic or 0) + (project or 0)))
+            elif not_basic and basic is None:
+                sw.grey(row, col + j, "——")
             else:
-                sw.input(row, col + 1, basic)
-        elif not_basic and basic is None:
-            sw.grey(row, col, "——")
-        else:
-            sw.input(row, col, basic)
+                sw.input(row, col + j, basic)
 
-    rows = max(len(g) for g in groups)
-    for i in range(rows):
+    for i in range(max(len(g) for g in groups)):
         for gi, g in enumerate(groups):
             col = 1 + gi * per
             code = g[i] if i < len(g) else ""
             if code:
                 x = by_code.get(code)
-                name = (x or {}).get("科目名称") or p.econ_names.get(code, "")
                 sw.label(r, col, code)
-                sw.label(r, col + 1, name)
+                sw.label(r, col + 1, (x or {}).get("科目名称") or p.econ_names.get(code, ""))
                 amounts(r, col + 2, x, code in p.econ_not_basic)
             else:
                 sw.label(r, col, "")
                 sw.label(r, col + 1, "")
-                for j in range(len(amount_heads)):
+                for j in range(len(amount_takes)):
                     sw.grey(r, col + 2 + j)
         r += 1
-    sw.label(r, 1, "人员经费合计", bold=True, colspan=2)
-    amounts(r, 3, by_code.get("人员经费合计"), False)
+    sw.label(r, 1, totals[0], bold=True, colspan=2)
+    amounts(r, 3, by_code.get(totals[0]), False)
     last = 1 + (len(groups) - 1) * per
-    sw.label(r, 1 + per, "公用经费合计", bold=True, colspan=last + 2 - (1 + per))
-    amounts(r, last + 2, by_code.get("公用经费合计"), False)
+    sw.label(r, 1 + per, totals[1], bold=True, colspan=last + 2 - (1 + per))
+    amounts(r, last + 2, by_code.get(totals[1]), False)
     for gi in range(len(groups)):
         col = 1 + gi * per
         sw.widths[col] = 8
         sw.widths[col + 1] = max(sw.widths.get(col + 1, 0), 20)
-        for j in range(len(amount_heads)):
+        for j in range(len(amount_takes)):
             sw.widths[col + 2 + j] = 16
     sw.finish(f"A{first}")
 
 
-# ---------------------------------------------------------------- 09 三公
-
-def write_09(sw: SheetWriter, p: Profile, label: str, title: str, data: dict) -> None:
-    sg = data.get("三公经费") or {}
-    parts = ["预算数", "决算数"]
-    sw.title(title, 12, label)
-    meta_row(sw, 3, 12, data, _text(p, "部门名称标签"))
-    r = sw.header(4, [[(part, 6, 1) for part in parts],
-                      [c for _ in parts for c in (("合计", 1, 2), ("因公出国（境）费", 1, 2),
-                                                  ("公务用车购置及运行维护费", 3, 1), ("公务接待费", 1, 2))],
-                      [c for _ in parts for c in (("小计", 1, 1), ("公务用车购置费", 1, 1), ("公务用车运行维护费", 1, 1))],
-                      [(str(i), 1, 1) for i in range(1, 13)]])
-    c = 1
-    for part in parts:
-        values = sg.get(part) or {}
-        for col in SANGONG_COLUMNS:
-            sw.input(r, c, values.get(col))
-            sw.widths[c] = max(sw.widths.get(c, 0), 14)
-            c += 1
+def write_single(sh: Sheet) -> None:
+    """单行 sheet (三公): the header tree and one row of input cells."""
+    sw, layout = sh.sw, sh.layout
+    leaves = layout.leaves()
+    sh.top(len(leaves))
+    r = sw.header(4, layout.header_rows(sh.fill))
+    for c, leaf in enumerate(leaves, start=1):
+        sh.value_cell(r, c, leaf.input or None)
+        sw.widths[c] = max(sw.widths.get(c, 0), 14)
     sw.finish(f"A{r}")
 
 
-# ---------------------------------------------------------------- 10 相关信息
-
-def write_10(sw: SheetWriter, p: Profile, label: str, title: str, data: dict) -> None:
-    info = data.get("相关信息统计") or {}
-    purchase = info.get("政府采购") or {}
-    vehicles = info.get("车辆") or {}
-    sw.title(title, 3, label)
-    meta_row(sw, 3, 3, data, _text(p, "相关信息表名称标签"))
+def write_list_sheet(sh: Sheet) -> None:
+    """清单 sheet (相关信息): section lines, column heads and the layout's rows."""
+    sw, layout, data = sh.sw, sh.layout, sh.data
+    leaves = layout.leaves()
+    width = len(leaves)
+    sh.top(width)
     r = 4
 
     def section(text: str) -> None:
         nonlocal r
-        sw.label(r, 1, text, colspan=3, fit=False)
+        sw.label(r, 1, text, colspan=width, fit=False)
         sw.ws.cell(r, 1).font = BOLD
         sw.ws.cell(r, 1).alignment = LEFT
         r += 1
 
-    section("一、政府采购情况")
-    sw.header(r, [[("项目", 1, 1), ("行次", 1, 1), (_text(p, "采购金额列名"), 1, 1)]])
+    if layout.above_header:
+        section(sh.fill(layout.above_header))
+    sw.header(r, [[(sh.fill(x.title), 1, 1) for x in leaves]])
     r += 1
     first = r
-    for n, k in enumerate(["合计", *PURCHASE_KINDS], start=1):
-        sw.label(r, 1, k, bold=k == "合计")
-        sw.grey(r, 2, str(n))
-        sw.input(r, 3, purchase.get(k))
+    rows = layout.list_rows(sh.p.vehicle_labels, sh.fill)
+    # rows that hold a figure only for one 单位性质 (机关运行经费): the unit's row, else the first
+    natures = [e.nature for e in rows if isinstance(e, Entry) and e.nature]
+    nature = data.get("单位性质") if data.get("单位性质") in natures else next(iter(natures), "")
+    for row in rows:
+        if isinstance(row, Line):
+            if row.kind == "节":
+                section(row.texts[0])
+            else:
+                sw.header(r, [[(t, 1, 1) for t in row.texts]])
+                r += 1
+            continue
+        for c, leaf in enumerate(leaves, start=1):
+            if leaf.take == "标签":
+                sw.label(r, c, row.label, bold=row.total)
+            elif leaf.take == "行次":
+                sw.grey(r, c, None if row.number is None else str(row.number))
+                sw.widths[c] = 8
+            elif row.nature and row.nature != nature:
+                sw.input(r, c, None, kind=COUNT if row.count else MONEY)
+            else:
+                sh.value_cell(r, c, row.input, kind=COUNT if row.count else MONEY)
+                sw.widths[c] = 18
         r += 1
-    section("二、机关运行经费")
-    sw.header(r, [[("项目", 1, 1), ("", 1, 1), ("统计数", 1, 1)]])
-    r += 1
-    admin_row = 0 if data.get("单位性质") != "参公事业单位" else 1
-    for n, text in enumerate(["（一）行政单位", "（二）参照公务员法管理事业单位"]):
-        sw.label(r, 1, text)
-        sw.grey(r, 2, str(5 + n))
-        sw.input(r, 3, info.get("机关运行经费") if n == admin_row else None)
-        r += 1
-    section("三、国有资产占用情况")
-    sw.label(r, 1, "（一）车辆数合计（辆）")
-    sw.grey(r, 2, "7")
-    sw.input(r, 3, vehicles.get("车辆数合计"), kind=COUNT)
-    r += 1
-    for i, kind in enumerate(VEHICLE_KINDS, start=1):
-        sw.label(r, 1, f"{i}. {p.vehicle_labels.get(kind, kind)}")
-        sw.grey(r, 2, str(7 + i))
-        sw.input(r, 3, vehicles.get(kind), kind=COUNT)
-        r += 1
-    sw.label(r, 1, "（二）单价100万元（含）以上设备（不含车辆）")
-    sw.grey(r, 2, "17")
-    sw.input(r, 3, info.get("单价100万元以上设备"), kind=COUNT)
-    sw.widths[2] = 8
-    sw.widths[3] = 18
     sw.finish(f"A{first}")
+
+
+SHEET_WRITERS = {"科目": write_subject, "对照": write_pair, "经济分类": write_econ, "单行": write_single,
+                 "清单": write_list_sheet}
 
 
 # ---------------------------------------------------------------- text sheets
@@ -637,28 +538,8 @@ def guide_rows(p: Profile) -> list[tuple[str, str, str]]:
              "在“内容”列填写；报告类型、单位性质、金额单位、公开金额单位、模板从下拉列表选择。"
              "长文字按 Alt+Enter 换行，空一行分段。")]
     for spec in p.tables:
-        what = {
-            "01": "表外的数：使用非财政拨款结余、年初结转和结余、结余分配、年末结转和结余；也可填本年收入合计、本年支出合计、"
-                  "总计和三项财政拨款收入（填了就要与计算值相等）",
-            "02": "功能分类科目（类、款、项）的收入：每行科目编码、科目名称和各列金额",
-            "03": "功能分类科目（类、款、项）的支出：基本支出、项目支出、上缴上级支出、经营支出、对附属单位补助支出",
-            "04": "三类财政拨款的本年收入、年初结转和结余、年末结转和结余（年末数填在右侧“合计”列的三行）；"
-                  "也可填本年收入合计、本年支出合计、年初和年末结转和结余合计、总计（填了就按填写的数公开）",
-            "05": "一般公共预算财政拨款支出的类、款、项：基本支出、项目支出",
-            "06": "经济分类科目的金额：" + ("“金额”与“其中：基本支出”，项目支出 = 金额 − 基本支出"
-                                    if econ_detailed(p, {}) else "基本支出的决算数") + "；表末可填人员经费合计、公用经费合计",
-            "07": "政府性基金预算财政拨款的类、款、项：年初结转和结余、本年收入、基本支出、项目支出、年末结转和结余",
-            "08": "国有资本经营预算财政拨款支出的类、款、项：基本支出、项目支出",
-            "09": "“三公”经费的预算数与决算数：因公出国（境）费、公务用车购置费、公务用车运行维护费、公务接待费"
-                  "（合计、小计可填可不填，填了就要相等）",
-            "10": "政府采购（货物、工程、服务）、机关运行经费（行政单位或参公事业单位填在本单位那一行）、车辆数（辆）、"
-                  "单价100万元以上设备（台）",
-        }[spec.key]
-        how = ("白色单元格填写，灰色单元格由程序计算，导入时不读取" if spec.key in ("01", "04", "06", "10") else
-               "“合计”行和类、款行可以不填（程序由项汇总）；若填写，必须等于其下各行之和。行的先后不限，可以有空行")
-        if spec.key == "09":
-            how = "在栏次下面的一行填写"
-        rows.append((spec.title, f"{spec.label}：{what}", how))
+        what, how = spec.layout.guide
+        rows.append((spec.title, f"{spec.label}：{what}" if spec.label else what, how))
     rows += [
         (SHEET_LAST, "与上年比较所需的上年数：收入总计、支出总计、财政拨款收支总计、一般公共预算财政拨款支出（合计与按类）、"
                      "“三公”经费各项、机关运行经费",
@@ -729,11 +610,7 @@ def build_workbook(p: Profile, data: dict | None = None) -> Workbook:
     sw.finish("B3")
     for spec in p.tables:
         sw = SheetWriter(wb.create_sheet(spec.title[:31]))
-        if spec.key in SUBJECT_SHEETS:
-            write_subject(sw, p, spec.key, spec.label, spec.title, data, data.get(SUBJECT_SHEETS[spec.key][0]))
-        else:
-            {"01": write_01, "04": write_04, "06": write_06, "09": write_09, "10": write_10}[spec.key](
-                sw, p, spec.label, spec.title, data)
+        SHEET_WRITERS[spec.layout.kind](Sheet(sw, p, spec, data))
     sw = SheetWriter(wb.create_sheet(SHEET_LAST))
     r = write_key_values(sw, "上年数（与上年比较用）", LAST_FIELDS, ("上年",), data)
     by_class = _get(data, LAST_BY_CLASS) or {}
