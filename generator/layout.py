@@ -27,7 +27,7 @@ from typing import Any, Callable
 
 from .errors import InputError, Problem
 from .load.yaml_reader import read_yaml
-from .model import VEHICLE_KINDS, Source
+from .model import ECON_TOTAL_CODES, VEHICLE_KINDS, Source
 from .numbers import chinese_number
 
 LAYOUTS = Path(__file__).resolve().parents[1] / "templates" / "layouts"
@@ -127,7 +127,8 @@ class Layout:
     econ_skip: frozenset[str] = frozenset()
     econ_breaks: tuple[str, ...] = ()   # codes that start a column group
     econ_group_titles: tuple[str, ...] = ()
-    econ_totals: tuple[str, str] = ("人员经费合计", "公用经费合计")
+    econ_totals: tuple[str, str] = ECON_TOTAL_CODES
+    econ_detail_columns: tuple[Column, ...] = ()   # 经济分类: the group columns when the data has 项目支出
     guide: tuple[str, str] = ("", "")   # 填写说明: what the sheet holds, how to fill it
 
     def leaves(self) -> list[Column]:
@@ -368,7 +369,11 @@ def load_layout(name: str) -> Layout:
         problems.append(Problem(src, "科目表的版式要写“数据”（取哪一张数据表）"))
     if problems:
         raise InputError(problems)
-    totals = d.get("合计") or ["人员经费合计", "公用经费合计"]
+    totals = d.get("合计") or ECON_TOTAL_CODES
+    detail = tuple(c for i, raw in enumerate(d.get("明细组列") or [])
+                   if (c := _column(raw, f"明细组列[{i}]", problems, src)) is not None)
+    if problems:
+        raise InputError(problems)
     return Layout(
         name=name, kind=kind, source=str(path), description=str(d.get("说明", "")),
         columns=columns, texts={str(k): str(v) for k, v in (d.get("文字") or {}).items()},
@@ -382,5 +387,6 @@ def load_layout(name: str) -> Layout:
         econ_breaks=tuple(str(c) for c in d.get("分组起点") or []),
         econ_group_titles=tuple(str(t) for t in d.get("分组标题") or []),
         econ_totals=(str(totals[0]), str(totals[1])),
+        econ_detail_columns=detail,
         guide=(str((d.get("填写说明") or {}).get("内容", "")), str((d.get("填写说明") or {}).get("方法", ""))),
     )

@@ -62,6 +62,10 @@ SANGONG_ITEMS = ["因公出国（境）费", "公务用车购置费", "公务用
 VEHICLE_KINDS = ["副部（省）级及以上领导用车", "主要领导干部用车", "机要通信用车", "应急保障用车",
                  "执法执勤用车", "特种专业技术用车", "离退休干部用车", "其他用车"]
 PURCHASE_KINDS = ["货物", "工程", "服务"]
+# 04 by section: each holds the three kinds (本年支出 and 总计 are computed)
+FISCAL_SECTIONS = ["本年收入", "本年支出", "年初财政拨款结转和结余", "年末财政拨款结转和结余", "总计"]
+# The two stated totals of 经济分类支出明细, written as its 科目编码
+ECON_TOTAL_CODES = ("人员经费合计", "公用经费合计")
 FISCAL_TOTALS = ["本年收入合计", "本年支出合计", "年初财政拨款结转和结余", "年末财政拨款结转和结余", "收入总计", "支出总计"]
 # Keys of 情况说明 whose values are amounts (in the file's 金额单位, converted like every amount).
 WORD_MONEY_KEYS = ("金额", "中小企业合同金额", "小微企业合同金额", "自评金额", "其中一般公共预算")

@@ -22,7 +22,7 @@ from typing import Any
 
 from ..derive.totals import Derived, EconLine, SubjectTable
 from ..layout import Column, Line
-from ..model import (FISCAL_KINDS, FISCAL_TOTALS, INCOME_COLUMNS, PURCHASE_KINDS, SANGONG_ITEMS,
+from ..model import (FISCAL_KINDS, FISCAL_SECTIONS, FISCAL_TOTALS, INCOME_COLUMNS, PURCHASE_KINDS, SANGONG_ITEMS,
                      VEHICLE_KINDS)
 from ..numbers import ZERO, cell as money_cell
 from ..profile import TableSpec
@@ -86,7 +86,6 @@ class Amounts:
 SUMMARY_KEYS = [f"{k}收入" for k in FISCAL_KINDS] + INCOME_COLUMNS[1:] + [
     "本年收入合计", "本年支出合计", "使用非财政拨款结余", "结余分配", "年初结转和结余", "年末结转和结余",
     "收入总计", "支出总计"]
-FISCAL_SECTIONS = ["本年收入", "本年支出", "年初财政拨款结转和结余", "年末财政拨款结转和结余", "总计"]
 SANGONG_KEYS = ["合计", *SANGONG_ITEMS, "公务用车购置及运行维护费"]
 
 

@@ -34,7 +34,9 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse as _safe_iterparse
 
 from ..errors import InputError, Problem
-from ..model import FISCAL_KINDS, SANGONG_ITEMS, VEHICLE_KINDS, Source
+from ..layout import Entry, Line
+from ..layout import path as data_path
+from ..model import SANGONG_ITEMS, Source
 from .yaml_reader import Located
 
 # ---------------------------------------------------------------- limits
@@ -170,41 +172,8 @@ TABLE_TITLES = {      # every title the tables are published under (profiles may
 }
 TABLE_NAMES = {k: v[0] for k, v in TABLE_TITLES.items()}
 
-# 功能分类 subject tables: data key → (table key, {column key: accepted header labels}, total column)
-SUBJECT_SHEETS = {
-    "02": ("收入决算表", {"本年收入合计": ["本年收入合计"], "财政拨款收入": ["财政拨款收入"],
-                        "上级补助收入": ["上级补助收入"], "事业收入": ["事业收入"], "经营收入": ["经营收入"],
-                        "附属单位上缴收入": ["附属单位上缴收入"], "其他收入": ["其他收入"]}),
-    "03": ("支出决算表", {"本年支出合计": ["本年支出合计"], "基本支出": ["基本支出"], "项目支出": ["项目支出"],
-                        "上缴上级支出": ["上缴上级支出"], "经营支出": ["经营支出"],
-                        "对附属单位补助支出": ["对附属单位补助支出"]}),
-    "05": ("一般公共预算财政拨款支出决算表", {"小计": ["小计", "合计"], "基本支出": ["基本支出"], "项目支出": ["项目支出"]}),
-    "07": ("政府性基金预算财政拨款收入支出决算表",
-           {"年初结转和结余": ["年初结转和结余"], "本年收入": ["本年收入"], "小计": ["小计", "合计"],
-            "基本支出": ["基本支出"], "项目支出": ["项目支出"], "年末结转和结余": ["年末结转和结余"]}),
-    "08": ("国有资本经营预算财政拨款支出决算表", {"合计": ["合计", "小计"], "基本支出": ["基本支出"], "项目支出": ["项目支出"]}),
-}
 CODE_LABELS = {"科目编码", "功能分类科目编码", "科目代码", "功能分类科目代码", "科目编号", "经济分类科目编码", "编码", "代码"}
 NAME_LABELS = {"科目名称", "名称"}
-
-# 01 收入支出决算总表: row label → key of 收入支出决算总表 (the figures the data can state)
-T01_LEFT = {"一般公共预算财政拨款收入": "一般公共预算财政拨款收入",
-            "政府性基金预算财政拨款收入": "政府性基金预算财政拨款收入",
-            "国有资本经营预算财政拨款收入": "国有资本经营预算财政拨款收入",
-            "本年收入合计": "本年收入合计",
-            "使用非财政拨款结余": "使用非财政拨款结余",
-            "使用非财政拨款结余和专用结余": "使用非财政拨款结余",
-            "使用非财政拨款结余(含专用结余)": "使用非财政拨款结余",
-            "年初结转和结余": "年初结转和结余",
-            "总计": "收入总计", "收入总计": "收入总计"}
-T01_RIGHT = {"本年支出合计": "本年支出合计", "结余分配": "结余分配", "年末结转和结余": "年末结转和结余",
-             "总计": "支出总计", "支出总计": "支出总计"}
-T01_COMPUTED_LEFT = ["上级补助收入", "事业收入", "经营收入", "附属单位上缴收入", "其他收入"]
-
-# 09 leaf header label → item key
-T09_COLUMNS = {"合计": "合计", "因公出国(境)费": "因公出国（境）费", "小计": "公务用车购置及运行维护费",
-               "公务用车购置及运行维护费": "公务用车购置及运行维护费", "公务用车购置费": "公务用车购置费",
-               "公务用车运行维护费": "公务用车运行维护费", "公务接待费": "公务接待费"}
 
 VEHICLE_ALIASES = {"主要负责人用车": "主要领导干部用车", "离退休干部服务用车": "离退休干部用车"}
 
@@ -646,7 +615,7 @@ class WorkbookReader:
                                f"juesuan template --profile <模板> 生成空白模板，把表复制进对应的工作表")
         for key, sheet in found.items():
             if key.startswith("table:"):
-                self.read_table(key[6:], sheet)
+                self.read_table(key[6:], sheet, profile)
         if SHEET_LAST in found:
             self.read_key_values(found[SHEET_LAST], LAST_FIELDS, ("上年",),
                                  code_table=(LAST_BY_CLASS, {LAST_CLASS_COLUMN: ["上年决算数", "决算数", "金额", "上年数"]}))
@@ -875,16 +844,34 @@ class WorkbookReader:
                 return r + 1
         return r
 
-    # -- tables
-    def read_table(self, key: str, sheet: Sheet) -> None:
-        if key in SUBJECT_SHEETS:
-            self.read_subject_table(key, sheet)
-        else:
-            {"01": self.read_01, "04": self.read_04, "06": self.read_06, "09": self.read_09,
-             "10": self.read_10}[key](sheet)
+    # -- tables (each read by its layout: templates/layouts/, generator/layout.py)
+    def layout_of(self, key: str, profile) -> tuple[Any, dict[str, str]]:
+        """The table's layout and words: the workbook's profile, else the first profile with the table."""
+        from ..profile import available, load_profile
+        spec = profile.table(key) if profile else None
+        if spec is None:
+            for name in available():
+                try:
+                    spec = load_profile(name).table(key)
+                except InputError:
+                    continue
+                if spec is not None:
+                    profile = load_profile(name)
+                    break
+        return spec.layout, {**spec.layout.texts, **profile.texts}
 
-    def read_subject_table(self, key: str, sheet: Sheet) -> None:
-        table, columns = SUBJECT_SHEETS[key]
+    def read_table(self, key: str, sheet: Sheet, profile) -> None:
+        layout, words = self.layout_of(key, profile)
+        fill = lambda t: t.format_map(words)   # noqa: E731
+        reader = {"科目": self.read_subject_table, "对照": self.read_pair, "经济分类": self.read_06,
+                  "单行": self.read_single, "清单": self.read_list_table}[layout.kind]
+        reader(key, sheet, layout, fill, profile)
+
+    def read_subject_table(self, key: str, sheet: Sheet, layout, fill, profile) -> None:
+        table = layout.data
+        columns = {(leaf.input if leaf.take == "合计" else leaf.take): [fill(leaf.title), *leaf.aliases]
+                   for leaf in layout.leaves() if leaf.take not in ("编码", "名称")
+                   and (leaf.take != "合计" or leaf.input)}
         expected = [labels[0] for labels in columns.values()]
         anchor = self.find_row(sheet, lambda row: any(v in CODE_LABELS for v in row))
         if anchor is None:
@@ -954,108 +941,88 @@ class WorkbookReader:
                 continue            # an empty 合计 row: nothing stated
             rows.append(row)
 
-    def _two_blocks(self, sheet: Sheet, key: str, expected: list[str]):
-        """01 and 04: the 项目 | 行次 | amount blocks of the 收入 and 支出 halves."""
-        anchor = self.find_row(sheet, lambda row: row.count("项目") >= 2 and "行次" in row)
+    def header_row(self, sheet: Sheet, titles: list[str]) -> int | None:
+        """The first row holding every one of ``titles`` (as many times as listed)."""
+        want = [norm(t) for t in titles]
+        return self.find_row(sheet, lambda row: all(row.count(t) >= want.count(t) for t in set(want)))
+
+    def read_pair(self, key: str, sheet: Sheet, layout, fill, profile) -> None:
+        """对照 tables (01, 04): both sides' columns by position under their 项目 heads; the rows
+        matched to the layout's rows by label, in order (a label may recur, as in 04)."""
+        sides = layout.sides()
+        label_titles = [fill(x.title) for s in sides for x in s.leaves() if x.take == "标签"]
+        rows = layout.pair_rows(profile.classes if profile else self.any_classes(), fill)
+        expected = [fill(s.title) for s in sides] + [fill(x.title) for x in sides[0].leaves()]
+        anchor = self.header_row(sheet, label_titles)
         if anchor is None:
             self.wrong_header(sheet, key, expected)
-            return None
+            return
         heads = [norm(v) for v in sheet.rows[anchor]]
-        items = [c for c, v in enumerate(heads) if v == "项目"]
-        blocks = []
-        for n, p in enumerate(items[:2]):
-            end = items[n + 1] if n + 1 < len(items) else len(heads)
-            rc = next((c for c in range(p + 1, end) if heads[c] == "行次"), None)
-            amount_cols = [c for c in range((rc if rc is not None else p) + 1, end)]
-            blocks.append((p, amount_cols))
-        if len(blocks) < 2 or not blocks[0][1] or not blocks[1][1]:
+        starts = [c for c, v in enumerate(heads) if v == norm(label_titles[0])][:len(sides)]
+        if len(starts) < len(sides):
             self.wrong_header(sheet, key, expected)
-            return None
-        return anchor, heads, blocks
-
-    def read_01(self, sheet: Sheet) -> None:
-        found = self._two_blocks(sheet, "01", ["收入", "支出", "项目", "行次", "金额"])
-        if not found:
             return
-        anchor, _, ((lp, lcols), (rp, rcols)) = found
-        lv, rv = lcols[0], rcols[0]
-        out: dict[str, Any] = {}
-        seen_income_total = False
-        labels_seen = set()
+        columns = []           # per side: (label col, [value cols])
+        for side, start in zip(sides, starts):
+            leaves = side.leaves()
+            columns.append((start, [start + i for i, x in enumerate(leaves) if x.take == "值"]))
+
+        def labels(entry) -> set[str]:
+            return {norm_label(x) for x in (entry.label, *entry.aliases) if x}
+
+        wanted = [[labels(row[s.title]) for s in sides] for row in rows]
+        cursor, matched_totals = 0, 0
         for r in range(self.skip_number_row(sheet, anchor + 1), len(sheet.rows)):
-            left, right = norm_label(sheet.get(r, lp)), norm_label(sheet.get(r, rp))
-            if left.startswith(("注:", "说明:")):
+            seen = [norm_label(sheet.get(r, lc)) for lc, _ in columns]
+            if seen[0].startswith(("注:", "说明:")):
                 break
-            labels_seen.update((left, right))
-            for label, col, mapping in ((left, lv, T01_LEFT), (right, rv, T01_RIGHT)):
-                k = mapping.get(label)
-                if k is None:
-                    continue
-                if k == "收入总计" and not seen_income_total:
-                    continue
-                path = ("收入支出决算总表", k)
-                v = self.value(sheet, r, col, MONEY, path)
-                if v is not None:
-                    out[k] = v
-            if left == "本年收入合计":
-                seen_income_total = True
-        if "本年收入合计" not in labels_seen or "本年支出合计" not in labels_seen:
-            self.wrong_header(sheet, "01", ["本年收入合计", "本年支出合计", "年初结转和结余", "总计"])
-            return
-        if out:
-            self.data["收入支出决算总表"] = out
-
-    def read_04(self, sheet: Sheet) -> None:
-        found = self._two_blocks(sheet, "04", ["收入", "支出", "项目", "行次", "合计", *FISCAL_KINDS])
-        if not found:
-            return
-        anchor, heads, ((lp, lcols), (rp, rcols)) = found
-        lv, rsum = lcols[0], rcols[0]
-        sec = "本年收入"
-        out: dict[str, dict] = {}
-        labels_seen = set()
-        totals = {"本年收入合计": ("本年收入合计", "本年支出合计"),
-                  "年初财政拨款结转和结余": ("年初财政拨款结转和结余", "年末财政拨款结转和结余")}
-        for r in range(self.skip_number_row(sheet, anchor + 1), len(sheet.rows)):
-            left = norm_label(sheet.get(r, lp))
-            if left.startswith(("注:", "说明:")):
-                break
-            labels_seen.add(left)
-            pair = totals.get(left) or (("收入总计", "支出总计") if left in ("总计", "收入总计") else None)
-            if pair:
-                for key, col in zip(pair, (lv, rsum)):
-                    v = self.value(sheet, r, col, MONEY, ("财政拨款收入支出决算总表", "合计", key))
-                    if v is not None:
-                        out.setdefault("合计", {})[key] = v
-            if left == "年初财政拨款结转和结余":
-                sec = "年初财政拨款结转和结余"
+            i = next((i for i in range(cursor, len(rows)) if any(
+                seen[k] and seen[k] in wanted[i][k] for k in range(len(sides)))), None)
+            if i is None:
                 continue
-            kind = next((k for k in FISCAL_KINDS if norm(k) == left), None)
-            if kind is None:
-                continue
-            v = self.value(sheet, r, lv, MONEY, ("财政拨款收入支出决算总表", sec, kind))
-            if v is not None:
-                out.setdefault(sec, {})[kind] = v
-            if sec == "年初财政拨款结转和结余":
-                right = norm_label(sheet.get(r, rp))
-                if right in ("", norm(kind)):
-                    path = ("财政拨款收入支出决算总表", "年末财政拨款结转和结余", kind)
-                    v = self.value(sheet, r, rsum, MONEY, path)
-                    if v is not None:
-                        out.setdefault("年末财政拨款结转和结余", {})[kind] = v
-        if "本年收入合计" not in labels_seen or "年初财政拨款结转和结余" not in labels_seen:
-            self.wrong_header(sheet, "04", ["本年收入合计", "年初财政拨款结转和结余", *FISCAL_KINDS])
-            return
-        ordered = {s: out[s] for s in ("年初财政拨款结转和结余", "本年收入", "年末财政拨款结转和结余", "合计") if s in out}
-        if ordered:
-            self.data["财政拨款收入支出决算总表"] = ordered
+            cursor = i + 1
+            for k, side in enumerate(sides):
+                entry = rows[i][side.title]
+                matched_totals += entry.total and seen[k] in wanted[i][k]
+                paths = entry.spread("input", [x for x in side.leaves() if x.take == "值"], layout.name)
+                for col, address in zip(columns[k][1], paths):
+                    if address:
+                        path = data_path(address)
+                        v = self.value(sheet, r, col, MONEY, path)
+                        if v is not None:
+                            self.put(path, v)
+        if not matched_totals:
+            totals = [row[s.title].label for row in rows for s in sides if row[s.title].total]
+            self.wrong_header(sheet, key, list(dict.fromkeys(totals)))
 
-    def read_06(self, sheet: Sheet) -> None:
-        expected = ["人员经费", "公用经费", "科目编码", "科目名称", "决算数（或：金额、其中：基本支出）"]
+    @staticmethod
+    def any_classes() -> list[tuple[str, str]]:
+        from ..profile import available, load_profile
+        return load_profile(available()[0]).classes
+
+    @staticmethod
+    def econ_heads() -> dict[str, set[str]]:
+        """The 06 amount heads of every 经济分类 layout, by what they hold (基本支出, 金额)."""
+        from ..layout import available, load_layout
+        out: dict[str, set[str]] = {"基本支出": set(), "金额": set()}
+        for name in available():
+            layout = load_layout(name)
+            if layout.kind == "经济分类":
+                for c in layout.columns:
+                    if c.take in out:
+                        out[c.take].update(norm(x) for x in (c.title, *c.aliases))
+        return out
+
+    def read_06(self, key: str, sheet: Sheet, layout, fill, profile) -> None:
+        """经济分类: groups of 编码 | 名称 | amounts side by side, read column after column;
+        the amounts as 基本支出, or as 金额 with 其中：基本支出 (项目支出 = 金额 − 基本支出)."""
+        heads_by_take = self.econ_heads()
+        total_labels = {norm(t) for t in layout.econ_totals}
+        expected = [*(fill(t) for t in layout.econ_group_titles), *(fill(c.title) for c in layout.columns)]
         anchor = self.find_row(sheet, lambda row: sum(v in CODE_LABELS for v in row) >= 1
                                and any(v in NAME_LABELS for v in row))
         if anchor is None:
-            self.wrong_header(sheet, "06", expected)
+            self.wrong_header(sheet, key, expected)
             return
         heads = [norm(v) for v in sheet.rows[anchor]]
         starts = [c for c, v in enumerate(heads) if v in CODE_LABELS]
@@ -1068,12 +1035,12 @@ class WorkbookReader:
                 h = heads[c]
                 if h in NAME_LABELS:
                     name_col = c
-                elif h in ("决算数", "基本支出", "其中:基本支出", "其中基本支出"):
+                elif h in heads_by_take["基本支出"]:
                     cols["basic"] = c
-                elif h in ("金额", "合计"):
+                elif h in heads_by_take["金额"]:
                     cols["amount"] = c
             if "basic" not in cols:
-                self.wrong_header(sheet, "06", expected)
+                self.wrong_header(sheet, key, expected)
                 return
             groups.append((s, name_col, cols))
         rows: list[dict] = []
@@ -1087,7 +1054,7 @@ class WorkbookReader:
                 continue
             if norm(rowvals[0] if rowvals else "").startswith(("注:", "说明:")):
                 break
-            labels = [(c, norm(v)) for c, v in enumerate(rowvals) if norm(v) in ("人员经费合计", "公用经费合计")]
+            labels = [(c, norm(v)) for c, v in enumerate(rowvals) if norm(v) in total_labels]
             if labels:
                 for n, (c, lab) in enumerate(labels):
                     nxt = labels[n + 1][0] if n + 1 < len(labels) else 10 ** 6
@@ -1144,111 +1111,107 @@ class WorkbookReader:
             self.cells[path + ("科目名称",)] = sheet.addr(r, nc)
         rows.append(row)
 
-    def read_09(self, sheet: Sheet) -> None:
-        expected = ["预算数", "决算数", "合计", "因公出国（境）费", "公务用车购置及运行维护费", "公务接待费"]
-        top = self.find_row(sheet, lambda row: "预算数" in row and "决算数" in row)
-        if top is None:
-            self.wrong_header(sheet, "09", expected)
+    def read_single(self, key: str, sheet: Sheet, layout, fill, profile) -> None:
+        """单行 tables (三公): the header's leaf columns in the layout's order, the figures in
+        the first row below the header (and its 栏次 row)."""
+        leaves = layout.leaves()
+        titles = [[norm(fill(x.title)), *(norm(a) for a in x.aliases)] for x in leaves]
+        expected = list(dict.fromkeys(fill(c.title) for c in layout.columns)) + [fill(x.title) for x in leaves[:6]]
+        found = None
+        for top in range(min(len(sheet.rows), 25)):
+            block = [r for r in range(top, min(top + 4, len(sheet.rows)))]
+            low = self.leaves(sheet, block)
+            cols = sorted(low)
+            for start in range(len(cols) - len(leaves) + 1):
+                run = cols[start:start + len(leaves)]
+                if all(low[c] in t for c, t in zip(run, titles)):
+                    found = (top, run)
+                    break
+            if found:
+                break
+        if found is None:
+            self.wrong_header(sheet, key, expected)
             return
-        block = [top]
+        top, run = found
         r = top + 1
-        while r < len(sheet.rows) and len(block) < 4:
+        while r < len(sheet.rows) and r < top + 4:
             vals = [v for v in sheet.rows[r] if not is_blank(v)]
             if not vals or any(isinstance(v, (int, float, Decimal)) or re.fullmatch(r"[\d.,]+", norm(v)) for v in vals):
                 break
-            block.append(r)
             r += 1
-        width = sheet.width
-        groups = self.groups(sheet, top, width)
-        leaves = self.leaves(sheet, block[1:])
-        colmap: dict[tuple[str, str], int] = {}
-        for c, leaf in sorted(leaves.items()):
-            item = T09_COLUMNS.get(leaf)
-            part = groups.get(c, "")
-            if item and part in ("预算数", "决算数") and (part, item) not in colmap:
-                colmap[(part, item)] = c
-        need = [(p, i) for p in ("预算数", "决算数") for i in ("合计", "因公出国（境）费", "公务用车购置费",
-                                                             "公务用车运行维护费", "公务接待费")]
-        if any(k not in colmap for k in need):
-            self.wrong_header(sheet, "09", expected)
-            return
         r = self.skip_number_row(sheet, r)
         while r < len(sheet.rows) and sheet.row_blank(r):
             r += 1
-        out: dict[str, dict] = {}
-        for (part, item), c in colmap.items():
-            v = self.value(sheet, r, c, MONEY, ("三公经费", part, item))
-            if v is not None:
-                out.setdefault(part, {})[item] = v
-        ordered = {p: out[p] for p in ("预算数", "决算数") if p in out}
-        if ordered:
-            self.data["三公经费"] = ordered
+        for leaf, c in zip(leaves, run):
+            if leaf.input:
+                path = data_path(leaf.input)
+                v = self.value(sheet, r, c, MONEY, path)
+                if v is not None:
+                    self.put(path, v)
 
-    def read_10(self, sheet: Sheet) -> None:
-        expected = ["一、政府采购情况", "项目", "行次", "采购金额（或：统计数）", "二、机关运行经费", "三、国有资产占用情况"]
-        head = self.find_row(sheet, lambda row: "项目" in row and "行次" in row)
+    def read_list_table(self, key: str, sheet: Sheet, layout, fill, profile) -> None:
+        """清单 tables (相关信息): the rows by label; a figure some rows share (机关运行经费,
+        one row per 单位性质) may be filled in one of them only."""
+        leaves = layout.leaves()
+        label_leaf = next(x for x in leaves if x.take == "标签")
+        value_leaf = next(x for x in leaves if x.take == "值")
+        number_leaf = next((x for x in leaves if x.take == "行次"), None)
+        rows = [e for e in layout.list_rows(profile.vehicle_labels if profile else {}, fill) if isinstance(e, Entry)]
+        expected = [fill(layout.above_header), *(fill(x.title) for x in leaves)]
+        head = self.header_row(sheet, [fill(label_leaf.title)] + ([fill(number_leaf.title)] if number_leaf else []))
         if head is None:
-            self.wrong_header(sheet, "10", expected)
+            self.wrong_header(sheet, key, expected)
             return
         heads = [norm(v) for v in sheet.rows[head]]
-        label_col = heads.index("项目")
-        value_col = next((c for c, v in enumerate(heads) if v in ("采购金额", "统计数", "金额", "决算数")), label_col + 2)
-        vehicles = {norm(k): k for k in VEHICLE_KINDS} | {norm(k): v for k, v in VEHICLE_ALIASES.items()}
-        targets: dict[str, tuple[tuple, str]] = {
-            "合计": (("相关信息统计", "政府采购", "合计"), MONEY),
-            "货物": (("相关信息统计", "政府采购", "货物"), MONEY),
-            "工程": (("相关信息统计", "政府采购", "工程"), MONEY),
-            "服务": (("相关信息统计", "政府采购", "服务"), MONEY),
-            "车辆数合计(辆)": (("相关信息统计", "车辆", "车辆数合计"), COUNT),
-            "车辆数合计": (("相关信息统计", "车辆", "车辆数合计"), COUNT),
-            "单价100万元(含)以上设备(不含车辆)": (("相关信息统计", "单价100万元以上设备"), COUNT),
-            "单价100万元以上设备": (("相关信息统计", "单价100万元以上设备"), COUNT),
-            **{k: (("相关信息统计", "车辆", v), COUNT) for k, v in vehicles.items()},
-        }
-        headings = {"政府采购情况", "机关运行经费", "国有资产占用情况", "项目"}
-        admin = {"行政单位", "参照公务员法管理事业单位", "参公事业单位"}
-        out: dict[str, Any] = {}
-        admin_seen: list[tuple[str, Decimal]] = []
+        label_col = heads.index(norm(fill(label_leaf.title)))
+        value_titles = {norm(fill(value_leaf.title)), *(norm(a) for a in value_leaf.aliases)}
+        value_col = next((c for c, v in enumerate(heads) if v in value_titles), label_col + 2)
+        by_label: dict[str, Any] = {}
+        for e in rows:
+            for name in (e.label, *e.aliases, *(a for a, k in VEHICLE_ALIASES.items() if k in e.aliases)):
+                by_label.setdefault(norm_label(name), e)
+        headings = {norm_label(x) for x in (layout.above_header, *(t for e in layout.list_rows({}, fill)
+                                                                     if isinstance(e, Line) for t in e.texts))}
+        shared: dict[tuple, list[tuple[str, Any]]] = {}
+        stated = 0
         for r in range(head + 1, len(sheet.rows)):
             raw = sheet.get(r, label_col)
             label = norm_label(raw)
-            if not label or label in headings or r == head:
+            if not label or label in headings or label == norm(fill(label_leaf.title)):
                 continue
             if label.startswith(("注:", "说明:")):
                 break
-            if label in admin:
-                path = ("相关信息统计", "机关运行经费")
-                v = self.value(sheet, r, value_col, MONEY, path + (label,))
+            e = by_label.get(label)
+            if e is None:
+                if not is_blank(sheet.get(r, value_col)):
+                    known = "、".join(dict.fromkeys(norm_label(x.label) for x in rows))
+                    self.problem(sheet.addr(r, label_col), f"不认识的项目“{str(raw).strip()}”（本表的项目：{known}）")
+                continue
+            stated += 1
+            if not e.input:
+                continue
+            path = data_path(e.input)
+            if e.nature:
+                v = self.value(sheet, r, value_col, COUNT if e.count else MONEY, path + (label,))
                 self.cells.pop(path + (label,), None)
+                places = shared.setdefault(path, [])
                 if v is not None:
-                    admin_seen.append((sheet.addr(r, value_col), v))
+                    places.append((sheet.addr(r, value_col), v, e.label))
                     self.cells[path] = sheet.addr(r, value_col)
                 elif path not in self.cells:
                     self.cells[path] = sheet.addr(r, value_col)
                 continue
-            if label not in targets:
-                if not is_blank(sheet.get(r, value_col)):
-                    self.problem(sheet.addr(r, label_col), f"不认识的项目“{str(raw).strip()}”（本表的项目：合计、货物、"
-                                                           f"工程、服务、行政单位、车辆数合计、各类用车、单价100万元以上设备）")
-                continue
-            path, kind = targets[label]
-            v = self.value(sheet, r, value_col, kind, path)
+            v = self.value(sheet, r, value_col, COUNT if e.count else MONEY, path)
             if v is not None:
-                d = out
-                for p in path[1:-1]:
-                    d = d.setdefault(p, {})
-                d[path[-1]] = v
-        if len(admin_seen) > 1:
-            self.problem(admin_seen[1][0], "机关运行经费只能填在一行（行政单位，或参照公务员法管理事业单位）")
-        if admin_seen:
-            out["机关运行经费"] = admin_seen[0][1]
-        if "政府采购" not in out and not any(norm_label(sheet.get(r, label_col)) == "货物" for r in range(len(sheet.rows))):
-            self.wrong_header(sheet, "10", expected)
-            return
-        order = ["政府采购", "机关运行经费", "车辆", "单价100万元以上设备"]
-        ordered = {k: out[k] for k in order if k in out}
-        if ordered:
-            self.data["相关信息统计"] = ordered
+                self.put(path, v)
+        for path, places in shared.items():
+            if len(places) > 1:
+                rows_named = "，或".join(dict.fromkeys(e.label for e in rows if e.input and data_path(e.input) == path))
+                self.problem(places[1][0], f"{path[-1]}只能填在一行（{rows_named}）")
+            if places:
+                self.put(path, places[0][1])
+        if not stated:
+            self.wrong_header(sheet, key, expected)
 
     # -- text sheets
     def kv_header(self, sheet: Sheet) -> tuple[int, int, int] | None:

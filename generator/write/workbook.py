@@ -24,7 +24,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ..layout import Column, Entry, Line
+from ..layout import Entry, Line
 from ..layout import path as data_path
 from ..load.excel_reader import (BOOL, BUDGET_BY_CLASS, BUDGET_COLUMN, CHOICE, CLASS_WORD_COLUMNS, COUNT,
                                  LAST_BY_CLASS, LAST_CLASS_COLUMN, LAST_FIELDS, LONGTEXT, MONEY,
@@ -314,7 +314,7 @@ def write_econ(sh: Sheet) -> None:
     detailed = econ_detailed(sh)
     cols = list(layout.columns)
     if detailed and not any(x.take == "金额" for x in cols):
-        cols = cols[:-1] + [Column("金额", take="金额"), Column("其中：基本支出", take="基本支出")]
+        cols = list(layout.econ_detail_columns or cols)
     amount_takes = [x.take for x in cols if x.take not in ("编码", "名称")]
     per = len(cols)
     groups = [list(g) for g in p.econ_columns]
