@@ -39,7 +39,7 @@ INCOME_COLUMNS = ["财政拨款收入", "上级补助收入", "事业收入", "�
 EXPENSE_COLUMNS = ["基本支出", "项目支出", "上缴上级支出", "经营支出", "对附属单位补助支出"]
 GP_COLUMNS = ["基本支出", "项目支出"]
 FUND_COLUMNS = ["年初结转和结余", "本年收入", "基本支出", "项目支出", "年末结转和结余"]
-SOE_COLUMNS = ["基本支出", "项目支出"]
+SOE_COLUMNS = ["年初结转和结余", "本年收入", "基本支出", "项目支出", "年末结转和结余"]   # 山西只公开支出
 
 # The stated-total column of each subject table (optional in the data, computed otherwise).
 TOTAL_COLUMN = {
@@ -68,7 +68,13 @@ FISCAL_SECTIONS = ["本年收入", "本年支出", "年初财政拨款结转和�
 ECON_TOTAL_CODES = ("人员经费合计", "公用经费合计")
 FISCAL_TOTALS = ["本年收入合计", "本年支出合计", "年初财政拨款结转和结余", "年末财政拨款结转和结余", "收入总计", "支出总计"]
 # Keys of 情况说明 whose values are amounts (in the file's 金额单位, converted like every amount).
-WORD_MONEY_KEYS = ("金额", "中小企业合同金额", "小微企业合同金额", "自评金额", "其中一般公共预算")
+WORD_MONEY_KEYS = ("金额", "中小企业合同金额", "小微企业合同金额", "自评金额", "其中一般公共预算",
+                   "中小企业预留金额", "小微企业预留金额", "预留中小企业合同金额", "预留小微企业合同金额",
+                   "其他项目中小企业合同金额", "绩效目标金额", "绩效跟踪金额")
+# Keys of 情况说明 whose values are numbers but not amounts (never converted between 元 and 万元).
+WORD_NUMBER_KEYS = ("平均得分",)
+# Subject tables whose total column adds only 基本支出 and 项目支出 (the others are balances and income).
+SPENDING_TOTAL_TABLES = ("政府性基金预算财政拨款收入支出决算表", "国有资本经营预算财政拨款支出决算表")
 
 
 @dataclass
@@ -150,6 +156,8 @@ class Unit:
     stated: list[Stated] = field(default_factory=list)   # totals the file states (01, 04 …)
     report_unit: str = ""                                # 公开金额单位: the unit printed ("" = money_unit)
     previous_file: str | None = None                     # 上年数据文件, relative to this file
+    full_budget: dict[str, Decimal] = field(default_factory=dict)   # 全年预算 (adjusted) by subject code
+    members: list[tuple[str, str]] = field(default_factory=list)    # 单位构成: (单位名称, 备注)
     sources: dict[str, Source] = field(default_factory=dict)  # key path -> Source
 
     @property

@@ -61,7 +61,8 @@ def safe_filename(name: str, limit_bytes: int = 200) -> str:
 
 
 def output_stem(unit: Unit) -> str:
-    return safe_filename(f"{unit.name}{unit.year}年度{unit.kind_word}决算公开")
+    """The file name (without extension): the unit's name and the report's title in its profile."""
+    return safe_filename(f"{unit.name}{load_profile(unit.profile).cover_title(unit.year, unit.kind_word)}")
 
 
 def last_year_from(d: Derived) -> LastYear:

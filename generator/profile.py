@@ -74,6 +74,17 @@ class Profile:
     list_zero_items: bool = False    # 二、三 also list kinds of income/expense whose amount is 0
     part_templates: dict[str, str] = field(default_factory=dict)   # 第一、四、五部分 -> wording template
     reason_fallbacks: dict[str, list[str]] = field(default_factory=dict)  # 变动原因 key -> keys used when blank
+    narrative_grouping: bool = True  # 说明文字中的金额带千分位 (说明千分位)
+    performance_grades: list[str] = field(default_factory=list)   # 绩效等级, in the order the text names them
+
+    def cover_title(self, year: int, kind: str) -> str:
+        """The report's title as the profile words it ("2022年度部门决算公开", "2024年度部门决算");
+        also the output file name after the unit's name."""
+        return self.texts["封面标题"].format(年度=year, 类别=kind)
+
+    def part_title(self, part: str, year: int, kind: str, name: str) -> str:
+        """第一…第五部分 headings: {年度}, {类别} (部门/单位) and {单位名称} filled."""
+        return self.part_titles[part].format(年度=year, 类别=kind, 单位名称=name)
 
     def table(self, key: str) -> TableSpec | None:
         return next((t for t in self.tables if t.key == key), None)
@@ -174,4 +185,6 @@ def load_profile(name: str) -> Profile:
         part_templates={"一": "p1_overview.j2", "四": "p4_glossary.j2", "五": "p5_attachments.j2",
                         **{str(k): str(v) for k, v in (d.get("部分模板") or {}).items()}},
         reason_fallbacks={str(k): [str(x) for x in v] for k, v in (d.get("变动原因替代") or {}).items()},
+        narrative_grouping=bool(d.get("说明千分位", True)),
+        performance_grades=[str(g) for g in d.get("绩效等级") or []],
     )

@@ -23,14 +23,17 @@ def run_cli(*args: str, cwd: Path = ROOT, timeout: int = 300) -> subprocess.Comp
     return subprocess.run([exe, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout)
 
 
+RENDERED_KEYS = {"潇河": "xiaohe", "新材料": "xincailiao", "社会工作部": "shehuigongzuo", "规划和自然资源局": "guihuaziyuan"}
+
+
 @pytest.fixture(scope="session")
 def rendered(tmp_path_factory):
-    """Both examples rendered once through the CLI into one folder: {stem: {fmt: Path}}."""
+    """Every example rendered once through the CLI into one folder: {key: {fmt: Path}}."""
     out = tmp_path_factory.mktemp("rendered")
     proc = run_cli("render", *map(str, sorted(EXAMPLES.glob("*.yaml"))), "--format", "docx,pdf,html", "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     files: dict[str, dict[str, Path]] = {}
     for f in out.iterdir():
-        key = "xiaohe" if "潇河" in f.name else "xincailiao" if "新材料" in f.name else f.name
+        key = next((k for word, k in RENDERED_KEYS.items() if word in f.name), f.name)
         files.setdefault(key, {})[f.suffix[1:]] = f
     return files

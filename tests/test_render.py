@@ -37,6 +37,8 @@ def squash(text: str) -> str:
 def test_output_names(rendered):
     assert rendered["xiaohe"]["docx"].name == "山西转型综合改革示范区晋中开发区潇河产业园事业服务中心2022年度部门决算公开.docx"
     assert rendered["xincailiao"]["pdf"].name == "山西转型综合改革示范区新材料产业招商服务中心2023年度部门决算公开.pdf"
+    assert rendered["shehuigongzuo"]["pdf"].name == "中共上海市普陀区委社会工作部2024年度部门决算.pdf"   # the profile's title
+    assert set(rendered) == {"xiaohe", "xincailiao", "shehuigongzuo", "guihuaziyuan"}
     for files in rendered.values():
         assert set(files) == {"docx", "pdf", "html"}
         for f in files.values():

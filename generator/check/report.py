@@ -30,7 +30,7 @@ def summary_line(name: str, findings: list[Finding]) -> str:
 def table_title(key: str, profile: Profile | None) -> str:
     spec = profile.table(key) if profile else None
     if spec:
-        return f"{spec.label} {spec.title}"
+        return " ".join(x for x in (spec.label, spec.title) if x)
     return GROUP_NAMES.get(key, f"{key}表")
 
 

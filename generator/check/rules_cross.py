@@ -134,15 +134,22 @@ def x_02_03(r: Rule, ctx: Context):
                           f"{code} {name}", "本年收入合计", (b.total if b else ZERO) or ZERO, (a.total if a else ZERO) or ZERO)
 
 
-@rule("X-ADMIN-06", "行政单位、参公事业单位：机关运行经费 = 06表公用经费合计（基本支出）", ERROR, ("10", "06"))
+@rule("X-ADMIN-06", "行政单位、参公事业单位：机关运行经费 = 06表公用经费合计（基本支出）；部门决算含下属单位"
+                    "（单位构成多于一个）时，机关运行经费不超过公用经费合计", ERROR, ("10", "06"))
 def x_admin_06(r: Rule, ctx: Context):
     u = ctx.unit
     if u.nature not in ("行政单位", "参公事业单位"):
         return
     public = ctx.derived.public.fig("basic")
+    source = u.src("相关信息统计.机关运行经费")
+    if len(u.members) > 1:       # the subordinate 事业单位's 公用经费 are not 机关运行经费
+        if (u.admin_cost or ZERO) > (public.value or ZERO):
+            yield Finding(r.id, r.severity, "10", f"机关运行经费 {ctx.amount(u.admin_cost)} 超过06表公用经费合计 "
+                          f"{ctx.amount(public.value or ZERO)}：机关运行经费是公用经费的一部分", source,
+                          "机关运行经费", "", public.value or ZERO, u.admin_cost or ZERO)
+        return
     yield ctx.compare(r, table="10", row="机关运行经费", column="", stated=u.admin_cost or ZERO,
-                      computed=public, how="06表公用经费合计",
-                      source=u.src("相关信息统计.机关运行经费"))
+                      computed=public, how="06表公用经费合计", source=source)
 
 
 @rule("X-ADMIN-NA", "事业单位（非参公）没有机关运行经费", ERROR, ("10",))

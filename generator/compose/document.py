@@ -45,7 +45,7 @@ class Cell:
 
 @dataclass
 class Table:
-    key: str                      # stable table id: "01" … "10"
+    key: str                      # stable table id: "01" … "10"; "" for a small table of the text
     label: str                    # printed label, e.g. "公开01表"
     title: str                    # e.g. "收入支出决算总表"
     meta_left: str                # "部门名称：…"
@@ -168,4 +168,5 @@ class Document:
         return [b for b in self.blocks if isinstance(b, Heading) and (b.toc or not toc_only)]
 
     def tables(self) -> list[Table]:
-        return [b for b in self.blocks if isinstance(b, Table)]
+        """The published tables (第二部分), not the small tables of the text (key "")."""
+        return [b for b in self.blocks if isinstance(b, Table) and b.key]

@@ -7,7 +7,8 @@ The templates produce plain text, not HTML: each non-empty line is one paragraph
 trim_blocks makes blank lines after block tags unreliable, so they carry no meaning);
 ``h2()`` marks a heading listed in the 目录 (“一、本部门（单位）职责”), ``h3()`` a （一）
 sub-heading, ``styled(role, text)`` a paragraph of another role than body text (STYLES of
-compose.document, e.g. ``plain``). The unit's own words arrive as variables, never as template
+compose.document, e.g. ``plain``), ``row(cells, head)`` a row of a small table in the text (the
+rows that follow each other make one table; the first is its head: 单位构成). The unit's own words arrive as variables, never as template
 source, and the loader has removed control characters from them, so they cannot forge a mark.
 """
 from __future__ import annotations
@@ -20,7 +21,7 @@ import jinja2
 
 from ..numbers import chinese_number, money, pct
 from ..profile import TEMPLATES
-from .document import STYLES, Block, Heading, Paragraph
+from .document import STYLES, Block, Cell, Heading, Paragraph, Table
 
 HEADING_MARK = "\x1e"
 _TRAILING = "。；;，,、 \u3000"
@@ -48,11 +49,13 @@ def clause(text: str | None, lead: str = "") -> str:
     return t.rstrip(_TRAILING)
 
 
-def _money(value: Decimal | None) -> str:
-    return money(value)
+def _money(value: Decimal | None, grouping: bool = True) -> str:
+    return money(value, grouping=grouping)
 
 
 STYLE_MARK = "\x1f"
+ROW_MARK = "\x1d"
+CELL_SEP = "\x1c"
 
 
 def h2(text: str) -> str:
@@ -69,6 +72,12 @@ def styled(style: str, text: str) -> str:
     return f"\n{STYLE_MARK}{style}{STYLE_MARK}{text}\n"
 
 
+def row(cells: list, head: bool = False) -> str:
+    """One row of a small table inside the text (单位构成: 序号 | 单位名称 | 备注)."""
+    texts = [re.sub(r"\s+", " ", str(c if c is not None else "")).strip() for c in cells]
+    return f"\n{ROW_MARK}{'h' if head else 'b'}{CELL_SEP.join(texts)}\n"
+
+
 @lru_cache(maxsize=8)
 def environment(wording_dir: str) -> jinja2.Environment:
     base = TEMPLATES / "wording"
@@ -82,7 +91,7 @@ def environment(wording_dir: str) -> jinja2.Environment:
         keep_trailing_newline=False,
     )
     env.filters.update(money=_money, pct=pct, clause=clause, cn=chinese_number)
-    env.globals.update(h2=h2, h3=h3, styled=styled)
+    env.globals.update(h2=h2, h3=h3, styled=styled, row=row)
     return env
 
 
@@ -91,12 +100,35 @@ def render_section(template: str, facts: dict, wording_dir: str) -> list[Block]:
     return text_to_blocks(text)
 
 
+def _cell_width(text: str) -> float:
+    return sum(2.0 if ord(ch) > 0x2E80 else 1.0 for ch in text)
+
+
+def _text_table(rows: list[tuple[bool, list[str]]]) -> Table:
+    """A small table of the text: head rows centred and bold, widths from the longest cell."""
+    ncols = max(len(cells) for _, cells in rows)
+    grid = [cells + [""] * (ncols - len(cells)) for _, cells in rows]
+    widths = [max(4.0, *(_cell_width(r[c]) for r in grid)) for c in range(ncols)]
+    head = [[Cell(t, align="center", bold=True) for t in cells] for (h, _), cells in zip(rows, grid) if h]
+    body = [[Cell(t, align="center" if c == 0 else "left") for c, t in enumerate(cells)]
+            for (h, _), cells in zip(rows, grid) if not h]
+    return Table(key="", label="", title="", meta_left="", meta_center="", meta_right="",
+                 header=head, body=body, widths=widths, font_size=10.5)
+
+
 def text_to_blocks(text: str) -> list[Block]:
     blocks: list[Block] = []
+    rows: list[tuple[bool, list[str]]] = []
     for line in text.split("\n"):
         line = line.strip(" \t\r\u3000")   # not str.strip(): it would eat the heading mark
+        if line.startswith(ROW_MARK):
+            rows.append((line[1] == "h", line[2:].split(CELL_SEP)))
+            continue
         if not line:
             continue
+        if rows:
+            blocks.append(_text_table(rows))
+            rows = []
         if line.startswith(HEADING_MARK):
             level = int(line[1])
             blocks.append(Heading(level, line[2:].strip(), toc=level <= 2))
@@ -105,4 +137,6 @@ def text_to_blocks(text: str) -> list[Block]:
             blocks.append(Paragraph(rest.strip(), style))
         else:
             blocks.append(Paragraph(line))
+    if rows:
+        blocks.append(_text_table(rows))
     return blocks

@@ -15,7 +15,7 @@ from .tables import build_tables
 
 def report_title(d: Derived) -> str:
     """The cover's title, as the profile words it ("2022年度部门决算公开")."""
-    return d.profile.texts["封面标题"].format(年度=d.unit.year, 类别=d.unit.kind_word)
+    return d.profile.cover_title(d.unit.year, d.unit.kind_word)
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -29,7 +29,7 @@ def compose(d: Derived, *, draft_line: str | None = None, marking: Marking | Non
     marking of every page (the two are independent). ``tables=False`` leaves out 第二部分's
     tables (for a rule that reads only the text)."""
     u, p = d.unit, d.profile
-    parts = {k: v.format(年度=u.year, 类别=u.kind_word) for k, v in p.part_titles.items()}
+    parts = {k: p.part_title(k, u.year, u.kind_word, u.name) for k in p.part_titles}
     blocks: list[Block] = [Cover(u.name, report_title(d), draft_line), Toc(), PageBreak()]
     counter = iter(range(1, 10_000))
 
@@ -43,7 +43,7 @@ def compose(d: Derived, *, draft_line: str | None = None, marking: Marking | Non
                 b.anchor = f"h{next(counter)}"
             blocks.append(b)
 
-    words = {"unit": u, "year": u.year, "kind": u.kind_word}
+    words = {"unit": u, "year": u.year, "kind": u.kind_word, "members": u.members}
 
     # 第一部分 概况
     blocks.append(heading(1, parts["一"]))

@@ -162,7 +162,7 @@ class Frame:
             meta_right=words["表右上"].format_map(values),
             header=header, body=body, widths=widths,
             notes=[spec.note] if spec.note else [],
-            empty_note=None if self.a.any else spec.empty_note,
+            empty_note=None if self.a.any else spec.empty_note.format_map(values),
             landscape=spec.landscape, font_size=self.layout.font_size,
         )
 

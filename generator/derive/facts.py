@@ -37,6 +37,21 @@ class ClassDetail:
 
 
 @dataclass
+class ItemDetail:
+    """A 项 of a subject table explained one by one (上海 五（三）、八、九): its 类/款/项 names,
+    the amount, the budget it is compared with and the unit's words."""
+    code: str
+    path: str                           # “一般公共服务支出（类）社会工作事务（款）行政运行（项）”
+    amount: Decimal
+    budget: Decimal | None              # 全年预算 when given, else 年初预算
+    budget_word: str                    # 全年预算 | 年初预算
+    completion: Decimal | None          # amount / budget %
+    compare: str                        # 大于 | 小于 | 持平 | "" (no budget)
+    use: str
+    reason: str
+
+
+@dataclass
 class SangongItem:
     name: str
     budget: Decimal
@@ -57,6 +72,16 @@ class Performance:
     gp_amount: Decimal | None            # 其中一般公共预算
     grades: list[tuple[str, int]]        # (等级, 项目个数), in the order given, non-zero only
     text: str                            # free text (paragraphs) after the figures
+    grade_counts: dict[str, int] | None = None   # every 等级 given, zeros included
+    system: str = ""                     # 制度: the unit's 预算绩效管理制度 and 机制
+    target_projects: int | None = None   # 编报绩效目标的项目数 / 金额
+    target_amount: Decimal | None = None
+    tracking_projects: int | None = None  # 绩效跟踪评价的项目数 / 金额
+    tracking_amount: Decimal | None = None
+    average: Decimal | None = None       # 平均得分
+    problems: int | None = None          # 发现问题数, 已整改, 正在整改
+    fixed: int | None = None
+    fixing: int | None = None
 
     @property
     def empty(self) -> bool:
@@ -66,10 +91,57 @@ class Performance:
 def _performance(value: Any) -> Performance:
     if not isinstance(value, dict):
         return Performance(None, "", None, None, [], value or "")
-    grades = [(str(g), int(n)) for g, n in (value.get("自评等级") or {}).items() if n]
+    counts = {str(g): int(n or 0) for g, n in (value.get("自评等级") or {}).items()}
     return Performance(projects=value.get("自评项目数"), level=value.get("项目层级") or "",
                        amount=value.get("自评金额"), gp_amount=value.get("其中一般公共预算"),
-                       grades=grades, text=value.get("说明") or "")
+                       grades=[(g, n) for g, n in counts.items() if n], text=value.get("说明") or "",
+                       grade_counts=counts, system=value.get("制度") or "",
+                       target_projects=value.get("绩效目标项目数"), target_amount=value.get("绩效目标金额"),
+                       tracking_projects=value.get("绩效跟踪项目数"), tracking_amount=value.get("绩效跟踪金额"),
+                       average=value.get("平均得分"), problems=value.get("发现问题数"),
+                       fixed=value.get("已整改问题数"), fixing=value.get("正在整改问题数"))
+
+
+def budget_total(budget: dict[str, Decimal], classes: list[str]) -> Decimal | None:
+    """The budget of the listed 类: a 类's own figure where given, else its 款' figures, else its
+    项' (a budget may be given at any level; no level is counted twice). None when none is given."""
+    parts: list[Decimal] = []
+    for c in classes:
+        if c in budget:
+            parts.append(budget[c])
+            continue
+        kuan = [k for k in budget if len(k) == 5 and k.startswith(c)]
+        parts += [budget[k] for k in kuan]
+        parts += [budget[x] for x in budget if len(x) == 7 and x.startswith(c) and x[:5] not in kuan]
+    return total(parts) if parts else None
+
+
+def _compare(amount: Decimal | None, budget: Decimal | None) -> str:
+    if budget is None:
+        return ""
+    a = amount or ZERO
+    return "大于" if a > budget else "小于" if a < budget else "持平"
+
+
+def item_details(d: Derived, table, notes: dict) -> list[ItemDetail]:
+    """Every 项 of ``table`` with its 类/款/项 names, its budget (全年 if given, else 年初; only
+    for 一般公共预算) and the unit's 用途 and 原因 (类说明 by code)."""
+    gp = table is d.t05
+    out = []
+    for r in table.rows:
+        if r.level != 3:
+            continue
+        names = [(x.name, word) for x, word in ((table.row(r.code[:3]), "类"), (table.row(r.code[:5]), "款"))
+                 if x is not None]
+        path = "".join(f"{n}（{w}）" for n, w in names) + f"{r.name}（项）"
+        full, start = (d.full_budget.get(r.code), d.budget.get(r.code)) if gp else (None, None)
+        budget, word = (full, "全年预算") if full is not None else (start, "年初预算")
+        note = notes.get(r.code) or {}
+        out.append(ItemDetail(code=r.code, path=path, amount=r.total or ZERO, budget=budget, budget_word=word,
+                              completion=percent(r.total, budget) if budget is not None else None,
+                              compare=_compare(r.total, budget), use=note.get("用途") or "",
+                              reason=note.get("变动原因") or ""))
+    return out
 
 
 def _words(d: Derived) -> dict[str, Any]:
@@ -91,7 +163,8 @@ def build_facts(d: Derived) -> dict[str, Any]:
         raise ValueError("情况说明须由公开的（换算、四舍五入后的）数字生成：先调用 derive.printed.publish")
     u, w, ly = d.unit, _words(d), d.last_year
     f: dict[str, Any] = {"unit": u, "year": u.year, "mu": d.money_unit, "kind": u.kind_word,
-                         "profile": d.profile, "words": w, "list_zero_items": d.profile.list_zero_items}
+                         "profile": d.profile, "words": w, "list_zero_items": d.profile.list_zero_items,
+                         "grouping": d.profile.narrative_grouping}
 
     # 一 收入支出决算总体情况
     f["income_total"] = d.summary["收入总计"] or ZERO
@@ -150,9 +223,15 @@ def build_facts(d: Derived) -> dict[str, Any]:
                                    change=_ch(r.total, last), use=note.get("用途") or "",
                                    reason=note.get("变动原因") or ""))
     f["gp_class_details"] = details
-    budgets = [d.budget[r.code] for r in classes if r.code in d.budget]
-    f["gp_budget_total"] = total(budgets)
-    f["gp_completion"] = percent(gp_total, f["gp_budget_total"]) if budgets else None
+    f["gp_budget_total"] = budget_total(d.budget, [r.code for r in classes])
+    f["gp_completion"] = percent(gp_total, f["gp_budget_total"]) if f["gp_budget_total"] is not None else None
+    # 全年预算 (adjusted), where the profile's wording explains down to the 项
+    f["gp_full_budget_total"] = budget_total(d.full_budget, [r.code for r in classes])
+    full = f["gp_full_budget_total"]
+    f["gp_full_completion"] = percent(gp_total, full) if full is not None else None
+    f["gp_compare"] = _compare(gp_total, full if full is not None else f["gp_budget_total"])
+    f["reason_gp_budget"] = w.get("预决算差异原因") or ""
+    f["gp_items"] = item_details(d, d.t05, notes)
 
     # 六 基本支出
     f["basic_total"] = s05.values.get("基本支出") or ZERO
@@ -174,10 +253,14 @@ def build_facts(d: Derived) -> dict[str, Any]:
                  "closing": s07.values.get("年末结转和结余"),
                  "classes": _share_list([(r.name, r.total) for r in d.t07.classes], s07.total)}
     f["fund_empty"] = not any(v for k, v in f["fund"].items() if k != "classes")
+    f["fund_items"] = item_details(d, d.t07, notes)
     s08 = d.t08.sum_row
     f["soe"] = {"spent": s08.total, "basic": s08.values.get("基本支出"), "project": s08.values.get("项目支出"),
+                "opening": s08.values.get("年初结转和结余"), "income": s08.values.get("本年收入"),
+                "closing": s08.values.get("年末结转和结余"),
                 "classes": _share_list([(r.name, r.total) for r in d.t08.classes], s08.total)}
-    f["soe_empty"] = not s08.total
+    f["soe_empty"] = not any(v for k, v in f["soe"].items() if k != "classes")
+    f["soe_items"] = item_details(d, d.t08, notes)
 
     # 九 三公经费
     sg_words = w.get("三公经费") or {}
@@ -196,6 +279,12 @@ def build_facts(d: Derived) -> dict[str, Any]:
                                  change=_ch(actual.get(k), (last_sg.get(k) or ZERO)) if last_sg else None,
                                  reason=iw.get("变动原因") or "", use=iw.get("用途") or ""))
     f["sg_items"] = items
+    car = "公务用车购置及运行维护费"
+    f["sg_car"] = SangongItem(name=car, budget=budget.get(car) or ZERO, actual=actual.get(car) or ZERO,
+                              completion=percent(actual.get(car), budget.get(car)),
+                              change=_ch(actual.get(car), (last_sg.get(car) or ZERO)) if last_sg else None,
+                              reason="", use="")
+    f["sg_shares"] = _share_list([(k, actual.get(k)) for k in ("因公出国（境）费", car, "公务接待费")], actual["合计"])
     f["sg_by_name"] = {i.name: i for i in items}
     f["sg"] = sg_words
     dom, abroad = sg_words.get("国内接待") or {}, sg_words.get("国境外接待") or {}

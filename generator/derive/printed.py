@@ -15,7 +15,7 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any, Callable
 
-from ..model import LastYear
+from ..model import WORD_NUMBER_KEYS, LastYear
 from ..numbers import convert
 from .totals import Derived, EconLine, SubjectTable
 
@@ -41,6 +41,7 @@ def publish(d: Derived) -> Derived:
         fiscal=_nested(d.fiscal, c), fiscal_by_class=_nested(d.fiscal_by_class, c),
         sangong=_nested(d.sangong, c), purchase=_flat(d.purchase, c),
         admin_cost=c(d.admin_cost), budget=_flat(d.budget, c),      # type: ignore[arg-type]
+        full_budget=_flat(d.full_budget, c),
         last_year=_last_year(d.last_year, d.money_unit, to),
         words=_words(d.words, c),
         money_unit=to, printed=True,
@@ -76,11 +77,12 @@ def _last_year(ly: LastYear | None, file_unit: str, to: str) -> LastYear | None:
 
 
 def _words(value: Any, c: Conv) -> Any:
-    """情况说明 with its amounts (the only Decimals the loader leaves in it) converted."""
+    """情况说明 with its amounts converted: every Decimal the loader leaves in it except the
+    numbers that are not money (WORD_NUMBER_KEYS: 平均得分)."""
     if isinstance(value, Decimal):
         return c(value)
     if isinstance(value, dict):
-        return {k: _words(v, c) for k, v in value.items()}
+        return {k: v if k in WORD_NUMBER_KEYS else _words(v, c) for k, v in value.items()}
     if isinstance(value, list):
         return [_words(v, c) for v in value]
     return value

@@ -23,7 +23,7 @@ from functools import cached_property
 from typing import Any, Iterable
 
 from ..errors import InputError, Problem
-from ..model import (FISCAL_KINDS, INCOME_COLUMNS, PURCHASE_KINDS, SANGONG_ITEMS, SUBJECT_TABLES, LastYear,
+from ..model import (SPENDING_TOTAL_TABLES, FISCAL_KINDS, INCOME_COLUMNS, PURCHASE_KINDS, SANGONG_ITEMS, SUBJECT_TABLES, LastYear,
                      SubjectRow, Unit)
 from ..numbers import ZERO, is_tail, total
 from ..profile import Profile
@@ -177,6 +177,7 @@ class Derived:
     printed: bool = False                      # True: amounts as the report prints them
     terms: dict[str, int] = field(default_factory=dict)   # 01/04/09/10 figure key -> terms
     extras: dict[str, object] = field(default_factory=dict)
+    full_budget: dict[str, Decimal] = field(default_factory=dict)   # 全年预算 by subject code
 
     def fig(self, key: str, value: Decimal | None) -> Fig:
         """A 01/04/09/10 figure with its terms; ``key`` as in ``terms`` ("01.收入总计" …)."""
@@ -283,6 +284,7 @@ def derive(unit: Unit, profile: Profile) -> Derived:
                    expense_by_class=expense_by_class, fiscal=fiscal, fiscal_by_class=fiscal_by_class,
                    sangong=sangong, purchase=purchase, vehicles=dict(unit.vehicles),
                    vehicles_total=vehicles_total, admin_cost=unit.admin_cost, budget=dict(unit.budget),
+                   full_budget=dict(unit.full_budget),
                    last_year=_last_year(unit), words=unit.words or {}, money_unit=unit.money_unit,
                    terms=terms)
 
@@ -389,8 +391,8 @@ def build_subject_table(unit: Unit, table: str, profile: Profile, problems: list
 
 
 def _sum_columns(table: str, columns: list[str]) -> list[str]:
-    """The columns a row's total column adds up (07: 小计 = 基本支出 + 项目支出)."""
-    return ["基本支出", "项目支出"] if table == FUND_TABLE else columns
+    """The columns a row's total column adds up (基金、国资: 小计/合计 = 基本支出 + 项目支出)."""
+    return ["基本支出", "项目支出"] if table in SPENDING_TOTAL_TABLES else columns
 
 
 def _row_sum(table: str, values: dict[str, Decimal | None]) -> Decimal | None:

@@ -17,7 +17,7 @@ import fastjsonschema
 import jsonschema
 
 from ..errors import InputError, Problem
-from ..model import (WORD_MONEY_KEYS, EconRow, LastYear, PURCHASE_KINDS,
+from ..model import (WORD_MONEY_KEYS, WORD_NUMBER_KEYS, EconRow, LastYear, PURCHASE_KINDS,
                      SANGONG_ITEMS, SUBJECT_TABLES, TOTAL_COLUMN, VEHICLE_KINDS, Source, Stated, SubjectRow, Unit)
 from .excel_reader import read_xls, read_xlsx
 from .yaml_reader import Located, RawInt, path_str, read_yaml
@@ -304,7 +304,7 @@ class Builder:
                 return {k: conv(v, parts + (k,)) for k, v in value.items()}
             if isinstance(value, list):
                 return [conv(v, parts + (i,)) for i, v in enumerate(value)]
-            if parts and parts[-1] in WORD_MONEY_KEYS:
+            if parts and parts[-1] in WORD_MONEY_KEYS + WORD_NUMBER_KEYS:
                 return self.money(value, *parts)
             if isinstance(value, str):
                 return clean_text(value)
@@ -366,6 +366,9 @@ class Builder:
             big_equipment=int(info["单价100万元以上设备"]) if info.get("单价100万元以上设备") is not None else None,
             last_year=self.last_year(),
             budget=self.code_map((d.get("年初预算") or {}).get("一般公共预算财政拨款支出"), "年初预算", "一般公共预算财政拨款支出"),
+            full_budget=self.code_map((d.get("全年预算") or {}).get("一般公共预算财政拨款支出"),
+                                      "全年预算", "一般公共预算财政拨款支出"),
+            members=[(clean_text(m["单位名称"]), clean_text(m.get("备注") or "")) for m in overview.get("单位构成") or []],
             words=self.words(),
             attachments=[a["名称"].strip() for a in d.get("附件") or []],
             stated=self.stated,
