@@ -141,17 +141,19 @@ class Layout:
 
     def header_rows(self, fill: Callable[[str], str], columns: list[Column] | None = None) -> list[list[tuple[str, int, int]]]:
         """Header rows as (text, colspan, rowspan) from the column tree: a group spans its
-        leaves, a leaf spans down to the last header row; with the 栏次 row when the layout
+        leaves (and down, when its subtree is shallower than the tree), a leaf spans down to the
+        last header row; with the 栏次 row when the layout
         has one. The composed table and the workbook sheet both use this."""
         columns = list(self.columns) if columns is None else columns
         depth = max(c.depth() for c in columns)
         rows: list[list[tuple[str, int, int]]] = [[] for _ in range(depth)]
 
         def walk(col: Column, level: int) -> None:
-            if col.children:
-                rows[level].append((fill(col.title), len(col.leaves()), 1))
+            if col.children:          # a shallower group spans down, so that every leaf is in the last row
+                span = depth - level - col.depth() + 1
+                rows[level].append((fill(col.title), len(col.leaves()), span))
                 for child in col.children:
-                    walk(child, level + 1)
+                    walk(child, level + span)
             else:
                 rows[level].append((fill(col.title), 1, depth - level))
 

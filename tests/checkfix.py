@@ -16,6 +16,7 @@ BASES = {
     "xiaohe": ROOT / "data" / "examples" / "xiaohe-2022.yaml",
     "xincailiao": ROOT / "data" / "examples" / "xincailiao-2023.yaml",
     "admin": ROOT / "tests" / "fixtures" / "admin-unit-with-funds-2023.yaml",
+    "shehuigongzuo": ROOT / "data" / "examples" / "putuo-shehuigongzuo-2024.yaml",
 }
 
 

@@ -31,7 +31,7 @@ from .conftest import EXAMPLES, ROOT, SEEDS, run_cli
 
 FIXTURES = Path(__file__).parent / "fixtures" / "excel"
 PY = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv" / "bin" / "python").exists() else sys.executable
-NAMES = ["xiaohe-2022", "xincailiao-2023"]
+NAMES = ["xiaohe-2022", "xincailiao-2023", "putuo-shehuigongzuo-2024", "putuo-guihuaziyuan-2024"]
 
 
 def cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
@@ -389,7 +389,7 @@ def test_template_layout(tmp_path):
     wb = openpyxl.load_workbook(out)
     profile = load_profile("shanxi-2023")
     assert wb.sheetnames == ["填写说明", "单位信息", *(t.title for t in profile.tables),
-                             "上年数", "年初预算", "情况说明", "类说明", "名词解释补充", "附件"]
+                             "上年数", "年初预算", "情况说明", "类说明", "名词解释补充", "附件", "全年预算", "单位构成"]
     guide = "\n".join(str(c.value) for row in wb["填写说明"].iter_rows() for c in row if c.value)
     for name in wb.sheetnames[1:]:
         assert name in guide
@@ -628,3 +628,24 @@ def test_random_damage_never_crashes(exported, tmp_path):
             assert exc.problems and all(p.message for p in exc.problems)
             outcomes.add("refused")
     assert outcomes == {"read", "refused"}
+
+
+def test_shanghai_template_has_the_nine_tables_in_the_published_order(tmp_path):
+    """shanghai-2024: nine table sheets laid out like the published tables (no 公开NN label, no
+    行次, 三公 seventh with 预算数/决算数 under each item), and a 相关信息 sheet for the figures
+    of 十一 that no Shanghai table holds."""
+    out = tmp_path / "上海.xlsx"
+    proc = cli("template", "--profile", "shanghai-2024", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    wb = openpyxl.load_workbook(out)
+    titles = [t.title for t in load_profile("shanghai-2024").tables]
+    assert len(titles) == 9 and titles[6] == "财政拨款“三公”经费支出决算表"
+    assert wb.sheetnames[2:11] == [t[:31] for t in titles]
+    assert "相关信息" in wb.sheetnames
+    ws = wb[titles[0]]
+    header = [ws.cell(5, c).value for c in range(1, 5)]
+    assert header == ["项目", "决算数", "项目", "决算数"]          # no 行次 column
+    assert ws.cell(2, 4).value is None                           # no 公开NN label
+    sg = wb[titles[6]]
+    assert [sg.cell(7, c).value for c in range(1, 5)] == ["预算数", "决算数", "预算数", "决算数"]
+    assert "公开" not in " ".join(str(c.value) for row in wb[titles[1]].iter_rows(max_row=3) for c in row if c.value)

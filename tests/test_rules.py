@@ -102,6 +102,14 @@ FAILING = {
                               S('"2011302"', '"2101302"'), S("科目名称: 一般公共服务支出", "科目名称: 医疗卫生与计划生育支出")]),
     "C-ECON-CODE": ("xiaohe", [S("  - 科目编码: 人员经费合计", '  - 科目编码: "30298"\n    基本支出: 0.00\n  - 科目编码: 人员经费合计')]),
     "C-ECON-NAME": ("xiaohe", [R(E06, "30201", "科目名称", "办公用品费")]),
+    "X-SME-RESERVE": ("shehuigongzuo", [S("小微企业预留金额: 21.07", "小微企业预留金额: 21.08")]),
+    "X-SME-AWARD": ("shehuigongzuo", [S("预留小微企业合同金额: 21.07", "预留小微企业合同金额: 21.09"),
+                                      S("小微企业预留金额: 21.07", "小微企业预留金额: 21.06")]),
+    # the published report: 21.07 in the reserved projects and again 21.07 in the others
+    "X-SME-TOTAL": ("shehuigongzuo", [S("其他项目中小企业合同金额: 0", "其他项目中小企业合同金额: 21.07")]),
+    "X-PERF-GRADES": ("shehuigongzuo", [S("自评等级: {优: 1, 良: 0,", "自评等级: {优: 1, 良: 1,")]),
+    "X-PERF-SCORE": ("shehuigongzuo", [S("平均得分: 100.00", "平均得分: 100.50")]),
+    "X-PERF-ISSUES": ("shehuigongzuo", [S("发现问题数: 0", "发现问题数: 2\n    已整改问题数: 1")]),
 }
 
 

@@ -36,7 +36,7 @@ from defusedxml.ElementTree import iterparse as _safe_iterparse
 from ..errors import InputError, Problem
 from ..layout import Entry, Line
 from ..layout import path as data_path
-from ..model import SANGONG_ITEMS, Source
+from ..model import SANGONG_ITEMS, VEHICLE_KINDS, Source
 from .yaml_reader import Located
 
 # ---------------------------------------------------------------- limits
@@ -61,6 +61,11 @@ SHEET_CLASS_WORDS = "类说明"
 SHEET_GLOSSARY = "名词解释补充"
 SHEET_ATTACH = "附件"
 TEXT_SHEETS = [SHEET_UNIT, SHEET_LAST, SHEET_BUDGET, SHEET_WORDS, SHEET_CLASS_WORDS, SHEET_GLOSSARY, SHEET_ATTACH]
+# Sheets a workbook may leave out (earlier templates did not have them)
+SHEET_FULL_BUDGET = "全年预算"
+SHEET_MEMBERS = "单位构成"
+SHEET_INFO = "相关信息"          # 相关信息统计 of a profile whose tables do not hold it (no 相关信息统计表)
+OPTIONAL_SHEETS = [SHEET_FULL_BUDGET, SHEET_MEMBERS, SHEET_INFO]
 
 SEP = "／"          # key path separator in the 项目 column of the key–value sheets
 
@@ -113,12 +118,23 @@ LAST_FIELDS = [
       for k in _SANGONG_ALL),
 ]
 
+INFO = ("相关信息统计",)
+INFO_FIELDS = [
+    Field(INFO + ("机关运行经费",), MONEY, "机关运行经费（行政单位、参公事业单位）"),
+    *(Field(INFO + ("政府采购", k), MONEY, f"政府采购{k}（以合同签订为准）" if k == "合计" else f"政府采购：{k}")
+      for k in ("合计", "货物", "工程", "服务")),
+    Field(INFO + ("车辆", "车辆数合计"), COUNT, "年末车辆数合计（辆）"),
+    *(Field(INFO + ("车辆", k), COUNT, f"{k}（辆）") for k in VEHICLE_KINDS),
+    Field(INFO + ("单价100万元以上设备",), COUNT, "单价100万元（含）以上设备（不含车辆），台（套）"),
+]
+
 _REASON_USE = ("变动原因", "用途")
-PERFORMANCE_GRADES = ("优", "良", "中", "差")
+PERFORMANCE_GRADES = ("优", "良", "中", "合格", "差", "不合格")   # every grade a profile may name (绩效等级)
 WORD_FIELDS = [
     Field(("情况说明", "收入支出变动原因"), LONGTEXT, "第三部分 一：收入、支出总计与上年相比增减的主要原因"),
     Field(("情况说明", "财政拨款收支变动原因"), LONGTEXT, "第三部分 四：财政拨款收支增减的主要原因（不填则用上一项）"),
     Field(("情况说明", "一般公共预算支出变动原因"), LONGTEXT, "第三部分 五（一）：一般公共预算财政拨款支出增减的主要原因（不填则用上一项）"),
+    Field(("情况说明", "预决算差异原因"), LONGTEXT, "第三部分 五（三）：一般公共预算财政拨款支出决算数与预算数不同的主要原因（上海）"),
     Field(("情况说明", "人员经费说明"), LONGTEXT, "第三部分 六：人员经费的补充说明（可不填）"),
     Field(("情况说明", "公用经费说明"), LONGTEXT, "第三部分 六：公用经费的补充说明（可不填）"),
     Field(("情况说明", "三公经费", "变动原因"), LONGTEXT, "第三部分 九：“三公”经费合计增减的主要原因"),
@@ -137,16 +153,32 @@ WORD_FIELDS = [
     Field(("情况说明", "机关运行经费变动原因"), LONGTEXT, "第三部分 十（一）：机关运行经费增减的原因"),
     Field(("情况说明", "政府采购", "中小企业合同金额"), MONEY, "第三部分 十（二）：授予中小企业合同金额"),
     Field(("情况说明", "政府采购", "小微企业合同金额"), MONEY, "其中授予小微企业合同金额"),
+    Field(("情况说明", "政府采购", "中小企业预留金额"), MONEY, "面向中小企业预留政府采购项目预算金额（上海）"),
+    Field(("情况说明", "政府采购", "小微企业预留金额"), MONEY, "面向小微企业预留政府采购项目预算金额"),
+    Field(("情况说明", "政府采购", "预留中小企业合同金额"), MONEY, "面向中小企业预留的项目中，由中小企业中标或成交的采购金额"),
+    Field(("情况说明", "政府采购", "预留小微企业合同金额"), MONEY, "面向小微企业预留的项目中，由小微企业中标或成交的采购金额"),
+    Field(("情况说明", "政府采购", "其他项目中小企业合同金额"), MONEY, "其他政府采购项目中，由中小企业中标或成交的采购金额"),
     Field(("情况说明", "国有资产", "其他用车说明"), LONGTEXT, "第三部分 十（三）：其他用车的说明"),
     Field(("情况说明", "预算绩效", "项目层级"), TEXT, "第三部分 十（四）：如“二级”，印作“涉及二级项目N个”（可不填）"),
+    Field(("情况说明", "预算绩效", "制度"), LONGTEXT, "预算绩效管理制度与工作机制（上海 十）"),
+    Field(("情况说明", "预算绩效", "绩效目标项目数"), COUNT, "编报绩效目标的项目个数"),
+    Field(("情况说明", "预算绩效", "绩效目标金额"), MONEY, "编报绩效目标的项目涉及的预算金额"),
+    Field(("情况说明", "预算绩效", "绩效跟踪项目数"), COUNT, "绩效跟踪评价的项目个数"),
+    Field(("情况说明", "预算绩效", "绩效跟踪金额"), MONEY, "绩效跟踪评价的项目涉及的预算金额"),
     Field(("情况说明", "预算绩效", "自评项目数"), COUNT, "开展绩效自评的项目个数"),
     Field(("情况说明", "预算绩效", "自评金额"), MONEY, "自评项目涉及的资金"),
     Field(("情况说明", "预算绩效", "其中一般公共预算"), MONEY, "其中一般公共预算项目支出"),
     *(Field(("情况说明", "预算绩效", "自评等级", g), COUNT, f"自评等级为“{g}”的项目个数（0 个的不写出）")
       for g in PERFORMANCE_GRADES),
+    Field(("情况说明", "预算绩效", "平均得分"), MONEY, "绩效自评的平均得分（0–100）"),
+    Field(("情况说明", "预算绩效", "发现问题数"), COUNT, "绩效自评中发现的问题个数"),
+    Field(("情况说明", "预算绩效", "已整改问题数"), COUNT, "其中已经完成整改的个数"),
+    Field(("情况说明", "预算绩效", "正在整改问题数"), COUNT, "其中正在整改的个数"),
     Field(("情况说明", "预算绩效", "说明"), LONGTEXT, "预算绩效管理工作开展情况的文字（空一行分段）；"
           "填了上面的数字时放在其后", aliases=("预算绩效",)),
     Field(("情况说明", "其他事项"), LONGTEXT, "第三部分 十（五）：其他需要说明的事项"),
+    *(Field(("情况说明", "名词说明", term), LONGTEXT, f"第四部分 名词解释“{term}”后的“主要是：……”（上海；没有的不填）")
+      for term in ("事业收入", "经营收入", "其他收入")),
 ]
 
 # Column tables of the text sheets: (column label, key, kind); the first two are 科目编码, 科目名称.
@@ -154,6 +186,10 @@ LAST_BY_CLASS = ("上年", "一般公共预算财政拨款支出按类")
 BUDGET_BY_CLASS = ("年初预算", "一般公共预算财政拨款支出")
 LAST_CLASS_COLUMN = "上年决算数"
 BUDGET_COLUMN = "年初预算数"
+FULL_BUDGET_BY_CLASS = ("全年预算", "一般公共预算财政拨款支出")
+FULL_BUDGET_COLUMN = "全年预算数"
+MEMBERS = ("概况", "单位构成")
+MEMBER_COLUMNS = ["单位名称", "备注"]
 CLASS_WORD_COLUMNS = ["用途", "变动原因"]
 
 # ---------------------------------------------------------------- published tables
@@ -631,6 +667,13 @@ class WorkbookReader:
             self.read_list(found[SHEET_GLOSSARY], ("情况说明", "名词解释补充"), ["名词", "解释"])
         if SHEET_ATTACH in found:
             self.read_list(found[SHEET_ATTACH], ("附件",), ["名称"])
+        if SHEET_FULL_BUDGET in found:
+            self.read_code_table(found[SHEET_FULL_BUDGET], FULL_BUDGET_BY_CLASS,
+                                 {FULL_BUDGET_COLUMN: ["全年预算数", "全年预算", "调整后预算数", "金额"]})
+        if SHEET_INFO in found:
+            self.read_key_values(found[SHEET_INFO], INFO_FIELDS, INFO)
+        if SHEET_MEMBERS in found:
+            self.read_list(found[SHEET_MEMBERS], MEMBERS, MEMBER_COLUMNS, optional=("备注",))
         self.check_meta(found)
         located = Located(self.file, self.data, cells=self.cells)
         if self.problems:
@@ -711,7 +754,7 @@ class WorkbookReader:
                             prof = None
         if prof is not None:
             labels = {norm(t.label): t.key for t in prof.tables}
-        text_names = {norm(s): s for s in TEXT_SHEETS + [SHEET_GUIDE]}
+        text_names = {norm(s): s for s in TEXT_SHEETS + OPTIONAL_SHEETS + [SHEET_GUIDE]}
         found: dict[str, Sheet] = {}
         for sheet in self.sheets:
             n = norm(sheet.name)
@@ -1320,7 +1363,7 @@ class WorkbookReader:
     def read_class_words(self, sheet: Sheet) -> None:
         self.read_code_table(sheet, ("情况说明", "类说明"), {k: [k] for k in CLASS_WORD_COLUMNS}, required=True)
 
-    def read_list(self, sheet: Sheet, path: tuple, columns: list[str]) -> None:
+    def read_list(self, sheet: Sheet, path: tuple, columns: list[str], optional: tuple[str, ...] = ()) -> None:
         r0 = self.find_row(sheet, lambda row: all(norm(c) in row for c in columns), stop=8)
         if r0 is None:
             self.problem(f"{sheet.name}!A1", f"工作表“{sheet.name}”应有表头：{'、'.join(columns)}")
@@ -1335,7 +1378,9 @@ class WorkbookReader:
             item = {}
             for key, c in cols.items():
                 v = self.value(sheet, r, c, TEXT, path + (i, key))
-                if v is None:
+                if v is None and key in optional:
+                    self.cells.pop(path + (i, key), None)
+                elif v is None:
                     self.problem(sheet.addr(r, c), f"“{key}”未填写", path + (i, key))
                 else:
                     item[key] = v

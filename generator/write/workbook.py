@@ -28,7 +28,8 @@ from ..layout import Entry, Line
 from ..layout import path as data_path
 from ..load.excel_reader import (BOOL, BUDGET_BY_CLASS, BUDGET_COLUMN, CHOICE, CLASS_WORD_COLUMNS, COUNT,
                                  LAST_BY_CLASS, LAST_CLASS_COLUMN, LAST_FIELDS, LONGTEXT, MONEY,
-                                 SHEET_ATTACH, SHEET_BUDGET, SHEET_CLASS_WORDS, SHEET_GLOSSARY, SHEET_GUIDE,
+                                 SHEET_ATTACH, SHEET_BUDGET, SHEET_FULL_BUDGET, SHEET_MEMBERS, FULL_BUDGET_BY_CLASS,
+                                 FULL_BUDGET_COLUMN, MEMBERS, MEMBER_COLUMNS, SHEET_INFO, INFO, INFO_FIELDS, SHEET_CLASS_WORDS, SHEET_GLOSSARY, SHEET_GUIDE,
                                  SHEET_LAST, SHEET_UNIT, SHEET_WORDS, TEXT, UNIT_FIELDS,
                                  WORD_FIELDS, YEAR, Field)
 from ..profile import Profile, TableSpec, available, load_profile
@@ -551,6 +552,11 @@ def guide_rows(p: Profile) -> list[tuple[str, str, str]]:
         (SHEET_CLASS_WORDS, "第三部分五（三）：一般公共预算财政拨款支出每一类的用途和增减原因", "只填本单位有支出的类"),
         (SHEET_GLOSSARY, "第四部分名词解释：在固定名词之后追加的名词", "没有可不填"),
         (SHEET_ATTACH, "第五部分附件清单（绩效自评表等）的名称", "按顺序每行一个"),
+        *([(SHEET_INFO, "政府采购（合计、货物、工程、服务）、机关运行经费、车辆数、单价100万元以上设备",
+            "本版式不公开相关信息统计表，这些数用于第三部分的说明")] if info_fields(p) else []),
+        (SHEET_FULL_BUDGET, "一般公共预算财政拨款支出的全年预算数（调整后；按类、款或项）",
+         "可不填；填了，说明中逐项写“全年预算为……，完成全年预算数的 %”（上海五（三））"),
+        (SHEET_MEMBERS, "第一部分 二、纳入部门决算编制范围的单位（第一行为本级）", "可不填；多于一个单位时印出单位构成表"),
     ]
     return rows
 
@@ -596,6 +602,29 @@ def write_guide(sw: SheetWriter, p: Profile) -> None:
 
 # ---------------------------------------------------------------- the workbook
 
+def layout_inputs(p: Profile) -> set[tuple[str, ...]]:
+    """The data paths the profile's table sheets already have a cell for."""
+    out: set[tuple[str, ...]] = set()
+    for spec in p.tables:
+        layout = spec.layout
+        entries = [e for e in layout.list_rows(p.vehicle_labels, str) if isinstance(e, Entry)] \
+            if layout.kind == "清单" else []
+        out.update(data_path(e.input) for e in entries if e.input)
+    return out
+
+
+def info_fields(p: Profile) -> list[Field]:
+    """相关信息统计 rows no table sheet of the profile holds (a profile without the 相关信息统计表)."""
+    held = layout_inputs(p)
+    return [f for f in INFO_FIELDS if f.path not in held]
+
+
+def word_fields(p: Profile, data: dict) -> list[Field]:
+    """The 情况说明 rows: the 自评等级 rows are the profile's grades (绩效等级) and any the data names."""
+    grades = set(p.performance_grades) | set(_get(data, ("情况说明", "预算绩效", "自评等级")) or {})
+    return [f for f in WORD_FIELDS if f.path[2:3] != ("自评等级",) or f.path[3] in grades]
+
+
 def build_workbook(p: Profile, data: dict | None = None) -> Workbook:
     """The workbook for profile ``p``; filled with ``data`` (the plain values of a unit file)."""
     data = dict(data or {})
@@ -626,7 +655,7 @@ def build_workbook(p: Profile, data: dict | None = None) -> Workbook:
     sw.widths[3] = 18
     sw.finish("C3")
     sw = SheetWriter(wb.create_sheet(SHEET_WORDS))
-    write_key_values(sw, "情况说明（单位自己的文字）", WORD_FIELDS, ("情况说明",), data)
+    write_key_values(sw, "情况说明（单位自己的文字）", word_fields(p, data), ("情况说明",), data)
     sw.widths[2] = 80
     sw.finish("B3")
     sw = SheetWriter(wb.create_sheet(SHEET_CLASS_WORDS))
@@ -638,6 +667,19 @@ def build_workbook(p: Profile, data: dict | None = None) -> Workbook:
     write_list(SheetWriter(wb.create_sheet(SHEET_GLOSSARY)), "名词解释补充", ["名词", "解释"],
                _get(data, ("情况说明", "名词解释补充")) or [], [24, 80])
     write_list(SheetWriter(wb.create_sheet(SHEET_ATTACH)), "附件", ["名称"], data.get("附件") or [], [70])
+    info = info_fields(p)
+    if info:
+        sw = SheetWriter(wb.create_sheet(SHEET_INFO))
+        write_key_values(sw, "相关信息（政府采购、机关运行经费、车辆与设备；说明中引用）", info, INFO, data)
+        sw.finish("B3")
+    sw = SheetWriter(wb.create_sheet(SHEET_FULL_BUDGET))
+    sw.title("全年预算（调整后的一般公共预算财政拨款支出预算，可按类、款、项）", 3)
+    full = _get(data, FULL_BUDGET_BY_CLASS) or {}
+    write_code_table(sw, 2, class_rows(p, data, full), [FULL_BUDGET_COLUMN], full, [MONEY])
+    sw.widths[3] = 18
+    sw.finish("C3")
+    write_list(SheetWriter(wb.create_sheet(SHEET_MEMBERS)), "单位构成（纳入部门决算编制范围的单位）", MEMBER_COLUMNS,
+               _get(data, MEMBERS) or [], [50, 30])
     return wb
 
 
