@@ -224,6 +224,25 @@ class Layout:
                 out.append({s: lists[s][r] if r < len(lists[s]) else Entry() for s in names})
         return out
 
+    def pair_grid(self, classes: list[tuple[str, str]], fill: Callable[[str], str],
+                  what: str = "value") -> list[list[tuple["Column", Entry, Any]]]:
+        """对照: every printed row as its cells, left to right: (leaf, the side's entry, what the
+        cell holds) — the 行次 number (each side numbered on, the right after the left), the
+        address (what="value") or data path (what="input") of a value column, None for a label."""
+        rows = self.pair_rows(classes, fill)
+        out = []
+        for r, row in enumerate(rows):
+            cells: list[tuple[Column, Entry, Any]] = []
+            for k, side in enumerate(self.sides()):
+                entry = row[side.title]
+                leaves = side.leaves()
+                held = iter(entry.spread(what, [x for x in leaves if x.take == "值"], self.name))
+                for leaf in leaves:
+                    cells.append((leaf, entry, k * len(rows) + r + 1 if leaf.take == "行次" else
+                                  next(held) if leaf.take == "值" else None))
+            out.append(cells)
+        return out
+
     def list_rows(self, vehicle_labels: dict[str, str], fill: Callable[[str], str]) -> list[Entry | Line]:
         """清单: every printed row, the vehicle kinds expanded, labels filled."""
         out: list[Entry | Line] = []

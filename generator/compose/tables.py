@@ -204,27 +204,18 @@ def build_subject(fr: Frame) -> Table:
 # ---------------------------------------------------------------- 对照: two sides of fixed rows
 
 def build_pair(fr: Frame) -> Table:
-    layout, a = fr.layout, fr.a
-    sides = layout.sides()
-    rows = layout.pair_rows(fr.d.profile.classes, fr.fill)
-    n = len(rows)
     body = []
-    for r, row in enumerate(rows):
+    for row in fr.layout.pair_grid(fr.d.profile.classes, fr.fill):
         cells: list[Cell] = []
-        for k, side in enumerate(sides):
-            entry = row[side.title]
-            leaves = side.leaves()
-            values = iter(entry.spread("value", [x for x in leaves if x.take == "值"], layout.name))
-            for leaf in leaves:
-                if leaf.take == "标签":
-                    cells.append(label_total(entry.label) if entry.total else text(entry.label))
-                elif leaf.take == "行次":
-                    cells.append(number(k * n + r + 1))
-                else:
-                    cells.append(a(fr.figure(next(values))))
+        for leaf, entry, held in row:
+            if leaf.take == "标签":
+                cells.append(label_total(entry.label) if entry.total else text(entry.label))
+            elif leaf.take == "行次":
+                cells.append(number(held))
+            else:
+                cells.append(fr.a(fr.figure(held)))
         body.append(cells)
-    leaves = layout.leaves()
-    return fr.table(fr.header(), body, fr.widths(leaves))
+    return fr.table(fr.header(), body, fr.widths(fr.layout.leaves()))
 
 
 # ---------------------------------------------------------------- 经济分类: 06 in column groups

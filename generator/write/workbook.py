@@ -276,28 +276,19 @@ def write_subject(sh: Sheet) -> None:
 def write_pair(sh: Sheet) -> None:
     """对照 sheets (收入 | 支出): the layout's rows; the figures the data may state are white."""
     sw, layout = sh.sw, sh.layout
-    sides = layout.sides()
-    width = len(layout.leaves())
-    sh.top(width)
+    sh.top(len(layout.leaves()))
     r = sw.header(4, layout.header_rows(sh.fill))
     first = r
-    rows = layout.pair_rows(sh.p.classes, sh.fill)
-    for i, row in enumerate(rows):
-        c = 1
-        for k, side in enumerate(sides):
-            entry = row[side.title]
-            leaves = side.leaves()
-            inputs = iter(entry.spread("input", [x for x in leaves if x.take == "值"], layout.name))
-            for leaf in leaves:
-                if leaf.take == "标签":
-                    sw.label(r, c, entry.label, bold=entry.total)
-                elif leaf.take == "行次":
-                    sw.grey(r, c, str(k * len(rows) + i + 1))
-                    sw.widths[c] = 6
-                else:
-                    sh.value_cell(r, c, next(inputs))
-                    sw.widths[c] = max(sw.widths.get(c, 0), 18)
-                c += 1
+    for row in layout.pair_grid(sh.p.classes, sh.fill, "input"):
+        for c, (leaf, entry, held) in enumerate(row, start=1):
+            if leaf.take == "标签":
+                sw.label(r, c, entry.label, bold=entry.total)
+            elif leaf.take == "行次":
+                sw.grey(r, c, str(held))
+                sw.widths[c] = 6
+            else:
+                sh.value_cell(r, c, held)
+                sw.widths[c] = max(sw.widths.get(c, 0), 18)
         r += 1
     sw.finish(f"A{first}")
 
@@ -625,6 +616,16 @@ def word_fields(p: Profile, data: dict) -> list[Field]:
     return [f for f in WORD_FIELDS if f.path[2:3] != ("自评等级",) or f.path[3] in grades]
 
 
+def budget_sheet(wb: Workbook, p: Profile, data: dict, name: str, title: str, path: tuple, column: str) -> None:
+    """A sheet of budget figures by 科目 (年初预算, 全年预算): the 26 类 and every code the data names."""
+    sw = SheetWriter(wb.create_sheet(name))
+    sw.title(title, 3)
+    values = _get(data, path) or {}
+    write_code_table(sw, 2, class_rows(p, data, values), [column], values, [MONEY])
+    sw.widths[3] = 18
+    sw.finish("C3")
+
+
 def build_workbook(p: Profile, data: dict | None = None) -> Workbook:
     """The workbook for profile ``p``; filled with ``data`` (the plain values of a unit file)."""
     data = dict(data or {})
@@ -648,12 +649,7 @@ def build_workbook(p: Profile, data: dict | None = None) -> Workbook:
     write_code_table(sw, r + 1, class_rows(p, data, by_class), [LAST_CLASS_COLUMN], by_class, [MONEY])
     sw.widths[3] = 50
     sw.finish("B3")
-    sw = SheetWriter(wb.create_sheet(SHEET_BUDGET))
-    sw.title("年初预算（一般公共预算财政拨款支出）", 3)
-    budget = _get(data, BUDGET_BY_CLASS) or {}
-    write_code_table(sw, 2, class_rows(p, data, budget), [BUDGET_COLUMN], budget, [MONEY])
-    sw.widths[3] = 18
-    sw.finish("C3")
+    budget_sheet(wb, p, data, SHEET_BUDGET, "年初预算（一般公共预算财政拨款支出）", BUDGET_BY_CLASS, BUDGET_COLUMN)
     sw = SheetWriter(wb.create_sheet(SHEET_WORDS))
     write_key_values(sw, "情况说明（单位自己的文字）", word_fields(p, data), ("情况说明",), data)
     sw.widths[2] = 80
@@ -672,12 +668,8 @@ def build_workbook(p: Profile, data: dict | None = None) -> Workbook:
         sw = SheetWriter(wb.create_sheet(SHEET_INFO))
         write_key_values(sw, "相关信息（政府采购、机关运行经费、车辆与设备；说明中引用）", info, INFO, data)
         sw.finish("B3")
-    sw = SheetWriter(wb.create_sheet(SHEET_FULL_BUDGET))
-    sw.title("全年预算（调整后的一般公共预算财政拨款支出预算，可按类、款、项）", 3)
-    full = _get(data, FULL_BUDGET_BY_CLASS) or {}
-    write_code_table(sw, 2, class_rows(p, data, full), [FULL_BUDGET_COLUMN], full, [MONEY])
-    sw.widths[3] = 18
-    sw.finish("C3")
+    budget_sheet(wb, p, data, SHEET_FULL_BUDGET, "全年预算（调整后的一般公共预算财政拨款支出预算，可按类、款、项）",
+                 FULL_BUDGET_BY_CLASS, FULL_BUDGET_COLUMN)
     write_list(SheetWriter(wb.create_sheet(SHEET_MEMBERS)), "单位构成（纳入部门决算编制范围的单位）", MEMBER_COLUMNS,
                _get(data, MEMBERS) or [], [50, 30])
     return wb
