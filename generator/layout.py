@@ -32,6 +32,7 @@ from .numbers import chinese_number
 
 LAYOUTS = Path(__file__).resolve().parents[1] / "templates" / "layouts"
 KINDS = ("科目", "对照", "经济分类", "单行", "清单")
+FORM_KINDS = ("自评表",)          # forms of 第五部分 (compose/attachments.py), not published tables
 LABEL_TAKES = ("编码", "名称", "标签")           # label columns: “栏次” above them
 SETTINGS = ("栏次", "合计行", "空值印零", "字号")      # what a profile's table entry may override
 
@@ -130,6 +131,7 @@ class Layout:
     econ_totals: tuple[str, str] = ECON_TOTAL_CODES
     econ_detail_columns: tuple[Column, ...] = ()   # 经济分类: the group columns when the data has 项目支出
     guide: tuple[str, str] = ("", "")   # 填写说明: what the sheet holds, how to fill it
+    form: dict[str, Any] = field(default_factory=dict)   # 自评表: the form's labels, columns, rounding
 
     def leaves(self) -> list[Column]:
         return [x for c in self.columns for x in c.leaves()]
@@ -365,6 +367,18 @@ def _pair_rows(raw_rows: list, sides: list[str], where: str, problems: list[Prob
     return tuple(rows)
 
 
+FORM_KEYS = ("宽", "得分精度", "标签", "资金列", "指标列", "分析")
+
+
+def _form(name: str, kind: str, d: dict, src: Source) -> Layout:
+    missing = [k for k in FORM_KEYS if k not in d]
+    if missing:
+        raise InputError([Problem(src, f"自评表版式缺少：{'、'.join(missing)}")])
+    form = {k: v for k, v in d.items() if k not in ("种类", "说明", "字号")}
+    return Layout(name=name, kind=kind, source=str(src.file), description=str(d.get("说明", "")),
+                  font_size=float(d.get("字号", 9)), form=form)
+
+
 @lru_cache(maxsize=64)
 def load_layout(name: str) -> Layout:
     path = LAYOUTS / f"{name}.yaml"
@@ -374,8 +388,10 @@ def load_layout(name: str) -> Layout:
     src = Source(str(path))
     problems: list[Problem] = []
     kind = d.get("种类")
+    if kind in FORM_KINDS:
+        return _form(name, kind, d, src)
     if kind not in KINDS:
-        problems.append(Problem(src, f"“种类”应为 {'、'.join(KINDS)} 之一，现为“{kind}”"))
+        problems.append(Problem(src, f"“种类”应为 {'、'.join(KINDS + FORM_KINDS)} 之一，现为“{kind}”"))
     key = "组列" if kind == "经济分类" else "列"
     columns = tuple(c for i, raw in enumerate(d.get(key) or [])
                     if (c := _column(raw, f"{key}[{i}]", problems, src)) is not None)

@@ -130,6 +130,53 @@ class LastYear:
 
 
 @dataclass
+class FundRow:
+    """One 资金 row of a 项目支出绩效自评表 (年度资金总额 first, then 其中 …); amounts in 万元 or 元
+    as the table prints them, with as many decimals as written."""
+    name: str
+    start: Decimal | None = None        # 年初预算数 (2022 layout)
+    declared: Decimal | None = None     # 年初预算数 · 目标申报数 (2023 layout)
+    planned: Decimal | None = None      # 年初预算数 · 预算编制数
+    budget: Decimal | None = None       # 全年预算数
+    spent: Decimal | None = None        # 全年执行数
+    note: str = ""                      # 偏差原因
+
+
+@dataclass
+class Indicator:
+    level1: str
+    level2: str = ""
+    level3: str = ""
+    target: str = ""                    # 年度指标值 (2022) / 年初指标值 (2023)
+    adjusted: str = ""                  # 调整后指标值 (2023)
+    actual: str = ""                    # 实际完成值
+    weight: Decimal | None = None       # 分值
+    score: Decimal | None = None        # 得分 (the unit's judgement)
+    note: str = ""                      # 偏差原因分析及改进措施
+
+
+@dataclass
+class SelfEval:
+    """A 项目支出绩效自评表 (an attachment): what the unit states; execution rate, balance, the
+    fund score, the total and the grade are computed (derive/performance.py)."""
+    title: str                          # the attachment's name, e.g. 招商业务费项目支出绩效自评表
+    project: str                        # 项目名称
+    year: int
+    dept: str = ""
+    dept_code: str = ""
+    unit: str = ""
+    unit_code: str = ""
+    funds: list[FundRow] = field(default_factory=list)
+    fund_weight: Decimal | None = None  # 资金 分值 (10)
+    goal: str = ""
+    result: str = ""
+    indicators: list[Indicator] = field(default_factory=list)
+    analysis: dict[str, str] = field(default_factory=dict)
+    typed: dict[str, Any] = field(default_factory=dict)   # 填写: results written on the form, to compare
+    path: str = ""                      # key path for messages (附件[0].项目自评)
+
+
+@dataclass
 class Unit:
     file: str
     name: str
@@ -158,6 +205,7 @@ class Unit:
     previous_file: str | None = None                     # 上年数据文件, relative to this file
     full_budget: dict[str, Decimal] = field(default_factory=dict)   # 全年预算 (adjusted) by subject code
     members: list[tuple[str, str]] = field(default_factory=list)    # 单位构成: (单位名称, 备注)
+    self_evals: dict[int, SelfEval] = field(default_factory=dict)   # 附件 index -> 项目支出绩效自评表
     sources: dict[str, Source] = field(default_factory=dict)  # key path -> Source
 
     @property

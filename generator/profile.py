@@ -8,6 +8,7 @@ the 06 layout). Code never branches on a profile's name.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ TEXT_DEFAULTS = {
     "表左上": "{名称标签}：{单位名称}",
     "表中上": "{年度}年度",
     "表右上": "金额单位：{金额单位}",
+    "附件标题": "附件{序号}：{名称}",
 }
 
 TABLE_KEYS = ["01", "02", "03", "04", "05", "06", "07", "08", "09", "10"]
@@ -76,6 +78,8 @@ class Profile:
     reason_fallbacks: dict[str, list[str]] = field(default_factory=dict)  # 变动原因 key -> keys used when blank
     narrative_grouping: bool = True  # 说明文字中的金额带千分位 (说明千分位)
     performance_grades: list[str] = field(default_factory=list)   # 绩效等级, in the order the text names them
+    grade_thresholds: list[tuple[str, Decimal]] = field(default_factory=list)  # 绩效等级线, high to low
+    self_eval_layout: Layout | None = None      # 自评表版式: the 项目支出绩效自评表 of 第五部分
 
     def cover_title(self, year: int, kind: str) -> str:
         """The report's title as the profile words it ("2022年度部门决算公开", "2024年度部门决算");
@@ -187,4 +191,7 @@ def load_profile(name: str) -> Profile:
         reason_fallbacks={str(k): [str(x) for x in v] for k, v in (d.get("变动原因替代") or {}).items()},
         narrative_grouping=bool(d.get("说明千分位", True)),
         performance_grades=[str(g) for g in d.get("绩效等级") or []],
+        grade_thresholds=sorted(((str(g), Decimal(str(v))) for g, v in (d.get("绩效等级线") or {}).items()),
+                                key=lambda x: -x[1]),
+        self_eval_layout=load_layout(str(d["自评表版式"])) if d.get("自评表版式") else None,
     )

@@ -41,8 +41,9 @@ AMOUNT = re.compile(r"(?<=: )(\d+\.\d{2})(?=\s*(?:[,}#]|$))", re.M)
 # ---------------------------------------------------------------- generating units
 
 def variant(base: str, name: str | None = None, year: int | None = None, factor: int | None = None) -> str:
-    """A base unit's text with another 单位名称 / 年度, and every amount multiplied by ``factor``
-    (every sum stays a sum, so the unit still passes its checks; counts are left alone)."""
+    """A base unit's text with another 单位名称 / 年度, and every amount of the report multiplied by
+    ``factor`` (every sum stays a sum, so the unit still passes its checks; counts and the 附件's
+    rates and scores are left alone)."""
     text = BASES[base].read_text(encoding="utf-8")
     if name:
         text, n = re.subn(r"^单位名称: .*$", f"单位名称: {name}", text, count=1, flags=re.M)
@@ -50,8 +51,9 @@ def variant(base: str, name: str | None = None, year: int | None = None, factor:
     if year:
         text, n = re.subn(r"^年度: \d+", f"年度: {year}", text, count=1, flags=re.M)
         assert n == 1
-    if factor:
-        text = AMOUNT.sub(lambda m: str(Decimal(m.group(1)) * factor), text)
+    if factor:     # the report's amounts; the 附件 (self-evaluation forms: rates, scores) stay as they are
+        head, sep, tail = text.partition("\n附件:\n")
+        text = AMOUNT.sub(lambda m: str(Decimal(m.group(1)) * factor), head) + sep + tail
     return text
 
 

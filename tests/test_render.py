@@ -135,7 +135,8 @@ def test_pdf_toc_page_numbers_are_real(rendered, key):
     pdf = rendered[key]["pdf"]
     pages = pdf_text(pdf).split("\f")
     first = next(i for i, p in enumerate(pages) if "第一部分" in p and "目" not in squash(p)[:3])
-    toc_page = next(p for p in pages if squash(p).startswith("目录"))
+    toc_start = next(i for i, p in enumerate(pages) if squash(p).startswith("目录"))
+    toc_page = "".join(pages[toc_start:first])          # the 目录 may run over several pages
     doc = document(key)
     printed = {t.toc_title: t.title for t in doc.tables()}   # a table's page shows its caption
     checked = 0

@@ -7,7 +7,8 @@ finding. See docs/checks.md for the list (``juesuan check --rules`` prints it to
 from __future__ import annotations
 
 from ..derive.printed import publish
-from . import rules_codes, rules_cross, rules_other, rules_tables, rules_text, rules_words  # noqa: F401  (registration)
+from . import (rules_attachments, rules_codes, rules_cross, rules_other, rules_tables, rules_text,  # noqa: F401
+               rules_words)  # (registration)
 from .registry import ERROR, INFO, RULES, WARNING, Context, Finding, Rule, run_checks
 
 __all__ = ["ERROR", "INFO", "WARNING", "RULES", "Context", "Finding", "Rule", "run_checks", "context_for"]

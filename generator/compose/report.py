@@ -10,6 +10,7 @@ from ..derive.totals import Derived
 from ..numbers import chinese_number
 from .document import Block, Cover, Document, Heading, Marking, PageBreak, Toc
 from .narrative import render_section
+from .attachments import self_eval_table
 from .tables import build_tables
 
 
@@ -72,8 +73,12 @@ def compose(d: Derived, *, draft_line: str | None = None, marking: Marking | Non
         glossary = list(p.glossary) + [(g["名词"], g["解释"]) for g in (u.words.get("名词解释补充") or [])]
         worded(p.part_templates["四"], {**words, "glossary": glossary})
 
-    # 第五部分 附件
+    # 第五部分 附件: the list, then each 项目支出绩效自评表 on its own landscape page
     if "五" in parts:
         blocks.append(heading(1, parts["五"]))
         worded(p.part_templates["五"], {**words, "attachments": u.attachments})
+        for i, result in sorted(d.self_evals.items()):
+            blocks.append(PageBreak(landscape=True))
+            blocks.append(heading(2, p.texts["附件标题"].format(序号=i + 1, 名称=u.attachments[i])))
+            blocks.append(self_eval_table(p.self_eval_layout, result))   # type: ignore[arg-type]
     return Document(title=f"{u.name}{report_title(d)}", blocks=blocks, marking=marking)

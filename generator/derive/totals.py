@@ -27,6 +27,7 @@ from ..model import (SPENDING_TOTAL_TABLES, FISCAL_KINDS, INCOME_COLUMNS, PURCHA
                      SubjectRow, Unit)
 from ..numbers import ZERO, is_tail, total
 from ..profile import Profile
+from .performance import evaluate
 
 FUND_TABLE = "政府性基金预算财政拨款收入支出决算表"
 ECON_TOTALS = ("人员经费合计", "公用经费合计")     # rows of 经济分类支出明细 that state 06 totals
@@ -178,6 +179,7 @@ class Derived:
     terms: dict[str, int] = field(default_factory=dict)   # 01/04/09/10 figure key -> terms
     extras: dict[str, object] = field(default_factory=dict)
     full_budget: dict[str, Decimal] = field(default_factory=dict)   # 全年预算 by subject code
+    self_evals: dict[int, Any] = field(default_factory=dict)   # 附件 index -> performance.Evaluation
 
     def fig(self, key: str, value: Decimal | None) -> Fig:
         """A 01/04/09/10 figure with its terms; ``key`` as in ``terms`` ("01.收入总计" …)."""
@@ -284,9 +286,19 @@ def derive(unit: Unit, profile: Profile) -> Derived:
                    expense_by_class=expense_by_class, fiscal=fiscal, fiscal_by_class=fiscal_by_class,
                    sangong=sangong, purchase=purchase, vehicles=dict(unit.vehicles),
                    vehicles_total=vehicles_total, admin_cost=unit.admin_cost, budget=dict(unit.budget),
-                   full_budget=dict(unit.full_budget),
+                   full_budget=dict(unit.full_budget), self_evals=evaluations(unit, profile),
                    last_year=_last_year(unit), words=unit.words or {}, money_unit=unit.money_unit,
                    terms=terms)
+
+
+def evaluations(unit: Unit, profile: Profile) -> dict[int, Any]:
+    """Each 项目支出绩效自评表 of the unit, computed with the profile's form (its rounding) and grade
+    thresholds; none when the profile has no 自评表版式 (rule A-SELF-EVAL-LAYOUT says so)."""
+    layout = profile.self_eval_layout
+    if layout is None:
+        return {}
+    step = Decimal(str(layout.form["得分精度"]))
+    return {i: evaluate(ev, step, profile.grade_thresholds) for i, ev in unit.self_evals.items()}
 
 
 def stated_or_given(value: Decimal | None, computed: Fig) -> Fig:

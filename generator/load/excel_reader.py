@@ -65,7 +65,10 @@ TEXT_SHEETS = [SHEET_UNIT, SHEET_LAST, SHEET_BUDGET, SHEET_WORDS, SHEET_CLASS_WO
 SHEET_FULL_BUDGET = "全年预算"
 SHEET_MEMBERS = "单位构成"
 SHEET_INFO = "相关信息"          # 相关信息统计 of a profile whose tables do not hold it (no 相关信息统计表)
-OPTIONAL_SHEETS = [SHEET_FULL_BUDGET, SHEET_MEMBERS, SHEET_INFO]
+SHEET_SELF_EVAL = "项目自评"      # 项目支出绩效自评表 of the 附件: 附件序号 | 项目 | 内容
+SHEET_SELF_FUNDS = "项目自评资金"  # their 资金 rows
+SHEET_SELF_INDICATORS = "项目自评指标"   # their indicator rows
+OPTIONAL_SHEETS = [SHEET_FULL_BUDGET, SHEET_MEMBERS, SHEET_INFO, SHEET_SELF_EVAL, SHEET_SELF_FUNDS, SHEET_SELF_INDICATORS]
 
 SEP = "／"          # key path separator in the 项目 column of the key–value sheets
 
@@ -127,6 +130,29 @@ INFO_FIELDS = [
     *(Field(INFO + ("车辆", k), COUNT, f"{k}（辆）") for k in VEHICLE_KINDS),
     Field(INFO + ("单价100万元以上设备",), COUNT, "单价100万元（含）以上设备（不含车辆），台（套）"),
 ]
+
+# 项目支出绩效自评表 (附件[i].项目自评): the fields of one form, the columns of its 资金 and 指标 rows
+SELF_EVAL = "项目自评"
+ATTACHMENT_NO = "附件序号"
+SELF_EVAL_FIELDS = [
+    Field(("项目名称",), TEXT, "项目名称（不填则用附件名称）"),
+    Field(("主管部门",), TEXT, "主管部门"),
+    Field(("主管部门代码",), TEXT, "主管部门代码（如 624）"),
+    Field(("实施单位",), TEXT, "实施单位（2023 版表上为“预算单位”）"),
+    Field(("实施单位代码",), TEXT, "实施单位代码"),
+    Field(("资金分值",), MONEY, "资金执行的分值（一般 10 分）"),
+    Field(("年度目标",), LONGTEXT, "年度总体目标（预期目标）"),
+    Field(("实际完成情况",), LONGTEXT, "年度目标的实际完成情况"),
+    *(Field(("分析", k), LONGTEXT, f"项目绩效分析：{k}") for k in
+      ("项目实施和预算执行情况", "产出情况及分析", "效益情况及分析", "满意度情况及分析", "主要经验做法", "问题及原因", "改进措施")),
+    *(Field(("填写", k), MONEY, f"表上手写的{k}（可不填；填了就与计算值比对）") for k in ("执行率", "资金得分", "总分")),
+    Field(("填写", "等级"), TEXT, "表上手写的等级（可不填）"),
+]
+SELF_FUND_COLUMNS = [("名称", TEXT), ("年初预算数", MONEY), ("目标申报数", MONEY), ("预算编制数", MONEY),
+                     ("全年预算数", MONEY), ("全年执行数", MONEY), ("偏差原因", LONGTEXT)]
+SELF_INDICATOR_COLUMNS = [("一级指标", TEXT), ("二级指标", TEXT), ("三级指标", TEXT), ("年度指标值", TEXT),
+                          ("年初指标值", TEXT), ("调整后指标值", TEXT), ("实际完成值", TEXT), ("分值", MONEY),
+                          ("得分", MONEY), ("偏差原因", LONGTEXT)]
 
 _REASON_USE = ("变动原因", "用途")
 PERFORMANCE_GRADES = ("优", "良", "中", "合格", "差", "不合格")   # every grade a profile may name (绩效等级)
@@ -670,6 +696,7 @@ class WorkbookReader:
         if SHEET_FULL_BUDGET in found:
             self.read_code_table(found[SHEET_FULL_BUDGET], FULL_BUDGET_BY_CLASS,
                                  {FULL_BUDGET_COLUMN: ["全年预算数", "全年预算", "调整后预算数", "金额"]})
+        self.read_self_evals(found)
         if SHEET_INFO in found:
             self.read_key_values(found[SHEET_INFO], INFO_FIELDS, INFO)
         if SHEET_MEMBERS in found:
@@ -1362,6 +1389,78 @@ class WorkbookReader:
 
     def read_class_words(self, sheet: Sheet) -> None:
         self.read_code_table(sheet, ("情况说明", "类说明"), {k: [k] for k in CLASS_WORD_COLUMNS}, required=True)
+
+    # -- 项目支出绩效自评表 (three long sheets; 附件序号 = the attachment's number in 附件)
+    def self_eval_target(self, sheet: Sheet, r: int, c: int) -> tuple[int, dict] | None:
+        """(index, 项目自评 mapping) of the attachment numbered in (r, c); None (and a problem) if there is none."""
+        raw = sheet.get(r, c)
+        try:
+            n = parse_count(raw)
+        except Bad as exc:
+            self.problem(sheet.addr(r, c), str(exc))
+            return None
+        items = self.data.get("附件") or []
+        if n is None or not 1 <= n <= len(items):
+            self.problem(sheet.addr(r, c), f"附件序号“{raw}”不在“附件”表中（应为 1–{len(items)}）")
+            return None
+        self.cells.setdefault(("附件", n - 1, SELF_EVAL), sheet.addr(r, c))
+        return n - 1, items[n - 1].setdefault(SELF_EVAL, {})
+
+    def read_self_evals(self, found: dict[str, Sheet]) -> None:
+        if SHEET_SELF_EVAL in found:
+            sheet = found[SHEET_SELF_EVAL]
+            r0 = self.find_row(sheet, lambda row: ATTACHMENT_NO in row and "项目" in row and "内容" in row, stop=8)
+            if r0 is not None:
+                heads = [norm(v) for v in sheet.rows[r0]]
+                nc, kc, vc = heads.index(ATTACHMENT_NO), heads.index("项目"), heads.index("内容")
+                fields = {f.label(): f for f in SELF_EVAL_FIELDS}
+                for r in range(r0 + 1, len(sheet.rows)):
+                    label = str(sheet.get(r, kc) or "").strip()
+                    if not label or is_blank(sheet.get(r, vc)):
+                        continue
+                    f = fields.get(label)
+                    if f is None:
+                        self.problem(sheet.addr(r, kc), f"不认识的项目“{label}”（可用：{'、'.join(fields)}）")
+                        continue
+                    found_at = self.self_eval_target(sheet, r, nc)
+                    if found_at is None:
+                        continue
+                    i, target = found_at
+                    v = self.value(sheet, r, vc, f.kind, ("附件", i, SELF_EVAL) + f.path)
+                    if v is not None:
+                        d = target
+                        for key in f.path[:-1]:
+                            d = d.setdefault(key, {})
+                        d[f.path[-1]] = v
+        for name, key, columns in ((SHEET_SELF_FUNDS, "资金", SELF_FUND_COLUMNS),
+                                   (SHEET_SELF_INDICATORS, "指标", SELF_INDICATOR_COLUMNS)):
+            if name not in found:
+                continue
+            sheet = found[name]
+            r0 = self.find_row(sheet, lambda row: ATTACHMENT_NO in row and norm(columns[0][0]) in row, stop=8)
+            if r0 is None:
+                self.problem(f"{sheet.name}!A1", f"工作表“{sheet.name}”应有表头：{ATTACHMENT_NO}、{'、'.join(c for c, _ in columns)}")
+                continue
+            heads = [norm(v) for v in sheet.rows[r0]]
+            nc = heads.index(ATTACHMENT_NO)
+            cols = {c: heads.index(norm(c)) for c, _ in columns if norm(c) in heads}
+            for r in range(r0 + 1, len(sheet.rows)):
+                if all(is_blank(sheet.get(r, c)) for c in cols.values()):
+                    continue
+                found_at = self.self_eval_target(sheet, r, nc)
+                if found_at is None:
+                    continue
+                i, target = found_at
+                rows = target.setdefault(key, [])
+                path = ("附件", i, SELF_EVAL, key, len(rows))
+                item = {}
+                for c, kind in columns:
+                    if c in cols:
+                        v = self.value(sheet, r, cols[c], kind, path + (c,))
+                        if v is not None:
+                            item[c] = v
+                self.cells[path] = sheet.addr(r, nc)
+                rows.append(item)
 
     def read_list(self, sheet: Sheet, path: tuple, columns: list[str], optional: tuple[str, ...] = ()) -> None:
         r0 = self.find_row(sheet, lambda row: all(norm(c) in row for c in columns), stop=8)

@@ -17,7 +17,7 @@ import fastjsonschema
 import jsonschema
 
 from ..errors import InputError, Problem
-from ..model import (WORD_MONEY_KEYS, WORD_NUMBER_KEYS, EconRow, LastYear, PURCHASE_KINDS,
+from ..model import (FundRow, Indicator, SelfEval, WORD_MONEY_KEYS, WORD_NUMBER_KEYS, EconRow, LastYear, PURCHASE_KINDS,
                      SANGONG_ITEMS, SUBJECT_TABLES, TOTAL_COLUMN, VEHICLE_KINDS, Source, Stated, SubjectRow, Unit)
 from .excel_reader import read_xls, read_xlsx
 from .yaml_reader import Located, RawInt, path_str, read_yaml
@@ -279,6 +279,62 @@ class Builder:
                 out[self.code(k)] = dec
         return out
 
+    def number(self, value: Any, *parts, places: int = 4) -> Decimal | None:
+        """A figure of an attachment (万元 with three decimals, a score, “64.78%”): Decimal."""
+        if value is None or value == "":
+            return None
+        if isinstance(value, bool):
+            self.problems.append(Problem(self.src(*parts), f"应为数字，实际是“{value}”"))
+            return None
+        text = str(value).strip().replace(",", "").rstrip("%").strip()
+        if text in ("", "——", "-", "—"):
+            return None
+        try:
+            dec = Decimal(text)
+        except InvalidOperation:
+            self.problems.append(Problem(self.src(*parts), f"应为数字（如 92.635），实际是“{value}”"))
+            return None
+        if not dec.is_finite() or dec.as_tuple().exponent < -places:  # type: ignore[operator]
+            self.problems.append(Problem(self.src(*parts), f"数字“{value}”不合要求（最多 {places} 位小数）"))
+            return None
+        return dec
+
+    def self_evals(self, year: int) -> dict[int, SelfEval]:
+        """附件 that carry a 项目支出绩效自评表."""
+        out: dict[int, SelfEval] = {}
+        for i, a in enumerate(self.d.get("附件") or []):
+            ev = a.get("项目自评")
+            if not ev:
+                continue
+            base = ("附件", i, "项目自评")
+            t = lambda v: clean_text(str(v)) if v is not None else ""  # noqa: E731
+            funds = [FundRow(name=t(f["名称"]), start=self.number(f.get("年初预算数"), *base, "资金", j, "年初预算数"),
+                             declared=self.number(f.get("目标申报数"), *base, "资金", j, "目标申报数"),
+                             planned=self.number(f.get("预算编制数"), *base, "资金", j, "预算编制数"),
+                             budget=self.number(f.get("全年预算数"), *base, "资金", j, "全年预算数"),
+                             spent=self.number(f.get("全年执行数"), *base, "资金", j, "全年执行数"),
+                             note=t(f.get("偏差原因")))
+                     for j, f in enumerate(ev.get("资金") or [])]
+            indicators = [Indicator(level1=t(x["一级指标"]), level2=t(x.get("二级指标")), level3=t(x.get("三级指标")),
+                                    target=t(x.get("年度指标值") or x.get("年初指标值")),
+                                    adjusted=t(x.get("调整后指标值")), actual=t(x.get("实际完成值")),
+                                    weight=self.number(x.get("分值"), *base, "指标", j, "分值"),
+                                    score=self.number(x.get("得分"), *base, "指标", j, "得分"),
+                                    note=t(x.get("偏差原因")))
+                          for j, x in enumerate(ev.get("指标") or [])]
+            typed = {k: (self.number(v, *base, "填写", k) if k != "等级" else t(v))
+                     for k, v in (ev.get("填写") or {}).items()}
+            out[i] = SelfEval(title=t(a["名称"]), project=t(ev.get("项目名称") or a["名称"]),
+                              year=int(ev.get("年度") or year), dept=t(ev.get("主管部门")),
+                              dept_code=t(ev.get("主管部门代码")), unit=t(ev.get("实施单位")),
+                              unit_code=t(ev.get("实施单位代码")), funds=funds,
+                              fund_weight=self.number(ev.get("资金分值"), *base, "资金分值"),
+                              goal=t(ev.get("年度目标")), result=t(ev.get("实际完成情况")),
+                              indicators=indicators,
+                              analysis={str(k): t(v) for k, v in (ev.get("分析") or {}).items()},
+                              typed=typed, path=f"附件[{i}].项目自评")
+        return out
+
     def last_year(self) -> LastYear | None:
         ly = self.d.get("上年")
         if not ly:
@@ -369,6 +425,7 @@ class Builder:
             full_budget=self.code_map((d.get("全年预算") or {}).get("一般公共预算财政拨款支出"),
                                       "全年预算", "一般公共预算财政拨款支出"),
             members=[(clean_text(m["单位名称"]), clean_text(m.get("备注") or "")) for m in overview.get("单位构成") or []],
+            self_evals=self.self_evals(int(d["年度"])),
             words=self.words(),
             attachments=[a["名称"].strip() for a in d.get("附件") or []],
             stated=self.stated,

@@ -29,7 +29,9 @@ from ..layout import path as data_path
 from ..load.excel_reader import (BOOL, BUDGET_BY_CLASS, BUDGET_COLUMN, CHOICE, CLASS_WORD_COLUMNS, COUNT,
                                  LAST_BY_CLASS, LAST_CLASS_COLUMN, LAST_FIELDS, LONGTEXT, MONEY,
                                  SHEET_ATTACH, SHEET_BUDGET, SHEET_FULL_BUDGET, SHEET_MEMBERS, FULL_BUDGET_BY_CLASS,
-                                 FULL_BUDGET_COLUMN, MEMBERS, MEMBER_COLUMNS, SHEET_INFO, INFO, INFO_FIELDS, SHEET_CLASS_WORDS, SHEET_GLOSSARY, SHEET_GUIDE,
+                                 FULL_BUDGET_COLUMN, MEMBERS, MEMBER_COLUMNS, SHEET_INFO, INFO, INFO_FIELDS,
+                                 SHEET_SELF_EVAL, SHEET_SELF_FUNDS, SHEET_SELF_INDICATORS, SELF_EVAL, ATTACHMENT_NO,
+                                 SELF_EVAL_FIELDS, SELF_FUND_COLUMNS, SELF_INDICATOR_COLUMNS, SHEET_CLASS_WORDS, SHEET_GLOSSARY, SHEET_GUIDE,
                                  SHEET_LAST, SHEET_UNIT, SHEET_WORDS, TEXT, UNIT_FIELDS,
                                  WORD_FIELDS, YEAR, Field)
 from ..profile import Profile, TableSpec, available, load_profile
@@ -131,6 +133,8 @@ class SheetWriter:
             elif isinstance(value, str) and type(value) is not str:
                 value = str(value)
             cell.value = value
+            if isinstance(value, str) and value.startswith("="):
+                cell.data_type = "s"        # text such as “=100%” (an indicator value), not a formula
         cell.border, cell.protection, cell.fill = BORDER, UNLOCKED, INPUT_FILL
         if kind == MONEY:
             cell.number_format, cell.alignment = MONEY_FORMAT, RIGHT
@@ -548,6 +552,11 @@ def guide_rows(p: Profile) -> list[tuple[str, str, str]]:
         (SHEET_FULL_BUDGET, "一般公共预算财政拨款支出的全年预算数（调整后；按类、款或项）",
          "可不填；填了，说明中逐项写“全年预算为……，完成全年预算数的 %”（上海五（三））"),
         (SHEET_MEMBERS, "第一部分 二、纳入部门决算编制范围的单位（第一行为本级）", "可不填；多于一个单位时印出单位构成表"),
+        *([(SHEET_SELF_EVAL, "第五部分 项目支出绩效自评表：每个附件的项目名称、主管部门、目标、分析文字（附件序号指“附件”表中的序号）",
+            "执行率、资金结余、资金得分、总分、等级由程序计算；表上原有的结果可写在“填写／…”行以便核对"),
+           (SHEET_SELF_FUNDS, "自评表的资金行：第一行为年度资金总额，其后为其中各项", "金额按自评表原样（万元，可有三位小数）"),
+           (SHEET_SELF_INDICATORS, "自评表的绩效指标：一级、二级、三级指标，指标值、实际完成值、分值、得分", "得分是单位的评判，按原样填写")]
+          if p.self_eval_layout is not None else []),
     ]
     return rows
 
@@ -626,6 +635,39 @@ def budget_sheet(wb: Workbook, p: Profile, data: dict, name: str, title: str, pa
     sw.finish("C3")
 
 
+def write_self_evals(wb: Workbook, data: dict) -> None:
+    """The 项目支出绩效自评表 of the 附件 on three long sheets, by 附件序号: the form's fields, its
+    资金 rows and its indicator rows (an empty template shows the field names to fill)."""
+    forms = [(i + 1, a[SELF_EVAL]) for i, a in enumerate(data.get("附件") or []) if a.get(SELF_EVAL)]
+    sw = SheetWriter(wb.create_sheet(SHEET_SELF_EVAL))
+    sw.title("项目支出绩效自评表（每个附件一段；执行率、结余、资金得分、总分、等级由程序计算）", 4)
+    sw.header(2, [[(ATTACHMENT_NO, 1, 1), ("项目", 1, 1), ("内容", 1, 1), ("说明", 1, 1)]])
+    r = 3
+    for n, form in forms or [(None, {})]:
+        for f in SELF_EVAL_FIELDS:
+            sw.input(r, 1, n, kind=COUNT)
+            sw.label(r, 2, f.label())
+            sw.input(r, 3, _get(form, f.path), kind=f.kind if f.kind == MONEY else TEXT, wrap=f.kind == LONGTEXT)
+            sw.ws.cell(r, 4, f.help).alignment = WRAP
+            r += 1
+    sw.widths.update({1: 9, 2: 26, 3: 70, 4: 40})
+    sw.finish("C3")
+    for name, key, columns, spare in ((SHEET_SELF_FUNDS, "资金", SELF_FUND_COLUMNS, 10),
+                                      (SHEET_SELF_INDICATORS, "指标", SELF_INDICATOR_COLUMNS, 30)):
+        sw = SheetWriter(wb.create_sheet(name))
+        sw.title(f"项目支出绩效自评表的{key}（每行一个，附件序号指“附件”表中的序号）", len(columns) + 1)
+        sw.header(2, [[(ATTACHMENT_NO, 1, 1), *((c, 1, 1) for c, _ in columns)]])
+        r = 3
+        rows = [(n, x) for n, form in forms for x in form.get(key) or []] + [(None, {})] * spare
+        for n, x in rows:
+            sw.input(r, 1, n, kind=COUNT)
+            for j, (c, kind) in enumerate(columns, start=2):
+                sw.input(r, j, x.get(c), kind=kind if kind == MONEY else TEXT, wrap=kind == LONGTEXT)
+            r += 1
+        sw.widths[1] = 9
+        sw.finish("B3")
+
+
 def build_workbook(p: Profile, data: dict | None = None) -> Workbook:
     """The workbook for profile ``p``; filled with ``data`` (the plain values of a unit file)."""
     data = dict(data or {})
@@ -672,6 +714,8 @@ def build_workbook(p: Profile, data: dict | None = None) -> Workbook:
                  FULL_BUDGET_BY_CLASS, FULL_BUDGET_COLUMN)
     write_list(SheetWriter(wb.create_sheet(SHEET_MEMBERS)), "单位构成（纳入部门决算编制范围的单位）", MEMBER_COLUMNS,
                _get(data, MEMBERS) or [], [50, 30])
+    if p.self_eval_layout is not None:
+        write_self_evals(wb, data)
     return wb
 
 

@@ -1,0 +1,127 @@
+"""第五部分 附件: the 项目支出绩效自评表 of xincailiao (2023 layout) from data — every computed
+figure (执行率, 资金结（转）余, 资金得分, 总分, 等级) in the DOCX and the PDF, each P- rule with a failing
+fixture, the rounding of the 2022 layout, and the workbook round trip of the forms.
+
+Where the published forms are wrong, the data keeps the inputs and we print the right result:
+部门运转经费 0.847 ÷ 2 = 42.35% (published 42.34), 资金得分 4.24 (4.23), 总分 94.24 (94.23);
+企业扶持资金 总分 10 + 80 = 90 (published 95; its 分值 add up to 95, a P-WEIGHTS warning).
+"""
+from __future__ import annotations
+
+import re
+import subprocess
+from decimal import Decimal
+
+import docx
+import pytest
+
+from generator.check import RULES
+from generator.derive.performance import evaluate, round_to
+from generator.model import FundRow, Indicator, SelfEval
+
+from .checkfix import new_ids, replace
+
+# (附件, figures the form prints) — our results, from the data
+XINCAILIAO = {
+    "招商业务费项目支出绩效自评表": ["92.635", "60.009", "32.626", "64.78", "6.48", "90.48", "优"],
+    "企业扶持资金项目支出绩效自评表": ["5923.369", "100.00", "10", "90", "优"],
+    "部门运转经费项目支出绩效自评表": ["0.847", "1.153", "42.35", "4.24", "94.24", "优"],
+    "保密费项目支出绩效自评表": ["0.2", "0.00", "80", "良"],
+    "党支部建设费用项目支出绩效自评表": ["1.1", "0.00", "85", "良"],
+}
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", "", re.sub(r"—\s*\d+\s*—", "", text))
+
+
+def test_pdf_prints_every_form_with_its_computed_figures(rendered):
+    text = squash(subprocess.run(["pdftotext", str(rendered["xincailiao"]["pdf"]), "-"], capture_output=True,
+                                 text=True, check=True).stdout)
+    forms = text[text.index("附件1：招商业务费项目支出绩效自评表招商业务费"):]
+    starts = [forms.index(f"附件{i}：{title}") for i, title in enumerate(XINCAILIAO, start=1)] + [len(forms)]
+    for (title, figures), a, b in zip(XINCAILIAO.items(), starts, starts[1:]):
+        part = forms[a:b]
+        assert f"{title}（2023年度）" in part
+        for f in figures:
+            assert f in part, (title, f)
+    assert "42.34" not in forms[starts[2]:starts[3]].split("项目实施和预算执行情况")[0]   # not the published rate
+    # the 目录 lists each 附件 (its page numbers are checked in test_render)
+    toc = text[:text.index("第一部分", text.index("第五部分附件"))]
+    assert all(f"附件{i}：{t}" in toc for i, t in enumerate(XINCAILIAO, start=1))
+
+
+def test_docx_carries_the_same_forms(rendered):
+    d = docx.Document(str(rendered["xincailiao"]["docx"]))
+    headings = [p.text for p in d.paragraphs if p.style.name == "Heading 2" and p.text.startswith("附件")]
+    assert headings == [f"附件{i}：{t}" for i, t in enumerate(XINCAILIAO, start=1)]
+    cells = {c.text for t in d.tables for row in t.rows for c in row.cells}
+    for figures in XINCAILIAO.values():
+        for f in figures:
+            assert f in cells, f
+
+
+def _form(spent: str, budget: str, scores: list[str]) -> SelfEval:
+    return SelfEval(title="测试项目支出绩效自评表", project="测试", year=2022,
+                    funds=[FundRow("年度资金总额", budget=Decimal(budget), spent=Decimal(spent))], fund_weight=Decimal(10),
+                    indicators=[Indicator("产出指标", weight=Decimal(90), score=Decimal(s)) for s in scores])
+
+
+@pytest.mark.parametrize("spent,budget,score", [
+    ("3.68", "3.88", "9.5"),      # xiaohe 附件2: 94.85% → 9.485 → 9.5
+    ("0.93", "3.73", "2.5"),      # xiaohe 附件3: 24.93% → 2.493 → 2.5
+    ("1.68", "2.56", "6.5"),      # xiaohe 附件4: 65.63% → 6.563 → 6.5 (the form prints 65.62%)
+])
+def test_the_2022_layout_rounds_the_fund_score_to_half_points(spent, budget, score):
+    thresholds = [("优", Decimal(90)), ("良", Decimal(80)), ("中", Decimal(60)), ("差", Decimal(0))]
+    r = evaluate(_form(spent, budget, ["86"]), Decimal("0.5"), thresholds)
+    assert r.fund_score == Decimal(score)
+    assert r.total == Decimal(score) + 86
+    assert round_to(Decimal("6.478"), Decimal("0.01")) == Decimal("6.48")
+
+
+def test_fund_score_is_capped_at_its_weight_and_grade_follows_total():
+    thresholds = [("优", Decimal(90)), ("良", Decimal(80)), ("中", Decimal(60)), ("差", Decimal(0))]
+    r = evaluate(_form("5", "4", ["79"]), Decimal("0.01"), thresholds)      # 125% executed
+    assert r.funds[0].rate == Decimal("125.00") and r.fund_score == Decimal(10)
+    assert r.total == Decimal(89) and r.grade == "良"
+    assert evaluate(_form("0", "4", ["59"]), Decimal("0.01"), thresholds).grade == "差"
+
+
+PAY = "        - {名称: 资金总额, 目标申报数: 0, 预算编制数: 81, 全年预算数: 92.635, 全年执行数: 60.009}"
+FAILING = {
+    "P-SCORE-OVER": [("得分: 8}", "得分: 9}"), ("总分: 90.48,", "总分: 91.48,")],
+    "P-WEIGHTS": [("分值: 8, 得分: 8}", "分值: 9, 得分: 8}")],    # 附件1: 101; 附件2 has 95 already
+    "P-TYPED": [("填写: {执行率: 64.78,", "填写: {执行率: 64.77,")],
+    "P-OVERSPENT": [(PAY, PAY.replace("全年执行数: 60.009", "全年执行数: 93.000")),
+                    ("填写: {执行率: 64.78, 资金得分: 6.48, 总分: 90.48, 等级: 优}", "填写: {等级: 优}")],
+}
+LAYOUT_RULE = "P-LAYOUT"        # its fixture is a profile without 自评表版式 (test below)
+
+
+@pytest.mark.parametrize("rule_id", list(FAILING))
+def test_failing_fixture_produces_exactly_that_rule(tmp_path, rule_id):
+    edits = [lambda t, o=o, n=n: replace(t, o, n, 1) for o, n in FAILING[rule_id]]
+    new, found = new_ids(tmp_path, "xincailiao", *edits)
+    assert new <= {rule_id}, [(f.rule, f.message) for f in found]
+    assert any(f.rule == rule_id and f.message.startswith("附件1") for f in found), [(f.rule, f.message) for f in found]
+
+
+def test_a_profile_without_a_form_layout_is_reported(tmp_path, monkeypatch):
+    from generator import profile as profile_module
+    profile_module.load_profile.cache_clear()
+    real = profile_module._profile_data
+
+    def without_form(name, seen=()):
+        d, src = real(name, seen)
+        return {k: v for k, v in d.items() if k != "自评表版式"}, src
+    monkeypatch.setattr(profile_module, "_profile_data", without_form)
+    try:
+        new, found = new_ids(tmp_path, "xincailiao")
+        assert LAYOUT_RULE in {f.rule for f in found}
+    finally:
+        profile_module.load_profile.cache_clear()
+
+
+def test_every_p_rule_has_a_failing_fixture():
+    assert {r.id for r in RULES if r.id.startswith("P-")} == set(FAILING) | {LAYOUT_RULE}
