@@ -31,6 +31,14 @@ XINCAILIAO = {
 }
 
 
+# xiaohe (2022 layout): 附件2–4; 附件1 (部门整体支出绩效自评表) is listed by name only
+XIAOHE = {
+    "区内企业管理服务经费项目支出绩效自评表": ["8.5", "3.88", "3.68", "94.85%", "9.5", "100", "95.5"],
+    "项目推进协调考察工作经费项目支出绩效自评表": ["3.73", "0.93", "24.93%", "2.5", "90.5"],
+    "党建工作及机关文化建设经费项目支出绩效自评表": ["3.927", "2.56", "1.68", "65.63%", "6.5", "90.5"],
+}
+
+
 def squash(text: str) -> str:
     return re.sub(r"\s+", "", re.sub(r"—\s*\d+\s*—", "", text))
 
@@ -49,6 +57,22 @@ def test_pdf_prints_every_form_with_its_computed_figures(rendered):
     # the 目录 lists each 附件 (its page numbers are checked in test_render)
     toc = text[:text.index("第一部分", text.index("第五部分附件"))]
     assert all(f"附件{i}：{t}" in toc for i, t in enumerate(XINCAILIAO, start=1))
+
+
+def test_xiaohe_2022_forms_in_pdf_and_docx(rendered):
+    text = squash(subprocess.run(["pdftotext", str(rendered["xiaohe"]["pdf"]), "-"], capture_output=True,
+                                 text=True, check=True).stdout)
+    forms = text[text.index("附件2：区内企业管理服务经费项目支出绩效自评表区内"):]
+    starts = [forms.index(f"附件{i}：{title}") for i, title in enumerate(XIAOHE, start=2)] + [len(forms)]
+    for (title, figures), a, b in zip(XIAOHE.items(), starts, starts[1:]):
+        part = forms[a:b]
+        assert f"{title}（2022年度）" in part
+        for f in figures:
+            assert f in part, (title, f)
+    assert "65.62%" not in forms                       # the published rate, rounded down
+    d = docx.Document(str(rendered["xiaohe"]["docx"]))
+    cells = {c.text for t in d.tables for row in t.rows for c in row.cells}
+    assert {"94.85%", "95.5", "24.93%", "65.63%", "6.5"} <= cells
 
 
 def test_docx_carries_the_same_forms(rendered):

@@ -137,7 +137,7 @@ class Form:
 
     def total(self) -> list[list[Cell]]:
         r, w = self.r, self.width
-        total = _num(q2(r.total))
+        total = format(q2(r.total).normalize(), "f")      # 95.5, 90.48, 80
         if self.f.get("印等级"):
             return [[_head(self.labels["总分"], w - 3), _cell(total, align="right"), _cell(r.grade, align="center"),
                      _cell("")]]
