@@ -118,7 +118,9 @@ FAILING = {
     "P-WEIGHTS": [("分值: 8, 得分: 8}", "分值: 9, 得分: 8}")],    # 附件1: 101; 附件2 has 95 already
     "P-TYPED": [("填写: {执行率: 64.78,", "填写: {执行率: 64.77,")],
     "P-OVERSPENT": [(PAY, PAY.replace("全年执行数: 60.009", "全年执行数: 93.000")),
-                    ("填写: {执行率: 64.78, 资金得分: 6.48, 总分: 90.48, 等级: 优}", "填写: {等级: 优}")],
+                    ("填写: {执行率: 64.78, 资金得分: 6.48, 总分: 90.48, 等级: 优}", "填写: {等级: 优}"),
+                    ("    自评金额: 5984.23\n", "    自评金额: 6017.22\n")],     # Σ 全年执行数 follows
+    "P-SUMMARY": [("    自评金额: 5984.23\n", "    自评金额: 5984.24\n")],
 }
 LAYOUT_RULE = "P-LAYOUT"        # its fixture is a profile without 自评表版式 (test below)
 
@@ -128,7 +130,8 @@ def test_failing_fixture_produces_exactly_that_rule(tmp_path, rule_id):
     edits = [lambda t, o=o, n=n: replace(t, o, n, 1) for o, n in FAILING[rule_id]]
     new, found = new_ids(tmp_path, "xincailiao", *edits)
     assert new <= {rule_id}, [(f.rule, f.message) for f in found]
-    assert any(f.rule == rule_id and f.message.startswith("附件1") for f in found), [(f.rule, f.message) for f in found]
+    assert any(f.rule == rule_id and (f.message.startswith("附件1") or f.table == "情况说明") for f in found), \
+        [(f.rule, f.message) for f in found]
 
 
 def test_a_profile_without_a_form_layout_is_reported(tmp_path, monkeypatch):
@@ -149,3 +152,20 @@ def test_a_profile_without_a_form_layout_is_reported(tmp_path, monkeypatch):
 
 def test_every_p_rule_has_a_failing_fixture():
     assert {r.id for r in RULES if r.id.startswith("P-")} == set(FAILING) | {LAYOUT_RULE}
+
+
+def test_the_performance_sentence_takes_its_figures_from_the_forms(tmp_path):
+    """xincailiao states 5 projects, 5,984.23万元, 优 3 and 良 2; the forms give the same (Σ 全年执行数
+    5,984.225 → 5,984.23; our 总分 make 3 优 and 2 良). Without the stated figures the sentence is the same."""
+    from generator.pipeline import prepare
+    from .checkfix import BASES
+    text = BASES["xincailiao"].read_text(encoding="utf-8")
+    for line in ("    自评项目数: 5\n", "    自评金额: 5984.23\n", "    自评等级: {优: 3, 良: 2}\n"):
+        assert line in text
+        text = text.replace(line, "")
+    path = tmp_path / "unit.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = prepare(path)
+    body = "".join(b.text for b in result.document.blocks if hasattr(b, "text") and hasattr(b, "style"))
+    assert "涉及二级项目5个，资金5,984.23万元" in body
+    assert "3个项目自评等级为“优”，2个项目自评等级为“良”" in body

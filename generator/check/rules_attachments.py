@@ -69,3 +69,26 @@ def p_overspent(r: Rule, ctx: Context):
                 yield Finding(r.id, r.severity, TABLE, f"{name}：{f.name}全年执行数 {f.spent} 超过全年预算数 {f.budget}，"
                               "没有写偏差原因", ctx.unit.src(f"附件[{i}].项目自评.资金[{j}]"), f.name, "全年执行数",
                               f.budget, f.spent)
+
+
+@rule("P-SUMMARY", "预算绩效：写出的自评项目数、自评金额、各等级项目数须与附件中的自评表一致", WARNING,
+      ("情况说明", TABLE))
+def p_summary(r: Rule, ctx: Context):
+    from ..derive.facts import form_summary
+    stated = (ctx.unit.words or {}).get("预算绩效")
+    forms = form_summary(ctx.printed) if ctx.printed is not None else None
+    if not isinstance(stated, dict) or forms is None:
+        return
+    src = ctx.unit.src("情况说明.预算绩效")
+    if stated.get("自评项目数") is not None and int(stated["自评项目数"]) != forms.projects:
+        yield Finding(r.id, r.severity, "情况说明", f"自评项目数写作 {stated['自评项目数']} 个，附件中有 {forms.projects} 张项目支出绩效自评表",
+                      src, "自评项目数", "", Decimal(forms.projects), Decimal(int(stated["自评项目数"])))
+    amount = ctx.printed.words.get("预算绩效", {}).get("自评金额") if isinstance(ctx.printed.words.get("预算绩效"), dict) else None
+    if amount is not None and amount != forms.spent:
+        yield Finding(r.id, r.severity, "情况说明", f"自评金额写作 {ctx.printed_amount(amount)}，附件中各自评表全年执行数合计 "
+                      f"{ctx.printed_amount(forms.spent)}", src, "自评金额", "", forms.spent, amount)
+    grades = {str(g): int(n) for g, n in (stated.get("自评等级") or {}).items() if n}
+    if stated.get("自评等级") is not None and grades != forms.grades:
+        said = "、".join(f"{g}{n}个" for g, n in grades.items()) or "无"
+        computed = "、".join(f"{g}{n}个" for g, n in forms.grades.items()) or "无"
+        yield Finding(r.id, r.severity, "情况说明", f"自评等级写作 {said}，附件中自评表的总分得出 {computed}", src, "自评等级")

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..model import EXPENSE_COLUMNS, INCOME_COLUMNS, SANGONG_ITEMS
 from ..numbers import ZERO, Change, change, percent, shares, total
+from .performance import summarize
 from .totals import Derived
 
 
@@ -88,9 +89,25 @@ class Performance:
         return self.projects is None and self.amount is None and not self.grades and not self.text
 
 
-def _performance(value: Any) -> Performance:
+def form_summary(d: Derived):
+    """What the unit's 项目支出绩效自评表 add up to (None without forms), in the report's unit."""
+    layout = d.profile.self_eval_layout
+    if layout is None or not d.self_evals:
+        return None
+    return summarize([d.self_evals[i] for i in sorted(d.self_evals)], str(layout.form.get("金额单位", d.money_unit)),
+                     d.money_unit, [g for g, _ in d.profile.grade_thresholds])
+
+
+def _performance(value: Any, forms=None) -> Performance:
+    """The 预算绩效 data; figures the unit left out come from its 自评表 (when it wrote the figures as
+    data at all: a unit's own text is left as it is, and rule P-SUMMARY compares what it states)."""
     if not isinstance(value, dict):
         return Performance(None, "", None, None, [], value or "")
+    if forms is not None:
+        value = {**value}
+        value.setdefault("自评项目数", forms.projects)
+        value.setdefault("自评金额", forms.spent)
+        value.setdefault("自评等级", forms.grades)
     counts = {str(g): int(n or 0) for g, n in (value.get("自评等级") or {}).items()}
     return Performance(projects=value.get("自评项目数"), level=value.get("项目层级") or "",
                        amount=value.get("自评金额"), gp_amount=value.get("其中一般公共预算"),
@@ -309,6 +326,6 @@ def build_facts(d: Derived) -> dict[str, Any]:
     f["vehicles_total"] = d.vehicles_total or 0
     f["big_equipment"] = u.big_equipment or 0
     f["assets"] = w.get("国有资产") or {}
-    f["performance"] = _performance(w.get("预算绩效"))
+    f["performance"] = _performance(w.get("预算绩效"), form_summary(d))
     f["other"] = w.get("其他事项") or ""
     return f

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from ..model import FundRow, SelfEval
-from ..numbers import ZERO, percent
+from ..numbers import ZERO, convert, percent
 
 HUNDRED = Decimal(100)
 
@@ -64,3 +64,22 @@ def evaluate(ev: SelfEval, step: Decimal, thresholds: list[tuple[str, Decimal]])
     weights = sum((x.weight or ZERO for x in ev.indicators), ev.fund_weight or ZERO)
     total = (fund_score or ZERO) + indicator_total
     return Evaluation(ev, funds, fund_score, indicator_total, weights, total, grade_of(total, thresholds))
+
+
+@dataclass
+class Summary:
+    """What the forms of a unit add up to, for 第三部分's 预算绩效 sentence and its check."""
+    projects: int
+    spent: Decimal              # Σ 全年执行数 of the 年度资金总额 rows, in the report's money unit
+    grades: dict[str, int]      # 等级 -> number of forms, in the profile's order of thresholds
+
+
+def summarize(results: list[Evaluation], form_unit: str, report_unit: str,
+              grade_order: list[str]) -> Summary | None:
+    """None when the unit has no forms."""
+    if not results:
+        return None
+    spent = sum((r.ev.funds[0].spent or ZERO for r in results if r.ev.funds), ZERO)
+    counts = {g: sum(1 for r in results if r.grade == g) for g in grade_order}
+    return Summary(len(results), convert(spent, form_unit, report_unit) or ZERO,
+                   {g: n for g, n in counts.items() if n})
