@@ -92,3 +92,16 @@ def p_summary(r: Rule, ctx: Context):
         said = "、".join(f"{g}{n}个" for g, n in grades.items()) or "无"
         computed = "、".join(f"{g}{n}个" for g, n in forms.grades.items()) or "无"
         yield Finding(r.id, r.severity, "情况说明", f"自评等级写作 {said}，附件中自评表的总分得出 {computed}", src, "自评等级")
+
+
+@rule("P-PROJECT-MONEY", "自评表：各项目支出绩效自评表的全年执行数之和不超过05表项目支出合计", WARNING, (TABLE, "05"))
+def p_project_money(r: Rule, ctx: Context):
+    from ..derive.facts import form_summary
+    forms = form_summary(ctx.printed) if ctx.printed is not None else None
+    if forms is None:
+        return
+    project = ctx.printed.t05.sum_row.values.get("项目支出") or ZERO
+    if forms.spent > project:
+        yield Finding(r.id, r.severity, TABLE, f"附件中 {forms.projects} 张项目支出绩效自评表的全年执行数合计 "
+                      f"{ctx.printed_amount(forms.spent)}，超过05表一般公共预算财政拨款项目支出 {ctx.printed_amount(project)}",
+                      ctx.unit.src("附件"), "全年执行数", "", project, forms.spent)
