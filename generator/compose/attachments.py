@@ -13,6 +13,7 @@ from typing import Any
 
 from ..derive.performance import Evaluation
 from ..layout import Layout
+from ..model import Indicator
 from ..numbers import money, q2
 from .document import Cell, Table
 
@@ -113,9 +114,30 @@ class Form:
         return [[_head(lab["目标"], rowspan=2), _head(lab["年度目标"], left), _head(lab["实际完成情况"], w - 1 - left)],
                 [_cell(ev.goal, left), _cell(ev.result, w - 1 - left)]]
 
+    def slotted(self) -> list[Indicator]:
+        """The indicators in the layout's 一级 → 二级 order, each 二级 padded with empty “指标N：” slots
+        to the layout's 空指标槽 (0: the unit's indicators only, in its order)."""
+        ind = self.r.ev.indicators
+        slots = int(self.f.get("空指标槽") or 0)
+        structure: dict[str, list[str]] = self.f.get("指标结构") or {}
+        if not slots or not structure:
+            return list(ind)
+        out: list[Indicator] = []
+        placed: set[int] = set()
+        for level1, level2s in structure.items():
+            for level2 in level2s:
+                mine = [x for i, x in enumerate(ind) if x.level1 == level1 and x.level2 == level2 and i not in placed]
+                placed |= {i for i, x in enumerate(ind) if x.level1 == level1 and x.level2 == level2}
+                out += mine
+                out += [Indicator(level1, level2, str(self.f.get("空槽标签", "指标{序号}：")).format(序号=n))
+                        for n in range(len(mine) + 1, slots + 1)]
+            out += [x for i, x in enumerate(ind) if x.level1 == level1 and i not in placed]   # a 二级 the layout lacks
+            placed |= {i for i, x in enumerate(ind) if x.level1 == level1}
+        return out + [x for i, x in enumerate(ind) if i not in placed]
+
     def indicators(self) -> list[list[Cell]]:
         cols: list[dict] = self.f["指标列"]
-        ind = self.r.ev.indicators
+        ind = self.slotted()
         rows: list[list[Cell]] = [[_head(self.labels["指标"], rowspan=len(ind) + 1), _head("一级指标"), _head("二级指标"),
                                    _head("三级指标"), *(_head(c["标题"]) for c in cols)]]
         if self.width != 4 + len(cols):
