@@ -43,33 +43,33 @@ def squash(text: str) -> str:
     return re.sub(r"\s+", "", re.sub(r"—\s*\d+\s*—", "", text))
 
 
-def test_pdf_prints_every_form_with_its_computed_figures(rendered):
-    text = squash(subprocess.run(["pdftotext", str(rendered["xincailiao"]["pdf"]), "-"], capture_output=True,
+def forms_in_pdf(rendered, key: str, expected: dict[str, list[str]], first: int, year: int) -> str:
+    """The PDF text from the first form on; each form (附件{first}…) carries its year line and figures."""
+    text = squash(subprocess.run(["pdftotext", str(rendered[key]["pdf"]), "-"], capture_output=True,
                                  text=True, check=True).stdout)
-    forms = text[text.index("附件1：招商业务费项目支出绩效自评表招商业务费"):]
-    starts = [forms.index(f"附件{i}：{title}") for i, title in enumerate(XINCAILIAO, start=1)] + [len(forms)]
-    for (title, figures), a, b in zip(XINCAILIAO.items(), starts, starts[1:]):
+    title = next(iter(expected))
+    forms = text[text.index(f"附件{first}：{title}{title[:4]}"):]
+    starts = [forms.index(f"附件{i}：{t}") for i, t in enumerate(expected, start=first)] + [len(forms)]
+    for (t, figures), a, b in zip(expected.items(), starts, starts[1:]):
         part = forms[a:b]
-        assert f"{title}（2023年度）" in part
+        assert f"{t}（{year}年度）" in part
         for f in figures:
-            assert f in part, (title, f)
-    assert "42.34" not in forms[starts[2]:starts[3]].split("项目实施和预算执行情况")[0]   # not the published rate
+            assert f in part, (t, f)
+    return text
+
+
+def test_pdf_prints_every_form_with_its_computed_figures(rendered):
+    text = forms_in_pdf(rendered, "xincailiao", XINCAILIAO, 1, 2023)
+    forms = text[text.index("附件3：部门运转经费项目支出绩效自评表部门"):text.index("附件4：保密费项目支出绩效自评表保密")]
+    assert "42.34" not in forms.split("项目实施和预算执行情况")[0]   # not the published rate
     # the 目录 lists each 附件 (its page numbers are checked in test_render)
     toc = text[:text.index("第一部分", text.index("第五部分附件"))]
     assert all(f"附件{i}：{t}" in toc for i, t in enumerate(XINCAILIAO, start=1))
 
 
 def test_xiaohe_2022_forms_in_pdf_and_docx(rendered):
-    text = squash(subprocess.run(["pdftotext", str(rendered["xiaohe"]["pdf"]), "-"], capture_output=True,
-                                 text=True, check=True).stdout)
-    forms = text[text.index("附件2：区内企业管理服务经费项目支出绩效自评表区内"):]
-    starts = [forms.index(f"附件{i}：{title}") for i, title in enumerate(XIAOHE, start=2)] + [len(forms)]
-    for (title, figures), a, b in zip(XIAOHE.items(), starts, starts[1:]):
-        part = forms[a:b]
-        assert f"{title}（2022年度）" in part
-        for f in figures:
-            assert f in part, (title, f)
-    assert "65.62%" not in forms                       # the published rate, rounded down
+    text = forms_in_pdf(rendered, "xiaohe", XIAOHE, 2, 2022)
+    assert "65.62%" not in text                        # the published rate, rounded down
     d = docx.Document(str(rendered["xiaohe"]["docx"]))
     cells = {c.text for t in d.tables for row in t.rows for c in row.cells}
     assert {"94.85%", "95.5", "24.93%", "65.63%", "6.5"} <= cells

@@ -184,11 +184,12 @@ class Builder:
     def src(self, *parts) -> Source:
         return self.loc.source(tuple(parts))
 
-    def money(self, value: Any, *parts) -> Decimal | None:
+    def _decimal(self, value: Any, parts: tuple, what: str, example: str) -> Decimal | None:
+        """``value`` as a Decimal (blank and “——” are None); a problem naming ``what`` otherwise."""
         if value is None or value == "":
             return None
         if isinstance(value, bool):
-            self.problems.append(Problem(self.src(*parts), f"应为金额，实际是“{value}”"))
+            self.problems.append(Problem(self.src(*parts), f"应为{what}，实际是“{value}”"))
             return None
         if isinstance(value, int):
             return Decimal(int(value))
@@ -201,12 +202,16 @@ class Builder:
             try:
                 dec = Decimal(text)
             except InvalidOperation:
-                self.problems.append(Problem(self.src(*parts), f"应为金额（如 1234.56），实际是“{value}”"))
+                self.problems.append(Problem(self.src(*parts), f"应为{what}（如 {example}），实际是“{value}”"))
                 return None
         if not dec.is_finite():
-            self.problems.append(Problem(self.src(*parts), f"应为金额，实际是“{value}”"))
+            self.problems.append(Problem(self.src(*parts), f"应为{what}，实际是“{value}”"))
             return None
-        if dec.as_tuple().exponent < -2:  # type: ignore[operator]
+        return dec
+
+    def money(self, value: Any, *parts) -> Decimal | None:
+        dec = self._decimal(value, parts, "金额", "1234.56")
+        if dec is not None and dec.as_tuple().exponent < -2:  # type: ignore[operator]
             self.problems.append(Problem(self.src(*parts), f"金额“{value}”超过两位小数"))
         return dec
 
@@ -281,20 +286,10 @@ class Builder:
 
     def number(self, value: Any, *parts, places: int = 4) -> Decimal | None:
         """A figure of an attachment (万元 with three decimals, a score, “64.78%”): Decimal."""
-        if value is None or value == "":
-            return None
-        if isinstance(value, bool):
-            self.problems.append(Problem(self.src(*parts), f"应为数字，实际是“{value}”"))
-            return None
-        text = str(value).strip().replace(",", "").rstrip("%").strip()
-        if text in ("", "——", "-", "—"):
-            return None
-        try:
-            dec = Decimal(text)
-        except InvalidOperation:
-            self.problems.append(Problem(self.src(*parts), f"应为数字（如 92.635），实际是“{value}”"))
-            return None
-        if not dec.is_finite() or dec.as_tuple().exponent < -places:  # type: ignore[operator]
+        if isinstance(value, str):
+            value = value.strip().rstrip("%")
+        dec = self._decimal(value, parts, "数字", "92.635")
+        if dec is not None and dec.as_tuple().exponent < -places:  # type: ignore[operator]
             self.problems.append(Problem(self.src(*parts), f"数字“{value}”不合要求（最多 {places} 位小数）"))
             return None
         return dec
