@@ -42,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", type=Path, default=Path("output"), help="输出目录（默认 output/）")
     r.add_argument("--reference-doc", type=Path, default=None, help="Word 样式参考文档（默认 templates/docx/reference.docx）")
     r.add_argument("--force", action="store_true", help="检查发现错误时仍然生成（文件中会有不一致的数字）")
+    r.add_argument("--attachments-only", action="store_true",
+                   help="只生成附件（项目支出绩效自评表），单独成一个文件：“<单位名称><年度>年度部门决算公开附件”")
     add_review_arguments(r)
     c = sub.add_parser("check", help="只做勾稽检查，不生成文件")
     c.add_argument("files", nargs="*", type=Path, help="单位数据文件（.yaml 或 .xlsx）")
@@ -106,7 +108,7 @@ def cmd_render(args) -> int:
         try:
             draft, marking = review_options(args)
             result = render(path, args.out, args.format, reference=args.reference_doc, force=args.force,
-                            draft=draft, marking=marking)
+                            draft=draft, marking=marking, attachments_only=args.attachments_only)
         except InputError as exc:
             _input_error(path, exc)
             status = max(status, EXIT_INPUT)

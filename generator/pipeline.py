@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .check import ERROR, Finding, context_for, run_checks
 from .compose.document import Document, Marking
-from .compose.report import compose
+from .compose.report import attachments_title, compose, compose_attachments
 from .derive.printed import publish
 from .derive.totals import Derived, derive
 from .errors import InputError, Problem
@@ -128,24 +128,33 @@ def review_options(args) -> tuple[bool, Marking | None]:
     return bool(draft), Marking.of(mark or draft, getattr(args, "mark_style", "watermark"))
 
 
-def prepare(path: Path, draft: bool = False, marking: Marking | None = None) -> Result:
+def prepare(path: Path, draft: bool = False, marking: Marking | None = None,
+            attachments_only: bool = False) -> Result:
     """Load, derive, check and compose one unit (no files written). ``draft``: the cover says
-    草稿 with the time it was made; ``marking``: on every page (independent of ``draft``)."""
+    草稿 with the time it was made; ``marking``: on every page (independent of ``draft``);
+    ``attachments_only``: the 附件 forms on their own (refused when the unit has none)."""
     derived, findings, seconds = load_and_check(path)
     t = time.perf_counter()
-    document = compose(derived, draft_line=draft_line() if draft else None, marking=marking)
+    if attachments_only:
+        if not derived.self_evals:
+            raise InputError([Problem(Source(str(path), None, "附件"),
+                                      "没有可以单独生成的附件：附件中没有项目支出绩效自评表（项目自评）")])
+        document = compose_attachments(derived, draft_line=draft_line() if draft else None, marking=marking)
+    else:
+        document = compose(derived, draft_line=draft_line() if draft else None, marking=marking)
     seconds["compose"] = time.perf_counter() - t
     return Result(derived.unit, derived, document, findings=findings, seconds=seconds)
 
 
 def render(path: Path, out_dir: Path, formats: tuple[str, ...] = ("docx", "pdf"),
            reference: Path | None = None, force: bool = False, draft: bool = False,
-           marking: Marking | None = None) -> Result:
-    """Check and write one unit (``draft``, ``marking``: as for ``prepare``)."""
-    result = prepare(path, draft, marking)
+           marking: Marking | None = None, attachments_only: bool = False) -> Result:
+    """Check and write one unit (``draft``, ``marking``, ``attachments_only``: as for ``prepare``)."""
+    result = prepare(path, draft, marking, attachments_only)
     if result.errors and not force:
         raise ChecksFailed(result)
-    stem = output_stem(result.unit)
+    stem = output_stem(result.unit) if not attachments_only else \
+        safe_filename(f"{result.unit.name}{attachments_title(result.derived)}")
     out_dir = Path(out_dir)
     for fmt in formats:
         target = out_dir / f"{stem}.{fmt}"

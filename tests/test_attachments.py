@@ -175,3 +175,21 @@ def test_the_performance_sentence_takes_its_figures_from_the_forms(tmp_path):
     body = "".join(b.text for b in result.document.blocks if hasattr(b, "text") and hasattr(b, "style"))
     assert "涉及二级项目5个，资金5,984.23万元" in body
     assert "3个项目自评等级为“优”，2个项目自评等级为“良”" in body
+
+
+def test_the_forms_render_on_their_own(tmp_path):
+    """juesuan render --attachments-only: a cover, the 目录 and the forms, nothing of 第一至第四部分;
+    refused (exit 2, one message) for a unit without forms."""
+    from .conftest import EXAMPLES, run_cli
+    proc = run_cli("render", str(EXAMPLES / "xincailiao-2023.yaml"), "--attachments-only", "--out", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    pdf = tmp_path / "山西转型综合改革示范区新材料产业招商服务中心2023年度部门决算公开附件.pdf"
+    text = squash(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout)
+    assert "2023年度部门决算公开附件" in text[:80] and "第二部分" not in text and "收入支出决算总表" not in text
+    for i, title in enumerate(XINCAILIAO, start=1):
+        assert re.search(re.escape(f"附件{i}：{title}") + r"\.+\d+", text), title     # in the 目录, with its page
+    assert all(f in text for figures in XINCAILIAO.values() for f in figures)
+    d = docx.Document(str(pdf.with_suffix(".docx")))
+    assert len(d.tables) == 5
+    proc = run_cli("render", str(EXAMPLES / "putuo-shehuigongzuo-2024.yaml"), "--attachments-only", "--out", str(tmp_path))
+    assert proc.returncode == 2 and "没有可以单独生成的附件" in proc.stderr and "Traceback" not in proc.stderr

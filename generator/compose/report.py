@@ -19,9 +19,36 @@ def report_title(d: Derived) -> str:
     return d.profile.cover_title(d.unit.year, d.unit.kind_word)
 
 
+def attachments_title(d: Derived) -> str:
+    """The cover of the 附件 printed on their own (profile 文字 附件封面标题)."""
+    return d.profile.texts["附件封面标题"].format(年度=d.unit.year, 类别=d.unit.kind_word)
+
+
 def _paragraphs(text: str) -> list[str]:
     """The unit's free text: each non-empty line is a paragraph."""
     return [line.strip() for line in text.split("\n") if line.strip()]
+
+
+def forms(d: Derived, heading) -> list[Block]:
+    """Each 项目支出绩效自评表, on its own landscape page under its 附件N heading."""
+    out: list[Block] = []
+    for i, result in sorted(d.self_evals.items()):
+        out.append(PageBreak(landscape=True))
+        out.append(heading(2, d.profile.texts["附件标题"].format(序号=i + 1, 名称=d.unit.attachments[i])))
+        out.append(self_eval_table(d.profile.self_eval_layout, result))   # type: ignore[arg-type]
+    return out
+
+
+def compose_attachments(d: Derived, *, draft_line: str | None = None, marking: Marking | None = None) -> Document:
+    """The 附件 on their own (``juesuan render --attachments-only``): a cover, the 目录 and the forms."""
+    counter = iter(range(1, 10_000))
+
+    def heading(level: int, text: str, toc: bool = True) -> Heading:
+        return Heading(level, text, toc=toc, anchor=f"h{next(counter)}")
+
+    title = attachments_title(d)
+    blocks: list[Block] = [Cover(d.unit.name, title, draft_line), Toc(), *forms(d, heading)]
+    return Document(title=f"{d.unit.name}{title}", blocks=blocks, marking=marking)
 
 
 def compose(d: Derived, *, draft_line: str | None = None, marking: Marking | None = None,
@@ -77,8 +104,5 @@ def compose(d: Derived, *, draft_line: str | None = None, marking: Marking | Non
     if "五" in parts:
         blocks.append(heading(1, parts["五"]))
         worded(p.part_templates["五"], {**words, "attachments": u.attachments})
-        for i, result in sorted(d.self_evals.items()):
-            blocks.append(PageBreak(landscape=True))
-            blocks.append(heading(2, p.texts["附件标题"].format(序号=i + 1, 名称=u.attachments[i])))
-            blocks.append(self_eval_table(p.self_eval_layout, result))   # type: ignore[arg-type]
+        blocks += forms(d, heading)
     return Document(title=f"{u.name}{report_title(d)}", blocks=blocks, marking=marking)
