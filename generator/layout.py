@@ -375,6 +375,7 @@ def _form(name: str, kind: str, d: dict, src: Source) -> Layout:
     if missing:
         raise InputError([Problem(src, f"自评表版式缺少：{'、'.join(missing)}")])
     form = {k: v for k, v in d.items() if k not in ("种类", "说明", "字号")}
+    form["宽"] = [float(w) for w in d["宽"]]     # column widths in points (geometry, not money)
     return Layout(name=name, kind=kind, source=str(src.file), description=str(d.get("说明", "")),
                   font_size=float(d.get("字号", 9)), form=form)
 

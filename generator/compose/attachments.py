@@ -185,7 +185,7 @@ class Form:
 
     def table(self, year_line: str, landscape: bool, font_size: float) -> Table:
         body = self.identity() + self.funds() + self.goals() + self.indicators() + self.total() + self.analysis()
-        widths = [float(x) for x in self.f["宽"]]
+        widths = list(self.f["宽"])                 # points, from the layout
         return Table(key="", label="", title=self.r.ev.title, meta_left="", meta_center=year_line, meta_right="",
                      header=[], body=body, widths=widths, notes=list(self.f.get("备注") or []),
                      landscape=landscape, font_size=font_size)
