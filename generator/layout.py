@@ -194,6 +194,23 @@ class Layout:
         first, rest = self.econ_group_titles
         return [Column(first, children=tuple(cols)), Column(rest, children=tuple(cols) * (groups - 1))]
 
+    def words(self, profile_texts: dict[str, str]) -> dict[str, str]:
+        """The words of this layout's {placeholders}: its own 文字, then the profile's."""
+        return {**self.texts, **profile_texts}
+
+    def filler(self, profile_texts: dict[str, str]) -> Callable[[str], str]:
+        """A function filling this layout's {placeholders} (compose, the workbook writer and its
+        reader all fill them the same way); an undefined word is a clear error."""
+        words = self.words(profile_texts)
+
+        def fill(text: str) -> str:
+            try:
+                return text.format_map(words)
+            except (KeyError, IndexError, ValueError) as e:
+                raise ValueError(f"表格版式“{self.name}”的“{text}”用了未定义的文字 {e}"
+                                 f"（在版式或模板的“文字”里给出）") from None
+        return fill
+
     def sides(self) -> list[Column]:
         """对照: the top columns (收入, 支出), each with its label, 行次 and value columns."""
         return list(self.columns)

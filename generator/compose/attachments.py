@@ -16,6 +16,7 @@ from ..layout import Layout
 from ..model import Indicator
 from ..numbers import money, q2
 from .document import Cell, Table
+from .tables import head
 
 
 def _num(value: Decimal | None) -> str:
@@ -23,10 +24,6 @@ def _num(value: Decimal | None) -> str:
     if value is None:
         return ""
     return format(value.normalize(), "f") if value == value.to_integral() else format(value, "f")
-
-
-def _head(text: str, colspan: int = 1, rowspan: int = 1) -> Cell:
-    return Cell(text, colspan=colspan, rowspan=rowspan, align="center", bold=True)
 
 
 def _cell(text: str, colspan: int = 1, rowspan: int = 1, align: str = "left") -> Cell:
@@ -57,8 +54,8 @@ class Form:
         dept = f"{ev.dept_code}-{ev.dept}" if ev.dept_code else ev.dept
         unit = f"{ev.unit_code}-{ev.unit}" if ev.unit_code else ev.unit
         half = (w - 3) // 2
-        return [[_head(lab["项目名称"], 3), _cell(ev.project, w - 3)],
-                [_head(lab["主管部门"], 3), _cell(dept, half), _head(lab["实施单位"]), _cell(unit, w - 4 - half)]]
+        return [[head(lab["项目名称"], 3), _cell(ev.project, w - 3)],
+                [head(lab["主管部门"], 3), _cell(dept, half), head(lab["实施单位"]), _cell(unit, w - 4 - half)]]
 
     def funds(self) -> list[list[Cell]]:
         cols: list[dict] = self.f["资金列"]
@@ -67,18 +64,18 @@ class Form:
         spans[-1] += free - len(cols)              # the last column takes what is left
         n = len(self.r.funds)
         grouped = any(c.get("组") for c in cols)
-        first: list[Cell] = [_head(self.labels["资金"], rowspan=n + (2 if grouped else 1)), _head("", rowspan=2 if grouped else 1)]
+        first: list[Cell] = [head(self.labels["资金"], rowspan=n + (2 if grouped else 1)), head("", rowspan=2 if grouped else 1)]
         second: list[Cell] = []
         i = 0
         while i < len(cols):
             group = cols[i].get("组")
             if group:
                 members = [c for c in cols[i:] if c.get("组") == group]
-                first.append(_head(group, colspan=sum(spans[i:i + len(members)])))
-                second += [_head(c["标题"], spans[i + k]) for k, c in enumerate(members)]
+                first.append(head(group, colspan=sum(spans[i:i + len(members)])))
+                second += [head(c["标题"], spans[i + k]) for k, c in enumerate(members)]
                 i += len(members)
             else:
-                first.append(_head(cols[i]["标题"], spans[i], rowspan=2 if grouped else 1))
+                first.append(head(cols[i]["标题"], spans[i], rowspan=2 if grouped else 1))
                 i += 1
         rows = [first] + ([second] if grouped else [])
         for k, ff in enumerate(self.r.funds):
@@ -111,7 +108,7 @@ class Form:
     def goals(self) -> list[list[Cell]]:
         ev, lab, w = self.r.ev, self.labels, self.width
         left = (w - 1) // 2
-        return [[_head(lab["目标"], rowspan=2), _head(lab["年度目标"], left), _head(lab["实际完成情况"], w - 1 - left)],
+        return [[head(lab["目标"], rowspan=2), head(lab["年度目标"], left), head(lab["实际完成情况"], w - 1 - left)],
                 [_cell(ev.goal, left), _cell(ev.result, w - 1 - left)]]
 
     def slotted(self) -> list[Indicator]:
@@ -138,8 +135,8 @@ class Form:
     def indicators(self) -> list[list[Cell]]:
         cols: list[dict] = self.f["指标列"]
         ind = self.slotted()
-        rows: list[list[Cell]] = [[_head(self.labels["指标"], rowspan=len(ind) + 1), _head("一级指标"), _head("二级指标"),
-                                   _head("三级指标"), *(_head(c["标题"]) for c in cols)]]
+        rows: list[list[Cell]] = [[head(self.labels["指标"], rowspan=len(ind) + 1), head("一级指标"), head("二级指标"),
+                                   head("三级指标"), *(head(c["标题"]) for c in cols)]]
         if self.width != 4 + len(cols):
             raise ValueError(f"自评表版式：指标栏 {4 + len(cols)} 栏，与宽度 {self.width} 栏不一致")
         level1 = dict(enumerate_runs([x.level1 for x in ind]))
@@ -161,9 +158,9 @@ class Form:
         r, w = self.r, self.width
         total = format(q2(r.total).normalize(), "f")      # 95.5, 90.48, 80
         if self.f.get("印等级"):
-            return [[_head(self.labels["总分"], w - 3), _cell(total, align="right"), _cell(r.grade, align="center"),
+            return [[head(self.labels["总分"], w - 3), _cell(total, align="right"), _cell(r.grade, align="center"),
                      _cell("")]]
-        return [[_head(self.labels["总分"], w - 3), _cell(_num(r.weights), align="right"), _cell(total, align="right"),
+        return [[head(self.labels["总分"], w - 3), _cell(_num(r.weights), align="right"), _cell(total, align="right"),
                  _cell("")]]
 
     def analysis(self) -> list[list[Cell]]:
@@ -172,14 +169,14 @@ class Form:
         groups = dict(enumerate_runs([g for g, _, _ in rows_spec]))
         rows: list[list[Cell]] = []
         for i, (group, title, key) in enumerate(rows_spec):
-            row: list[Cell] = [_head(self.labels["分析"], rowspan=len(rows_spec))] if i == 0 else []
+            row: list[Cell] = [head(self.labels["分析"], rowspan=len(rows_spec))] if i == 0 else []
             text = self.r.ev.analysis.get(key, "")
             if group:
                 if i in groups:
-                    row.append(_head(group, rowspan=groups[i]))
-                row += [_head(title, 2), _cell(text, w - 4)]
+                    row.append(head(group, rowspan=groups[i]))
+                row += [head(title, 2), _cell(text, w - 4)]
             else:
-                row += [_head(title, 3), _cell(text, w - 4)]
+                row += [head(title, 3), _cell(text, w - 4)]
             rows.append(row)
         return rows
 

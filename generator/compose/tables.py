@@ -121,17 +121,10 @@ class Frame:
 
     def __init__(self, d: Derived, spec: TableSpec, figures: dict[str, Any]):
         self.d, self.spec, self.layout = d, spec, spec.layout
-        self.words = {**self.layout.texts, **d.profile.texts}
+        self.words = self.layout.words(d.profile.texts)
+        self.fill = self.layout.filler(d.profile.texts)
         self.figures = figures
         self.a = Amounts(d.profile.cell_grouping, self.layout.zero_blank)
-
-    def fill(self, words: str) -> str:
-        """A layout string with its {文字} placeholders filled."""
-        try:
-            return words.format_map(self.words)
-        except (KeyError, IndexError, ValueError) as e:
-            raise ValueError(f"表格版式“{self.layout.name}”的“{words}”用了未定义的文字 {e}"
-                             f"（在版式或模板的“文字”里给出）") from None
 
     def figure(self, address: str | None) -> Any:
         if address is None:

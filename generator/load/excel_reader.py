@@ -915,8 +915,8 @@ class WorkbookReader:
         return r
 
     # -- tables (each read by its layout: templates/layouts/, generator/layout.py)
-    def layout_of(self, key: str, profile) -> tuple[Any, dict[str, str]]:
-        """The table's layout and words: the workbook's profile, else the first profile with the table."""
+    def layout_of(self, key: str, profile) -> tuple[Any, Any]:
+        """The table's layout and its filler: the workbook's profile, else the first profile with the table."""
         from ..profile import available, load_profile
         spec = profile.table(key) if profile else None
         if spec is None:
@@ -928,11 +928,10 @@ class WorkbookReader:
                 if spec is not None:
                     profile = load_profile(name)
                     break
-        return spec.layout, {**spec.layout.texts, **profile.texts}
+        return spec.layout, spec.layout.filler(profile.texts)
 
     def read_table(self, key: str, sheet: Sheet, profile) -> None:
-        layout, words = self.layout_of(key, profile)
-        fill = lambda t: t.format_map(words)   # noqa: E731
+        layout, fill = self.layout_of(key, profile)
         reader = {"科目": self.read_subject_table, "对照": self.read_pair, "经济分类": self.read_06,
                   "单行": self.read_single, "清单": self.read_list_table}[layout.kind]
         reader(key, sheet, layout, fill, profile)

@@ -218,10 +218,7 @@ class Sheet:
     def __init__(self, sw: SheetWriter, p: Profile, spec: TableSpec, data: dict):
         self.sw, self.p, self.spec, self.data = sw, p, spec, data
         self.layout = spec.layout
-        self.words = {**self.layout.texts, **p.texts}
-
-    def fill(self, words: str) -> str:
-        return words.format_map(self.words)
+        self.fill = self.layout.filler(p.texts)
 
     def top(self, width: int) -> None:
         """Title, label and the meta row (rows 1–3)."""
