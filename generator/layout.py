@@ -32,7 +32,7 @@ from .numbers import chinese_number
 
 LAYOUTS = Path(__file__).resolve().parents[1] / "templates" / "layouts"
 KINDS = ("科目", "对照", "经济分类", "单行", "清单")
-FORM_KINDS = ("自评表",)          # forms of 第五部分 (compose/attachments.py), not published tables
+FORM_KINDS = ("自评表", "整体自评表", "评价报告")   # forms of 第五部分 (compose/attachments.py), not published tables
 LABEL_TAKES = ("编码", "名称", "标签")           # label columns: “栏次” above them
 SETTINGS = ("栏次", "合计行", "空值印零", "字号")      # what a profile's table entry may override
 
@@ -384,17 +384,31 @@ def _pair_rows(raw_rows: list, sides: list[str], where: str, problems: list[Prob
     return tuple(rows)
 
 
-FORM_KEYS = ("宽", "得分精度", "标签", "资金列", "指标列", "分析")
+FORM_KEYS = {"自评表": ("宽", "得分精度", "标签", "资金列", "指标列", "分析"),
+             "整体自评表": ("列", "标签", "资金"),
+             "评价报告": ("宽", "标签", "措辞")}
+OVERALL_TAKES = ("一级", "一级分值", "二级", "二级分值", "三级", "参考分值", "分值", "计算", "得分")
 
 
 def _form(name: str, kind: str, d: dict, src: Source) -> Layout:
-    missing = [k for k in FORM_KEYS if k not in d]
+    missing = [k for k in FORM_KEYS[kind] if k not in d]
     if missing:
-        raise InputError([Problem(src, f"自评表版式缺少：{'、'.join(missing)}")])
-    form = {k: v for k, v in d.items() if k not in ("种类", "说明", "字号")}
-    form["宽"] = [float(w) for w in d["宽"]]     # column widths in points (geometry, not money)
+        raise InputError([Problem(src, f"{kind}版式缺少：{'、'.join(missing)}")])
+    form = {k: v for k, v in d.items() if k not in ("种类", "说明", "字号", "列")}
+    problems: list[Problem] = []
+    columns = tuple(c for i, raw in enumerate(d.get("列") or [])
+                    if (c := _column(raw, f"列[{i}]", problems, src)) is not None)
+    bad = [c.take for col in columns for c in col.leaves() if c.take not in OVERALL_TAKES]
+    if bad:
+        problems.append(Problem(src, f"整体自评表的列“取”应为 {'、'.join(OVERALL_TAKES)} 之一，现为“{bad[0]}”"))
+    if problems:
+        raise InputError(problems)
+    if "宽" in d:
+        form["宽"] = [float(w) for w in d["宽"]]     # column widths in points (geometry, not money)
+    else:
+        form["宽"] = [float(c.width or 40) for col in columns for c in col.leaves()]
     return Layout(name=name, kind=kind, source=str(src.file), description=str(d.get("说明", "")),
-                  font_size=float(d.get("字号", 9)), form=form)
+                  columns=columns, font_size=float(d.get("字号", 9)), form=form)
 
 
 @lru_cache(maxsize=64)

@@ -177,6 +177,73 @@ class SelfEval:
 
 
 @dataclass
+class OverallIndicator:
+    """One 三级 row of a 部门整体支出绩效自评表. Its 计算分析情况 is the unit's text, or — for a
+    ratio of templates/catalogs/ratios.yaml — the formula printed from ``inputs``."""
+    level1: str
+    level2: str
+    level3: str
+    weight: Decimal | None = None       # 设定分值 (权重)
+    reference: Decimal | None = None    # 参考分值 (layouts that print it)
+    analysis: str = ""                  # 计算分析情况 (the unit's words)
+    ratio: str = ""                     # a ratio's name, or ""
+    inputs: dict[str, Decimal] = field(default_factory=dict)   # 数据: the ratio's inputs the unit gives
+    score: Decimal | None = None        # 评价得分 (the unit's judgement)
+    typed: dict[str, Any] = field(default_factory=dict)        # 填写: 结果 (a %), 计算 (the text as typed)
+
+
+@dataclass
+class OverallEval:
+    """A 部门整体支出绩效自评表 (an attachment): the header figures, the unit's narrative, the
+    indicator table; 调整后预算, 年末结余 (unless stated), the ratios, the 一级/二级 weights, 综合得分 and
+    等级 are computed (derive/performance.py)."""
+    title: str
+    year: int
+    head: str = ""                      # 单位负责人
+    phone: str = ""                     # 单位联系电话
+    date: str = ""                      # 填报日期
+    funds: dict[str, Decimal | None] = field(default_factory=dict)   # 上年结转 … 预算执行 (万元)
+    stated_balance: Decimal | None = None                            # 年末结余 as the unit writes it
+    narrative: list[tuple[str, str]] = field(default_factory=list)   # 部门整体支出情况: (标题, 内容)
+    indicators: list[OverallIndicator] = field(default_factory=list)
+    reviewers: list[tuple[str, str, str]] = field(default_factory=list)   # 评价人员: 姓名, 职务, 科室
+    typed: dict[str, Any] = field(default_factory=dict)              # 填写: 综合得分, 等级
+    layout: str = ""                    # a layout other than the profile's (整体自评表版式)
+    path: str = ""                      # 附件[0].整体自评
+
+
+@dataclass
+class EvalReport:
+    """A 部门整体支出绩效评价报告 (an attachment, usually by a third party): its title page, the 摘要
+    texts, 表1 年度绩效目标表, the money and 政府采购 figures, the score; the rates it quotes (预算调整率,
+    预算执行率, 政府采购执行率) and the 等级 are computed (derive/performance.py)."""
+    title: str
+    year: int
+    implementer: str = ""               # 实施单位
+    client: str = ""                    # 委托单位
+    evaluator: str = ""                 # 评价机构
+    date: str = ""                      # 二〇二三年九月
+    intro: str = ""                     # 摘要's opening paragraph
+    overview: str = ""                  # （一）部门概况
+    goals_intro: str = ""               # （二）部门年度绩效目标: the sentence before 表1
+    overall_goal: str = ""              # 年度总体目标
+    duties: list[tuple[str, str]] = field(default_factory=list)      # 年度履职目标: (工作目标, 目标内容)
+    tasks: list[str] = field(default_factory=list)                    # 年度核心任务: 重点工作
+    indicators: list[tuple[str, str, str, str]] = field(default_factory=list)   # 一级, 二级, 三级, 指标值
+    funds: dict[str, Decimal | None] = field(default_factory=dict)    # 年初预算, 调整后预算, 支出决算, 基本支出, 项目支出
+    purchase_budget: list[tuple[str, Decimal]] = field(default_factory=list)   # 政府采购预算 by kind (货物, 服务 …)
+    purchase_spent: Decimal | None = None                             # 政府采购 实际执行
+    score: Decimal | None = None        # 部门总体得分 (the evaluator's)
+    aspects: list[str] = field(default_factory=list)                  # 评价的方面: 履职效能 …
+    experience: list[tuple[str, str]] = field(default_factory=list)  # 主要经验和做法: (标题, 内容)
+    problems: list[tuple[str, str, str]] = field(default_factory=list)   # 存在的问题: (标题, 比率, 内容)
+    suggestions: list[tuple[str, str]] = field(default_factory=list)
+    typed: dict[str, Any] = field(default_factory=dict)               # 填写: 等级, 预算调整率 …
+    layout: str = ""
+    path: str = ""
+
+
+@dataclass
 class Unit:
     file: str
     name: str
@@ -206,7 +273,10 @@ class Unit:
     full_budget: dict[str, Decimal] = field(default_factory=dict)   # 全年预算 (adjusted) by subject code
     members: list[tuple[str, str]] = field(default_factory=list)    # 单位构成: (单位名称, 备注)
     self_evals: dict[int, SelfEval] = field(default_factory=dict)   # 附件 index -> 项目支出绩效自评表
+    overall_evals: dict[int, OverallEval] = field(default_factory=dict)   # 附件 index -> 部门整体支出绩效自评表
+    eval_reports: dict[int, EvalReport] = field(default_factory=dict)    # 附件 index -> 绩效评价报告
     sources: dict[str, Source] = field(default_factory=dict)  # key path -> Source
+    only_attachments: bool = False      # a file of 附件 alone (no tables, no 情况说明): rendered as its attachments
 
     @property
     def printed_unit(self) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .check import ERROR, Finding, context_for, run_checks
 from .compose.document import Document, Marking
-from .compose.report import attachments_title, compose, compose_attachments
+from .compose.report import attachments_file_title, compose, compose_attachments, has_forms
 from .derive.printed import publish
 from .derive.totals import Derived, derive
 from .errors import InputError, Problem
@@ -132,13 +132,14 @@ def prepare(path: Path, draft: bool = False, marking: Marking | None = None,
             attachments_only: bool = False) -> Result:
     """Load, derive, check and compose one unit (no files written). ``draft``: the cover says
     草稿 with the time it was made; ``marking``: on every page (independent of ``draft``);
-    ``attachments_only``: the 附件 forms on their own (refused when the unit has none)."""
+    ``attachments_only``: the 附件 forms on their own (refused when the unit has none) — always so
+    for a file that holds nothing but 附件."""
     derived, findings, seconds = load_and_check(path)
     t = time.perf_counter()
-    if attachments_only:
-        if not derived.self_evals:
+    if attachments_only or derived.unit.only_attachments:
+        if not has_forms(derived):
             raise InputError([Problem(Source(str(path), None, "附件"),
-                                      "没有可以单独生成的附件：附件中没有项目支出绩效自评表（项目自评）")])
+                                      "没有可以单独生成的附件：附件中没有项目自评、整体自评或评价报告")])
         document = compose_attachments(derived, draft_line=draft_line() if draft else None, marking=marking)
     else:
         document = compose(derived, draft_line=draft_line() if draft else None, marking=marking)
@@ -153,8 +154,8 @@ def render(path: Path, out_dir: Path, formats: tuple[str, ...] = ("docx", "pdf")
     result = prepare(path, draft, marking, attachments_only)
     if result.errors and not force:
         raise ChecksFailed(result)
-    stem = output_stem(result.unit) if not attachments_only else \
-        safe_filename(f"{result.unit.name}{attachments_title(result.derived)}")
+    alone = attachments_only or result.unit.only_attachments
+    stem = output_stem(result.unit) if not alone else safe_filename(attachments_file_title(result.derived))
     out_dir = Path(out_dir)
     for fmt in formats:
         target = out_dir / f"{stem}.{fmt}"

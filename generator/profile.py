@@ -81,6 +81,8 @@ class Profile:
     performance_grades: list[str] = field(default_factory=list)   # 绩效等级, in the order the text names them
     grade_thresholds: list[tuple[str, Decimal]] = field(default_factory=list)  # 绩效等级线, high to low
     self_eval_layout: Layout | None = None      # 自评表版式: the 项目支出绩效自评表 of 第五部分
+    overall_layout: str = ""                    # 整体自评表版式: the 部门整体支出绩效自评表 (an attachment may name another)
+    report_layout: str = ""                     # 评价报告版式: the 部门整体支出绩效评价报告 (idem)
 
     def cover_title(self, year: int, kind: str) -> str:
         """The report's title as the profile words it ("2022年度部门决算公开", "2024年度部门决算");
@@ -195,4 +197,6 @@ def load_profile(name: str) -> Profile:
         grade_thresholds=sorted(((str(g), Decimal(str(v))) for g, v in (d.get("绩效等级线") or {}).items()),
                                 key=lambda x: -x[1]),
         self_eval_layout=load_layout(str(d["自评表版式"])) if d.get("自评表版式") else None,
+        overall_layout=str(d.get("整体自评表版式") or ""),
+        report_layout=str(d.get("评价报告版式") or ""),
     )

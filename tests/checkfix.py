@@ -17,6 +17,8 @@ BASES = {
     "xincailiao": ROOT / "data" / "examples" / "xincailiao-2023.yaml",
     "admin": ROOT / "tests" / "fixtures" / "admin-unit-with-funds-2023.yaml",
     "shehuigongzuo": ROOT / "data" / "examples" / "putuo-shehuigongzuo-2024.yaml",
+    "huitong": ROOT / "data" / "examples" / "huitong-2021-overall-self-eval.yaml",
+    "xinnengyuan": ROOT / "data" / "examples" / "xinnengyuan-2022-evaluation-report.yaml",
 }
 
 

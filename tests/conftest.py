@@ -23,7 +23,8 @@ def run_cli(*args: str, cwd: Path = ROOT, timeout: int = 300) -> subprocess.Comp
     return subprocess.run([exe, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout)
 
 
-RENDERED_KEYS = {"潇河": "xiaohe", "新材料": "xincailiao", "社会工作部": "shehuigongzuo", "规划和自然资源局": "guihuaziyuan"}
+RENDERED_KEYS = {"潇河": "xiaohe", "新材料": "xincailiao", "社会工作部": "shehuigongzuo", "规划和自然资源局": "guihuaziyuan",
+                 "汇通": "huitong", "新能源汽车园": "xinnengyuan"}
 
 
 @pytest.fixture(scope="session")

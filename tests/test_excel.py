@@ -390,7 +390,7 @@ def test_template_layout(tmp_path):
     profile = load_profile("shanxi-2023")
     assert wb.sheetnames == ["填写说明", "单位信息", *(t.title for t in profile.tables),
                              "上年数", "年初预算", "情况说明", "类说明", "名词解释补充", "附件", "全年预算", "单位构成",
-                             "项目自评", "项目自评资金", "项目自评指标"]
+                             "项目自评", "项目自评资金", "项目自评指标", "整体自评", "整体自评情况", "整体自评指标", "整体自评人员"]
     guide = "\n".join(str(c.value) for row in wb["填写说明"].iter_rows() for c in row if c.value)
     for name in wb.sheetnames[1:]:
         assert name in guide

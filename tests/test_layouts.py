@@ -97,7 +97,9 @@ def _constants(path: Path) -> set[str]:
 def test_every_layout_loads_and_every_profile_names_existing_layouts():
     for name in available():
         layout = load_layout(name)
-        assert layout.columns or (layout.kind in FORM_KINDS and layout.form["资金列"] and layout.form["指标列"])
+        assert layout.columns or (layout.kind == "自评表" and layout.form["资金列"] and layout.form["指标列"]) or \
+            (layout.kind == "评价报告" and layout.form["措辞"] and layout.form["标签"])
+        assert layout.kind != "整体自评表" or (layout.columns and layout.form["资金"])
     for name in profiles():
         for spec in load_profile(name).tables:
             assert spec.layout.name in available()

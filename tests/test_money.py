@@ -41,12 +41,12 @@ def unique_cells(row) -> list[str]:
 
 
 def docx_tables(path: Path) -> dict[str, list[list[str]]]:
-    """The ten tables of a rendered report by DOMAIN.md key, in xiaohe's profile order (the
-    项目支出绩效自评表 of 第五部分 follow them)."""
+    """The ten tables of a rendered report by DOMAIN.md key, in xiaohe's profile order (the forms
+    of 第五部分 follow them: a 部门整体支出绩效自评表's header and indicator tables, 项目支出绩效自评表)."""
     d = docx.Document(str(path))
     keys = ["01", "02", "03", "04", "05", "06", "09", "07", "08", "10"]
     assert len(d.tables) >= len(keys)
-    assert all(unique_cells(t.rows[0])[0] == "项目名称" for t in d.tables[len(keys):])
+    assert all(unique_cells(t.rows[0])[0] in ("项目名称", "单位负责人", "评价指标") for t in d.tables[len(keys):])
     return {k: [unique_cells(r) for r in t.rows] for k, t in zip(keys, d.tables)}
 
 

@@ -19,7 +19,8 @@ from .conftest import EXAMPLES, seed_text
 def narrative(stem: str) -> str:
     doc = prepare(EXAMPLES / f"{stem}.yaml").document
     start = next(i for i, b in enumerate(doc.blocks) if isinstance(b, Heading) and b.text == "第三部分 情况说明")
-    return "\n".join(b.text for b in doc.blocks[start:] if isinstance(b, (Heading, Paragraph)))
+    end = next((i for i, b in enumerate(doc.blocks) if isinstance(b, Heading) and b.text.startswith("第五部分")), None)
+    return "\n".join(b.text for b in doc.blocks[start:end] if isinstance(b, (Heading, Paragraph)))
 
 
 XIAOHE = [

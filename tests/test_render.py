@@ -38,7 +38,9 @@ def test_output_names(rendered):
     assert rendered["xiaohe"]["docx"].name == "山西转型综合改革示范区晋中开发区潇河产业园事业服务中心2022年度部门决算公开.docx"
     assert rendered["xincailiao"]["pdf"].name == "山西转型综合改革示范区新材料产业招商服务中心2023年度部门决算公开.pdf"
     assert rendered["shehuigongzuo"]["pdf"].name == "中共上海市普陀区委社会工作部2024年度部门决算.pdf"   # the profile's title
-    assert set(rendered) == {"xiaohe", "xincailiao", "shehuigongzuo", "guihuaziyuan"}
+    assert set(rendered) == {"xiaohe", "xincailiao", "shehuigongzuo", "guihuaziyuan", "huitong", "xinnengyuan"}
+    assert rendered["huitong"]["pdf"].name == "汇通产业园事业服务中心示范区晋中开发区部门整体支出绩效自评表.pdf"   # one form
+    assert rendered["xinnengyuan"]["pdf"].name == "2022年新能源汽车园事业服务中心部门整体支出绩效评价报告.pdf"  # names the unit
     for files in rendered.values():
         assert set(files) == {"docx", "pdf", "html"}
         for f in files.values():

@@ -11,11 +11,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from ..derive.performance import Evaluation
+from ..derive.performance import Evaluation, OverallEvaluation
 from ..layout import Layout
-from ..model import Indicator
+from ..model import EvalReport, Indicator
 from ..numbers import money, q2
-from .document import Cell, Table
+from .document import Block, Cell, Paragraph, Table
 from .tables import head
 
 
@@ -200,6 +200,184 @@ def enumerate_runs(values: list[str]) -> list[tuple[int, int]]:
 def self_eval_table(layout: Layout, result: Evaluation) -> Table:
     """The form of one 项目支出绩效自评表, landscape, with its year line and the layout's 备注."""
     table = Form(layout, result).table(f"（{result.ev.year}年度）", True, layout.font_size)
+    for _ in table.placements():
+        pass
+    return table
+
+
+# -- 部门整体支出绩效自评表 ---------------------------------------------------------------------
+
+def spans_by_width(widths: list[float], parts: int) -> list[int]:
+    """``parts`` spans over the grid columns, each ending at the column edge nearest to an even
+    share of the total width (each at least one column): the four cells of the header rows, the
+    four of the 评价人员 rows."""
+    total, edges, acc = sum(widths), [], 0.0
+    cums = []
+    for w in widths:
+        acc += w
+        cums.append(acc)
+    last = 0
+    for k in range(1, parts):
+        target = total * k / parts
+        choices = range(last + 1, len(widths) - (parts - k) + 1)
+        edge = min(choices, key=lambda e: abs(cums[e - 1] - target))
+        edges.append(edge)
+        last = edge
+    bounds = [0, *edges, len(widths)]
+    return [b - a for a, b in zip(bounds, bounds[1:])]
+
+
+def _fig(value: Decimal | None) -> str:
+    return "" if value is None else money(value, grouping=False)
+
+
+class OverallForm:
+    """A 部门整体支出绩效自评表 as blocks: the header table, the unit's 部门整体支出情况, the indicator
+    table with its totals and the 评价人员, laid out by templates/layouts/overall-*.yaml."""
+
+    def __init__(self, layout: Layout, result: OverallEvaluation, grade_names: dict[str, str]):
+        self.layout, self.f, self.r = layout, layout.form, result
+        self.leaves = layout.leaves()
+        self.takes = [c.take for c in self.leaves]
+        self.widths = list(self.f["宽"])
+        self.labels: dict[str, str] = self.f["标签"]
+        self.grade_names = grade_names
+
+    def _table(self, body: list[list[Cell]], header: list[list[Cell]], widths: list[float], **meta: Any) -> Table:
+        table = Table(key="", label="", title=meta.get("title", ""), meta_left=meta.get("left", ""),
+                      meta_center=meta.get("center", ""), meta_right=meta.get("right", ""), header=header,
+                      body=body, widths=widths, notes=meta.get("notes", []), landscape=False,
+                      font_size=self.layout.font_size)
+        for _ in table.placements():     # a mistake in the layout is caught here, not in a writer
+            pass
+        return table
+
+    def header_table(self) -> Table:
+        """Four equal columns, as wide as the indicator table: 名称, 数, 名称, 数."""
+        ev, lab = self.r.ev, self.labels
+        a, b, c, d = 1, 1, 1, 1
+        rows = [[head(lab["单位负责人"], a), _cell(ev.head, b), head(lab["联系电话"], c), _cell(ev.phone, d)]]
+        pairs: list[list[str]] = self.f["资金"]
+        for k in range(0, len(pairs), 2):
+            row: list[Cell] = []
+            for (key, label), (s1, s2) in zip(pairs[k:k + 2], ((a, b), (c, d))):
+                row += [head(label, s1), _cell(_fig(self.r.funds.get(key)), s2, align="right")]
+            if len(row) == 2:
+                row.append(_cell("", c + d))
+            rows.append(row)
+        return self._table(rows, [], [sum(self.widths) / 4] * 4, title=ev.title, left=lab["盖章"], center=f"（{ev.year}年度）",
+                           right=f"{lab['填报日期']}{ev.date}")
+
+    def narrative(self) -> list[Block]:
+        out: list[Block] = [Paragraph(self.labels["情况"], style="plain")] if self.r.ev.narrative else []
+        for title, content in self.r.ev.narrative:
+            if title:
+                out.append(Paragraph(title, style="plain"))
+            out += [Paragraph(line.strip()) for line in content.split("\n") if line.strip()]
+        return out
+
+    def _span_of(self, takes: tuple[str, ...]) -> int:
+        return sum(1 for t in self.takes if t in takes)
+
+    def indicator_rows(self) -> list[list[Cell]]:
+        rows_in = self.r.rows
+        subtotals = bool(self.f.get("一级小计行"))
+        l1_runs = dict(enumerate_runs([r.indicator.level1 for r in rows_in]))
+        l2_runs = dict(enumerate_runs([f"{r.indicator.level1}\x00{r.indicator.level2}" for r in rows_in]))
+        out: list[list[Cell]] = []
+        for i, row in enumerate(rows_in):
+            x = row.indicator
+            l1 = self.r.level1[x.level1]
+            if subtotals and i in l1_runs:
+                cells: list[Cell] = []
+                blank = False
+                for t in self.takes:
+                    if t in ("一级", "一级分值"):
+                        value = x.level1 if t == "一级" else _num(l1.weight)
+                        cells.append(_cell(value, rowspan=l1_runs[i] + 1, align="center"))
+                    elif t in ("二级", "二级分值", "三级"):
+                        if not blank:
+                            cells.append(_cell("", self._span_of(("二级", "二级分值", "三级"))))
+                            blank = True
+                    else:
+                        cells.append(_cell({"参考分值": _num(l1.reference), "分值": _num(l1.weight), "计算": "——",
+                                            "得分": _num(l1.score)}[t], align="center"))
+                out.append(cells)
+            l2 = self.r.level2[(x.level1, x.level2)]
+            cells = []
+            for t in self.takes:
+                if t in ("一级", "一级分值"):
+                    if i in l1_runs and not subtotals:
+                        cells.append(_cell(x.level1 if t == "一级" else _num(l1.weight), rowspan=l1_runs[i], align="center"))
+                elif t in ("二级", "二级分值"):
+                    if i in l2_runs:
+                        cells.append(_cell(x.level2 if t == "二级" else _num(l2.weight), rowspan=l2_runs[i], align="center"))
+                else:
+                    value = {"三级": x.level3, "参考分值": _num(x.reference), "分值": _num(x.weight), "计算": row.text,
+                             "得分": _num(x.score)}[t]
+                    cells.append(_cell(value, align="left" if t in ("三级", "计算") else "center"))
+            out.append(cells)
+        return out
+
+    def total_rows(self) -> list[list[Cell]]:
+        lab, total, n = self.labels, self.r.total, len(self.takes)
+        first = next(k for k, t in enumerate(self.takes) if t in ("参考分值", "分值"))
+        row: list[Cell] = [head(lab["综合得分"], first)]
+        for t in self.takes[first:]:
+            row.append(_cell({"参考分值": _num(total.reference), "分值": _num(total.weight),
+                              "得分": _num(total.score)}.get(t, ""), align="center"))
+        rows = [row]
+        if lab.get("等次"):
+            rows.append([head(lab["等次"], n - 1), _cell(self.grade_names.get(self.r.grade, self.r.grade), align="center")])
+        people = self.r.ev.reviewers
+        if people:
+            spans = spans_by_width(self.widths[1:], 4)
+            titles: list[str] = self.f["标签"]["人员列"]
+            rows.append([head(lab["评价人员"], rowspan=len(people) + 1),
+                         *(head(t, s) for t, s in zip(titles, spans))])
+            for name, title, office in people:
+                rows.append([_cell(v, s, align="center") for v, s in zip((name, title, office, ""), spans)])
+        rows.append([_cell(f"{lab['签章']}\n{lab['日期']}", n)])
+        return rows
+
+    def blocks(self) -> list[Block]:
+        header = [[head(text, colspan, rowspan) for text, colspan, rowspan in row]
+                  for row in self.layout.header_rows(lambda s: s)]
+        indicators = self._table(self.indicator_rows() + self.total_rows(), header, self.widths,
+                                 notes=list(self.f.get("备注") or []))
+        return [self.header_table(), *self.narrative(), indicators]
+
+
+def overall_blocks(layout: Layout, result: OverallEvaluation) -> list[Block]:
+    """The blocks of one 部门整体支出绩效自评表 (portrait)."""
+    return OverallForm(layout, result, dict(layout.form.get("等级印作") or {})).blocks()
+
+
+# -- 部门整体支出绩效评价报告 -------------------------------------------------------------------
+
+def goals_table(layout: Layout, ev: EvalReport) -> Table:
+    """表1 年度绩效目标表: 年度总体目标, 履职目标 (工作目标 | 目标内容), 核心任务 (重点工作), then the
+    indicator tree 一级 | 二级 | 三级 | 指标值 with equal 一级 and 二级 names merged downwards."""
+    lab: dict[str, str] = layout.form["标签"]
+    rows: list[list[Cell]] = []
+    if ev.overall_goal:
+        rows.append([head(lab["总体目标"]), _cell(ev.overall_goal, 3)])
+    if ev.duties:
+        rows.append([head(lab["履职目标"], rowspan=len(ev.duties) + 1), head(lab["工作目标"]), head(lab["目标内容"], 2)])
+        rows += [[_cell(goal, align="center"), _cell(content, 2)] for goal, content in ev.duties]
+    for k, task in enumerate(ev.tasks):
+        lead = [head(lab["核心任务"], rowspan=len(ev.tasks)), head(lab["重点工作"], rowspan=len(ev.tasks))] if k == 0 else []
+        rows.append([*lead, _cell(task, 2)])
+    if ev.indicators:
+        rows.append([head(lab["一级"]), head(lab["二级"]), head(lab["三级"]), head(lab["指标值"])])
+        l1 = dict(enumerate_runs([x[0] for x in ev.indicators]))
+        l2 = dict(enumerate_runs([f"{x[0]}\x00{x[1]}" for x in ev.indicators]))
+        for i, (a, b, c, value) in enumerate(ev.indicators):
+            row = [_cell(a, rowspan=l1[i], align="center")] if i in l1 else []
+            row += [_cell(b, rowspan=l2[i], align="center")] if i in l2 else []
+            rows.append([*row, _cell(c), _cell(value, align="center")])
+    table = Table(key="", label="", title="", meta_left="", meta_center="", meta_right="", header=[], body=rows,
+                  widths=list(layout.form["宽"]), font_size=layout.font_size)
     for _ in table.placements():
         pass
     return table

@@ -10,7 +10,8 @@ from ..derive.totals import Derived
 from ..numbers import chinese_number
 from .document import Block, Cover, Document, Heading, Marking, PageBreak, Toc
 from .narrative import render_section
-from .attachments import self_eval_table
+from ..layout import load_layout
+from .attachments import goals_table, overall_blocks, self_eval_table
 from .tables import build_tables
 
 
@@ -29,26 +30,80 @@ def _paragraphs(text: str) -> list[str]:
     return [line.strip() for line in text.split("\n") if line.strip()]
 
 
-def forms(d: Derived, heading) -> list[Block]:
-    """Each 项目支出绩效自评表, on its own landscape page under its 附件N heading."""
+def form_indices(d: Derived) -> list[int]:
+    """The 附件 that carry a form or a report, in order."""
+    return sorted({*d.self_evals, *d.overall_evals, *d.eval_reports})
+
+
+def has_forms(d: Derived) -> bool:
+    return bool(form_indices(d))
+
+
+def attachment_blocks(d: Derived, i: int) -> tuple[bool, list[Block]]:
+    """(landscape, blocks) of the form of 附件 ``i``: a 项目支出绩效自评表 is one landscape table, a
+    部门整体支出绩效自评表 portrait tables and text."""
+    if i in d.self_evals:
+        return True, [self_eval_table(d.profile.self_eval_layout, d.self_evals[i])]   # type: ignore[arg-type]
+    if i in d.eval_reports:
+        return False, report_blocks(d, d.eval_reports[i])
+    result = d.overall_evals[i]
+    name = result.ev.layout or d.profile.overall_layout
+    return False, overall_blocks(load_layout(name), result) if name else []
+
+
+def report_blocks(d: Derived, result) -> list[Block]:
+    """A 绩效评价报告: its title page, then 摘要 … 建议 with 表1 in between (layout report-*.yaml: the
+    wording templates and the table's labels). Its headings stay out of the report's 目录."""
+    name = result.ev.layout or d.profile.report_layout
+    if not name:
+        return []
+    layout = load_layout(name)
+    templates: dict[str, str] = layout.form["措辞"]
+    facts = {"ev": result.ev, "r": result, "labels": layout.form["标签"], "year": result.ev.year,
+             "unit": result.ev.implementer or d.unit.name}
+    worded = lambda key: render_section(templates[key], facts, d.profile.wording_dir)  # noqa: E731
+    blocks = [*worded("封面"), PageBreak(), *worded("表前"), goals_table(layout, result.ev), *worded("表后")]
+    for b in blocks:
+        if isinstance(b, Heading):
+            b.toc = False
+    return blocks
+
+
+def forms(d: Derived, heading, level: int = 2) -> list[Block]:
+    """Each attachment that carries a form, in the order of 附件, on a new page under its 附件N heading."""
     out: list[Block] = []
-    for i, result in sorted(d.self_evals.items()):
-        out.append(PageBreak(landscape=True))
-        out.append(heading(2, d.profile.texts["附件标题"].format(序号=i + 1, 名称=d.unit.attachments[i])))
-        out.append(self_eval_table(d.profile.self_eval_layout, result))   # type: ignore[arg-type]
+    for i in form_indices(d):
+        landscape, blocks = attachment_blocks(d, i)
+        title = heading(level, d.profile.texts["附件标题"].format(序号=i + 1, 名称=d.unit.attachments[i]))
+        out += [PageBreak(landscape=landscape), title, *blocks]
     return out
 
 
+def attachments_file_title(d: Derived) -> str:
+    """The title (and file name) of the 附件 printed on their own: the attachment's name when the
+    file holds one form (prefixed with the unit's name unless it names the unit), else the cover's."""
+    indices = form_indices(d)
+    if len(indices) == 1:
+        name = d.unit.attachments[indices[0]]
+        return name if d.unit.name in name else f"{d.unit.name}{name}"
+    return f"{d.unit.name}{attachments_title(d)}"
+
+
 def compose_attachments(d: Derived, *, draft_line: str | None = None, marking: Marking | None = None) -> Document:
-    """The 附件 on their own (``juesuan render --attachments-only``): a cover, the 目录 and the forms."""
+    """The 附件 on their own (``juesuan render --attachments-only``, or a file of 附件 alone): one
+    form as it is published on its own (no cover, no 目录); several behind a cover and a 目录."""
     counter = iter(range(1, 10_000))
 
     def heading(level: int, text: str, toc: bool = True) -> Heading:
         return Heading(level, text, toc=toc, anchor=f"h{next(counter)}")
 
+    indices = form_indices(d)
+    if len(indices) == 1 and draft_line is None:
+        landscape, blocks = attachment_blocks(d, indices[0])
+        return Document(title=attachments_file_title(d), blocks=[PageBreak(landscape=landscape), *blocks], marking=marking)
     title = attachments_title(d)
-    blocks: list[Block] = [Cover(d.unit.name, title, draft_line), Toc(), *forms(d, heading)]
-    return Document(title=f"{d.unit.name}{title}", blocks=blocks, marking=marking)
+    blocks: list[Block] = [Cover(d.unit.name, title, draft_line), Toc(), *forms(d, heading, level=1)]
+    return Document(title=attachments_file_title(d), blocks=blocks, marking=marking)
 
 
 def compose(d: Derived, *, draft_line: str | None = None, marking: Marking | None = None,

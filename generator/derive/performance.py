@@ -11,8 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from ..model import FundRow, SelfEval
+from ..model import EvalReport, FundRow, OverallEval, OverallIndicator, SelfEval
 from ..numbers import ZERO, convert, percent
+from ..ratios import REPORT_RATIOS, catalogue
+from .ratios import Ratio, ratio
 
 HUNDRED = Decimal(100)
 
@@ -83,3 +85,94 @@ def summarize(results: list[Evaluation], form_unit: str, report_unit: str,
     counts = {g: sum(1 for r in results if r.grade == g) for g in grade_order}
     return Summary(len(results), convert(spent, form_unit, report_unit) or ZERO,
                    {g: n for g, n in counts.items() if n})
+
+
+# -- 部门整体支出绩效自评表 ---------------------------------------------------------------------
+
+@dataclass
+class OverallRow:
+    indicator: OverallIndicator
+    ratio: Ratio | None                 # the computed ratio of a row that names one
+    text: str                           # 计算分析情况 as printed: the formula, then the unit's words
+
+
+@dataclass
+class Subtotal:
+    weight: Decimal                     # Σ 设定分值
+    reference: Decimal | None           # Σ 参考分值 (None when no row gives one)
+    score: Decimal                      # Σ 评价得分
+
+
+@dataclass
+class OverallEvaluation:
+    ev: OverallEval
+    funds: dict[str, Decimal | None]    # the header figures as printed: 调整后预算 and 年末结余 included
+    computed_balance: Decimal | None    # 上年结转 + 年初预算 + 预算调整 + 其他调整 − 预算执行
+    rows: list[OverallRow]
+    level1: dict[str, Subtotal]         # 一级指标 -> its subtotal
+    level2: dict[tuple[str, str], Subtotal]
+    total: Subtotal                     # 综合得分 = total.score
+    grade: str
+
+
+def _subtotal(rows: list[OverallRow]) -> Subtotal:
+    refs = [r.indicator.reference for r in rows if r.indicator.reference is not None]
+    return Subtotal(sum((r.indicator.weight or ZERO for r in rows), ZERO), sum(refs, ZERO) if refs else None,
+                    sum((r.indicator.score or ZERO for r in rows), ZERO))
+
+
+def overall_funds(ev: OverallEval) -> tuple[dict[str, Decimal | None], Decimal | None]:
+    """The header with 调整后预算 (上年结转 + 年初预算 + 预算调整) and 年末结余 (as stated, else computed)."""
+    f = dict(ev.funds)
+    z = {k: v or ZERO for k, v in f.items()}
+    known = f.get("年初预算") is not None
+    f["调整后预算"] = z["上年结转"] + z["年初预算"] + z["预算调整"] if known else None
+    computed = (f["调整后预算"] or ZERO) + z["其他调整"] - z["预算执行"] if known else None
+    f["年末结余"] = ev.stated_balance if ev.stated_balance is not None else computed
+    return f, computed
+
+
+def ratio_inputs(x: OverallIndicator, funds: dict[str, Decimal | None]) -> tuple[Decimal | None, Decimal | None]:
+    """A ratio's two inputs: a header figure where the catalogue binds the part to one, else the row's 数据."""
+    parts = catalogue()[x.ratio].parts
+    a, b = ((funds.get(p.fund) if p.fund else x.inputs.get(p.name)) for p in parts)
+    return a, b
+
+
+def evaluate_overall(ev: OverallEval, thresholds: list[tuple[str, Decimal]]) -> OverallEvaluation:
+    funds, computed = overall_funds(ev)
+    rows = []
+    for x in ev.indicators:
+        r = ratio(x.ratio, *ratio_inputs(x, funds)) if x.ratio else None
+        rows.append(OverallRow(x, r, "；".join(t for t in ((r.text if r else ""), x.analysis) if t)))
+    level1 = {k: _subtotal([r for r in rows if r.indicator.level1 == k]) for k in dict.fromkeys(x.level1 for x in ev.indicators)}
+    level2 = {k: _subtotal([r for r in rows if (r.indicator.level1, r.indicator.level2) == k])
+              for k in dict.fromkeys((x.level1, x.level2) for x in ev.indicators)}
+    total = _subtotal(rows)
+    return OverallEvaluation(ev, funds, computed, rows, level1, level2, total, grade_of(total.score, thresholds))
+
+
+# -- 部门整体支出绩效评价报告 -------------------------------------------------------------------
+
+@dataclass
+class ReportEvaluation:
+    ev: EvalReport
+    ratios: dict[str, Ratio]            # 预算调整率, 预算执行率, 政府采购执行率 (REPORT_RATIOS)
+    purchase_budget: Decimal | None     # Σ 政府采购预算 by kind
+    spent_parts: Decimal | None         # 基本支出 + 项目支出 (to compare with 支出决算)
+    grade: str                          # from the evaluator's 得分
+
+
+def evaluate_report(ev: EvalReport, thresholds: list[tuple[str, Decimal]]) -> ReportEvaluation:
+    """The rates a 绩效评价报告 quotes, from its own figures: 预算调整率 = |调整后预算 − 年初预算| ÷ 年初预算,
+    预算执行率 = 支出决算 ÷ 调整后预算, 政府采购执行率 = 实际执行 ÷ Σ 政府采购预算; 等级 from 得分."""
+    f = ev.funds
+    budget = sum((v for _, v in ev.purchase_budget), ZERO) if ev.purchase_budget else None
+    inputs = {"预算调整率": (f.get("调整后预算"), f.get("年初预算")),
+              "预算执行率": (f.get("支出决算"), f.get("调整后预算")),
+              "政府采购执行率": (ev.purchase_spent, budget)}
+    ratios = {name: ratio(name, *inputs[name]) for name in REPORT_RATIOS}
+    parts = [f.get("基本支出"), f.get("项目支出")]
+    spent_parts = sum((p for p in parts if p is not None), ZERO) if any(p is not None for p in parts) else None
+    grade = grade_of(ev.score, thresholds) if ev.score is not None else ""
+    return ReportEvaluation(ev, ratios, budget, spent_parts, grade)

@@ -27,7 +27,7 @@ from ..model import (SPENDING_TOTAL_TABLES, FISCAL_KINDS, INCOME_COLUMNS, PURCHA
                      SubjectRow, Unit)
 from ..numbers import ZERO, is_tail, total
 from ..profile import Profile
-from .performance import evaluate
+from .performance import evaluate, evaluate_overall, evaluate_report
 
 FUND_TABLE = "政府性基金预算财政拨款收入支出决算表"
 ECON_TOTALS = ("人员经费合计", "公用经费合计")     # rows of 经济分类支出明细 that state 06 totals
@@ -180,6 +180,8 @@ class Derived:
     extras: dict[str, object] = field(default_factory=dict)
     full_budget: dict[str, Decimal] = field(default_factory=dict)   # 全年预算 by subject code
     self_evals: dict[int, Any] = field(default_factory=dict)   # 附件 index -> performance.Evaluation
+    overall_evals: dict[int, Any] = field(default_factory=dict)   # 附件 index -> performance.OverallEvaluation
+    eval_reports: dict[int, Any] = field(default_factory=dict)    # 附件 index -> performance.ReportEvaluation
 
     def fig(self, key: str, value: Decimal | None) -> Fig:
         """A 01/04/09/10 figure with its terms; ``key`` as in ``terms`` ("01.收入总计" …)."""
@@ -287,6 +289,8 @@ def derive(unit: Unit, profile: Profile) -> Derived:
                    sangong=sangong, purchase=purchase, vehicles=dict(unit.vehicles),
                    vehicles_total=vehicles_total, admin_cost=unit.admin_cost, budget=dict(unit.budget),
                    full_budget=dict(unit.full_budget), self_evals=evaluations(unit, profile),
+                   overall_evals={i: evaluate_overall(ev, profile.grade_thresholds) for i, ev in unit.overall_evals.items()},
+                   eval_reports={i: evaluate_report(ev, profile.grade_thresholds) for i, ev in unit.eval_reports.items()},
                    last_year=_last_year(unit), words=unit.words or {}, money_unit=unit.money_unit,
                    terms=terms)
 

@@ -68,11 +68,17 @@ SHEET_INFO = "相关信息"          # 相关信息统计 of a profile whose tab
 SHEET_SELF_EVAL = "项目自评"      # 项目支出绩效自评表 of the 附件: 附件序号 | 项目 | 内容
 SHEET_SELF_FUNDS = "项目自评资金"  # their 资金 rows
 SHEET_SELF_INDICATORS = "项目自评指标"   # their indicator rows
-OPTIONAL_SHEETS = [SHEET_FULL_BUDGET, SHEET_MEMBERS, SHEET_INFO, SHEET_SELF_EVAL, SHEET_SELF_FUNDS, SHEET_SELF_INDICATORS]
+SHEET_OVERALL = "整体自评"          # 部门整体支出绩效自评表 of the 附件: 附件序号 | 项目 | 内容
+SHEET_OVERALL_TEXT = "整体自评情况"  # their 部门整体支出情况: 标题 | 内容
+SHEET_OVERALL_INDICATORS = "整体自评指标"
+SHEET_OVERALL_PEOPLE = "整体自评人员"
+OPTIONAL_SHEETS = [SHEET_FULL_BUDGET, SHEET_MEMBERS, SHEET_INFO, SHEET_SELF_EVAL, SHEET_SELF_FUNDS, SHEET_SELF_INDICATORS,
+                   SHEET_OVERALL, SHEET_OVERALL_TEXT, SHEET_OVERALL_INDICATORS, SHEET_OVERALL_PEOPLE]
 
 SEP = "／"          # key path separator in the 项目 column of the key–value sheets
 
 MONEY, COUNT, TEXT, LONGTEXT, YEAR, CHOICE, BOOL = "金额", "整数", "文字", "长文字", "年度", "选项", "是否"
+PAIRS = "名称=数"      # a mapping in one cell: “在职人员=8；编制数=16”
 
 
 @dataclass(frozen=True)
@@ -153,6 +159,54 @@ SELF_FUND_COLUMNS = [("名称", TEXT), ("年初预算数", MONEY), ("目标申�
 SELF_INDICATOR_COLUMNS = [("一级指标", TEXT), ("二级指标", TEXT), ("三级指标", TEXT), ("年度指标值", TEXT),
                           ("年初指标值", TEXT), ("调整后指标值", TEXT), ("实际完成值", TEXT), ("分值", MONEY),
                           ("得分", MONEY), ("偏差原因", LONGTEXT)]
+
+# 部门整体支出绩效自评表 (附件[i].整体自评)
+OVERALL = "整体自评"
+OVERALL_FIELDS = [
+    Field(("版式",), TEXT, "表的版式（不填则用模板的整体自评表版式；可用 overall-2021、overall-2022）"),
+    Field(("单位负责人",), TEXT, "单位负责人"),
+    Field(("联系电话",), TEXT, "单位联系电话"),
+    Field(("填报日期",), TEXT, "填报日期（按表上原样，如 2022.2.15）"),
+    *(Field(("资金", k), MONEY, f"{k}金额（万元）") for k in ("上年结转", "年初预算", "预算调整", "其他调整", "预算执行")),
+    Field(("资金", "年末结余"), MONEY, "年末结余金额（万元；可不填，由程序按上年结转 + 年初预算 + 预算调整 + 其他调整 − 预算执行计算）"),
+    Field(("填写", "综合得分"), MONEY, "表上手写的综合得分（可不填；填了就与各指标得分之和比对）"),
+    Field(("填写", "等级"), TEXT, "表上手写的评价结果等次（可不填）"),
+]
+OVERALL_TEXT_COLUMNS = [("标题", TEXT), ("内容", LONGTEXT)]
+# (column, kind, key path within the row): 数据 holds a ratio's inputs, 填写 what the form states
+OVERALL_INDICATOR_COLUMNS = [("一级指标", TEXT), ("二级指标", TEXT), ("三级指标", TEXT), ("参考分值", MONEY),
+                             ("分值", MONEY), ("计算分析", LONGTEXT), ("比率", TEXT), ("数据", PAIRS), ("得分", MONEY),
+                             ("填写结果", MONEY, ("填写", "结果")), ("填写计算", LONGTEXT, ("填写", "计算"))]
+OVERALL_PEOPLE_COLUMNS = [("姓名", TEXT), ("职务", TEXT), ("科室", TEXT)]
+
+
+@dataclass(frozen=True)
+class FormSheets:
+    """The sheets of one kind of 附件 form: a key–value sheet (附件序号 | 项目 | 内容) and long
+    sheets of its rows, each row numbered by its 附件序号. The writer and the reader share it."""
+    key: str                            # 项目自评 | 整体自评: the key in 附件[i]
+    name: str                           # 项目支出绩效自评表
+    computed: str                       # what the program computes (the sheet's title says so)
+    sheet: str
+    fields: tuple[Field, ...]
+    lists: tuple[tuple[str, str, tuple], ...]    # (sheet, key in the form, columns), columns: (label, kind[, path])
+
+
+FORM_SHEETS = (
+    FormSheets(SELF_EVAL, "项目支出绩效自评表", "执行率、结余、资金得分、总分、等级由程序计算", SHEET_SELF_EVAL,
+               tuple(SELF_EVAL_FIELDS), ((SHEET_SELF_FUNDS, "资金", tuple(SELF_FUND_COLUMNS)),
+                                         (SHEET_SELF_INDICATORS, "指标", tuple(SELF_INDICATOR_COLUMNS)))),
+    FormSheets(OVERALL, "部门整体支出绩效自评表", "调整后预算、比率与算式、一级二级分值、综合得分、等次由程序计算",
+               SHEET_OVERALL, tuple(OVERALL_FIELDS),
+               ((SHEET_OVERALL_TEXT, "情况", tuple(OVERALL_TEXT_COLUMNS)),
+                (SHEET_OVERALL_INDICATORS, "指标", tuple(OVERALL_INDICATOR_COLUMNS)),
+                (SHEET_OVERALL_PEOPLE, "评价人员", tuple(OVERALL_PEOPLE_COLUMNS)))),
+)
+
+
+def column_path(column: tuple) -> tuple[str, ...]:
+    """Where a form row's column goes in the row's mapping: its own name, or the path it names."""
+    return column[2] if len(column) > 2 else (column[0],)
 
 _REASON_USE = ("变动原因", "用途")
 PERFORMANCE_GRADES = ("优", "良", "中", "合格", "差", "不合格")   # every grade a profile may name (绩效等级)
@@ -391,9 +445,26 @@ def parse_bool(value: Any) -> bool | None:
     raise Bad(f"应为“是”或“否”，实际是“{str(value).strip()}”")
 
 
+def parse_pairs(value: Any) -> dict[str, Decimal] | None:
+    """“在职人员=8；编制数=16” → {"在职人员": 8, "编制数": 16}; names as written, numbers as money."""
+    text = parse_text(value)
+    if text is None:
+        return None
+    out: dict[str, Decimal] = {}
+    for part in re.split(r"[；;\n]+", unicodedata.normalize("NFKC", text)):
+        if not part.strip():
+            continue
+        name, eq, number = part.partition("=")
+        amount = parse_money(number) if eq else None
+        if not eq or not name.strip() or amount is None:
+            raise Bad(f"应写成“名称=数；名称=数”（如“在职人员=8；编制数=16”），实际是“{text}”")
+        out[name.strip()] = amount
+    return out
+
+
 PARSERS: dict[str, Callable[[Any], Any]] = {
     MONEY: parse_money, COUNT: parse_count, TEXT: parse_text, LONGTEXT: parse_text,
-    YEAR: parse_year, CHOICE: parse_choice, BOOL: parse_bool,
+    YEAR: parse_year, CHOICE: parse_choice, BOOL: parse_bool, PAIRS: parse_pairs,
 }
 
 
@@ -696,16 +767,29 @@ class WorkbookReader:
         if SHEET_FULL_BUDGET in found:
             self.read_code_table(found[SHEET_FULL_BUDGET], FULL_BUDGET_BY_CLASS,
                                  {FULL_BUDGET_COLUMN: ["全年预算数", "全年预算", "调整后预算数", "金额"]})
-        self.read_self_evals(found)
+        self.read_forms(found)
         if SHEET_INFO in found:
             self.read_key_values(found[SHEET_INFO], INFO_FIELDS, INFO)
         if SHEET_MEMBERS in found:
             self.read_list(found[SHEET_MEMBERS], MEMBERS, MEMBER_COLUMNS, optional=("备注",))
         self.check_meta(found)
+        self.attachments_alone()
         located = Located(self.file, self.data, cells=self.cells)
         if self.problems:
             self.raise_with_more(located)
         return located
+
+    def attachments_alone(self) -> None:
+        """A workbook that holds nothing but 附件 (as a YAML file may: unit_loader.holds_only_attachments)
+        needs no 报告类型, 单位性质 or 金额单位: their “必填项” problems are dropped."""
+        from .unit_loader import holds_only_attachments
+        if not holds_only_attachments(self.data):
+            return
+        optional = ("报告类型", "单位性质", "金额单位")
+        self.problems = [p for p in self.problems
+                         if not any(p.message.startswith(f"{k}：必填项“{k}”未填写") or f"必填项“{k}”" in p.message
+                                    for k in optional)]
+        self.reported_required -= set(optional)
 
     def text_only_performance(self) -> None:
         """预算绩效 with only its text is the text itself (as a YAML file writes it)."""
@@ -1389,9 +1473,9 @@ class WorkbookReader:
     def read_class_words(self, sheet: Sheet) -> None:
         self.read_code_table(sheet, ("情况说明", "类说明"), {k: [k] for k in CLASS_WORD_COLUMNS}, required=True)
 
-    # -- 项目支出绩效自评表 (three long sheets; 附件序号 = the attachment's number in 附件)
-    def self_eval_target(self, sheet: Sheet, r: int, c: int) -> tuple[int, dict] | None:
-        """(index, 项目自评 mapping) of the attachment numbered in (r, c); None (and a problem) if there is none."""
+    # -- 附件 forms (FORM_SHEETS: a key–value sheet and long sheets; 附件序号 = the number in 附件)
+    def form_target(self, sheet: Sheet, r: int, c: int, key: str) -> tuple[int, dict] | None:
+        """(index, ``key`` mapping) of the attachment numbered in (r, c); None (and a problem) if there is none."""
         raw = sheet.get(r, c)
         try:
             n = parse_count(raw)
@@ -1402,64 +1486,72 @@ class WorkbookReader:
         if n is None or not 1 <= n <= len(items):
             self.problem(sheet.addr(r, c), f"附件序号“{raw}”不在“附件”表中（应为 1–{len(items)}）")
             return None
-        self.cells.setdefault(("附件", n - 1, SELF_EVAL), sheet.addr(r, c))
-        return n - 1, items[n - 1].setdefault(SELF_EVAL, {})
+        self.cells.setdefault(("附件", n - 1, key), sheet.addr(r, c))
+        return n - 1, items[n - 1].setdefault(key, {})
 
-    def read_self_evals(self, found: dict[str, Sheet]) -> None:
-        if SHEET_SELF_EVAL in found:
-            sheet = found[SHEET_SELF_EVAL]
-            r0 = self.find_row(sheet, lambda row: ATTACHMENT_NO in row and "项目" in row and "内容" in row, stop=8)
-            if r0 is not None:
-                heads = [norm(v) for v in sheet.rows[r0]]
-                nc, kc, vc = heads.index(ATTACHMENT_NO), heads.index("项目"), heads.index("内容")
-                fields = {f.label(): f for f in SELF_EVAL_FIELDS}
-                for r in range(r0 + 1, len(sheet.rows)):
-                    label = str(sheet.get(r, kc) or "").strip()
-                    if not label or is_blank(sheet.get(r, vc)):
-                        continue
-                    f = fields.get(label)
-                    if f is None:
-                        self.problem(sheet.addr(r, kc), f"不认识的项目“{label}”（可用：{'、'.join(fields)}）")
-                        continue
-                    found_at = self.self_eval_target(sheet, r, nc)
-                    if found_at is None:
-                        continue
-                    i, target = found_at
-                    v = self.value(sheet, r, vc, f.kind, ("附件", i, SELF_EVAL) + f.path)
+    def read_forms(self, found: dict[str, Sheet]) -> None:
+        for spec in FORM_SHEETS:
+            if spec.sheet in found:
+                self.read_form_fields(found[spec.sheet], spec)
+            for name, key, columns in spec.lists:
+                if name in found:
+                    self.read_form_rows(found[name], spec, key, columns)
+
+    def read_form_fields(self, sheet: Sheet, spec: FormSheets) -> None:
+        r0 = self.find_row(sheet, lambda row: ATTACHMENT_NO in row and "项目" in row and "内容" in row, stop=8)
+        if r0 is None:
+            return
+        heads = [norm(v) for v in sheet.rows[r0]]
+        nc, kc, vc = heads.index(ATTACHMENT_NO), heads.index("项目"), heads.index("内容")
+        fields = {f.label(): f for f in spec.fields}
+        for r in range(r0 + 1, len(sheet.rows)):
+            label = str(sheet.get(r, kc) or "").strip()
+            if not label or is_blank(sheet.get(r, vc)):
+                continue
+            f = fields.get(label)
+            if f is None:
+                self.problem(sheet.addr(r, kc), f"不认识的项目“{label}”（可用：{'、'.join(fields)}）")
+                continue
+            found_at = self.form_target(sheet, r, nc, spec.key)
+            if found_at is None:
+                continue
+            i, target = found_at
+            v = self.value(sheet, r, vc, f.kind, ("附件", i, spec.key) + f.path)
+            if v is not None:
+                d = target
+                for part in f.path[:-1]:
+                    d = d.setdefault(part, {})
+                d[f.path[-1]] = v
+
+    def read_form_rows(self, sheet: Sheet, spec: FormSheets, key: str, columns: tuple) -> None:
+        r0 = self.find_row(sheet, lambda row: ATTACHMENT_NO in row and norm(columns[0][0]) in row, stop=8)
+        if r0 is None:
+            self.problem(f"{sheet.name}!A1", f"工作表“{sheet.name}”应有表头：{ATTACHMENT_NO}、{'、'.join(c[0] for c in columns)}")
+            return
+        heads = [norm(v) for v in sheet.rows[r0]]
+        nc = heads.index(ATTACHMENT_NO)
+        cols = {c[0]: heads.index(norm(c[0])) for c in columns if norm(c[0]) in heads}
+        for r in range(r0 + 1, len(sheet.rows)):
+            if all(is_blank(sheet.get(r, c)) for c in cols.values()):
+                continue
+            found_at = self.form_target(sheet, r, nc, spec.key)
+            if found_at is None:
+                continue
+            i, target = found_at
+            rows = target.setdefault(key, [])
+            path = ("附件", i, spec.key, key, len(rows))
+            item: dict = {}
+            for column in columns:
+                if column[0] in cols:
+                    where = column_path(column)
+                    v = self.value(sheet, r, cols[column[0]], column[1], path + where)
                     if v is not None:
-                        d = target
-                        for key in f.path[:-1]:
-                            d = d.setdefault(key, {})
-                        d[f.path[-1]] = v
-        for name, key, columns in ((SHEET_SELF_FUNDS, "资金", SELF_FUND_COLUMNS),
-                                   (SHEET_SELF_INDICATORS, "指标", SELF_INDICATOR_COLUMNS)):
-            if name not in found:
-                continue
-            sheet = found[name]
-            r0 = self.find_row(sheet, lambda row: ATTACHMENT_NO in row and norm(columns[0][0]) in row, stop=8)
-            if r0 is None:
-                self.problem(f"{sheet.name}!A1", f"工作表“{sheet.name}”应有表头：{ATTACHMENT_NO}、{'、'.join(c for c, _ in columns)}")
-                continue
-            heads = [norm(v) for v in sheet.rows[r0]]
-            nc = heads.index(ATTACHMENT_NO)
-            cols = {c: heads.index(norm(c)) for c, _ in columns if norm(c) in heads}
-            for r in range(r0 + 1, len(sheet.rows)):
-                if all(is_blank(sheet.get(r, c)) for c in cols.values()):
-                    continue
-                found_at = self.self_eval_target(sheet, r, nc)
-                if found_at is None:
-                    continue
-                i, target = found_at
-                rows = target.setdefault(key, [])
-                path = ("附件", i, SELF_EVAL, key, len(rows))
-                item = {}
-                for c, kind in columns:
-                    if c in cols:
-                        v = self.value(sheet, r, cols[c], kind, path + (c,))
-                        if v is not None:
-                            item[c] = v
-                self.cells[path] = sheet.addr(r, nc)
-                rows.append(item)
+                        d = item
+                        for part in where[:-1]:
+                            d = d.setdefault(part, {})
+                        d[where[-1]] = v
+            self.cells[path] = sheet.addr(r, nc)
+            rows.append(item)
 
     def read_list(self, sheet: Sheet, path: tuple, columns: list[str], optional: tuple[str, ...] = ()) -> None:
         r0 = self.find_row(sheet, lambda row: all(norm(c) in row for c in columns), stop=8)

@@ -17,7 +17,9 @@ import fastjsonschema
 import jsonschema
 
 from ..errors import InputError, Problem
-from ..model import (FundRow, Indicator, SelfEval, WORD_MONEY_KEYS, WORD_NUMBER_KEYS, EconRow, LastYear, PURCHASE_KINDS,
+from ..layout import available as available_layouts, load_layout
+from ..ratios import REPORT_RATIOS, catalogue as ratio_catalogue
+from ..model import (EvalReport, FundRow, Indicator, OverallEval, OverallIndicator, SelfEval, WORD_MONEY_KEYS, WORD_NUMBER_KEYS, EconRow, LastYear, PURCHASE_KINDS,
                      SANGONG_ITEMS, SUBJECT_TABLES, TOTAL_COLUMN, VEHICLE_KINDS, Source, Stated, SubjectRow, Unit)
 from .excel_reader import read_xls, read_xlsx
 from .yaml_reader import Located, RawInt, path_str, read_yaml
@@ -60,6 +62,17 @@ def load_unit(path: Path | str) -> Unit:
     return Builder(read_located(path)).build()
 
 
+# The keys that say who and what a file is; a file with only these and 附件 holds attachments alone.
+IDENTITY_KEYS = {"单位名称", "年度", "模板", "报告类型", "单位性质", "金额单位", "公开金额单位"}
+
+
+def holds_only_attachments(data: dict) -> bool:
+    """Whether a unit file's data is 附件 alone: every other key is an identity key or empty (a
+    workbook's empty table sheets read as empty lists)."""
+    return bool(data.get("附件")) and all(k in IDENTITY_KEYS or k == "附件" or v in (None, "", [], {})
+                                          for k, v in data.items())
+
+
 # ---------------------------------------------------------------- structure (JSON Schema)
 
 _TYPE_ZH = {"number": "数字", "string": "文字", "integer": "整数", "object": "“键: 值”映射",
@@ -90,6 +103,8 @@ def _message(error: jsonschema.ValidationError) -> tuple[tuple, str]:
         return path + (key,), f"未知的键“{key}”{tip}此处可用的键：{allowed}"
     if v == "required":
         missing = error.message.split("'")[1] if "'" in error.message else error.message
+        if not path and missing in ("报告类型", "单位性质", "金额单位"):
+            return path, f"缺少必填项“{missing}”（只有附件的文件可以不写；写了决算表或情况说明的都要写）"
         return path, f"缺少必填项“{missing}”"
     if v == "type":
         shown = _show(inst)
@@ -330,6 +345,110 @@ class Builder:
                               typed=typed, path=f"附件[{i}].项目自评")
         return out
 
+    def form_layout(self, name: str, kind: str, base: tuple) -> str:
+        """An attachment's own 版式: a layout of ``kind`` (else a message, and the profile's is used)."""
+        if name and (name not in available_layouts() or load_layout(name).kind != kind):
+            choices = [n for n in available_layouts() if load_layout(n).kind == kind]
+            self.problems.append(Problem(self.src(*base, "版式"), f"“{name}”不是{kind}的版式（可用：{'、'.join(choices)}）"))
+            return ""
+        return name
+
+    def overall_evals(self, year: int) -> dict[int, OverallEval]:
+        """附件 that carry a 部门整体支出绩效自评表."""
+        out: dict[int, OverallEval] = {}
+        t = lambda v: clean_text(str(v)) if v is not None else ""  # noqa: E731
+        for i, a in enumerate(self.d.get("附件") or []):
+            ev = a.get("整体自评")
+            if not ev:
+                continue
+            base = ("附件", i, "整体自评")
+            funds_raw = ev.get("资金") or {}
+            funds = {k: self.number(funds_raw.get(k), *base, "资金", k)
+                     for k in ("上年结转", "年初预算", "预算调整", "其他调整", "预算执行")}
+            indicators = []
+            for j, x in enumerate(ev.get("指标") or []):
+                where = (*base, "指标", j)
+                name = t(x.get("比率"))
+                if name and name not in ratio_catalogue():
+                    self.problems.append(Problem(self.src(*where, "比率"), f"比率“{name}”未定义（可用："
+                                                 f"{'、'.join(ratio_catalogue())}；见 templates/catalogs/ratios.yaml）"))
+                    name = ""
+                inputs = {str(k): v for k, raw in (x.get("数据") or {}).items()
+                          if (v := self.number(raw, *where, "数据", k)) is not None}
+                typed_raw = x.get("填写") or {}
+                typed = {"结果": self.number(typed_raw.get("结果"), *where, "填写", "结果"),
+                         "计算": t(typed_raw.get("计算"))}
+                indicators.append(OverallIndicator(
+                    level1=t(x["一级指标"]), level2=t(x.get("二级指标")), level3=t(x["三级指标"]),
+                    weight=self.number(x.get("分值"), *where, "分值"),
+                    reference=self.number(x.get("参考分值"), *where, "参考分值"),
+                    analysis=t(x.get("计算分析")), ratio=name, inputs=inputs,
+                    score=self.number(x.get("得分"), *where, "得分"),
+                    typed={k: v for k, v in typed.items() if v not in (None, "")}))
+            typed_raw = ev.get("填写") or {}
+            layout = self.form_layout(t(ev.get("版式")), "整体自评表", base)
+            out[i] = OverallEval(
+                title=t(a["名称"]), year=int(ev.get("年度") or year), head=t(ev.get("单位负责人")),
+                phone=t(ev.get("联系电话")), date=t(ev.get("填报日期")), funds=funds,
+                stated_balance=self.number(funds_raw.get("年末结余"), *base, "资金", "年末结余"),
+                narrative=[(t(n.get("标题")), t(n["内容"])) for n in ev.get("情况") or []],
+                indicators=indicators,
+                reviewers=[(t(r["姓名"]), t(r.get("职务")), t(r.get("科室"))) for r in ev.get("评价人员") or []],
+                typed={k: v for k, v in {"综合得分": self.number(typed_raw.get("综合得分"), *base, "填写", "综合得分"),
+                                         "等级": t(typed_raw.get("等级"))}.items() if v not in (None, "")},
+                layout=layout, path=f"附件[{i}].整体自评")
+        return out
+
+    def eval_reports(self, year: int) -> dict[int, EvalReport]:
+        """附件 that carry a 部门整体支出绩效评价报告 (and a message for an attachment with two forms)."""
+        out: dict[int, EvalReport] = {}
+        for i, a in enumerate(self.d.get("附件") or []):
+            kinds = [k for k in ("项目自评", "整体自评", "评价报告") if a.get(k)]
+            if len(kinds) > 1:
+                self.problems.append(Problem(self.src("附件", i), f"一个附件只能是一种：这里同时写了{'、'.join(kinds)}"))
+        t = lambda v: clean_text(str(v)) if v is not None else ""  # noqa: E731
+        for i, a in enumerate(self.d.get("附件") or []):
+            ev = a.get("评价报告")
+            if not ev:
+                continue
+            base = ("附件", i, "评价报告")
+            goals = ev.get("绩效目标") or {}
+            funds_raw = ev.get("资金") or {}
+            buy = ev.get("政府采购") or {}
+            score = ev.get("评分") or {}
+            problems = []
+            for j, p in enumerate(ev.get("问题") or []):
+                name = t(p.get("比率"))
+                if name and name not in REPORT_RATIOS:
+                    self.problems.append(Problem(self.src(*base, "问题", j, "比率"),
+                                                 f"比率“{name}”不能用在评价报告的问题中（可用：{'、'.join(REPORT_RATIOS)}）"))
+                    name = ""
+                problems.append((t(p.get("标题")), name, t(p["内容"])))
+            typed_raw = ev.get("填写") or {}
+            typed = {k: (t(v) if k == "等级" else self.number(v, *base, "填写", k)) for k, v in typed_raw.items()}
+            out[i] = EvalReport(
+                title=t(a["名称"]), year=int(ev.get("年度") or year), implementer=t(ev.get("实施单位")),
+                client=t(ev.get("委托单位")), evaluator=t(ev.get("评价机构")), date=t(ev.get("日期")),
+                intro=t(ev.get("引言")), overview=t(ev.get("部门概况")), goals_intro=t(goals.get("引言")),
+                overall_goal=t(goals.get("总体目标")),
+                duties=[(t(x["工作目标"]), t(x.get("目标内容"))) for x in goals.get("履职目标") or []],
+                tasks=[t(x) for x in goals.get("核心任务") or []],
+                indicators=[(t(x["一级指标"]), t(x.get("二级指标")), t(x["三级指标"]), t(x.get("指标值")))
+                            for x in goals.get("指标") or []],
+                funds={k: self.number(funds_raw.get(k), *base, "资金", k)
+                       for k in ("年初预算", "调整后预算", "支出决算", "基本支出", "项目支出")},
+                purchase_budget=[(str(k), v) for k, raw in (buy.get("预算") or {}).items()
+                                 if (v := self.number(raw, *base, "政府采购", "预算", k)) is not None],
+                purchase_spent=self.number(buy.get("执行"), *base, "政府采购", "执行"),
+                score=self.number(score.get("得分"), *base, "评分", "得分"),
+                aspects=[t(x) for x in score.get("方面") or []],
+                experience=[(t(x.get("标题")), t(x["内容"])) for x in ev.get("经验做法") or []],
+                problems=problems,
+                suggestions=[(t(x.get("标题")), t(x["内容"])) for x in ev.get("建议") or []],
+                typed={k: v for k, v in typed.items() if v not in (None, "")},
+                layout=self.form_layout(t(ev.get("版式")), "评价报告", base), path=f"附件[{i}].评价报告")
+        return out
+
     def last_year(self) -> LastYear | None:
         ly = self.d.get("上年")
         if not ly:
@@ -392,16 +511,20 @@ class Builder:
             self.stated.append(Stated("车辆数合计", Decimal(int(vehicles_raw["车辆数合计"])),
                                       self.src("相关信息统计", "车辆", "车辆数合计")))
         overview = d.get("概况") or {}
-        if d.get("公开金额单位") == "元" and d["金额单位"] == "万元":
+        if not holds_only_attachments(d):
+            for k in ("报告类型", "单位性质", "金额单位"):
+                if not d.get(k):
+                    self.problems.append(Problem(self.src(), f"缺少必填项“{k}”（只有附件的文件可以不写；写了决算表或情况说明的都要写）"))
+        if d.get("公开金额单位") == "元" and d.get("金额单位") == "万元":
             self.problems.append(Problem(self.src("公开金额单位"), "公开金额单位为元时，金额单位也须为元："
                                          "万元的数字已经四舍五入，不能还原为元（请填写决算软件导出的元数据）"))
         unit = Unit(
             file=self.loc.file,
             name=clean_text(d["单位名称"]),
             year=int(d["年度"]),
-            report_kind=d["报告类型"],
-            nature=d["单位性质"],
-            money_unit=d["金额单位"],
+            report_kind=d.get("报告类型") or "部门决算",     # optional only in a file of attachments alone
+            nature=d.get("单位性质") or "",
+            money_unit=d.get("金额单位") or "万元",
             report_unit=d.get("公开金额单位") or "",
             profile=d["模板"],
             duty=clean_text(overview.get("职责") or ""),
@@ -421,11 +544,14 @@ class Builder:
                                       "全年预算", "一般公共预算财政拨款支出"),
             members=[(clean_text(m["单位名称"]), clean_text(m.get("备注") or "")) for m in overview.get("单位构成") or []],
             self_evals=self.self_evals(int(d["年度"])),
+            overall_evals=self.overall_evals(int(d["年度"])),
+            eval_reports=self.eval_reports(int(d["年度"])),
             words=self.words(),
             attachments=[a["名称"].strip() for a in d.get("附件") or []],
             stated=self.stated,
             previous_file=d.get("上年数据文件"),
             sources=self.loc.all_sources(),
+            only_attachments=holds_only_attachments(d),
         )
         if self.problems:
             raise InputError(self.problems)

@@ -30,10 +30,12 @@ from ..load.excel_reader import (BOOL, BUDGET_BY_CLASS, BUDGET_COLUMN, CHOICE, C
                                  LAST_BY_CLASS, LAST_CLASS_COLUMN, LAST_FIELDS, LONGTEXT, MONEY,
                                  SHEET_ATTACH, SHEET_BUDGET, SHEET_FULL_BUDGET, SHEET_MEMBERS, FULL_BUDGET_BY_CLASS,
                                  FULL_BUDGET_COLUMN, MEMBERS, MEMBER_COLUMNS, SHEET_INFO, INFO, INFO_FIELDS,
-                                 SHEET_SELF_EVAL, SHEET_SELF_FUNDS, SHEET_SELF_INDICATORS, SELF_EVAL, ATTACHMENT_NO,
-                                 SELF_EVAL_FIELDS, SELF_FUND_COLUMNS, SELF_INDICATOR_COLUMNS, SHEET_CLASS_WORDS, SHEET_GLOSSARY, SHEET_GUIDE,
+                                 SHEET_SELF_EVAL, SHEET_SELF_FUNDS, SHEET_SELF_INDICATORS, ATTACHMENT_NO, FORM_SHEETS,
+                                 PAIRS, SHEET_OVERALL, SHEET_OVERALL_INDICATORS, SHEET_OVERALL_PEOPLE, SHEET_OVERALL_TEXT,
+                                 SHEET_CLASS_WORDS, SHEET_GLOSSARY, SHEET_GUIDE, FormSheets, column_path,
                                  SHEET_LAST, SHEET_UNIT, SHEET_WORDS, TEXT, UNIT_FIELDS,
                                  WORD_FIELDS, YEAR, Field)
+from ..errors import InputError, Problem
 from ..profile import Profile, TableSpec, available, load_profile
 from .atomic import atomic_path
 
@@ -554,6 +556,14 @@ def guide_rows(p: Profile) -> list[tuple[str, str, str]]:
            (SHEET_SELF_FUNDS, "自评表的资金行：第一行为年度资金总额，其后为其中各项", "金额按自评表原样（万元，可有三位小数）"),
            (SHEET_SELF_INDICATORS, "自评表的绩效指标：一级、二级、三级指标，指标值、实际完成值、分值、得分", "得分是单位的评判，按原样填写")]
           if p.self_eval_layout is not None else []),
+        *([(SHEET_OVERALL, "第五部分 部门整体支出绩效自评表：单位负责人、联系电话、填报日期与表头的资金数",
+            "调整后预算、年末结余（不填时）、比率与算式、一级二级分值、综合得分、等次由程序计算"),
+           (SHEET_OVERALL_TEXT, "整体自评表的“部门整体支出情况”：每段一行（标题、内容）", "文字原样印出"),
+           (SHEET_OVERALL_INDICATORS, "整体自评表的评价指标：一级、二级、三级指标、分值、计算分析、得分；"
+                                      "比率行写比率名称（templates/catalogs/ratios.yaml），数据写“名称=数；名称=数”",
+            "比率的算式与结果由程序按数据印出；表上手写的结果可写在“填写结果／填写计算”以便核对"),
+           (SHEET_OVERALL_PEOPLE, "整体自评表的评价人员：姓名、职务、科室", "可不填")]
+          if p.overall_layout else []),
     ]
     return rows
 
@@ -632,16 +642,23 @@ def budget_sheet(wb: Workbook, p: Profile, data: dict, name: str, title: str, pa
     sw.finish("C3")
 
 
-def write_self_evals(wb: Workbook, data: dict) -> None:
-    """The 项目支出绩效自评表 of the 附件 on three long sheets, by 附件序号: the form's fields, its
-    资金 rows and its indicator rows (an empty template shows the field names to fill)."""
-    forms = [(i + 1, a[SELF_EVAL]) for i, a in enumerate(data.get("附件") or []) if a.get(SELF_EVAL)]
-    sw = SheetWriter(wb.create_sheet(SHEET_SELF_EVAL))
-    sw.title("项目支出绩效自评表（每个附件一段；执行率、结余、资金得分、总分、等级由程序计算）", 4)
+def _pairs(value: Any) -> str | None:
+    """A mapping as one cell: {"在职人员": 8, "编制数": 16} → “在职人员=8；编制数=16”."""
+    if not isinstance(value, dict) or not value:
+        return None
+    return "；".join(f"{k}={v}" for k, v in value.items())
+
+
+def write_forms(wb: Workbook, data: dict, spec: FormSheets) -> None:
+    """The forms of one kind (FORM_SHEETS) on long sheets, by 附件序号: the form's fields, then
+    each list of its rows (an empty template shows the field names to fill)."""
+    forms = [(i + 1, a[spec.key]) for i, a in enumerate(data.get("附件") or []) if a.get(spec.key)]
+    sw = SheetWriter(wb.create_sheet(spec.sheet))
+    sw.title(f"{spec.name}（每个附件一段；{spec.computed}）", 4)
     sw.header(2, [[(ATTACHMENT_NO, 1, 1), ("项目", 1, 1), ("内容", 1, 1), ("说明", 1, 1)]])
     r = 3
     for n, form in forms or [(None, {})]:
-        for f in SELF_EVAL_FIELDS:
+        for f in spec.fields:
             sw.input(r, 1, n, kind=COUNT)
             sw.label(r, 2, f.label())
             sw.input(r, 3, _get(form, f.path), kind=f.kind if f.kind == MONEY else TEXT, wrap=f.kind == LONGTEXT)
@@ -649,20 +666,29 @@ def write_self_evals(wb: Workbook, data: dict) -> None:
             r += 1
     sw.widths.update({1: 9, 2: 26, 3: 70, 4: 40})
     sw.finish("C3")
-    for name, key, columns, spare in ((SHEET_SELF_FUNDS, "资金", SELF_FUND_COLUMNS, 10),
-                                      (SHEET_SELF_INDICATORS, "指标", SELF_INDICATOR_COLUMNS, 30)):
+    for name, key, columns in spec.lists:
         sw = SheetWriter(wb.create_sheet(name))
-        sw.title(f"项目支出绩效自评表的{key}（每行一个，附件序号指“附件”表中的序号）", len(columns) + 1)
-        sw.header(2, [[(ATTACHMENT_NO, 1, 1), *((c, 1, 1) for c, _ in columns)]])
+        sw.title(f"{spec.name}的{key}（每行一个，附件序号指“附件”表中的序号）", len(columns) + 1)
+        sw.header(2, [[(ATTACHMENT_NO, 1, 1), *((c[0], 1, 1) for c in columns)]])
         r = 3
+        spare = 30 if key == "指标" else 10
         rows = [(n, x) for n, form in forms for x in form.get(key) or []] + [(None, {})] * spare
         for n, x in rows:
             sw.input(r, 1, n, kind=COUNT)
-            for j, (c, kind) in enumerate(columns, start=2):
-                sw.input(r, j, x.get(c), kind=kind if kind == MONEY else TEXT, wrap=kind == LONGTEXT)
+            for j, column in enumerate(columns, start=2):
+                kind, value = column[1], _get(x, column_path(column))
+                if kind == PAIRS:
+                    value = _pairs(value)
+                sw.input(r, j, value, kind=kind if kind == MONEY else TEXT, wrap=kind == LONGTEXT)
             r += 1
         sw.widths[1] = 9
         sw.finish("B3")
+
+
+def form_kinds(p: Profile) -> list[FormSheets]:
+    """The kinds of 附件 form whose sheets a workbook of ``p`` has: those its profile can print."""
+    printable = {SHEET_SELF_EVAL: p.self_eval_layout is not None, SHEET_OVERALL: bool(p.overall_layout)}
+    return [spec for spec in FORM_SHEETS if printable[spec.sheet]]
 
 
 def build_workbook(p: Profile, data: dict | None = None) -> Workbook:
@@ -711,8 +737,8 @@ def build_workbook(p: Profile, data: dict | None = None) -> Workbook:
                  FULL_BUDGET_BY_CLASS, FULL_BUDGET_COLUMN)
     write_list(SheetWriter(wb.create_sheet(SHEET_MEMBERS)), "单位构成（纳入部门决算编制范围的单位）", MEMBER_COLUMNS,
                _get(data, MEMBERS) or [], [50, 30])
-    if p.self_eval_layout is not None:
-        write_self_evals(wb, data)
+    for spec in form_kinds(p):
+        write_forms(wb, data, spec)
     return wb
 
 
@@ -734,4 +760,12 @@ def export_unit(path: Path, out: Path) -> None:
     located = read_located(path)
     Builder(located).build()
     data = located.data
-    save_workbook(build_workbook(load_profile(data["模板"]), data), out)
+    profile = load_profile(data["模板"])
+    kept = {spec.key for spec in form_kinds(profile)}
+    for i, a in enumerate(data.get("附件") or []):
+        lost = [k for k in ("项目自评", "整体自评", "评价报告") if a.get(k) and k not in kept]
+        if lost:
+            raise InputError([Problem(located.source(("附件", i, lost[0])),
+                                      f"工作簿还不能容纳附件{i + 1}的{lost[0]}（模板“{profile.name}”的工作簿没有这部分），"
+                                      "导出会丢失它：请继续用 YAML 文件维护这个单位")])
+    save_workbook(build_workbook(profile, data), out)

@@ -1,0 +1,59 @@
+"""绩效比率 (templates/catalogs/ratios.yaml): each ratio computed from its inputs, and the
+formula text of the 计算分析情况 column printed from the same numbers, so it cannot disagree
+with itself (issue 10).
+
+A ratio's inputs are either the unit's (an indicator's 数据) or a figure of the form's header
+(资金: 年初预算, 预算执行 …). The result is × 100, two places, half up; none against a zero base.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import jinja2
+
+from ..numbers import HUNDRED, money, percent, q2
+from ..ratios import RatioDef, catalogue
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """One computed ratio: its inputs, the result (None against a zero or blank base) and the text."""
+    definition: RatioDef
+    values: tuple[Decimal | None, Decimal | None]
+    result: Decimal | None
+    text: str                   # the 计算分析情况 formula, e.g. （在职人员8人/编制数16人）×100%=50.00%
+
+
+_ENV = jinja2.Environment(autoescape=False, undefined=jinja2.StrictUndefined, keep_trailing_newline=False)
+
+
+def figure(value: Decimal | None, unit: str) -> str:
+    """An input as the formula prints it: 万元 with two places (3.19万元), people and counts whole."""
+    if value is None:
+        return ""
+    if unit == "万元":
+        return f"{money(value, grouping=False)}万元"
+    return f"{format(value.normalize(), 'f')}{unit}"
+
+
+def compute(kind: str, a: Decimal | None, b: Decimal | None) -> Decimal | None:
+    if a is None or b is None or b == 0:
+        return None
+    if kind == "比":
+        return percent(a, b)
+    if kind == "变动":
+        return q2((a - b) * HUNDRED / b)
+    return q2(abs(a - b) * HUNDRED / b)
+
+
+def ratio(name: str, a: Decimal | None, b: Decimal | None) -> Ratio:
+    definition = catalogue()[name]
+    result = compute(definition.kind, a, b)
+    p1, p2 = definition.parts
+    text = ""
+    if result is not None:
+        text = _ENV.from_string(definition.formula).render(
+            名1=p1.name, 值1=figure(a, p1.unit), 名2=p2.name, 值2=figure(b, p2.unit),
+            结果=f"{money(result, grouping=False)}%", **{p1.name: figure(a, p1.unit), p2.name: figure(b, p2.unit)})
+    return Ratio(definition, (a, b), result, text)
