@@ -176,7 +176,7 @@ def test_the_performance_sentence_takes_its_figures_from_the_forms(tmp_path):
     result = prepare(path)
     body = "".join(b.text for b in result.document.blocks if hasattr(b, "text") and hasattr(b, "style"))
     assert "涉及二级项目5个，资金5,984.23万元" in body
-    assert "3个项目自评等级为“优”，2个项目自评等级为“良”" in body
+    assert "3个项目自评等级为“优”，2个项目自评等级为“良”。项目支出绩效自评表详见附件1、附件2、附件3、附件4、附件5。" in body
 
 
 def test_the_forms_render_on_their_own(tmp_path):

@@ -8,7 +8,7 @@ comparisons are numbers.Change or None when last year's figure is not known.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -80,6 +80,7 @@ class Performance:
     tracking_projects: int | None = None  # 绩效跟踪评价的项目数 / 金额
     tracking_amount: Decimal | None = None
     average: Decimal | None = None       # 平均得分
+    annexes: dict[str, list[int]] = field(default_factory=dict)   # 项目自评 | 整体自评 | 评价报告 -> 附件 numbers
     problems: int | None = None          # 发现问题数, 已整改, 正在整改
     fixed: int | None = None
     fixing: int | None = None
@@ -98,7 +99,13 @@ def form_summary(d: Derived):
                      d.money_unit, [g for g, _ in d.profile.grade_thresholds])
 
 
-def _performance(value: Any, forms=None) -> Performance:
+def annexes(d: Derived) -> dict[str, list[int]]:
+    """Which 附件 carries which kind of form (附件 numbers from 1), for “详见附件N”."""
+    kinds = {"项目自评": d.self_evals, "整体自评": d.overall_evals, "评价报告": d.eval_reports}
+    return {k: [i + 1 for i in sorted(v)] for k, v in kinds.items() if v}
+
+
+def _performance(value: Any, forms=None, numbers: dict[str, list[int]] | None = None) -> Performance:
     """The 预算绩效 data; figures the unit left out come from its 自评表 (when it wrote the figures as
     data at all: a unit's own text is left as it is, and rule P-SUMMARY compares what it states)."""
     if not isinstance(value, dict):
@@ -116,7 +123,8 @@ def _performance(value: Any, forms=None) -> Performance:
                        target_projects=value.get("绩效目标项目数"), target_amount=value.get("绩效目标金额"),
                        tracking_projects=value.get("绩效跟踪项目数"), tracking_amount=value.get("绩效跟踪金额"),
                        average=value.get("平均得分"), problems=value.get("发现问题数"),
-                       fixed=value.get("已整改问题数"), fixing=value.get("正在整改问题数"))
+                       fixed=value.get("已整改问题数"), fixing=value.get("正在整改问题数"),
+                       annexes=dict(numbers or {}))
 
 
 def budget_total(budget: dict[str, Decimal], classes: list[str]) -> Decimal | None:
@@ -326,6 +334,6 @@ def build_facts(d: Derived) -> dict[str, Any]:
     f["vehicles_total"] = d.vehicles_total or 0
     f["big_equipment"] = u.big_equipment or 0
     f["assets"] = w.get("国有资产") or {}
-    f["performance"] = _performance(w.get("预算绩效"), form_summary(d))
+    f["performance"] = _performance(w.get("预算绩效"), form_summary(d), annexes(d))
     f["other"] = w.get("其他事项") or ""
     return f
