@@ -26,6 +26,11 @@ def _overall(ctx: Context) -> Iterator[tuple[int, OverallEvaluation, str, str]]:
         yield i, result, f"附件{i + 1}（{result.ev.title}）", result.ev.path
 
 
+def _reports(ctx: Context):
+    for i, result in sorted(ctx.derived.eval_reports.items()):
+        yield i, result, f"附件{i + 1}（{result.ev.title}）", result.ev.path
+
+
 def _texts(result: OverallEvaluation, path: str) -> Iterator[tuple[str, str]]:
     """(text, key path) of the unit's own words on the form: the narrative, each 计算分析 and the
     typed 计算 (a formula as the unit wrote it)."""
@@ -79,12 +84,15 @@ def labelled(text: str, labels: list[str]) -> Iterator[tuple[str, Decimal]]:
         yield m.group(1), Decimal(m.group(2))
 
 
-@rule("P-OVERALL-LAYOUT", "整体自评表：须有版式（版式的整体自评表版式，或附件的“版式”）", ERROR, (TABLE,))
+@rule("P-OVERALL-LAYOUT", "整体自评表、评价报告：须有版式（版式的整体自评表版式、评价报告版式，或附件的“版式”）", ERROR, (TABLE,))
 def p_overall_layout(r: Rule, ctx: Context):
-    for i, result, name, path in _overall(ctx):
-        if not (result.ev.layout or ctx.profile.overall_layout):
-            yield Finding(r.id, r.severity, TABLE, f"{name}：版式“{ctx.profile.name}”没有部门整体支出绩效自评表的版式"
-                          "（整体自评表版式），附件也没有写“版式”，这张表无法印出", ctx.unit.src(path))
+    p = ctx.profile
+    for forms, profile_layout, what, key in ((_overall(ctx), p.overall_layout, "部门整体支出绩效自评表", "整体自评表版式"),
+                                            (_reports(ctx), p.report_layout, "绩效评价报告", "评价报告版式")):
+        for i, result, name, path in forms:
+            if not (result.ev.layout or profile_layout):
+                yield Finding(r.id, r.severity, TABLE, f"{name}：版式“{p.name}”没有{what}的版式（{key}），"
+                              "附件也没有写“版式”，无法印出", ctx.unit.src(path))
 
 
 @rule("P-OVERALL-SCORE", "整体自评表：每个三级指标的评价得分在 0 与其分值之间", ERROR, (TABLE,))
@@ -193,11 +201,6 @@ def p_ratio_text(r: Rule, ctx: Context):
 
 # -- 部门整体支出绩效评价报告 -------------------------------------------------------------------
 
-def _reports(ctx: Context):
-    for i, result in sorted(ctx.derived.eval_reports.items()):
-        yield i, result, f"附件{i + 1}（{result.ev.title}）", result.ev.path
-
-
 def _report_texts(ev, path: str) -> Iterator[tuple[str, str]]:
     yield ev.intro, f"{path}.引言"
     yield ev.overview, f"{path}.部门概况"
@@ -206,14 +209,6 @@ def _report_texts(ev, path: str) -> Iterator[tuple[str, str]]:
             yield text, f"{path}.{key}[{k}].内容"
     for k, (_, _, text) in enumerate(ev.problems):
         yield text, f"{path}.问题[{k}].内容"
-
-
-@rule("P-REPORT-LAYOUT", "评价报告：须有版式（版式的评价报告版式，或附件的“版式”）", ERROR, (TABLE,))
-def p_report_layout(r: Rule, ctx: Context):
-    for i, result, name, path in _reports(ctx):
-        if not (result.ev.layout or ctx.profile.report_layout):
-            yield Finding(r.id, r.severity, TABLE, f"{name}：版式“{ctx.profile.name}”没有绩效评价报告的版式"
-                          "（评价报告版式），附件也没有写“版式”，这份报告无法印出", ctx.unit.src(path))
 
 
 @rule("P-REPORT-MONEY", "评价报告：支出决算 = 基本支出 + 项目支出", ERROR, (TABLE,))

@@ -66,6 +66,11 @@ def load_unit(path: Path | str) -> Unit:
 IDENTITY_KEYS = {"单位名称", "年度", "模板", "报告类型", "单位性质", "金额单位", "公开金额单位"}
 
 
+def _text(value: Any) -> str:
+    """A text of an attachment: cleaned, blank for none."""
+    return clean_text(str(value)) if value is not None else ""
+
+
 def holds_only_attachments(data: dict) -> bool:
     """Whether a unit file's data is 附件 alone: every other key is an identity key or empty (a
     workbook's empty table sheets read as empty lists)."""
@@ -312,12 +317,8 @@ class Builder:
     def self_evals(self, year: int) -> dict[int, SelfEval]:
         """附件 that carry a 项目支出绩效自评表."""
         out: dict[int, SelfEval] = {}
-        for i, a in enumerate(self.d.get("附件") or []):
-            ev = a.get("项目自评")
-            if not ev:
-                continue
-            base = ("附件", i, "项目自评")
-            t = lambda v: clean_text(str(v)) if v is not None else ""  # noqa: E731
+        for i, a, ev, base in self.attached("项目自评"):
+            t = _text
             funds = [FundRow(name=t(f["名称"]), start=self.number(f.get("年初预算数"), *base, "资金", j, "年初预算数"),
                              declared=self.number(f.get("目标申报数"), *base, "资金", j, "目标申报数"),
                              planned=self.number(f.get("预算编制数"), *base, "资金", j, "预算编制数"),
@@ -345,6 +346,12 @@ class Builder:
                               typed=typed, path=f"附件[{i}].项目自评")
         return out
 
+    def attached(self, kind: str):
+        """(index, attachment, its ``kind`` mapping, key path) of each 附件 that carries a ``kind``."""
+        for i, a in enumerate(self.d.get("附件") or []):
+            if a.get(kind):
+                yield i, a, a[kind], ("附件", i, kind)
+
     def form_layout(self, name: str, kind: str, base: tuple) -> str:
         """An attachment's own 版式: a layout of ``kind`` (else a message, and the profile's is used)."""
         if name and (name not in available_layouts() or load_layout(name).kind != kind):
@@ -356,12 +363,8 @@ class Builder:
     def overall_evals(self, year: int) -> dict[int, OverallEval]:
         """附件 that carry a 部门整体支出绩效自评表."""
         out: dict[int, OverallEval] = {}
-        t = lambda v: clean_text(str(v)) if v is not None else ""  # noqa: E731
-        for i, a in enumerate(self.d.get("附件") or []):
-            ev = a.get("整体自评")
-            if not ev:
-                continue
-            base = ("附件", i, "整体自评")
+        t = _text
+        for i, a, ev, base in self.attached("整体自评"):
             funds_raw = ev.get("资金") or {}
             funds = {k: self.number(funds_raw.get(k), *base, "资金", k)
                      for k in ("上年结转", "年初预算", "预算调整", "其他调整", "预算执行")}
@@ -406,12 +409,8 @@ class Builder:
             kinds = [k for k in ("项目自评", "整体自评", "评价报告") if a.get(k)]
             if len(kinds) > 1:
                 self.problems.append(Problem(self.src("附件", i), f"一个附件只能是一种：这里同时写了{'、'.join(kinds)}"))
-        t = lambda v: clean_text(str(v)) if v is not None else ""  # noqa: E731
-        for i, a in enumerate(self.d.get("附件") or []):
-            ev = a.get("评价报告")
-            if not ev:
-                continue
-            base = ("附件", i, "评价报告")
+        t = _text
+        for i, a, ev, base in self.attached("评价报告"):
             goals = ev.get("绩效目标") or {}
             funds_raw = ev.get("资金") or {}
             buy = ev.get("政府采购") or {}
