@@ -60,9 +60,13 @@ def safe_filename(name: str, limit_bytes: int = 200) -> str:
     return cleaned or "未命名单位"
 
 
-def output_stem(unit: Unit) -> str:
-    """The file name (without extension): the unit's name and the report's title in its profile."""
-    return safe_filename(f"{unit.name}{load_profile(unit.profile).cover_title(unit.year, unit.kind_word)}")
+def output_stem(unit: Unit, attachments_only: bool = False) -> str:
+    """The file name (without extension): the unit's name and the report's title in its profile;
+    for the 附件 on their own (a file of 附件 alone, or ``attachments_only``) their title."""
+    profile = load_profile(unit.profile)
+    if attachments_only or unit.only_attachments:
+        return safe_filename(attachments_file_title(unit, profile))
+    return safe_filename(f"{unit.name}{profile.cover_title(unit.year, unit.kind_word)}")
 
 
 def last_year_from(d: Derived) -> LastYear:
@@ -154,8 +158,7 @@ def render(path: Path, out_dir: Path, formats: tuple[str, ...] = ("docx", "pdf")
     result = prepare(path, draft, marking, attachments_only)
     if result.errors and not force:
         raise ChecksFailed(result)
-    alone = attachments_only or result.unit.only_attachments
-    stem = output_stem(result.unit) if not alone else safe_filename(attachments_file_title(result.derived))
+    stem = output_stem(result.unit, attachments_only)
     out_dir = Path(out_dir)
     for fmt in formats:
         target = out_dir / f"{stem}.{fmt}"

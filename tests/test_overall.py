@@ -278,3 +278,14 @@ def test_workbook_round_trip_of_an_overall_form(tmp_path):
     proc = run_cli("export", str(XINNENGYUAN), "--out", str(tmp_path / "x.xlsx"))
     assert proc.returncode == 2 and "工作簿还不能容纳附件1的评价报告" in proc.stderr and "第13行" in proc.stderr
     assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_batch_names_files_of_attachments_alone_as_render_does(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    for f in (HUITONG, XINNENGYUAN):
+        (src / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
+    proc = run_cli("batch", str(src), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 0, proc.stderr
+    names = {p.name for p in (tmp_path / "out").iterdir()}
+    assert {HUITONG_PDF, "2022年新能源汽车园事业服务中心部门整体支出绩效评价报告.pdf"} <= names

@@ -6,6 +6,8 @@ Order (as published): cover, 目录, 第一部分 概况, 第二部分 the table
 from __future__ import annotations
 
 from ..derive.facts import build_facts
+from ..model import Unit
+from ..profile import Profile
 from ..derive.totals import Derived
 from ..numbers import chinese_number
 from .document import Block, Cover, Document, Heading, Marking, PageBreak, Toc
@@ -20,9 +22,9 @@ def report_title(d: Derived) -> str:
     return d.profile.cover_title(d.unit.year, d.unit.kind_word)
 
 
-def attachments_title(d: Derived) -> str:
+def attachments_title(unit: Unit, profile: Profile) -> str:
     """The cover of the 附件 printed on their own (profile 文字 附件封面标题)."""
-    return d.profile.texts["附件封面标题"].format(年度=d.unit.year, 类别=d.unit.kind_word)
+    return profile.texts["附件封面标题"].format(年度=unit.year, 类别=unit.kind_word)
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -79,14 +81,14 @@ def forms(d: Derived, heading, level: int = 2) -> list[Block]:
     return out
 
 
-def attachments_file_title(d: Derived) -> str:
+def attachments_file_title(unit: Unit, profile: Profile) -> str:
     """The title (and file name) of the 附件 printed on their own: the attachment's name when the
     file holds one form (prefixed with the unit's name unless it names the unit), else the cover's."""
-    indices = form_indices(d)
+    indices = sorted({*unit.self_evals, *unit.overall_evals, *unit.eval_reports})
     if len(indices) == 1:
-        name = d.unit.attachments[indices[0]]
-        return name if d.unit.name in name else f"{d.unit.name}{name}"
-    return f"{d.unit.name}{attachments_title(d)}"
+        name = unit.attachments[indices[0]]
+        return name if unit.name in name else f"{unit.name}{name}"
+    return f"{unit.name}{attachments_title(unit, profile)}"
 
 
 def compose_attachments(d: Derived, *, draft_line: str | None = None, marking: Marking | None = None) -> Document:
@@ -100,10 +102,11 @@ def compose_attachments(d: Derived, *, draft_line: str | None = None, marking: M
     indices = form_indices(d)
     if len(indices) == 1 and draft_line is None:
         landscape, blocks = attachment_blocks(d, indices[0])
-        return Document(title=attachments_file_title(d), blocks=[PageBreak(landscape=landscape), *blocks], marking=marking)
-    title = attachments_title(d)
+        return Document(title=attachments_file_title(d.unit, d.profile), blocks=[PageBreak(landscape=landscape), *blocks],
+                        marking=marking)
+    title = attachments_title(d.unit, d.profile)
     blocks: list[Block] = [Cover(d.unit.name, title, draft_line), Toc(), *forms(d, heading, level=1)]
-    return Document(title=attachments_file_title(d), blocks=blocks, marking=marking)
+    return Document(title=attachments_file_title(d.unit, d.profile), blocks=blocks, marking=marking)
 
 
 def compose(d: Derived, *, draft_line: str | None = None, marking: Marking | None = None,
