@@ -168,8 +168,12 @@ REPORT_FAILING = {
     "P-REPORT-MONEY": [("基本支出: 10.35,", "基本支出: 10.36,")],
     "P-REPORT-TYPED": [("填写: {等级: 良}", "填写: {等级: 优}")],
 }
-BASE_OF = {**{k: "huitong" for k in FAILING}, **{k: "xinnengyuan" for k in REPORT_FAILING}}
-FAILING = {**FAILING, **REPORT_FAILING}
+# 预算绩效 as xiaohe writes it (text) against its 附件: 3 project forms, 整体 综合得分 92
+TEXT_FAILING = {"P-SUMMARY-TEXT": [("涵盖一级项目0个，二级项目3个", "涵盖一级项目0个，二级项目4个"),
+                                   ("自评得分92分", "自评得分95分")]}
+BASE_OF = {**{k: "huitong" for k in FAILING}, **{k: "xinnengyuan" for k in REPORT_FAILING},
+           **{k: "xiaohe" for k in TEXT_FAILING}}
+FAILING = {**FAILING, **REPORT_FAILING, **TEXT_FAILING}
 
 
 @pytest.mark.parametrize("rule_id", list(FAILING))
@@ -183,6 +187,8 @@ def test_failing_fixture_produces_exactly_that_rule(tmp_path, rule_id):
         assert new <= {rule_id, "P-OVERALL-WEIGHTS"} or new <= {rule_id}
     elif rule_id != "P-OVERALL-LAYOUT":
         assert new <= {rule_id}, [(f.rule, f.message) for f in found]
+    if rule_id == "P-SUMMARY-TEXT":       # both edits are reported, each naming the number written
+        assert {"二级项目4个", "自评得分95分"} <= {m for f in found for m in ("二级项目4个", "自评得分95分") if m in f.message}
 
 
 @pytest.mark.parametrize("old,new,rule_id,message", [

@@ -238,3 +238,32 @@ def p_report_typed(r: Rule, ctx: Context):
                 if not same_percent(value, computed):
                     yield Finding(r.id, r.severity, TABLE, f"{name}：{ratio_name}写作 {value}%，由报告的数据算得 {computed}%",
                                   ctx.unit.src(where), ratio_name, "", computed, value)
+
+
+# -- 第三部分 预算绩效 written as text, against the attachments ---------------------------------------
+
+_SECOND_LEVEL = (re.compile(r"二级项目(\d+)个"), re.compile(r"(\d+)个二级项目"))
+_SCORE = re.compile(r"(?:整体支出|整体)[^。]*?自评得分(\d+(?:\.\d+)?)分")
+
+
+@rule("P-SUMMARY-TEXT", "预算绩效写成文字时：写出的二级项目个数、整体支出自评得分须与附件中的自评表一致", WARNING,
+      ("情况说明", TABLE))
+def p_summary_text(r: Rule, ctx: Context):
+    text = (ctx.unit.words or {}).get("预算绩效")
+    if not isinstance(text, str) or not text:
+        return
+    src = ctx.unit.src("情况说明.预算绩效")
+    projects = len(ctx.derived.self_evals)
+    if projects:
+        for pattern in _SECOND_LEVEL:
+            for m in pattern.finditer(text):
+                if int(m.group(1)) != projects:
+                    yield Finding(r.id, r.severity, "情况说明", f"预算绩效写“{m.group(0)}”，附件中有 {projects} 张项目支出绩效自评表",
+                                  src, "自评项目数", "", Decimal(projects), Decimal(int(m.group(1))))
+    overall = list(ctx.derived.overall_evals.values())
+    if len(overall) == 1:
+        score = overall[0].total.score
+        for m in _SCORE.finditer(text):
+            if Decimal(m.group(1)) != score:
+                yield Finding(r.id, r.severity, "情况说明", f"预算绩效写整体支出“自评得分{m.group(1)}分”，附件中的部门整体支出"
+                              f"绩效自评表综合得分为 {score} 分", src, "自评得分", "", score, Decimal(m.group(1)))
