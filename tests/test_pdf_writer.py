@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import weasyprint
+from weasyprint.urls import URLFetcherResponse
 
 from generator.compose.document import (Marking, 
     Cell, Cover, Document, Heading, PageBreak, Paragraph, Table, Toc,
@@ -386,17 +387,20 @@ def test_bad_input_is_refused_before_layout():
 
 
 def test_fetcher_serves_only_project_templates():
+    """WeasyPrint ≥ 70: a fetcher is a URLFetcher returning URLFetcherResponse objects."""
     fetch = ProjectURLFetcher()
     css = fetch((HTML_TEMPLATES / "report.css").as_uri())
-    assert b"@page" in css["string"] and css["mime_type"] == "text/css"
+    assert isinstance(css, URLFetcherResponse)
+    assert b"@page" in css.read() and css.content_type == "text/css"
     for url in ["file:///etc/passwd", "http://example.com/", "https://example.com/a.css",
                 (HTML_TEMPLATES / ".." / ".." / "pyproject.toml").as_uri(),
                 "file://otherhost" + (HTML_TEMPLATES / "report.css").as_uri()[7:],
-                "ftp://example.com/x"]:
+                "ftp://example.com/x", "data-x:foo", "FILE:///etc/passwd"]:
         with pytest.raises(RefusedURLError, match="拒绝加载"):
             fetch(url)
-    assert "file:///etc/passwd" in fetch.refused
-    assert fetch("data:text/plain,ok")["file_obj"].read() == b"ok"
+    assert "file:///etc/passwd" in fetch.refused and "FILE:///etc/passwd" in fetch.refused
+    assert fetch("data:text/plain,ok").read() == b"ok"
+    assert fetch.fetch("data:text/plain,ok").read() == b"ok"          # the method WeasyPrint calls
 
 
 def test_render_fails_on_refused_resources(caplog):

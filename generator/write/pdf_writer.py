@@ -26,7 +26,7 @@ from urllib.request import url2pathname
 
 from weasyprint import HTML
 from weasyprint import Document as LaidOutDocument
-from weasyprint.urls import default_url_fetcher
+from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from generator.compose.document import Document
 from generator.write.atomic import atomic_path
@@ -37,27 +37,30 @@ class RefusedURLError(ValueError):
     """A resource outside the project's HTML templates was requested while rendering."""
 
 
-class ProjectURLFetcher:
-    """A WeasyPrint ``url_fetcher`` that serves only files under ``root``, and data: URLs.
+class ProjectURLFetcher(URLFetcher):
+    """A WeasyPrint URL fetcher that serves only files under ``root``, and data: URLs.
 
-    Refused URLs raise ``RefusedURLError`` and are kept in ``refused``.
+    Everything else (other local files, http(s), ftp …) raises ``RefusedURLError`` and is kept in
+    ``refused``; nothing is opened for it. data: URLs go through WeasyPrint's own fetcher (with
+    only the ``data`` protocol allowed), which reads the bytes the URL carries and nothing else.
     """
 
     def __init__(self, root: Path = HTML_TEMPLATES) -> None:
+        super().__init__(allowed_protocols=("data",), allow_redirects=False)
         self.root = Path(root).resolve()
         self.refused: list[str] = []
 
-    def __call__(self, url: str, *args, **kwargs) -> dict:
+    def fetch(self, url: str, headers=None) -> URLFetcherResponse:
         parts = urlsplit(url)
         scheme = parts.scheme.lower()
         if scheme == "data":
-            return default_url_fetcher(url)
+            return super().fetch(url, headers)
         if scheme == "file" and parts.netloc in ("", "localhost"):
             path = Path(url2pathname(parts.path)).resolve()
             if path.is_relative_to(self.root) and path.is_file():
                 mime_type, _ = mimetypes.guess_type(path.name)
-                return {"string": path.read_bytes(), "mime_type": mime_type,
-                        "redirected_url": path.as_uri(), "path": str(path)}
+                return URLFetcherResponse(path.as_uri(), path.read_bytes(),
+                                          {"Content-Type": mime_type or "application/octet-stream"})
         self.refused.append(url)
         raise RefusedURLError(f"拒绝加载 {url}：PDF 只能引用 {self.root} 下的文件")
 
