@@ -16,6 +16,7 @@ from ..layout import Layout
 from ..model import EvalReport, Indicator
 from ..numbers import money, q2
 from .document import Block, Cell, Paragraph, Table
+from .fit import fit_amounts
 from .tables import head
 
 
@@ -202,7 +203,7 @@ def self_eval_table(layout: Layout, result: Evaluation) -> Table:
     table = Form(layout, result).table(f"（{result.ev.year}年度）", True, layout.font_size)
     for _ in table.placements():
         pass
-    return table
+    return fit_amounts(table)
 
 
 # -- 部门整体支出绩效自评表 ---------------------------------------------------------------------
@@ -250,7 +251,7 @@ class OverallForm:
                       font_size=self.layout.font_size)
         for _ in table.placements():     # a mistake in the layout is caught here, not in a writer
             pass
-        return table
+        return fit_amounts(table)
 
     def header_table(self) -> Table:
         """Four equal columns, as wide as the indicator table: 名称, 数, 名称, 数."""

@@ -27,6 +27,7 @@ from ..model import (FISCAL_KINDS, FISCAL_SECTIONS, FISCAL_TOTALS, INCOME_COLUMN
 from ..numbers import ZERO, cell as money_cell
 from ..profile import TableSpec
 from .document import Cell, Table
+from .fit import fit_amounts
 
 NOT_APPLICABLE = "——"          # 06: an item that cannot occur in 基本支出
 PAGE_WIDTH = {True: 740.0, False: 442.0}   # usable line in points: A4 landscape, portrait
@@ -148,7 +149,7 @@ class Frame:
         unit, spec, words = self.d.unit, self.spec, self.words
         values = {**words, "名称标签": self.fill(self.layout.name_label), "单位名称": unit.name,
                   "年度": unit.year, "金额单位": self.d.money_unit}
-        return Table(
+        return fit_amounts(Table(
             key=spec.key, label=spec.label, title=spec.title,
             meta_left=words["表左上"].format_map(values),
             meta_center=words["表中上"].format_map(values),
@@ -157,7 +158,7 @@ class Frame:
             notes=[spec.note] if spec.note else [],
             empty_note=None if self.a.any else spec.empty_note.format_map(values),
             landscape=spec.landscape, font_size=self.layout.font_size,
-        )
+        ))
 
 
 # ---------------------------------------------------------------- 科目: rows of 功能分类 科目
