@@ -137,6 +137,8 @@ def test_paragraph_roles_use_their_styles(written):
     assert by_text["1.财政拨款收入：指本年度从本级财政部门取得的财政拨款。"] == "Plain Text"
     assert by_text["公开01表"] == "Table Label"
     assert by_text["收入支出决算总表"] == "Table Caption"
+    texts = [p.text for p in d.paragraphs]               # the title centred, then the label (as the seeds)
+    assert texts[texts.index("收入支出决算总表") + 1] == "公开01表"
     assert by_text["说明：本表无数据"] == "Table Note"
     meta = next(p for p in d.paragraphs if p.text.startswith("部门名称："))
     assert meta.style.name == "Table Meta"

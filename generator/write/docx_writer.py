@@ -468,9 +468,7 @@ class _DocxBuilder:
     # ---- tables
     def _table(self, t: Table, bookmark: str | None = None, bid: int = 0) -> None:
         width = self.width[bool(self.cur_land)]
-        if t.label:
-            self._p(STYLES["label"], _runs(t.label))
-        if t.title:
+        if t.title:       # the title centred, then the label on the right (as the seeds and the PDF)
             inner = _runs(t.title)
             outline = ""
             if bookmark:   # listed in the 目录: a bookmark, and outline level 2 so Word's TOC \u keeps it
@@ -478,6 +476,8 @@ class _DocxBuilder:
                          f'<w:bookmarkEnd w:id="{bid}"/>')
                 outline = '<w:outlineLvl w:val="1"/>'
             self._p(STYLES["caption"], inner, extra=outline)
+        if t.label:
+            self._p(STYLES["label"], _runs(t.label))
         if t.meta_left or t.meta_center or t.meta_right:
             self._meta(t, width)
         rows = t.header + t.body

@@ -427,7 +427,7 @@ def document_part(spec: ReferenceSpec) -> str:
                  f'<w:tab w:val="right" w:pos="{w}"/></w:tabs>')
     sect = portrait.sect_pr().replace(f" {NSDECL}", "")
     out[-1] = out[-1].replace("</w:pPr>", sect + "</w:pPr>", 1)
-    for name in ("Table Label", "Table Caption", "Table Meta"):
+    for name in ("Table Caption", "Table Label", "Table Meta"):
         sample = spec.style(name).props.get("sample", "")
         out.append(_p(ids[name], f"{name}：{sample}", meta_tabs if name == "Table Meta" else ""))
     tt = ids["Table Text"]
