@@ -160,17 +160,26 @@ def render(path: Path, out_dir: Path, formats: tuple[str, ...] = ("docx", "pdf")
         raise ChecksFailed(result)
     stem = output_stem(result.unit, attachments_only)
     out_dir = Path(out_dir)
+    laid_out, numbers = None, None
     for fmt in formats:
         target = out_dir / f"{stem}.{fmt}"
         if not target.resolve().is_relative_to(out_dir.resolve()):
             raise InputError([Problem(Source(str(path)), f"输出文件名“{target.name}”不安全")])
+        if fmt in ("docx", "pdf") and laid_out is None:
+            # the pages are laid out once: the PDF is written from them, and the DOCX 目录
+            # shows their page numbers (same page geometry)
+            from .write.pdf_writer import lay_out, page_numbers
+            t = time.perf_counter()
+            laid_out = lay_out(result.document)
+            numbers = page_numbers(laid_out)
+            result.seconds["layout"] = time.perf_counter() - t
         t = time.perf_counter()
         if fmt == "docx":
             from .write.docx_writer import write_docx
-            write_docx(result.document, target, reference=reference)
+            write_docx(result.document, target, reference=reference, page_numbers=numbers)
         elif fmt == "pdf":
-            from .write.pdf_writer import write_pdf
-            result.pages = write_pdf(result.document, target)
+            from .write.pdf_writer import write_laid_out
+            result.pages = write_laid_out(laid_out, target)
         elif fmt == "html":
             from .write.atomic import write_bytes
             from .write.html_writer import render_html

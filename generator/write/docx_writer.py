@@ -58,8 +58,13 @@ _SETTINGS_AFTER_UPDATE_FIELDS = ("hdrShapeDefaults", "footnotePr", "endnotePr", 
                                  "listSeparator")
 
 
-def write_docx(doc: Document, path: Path, reference: Path | None = None) -> None:
+def write_docx(doc: Document, path: Path, reference: Path | None = None,
+               page_numbers: dict[str, int] | None = None) -> None:
     """Write ``doc`` to ``path`` (completely or not at all).
+
+    ``page_numbers``: the printed page of each anchor (pdf_writer.page_numbers of the same
+    document): the 目录 shows them as the results of its PAGEREF fields, so the file opens with
+    page numbers in every client; Word and WPS still update the fields (updateFields).
 
     ``reference``: a .docx whose styles and page setup to use (its text is ignored); by
     default templates/docx/reference.docx. Styles it lacks are added from styles.yaml; styles
@@ -69,7 +74,7 @@ def write_docx(doc: Document, path: Path, reference: Path | None = None) -> None
     source = (Path(reference).read_bytes() if reference is not None
               else default_reference_bytes())
     package = docx.Document(io.BytesIO(source))
-    _DocxBuilder(package, load_spec(), doc.marking).build(doc)
+    _DocxBuilder(package, load_spec(), doc.marking, page_numbers).build(doc)
     with atomic_path(Path(path)) as tmp:
         package.save(str(tmp))
 
@@ -141,9 +146,11 @@ def _insert_ordered(parent: etree._Element, child: etree._Element, order: tuple[
 
 # --------------------------------------------------------------------------- the builder
 class _DocxBuilder:
-    def __init__(self, package: docx.document.Document, spec: ReferenceSpec, marking: Marking | None = None):
+    def __init__(self, package: docx.document.Document, spec: ReferenceSpec, marking: Marking | None = None,
+                 page_numbers: dict[str, int] | None = None):
         self.package = package
         self.spec = spec
+        self.page_numbers = page_numbers or {}
         self.marking_rid = self._marking_header(marking) if marking else None
         self.ids = self._merge_styles()
         self.sid = {name: _attr(self.ids[name]) for name in self.ids}
@@ -359,16 +366,16 @@ class _DocxBuilder:
         else:
             self.cur_footer, self.cur_start = page_footer, True
         n = 0
-        entries: list[tuple[int, str, str]] = []      # (level, text, bookmark) of the 目录
+        entries: list[tuple[int, str, str, str]] = []      # (level, text, bookmark, anchor) of the 目录
         for i, b in enumerate(blocks):
             if isinstance(b, Heading) and b.toc:
                 n += 1
                 self.bookmarks[i] = f"_Toc{n:06d}"
-                entries.append((b.level, b.text, self.bookmarks[i]))
+                entries.append((b.level, b.text, self.bookmarks[i], b.anchor))
             elif isinstance(b, Table) and b.toc_title:   # a table caption is its own entry
                 n += 1
                 self.bookmarks[i] = f"_Toc{n:06d}"
-                entries.append((2, b.toc_title, self.bookmarks[i]))
+                entries.append((2, b.toc_title, self.bookmarks[i], b.anchor))
 
         for i, b in enumerate(blocks):
             if isinstance(b, PageBreak):
@@ -438,9 +445,9 @@ class _DocxBuilder:
             self._p("Cover Note", _runs(c.draft_line))
         self.pending = True
 
-    def _toc(self, toc: Toc, entries: list[tuple[int, str, str]]) -> None:
+    def _toc(self, toc: Toc, entries: list[tuple[int, str, str, str]]) -> None:
         self._p("TOC Heading", _runs(toc.title))
-        levels = [level for level, _, _ in entries]
+        levels = [level for level, *_ in entries]
         top = max(levels) if levels else 3
         field = (f'<w:r><w:fldChar w:fldCharType="begin" w:dirty="true"/></w:r>'
                  f'<w:r><w:instrText xml:space="preserve"> TOC \\o "1-{top}" \\h \\z \\u '
@@ -448,8 +455,9 @@ class _DocxBuilder:
         end = '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
         if not entries:
             self._p("TOC 1", field + end)
-        for k, (level, text, name) in enumerate(entries):
-            pageref = _field(f"PAGEREF {name} \\h")
+        for k, (level, text, name, anchor) in enumerate(entries):
+            number = self.page_numbers.get(anchor)
+            pageref = _field(f"PAGEREF {name} \\h", str(number) if number is not None else "")
             link = (f'<w:hyperlink w:anchor="{name}" w:history="1">{_runs(text)}'
                     f'<w:r><w:tab/></w:r>{pageref}</w:hyperlink>')
             self._p(f"TOC {min(max(level, 1), 3)}",

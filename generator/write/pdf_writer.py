@@ -75,15 +75,41 @@ def render_document(html: str) -> LaidOutDocument:
     return laid_out
 
 
-def write_pdf(doc: Document, path: Path) -> int:
-    """Write ``doc`` as a PDF at ``path`` (completely or not at all); return the page count.
-    ``doc.marking`` appears on every page."""
+def lay_out(doc: Document) -> LaidOutDocument:
+    """``doc`` laid out in pages (``doc.marking`` on every page), ready to write."""
     html = render_html(doc, inline_css=False)
     with _cyclic_gc_paused():
-        laid_out = render_document(html)
+        return render_document(html)
+
+
+# Named pages (templates/html/report.css) whose page counter is reset: no printed number.
+UNNUMBERED_PAGES = ("cover", "front")
+
+
+def page_numbers(laid_out: LaidOutDocument) -> dict[str, int]:
+    """The printed page number (“— n —”) of every anchor: the counter restarts after the cover
+    and the 目录, as the stylesheet does. The DOCX 目录 shows these numbers (same page geometry)."""
+    out: dict[str, int] = {}
+    counter = 0
+    for page in laid_out.pages:
+        counter = 0 if page._page_box.page_type.name in UNNUMBERED_PAGES else counter + 1
+        for anchor in page.anchors:
+            out.setdefault(anchor, counter)
+    return out
+
+
+def write_laid_out(laid_out: LaidOutDocument, path: Path) -> int:
+    """Write laid-out pages as a PDF at ``path`` (completely or not at all); the page count."""
+    with _cyclic_gc_paused():
         with atomic_path(Path(path)) as tmp:
             laid_out.write_pdf(tmp)
     return len(laid_out.pages)
+
+
+def write_pdf(doc: Document, path: Path) -> int:
+    """Write ``doc`` as a PDF at ``path`` (completely or not at all); return the page count.
+    ``doc.marking`` appears on every page."""
+    return write_laid_out(lay_out(doc), path)
 
 
 @contextmanager
