@@ -11,10 +11,12 @@ import re
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import fastjsonschema
-import jsonschema
+
+if TYPE_CHECKING:
+    import jsonschema
 
 from ..errors import InputError, Problem
 from ..layout import available as available_layouts, load_layout
@@ -34,6 +36,9 @@ def schema() -> dict:
 
 @lru_cache(maxsize=1)
 def _validator() -> jsonschema.Draft202012Validator:
+    """The full validator, for messages about a file the fast one refused (imported only then:
+    jsonschema takes 60 ms to import, and most files are valid)."""
+    import jsonschema
     return jsonschema.Draft202012Validator(schema())
 
 
