@@ -10,6 +10,7 @@ PDF's 740 pt) and the DOCX's wider cell margins.
 """
 from __future__ import annotations
 
+import math
 import re
 
 from .document import Table
@@ -75,5 +76,5 @@ def fit_amounts(table: Table) -> Table:
             break
         size -= 0.5
     if fitted is not None and (fitted != list(table.widths) or size != table.font_size):
-        table.widths, table.font_size = [float(f"{w:.1f}") for w in fitted], size   # tenths of a point
+        table.widths, table.font_size = [math.floor(w * 10 + 0.5) / 10 for w in fitted], size   # tenths of a pt
     return table
