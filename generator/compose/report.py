@@ -14,6 +14,7 @@ from .document import Block, Cover, Document, Heading, Marking, PageBreak, Toc
 from .narrative import render_section
 from ..layout import load_layout
 from .attachments import goals_table, overall_blocks, self_eval_table
+from .cover import cover_lines
 from .tables import build_tables
 
 
@@ -105,7 +106,7 @@ def compose_attachments(d: Derived, *, draft_line: str | None = None, marking: M
         return Document(title=attachments_file_title(d.unit, d.profile), blocks=[PageBreak(landscape=landscape), *blocks],
                         marking=marking)
     title = attachments_title(d.unit, d.profile)
-    blocks: list[Block] = [Cover(d.unit.name, title, draft_line), Toc(), *forms(d, heading, level=1)]
+    blocks: list[Block] = [Cover(cover_lines(d.unit.name), title, draft_line), Toc(), *forms(d, heading, level=1)]
     return Document(title=attachments_file_title(d.unit, d.profile), blocks=blocks, marking=marking)
 
 
@@ -116,7 +117,7 @@ def compose(d: Derived, *, draft_line: str | None = None, marking: Marking | Non
     tables (for a rule that reads only the text)."""
     u, p = d.unit, d.profile
     parts = {k: p.part_title(k, u.year, u.kind_word, u.name) for k in p.part_titles}
-    blocks: list[Block] = [Cover(u.name, report_title(d), draft_line), Toc(), PageBreak()]
+    blocks: list[Block] = [Cover(cover_lines(u.name), report_title(d), draft_line), Toc(), PageBreak()]
     counter = iter(range(1, 10_000))
 
     def heading(level: int, text: str, toc: bool = True) -> Heading:
