@@ -116,3 +116,14 @@ def test_zero_kinds_are_listed_only_when_the_profile_says_so(tmp_path):
     assert "上级补助收入" not in text and "上缴上级支出" not in text
     assert "财政拨款收入5,987.71万元，占比100.00%。" in text
     assert "基本支出3.48万元，占比0.06%；" in text and "项目支出5,984.23万元，占比99.94%。" in text
+
+
+def test_numbered_title_lines_of_the_units_text_are_subheadings():
+    """“（1）预算绩效管理工作开展情况” on a line of its own is a sub-heading (issue 11); a numbered
+    sentence or a line with figures stays body text."""
+    from generator.compose.narrative import text_to_blocks
+    blocks = text_to_blocks("（1）预算绩效管理工作开展情况\n（1）工资福利支出29120元\n（2）一是严格执行预算，确保资金安全。")
+    assert [b.style for b in blocks] == ["subhead", "body", "body"]
+    doc = prepare(EXAMPLES / "xiaohe-2022.yaml").document
+    assert [b.text for b in doc.blocks if isinstance(b, Paragraph) and b.style == "subhead"] == [
+        "（1）预算绩效管理工作开展情况", "（2）项目绩效自评结果", "（3）部门（单位）整体支出绩效自评结果", "（4）部门评价项目绩效评价结果"]

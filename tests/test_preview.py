@@ -191,12 +191,12 @@ def test_preview_in_browser_follows_the_data_file(server, unit_copy, browser):
     assert "5,987.71" in body_text(browser)
     assert "检查未发现问题" in panel(browser)
     assert js(browser, "return document.querySelectorAll('#preview-panel li.finding').length") == 0
-    assert js(browser, "return document.querySelector('.cover-unit').textContent") == NAME
+    assert js(browser, "return document.querySelector('.cover-unit').textContent.replace(/\\n/g, '')") == NAME
     js(browser, "window.__sameDocument = true")
 
     # 1. a new name: the page reloads by itself and shows it
     unit_copy.write_text(original.replace(f"单位名称: {NAME}", f"单位名称: {NEW_NAME}", 1), encoding="utf-8")
-    wait_for(browser, lambda d: js(d, "var c = document.querySelector('.cover-unit'); return c && c.textContent")
+    wait_for(browser, lambda d: js(d, "var c = document.querySelector('.cover-unit'); return c && c.textContent.replace(/\\n/g, '')")
              == NEW_NAME, "显示新的单位名称")
     assert js(browser, "return window.__sameDocument === undefined")     # reloaded, not patched
     assert "检查未发现问题" in panel(browser)
@@ -235,7 +235,7 @@ def test_preview_in_browser_follows_the_data_file(server, unit_copy, browser):
     wait_for(browser, lambda d: "第三部分 情况说明" in h1_texts(d), "恢复报告")
     wait_for(browser, lambda d: "检查未发现问题" in panel(d), "恢复“检查未发现问题”")
     assert "5,987.71" in body_text(browser)
-    assert js(browser, "return document.querySelector('.cover-unit').textContent") == NAME
+    assert js(browser, "return document.querySelector('.cover-unit').textContent.replace(/\\n/g, '')") == NAME
 
     # Ctrl-C: a clean stop, exit 0, a goodbye line
     assert server.stop(signal.SIGINT) == 0

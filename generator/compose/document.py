@@ -24,6 +24,7 @@ from typing import Iterator, Literal, Union
 STYLES = {
     "body": "Body Text",          # 正文，仿宋，首行缩进两字
     "plain": "Plain Text",        # 正文无缩进（列表项、表外说明）
+    "subhead": "Subheading",      # 单位文字中的“（1）……”小标题：加粗，与下文同页
     "note": "Table Note",         # 表下“注：本表反映……”
     "empty": "Table Note",        # “说明：本表无数据”
     "label": "Table Label",       # “公开01表”，右对齐

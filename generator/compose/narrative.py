@@ -116,6 +116,11 @@ def _text_table(rows: list[tuple[bool, list[str]]]) -> Table:
                  header=head, body=body, widths=widths, font_size=10.5)
 
 
+# A line of its own such as “（1）预算绩效管理工作开展情况”: a numbered title, not a sentence (short,
+# no sentence punctuation, no figures after its number) — printed as a sub-heading.
+SUBHEADING = re.compile(r"^[（(]\d{1,2}[）)][^0-9。；;，,：:！？!?]{2,24}$")
+
+
 def text_to_blocks(text: str) -> list[Block]:
     blocks: list[Block] = []
     rows: list[tuple[bool, list[str]]] = []
@@ -136,7 +141,7 @@ def text_to_blocks(text: str) -> list[Block]:
             style, _, rest = line[1:].partition(STYLE_MARK)
             blocks.append(Paragraph(rest.strip(), style))
         else:
-            blocks.append(Paragraph(line))
+            blocks.append(Paragraph(line, "subhead" if SUBHEADING.match(line) else "body"))
     if rows:
         blocks.append(_text_table(rows))
     return blocks
