@@ -13,6 +13,7 @@ APT_PACKAGES=(
   fonts-arphic-ukai                  # 楷体 stand-in (AR PL UKai)
   poppler-utils                      # pdftotext, pdffonts (tests)
   libreoffice-writer-nogui           # headless DOCX conversion (tests)
+  python3-uno                        # drives LibreOffice to update the DOCX fields (tests/lo_update_toc.py)
   chromium chromium-driver           # the preview test drives a real headless browser (Selenium)
 )
 

@@ -446,22 +446,19 @@ class _DocxBuilder:
         self.pending = True
 
     def _toc(self, toc: Toc, entries: list[tuple[int, str, str, str]]) -> None:
+        """The 目录 as written entries, not a TOC field: each entry keeps the profile's words
+        ("一、收入支出决算总表" for the caption "收入支出决算总表"), links to a bookmark on its heading
+        or caption, and carries a PAGEREF field pre-filled with the page of the PDF layout. A field
+        update (Word and WPS on opening, by updateFields; F9; LibreOffice 更新全部) recomputes the page
+        numbers and leaves the words as they are, which a TOC field rebuilt from the captions would
+        not (Word and LibreOffice would drop the "一、" that only the 目录 has)."""
         self._p("TOC Heading", _runs(toc.title))
-        levels = [level for level, *_ in entries]
-        top = max(levels) if levels else 3
-        field = (f'<w:r><w:fldChar w:fldCharType="begin" w:dirty="true"/></w:r>'
-                 f'<w:r><w:instrText xml:space="preserve"> TOC \\o "1-{top}" \\h \\z \\u '
-                 f'</w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r>')
-        end = '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
-        if not entries:
-            self._p("TOC 1", field + end)
-        for k, (level, text, name, anchor) in enumerate(entries):
+        for level, text, name, anchor in entries:
             number = self.page_numbers.get(anchor)
             pageref = _field(f"PAGEREF {name} \\h", str(number) if number is not None else "")
             link = (f'<w:hyperlink w:anchor="{name}" w:history="1">{_runs(text)}'
                     f'<w:r><w:tab/></w:r>{pageref}</w:hyperlink>')
-            self._p(f"TOC {min(max(level, 1), 3)}",
-                    (field if k == 0 else "") + link + (end if k == len(entries) - 1 else ""))
+            self._p(f"TOC {min(max(level, 1), 3)}", link)
         self.pending = True
 
     def _heading(self, h: Heading, bookmark: str | None, bid: int) -> None:
@@ -479,7 +476,7 @@ class _DocxBuilder:
         if t.title:       # the title centred, then the label on the right (as the seeds and the PDF)
             inner = _runs(t.title)
             outline = ""
-            if bookmark:   # listed in the 目录: a bookmark, and outline level 2 so Word's TOC \u keeps it
+            if bookmark:   # listed in the 目录: a bookmark; outline level 2 for the navigation pane
                 inner = (f'<w:bookmarkStart w:id="{bid}" w:name="{bookmark}"/>{inner}'
                          f'<w:bookmarkEnd w:id="{bid}"/>')
                 outline = '<w:outlineLvl w:val="1"/>'
