@@ -30,6 +30,18 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+# Open stand-ins for the official font names the DOCX uses (仿宋_GB2312 → Noto Serif CJK SC, …), so
+# LibreOffice and WeasyPrint never fall back to a Latin or Japanese face.
+FONT_CONF=scripts/fontconfig/64-juesuan-official-fonts.conf
+if ! cmp -s "$FONT_CONF" /etc/fonts/conf.d/64-juesuan-official-fonts.conf; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "需要 root 权限安装字体替代规则：$FONT_CONF → /etc/fonts/conf.d/" >&2
+    exit 1
+  fi
+  install -m 644 "$FONT_CONF" /etc/fonts/conf.d/64-juesuan-official-fonts.conf
+  fc-cache -f >/dev/null
+fi
+
 PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv

@@ -38,3 +38,21 @@ def rendered(tmp_path_factory):
         key = next((k for word, k in RENDERED_KEYS.items() if word in f.name), f.name)
         files.setdefault(key, {})[f.suffix[1:]] = f
     return files
+
+
+@pytest.fixture(scope="session")
+def libreoffice_pdf(rendered, tmp_path_factory):
+    """LibreOffice's PDF of an example's DOCX (headless conversion, once per example): {key: Path}."""
+    out = tmp_path_factory.mktemp("libreoffice")
+    done: dict[str, Path] = {}
+
+    def convert(key: str) -> Path:
+        if key not in done:
+            conv = subprocess.run(["soffice", f"-env:UserInstallation=file://{out}/profile", "--headless",
+                                   "--convert-to", "pdf", "--outdir", str(out), str(rendered[key]["docx"])],
+                                  capture_output=True, text=True, timeout=300)
+            assert conv.returncode == 0, conv.stderr
+            done[key] = out / rendered[key]["docx"].with_suffix(".pdf").name
+            assert done[key].exists(), conv.stdout + conv.stderr
+        return done[key]
+    return convert
