@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from .compose.document import Typography
 from .errors import InputError, Problem
 from .layout import SETTINGS, Layout, load_layout
 from .load.yaml_reader import read_yaml
@@ -83,6 +84,7 @@ class Profile:
     self_eval_layout: Layout | None = None      # 自评表版式: the 项目支出绩效自评表 of 第五部分
     overall_layout: str = ""                    # 整体自评表版式: the 部门整体支出绩效自评表 (an attachment may name another)
     report_layout: str = ""                     # 评价报告版式: the 部门整体支出绩效评价报告 (idem)
+    typography: Typography = field(default_factory=Typography)   # 正文排版: body size and line pitch
 
     def cover_title(self, year: int, kind: str) -> str:
         """The report's title as the profile words it ("2022年度部门决算公开", "2024年度部门决算");
@@ -161,6 +163,7 @@ def load_profile(name: str) -> Profile:
                                 toc_title=t.get("目录标题", t["标题"]),
                                 empty_note=t.get("无数据说明", "说明：本表无数据")))
     outline = [Section(s["标题"], s["模板"]) for s in need("情况说明提纲") or []]
+    typography = _typography(d.get("正文排版"), src, problems)
     if "封面标题" not in (d.get("文字") or {}):
         problems.append(Problem(src, "模板缺少“文字.封面标题”（如 \"{年度}年度{类别}决算公开\"）"))
     glossary = [(str(k), str(v)) for k, v in (need("名词解释") or {}).items()]
@@ -199,4 +202,37 @@ def load_profile(name: str) -> Profile:
         self_eval_layout=load_layout(str(d["自评表版式"])) if d.get("自评表版式") else None,
         overall_layout=str(d.get("整体自评表版式") or ""),
         report_layout=str(d.get("评价报告版式") or ""),
+        typography=typography,
     )
+
+
+_TYPE_KEYS = {"字号": (Decimal("9"), Decimal("22"), Decimal("0.5")),      # Word sizes are half points
+              "行距": (Decimal("9"), Decimal("60"), Decimal("0.05"))}     # Word spacing is in twips
+
+
+def _typography(spec: Any, src: Source, problems: list[Problem]) -> Typography:
+    """正文排版: {字号: 16, 行距: 28} — body size and fixed line pitch in points (GB/T 9704: 三号
+    仿宋, 22 lines on the 225 mm text block ≈ 28–29 pt). Absent: the styles' own."""
+    if spec is None:
+        return Typography()
+    if not isinstance(spec, dict):
+        problems.append(Problem(src, "正文排版应写成 {字号: 16, 行距: 28}（单位：磅）"))
+        return Typography()
+    values: dict[str, Decimal] = {}
+    for key, v in spec.items():
+        if key not in _TYPE_KEYS:
+            problems.append(Problem(src, f"正文排版只能写 {'、'.join(_TYPE_KEYS)}，不能写“{key}”"))
+            continue
+        low, high, step = _TYPE_KEYS[key]
+        try:
+            n = Decimal(str(v)) if isinstance(v, (int, str)) and not isinstance(v, bool) else None
+        except ArithmeticError:
+            n = None
+        if n is None or not n.is_finite() or not low <= n <= high or n % step:
+            problems.append(Problem(src, f"正文排版.{key} 应为 {low}–{high} 之间的磅数（步长 {step}），实际是“{v}”"))
+            continue
+        values[key] = n
+    size, pitch = values.get("字号"), values.get("行距")
+    if size is not None and pitch is not None and pitch < size:
+        problems.append(Problem(src, f"正文排版.行距（{pitch} 磅）不能小于字号（{size} 磅）"))
+    return Typography(body_size=size, line_pitch=pitch)

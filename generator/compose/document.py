@@ -17,6 +17,7 @@ Text is plain Unicode; writers escape it for their format.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Iterator, Literal, Union
 
 # Paragraph roles. Each maps to a Word paragraph style in the reference document and to a
@@ -147,12 +148,27 @@ class Marking:
         return cls(text, watermark=style in ("watermark", "both"), header=style in ("header", "both"))
 
 
+@dataclass(frozen=True)
+class Typography:
+    """The body text's type a profile asks for (正文排版), e.g. GB/T 9704: 三号 (16 pt) 仿宋 on a
+    fixed line pitch of 28 pt. Applies to body paragraphs (body, plain, subhead) and level-3
+    headings; the line pitch also to level-2 headings. None keeps the stylesheet's and the
+    reference document's own."""
+
+    body_size: Decimal | None = None     # points
+    line_pitch: Decimal | None = None    # points, from one baseline to the next
+
+    def __bool__(self) -> bool:
+        return self.body_size is not None or self.line_pitch is not None
+
+
 @dataclass
 class Document:
     title: str                    # used for file metadata: "<单位名称>2022年度部门决算公开"
     blocks: list[Block]
     lang: str = "zh-CN"
     marking: Marking | None = None   # on every page (watermark and/or header line)
+    typography: Typography = field(default_factory=Typography)   # the profile's 正文排版
 
     def toc_entries(self) -> list[tuple[int, str, str]]:
         """(level, text, anchor) of every 目录 entry in order: headings with toc=True and

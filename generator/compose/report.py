@@ -104,10 +104,11 @@ def compose_attachments(d: Derived, *, draft_line: str | None = None, marking: M
     if len(indices) == 1 and draft_line is None:
         landscape, blocks = attachment_blocks(d, indices[0])
         return Document(title=attachments_file_title(d.unit, d.profile), blocks=[PageBreak(landscape=landscape), *blocks],
-                        marking=marking)
+                        marking=marking, typography=d.profile.typography)
     title = attachments_title(d.unit, d.profile)
     blocks: list[Block] = [Cover(cover_lines(d.unit.name), title, draft_line), Toc(), *forms(d, heading, level=1)]
-    return Document(title=attachments_file_title(d.unit, d.profile), blocks=blocks, marking=marking)
+    return Document(title=attachments_file_title(d.unit, d.profile), blocks=blocks, marking=marking,
+                    typography=d.profile.typography)
 
 
 def compose(d: Derived, *, draft_line: str | None = None, marking: Marking | None = None,
@@ -164,4 +165,5 @@ def compose(d: Derived, *, draft_line: str | None = None, marking: Marking | Non
         blocks.append(heading(1, parts["五"]))
         worded(p.part_templates["五"], {**words, "attachments": u.attachments})
         blocks += forms(d, heading)
-    return Document(title=f"{u.name}{report_title(d)}", blocks=blocks, marking=marking)
+    return Document(title=f"{u.name}{report_title(d)}", blocks=blocks, marking=marking,
+                    typography=d.profile.typography)

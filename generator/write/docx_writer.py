@@ -29,7 +29,7 @@ from docx.oxml.ns import qn
 from lxml import etree
 
 from generator.compose.document import (STYLES, Cell, Cover, Document, Heading, Marking, PageBreak,
-                                        Paragraph, Table, Toc)
+                                        Paragraph, Table, Toc, Typography)
 from generator.write.atomic import atomic_path
 from generator.write.reference import (NSDECL, ReferenceSpec, default_reference_bytes,
                                        load_spec, style_xml)
@@ -45,6 +45,12 @@ TABLE_STYLE = "Juesuan Table"
 
 _JC = {"left": "left", "center": "center", "right": "right"}
 _BAD_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_PPR_ORDER = ("pStyle", "keepNext", "keepLines", "pageBreakBefore", "framePr", "widowControl", "numPr",
+              "suppressLineNumbers", "pBdr", "shd", "tabs", "suppressAutoHyphens", "kinsoku", "wordWrap",
+              "overflowPunct", "topLinePunct", "autoSpaceDE", "autoSpaceDN", "bidi", "adjustRightInd",
+              "snapToGrid", "spacing", "ind", "contextualSpacing", "mirrorIndents", "suppressOverlap", "jc",
+              "textDirection", "textAlignment", "textboxTightWrap", "outlineLvl", "divId", "cnfStyle",
+              "rPr", "sectPr", "pPrChange")
 _SECT_ORDER = ("headerReference", "footerReference", "footnotePr", "endnotePr", "type", "pgSz",
                "pgMar", "paperSrc", "pgBorders", "lnNumType", "pgNumType", "cols", "formProt",
                "vAlign", "noEndnote", "titlePg", "textDirection", "bidi", "rtlGutter",
@@ -74,7 +80,7 @@ def write_docx(doc: Document, path: Path, reference: Path | None = None,
     source = (Path(reference).read_bytes() if reference is not None
               else default_reference_bytes())
     package = docx.Document(io.BytesIO(source))
-    _DocxBuilder(package, load_spec(), doc.marking, page_numbers).build(doc)
+    _DocxBuilder(package, load_spec(), doc.marking, page_numbers, doc.typography).build(doc)
     with atomic_path(Path(path)) as tmp:
         package.save(str(tmp))
 
@@ -147,12 +153,14 @@ def _insert_ordered(parent: etree._Element, child: etree._Element, order: tuple[
 # --------------------------------------------------------------------------- the builder
 class _DocxBuilder:
     def __init__(self, package: docx.document.Document, spec: ReferenceSpec, marking: Marking | None = None,
-                 page_numbers: dict[str, int] | None = None):
+                 page_numbers: dict[str, int] | None = None, typography: Typography | None = None):
         self.package = package
         self.spec = spec
         self.page_numbers = page_numbers or {}
         self.marking_rid = self._marking_header(marking) if marking else None
         self.ids = self._merge_styles()
+        if typography:
+            self._apply_typography(typography)
         self.sid = {name: _attr(self.ids[name]) for name in self.ids}
         self.pages = self._page_templates()
         self.items: list[str] = []
@@ -195,6 +203,40 @@ class _DocxBuilder:
                 "<w:style ", f"<w:style {NSDECL} ", 1)))
         self.sizes = {name: self._style_size(root, sid) for name, sid in ids.items()}
         return ids
+
+    # the profile's 正文排版 over the reference's styles (as the CSS of the PDF does)
+    _TYPO_SIZE = ("Body Text", "Plain Text", "Subheading", "Heading 3")
+    _TYPO_PITCH = (*_TYPO_SIZE, "Heading 2")
+
+    def _apply_typography(self, typo: Typography) -> None:
+        root = self.package.styles.element
+        for name in self._TYPO_PITCH:
+            style = root.find(f"{qn('w:style')}[@{qn('w:styleId')}='{self.ids[name]}']")
+            if style is None:
+                continue
+            if typo.body_size is not None and name in self._TYPO_SIZE:
+                half = str(int(typo.body_size * 2))
+                rpr = style.find(qn("w:rPr"))
+                if rpr is None:
+                    rpr = parse_xml(f"<w:rPr {NSDECL}/>")
+                    style.append(rpr)
+                for tag in ("w:sz", "w:szCs"):
+                    for old in rpr.findall(qn(tag)):
+                        rpr.remove(old)
+                    rpr.append(parse_xml(f'<{tag} {NSDECL} w:val="{half}"/>'))
+                self.sizes[name] = float(typo.body_size)
+            if typo.line_pitch is not None:
+                ppr = style.find(qn("w:pPr"))
+                if ppr is None:
+                    ppr = parse_xml(f"<w:pPr {NSDECL}/>")
+                    style.insert(list(style).index(style.find(qn("w:rPr"))) if style.find(qn("w:rPr")) is not None
+                                 else len(style), ppr)
+                spacing = ppr.find(qn("w:spacing"))
+                if spacing is None:
+                    spacing = parse_xml(f"<w:spacing {NSDECL}/>")
+                    _insert_ordered(ppr, spacing, _PPR_ORDER)
+                spacing.set(qn("w:line"), str(int(typo.line_pitch * 20)))
+                spacing.set(qn("w:lineRule"), "exact")
 
     @staticmethod
     def _style_size(root: etree._Element, sid: str) -> float:
