@@ -90,10 +90,18 @@ def read_yaml(path: Path) -> Located:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        what = _yaml_problem(exc)
-        raise InputError([Problem(Source(name, line), f"YAML 语法错误：{what}")]) from None
+        where = f"（第 {mark.column + 1} 列）" if mark else ""
+        raise InputError([Problem(Source(name, line), f"YAML 语法错误{where}：{_yaml_problem(exc)}")]) from None
+    except yaml.reader.ReaderError as exc:      # a character YAML does not accept (NUL, other controls)
+        bad = _CONTROL.search(text)    # libyaml reports a byte offset, PyYAML a character index
+        before = text[:bad.start()] if bad else ""
+        line = before.count("\n") + 1
+        column = len(before) - (before.rfind("\n") + 1) + 1
+        code = ord(bad.group()) if bad else 0
+        raise InputError([Problem(Source(name, line), f"第 {column} 列有不可见的控制字符（U+{code:04X}），"
+                                                      "常见于从别处复制来的文字；请删除它再保存")]) from None
     except yaml.YAMLError as exc:
-        raise InputError([Problem(Source(name), f"YAML 语法错误：{exc}")]) from None
+        raise InputError([Problem(Source(name), f"YAML 语法错误：{_plain(str(exc))}")]) from None
     if node is None:
         raise InputError([Problem(Source(name), "文件是空的，应为单位数据（单位名称、年度……）")])
     lines: dict[tuple, int] = {}
@@ -106,16 +114,26 @@ def read_yaml(path: Path) -> Located:
     return Located(name, data, lines)
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+
 _PROBLEM_ZH = {
-    "could not find expected ':'": "找不到应有的冒号“:”",
-    "mapping values are not allowed here": "此处不允许出现“键: 值”（常见原因：冒号后缺空格、缩进不对或文字里有未加引号的冒号）",
-    "found character '\\t' that cannot start any token": "含有制表符（Tab）；YAML 只能用空格缩进",
-    "did not find expected key": "缩进不对齐，找不到应有的键",
-    "found undefined alias": "引用了未定义的别名",
+    "could not find expected ':'": "找不到应有的冒号“:”（“键: 值”的冒号后要有一个空格）",
+    "mapping values are not allowed": "此处不允许出现“键: 值”（常见原因：冒号后缺空格、缩进不对或文字里有未加引号的冒号）",
+    "found character '\\t' that cannot start any token": "含有制表符（Tab）；YAML 只能用空格缩进，请把 Tab 换成空格",
+    "found a tab character": "含有制表符（Tab）；YAML 只能用空格缩进，请把 Tab 换成空格",
+    "found character that cannot start any token": "这个字符不能作为值的开头（如 @、`、%）；请给整个值加上引号",
+    "did not find expected key": "缩进不对齐，找不到应有的键（同一层的键要左对齐）",
+    "found undefined alias": "引用了未定义的别名（“*”开头的值；文字以 * 开头时请加引号）",
     "expected <block end>, but found '-'": "列表项“-”的缩进不对",
+    "expected <block end>": "缩进不对齐（同一层的键或列表项要左对齐）",
     "did not find expected '-' indicator": "列表项缺少“-”",
+    "did not find expected ',' or ']'": "方括号 [ … ] 没有闭合：缺少“]”，或两项之间缺少逗号",
+    "did not find expected ',' or '}'": "花括号 { … } 没有闭合：缺少“}”，或两项之间缺少逗号",
     "found unexpected end of stream": "文件意外结束（引号或括号未闭合）",
-    "found unknown escape character": "双引号字符串里有未知的转义符“\\”",
+    "found unknown escape character": "双引号字符串里有未知的转义符“\\”（要写反斜杠请用单引号，或写成“\\\\”）",
+    "found duplicate anchor": "锚点（“&”开头）重复定义",
+    "expected a comment or a line break": "值的后面还有多余的文字（常见原因：引号后面还有字）",
+    "expected alphabetic or numeric character": "“&”或“*”后面应为名称（文字以 & 或 * 开头时请加引号）",
 }
 
 
@@ -124,7 +142,13 @@ def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
     for en, zh in _PROBLEM_ZH.items():
         if problem.startswith(en):
             return zh
-    return problem or str(exc)
+    return _plain(problem or str(exc))
+
+
+def _plain(text: str) -> str:
+    """A message of the parser we have no translation for: its first line, marked as such."""
+    first = text.strip().splitlines()[0] if text.strip() else "格式不对"
+    return f"格式不对（解析器：{first}）"
 
 
 _PLAIN_NUMBER = re.compile(r"^[-+]?[0-9][0-9_]*(\.[0-9]*)?$")

@@ -1,0 +1,63 @@
+"""A corpus of bad input (issue 12): every case ends with exit code 2, nothing written, and one
+Chinese message that names the file and the place — no Python exception name, no English text of
+a library. Each case is a file as a user could type it."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from .conftest import EXAMPLES, run_cli
+
+BASE = (EXAMPLES / "xiaohe-2022.yaml").read_text(encoding="utf-8")
+# words a Chinese message may carry: formats, the command, 全角 names of things the user typed
+ALLOWED = {"YAML", "UTF", "Tab", "Excel", "juesuan", "check", "render", "docx", "pdf", "xlsx", "yaml", "yml"}
+EXCEPTIONS = re.compile(r"\b\w*(Error|Exception|Traceback|Warning)\b")
+
+
+def english(message: str) -> list[str]:
+    return [w for w in re.findall(r"[A-Za-z]{3,}", message) if w not in ALLOWED]
+
+
+def assert_plain_failure(proc, path: Path, out: Path, line: int | None) -> str:
+    err = proc.stderr
+    assert proc.returncode == 2, (proc.returncode, proc.stdout, err)
+    assert not out.exists() or list(out.iterdir()) == [], list(out.iterdir())
+    assert str(path) in err, err
+    assert not EXCEPTIONS.search(err), err
+    assert english(err.replace(str(path), "")) == [], err
+    assert re.search(r"[\u4e00-\u9fff]{4,}", err), err
+    if line is not None:
+        assert f"第{line}行" in err, err
+    return err
+
+
+# (case id, text of the unit file, line the message must name, words it must contain)
+YAML_CASES = [
+    ("unclosed-list", "单位名称: 测试\n年度: 2023\n列表: [1, 2\n", 4, "方括号"),
+    ("unclosed-mapping", "单位名称: {名称: 测试\n", 2, "花括号"),
+    ("tab-indent", "单位名称: 测试\n\t年度: 2023\n", 2, "Tab"),
+    ("nul-character", "单位名称: 测\x00试\n", 1, "控制字符"),
+    ("bell-character", "单位名称: 测试\n年度: 20\x0723\n", 2, "第 7 列"),
+    ("unclosed-quote", "单位名称: \"测试\n", 2, "引号"),
+    ("indented-key", "单位名称: 测试\n  年度: 2023\n", 2, "键: 值"),
+    ("undefined-alias", "单位名称: 测试\n年度: *x\n", 2, "别名"),
+    ("list-under-mapping", "单位名称: 测试\n- 一项\n", 2, "缩进"),
+    ("at-sign-start", "单位名称: @测试\n", 1, "加上引号"),
+    ("duplicate-key", "单位名称: 测试\n年度: 2023\n年度: 2024\n", 3, "重复"),
+    ("bad-escape", "单位名称: \"测\\q试\"\n", 1, "转义"),
+    ("empty-file", "", None, "空的"),
+    ("top-level-list", "- 单位名称: 测试\n", 1, "映射"),
+]
+
+
+@pytest.mark.parametrize("case,text,line,words", YAML_CASES, ids=[c[0] for c in YAML_CASES])
+@pytest.mark.parametrize("command", ["check", "render"])
+def test_yaml_syntax(tmp_path, case, text, line, words, command):
+    path = tmp_path / f"{case}.yaml"
+    path.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    args = [command, str(path)] + (["--out", str(out)] if command == "render" else [])
+    err = assert_plain_failure(run_cli(*args), path, out, line)
+    assert words in err, err
