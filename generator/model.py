@@ -21,8 +21,17 @@ class Source:
 
     def __str__(self) -> str:
         where = self.cell or (f"第{self.line}行" if self.line else "")
-        parts = [self.file] + [p for p in (where, self.path) if p]
+        parts = [self.file] + [p for p in (where, self.cell_path() if self.cell else self.path) if p]
         return "：".join(parts)
+
+    def cell_path(self) -> str:
+        """The key path as a spreadsheet user reads it beside sheet!cell: no list indexes (the
+        cell names the row) and no sheet name twice — “本年收入合计”, not “收入决算表[3].本年收入合计”."""
+        path = re.sub(r"\[\d+\]", "", self.path)
+        sheet = (self.cell or "").split("!", 1)[0]
+        if sheet and path.startswith(sheet + "."):
+            path = path[len(sheet) + 1:]
+        return "" if path == sheet else path
 
 
 NOWHERE = Source("<计算>")

@@ -17,6 +17,8 @@ EXCEPTIONS = re.compile(r"\b\w*(Error|Exception|Traceback|Warning)\b")
 
 
 def english(message: str) -> list[str]:
+    """Latin words outside the user's own values (quoted “…”) and the allowed names."""
+    message = re.sub(r"“[^”]*”", "", message)
     return [w for w in re.findall(r"[A-Za-z]{3,}", message) if w not in ALLOWED]
 
 
@@ -61,3 +63,62 @@ def test_yaml_syntax(tmp_path, case, text, line, words, command):
     args = [command, str(path)] + (["--out", str(out)] if command == "render" else [])
     err = assert_plain_failure(run_cli(*args), path, out, line)
     assert words in err, err
+
+
+def line_of(text: str, needle: str) -> int:
+    return text[: text.index(needle)].count("\n") + 1
+
+
+# (case id, text replaced in the xiaohe example, replacement, words the message must contain)
+VALUE_CASES = [
+    ("amount-30-digits", "    本年收入合计: 100660.30", "    本年收入合计: 123456789012345678901234567890.00", "过大"),
+    ("amount-30-digits-as-text", "    本年收入合计: 100660.30", '    本年收入合计: "123456789012345678901234567890"', "最多 15 位整数"),
+    ("attachment-int-26-digits", "预算执行: 16.35", "预算执行: 99999999999999999999999999", "过大"),
+    ("self-eval-amount-huge", "全年预算数: 3.88, 全年执行数: 3.68}", "全年预算数: 99999999999999999999999, 全年执行数: 3.68}", "过大"),
+    ("yes-in-amount", "    本年收入合计: 100660.30", "    本年收入合计: yes", "应为数字，实际是“yes”"),
+    ("off-in-amount", "公务用车运行维护费: 17820.00", "公务用车运行维护费: off", "实际是“off”"),
+    ("exponent-huge", "    本年收入合计: 100660.30", "    本年收入合计: 1e400", "1e400"),
+    ("exponent-tiny", "    本年收入合计: 100660.30", "    本年收入合计: 1.0E-999999999", "十进制"),
+]
+
+
+@pytest.mark.parametrize("case,old,new,words", VALUE_CASES, ids=[c[0] for c in VALUE_CASES])
+def test_bad_values(tmp_path, case, old, new, words):
+    assert old in BASE, old
+    text = BASE.replace(old, new, 1)
+    path = tmp_path / f"{case}.yaml"
+    path.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    err = assert_plain_failure(run_cli("render", str(path), "--out", str(out)), path, out,
+                               line_of(text, new.strip()))
+    assert words in err, err
+
+
+@pytest.fixture(scope="module")
+def workbook(tmp_path_factory):
+    out = tmp_path_factory.mktemp("wb") / "unit.xlsx"
+    proc = run_cli("export", str(EXAMPLES / "xiaohe-2022.yaml"), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+WORKBOOK_CASES = [
+    ("cell-1e308", 1e308, "过大"),
+    ("cell-1.5e20", 1.5e20, "过大"),
+    ("cell-30-digit-text", "123456789012345678901234567890", "过大"),
+    ("cell-word", "一万", "应为金额"),
+]
+
+
+@pytest.mark.parametrize("case,value,words", WORKBOOK_CASES, ids=[c[0] for c in WORKBOOK_CASES])
+def test_bad_workbook_cells(tmp_path, workbook, case, value, words):
+    import openpyxl
+    wb = openpyxl.load_workbook(workbook)
+    row = next(r for r in range(1, 40) if wb["收入决算表"][f"A{r}"].value == "2011301")
+    wb["收入决算表"][f"C{row}"] = value
+    path = tmp_path / f"{case}.xlsx"
+    wb.save(path)
+    out = tmp_path / "out"
+    err = assert_plain_failure(run_cli("render", str(path), "--out", str(out)), path, out, None)
+    assert f"收入决算表!C{row}" in err and words in err, err
+    assert "[" not in err.replace(str(path), ""), err          # no list indexes beside a cell

@@ -99,7 +99,7 @@ def _known_keys(error: jsonschema.ValidationError) -> list[str]:
     return list(props or {})
 
 
-def _message(error: jsonschema.ValidationError) -> tuple[tuple, str]:
+def _message(error: jsonschema.ValidationError, located: Located) -> tuple[tuple, str]:
     """(path, Chinese message) for one schema error."""
     path = tuple(error.absolute_path)
     v, inst = error.validator, error.instance
@@ -117,8 +117,11 @@ def _message(error: jsonschema.ValidationError) -> tuple[tuple, str]:
             return path, f"缺少必填项“{missing}”（只有附件的文件可以不写；写了决算表或情况说明的都要写）"
         return path, f"缺少必填项“{missing}”"
     if v == "type":
-        shown = _show(inst)
-        return path, f"应为{_expected_types(error.validator_value)}，实际是{shown}"
+        if isinstance(inst, bool):
+            word = located.shown(path, inst)
+            expected = "数字" if "number" in error.validator_value else _expected_types(error.validator_value)
+            return path, f"应为{expected}，实际是“{word}”（YAML 把“{word}”读作是/否值；要写这个词请加引号）"
+        return path, f"应为{_expected_types(error.validator_value)}，实际是{_show(inst)}"
     if v == "enum":
         return path, f"应为以下之一：{'、'.join(map(str, error.validator_value))}，实际是“{inst}”"
     if v == "pattern":
@@ -170,7 +173,7 @@ def validate_structure(located: Located) -> None:
         # anyOf/allOf wrappers: report the innermost, most specific errors
         leaves = list(_leaf_errors(err))
         for leaf in leaves:
-            path, msg = _message(leaf)
+            path, msg = _message(leaf, located)
             if (path, msg) in seen:
                 continue
             seen.add((path, msg))
@@ -197,6 +200,9 @@ def clean_text(text: str) -> str:
     return _CONTROL.sub("", text).strip()
 
 
+MAX_INTEGER_DIGITS = 15   # 999 999 999 999 999.99 元: beyond any budget; keeps Decimal arithmetic exact
+
+
 class Builder:
     """Turns validated plain values into the typed model, converting amounts exactly."""
 
@@ -214,11 +220,11 @@ class Builder:
         if value is None or value == "":
             return None
         if isinstance(value, bool):
-            self.problems.append(Problem(self.src(*parts), f"应为{what}，实际是“{value}”"))
+            self.problems.append(Problem(self.src(*parts), f"应为{what}，实际是“{self.loc.shown(parts, value)}”"))
             return None
         if isinstance(value, int):
-            return Decimal(int(value))
-        if isinstance(value, Decimal):
+            dec = Decimal(int(value))
+        elif isinstance(value, Decimal):
             dec = value
         else:
             text = str(value).strip().replace(",", "")
@@ -231,6 +237,10 @@ class Builder:
                 return None
         if not dec.is_finite():
             self.problems.append(Problem(self.src(*parts), f"应为{what}，实际是“{value}”"))
+            return None
+        if dec != 0 and dec.adjusted() >= MAX_INTEGER_DIGITS:
+            self.problems.append(Problem(self.src(*parts), f"{what}“{value}”过大：最多 {MAX_INTEGER_DIGITS} 位整数"
+                                                           "（千万亿以内）；请检查是否多输了数字或填错了单位"))
             return None
         return dec
 

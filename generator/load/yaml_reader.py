@@ -55,11 +55,16 @@ class Located:
     """
 
     def __init__(self, file: str, data: Any, lines: dict[tuple, int] | None = None,
-                 cells: dict[tuple, str] | None = None):
+                 cells: dict[tuple, str] | None = None, words: dict[tuple, str] | None = None):
         self.file = file
         self.data = data
         self.lines = lines or {}
         self.cells = cells or {}
+        self.words = words or {}     # key path -> the word YAML read as true/false (yes, no, on …)
+
+    def shown(self, parts: tuple, value: Any) -> str:
+        """A value as the user wrote it, for messages: “yes”, not “True”."""
+        return self.words.get(tuple(parts), str(value))
 
     def source(self, parts: tuple) -> Source:
         """The nearest enclosing path that has a line or a cell."""
@@ -106,12 +111,13 @@ def read_yaml(path: Path) -> Located:
         raise InputError([Problem(Source(name), "文件是空的，应为单位数据（单位名称、年度……）")])
     lines: dict[tuple, int] = {}
     problems: list[Problem] = []
-    data = _build(node, (), lines, problems, name)
+    words: dict[tuple, str] = {}
+    data = _build(node, (), lines, problems, name, words)
     if problems:
         raise InputError(problems)
     if not isinstance(data, dict):
         raise InputError([Problem(Source(name, node.start_mark.line + 1), "文件顶层应为“键: 值”的映射（单位名称: …）")])
-    return Located(name, data, lines)
+    return Located(name, data, lines, words=words)
 
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
@@ -154,7 +160,7 @@ def _plain(text: str) -> str:
 _PLAIN_NUMBER = re.compile(r"^[-+]?[0-9][0-9_]*(\.[0-9]*)?$")
 
 
-def _build(node: yaml.Node, path: tuple, lines: dict, problems: list, name: str) -> Any:
+def _build(node: yaml.Node, path: tuple, lines: dict, problems: list, name: str, words: dict) -> Any:
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
@@ -171,11 +177,11 @@ def _build(node: yaml.Node, path: tuple, lines: dict, problems: list, name: str)
                                         f"键“{key}”重复出现（第 {lines[path + (key,)]} 行已有）"))
                 continue
             lines[path + (key,)] = knode.start_mark.line + 1
-            out[key] = _build(vnode, path + (key,), lines, problems, name)
+            out[key] = _build(vnode, path + (key,), lines, problems, name, words)
             lines[path + (key,)] = knode.start_mark.line + 1
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_build(item, path + (i,), lines, problems, name) for i, item in enumerate(node.value)]
+        return [_build(item, path + (i,), lines, problems, name, words) for i, item in enumerate(node.value)]
     # scalar
     value = node.value
     if node.style in ("'", '"', "|", ">"):
@@ -184,6 +190,7 @@ def _build(node: yaml.Node, path: tuple, lines: dict, problems: list, name: str)
     if tag == _NULL:
         return None
     if tag == _BOOL:
+        words[path] = value
         return value.lower() in ("true", "yes", "on", "y")
     if tag == _INT and re.fullmatch(r"[-+]?[0-9][0-9_]*", value):
         return RawInt(value)
