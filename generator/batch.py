@@ -228,7 +228,7 @@ def assign_stems(jobs: list[Job]) -> None:
             labels = [job.path.stem, re.sub(r"[/\\]", "-", str(Path(job.shown).with_suffix("")))]
             labels += [str(n) for n in range(2, len(jobs) + 3)]
             for label in labels:
-                candidate = _fits(job.natural_stem, f"（{safe_filename(label, 60)}）")
+                candidate = _fits(job.natural_stem, f"（{safe_filename(label, limit_bytes=60)}）")
                 if key(candidate) not in used:
                     break
             used.add(key(candidate))

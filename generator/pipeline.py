@@ -23,6 +23,7 @@ from .errors import InputError, Problem
 from .load.unit_loader import load_unit
 from .model import LastYear, SANGONG_ITEMS, Source, Unit
 from .profile import load_profile
+from .write.names import output_stem, safe_filename, stem_parts  # noqa: F401  (batch, tests)
 
 FORMATS = ("docx", "pdf", "html")
 
@@ -48,25 +49,6 @@ class Result:
     @property
     def errors(self) -> list[Finding]:
         return [f for f in self.findings if f.severity == ERROR]
-
-
-def safe_filename(name: str, limit_bytes: int = 200) -> str:
-    """A file name from a unit name: no path separators, no '..', no control characters, and at
-    most ``limit_bytes`` of UTF-8 (file systems allow 255 bytes; a CJK character takes 3)."""
-    cleaned = re.sub(r'[\x00-\x1f\x7f/\\:*?"<>|]', "", name).strip()
-    cleaned = re.sub(r"\.{2,}", ".", cleaned).strip(". ")
-    while len(cleaned.encode("utf-8")) > limit_bytes:
-        cleaned = cleaned[:-1]
-    return cleaned or "未命名单位"
-
-
-def output_stem(unit: Unit, attachments_only: bool = False) -> str:
-    """The file name (without extension): the unit's name and the report's title in its profile;
-    for the 附件 on their own (a file of 附件 alone, or ``attachments_only``) their title."""
-    profile = load_profile(unit.profile)
-    if attachments_only or unit.only_attachments:
-        return safe_filename(attachments_file_title(unit, profile))
-    return safe_filename(f"{unit.name}{profile.cover_title(unit.year, unit.kind_word)}")
 
 
 def last_year_from(d: Derived) -> LastYear:

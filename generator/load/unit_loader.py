@@ -532,9 +532,13 @@ class Builder:
         if d.get("公开金额单位") == "元" and d.get("金额单位") == "万元":
             self.problems.append(Problem(self.src("公开金额单位"), "公开金额单位为元时，金额单位也须为元："
                                          "万元的数字已经四舍五入，不能还原为元（请填写决算软件导出的元数据）"))
+        name = clean_text(d["单位名称"])
+        if len(re.sub(r"\s", "", name)) < 2:
+            self.problems.append(Problem(self.src("单位名称"), f"单位名称“{d['单位名称']}”去掉空格后不足两个字；"
+                                         "请填写单位全称（封面、标题和文件名都用它）"))
         unit = Unit(
             file=self.loc.file,
-            name=clean_text(d["单位名称"]),
+            name=name,
             year=int(d["年度"]),
             report_kind=d.get("报告类型") or "部门决算",     # optional only in a file of attachments alone
             nature=d.get("单位性质") or "",
