@@ -64,6 +64,21 @@ def last_year_from(d: Derived) -> LastYear:
     )
 
 
+def _load_previous(unit: Unit, written: str, path: Path) -> Unit:
+    """Last year's unit file named by 上年数据文件; a problem with it names that key and line of
+    this file first, then what is wrong in the other file."""
+    where = unit.src("上年数据文件")
+    if not path.exists():
+        raise InputError([Problem(where, f"找不到上年数据文件“{written}”（相对本文件所在的文件夹：{path}）")])
+    if not path.is_file():
+        raise InputError([Problem(where, f"上年数据文件“{written}”是一个文件夹，应为上年的单位数据文件（.yaml 或 .xlsx）")])
+    try:
+        return load_unit(path)
+    except InputError as exc:
+        raise InputError([Problem(where, f"上年数据文件“{written}”不是可用的单位数据文件，"
+                                         f"其中有 {len(exc.problems)} 处问题（见下）"), *exc.problems]) from None
+
+
 def load_and_check(path: Path) -> tuple[Derived, list[Finding], dict[str, float]]:
     """Load (with last year's file, if named), derive, run every check rule. Returns the printed
     figures (derive.printed.publish) that compose uses, the findings and the step timings."""
@@ -77,7 +92,7 @@ def load_and_check(path: Path) -> tuple[Derived, list[Finding], dict[str, float]
         prev_path = (Path(path).parent / previous).resolve()
         if prev_path == Path(path).resolve():
             raise InputError([Problem(unit.src("上年数据文件"), "上年数据文件不能是本文件")])
-        prev_unit = load_unit(prev_path)
+        prev_unit = _load_previous(unit, previous, prev_path)
         if prev_unit.year != unit.year - 1:
             raise InputError([Problem(unit.src("上年数据文件"), f"上年数据文件的年度是{prev_unit.year}，应为{unit.year - 1}")])
         unit.last_year = last_year_from(publish(derive(prev_unit, load_profile(prev_unit.profile))))

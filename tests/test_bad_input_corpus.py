@@ -19,6 +19,7 @@ EXCEPTIONS = re.compile(r"\b\w*(Error|Exception|Traceback|Warning)\b")
 def english(message: str) -> list[str]:
     """Latin words outside the user's own values (quoted “…”) and the allowed names."""
     message = re.sub(r"“[^”]*”", "", message)
+    message = re.sub(r"/[^\s：（）“”，]+", "", message)        # file paths
     return [w for w in re.findall(r"[A-Za-z]{3,}", message) if w not in ALLOWED]
 
 
@@ -122,3 +123,30 @@ def test_bad_workbook_cells(tmp_path, workbook, case, value, words):
     err = assert_plain_failure(run_cli("render", str(path), "--out", str(out)), path, out, None)
     assert f"收入决算表!C{row}" in err and words in err, err
     assert "[" not in err.replace(str(path), ""), err          # no list indexes beside a cell
+
+
+def _without_last_year_block(text: str) -> str:
+    m = re.search(r"\n上年:.*?(?=\n[^\s#])", text, flags=re.S)
+    return text[:m.start()] + text[m.end():] if m else text
+
+
+PREVIOUS_CASES = [
+    ("previous-missing", "nope.yaml", "找不到上年数据文件“nope.yaml”"),
+    ("previous-is-folder", "folder", "是一个文件夹"),
+    ("previous-broken", "broken.yaml", "不是可用的单位数据文件"),
+    ("previous-not-a-unit", "notes.yaml", "不是可用的单位数据文件"),
+]
+
+
+@pytest.mark.parametrize("case,written,words", PREVIOUS_CASES, ids=[c[0] for c in PREVIOUS_CASES])
+def test_previous_year_file_problems_name_this_files_key(tmp_path, case, written, words):
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "broken.yaml").write_text("单位名称: [测试\n", encoding="utf-8")
+    (tmp_path / "notes.yaml").write_text("备忘: 这不是单位数据\n", encoding="utf-8")
+    text = _without_last_year_block(BASE).replace("\n年度: 2022", f"\n年度: 2022\n上年数据文件: {written}", 1)
+    path = tmp_path / f"{case}.yaml"
+    path.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    err = assert_plain_failure(run_cli("render", str(path), "--out", str(out)), path, out,
+                               line_of(text, "上年数据文件:"))
+    assert words in err and "上年数据文件" in err.splitlines()[0], err
