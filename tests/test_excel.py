@@ -190,6 +190,23 @@ def test_check_findings_name_the_cell(exported, tmp_path):
     assert proc.returncode == 1 and f"收入决算表!D{kuan_row}" in proc.stdout + proc.stderr
 
 
+
+def test_a_blank_cell_of_a_total_row_is_called_blank_not_zero(exported, tmp_path):
+    """Issue 12: a 合计 row whose 财政拨款收入 cell is left blank is reported as blank (counted as
+    0), not as “填写为 0.00”, at its cell."""
+    wb = openpyxl.load_workbook(exported["xiaohe-2022"])
+    ws = wb["收入决算表"]
+    r, _ = find_cell(ws, "合计")
+    col = column_of(ws, "财政拨款收入")
+    ws.cell(r, col).value = None
+    path = tmp_path / "blank-total.xlsx"
+    wb.save(path)
+    proc = run_cli("check", str(path))
+    assert proc.returncode == 1
+    assert "合计的财政拨款收入没有填写（空白按 0 计），各类之和为 163,522.43元" in proc.stdout, proc.stdout
+    assert "填写为 0.00" not in proc.stdout
+    assert f"收入决算表!{ws.cell(r, col).coordinate}" in proc.stdout
+
 # ---------------------------------------------------------------- tolerance
 
 def _patch_cached_value(path: Path, sheet_index: int, ref: str, value: str) -> None:

@@ -75,7 +75,7 @@ class Context:
         """An amount of the printed report (the narrative's figures), in the report's unit."""
         return f"{money(value)}{self.unit.printed_unit}"
 
-    def compare(self, rule: "Rule", *, table: str, row: str, column: str, stated: Decimal,
+    def compare(self, rule: "Rule", *, table: str, row: str, column: str, stated: Decimal | None,
                 computed: Decimal | Fig, how: str, source: Source, terms: int = 1,
                 severity: str | None = None) -> Finding | None:
         """The finding for a stated figure against the figure it must equal, or None.
@@ -83,9 +83,12 @@ class Context:
         ``computed`` is a Decimal, or a ``Fig`` that brings its own ``terms``: how many rounded
         figures of the file the comparison adds up. When the file's figures are already rounded
         (a 万元 file), a difference within ``tail_tolerance(terms)`` is a 尾差 (``numbers.is_tail``):
-        a 提示, and the stated figure is the one the report prints."""
+        a 提示, and the stated figure is the one the report prints. ``stated`` None is a blank
+        cell of a row that states other figures: it counts as 0 and the message says it is blank."""
         if isinstance(computed, Fig):
             computed, terms = computed.value or ZERO, computed.terms
+        blank = stated is None
+        stated = ZERO if stated is None else stated
         diff = stated - computed
         if diff == 0:
             return None
@@ -94,7 +97,8 @@ class Context:
             sev = INFO
             tail = (f"：是四舍五入的尾差（容许 {format(tail_tolerance(terms).normalize(), 'f')}{self.mu}），"
                     "报告按填写的数公开")
-        msg = (f"{row}{('的' + column) if column else ''}填写为 {self.amount(stated)}，{how}为 "
+        said = "没有填写（空白按 0 计）" if blank else f"填写为 {self.amount(stated)}"
+        msg = (f"{row}{('的' + column) if column else ''}{said}，{how}为 "
                f"{self.amount(computed)}，{'多' if diff > 0 else '少'} {self.amount(abs(diff))}{tail}")
         return Finding(rule.id, sev, table, msg, source, row, column, computed, stated)
 

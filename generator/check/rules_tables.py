@@ -72,7 +72,7 @@ def _level_rule(table: str, level: int, rule_id: str, description: str):
             sums = child_sums(ctx, table, "" if code == "合计" else code)
             for col in SUBJECT_TABLES[table]:
                 yield ctx.compare(r, table=key, row=row_label(row), column=col,
-                                  stated=row.values.get(col) or ZERO, computed=sums[col], how=what,
+                                  stated=row.values.get(col), computed=sums[col], how=what,
                                   source=ctx.unit.src(f"{row.src.path}.{col}"))
     return check
 
