@@ -33,6 +33,16 @@ class Source:
             path = path[len(sheet) + 1:]
         return "" if path == sheet else path
 
+    @property
+    def sheet(self) -> str:
+        """The sheet of a workbook cell (“收入决算表” of “收入决算表!A7”); blank for a YAML line."""
+        return (self.cell or "").rpartition("!")[0]
+
+    @property
+    def column(self) -> str:
+        """The column letters of a workbook cell (“A” of “收入决算表!A7”); blank for a YAML line."""
+        return re.sub(r"[^A-Z]", "", (self.cell or "").rpartition("!")[2].split(":")[0])
+
 
 NOWHERE = Source("<计算>")
 

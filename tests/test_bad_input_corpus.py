@@ -150,3 +150,48 @@ def test_previous_year_file_problems_name_this_files_key(tmp_path, case, written
     err = assert_plain_failure(run_cli("render", str(path), "--out", str(out)), path, out,
                                line_of(text, "上年数据文件:"))
     assert words in err and "上年数据文件" in err.splitlines()[0], err
+
+
+# Workbook messages in a spreadsheet user's words (issue 12): sheet!cell, the sheet's own columns,
+# no YAML wording. Each case edits the exported xiaohe workbook with openpyxl.
+YAML_WORDS = ("键", "映射", "列表", "科目编码:", "科目编码：\"")
+
+
+def _income_row(ws, code: str) -> int:
+    return next(r for r in range(1, 40) if ws[f"A{r}"].value == code)
+
+
+def _only_item_rows(wb):
+    ws = wb["收入决算表"]
+    ws.delete_rows(_income_row(ws, "合计"), 3)          # 合计, 201, 20113: 项 rows only
+
+
+def _duplicate_code(wb):
+    ws = wb["收入决算表"]
+    ws[f"A{_income_row(ws, '2011302')}"] = "2011301"
+
+
+# (case id, edit, exit code, cells the message must name, words it must contain)
+WORKBOOK_MESSAGE_CASES = [
+    ("only-item-rows", _only_item_rows, 2, ["收入决算表!A7"], ["缺少科目“20113”的名称", "请在收入决算表中加一行：A 列填 20113，B 列填其科目名称"]),
+    ("duplicate-code", _duplicate_code, 2, ["收入决算表!A11", "收入决算表!A10"], ["重复"]),
+]
+
+
+@pytest.mark.parametrize("case,edit,code,cells,words", WORKBOOK_MESSAGE_CASES, ids=[c[0] for c in WORKBOOK_MESSAGE_CASES])
+def test_workbook_messages(tmp_path, workbook, case, edit, code, cells, words):
+    import openpyxl
+    wb = openpyxl.load_workbook(workbook)
+    edit(wb)
+    path = tmp_path / f"{case}.xlsx"
+    wb.save(path)
+    out = tmp_path / "out"
+    proc = run_cli("render", str(path), "--out", str(out))
+    err = proc.stderr + proc.stdout
+    assert proc.returncode == code, (proc.returncode, err)
+    assert not out.exists() or list(out.iterdir()) == [], list(out.iterdir())
+    assert str(path) in err and not EXCEPTIONS.search(err), err
+    assert english(err.replace(str(path), "")) == [], err
+    assert all(c in err for c in cells) and all(w in err for w in words), err
+    assert "[" not in err.replace(str(path), ""), err           # no list indexes beside a cell
+    assert not any(w in err for w in YAML_WORDS), err
