@@ -171,10 +171,24 @@ def _duplicate_code(wb):
     ws[f"A{_income_row(ws, '2011302')}"] = "2011301"
 
 
+def _merged_amounts(wb):
+    ws = wb["收入决算表"]
+    ws.merge_cells(f"C{_income_row(ws, '2011301')}:D{_income_row(ws, '2011301')}")   # 本年收入合计 over 财政拨款收入
+
+
+def _name_over_amount(wb):
+    ws = wb["收入决算表"]
+    ws.merge_cells(f"B{_income_row(ws, '2011302')}:C{_income_row(ws, '2011302')}")   # 科目名称 over 本年收入合计
+
+
 # (case id, edit, exit code, cells the message must name, words it must contain)
 WORKBOOK_MESSAGE_CASES = [
     ("only-item-rows", _only_item_rows, 2, ["收入决算表!A7"], ["缺少科目“20113”的名称", "请在收入决算表中加一行：A 列填 20113，B 列填其科目名称"]),
     ("duplicate-code", _duplicate_code, 2, ["收入决算表!A11", "收入决算表!A10"], ["重复"]),
+    ("merged-amounts", _merged_amounts, 2, ["收入决算表!C10:D10"],
+     ["合并单元格中的金额“100,660.30”只能读到一格", "D10（财政拨款收入）读作空白", "请取消合并"]),
+    ("name-merged-over-amount", _name_over_amount, 2, ["收入决算表!B11:C11"],
+     ["盖住了金额单元格", "C11（本年收入合计）读作空白", "请取消合并"]),
 ]
 
 
