@@ -980,11 +980,27 @@ class WorkbookReader:
                                        f"请把表放进名为“{TABLE_NAMES[key[6:]]}”的工作表")
                 continue
             if key in found:
-                self.problem(f"{sheet.name}!A1", f"工作表“{found[key].name}”和“{sheet.name}”是同一张表"
-                                                 f"（{key[6:] and TABLE_NAMES.get(key[6:], key) or key}）：请只保留一张")
+                self.same_table(key, found, sheet)
                 continue
             found[key] = sheet
         return found
+
+    def same_table(self, key: str, found: dict[str, Sheet], sheet: Sheet) -> None:
+        """Two sheets hold the same table. A hidden one (an old copy, “收入决算表 (2)”) is named as
+        hidden: the user sees one table and would not know which the program reads. The visible one
+        stays the sheet of the table, so its own problems are reported too."""
+        first = found[key]
+        what = TABLE_NAMES.get(key[6:], key) if key.startswith("table:") else key
+        if first.hidden != sheet.hidden:
+            hidden, shown = (first, sheet) if first.hidden else (sheet, first)
+            found[key] = shown
+            self.problem(f"{hidden.name}!A1", f"隐藏的工作表“{hidden.name}”与工作表“{shown.name}”是同一张表（{what}），"
+                                              f"在 Excel 中看不到它，程序无法确定该读哪一张。要读可见的“{shown.name}”，"
+                                              f"请删除隐藏的“{hidden.name}”（右键工作表标签→“取消隐藏”可先查看）；"
+                                              f"要用隐藏的那张，请删除“{shown.name}”，再取消隐藏")
+            return
+        both = "（两张都是隐藏的）" if sheet.hidden else ""
+        self.problem(f"{sheet.name}!A1", f"工作表“{first.name}”和“{sheet.name}”是同一张表（{what}）{both}：请只保留一张")
 
     @staticmethod
     def inner_title(sheet: Sheet, titles: dict[str, str], labels: dict[str, str]) -> tuple[str, str] | None:
