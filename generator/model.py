@@ -12,6 +12,12 @@ from decimal import Decimal
 from typing import Any
 
 
+# Workbook sheets of “项目 | 内容” rows and the key their 项目 labels are relative to (excel_reader's
+# Field.label): beside their cells a message names the item as the 项目 column writes it.
+KEY_VALUE_SHEETS = {"单位信息": "", "上年数": "上年", "情况说明": "情况说明", "相关信息": "相关信息统计",
+                    "项目自评": "附件.项目自评", "整体自评": "附件.整体自评"}
+
+
 @dataclass(frozen=True)
 class Source:
     file: str
@@ -25,13 +31,30 @@ class Source:
         return "：".join(parts)
 
     def cell_path(self) -> str:
-        """The key path as a spreadsheet user reads it beside sheet!cell: no list indexes (the
-        cell names the row) and no sheet name twice — “本年收入合计”, not “收入决算表[3].本年收入合计”."""
-        path = re.sub(r"\[\d+\]", "", self.path)
-        sheet = (self.cell or "").split("!", 1)[0]
-        if sheet and path.startswith(sheet + "."):
-            path = path[len(sheet) + 1:]
-        return "" if path == sheet else path
+        """What the cell holds, in the workbook's own words beside sheet!cell: no list indexes
+        (the cell names the row), no codes, no table key (the sheet is the table), levels joined
+        with “／” as in the 项目 column — “本年收入合计”, not “收入决算表[3].本年收入合计”;
+        “三公经费／国内接待／金额” on 情况说明, not “情况说明.三公经费.国内接待.金额”."""
+        parts = [p for p in re.sub(r"\[\d+\]", "", self.path).split(".") if p and not p.isdigit()]
+        sheet = self.sheet
+        prefix = KEY_VALUE_SHEETS.get(sheet)
+        if prefix is not None:
+            skip = prefix.split(".") if prefix else []
+            if parts[:len(skip)] == skip:
+                parts = parts[len(skip):]
+        else:
+            parts = parts[1:]              # the table's (or sheet's) own key
+        return "／".join(parts)
+
+    @property
+    def sheet(self) -> str:
+        """The sheet of a workbook cell (“收入决算表” of “收入决算表!A7”); blank for a YAML line."""
+        return (self.cell or "").rpartition("!")[0]
+
+    @property
+    def column(self) -> str:
+        """The column letters of a workbook cell (“A” of “收入决算表!A7”); blank for a YAML line."""
+        return re.sub(r"[^A-Z]", "", (self.cell or "").rpartition("!")[2].split(":")[0])
 
 
 NOWHERE = Source("<计算>")

@@ -88,7 +88,9 @@ def load_and_check(path: Path) -> tuple[Derived, list[Finding], dict[str, float]
     previous = unit.previous_file
     if previous:
         if unit.last_year is not None:
-            raise InputError([Problem(unit.src("上年数据文件"), "“上年”与“上年数据文件”只能填写其中一个")])
+            where = unit.src("上年数据文件")
+            raise InputError([Problem(where, "“上年数”工作表与“上年数据文件”只能填写其中一个（填了上年数据文件，"
+                                             "“上年数”表就不填）" if where.cell else "“上年”与“上年数据文件”只能填写其中一个")])
         prev_path = (Path(path).parent / previous).resolve()
         if prev_path == Path(path).resolve():
             raise InputError([Problem(unit.src("上年数据文件"), "上年数据文件不能是本文件")])

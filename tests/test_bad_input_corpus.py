@@ -150,3 +150,79 @@ def test_previous_year_file_problems_name_this_files_key(tmp_path, case, written
     err = assert_plain_failure(run_cli("render", str(path), "--out", str(out)), path, out,
                                line_of(text, "上年数据文件:"))
     assert words in err and "上年数据文件" in err.splitlines()[0], err
+
+
+# Workbook messages in a spreadsheet user's words (issue 12): sheet!cell, the sheet's own columns,
+# no YAML wording. Each case edits the exported xiaohe workbook with openpyxl.
+YAML_WORDS = ("键“", "键路径", "映射", "列表", "科目编码:", "科目编码：\"")    # not 右键 (right-click)
+
+
+def _income_row(ws, code: str) -> int:
+    return next(r for r in range(1, 40) if ws[f"A{r}"].value == code)
+
+
+def _only_item_rows(wb):
+    ws = wb["收入决算表"]
+    ws.delete_rows(_income_row(ws, "合计"), 3)          # 合计, 201, 20113: 项 rows only
+
+
+def _duplicate_code(wb):
+    ws = wb["收入决算表"]
+    ws[f"A{_income_row(ws, '2011302')}"] = "2011301"
+
+
+def _merged_amounts(wb):
+    ws = wb["收入决算表"]
+    ws.merge_cells(f"C{_income_row(ws, '2011301')}:D{_income_row(ws, '2011301')}")   # 本年收入合计 over 财政拨款收入
+
+
+def _name_over_amount(wb):
+    ws = wb["收入决算表"]
+    ws.merge_cells(f"B{_income_row(ws, '2011302')}:C{_income_row(ws, '2011302')}")   # 科目名称 over 本年收入合计
+
+
+def _hidden_copy(wb):
+    copy = wb.copy_worksheet(wb["收入决算表"])
+    copy.title = "收入决算表 (2)"
+    copy.sheet_state = "hidden"
+    copy["C10"] = 1                     # an old copy with other figures: not silently used
+
+
+def _hidden_sheet_with_title(wb):
+    copy = wb.copy_worksheet(wb["收入决算表"])
+    copy.title = "旧表"                 # known by the title written inside it
+    copy.sheet_state = "hidden"
+
+
+# (case id, edit, exit code, cells the message must name, words it must contain)
+WORKBOOK_MESSAGE_CASES = [
+    ("only-item-rows", _only_item_rows, 2, ["收入决算表!A7"], ["缺少科目“20113”的名称", "请在收入决算表中加一行：A 列填 20113，B 列填其科目名称"]),
+    ("duplicate-code", _duplicate_code, 2, ["收入决算表!A11", "收入决算表!A10"], ["重复"]),
+    ("merged-amounts", _merged_amounts, 2, ["收入决算表!C10:D10"],
+     ["合并单元格中的金额“100,660.30”只能读到一格", "D10（财政拨款收入）读作空白", "请取消合并"]),
+    ("name-merged-over-amount", _name_over_amount, 2, ["收入决算表!B11:C11"],
+     ["盖住了金额单元格", "C11（本年收入合计）读作空白", "请取消合并"]),
+    ("hidden-copy", _hidden_copy, 2, ["收入决算表 (2)!A1"],
+     ["隐藏的工作表“收入决算表 (2)”与工作表“收入决算表”是同一张表", "要读可见的“收入决算表”，请删除隐藏的“收入决算表 (2)”"]),
+    ("hidden-sheet-with-title", _hidden_sheet_with_title, 2, ["旧表!A1"],
+     ["隐藏的工作表“旧表”与工作表“收入决算表”是同一张表", "要读可见的“收入决算表”"]),
+]
+
+
+@pytest.mark.parametrize("case,edit,code,cells,words", WORKBOOK_MESSAGE_CASES, ids=[c[0] for c in WORKBOOK_MESSAGE_CASES])
+def test_workbook_messages(tmp_path, workbook, case, edit, code, cells, words):
+    import openpyxl
+    wb = openpyxl.load_workbook(workbook)
+    edit(wb)
+    path = tmp_path / f"{case}.xlsx"
+    wb.save(path)
+    out = tmp_path / "out"
+    proc = run_cli("render", str(path), "--out", str(out))
+    err = proc.stderr + proc.stdout
+    assert proc.returncode == code, (proc.returncode, err)
+    assert not out.exists() or list(out.iterdir()) == [], list(out.iterdir())
+    assert str(path) in err and not EXCEPTIONS.search(err), err
+    assert english(err.replace(str(path), "")) == [], err
+    assert all(c in err for c in cells) and all(w in err for w in words), err
+    assert "[" not in err.replace(str(path), ""), err           # no list indexes beside a cell
+    assert not any(w in err for w in YAML_WORDS), err

@@ -338,6 +338,14 @@ def col_letter(c: int) -> str:
     return out
 
 
+def col_index(letters: str) -> int:
+    """A, B, … AA → 0-based column."""
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
 def is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and (value.strip() == "" or norm(value) in EMPTY_MARKS))
 
@@ -565,11 +573,21 @@ _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 
 
-def _scan_xml(zf: zipfile.ZipFile, name: str) -> dict[str, set[str]]:
+@dataclass
+class SheetFacts:
+    """What openpyxl's read-only mode does not tell about a sheet, found while scanning its XML."""
+    uncached: set[str] = field(default_factory=set)     # formula cells without a cached value
+    merged: list[str] = field(default_factory=list)     # merged ranges, “C8:D8”
+    hidden: bool = False                                # hidden or very hidden in Excel
+
+
+def _scan_xml(zf: zipfile.ZipFile, name: str) -> dict[str, SheetFacts]:
     """Parse every XML part once through defusedxml (DTDs, entities, external references
-    forbidden) and return, per sheet name, the cells holding a formula without a cached value."""
+    forbidden) and return, per sheet name, the cells holding a formula without a cached value,
+    the merged ranges and whether the sheet is hidden."""
     uncached_by_part: dict[str, set[str]] = {}
-    sheets: list[tuple[str, str]] = []      # (sheet name, r:id)
+    merged_by_part: dict[str, list[str]] = {}
+    sheets: list[tuple[str, str, bool]] = []      # (sheet name, r:id, hidden)
     rels: dict[str, str] = {}
     for info in zf.infolist():
         part = info.filename
@@ -577,6 +595,7 @@ def _scan_xml(zf: zipfile.ZipFile, name: str) -> dict[str, set[str]]:
             continue
         is_sheet = part.startswith("xl/worksheets/") and part.endswith(".xml")
         found: set[str] = set()
+        merged: list[str] = []
         try:
             with zf.open(info) as fh:
                 for _, el in _safe_iterparse(fh, events=("end",), forbid_dtd=True):
@@ -591,8 +610,11 @@ def _scan_xml(zf: zipfile.ZipFile, name: str) -> dict[str, set[str]]:
                             el.clear()
                         elif tag == _MAIN + "row":
                             el.clear()
+                        elif tag == _MAIN + "mergeCell" and el.get("ref"):
+                            merged.append(el.get("ref", ""))
                     elif part == "xl/workbook.xml" and tag == _MAIN + "sheet":
-                        sheets.append((el.get("name", ""), el.get(_REL + "id", "")))
+                        sheets.append((el.get("name", ""), el.get(_REL + "id", ""),
+                                       el.get("state", "visible") in ("hidden", "veryHidden")))
                     elif part == "xl/_rels/workbook.xml.rels" and tag == _PKG_REL + "Relationship":
                         rels[el.get("Id", "")] = el.get("Target", "")
         except DefusedXmlException:
@@ -603,13 +625,14 @@ def _scan_xml(zf: zipfile.ZipFile, name: str) -> dict[str, set[str]]:
             raise _refuse(name, f"工作簿已损坏：内部文件“{part}”不是有效的 XML（{exc}）") from None
         if found:
             uncached_by_part[part] = found
-    out: dict[str, set[str]] = {}
-    for sheet, rid in sheets:
+        if merged:
+            merged_by_part[part] = merged
+    out: dict[str, SheetFacts] = {}
+    for sheet, rid, hidden in sheets:
         target = rels.get(rid, "")
         part = target.lstrip("/") if target.startswith("/") else "xl/" + target
         part = re.sub(r"[^/]+/\.\./", "", part)
-        if part in uncached_by_part:
-            out[sheet] = uncached_by_part[part]
+        out[sheet] = SheetFacts(uncached_by_part.get(part, set()), merged_by_part.get(part, []), hidden)
     return out
 
 
@@ -620,6 +643,28 @@ class Sheet:
     name: str
     rows: list[tuple]
     uncached: set[str] = field(default_factory=set)
+    merged: list[str] = field(default_factory=list)     # “C8:D8”
+    hidden: bool = False
+    _merge_map: dict | None = field(default=None, init=False, repr=False, compare=False)
+
+    def merge_at(self, r: int, c: int) -> tuple[str, int, int] | None:
+        """(range, top row, left column) of the merged range covering (r, c) that is more than
+        one cell; None when the cell is not merged."""
+        if not self.merged:
+            return None
+        if self._merge_map is None:
+            self._merge_map = {}
+            for ref in self.merged:
+                m = re.fullmatch(r"\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?", ref.strip().upper())
+                if not m or not m.group(3):
+                    continue
+                c0, r0, c1, r1 = col_index(m.group(1)), int(m.group(2)) - 1, col_index(m.group(3)), int(m.group(4)) - 1
+                if (r1 - r0 + 1) * (c1 - c0 + 1) > 10000:
+                    continue            # a whole-row banner, not a cell of a table
+                for rr in range(r0, r1 + 1):
+                    for cc in range(c0, c1 + 1):
+                        self._merge_map[(rr, cc)] = (f"{col_letter(c0)}{r0 + 1}:{col_letter(c1)}{r1 + 1}", r0, c0)
+        return self._merge_map.get((r, c))
 
     def get(self, r: int, c: int) -> Any:
         if r < 0 or c < 0 or r >= len(self.rows):
@@ -649,10 +694,10 @@ def read_xlsx(path: Path) -> Located:
         raise _refuse(name, f"无法读取文件：{exc.strerror or exc}") from None
     zf = _open_zip(io.BytesIO(blob), name)
     try:
-        uncached = _scan_xml(zf, name)
+        facts = _scan_xml(zf, name)
     finally:
         zf.close()
-    sheets = _load_sheets(blob, name, uncached)
+    sheets = _load_sheets(blob, name, facts)
     return WorkbookReader(name, sheets).read()
 
 
@@ -663,7 +708,7 @@ def read_xls(path: Path) -> Located:
     return read_xlsx(path)
 
 
-def _load_sheets(blob: bytes, name: str, uncached: dict[str, set[str]]) -> list[Sheet]:
+def _load_sheets(blob: bytes, name: str, facts: dict[str, SheetFacts]) -> list[Sheet]:
     import warnings
 
     import openpyxl
@@ -684,13 +729,28 @@ def _load_sheets(blob: bytes, name: str, uncached: dict[str, set[str]]) -> list[
                 rows = [tuple(r) for r in ws.iter_rows(values_only=True)]
             except Exception as exc:
                 raise _refuse(name, f"工作表“{ws.title}”无法读取（{type(exc).__name__}: {exc}）") from None
-            out.append(Sheet(ws.title, rows, uncached.get(ws.title, set())))
+            known = facts.get(ws.title) or SheetFacts()
+            out.append(Sheet(ws.title, rows, known.uncached, known.merged, known.hidden))
     finally:
         wb.close()
     return out
 
 
 # ---------------------------------------------------------------- the workbook reader
+
+def _label(path: tuple) -> str:
+    """What a cell holds, as its column or item is headed: the last key of its path."""
+    return next((str(p) for p in reversed(path) if not isinstance(p, int)), "")
+
+
+def _shown_amount(value: Any) -> str:
+    """A cell's value as a message quotes it: an amount with two decimals, other text as written."""
+    try:
+        amount = parse_money(value)
+    except Bad:
+        amount = None
+    return f"{amount:,.2f}" if amount is not None else str(value).strip()
+
 
 class WorkbookReader:
     def __init__(self, file: str, sheets: list[Sheet]):
@@ -700,6 +760,8 @@ class WorkbookReader:
         self.cells: dict[tuple, str] = {}
         self.problems: list[Problem] = []
         self.reported_required: set[str] = set()
+        # amount cells read inside merged ranges: (sheet, range) -> [(row, col, path)]
+        self.merged_reads: dict[tuple[str, str], list[tuple[int, int, tuple]]] = {}
 
     # -- problems and values
     def problem(self, where: str | None, message: str, path: tuple = ()) -> None:
@@ -711,6 +773,8 @@ class WorkbookReader:
         addr = sheet.addr(r, c)
         self.cells[path] = addr
         raw = sheet.get(r, c)
+        if kind in (MONEY, COUNT) and (merge := sheet.merge_at(r, c)) is not None:
+            self.merged_reads.setdefault((sheet.name, merge[0]), []).append((r, c, path))
         if raw is None and f"{col_letter(c)}{r + 1}" in sheet.uncached:
             self.problem(addr, "单元格是公式，但文件里没有保存计算结果（常见于程序生成或未在 Excel 中保存过的文件）："
                                "请用 Excel 或 WPS 打开并保存一次，或把公式改成数值", path)
@@ -773,11 +837,38 @@ class WorkbookReader:
         if SHEET_MEMBERS in found:
             self.read_list(found[SHEET_MEMBERS], MEMBERS, MEMBER_COLUMNS, optional=("备注",))
         self.check_meta(found)
+        self.report_merges({s.name: s for s in found.values()})
         self.attachments_alone()
         located = Located(self.file, self.data, cells=self.cells)
         if self.problems:
             self.raise_with_more(located)
         return located
+
+    def report_merges(self, sheets: dict[str, Sheet]) -> None:
+        """A merged range over an amount cell hides it: Excel keeps only the upper-left value, the
+        other cells under the merge are read as blank (or as a value no one can see). Named once
+        per range, saying what was read where."""
+        for (name, rng), reads in self.merged_reads.items():
+            sheet = sheets.get(name)
+            if sheet is None:
+                continue
+            _, r0, c0 = sheet.merge_at(reads[0][0], reads[0][1]) or (rng, reads[0][0], reads[0][1])
+            top = sheet.get(r0, c0)
+            hidden = [(r, c, p) for r, c, p in reads if (r, c) != (r0, c0)]
+            if not hidden or (is_blank(top) and all(is_blank(sheet.get(r, c)) for r, c, _ in hidden)):
+                continue
+            top_path = next((p for r, c, p in reads if (r, c) == (r0, c0)), None)
+            under = "，".join(f"{col_letter(c)}{r + 1}（{_label(p)}）" + (
+                "读作空白" if is_blank(sheet.get(r, c)) else f"读作看不见的“{str(sheet.get(r, c)).strip()}”")
+                for r, c, p in hidden)
+            first = f"{col_letter(c0)}{r0 + 1}"
+            if top_path is not None:
+                message = (f"合并单元格中的金额“{_shown_amount(top)}”只能读到一格：读作 {first}（{_label(top_path)}），"
+                           f"{under}。请取消合并，每格填一个数")
+            else:
+                message = (f"合并单元格（左上角 {first} 是“{_shown_amount(top)}”）盖住了金额单元格：{under}。"
+                           f"请取消合并，把金额填在各自的单元格中")
+            self.problem(f"{name}!{rng}", message)
 
     def attachments_alone(self) -> None:
         """A workbook that holds nothing but 附件 (as a YAML file may: unit_loader.holds_only_attachments)
@@ -889,11 +980,27 @@ class WorkbookReader:
                                        f"请把表放进名为“{TABLE_NAMES[key[6:]]}”的工作表")
                 continue
             if key in found:
-                self.problem(f"{sheet.name}!A1", f"工作表“{found[key].name}”和“{sheet.name}”是同一张表"
-                                                 f"（{key[6:] and TABLE_NAMES.get(key[6:], key) or key}）：请只保留一张")
+                self.same_table(key, found, sheet)
                 continue
             found[key] = sheet
         return found
+
+    def same_table(self, key: str, found: dict[str, Sheet], sheet: Sheet) -> None:
+        """Two sheets hold the same table. A hidden one (an old copy, “收入决算表 (2)”) is named as
+        hidden: the user sees one table and would not know which the program reads. The visible one
+        stays the sheet of the table, so its own problems are reported too."""
+        first = found[key]
+        what = TABLE_NAMES.get(key[6:], key) if key.startswith("table:") else key
+        if first.hidden != sheet.hidden:
+            hidden, shown = (first, sheet) if first.hidden else (sheet, first)
+            found[key] = shown
+            self.problem(f"{hidden.name}!A1", f"隐藏的工作表“{hidden.name}”与工作表“{shown.name}”是同一张表（{what}），"
+                                              f"在 Excel 中看不到它，程序无法确定该读哪一张。要读可见的“{shown.name}”，"
+                                              f"请删除隐藏的“{hidden.name}”（右键工作表标签→“取消隐藏”可先查看）；"
+                                              f"要用隐藏的那张，请删除“{shown.name}”，再取消隐藏")
+            return
+        both = "（两张都是隐藏的）" if sheet.hidden else ""
+        self.problem(f"{sheet.name}!A1", f"工作表“{first.name}”和“{sheet.name}”是同一张表（{what}）{both}：请只保留一张")
 
     @staticmethod
     def inner_title(sheet: Sheet, titles: dict[str, str], labels: dict[str, str]) -> tuple[str, str] | None:

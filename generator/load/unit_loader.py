@@ -270,8 +270,9 @@ class Builder:
         for i, raw in enumerate(self.d.get(table) or []):
             code = self.code(raw["科目编码"])
             if code in seen:
-                self.problems.append(Problem(self.src(table, i, "科目编码"),
-                                             f"科目编码“{code}”在本表中重复（第 {seen[code] + 1} 行已有）"))
+                first = self.src(table, seen[code], "科目编码")      # a workbook names the earlier row's cell
+                where = f"{first.cell} 已有" if first.cell else f"第 {seen[code] + 1} 行已有"
+                self.problems.append(Problem(self.src(table, i, "科目编码"), f"科目编码“{code}”在本表中重复（{where}）"))
                 continue
             seen[code] = i
             name = (raw.get("科目名称") or "").strip()
