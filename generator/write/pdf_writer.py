@@ -11,7 +11,8 @@ Fonts come from fontconfig (no @font-face), and WeasyPrint embeds a subset of ea
 uses (HarfBuzz's subsetter when libharfbuzz-subset is installed). One ``FontConfiguration``
 (fontconfig's font list, Pango's font map and its caches) serves every document a process lays
 out, e.g. all the units of a batch worker; ``weasy_fonts`` keeps WeasyPrint from copying whole
-font files into memory (about 90 MB of the peak).
+font files into memory (about 90 MB of the peak), and ``weasy_import`` imports it without the slow
+library look-ups of ``ctypes.util.find_library`` (~0.2 s).
 
 Speed: a seed-sized report (~25 pages, ten tables) takes about 2 s. WeasyPrint allocates
 hundreds of thousands of objects per render; Python's cyclic garbage collector then runs
@@ -28,15 +29,19 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
-from weasyprint import HTML
-from weasyprint import Document as LaidOutDocument
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher, URLFetcherResponse
+from generator.write import weasy_import
 
-from generator.compose.document import Document
-from generator.write import weasy_fonts
-from generator.write.atomic import atomic_path
-from generator.write.html_writer import HTML_TEMPLATES, render_html
+weasy_import.imported()              # before the names below: loads its libraries quickly
+
+from weasyprint import HTML  # noqa: E402
+from weasyprint import Document as LaidOutDocument  # noqa: E402
+from weasyprint.text.fonts import FontConfiguration  # noqa: E402
+from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
+
+from generator.compose.document import Document  # noqa: E402
+from generator.write import weasy_fonts  # noqa: E402
+from generator.write.atomic import atomic_path  # noqa: E402
+from generator.write.html_writer import HTML_TEMPLATES, render_html  # noqa: E402
 
 weasy_fonts.apply()
 
