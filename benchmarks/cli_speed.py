@@ -11,7 +11,7 @@ printed too).
 The command is the console entry point pyproject.toml names, run in this checkout (PYTHONPATH).
 Each command runs once first (not counted), as a user's second run: Python's bytecode and the
 compiled-code cache (generator/cache.py) are then in place; PYTHONDONTWRITEBYTECODE is removed
-from the environment unless --no-pyc.
+from the environment unless --no-pyc (which stops .pyc files being written, not read).
 Usage: .venv/bin/python benchmarks/cli_speed.py [UNIT] [--repeat K] [--only check,pdf,docx,both] [--no-pyc]
 Prints figures only; asserts nothing.
 """
@@ -101,7 +101,8 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--only", default=",".join(COMMANDS))
     ap.add_argument("--no-pyc", action="store_true",
-                    help="set PYTHONDONTWRITEBYTECODE=1 (every module compiled from source on each run)")
+                    help="set PYTHONDONTWRITEBYTECODE=1 (no bytecode written: a module without a .pyc "
+                         "already is compiled from source on every run)")
     args = ap.parse_args()
     names = [n for n in args.only.split(",") if n]
     env = environment(bytecode=not args.no_pyc)
