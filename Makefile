@@ -13,6 +13,7 @@ test: setup
 bench: setup
 	.venv/bin/python benchmarks/render_speed.py
 	.venv/bin/python benchmarks/check_speed.py
+	.venv/bin/python benchmarks/cli_speed.py
 
 clean:
 	rm -rf output/*.docx output/*.pdf output/*.html

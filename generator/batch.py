@@ -439,7 +439,8 @@ def _worker_main(conn) -> None:
         # WeasyPrint leaves ~200 MB of cyclic garbage per PDF (the writer pauses the cyclic
         # collector while it lays out); left to the collector's own schedule it piles up to
         # 550+ MB after some 30 units. Collected here (~0.2 s, time the collector would spend
-        # later anyway: measured 1–3 % over 36 units), the peak stays at ~310 MB.
+        # later anyway: measured 1–3 % over 36 units), the peak stays at ~170 MB (~310 MB
+        # before WeasyPrint stopped copying whole font files, write/weasy_fonts.py).
         gc.collect()
         result["pid"] = os.getpid()
         result["peak_mb"] = _peak_mb()

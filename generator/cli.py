@@ -33,7 +33,13 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(EXIT_INPUT)
 
 
-def build_parser() -> argparse.ArgumentParser:
+# Commands whose modules are imported only when used: their parsers are added unless the command
+# line names another command (so `juesuan -h` and an unknown command still list them).
+OWN_COMMANDS = ("render", "check", "template", "import", "export", "reference-docx")
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The `juesuan` parser; ``command`` (the first argument) lets it leave out batch and preview."""
     parser = _Parser(prog="juesuan", description="部门决算公开生成器：单位数据 → 勾稽检查 → DOCX 与 PDF")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     r = sub.add_parser("render", help="检查并生成一个或多个单位的决算公开文件")
@@ -50,9 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--format", choices=("text", "json"), default="text", help="输出：text（默认，按表分组）或 json")
     c.add_argument("--rules", action="store_true", help="列出全部检查规则")
     add_excel_commands(sub)
-    from . import batch, preview
-    batch.add_command(sub)
-    preview.add_command(sub)
+    if command not in OWN_COMMANDS:
+        from . import batch, preview
+        batch.add_command(sub)
+        preview.add_command(sub)
     e = sub.add_parser("reference-docx", help="导出默认的 Word 样式参考文档，供在 Word 中修改样式")
     e.add_argument("--out", type=Path, required=True, help="导出到此 .docx 文件")
     return parser
@@ -136,7 +143,8 @@ def cmd_render(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(argv[0] if argv else None).parse_args(argv)
     if args.command == "reference-docx":
         from .write.reference import export_reference
         export_reference(args.out)
@@ -152,5 +160,24 @@ def main(argv: list[str] | None = None) -> int:
     return cmd_render(args)
 
 
+def console() -> int:
+    """The `juesuan` console command (pyproject.toml): ``main()``, then, for check and render,
+    leave without tearing the heap down. Every output file has been written to a temporary
+    name and renamed into place before ``main`` returns, so nothing is left to do but free
+    memory: after a PDF, Python spends ~0.2 s freeing WeasyPrint's objects one by one. stdout
+    and stderr are flushed first; if that fails (a closed pipe) the exit code is 120, as
+    Python's own exit gives."""
+    argv = sys.argv[1:]
+    code = main(argv)
+    if argv and argv[0] in ("check", "render"):
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            code = 120
+        os._exit(code)
+    return code
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(console())

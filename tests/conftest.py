@@ -1,10 +1,19 @@
 from __future__ import annotations
 
+import atexit
+import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# Compiled code (generator/cache.py) goes to a folder of this test run, not the user's ~/.cache;
+# the CLI subprocesses inherit it.
+if not os.environ.get("JUESUAN_CACHE_DIR"):
+    os.environ["JUESUAN_CACHE_DIR"] = tempfile.mkdtemp(prefix="juesuan-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["JUESUAN_CACHE_DIR"], True)
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "data" / "examples"

@@ -425,7 +425,7 @@ def test_crash_in_rendering_is_recorded_and_the_batch_goes_on(tmp_path):
     hook = tmp_path / "hook"
     hook.mkdir()
     (hook / "sitecustomize.py").write_text(CRASH_HOOK, encoding="utf-8")
-    env = dict(os.environ, PYTHONPATH=str(hook))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(hook), os.environ.get("PYTHONPATH")])))
     out = tmp_path / "out"
     proc = run_batch(units, "--out", out, "--format", "docx", "--jobs", "2", env=env)
     assert proc.returncode == 2, (proc.stdout, proc.stderr)

@@ -33,6 +33,15 @@ def test_money_formats_with_and_without_grouping():
     assert cell(D("14000"), grouping=True) == "14,000.00"
 
 
+@given(st.decimals(allow_nan=False, allow_infinity=False, min_value=D("-1e15"), max_value=D("1e15")))
+def test_money_prints_as_babel_did(value):
+    """money() formats with Decimal itself; it prints what Babel's zh_CN #,##0.00 / 0.00 printed."""
+    from babel.numbers import format_decimal
+    for grouping, pattern in ((True, "#,##0.00"), (False, "0.00")):
+        assert money(value, grouping=grouping) == format_decimal(
+            q2(value), format=pattern, locale="zh_CN", decimal_quantization=True)
+
+
 def test_money_refuses_float():
     with pytest.raises(TypeError):
         money(0.1)  # type: ignore[arg-type]

@@ -19,6 +19,7 @@ from functools import lru_cache
 
 import jinja2
 
+from .. import cache
 from ..numbers import chinese_number, money, pct
 from ..profile import TEMPLATES
 from .document import STYLES, Block, Cell, Heading, Paragraph, Table
@@ -89,6 +90,7 @@ def environment(wording_dir: str) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
+        bytecode_cache=cache.jinja_bytecode_cache(),   # compiled templates kept between runs
     )
     env.filters.update(money=_money, pct=pct, clause=clause, cn=chinese_number)
     env.globals.update(h2=h2, h3=h3, styled=styled, row=row)

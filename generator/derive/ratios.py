@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-
-import jinja2
+from functools import lru_cache
 
 from ..numbers import HUNDRED, money, percent, q2
 from ..ratios import RatioDef, catalogue
@@ -25,7 +24,11 @@ class Ratio:
     text: str                   # the 计算分析情况 formula, e.g. （在职人员8人/编制数16人）×100%=50.00%
 
 
-_ENV = jinja2.Environment(autoescape=False, undefined=jinja2.StrictUndefined, keep_trailing_newline=False)
+@lru_cache(maxsize=1)
+def _env():
+    """The formulas' Jinja environment (jinja2 is imported only for a unit with such ratios)."""
+    import jinja2
+    return jinja2.Environment(autoescape=False, undefined=jinja2.StrictUndefined, keep_trailing_newline=False)
 
 
 def figure(value: Decimal | None, unit: str) -> str:
@@ -53,7 +56,7 @@ def ratio(name: str, a: Decimal | None, b: Decimal | None) -> Ratio:
     p1, p2 = definition.parts
     text = ""
     if result is not None:
-        text = _ENV.from_string(definition.formula).render(
+        text = _env().from_string(definition.formula).render(
             名1=p1.name, 值1=figure(a, p1.unit), 名2=p2.name, 值2=figure(b, p2.unit),
             结果=f"{money(result, grouping=False)}%", **{p1.name: figure(a, p1.unit), p2.name: figure(b, p2.unit)})
     return Ratio(definition, (a, b), result, text)

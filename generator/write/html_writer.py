@@ -28,6 +28,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from generator import cache
 from generator.compose.document import (
     STYLES, Block, Cover, Document, Heading, PageBreak, Paragraph, Table, Toc,
 )
@@ -57,7 +58,7 @@ class Region:
 def environment() -> Environment:
     """The Jinja2 environment over ``templates/html/``, autoescaping every template."""
     return Environment(loader=FileSystemLoader(HTML_TEMPLATES), autoescape=True,
-                       undefined=StrictUndefined)
+                       undefined=StrictUndefined, bytecode_cache=cache.jinja_bytecode_cache())
 
 
 def render_html(doc: Document, *, inline_css: bool = True, template: str = REPORT_TEMPLATE) -> str:
