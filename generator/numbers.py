@@ -1,15 +1,14 @@
 """Number rules of the 决算 documents (DOMAIN.md "Numbers").
 
-Money is Decimal end to end; rounding is 四舍五入 (ROUND_HALF_UP) to two places before it is
-formatted (Decimal's own formatting: the zh_CN number pattern #,##0.00 that Babel gave, which
-tests/test_numbers.py compares with Babel; Babel itself took ~30 ms to import and load its locale
-data, a tenth of a ``juesuan check``). Percentages are part / whole × 100 to two places; a list of 占比 sums to
-exactly 100.00% with the largest share absorbing the 尾差; a rate against a zero base is None
-(not printed).
+Money is Decimal end to end; rounding is 四舍五入 (ROUND_HALF_UP) to two places before
+Babel formats it (zh_CN #,##0.00; Babel is imported on first use). Percentages are part / whole
+× 100 to two places; a list of 占比 sums to exactly 100.00% with the largest share absorbing the
+尾差; a rate against a zero base is None (not printed).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterable, Sequence
 
@@ -59,8 +58,17 @@ def is_tail(diff: Decimal, terms: int, rounded: bool) -> bool:
 
 
 def money(value: Decimal | None, *, grouping: bool = True) -> str:
-    """'163,522.43' (grouping) or '163522.43'. Always two decimals."""
-    return format(q2(value), ",.2f" if grouping else ".2f")
+    """'163,522.43' (grouping) or '163522.43'. Always two decimals: rounded half up first (q2),
+    then Babel's zh_CN number pattern. Babel is imported on the first call (its locale data take
+    ~30 ms to load, which a ``juesuan check`` without findings to print never needs)."""
+    return _format_decimal()(q2(value), format="#,##0.00" if grouping else "0.00", locale="zh_CN",
+                             decimal_quantization=True)
+
+
+@lru_cache(maxsize=1)
+def _format_decimal():
+    from babel.numbers import format_decimal
+    return format_decimal
 
 
 def cell(value: Decimal | None, *, grouping: bool) -> str:

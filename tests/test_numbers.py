@@ -1,5 +1,5 @@
 """Number rules (DOMAIN.md "Numbers"): half-up rounding, 占比 summing to 100.00, zero bases."""
-from decimal import Decimal as D
+from decimal import ROUND_HALF_UP, Decimal as D
 
 import pytest
 from hypothesis import given, strategies as st
@@ -34,12 +34,12 @@ def test_money_formats_with_and_without_grouping():
 
 
 @given(st.decimals(allow_nan=False, allow_infinity=False, min_value=D("-1e15"), max_value=D("1e15")))
-def test_money_prints_as_babel_did(value):
-    """money() formats with Decimal itself; it prints what Babel's zh_CN #,##0.00 / 0.00 printed."""
-    from babel.numbers import format_decimal
-    for grouping, pattern in ((True, "#,##0.00"), (False, "0.00")):
-        assert money(value, grouping=grouping) == format_decimal(
-            q2(value), format=pattern, locale="zh_CN", decimal_quantization=True)
+def test_money_is_half_up_to_cents_with_zh_cn_grouping(value):
+    """money() (Babel's zh_CN #,##0.00 / 0.00 after q2) prints what an independent formatter
+    prints for the half-up rounded value: thousands commas, two decimals."""
+    rounded = value.quantize(D("0.01"), rounding=ROUND_HALF_UP)
+    assert money(value) == format(rounded, ",.2f")
+    assert money(value, grouping=False) == format(rounded, ".2f")
 
 
 def test_money_refuses_float():
