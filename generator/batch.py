@@ -54,7 +54,7 @@ from pathlib import Path
 from typing import Callable, TextIO
 from urllib.parse import quote
 
-from .errors import InputError, Problem, format_problem
+from .errors import InputError, Problem, format_problem, os_reason
 from .load.unit_loader import READERS, load_unit
 from .model import Source
 from .compose.document import Marking
@@ -710,9 +710,15 @@ def run_batch(source: Path, out_dir: Path, formats: tuple[str, ...] = ("docx", "
     if bad or not formats:
         raise BatchError(f"不支持的格式：{'、'.join(bad) or '（空）'}（可用：{'、'.join(FORMATS)}）")
     if reference is not None:
+        from .write.reference import reference_problem
+        why = reference_problem(Path(reference))
+        if why:
+            raise BatchError(f"--reference-doc {reference}：{why}")
         reference = Path(reference).resolve()
-        if not reference.is_file():
-            raise BatchError(f"找不到 Word 样式参考文档 {reference}")
+    from .write.atomic import output_dir_problem
+    why = output_dir_problem(Path(out_dir))
+    if why:
+        raise BatchError(f"--out {out_dir}：{why}")
     if jobs is None:
         jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     if jobs < 1:
@@ -724,7 +730,7 @@ def run_batch(source: Path, out_dir: Path, formats: tuple[str, ...] = ("docx", "
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise BatchError(f"无法建立输出目录 {out_dir}：{exc}") from exc
+        raise BatchError(f"无法建立输出目录 {out_dir}：{os_reason(exc)}") from exc
     lock = _lock(out_dir)
     stop = {"flag": False}
     previous_handlers = {}
@@ -775,7 +781,7 @@ def run_batch(source: Path, out_dir: Path, formats: tuple[str, ...] = ("docx", "
                 try:
                     rec.outputs = _publish(job, result, out_dir, state)
                 except OSError as exc:
-                    rec.status, rec.messages = CRASHED, [f"无法把生成的文件移入输出目录：{exc}"] + rec.messages
+                    rec.status, rec.messages = CRASHED, [f"无法把生成的文件移入输出目录：{os_reason(exc)}"] + rec.messages
             shutil.rmtree(task["staging"], ignore_errors=True)
             records[job.index] = rec
             progress.record(rec, counted_as_work=True)

@@ -1,21 +1,24 @@
 """The `juesuan` command. Messages to users are Chinese; option names are English.
 
-Exit codes: 0 done (warnings allowed); 1 check rules found errors; 2 unusable input (nothing written).
+Exit codes: 0 done (warnings allowed); 1 check rules found errors; 2 unusable input (nothing written);
+130 interrupted (Ctrl-C; the unit in progress wrote nothing).
 """
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from pathlib import Path
 
 from .cli_excel import add_commands as add_excel_commands
 from .cli_excel import run as run_excel
 from .check.report import format_human, rules_listing, summary_line, to_json
-from .errors import InputError, format_problem
+from .errors import InputError, format_problem, os_reason
 from .pipeline import FORMATS, ChecksFailed, add_review_arguments, load_and_check, render, review_options
 
 EXIT_OK, EXIT_CHECKS, EXIT_INPUT = 0, 1, 2
+EXIT_INTERRUPTED = 130          # 128 + SIGINT, as shells report Ctrl-C
 
 
 def _formats(value: str) -> tuple[str, ...]:
@@ -26,11 +29,76 @@ def _formats(value: str) -> tuple[str, ...]:
     return items
 
 
+EXIT_CODES = "退出码：0 完成（可有警告）；1 检查发现错误，没有生成；2 输入或环境无法使用，什么都没有写；130 被 Ctrl-C 中断。"
+EXAMPLES = {    # one example line per command, printed under its help
+    None: "juesuan render data/examples/xiaohe-2022.yaml --out output/",
+    "render": "juesuan render 单位.yaml --format docx,pdf --out output/",
+    "check": "juesuan check 单位.yaml 单位2.xlsx",
+    "template": "juesuan template --profile shanxi-2023 --out 空白工作簿.xlsx",
+    "import": "juesuan import 单位.xlsx --out 单位.yaml",
+    "export": "juesuan export 单位.yaml --out 单位.xlsx",
+    "batch": "juesuan batch 各单位数据/ --out output/ --jobs 2",
+    "preview": "juesuan preview 单位.yaml",
+    "reference-docx": "juesuan reference-docx --out 我的样式.docx",
+}
+
+# argparse's own messages (it builds them in English), as a user reads them
+_ARGPARSE_ZH = [
+    (r"the following arguments are required: (.+)", r"缺少参数：\1"),
+    (r"unrecognized arguments: (.+)", r"不认识的参数：\1（用 -h 查看可用的参数）"),
+    (r"argument 命令: invalid choice: '?([^']*)'? \(choose from (.+)\)", r"没有命令“\1”，可用：\2"),
+    (r"argument (\S+): invalid choice: '?([^']*)'? \(choose from (.+)\)", r"\1 的取值“\2”不对，可用：\3"),
+    (r"invalid choice: '?([^']*)'? \(choose from (.+)\)", r"命令“\1”不存在，可用：\2"),
+    (r"argument (\S+): expected one argument", r"\1 后面要写一个值"),
+    (r"argument (\S+): expected at least one argument", r"\1 后面至少要写一个值"),
+    (r"argument (\S+): expected at most one argument", r"\1 后面最多写一个值"),
+    (r"argument (\S+): invalid (\S+) value: '?([^']*)'?", r"\1 的值“\3”不对"),
+    (r"argument (\S+): not allowed with argument (\S+)", r"\1 不能与 \2 同时使用"),
+    (r"ambiguous option: (\S+) could match (.+)", r"选项 \1 不明确，可能是：\2"),
+    (r"argument (\S+): ignored explicit argument '?([^']*)'?", r"\1 不接受值“\2”"),
+    (r"argument (\S+): (.+)", r"\1：\2"),            # our own ArgumentTypeError texts (Chinese already)
+]
+
+
+def _argparse_zh(message: str) -> str:
+    for pattern, replacement in _ARGPARSE_ZH:
+        if re.fullmatch(pattern, message):
+            text = re.sub(pattern, replacement, message)
+            if "可用：" in text:           # 'text', 'json' → text、json
+                head, _, choices = text.partition("可用：")
+                text = head + "可用：" + "、".join(c.strip(" '") for c in choices.split(","))
+            return text
+    return message
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        return super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
+
+
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse's own messages, in a usable form
+    """argparse in Chinese: 用法／参数／选项 headings, -h 的说明, an example line and the exit
+    codes under every command's help, and its error messages translated (exit code 2)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _Formatter)
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "参数"
+        self._optionals.title = "选项"
+        self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help="显示此帮助并退出")
+
+    def error(self, message: str) -> None:
         self.print_usage(sys.stderr)
-        print(f"juesuan：参数错误：{message}", file=sys.stderr)
+        print(f"{self.prog}：参数错误：{_argparse_zh(message)}", file=sys.stderr)
         sys.exit(EXIT_INPUT)
+
+
+def _with_examples(parser: argparse.ArgumentParser, sub) -> None:
+    parser.epilog = f"例：{EXAMPLES[None]}\n{EXIT_CODES}"
+    for name, p in sub.choices.items():
+        if name in EXAMPLES:
+            p.epilog = "\n".join(x for x in (p.epilog, f"例：{EXAMPLES[name]}", EXIT_CODES) if x)
 
 
 # Commands whose modules are imported only when used: their parsers are added unless the command
@@ -41,7 +109,7 @@ OWN_COMMANDS = ("render", "check", "template", "import", "export", "reference-do
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The `juesuan` parser; ``command`` (the first argument) lets it leave out batch and preview."""
     parser = _Parser(prog="juesuan", description="部门决算公开生成器：单位数据 → 勾稽检查 → DOCX 与 PDF")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, title="命令", metavar="命令")
     r = sub.add_parser("render", help="检查并生成一个或多个单位的决算公开文件")
     r.add_argument("files", nargs="+", type=Path, help="单位数据文件（.yaml 或 .xlsx）")
     r.add_argument("--format", type=_formats, default=("docx", "pdf"), help="输出格式，逗号分隔：docx,pdf,html（默认 docx,pdf）")
@@ -62,6 +130,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         preview.add_command(sub)
     e = sub.add_parser("reference-docx", help="导出默认的 Word 样式参考文档，供在 Word 中修改样式")
     e.add_argument("--out", type=Path, required=True, help="导出到此 .docx 文件")
+    _with_examples(parser, sub)
     return parser
 
 
@@ -109,8 +178,30 @@ def cmd_check(args) -> int:
     return status
 
 
+def _environment_problems(args) -> list[str]:
+    """--out and --reference-doc, checked before any unit is read: their problems are the
+    environment's, and the message names the option, not a data file."""
+    from .write.atomic import output_dir_problem
+    problems = []
+    why = output_dir_problem(args.out)
+    if why:
+        problems.append(f"--out {args.out}：{why}")
+    if args.reference_doc is not None:
+        from .write.reference import reference_problem
+        why = reference_problem(args.reference_doc)
+        if why:
+            problems.append(f"--reference-doc {args.reference_doc}：{why}")
+    return problems
+
+
 def cmd_render(args) -> int:
     status = EXIT_OK
+    problems = _environment_problems(args)
+    for text in problems:
+        print(f"错误：{text}", file=sys.stderr)
+    if problems:
+        print("未处理：没有读取任何单位数据文件", file=sys.stderr)
+        return EXIT_INPUT
     for path in args.files:
         try:
             draft, marking = review_options(args)
@@ -126,6 +217,10 @@ def cmd_render(args) -> int:
                   file=sys.stderr)
             print(f"未生成：{path}（检查发现 {len(r.errors)} 个错误；改正数据后重试，或用 --force 强制生成）", file=sys.stderr)
             status = max(status, EXIT_CHECKS)
+            continue
+        except OSError as exc:    # writing failed: disk full, permission changed during the run …
+            print(f"错误：写入 {args.out} 失败：{os_reason(exc)}；{path} 的文件一个也没有写出", file=sys.stderr)
+            status = max(status, EXIT_INPUT)
             continue
         except Exception as exc:  # a bug must still end in one clear message, not a traceback
             _internal_error(path, exc)
@@ -168,7 +263,15 @@ def console() -> int:
     and stderr are flushed first; if that fails (a closed pipe) the exit code is 120, as
     Python's own exit gives."""
     argv = sys.argv[1:]
-    code = main(argv)
+    try:
+        code = main(argv)
+    except KeyboardInterrupt:           # Ctrl-C: the unit being rendered wrote nothing (atomic group)
+        _quiet_stdout()
+        print("\n已中断（Ctrl-C）：正在处理的单位没有写出任何文件；此前列出“已生成”的文件完整可用。", file=sys.stderr)
+        os._exit(EXIT_INTERRUPTED)
+    except BrokenPipeError:             # `juesuan check … | head`: the reader stopped reading
+        _quiet_stdout()
+        os._exit(EXIT_OK)
     if argv and argv[0] in ("check", "render"):
         try:
             sys.stdout.flush()
@@ -177,6 +280,15 @@ def console() -> int:
             code = 120
         os._exit(code)
     return code
+
+
+def _quiet_stdout() -> None:
+    """stdout to /dev/null, so flushing a closed pipe at exit cannot raise again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":

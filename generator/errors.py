@@ -29,3 +29,19 @@ class InputError(Exception):
     def __init__(self, problems: list[Problem]):
         super().__init__("\n".join(format_problem(p) for p in problems))
         self.problems = problems
+
+
+_ERRNO_ZH = {
+    "ENOENT": "不存在", "EACCES": "没有权限", "EPERM": "没有权限", "EISDIR": "是一个文件夹，不是文件",
+    "ENOTDIR": "路径中有一段不是文件夹", "EEXIST": "已经存在", "ENOSPC": "磁盘空间不足", "EROFS": "所在磁盘只读",
+    "ENAMETOOLONG": "名称太长", "EDQUOT": "磁盘配额已满", "EBUSY": "正被其他程序占用", "ELOOP": "符号链接循环",
+    "EMFILE": "打开的文件太多", "EIO": "读写出错（磁盘或网络盘故障）",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """Why an operating-system call failed, in Chinese (“没有权限”), never strerror's English."""
+    import errno
+    name = errno.errorcode.get(exc.errno or 0, "")
+    return _ERRNO_ZH.get(name, f"系统错误（错误号 {exc.errno}）" if exc.errno else "系统错误")
+

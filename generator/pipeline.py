@@ -159,6 +159,16 @@ def render(path: Path, out_dir: Path, formats: tuple[str, ...] = ("docx", "pdf")
         raise ChecksFailed(result)
     stem = output_stem(result.unit, attachments_only)
     out_dir = Path(out_dir)
+    from .write.atomic import all_or_nothing, clean_stale_parts
+    if out_dir.is_dir():
+        clean_stale_parts(out_dir)        # what a killed run left (its process is gone)
+    with all_or_nothing():               # the unit's formats land together, or none of them
+        _write(result, path, out_dir, stem, tuple(dict.fromkeys(formats)), reference)
+    return result
+
+
+def _write(result: Result, path: Path, out_dir: Path, stem: str, formats: tuple[str, ...],
+           reference: Path | None) -> None:
     laid_out, numbers = None, None
     for fmt in formats:
         target = out_dir / f"{stem}.{fmt}"
@@ -185,4 +195,3 @@ def render(path: Path, out_dir: Path, formats: tuple[str, ...] = ("docx", "pdf")
             write_bytes(target, render_html(result.document).encode("utf-8"))
         result.seconds[fmt] = time.perf_counter() - t
         result.outputs.append(target)
-    return result

@@ -33,7 +33,7 @@ from typing import Any, Callable
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse as _safe_iterparse
 
-from ..errors import InputError, Problem
+from ..errors import InputError, Problem, os_reason
 from ..layout import Entry, Line
 from ..layout import path as data_path
 from ..model import SANGONG_ITEMS, VEHICLE_KINDS, Source
@@ -500,7 +500,7 @@ def _sniff(path: Path, name: str) -> None:
         with path.open("rb") as fh:
             head = fh.read(8)
     except OSError as exc:
-        raise _refuse(name, f"无法读取文件：{exc.strerror or exc}") from None
+        raise _refuse(name, f"无法读取文件：{os_reason(exc)}") from None
     if size > MAX_FILE_BYTES:
         raise _refuse(name, f"文件过大（{size / 1024 / 1024:.1f} MB）：单位的决算工作簿应小于 "
                             f"{MAX_FILE_BYTES // 1024 // 1024} MB。请只保留决算表和说明各工作表（删去图片、"
@@ -691,7 +691,7 @@ def read_xlsx(path: Path) -> Located:
     try:
         blob = path.read_bytes()            # at most MAX_FILE_BYTES: checked and read from memory
     except OSError as exc:
-        raise _refuse(name, f"无法读取文件：{exc.strerror or exc}") from None
+        raise _refuse(name, f"无法读取文件：{os_reason(exc)}") from None
     zf = _open_zip(io.BytesIO(blob), name)
     try:
         facts = _scan_xml(zf, name)

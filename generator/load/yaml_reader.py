@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from ..errors import InputError, Problem
+from ..errors import InputError, Problem, os_reason
 from ..model import Source
 
 MAX_BYTES = 5 * 1024 * 1024   # a unit file is a few dozen KB; refuse anything absurd
@@ -83,13 +83,15 @@ def read_yaml(path: Path) -> Located:
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise InputError([Problem(Source(name), f"无法读取文件：{exc.strerror or exc}")]) from None
+        raise InputError([Problem(Source(name), f"无法读取文件：{os_reason(exc)}")]) from None
     if size > MAX_BYTES:
         raise InputError([Problem(Source(name), f"文件过大（{size // 1024} KB），单位数据文件应小于 {MAX_BYTES // 1024 // 1024} MB")])
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError([Problem(Source(name), f"文件不是 UTF-8 编码的文本（第 {exc.start} 字节）；请另存为 UTF-8")]) from None
+    except OSError as exc:
+        raise InputError([Problem(Source(name), f"无法读取文件：{os_reason(exc)}")]) from None
     try:
         node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:

@@ -526,3 +526,21 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def reference_problem(path: Path) -> str | None:
+    """Why ``path`` cannot serve as the Word style reference (--reference-doc), or None."""
+    path = Path(path)
+    if not path.exists():
+        return "找不到这个文件"
+    if path.is_dir():
+        return "是一个文件夹，应为 Word 文档（.docx）"
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = set(z.namelist())
+    except (zipfile.BadZipFile, OSError):
+        names = set()
+    if not {"word/document.xml", "word/styles.xml"} <= names:
+        return "不是 Word 文档（.docx）；可先用 juesuan reference-docx 导出默认的样式参考文档，在 Word 中修改后再用"
+    return None
+
