@@ -226,3 +226,26 @@ def test_workbook_messages(tmp_path, workbook, case, edit, code, cells, words):
     assert all(c in err for c in cells) and all(w in err for w in words), err
     assert "[" not in err.replace(str(path), ""), err           # no list indexes beside a cell
     assert not any(w in err for w in YAML_WORDS), err
+
+
+@pytest.mark.parametrize("field,size_kb", [("职责", 300), ("职责", 120), ("预算绩效", 4800)])
+def test_a_text_far_too_long_is_refused_at_once(tmp_path, field, size_kb):
+    """A pasted document in a text field (300 KB took 503 s to lay out; 4.8 MB never finished) is
+    refused before any layout, naming the field's line; the run ends well within a minute."""
+    sentence = "潇河产业园事业服务中心负责园区起步区建设综合管理服务工作。"
+    text = sentence * (size_kb * 1024 // len(sentence.encode("utf-8")) + 1)
+    lines = BASE.split("\n")
+    at = next(i for i, line in enumerate(lines) if line.strip().startswith(f"{field}:"))
+    indent = lines[at][: len(lines[at]) - len(lines[at].lstrip())]
+    lines[at] = f"{indent}{field}: \"{text}\""
+    j = at + 1
+    while j < len(lines) and (lines[j].startswith(indent + " ") or not lines[j].strip()):   # the old block's lines
+        j += 1
+    path = tmp_path / "long.yaml"
+    path.write_text("\n".join(lines[: at + 1] + lines[j:]), encoding="utf-8")
+    if path.stat().st_size > 5 * 1024 * 1024:
+        pytest.skip("over the file limit, refused for its size")
+    out = tmp_path / "out"
+    proc = run_cli("render", str(path), "--out", str(out), timeout=60)
+    err = assert_plain_failure(proc, path, out, at + 1)
+    assert "文字过长" in err and "一栏最多 30000 字" in err, err

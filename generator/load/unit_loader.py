@@ -77,8 +77,35 @@ def read_located(path: Path | str) -> Located:
     if reader is None:
         raise InputError([Problem(Source(str(path)), f"应为单位数据文件（{'、'.join(sorted(READERS))}）")])
     located = reader(path)
+    _refuse_long_texts(located)
     validate_structure(located)
     return located
+
+
+MAX_TEXT_CHARS = 30_000     # one field; the longest text of a real report (a 评价报告 section) is a few thousand
+
+
+def _refuse_long_texts(located: Located) -> None:
+    """A text far longer than any report holds is refused at once, with its place, rather than
+    laid out for minutes (a pasted document, a runaway copy)."""
+    problems = []
+
+    def walk(value: Any, parts: tuple) -> None:
+        if isinstance(value, str):
+            if len(value) > MAX_TEXT_CHARS:
+                problems.append(Problem(located.source(parts),
+                                        f"文字过长（{len(value)} 字）：一栏最多 {MAX_TEXT_CHARS} 字；决算公开中一段说明通常只有"
+                                        "几百到几千字，请检查是否误粘贴了整篇文件或重复的内容"))
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, parts + (k,))
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                walk(v, parts + (i,))
+
+    walk(located.data, ())
+    if problems:
+        raise InputError(problems)
 
 
 def load_unit(path: Path | str) -> Unit:
