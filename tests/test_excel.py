@@ -207,6 +207,26 @@ def test_a_blank_cell_of_a_total_row_is_called_blank_not_zero(exported, tmp_path
     assert "填写为 0.00" not in proc.stdout
     assert f"收入决算表!{ws.cell(r, col).coordinate}" in proc.stdout
 
+
+def test_a_kuan_named_in_one_table_serves_the_others(exported, tmp_path):
+    """Issue 12: 收入决算表 and 05 hold only their 项 rows; the 款 20113 (and 类 201) that 支出决算表
+    names give them their names, so the workbook is checked and rendered without more typing."""
+    wb = openpyxl.load_workbook(exported["xiaohe-2022"])
+    for sheet in ("收入决算表", "一般公共预算财政拨款支出决算表"):
+        ws = wb[sheet]
+        upper = [c.row for c in ws["A"] if isinstance(c.value, str) and c.value.isdigit() and len(c.value) < 7]
+        assert upper
+        for r in reversed(upper):
+            ws.delete_rows(r)
+    path = tmp_path / "only-xiang.xlsx"
+    wb.save(path)
+    out = tmp_path / "out"
+    proc = run_cli("render", str(path), "--format", "docx", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    table = next(t for t in docx.Document(str(next(out.iterdir()))).tables
+                 if any("20113" in c.text for c in t.columns[0].cells))
+    assert any(c.text == "商贸事务" for row in table.rows for c in row.cells)
+
 # ---------------------------------------------------------------- tolerance
 
 def _patch_cached_value(path: Path, sheet_index: int, ref: str, value: str) -> None:
