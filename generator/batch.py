@@ -58,7 +58,8 @@ from .errors import InputError, Problem, format_problem, os_reason
 from .load.unit_loader import READERS, load_unit
 from .model import Source
 from .compose.document import Marking
-from .pipeline import FORMATS, add_review_arguments, output_stem, review_options, safe_filename
+from .pipeline import add_review_arguments, output_stem, review_options, safe_filename
+from .write.formats import DEFAULT_FORMATS, FORMAT_HELP, parse_formats
 from .write.atomic import write_bytes
 
 PACKAGE = Path(__file__).resolve().parent
@@ -705,10 +706,10 @@ def run_batch(source: Path, out_dir: Path, formats: tuple[str, ...] = ("docx", "
     """Plan, skip what is unchanged, render the rest in parallel, write the reports.
     ``start_method``: how workers start ("fork", "forkserver", "spawn"); None chooses."""
     t_start = time.monotonic()
-    formats = tuple(dict.fromkeys(formats))
-    bad = [f for f in formats if f not in FORMATS]
-    if bad or not formats:
-        raise BatchError(f"不支持的格式：{'、'.join(bad) or '（空）'}（可用：{'、'.join(FORMATS)}）")
+    try:
+        formats = parse_formats(formats)
+    except ValueError as exc:
+        raise BatchError(str(exc)) from None
     if reference is not None:
         from .write.reference import reference_problem
         why = reference_problem(Path(reference))
@@ -904,11 +905,10 @@ def summary(outcome: Outcome) -> str:
 # ---------------------------------------------------------------- command line
 
 def _formats(value: str) -> tuple[str, ...]:
-    items = tuple(dict.fromkeys(v.strip().lower() for v in value.split(",") if v.strip()))
-    bad = [v for v in items if v not in FORMATS]
-    if bad or not items:
-        raise argparse.ArgumentTypeError(f"不支持的格式：{'、'.join(bad) or value}（可用：{'、'.join(FORMATS)}）")
-    return items
+    try:
+        return parse_formats(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _jobs(value: str) -> int:
@@ -926,7 +926,7 @@ def add_command(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser("batch", help="并行检查并生成一个文件夹（或清单）中的全部单位，并写出批量报告")
     p.add_argument("source", type=Path, help="单位数据文件夹（含子文件夹），或清单文件（每行一个数据文件路径，相对清单；# 开头为注释）")
     p.add_argument("--out", type=Path, default=Path("output"), help="输出目录（默认 output/）；报告与记录也写在这里")
-    p.add_argument("--format", type=_formats, default=("docx", "pdf"), help="输出格式，逗号分隔：docx,pdf,html（默认 docx,pdf）")
+    p.add_argument("--format", type=_formats, default=DEFAULT_FORMATS, help=FORMAT_HELP)
     p.add_argument("--jobs", type=_jobs, default=None, help="并行进程数（默认每个 CPU 核心一个）")
     p.add_argument("--force", action="store_true", help="未变化的单位也重新生成（检查有错误的单位仍不生成）")
     p.add_argument("--reference-doc", type=Path, default=None, help="Word 样式参考文档（默认 templates/docx/reference.docx）")

@@ -23,9 +23,8 @@ from .errors import InputError, Problem
 from .load.unit_loader import load_unit
 from .model import LastYear, SANGONG_ITEMS, Source, Unit
 from .profile import load_profile
+from .write.formats import FORMATS  # noqa: F401  (the format names, for callers)
 from .write.names import output_stem, safe_filename, stem_parts  # noqa: F401  (batch, tests)
-
-FORMATS = ("docx", "pdf", "html")
 
 
 class ChecksFailed(Exception):
@@ -169,29 +168,19 @@ def render(path: Path, out_dir: Path, formats: tuple[str, ...] = ("docx", "pdf")
 
 def _write(result: Result, path: Path, out_dir: Path, stem: str, formats: tuple[str, ...],
            reference: Path | None) -> None:
-    laid_out, numbers = None, None
+    from .write.formats import WRITERS, Job, Pages
+    pages = Pages(result.document, result.seconds)        # laid out once, if a writer needs it
     for fmt in formats:
         target = out_dir / f"{stem}.{fmt}"
         if not target.resolve().is_relative_to(out_dir.resolve()):
             raise InputError([Problem(Source(str(path)), f"输出文件名“{target.name}”不安全")])
-        if fmt in ("docx", "pdf") and laid_out is None:
-            # the pages are laid out once: the PDF is written from them, and the DOCX 目录
-            # shows their page numbers (same page geometry)
-            from .write.pdf_writer import lay_out, page_numbers
-            t = time.perf_counter()
-            laid_out = lay_out(result.document)
-            numbers = page_numbers(laid_out)
-            result.seconds["layout"] = time.perf_counter() - t
+        laid_out_before = "layout" in result.seconds
         t = time.perf_counter()
-        if fmt == "docx":
-            from .write.docx_writer import write_docx
-            write_docx(result.document, target, reference=reference, page_numbers=numbers)
-        elif fmt == "pdf":
-            from .write.pdf_writer import write_laid_out
-            result.pages = write_laid_out(laid_out, target)
-        elif fmt == "html":
-            from .write.atomic import write_bytes
-            from .write.html_writer import render_html
-            write_bytes(target, render_html(result.document).encode("utf-8"))
-        result.seconds[fmt] = time.perf_counter() - t
+        count = WRITERS[fmt].write(Job(result.document, target, pages, reference))
+        spent = time.perf_counter() - t
+        if not laid_out_before and "layout" in result.seconds:     # the layout is its own step
+            spent -= result.seconds["layout"]
+        result.seconds[fmt] = spent
+        if count is not None:
+            result.pages = count
         result.outputs.append(target)

@@ -148,3 +148,17 @@ def test_batch_blames_out_and_reference_doc(tmp_path):
     proc = run_cli("batch", str(EXAMPLES), "--out", str(tmp_path / "o"), "--reference-doc", str(afile))
     assert proc.returncode == 2 and f"--reference-doc {afile}：不是 Word 文档" in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stderr and not (tmp_path / "o").exists()
+
+
+def test_formats_come_from_one_registry(tmp_path):
+    """Issue 13: render and batch parse --format and word its help from write.formats.WRITERS; a
+    repeated format is written once."""
+    from generator.write.formats import FORMAT_HELP, WRITERS
+    for command in ("render", "batch"):
+        help_text = run_cli(command, "-h").stdout
+        assert all(name in help_text for name in WRITERS), help_text
+    assert "docx Word 文档" in FORMAT_HELP
+    out = tmp_path / "out"
+    proc = run_cli("render", str(XIAOHE), "--format", "pdf,PDF,docx", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert [line.rsplit(".", 1)[-1] for line in proc.stdout.splitlines() if line.startswith("已生成")] == ["pdf", "docx"]
