@@ -58,7 +58,8 @@ from .errors import InputError, Problem, format_problem, os_reason
 from .load.unit_loader import READERS, load_unit
 from .model import Source
 from .compose.document import Marking
-from .pipeline import add_review_arguments, output_stem, review_options, safe_filename
+from .pipeline import add_review_arguments, review_options
+from .write.names import output_stem, safe_filename
 from .write.formats import DEFAULT_FORMATS, FORMAT_HELP, parse_formats
 from .write.atomic import write_bytes
 

@@ -18,7 +18,6 @@ from pathlib import Path
 from .errors import InputError, format_problem
 
 EXIT_OK, EXIT_INPUT = 0, 2
-COMMANDS = ("template", "import", "export")
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 
 

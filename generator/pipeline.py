@@ -8,7 +8,6 @@ write when a rule reports an error, unless forced.
 from __future__ import annotations
 
 import argparse
-import re
 import time
 from datetime import datetime
 from dataclasses import dataclass, field
@@ -16,15 +15,14 @@ from pathlib import Path
 
 from .check import ERROR, Finding, context_for, run_checks
 from .compose.document import Document, Marking
-from .compose.report import attachments_file_title, compose, compose_attachments, has_forms
+from .compose.report import compose, compose_attachments, has_forms
 from .derive.printed import publish
 from .derive.totals import Derived, derive
 from .errors import InputError, Problem
 from .load.unit_loader import load_unit
 from .model import LastYear, SANGONG_ITEMS, Source, Unit
 from .profile import load_profile
-from .write.formats import FORMATS  # noqa: F401  (the format names, for callers)
-from .write.names import output_stem, safe_filename, stem_parts  # noqa: F401  (batch, tests)
+from .write.names import output_stem
 
 
 class ChecksFailed(Exception):

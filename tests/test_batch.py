@@ -22,7 +22,7 @@ import docx
 import pytest
 
 from generator import batch
-from generator.pipeline import safe_filename
+from generator.write.names import safe_filename
 
 from .conftest import EXAMPLES, ROOT, run_cli
 

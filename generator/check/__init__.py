@@ -1,8 +1,8 @@
 """check: the 勾稽 rules, run over the loaded unit and its derived tables.
 
 Each rule is a small function registered with a stable id (registry.rule); importing the rule
-modules below fills the catalogue ``RULES``. ``check_unit`` runs them all and returns every
-finding. See docs/checks.md for the list (``juesuan check --rules`` prints it too).
+modules below fills the catalogue ``RULES``. ``run_checks(context_for(derived))`` runs them all and
+returns every finding. See docs/checks.md for the list (``juesuan check --rules`` prints it too).
 """
 from __future__ import annotations
 

@@ -14,7 +14,6 @@ source, and the loader has removed control characters from them, so they cannot 
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from functools import lru_cache
 
 import jinja2
@@ -48,10 +47,6 @@ def clause(text: str | None, lead: str = "") -> str:
     while echo is not None and (m := echo.match(t)) and m.end():
         t = t[m.end():]
     return t.rstrip(_TRAILING)
-
-
-def _money(value: Decimal | None, grouping: bool = True) -> str:
-    return money(value, grouping=grouping)
 
 
 STYLE_MARK = "\x1f"
@@ -92,7 +87,7 @@ def environment(wording_dir: str) -> jinja2.Environment:
         keep_trailing_newline=False,
         bytecode_cache=cache.jinja_bytecode_cache(),   # compiled templates kept between runs
     )
-    env.filters.update(money=_money, pct=pct, clause=clause, cn=chinese_number)
+    env.filters.update(money=money, pct=pct, clause=clause, cn=chinese_number)
     env.globals.update(h2=h2, h3=h3, styled=styled, row=row)
     return env
 

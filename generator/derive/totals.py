@@ -177,7 +177,6 @@ class Derived:
     money_unit: str                            # the unit of every amount above
     printed: bool = False                      # True: amounts as the report prints them
     terms: dict[str, int] = field(default_factory=dict)   # 01/04/09/10 figure key -> terms
-    extras: dict[str, object] = field(default_factory=dict)
     full_budget: dict[str, Decimal] = field(default_factory=dict)   # 全年预算 by subject code
     self_evals: dict[int, Any] = field(default_factory=dict)   # 附件 index -> performance.Evaluation
     overall_evals: dict[int, Any] = field(default_factory=dict)   # 附件 index -> performance.OverallEvaluation

@@ -785,10 +785,6 @@ class WorkbookReader:
             self.problem(addr, str(exc), path)
             return None
 
-    def raw_text(self, sheet: Sheet, r: int, c: int) -> str:
-        v = sheet.get(r, c)
-        return "" if v is None else str(v)
-
     def put(self, path: tuple, value: Any) -> None:
         d = self.data
         for p in path[:-1]:

@@ -26,7 +26,6 @@ _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
 _NULL = "tag:yaml.org,2002:null"
 _BOOL = "tag:yaml.org,2002:bool"
-_STR = "tag:yaml.org,2002:str"
 
 
 class RawInt(int):
@@ -99,7 +98,7 @@ def read_yaml(path: Path) -> Located:
         line = mark.line + 1 if mark else None
         where = f"（第 {mark.column + 1} 列）" if mark else ""
         raise InputError([Problem(Source(name, line), f"YAML 语法错误{where}：{_yaml_problem(exc)}")]) from None
-    except yaml.reader.ReaderError as exc:      # a character YAML does not accept (NUL, other controls)
+    except yaml.reader.ReaderError:      # a character YAML does not accept (NUL, other controls)
         bad = _CONTROL.search(text)    # libyaml reports a byte offset, PyYAML a character index
         before = text[:bad.start()] if bad else ""
         line = before.count("\n") + 1
