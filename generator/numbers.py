@@ -57,7 +57,7 @@ def is_tail(diff: Decimal, terms: int, rounded: bool) -> bool:
     return rounded and diff != 0 and abs(diff) <= tail_tolerance(terms)
 
 
-def money(value: Decimal | None, *, grouping: bool = True) -> str:
+def money(value: Decimal | None, grouping: bool = True) -> str:
     """'163,522.43' (grouping) or '163522.43'. Always two decimals: rounded half up first (q2),
     then Babel's zh_CN number pattern. Babel is imported on the first call (its locale data take
     ~30 ms to load, which a ``juesuan check`` without findings to print never needs)."""
