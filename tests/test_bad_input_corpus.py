@@ -162,8 +162,11 @@ def _income_row(ws, code: str) -> int:
 
 
 def _only_item_rows(wb):
-    ws = wb["收入决算表"]
-    ws.delete_rows(_income_row(ws, "合计"), 3)          # 合计, 201, 20113: 项 rows only
+    """Every subject table with its 项 rows only, so no table names the 款 20113 (a 款 one table
+    names serves the others)."""
+    for sheet in ("收入决算表", "支出决算表", "一般公共预算财政拨款支出决算表"):
+        ws = wb[sheet]
+        ws.delete_rows(_income_row(ws, "合计"), 3)      # 合计, 201, 20113: 项 rows only
 
 
 def _duplicate_code(wb):
@@ -196,7 +199,8 @@ def _hidden_sheet_with_title(wb):
 
 # (case id, edit, exit code, cells the message must name, words it must contain)
 WORKBOOK_MESSAGE_CASES = [
-    ("only-item-rows", _only_item_rows, 2, ["收入决算表!A7"], ["缺少科目“20113”的名称", "请在收入决算表中加一行：A 列填 20113，B 列填其科目名称"]),
+    ("only-item-rows", _only_item_rows, 2, ["收入决算表!A7"], ["缺少科目“20113”的名称", "请在收入决算表中加一行：A 列填 20113，B 列填其科目名称",
+      "在任一张表里写一次即可"]),
     ("duplicate-code", _duplicate_code, 2, ["收入决算表!A11", "收入决算表!A10"], ["重复"]),
     ("merged-amounts", _merged_amounts, 2, ["收入决算表!C10:D10"],
      ["合并单元格中的金额“100,660.30”只能读到一格", "D10（财政拨款收入）读作空白", "请取消合并"]),
