@@ -10,10 +10,15 @@ from dataclasses import dataclass
 from .model import Source
 
 
+REQUIRED = "required"       # Problem.kind: a required value is missing (Problem.key names it)
+
+
 @dataclass(frozen=True)
 class Problem:
     source: Source
     message: str
+    kind: str = ""          # what sort of problem, for code that must tell them apart (REQUIRED …)
+    key: str = ""           # the key it is about (“金额单位”), with a kind
 
     def __str__(self) -> str:
         return format_problem(self)

@@ -227,6 +227,21 @@ def test_a_kuan_named_in_one_table_serves_the_others(exported, tmp_path):
                  if any("20113" in c.text for c in t.columns[0].cells))
     assert any(c.text == "商贸事务" for row in table.rows for c in row.cells)
 
+
+def test_a_blank_required_cell_is_reported_once_at_its_cell(exported, tmp_path):
+    """The reader reports the blank 金额单位 at its cell; the structure check's and the builder's
+    “缺少必填项” about the same key (Problem.kind REQUIRED, key 金额单位) are not repeated."""
+    wb = openpyxl.load_workbook(exported["xiaohe-2022"])
+    ws = wb["单位信息"]
+    r, c = find_cell(ws, "金额单位")
+    ws.cell(r, c + 1).value = None
+    path = tmp_path / "no-unit.xlsx"
+    wb.save(path)
+    problems = problems_of(path)
+    about = [p for p in problems if "金额单位" in p.message]
+    assert len(about) == 1 and about[0].source.cell == f"单位信息!{ws.cell(r, c + 1).coordinate}", problems
+    assert about[0].kind == "required" and about[0].key == "金额单位"
+
 # ---------------------------------------------------------------- tolerance
 
 def _patch_cached_value(path: Path, sheet_index: int, ref: str, value: str) -> None:

@@ -33,7 +33,7 @@ from typing import Any, Callable
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse as _safe_iterparse
 
-from ..errors import InputError, Problem, os_reason
+from ..errors import REQUIRED, InputError, Problem, os_reason
 from ..layout import Entry, Line
 from ..layout import path as data_path
 from ..model import SANGONG_ITEMS, VEHICLE_KINDS, Source
@@ -764,9 +764,9 @@ class WorkbookReader:
         self.merged_reads: dict[tuple[str, str], list[tuple[int, int, tuple]]] = {}
 
     # -- problems and values
-    def problem(self, where: str | None, message: str, path: tuple = ()) -> None:
+    def problem(self, where: str | None, message: str, path: tuple = (), kind: str = "", key: str = "") -> None:
         from .yaml_reader import path_str
-        self.problems.append(Problem(Source(self.file, None, path_str(path), where), message))
+        self.problems.append(Problem(Source(self.file, None, path_str(path), where), message, kind, key))
 
     def value(self, sheet: Sheet, r: int, c: int, kind: str, path: tuple) -> Any:
         """Read and convert one cell; register its address for ``path``; None when blank or bad."""
@@ -873,9 +873,7 @@ class WorkbookReader:
         if not holds_only_attachments(self.data):
             return
         optional = ("报告类型", "单位性质", "金额单位")
-        self.problems = [p for p in self.problems
-                         if not any(p.message.startswith(f"{k}：必填项“{k}”未填写") or f"必填项“{k}”" in p.message
-                                    for k in optional)]
+        self.problems = [p for p in self.problems if not (p.kind == REQUIRED and p.key in optional)]
         self.reported_required -= set(optional)
 
     def text_only_performance(self) -> None:
@@ -898,8 +896,8 @@ class WorkbookReader:
             Builder(located).build()
         except InputError as exc:
             for p in exc.problems:
-                if any(f"“{k}”" in p.message for k in self.reported_required) and "缺少必填项" in p.message:
-                    continue
+                if p.kind == REQUIRED and p.key in self.reported_required:
+                    continue            # the reader said it already, at its cell
                 problems.append(p)
         except Exception:       # the data is incomplete; the reader's problems are what matters
             pass
@@ -1508,7 +1506,8 @@ class WorkbookReader:
             v = self.value(sheet, r, vc, f.kind, f.path)
             if v is None:
                 if f.required and sheet.addr(r, vc) not in [p.source.cell for p in self.problems]:
-                    self.problem(sheet.addr(r, vc), f"必填项“{f.label(prefix)}”未填写（{f.help}）", f.path)
+                    self.problem(sheet.addr(r, vc), f"必填项“{f.label(prefix)}”未填写（{f.help}）", f.path,
+                                 REQUIRED, f.path[-1])
                     self.reported_required.add(f.path[-1])
                 continue
             if f.kind == TEXT and f.path == ("单位名称",):
@@ -1516,7 +1515,8 @@ class WorkbookReader:
             self.put(f.path, v)
         for f in fields:
             if f.required and f.path not in seen:
-                self.problem(f"{sheet.name}!A{hr + 2}", f"缺少必填项“{f.label(prefix)}”这一行")
+                self.problem(f"{sheet.name}!A{hr + 2}", f"缺少必填项“{f.label(prefix)}”这一行",
+                             kind=REQUIRED, key=f.path[-1])
                 self.reported_required.add(f.path[-1])
 
     def read_code_table(self, sheet: Sheet, path: tuple, columns: dict[str, list[str]],

@@ -18,7 +18,7 @@ import fastjsonschema
 if TYPE_CHECKING:
     import jsonschema
 
-from ..errors import InputError, Problem
+from ..errors import REQUIRED, InputError, Problem
 from ..layout import available as available_layouts, load_layout
 from ..ratios import REPORT_RATIOS, catalogue as ratio_catalogue
 from ..model import (EvalReport, FundRow, Indicator, OverallEval, OverallIndicator, SelfEval, WORD_MONEY_KEYS, WORD_NUMBER_KEYS, EconRow, LastYear, PURCHASE_KINDS,
@@ -145,6 +145,11 @@ def _known_keys(error: jsonschema.ValidationError) -> list[str]:
     return list(props or {})
 
 
+def _required_key(error: jsonschema.ValidationError) -> str:
+    """The key a "required" error is about ("'金额单位' is a required property" → 金额单位)."""
+    return error.message.split("'")[1] if "'" in error.message else error.message
+
+
 def _message(error: jsonschema.ValidationError, located: Located) -> tuple[tuple, str]:
     """(path, Chinese message) for one schema error."""
     path = tuple(error.absolute_path)
@@ -158,7 +163,7 @@ def _message(error: jsonschema.ValidationError, located: Located) -> tuple[tuple
         allowed = "、".join(known[:12]) + ("……" if len(known) > 12 else "")
         return path + (key,), f"未知的键“{key}”{tip}此处可用的键：{allowed}"
     if v == "required":
-        missing = error.message.split("'")[1] if "'" in error.message else error.message
+        missing = _required_key(error)
         if not path and missing in ("报告类型", "单位性质", "金额单位"):
             return path, f"缺少必填项“{missing}”（只有附件的文件可以不写；写了决算表或情况说明的都要写）"
         return path, f"缺少必填项“{missing}”"
@@ -223,7 +228,9 @@ def validate_structure(located: Located) -> None:
             if (path, msg) in seen:
                 continue
             seen.add((path, msg))
-            problems.append(Problem(located.source(path), msg))
+            required = leaf.validator == "required"
+            problems.append(Problem(located.source(path), msg, REQUIRED if required else "",
+                                    _required_key(leaf) if required else ""))
     if problems:
         raise InputError(problems)
 
@@ -575,7 +582,8 @@ class Builder:
         if not holds_only_attachments(d):
             for k in ("报告类型", "单位性质", "金额单位"):
                 if not d.get(k):
-                    self.problems.append(Problem(self.src(), f"缺少必填项“{k}”（只有附件的文件可以不写；写了决算表或情况说明的都要写）"))
+                    self.problems.append(Problem(self.src(), f"缺少必填项“{k}”（只有附件的文件可以不写；写了决算表或情况说明的都要写）",
+                                                 REQUIRED, k))
         if d.get("公开金额单位") == "元" and d.get("金额单位") == "万元":
             self.problems.append(Problem(self.src("公开金额单位"), "公开金额单位为元时，金额单位也须为元："
                                          "万元的数字已经四舍五入，不能还原为元（请填写决算软件导出的元数据）"))
