@@ -322,8 +322,7 @@ def _problem_text(p: Problem, unit_path: Path) -> str:
     except (OSError, ValueError):
         same = False
     if same:
-        where = [w for w in (p.source.cell or (f"第{p.source.line}行" if p.source.line else ""), p.source.path) if w]
-        return "：".join(where + [p.message])
+        return "：".join(p.source.place() + [p.message])
     return format_problem(p)
 
 
@@ -332,7 +331,7 @@ def _finding_text(f, unit_path: Path) -> str:
     table = f"{f.table}表" if f.table[:1].isdigit() else f.table
     head = " ".join(x for x in (f.severity, f.rule, table, place) if x)
     src = f.source
-    where = [w for w in (src.cell or (f"第{src.line}行" if src.line else ""), src.path) if w]
+    where = src.place()
     try:
         if src.file and not src.file.startswith("<") and Path(src.file).resolve() != unit_path:
             where.insert(0, Path(src.file).name)

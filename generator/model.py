@@ -26,9 +26,14 @@ class Source:
     cell: str | None = None       # sheet!cell for workbooks
 
     def __str__(self) -> str:
+        return "：".join([self.file, *self.place()])
+
+    def place(self) -> list[str]:
+        """Where in the file, as messages print it: the cell or the line, then what is there
+        (the key path; beside a cell, the column as the sheet heads it). The CLI and the batch
+        report both print locations through this."""
         where = self.cell or (f"第{self.line}行" if self.line else "")
-        parts = [self.file] + [p for p in (where, self.cell_path() if self.cell else self.path) if p]
-        return "：".join(parts)
+        return [p for p in (where, self.cell_path() if self.cell else self.path) if p]
 
     def cell_path(self) -> str:
         """What the cell holds, in the workbook's own words beside sheet!cell: no list indexes
