@@ -50,7 +50,7 @@ def test_final_pdf_has_no_watermark_and_no_draft_cover(rendered):
         assert not any("仅供内部审核" in t or "草稿" in t for t in texts)
 
 
-def test_draft_docx_every_section_has_the_watermark_header(draft, tmp_path):
+def test_draft_docx_every_section_has_the_watermark_header(draft, tmp_path, libreoffice_pdf):
     headers, sects = docx_headers(draft["docx"])
     mark = [h for h in headers if 'string="内部征求意见稿"' in h]
     assert len(mark) == 1 and "v:textpath" in mark[0]
@@ -61,7 +61,21 @@ def test_draft_docx_every_section_has_the_watermark_header(draft, tmp_path):
     proc = subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/lo", "--headless", "--convert-to",
                            "pdf", "--outdir", str(tmp_path), str(draft["docx"])], capture_output=True, text=True,
                           timeout=240)
-    assert proc.returncode == 0 and (tmp_path / (draft["docx"].stem + ".pdf")).exists()
+    lo_draft = tmp_path / (draft["docx"].stem + ".pdf")
+    assert proc.returncode == 0 and lo_draft.exists()
+    # as LibreOffice draws them: every page of the draft differs from the same page of the final
+    # by a watermark's worth of pixels (the diagonal text; the pages are otherwise the same)
+    from PIL import Image, ImageChops
+    ours, final = _page_images(lo_draft, tmp_path / "d"), _page_images(libreoffice_pdf("xincailiao"), tmp_path / "f")
+    assert len(ours) == len(final) > 10
+    changed = [sum(ImageChops.difference(Image.open(a).convert("L"), Image.open(b).convert("L")).histogram()[9:])
+               for a, b in zip(ours, final)]
+    assert min(changed) >= 300, changed
+
+
+def _page_images(pdf, prefix) -> list:
+    subprocess.run(["pdftoppm", "-r", "20", "-png", str(pdf), str(prefix)], check=True)
+    return sorted(prefix.parent.glob(prefix.name + "-*.png"))
 
 
 def test_final_docx_has_no_watermark(rendered):

@@ -83,14 +83,20 @@ def test_docx_read_back(rendered, key):
 
 @pytest.mark.parametrize("key", UNITS)
 def test_docx_table_cells_equal_composed_cells(rendered, key):
+    """Each composed table is a Word table whose cell at every grid position (row, column; a
+    merged cell at its top-left) holds the composed text — positions, not just the set of texts."""
     d = docx.Document(str(rendered[key]["docx"]))
     composed = document(key).tables()
-    # find each composed table by its header text and compare the non-empty cell texts
-    word_tables = [[c.text for row in t.rows for c in row.cells] for t in d.tables]
+    word_tables = [[[c.text for c in row.cells] for row in t.rows] for t in d.tables]
+
+    def at(grid, r, c):
+        return grid[r][c] if r < len(grid) and c < len(grid[r]) else None
+
     for table in composed:
-        want = [c.text for _, _, c in table.placements() if c.text]
-        found = [cells for cells in word_tables if all(w in cells for w in want)]
-        assert found, f"{table.label} {table.title}"
+        want = [(r, c, cell.text) for r, c, cell in table.placements()]
+        found = [g for g in word_tables if len(g) == len(table.header) + len(table.body)
+                 and all(at(g, r, c) == text for r, c, text in want)]
+        assert len(found) == 1, f"{table.label} {table.title}: {len(found)} Word tables match cell by cell"
 
 
 @pytest.mark.parametrize("key", UNITS)
