@@ -60,7 +60,7 @@ from .model import Source
 from .compose.document import Marking
 from .pipeline import add_review_arguments, review_options
 from .write.names import output_stem, safe_filename
-from .write.formats import DEFAULT_FORMATS, FORMAT_HELP, parse_formats
+from .write.formats import DEFAULT_FORMATS, FORMAT_HELP, format_argument, parse_formats
 from .write.atomic import write_bytes
 
 PACKAGE = Path(__file__).resolve().parent
@@ -904,13 +904,6 @@ def summary(outcome: Outcome) -> str:
 
 # ---------------------------------------------------------------- command line
 
-def _formats(value: str) -> tuple[str, ...]:
-    try:
-        return parse_formats(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
 def _jobs(value: str) -> int:
     try:
         n = int(value)
@@ -926,7 +919,7 @@ def add_command(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser("batch", help="并行检查并生成一个文件夹（或清单）中的全部单位，并写出批量报告")
     p.add_argument("source", type=Path, help="单位数据文件夹（含子文件夹），或清单文件（每行一个数据文件路径，相对清单；# 开头为注释）")
     p.add_argument("--out", type=Path, default=Path("output"), help="输出目录（默认 output/）；报告与记录也写在这里")
-    p.add_argument("--format", type=_formats, default=DEFAULT_FORMATS, help=FORMAT_HELP)
+    p.add_argument("--format", type=format_argument, default=DEFAULT_FORMATS, help=FORMAT_HELP)
     p.add_argument("--jobs", type=_jobs, default=None, help="并行进程数（默认每个 CPU 核心一个）")
     p.add_argument("--force", action="store_true", help="未变化的单位也重新生成（检查有错误的单位仍不生成）")
     p.add_argument("--reference-doc", type=Path, default=None, help="Word 样式参考文档（默认 templates/docx/reference.docx）")

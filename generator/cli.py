@@ -16,17 +16,10 @@ from .cli_excel import run as run_excel
 from .check.report import format_human, rules_listing, summary_line, to_json
 from .errors import InputError, format_problem, os_reason
 from .pipeline import ChecksFailed, add_review_arguments, load_and_check, render, review_options
-from .write.formats import DEFAULT_FORMATS, FORMAT_HELP, parse_formats
+from .write.formats import DEFAULT_FORMATS, FORMAT_HELP, format_argument
 
 EXIT_OK, EXIT_CHECKS, EXIT_INPUT = 0, 1, 2
 EXIT_INTERRUPTED = 130          # 128 + SIGINT, as shells report Ctrl-C
-
-
-def _formats(value: str) -> tuple[str, ...]:
-    try:
-        return parse_formats(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 EXIT_CODES = "退出码：0 完成（可有警告）；1 检查发现错误，没有生成；2 输入或环境无法使用，什么都没有写；130 被 Ctrl-C 中断。"
@@ -112,7 +105,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, title="命令", metavar="命令")
     r = sub.add_parser("render", help="检查并生成一个或多个单位的决算公开文件")
     r.add_argument("files", nargs="+", type=Path, help="单位数据文件（.yaml 或 .xlsx）")
-    r.add_argument("--format", type=_formats, default=DEFAULT_FORMATS, help=FORMAT_HELP)
+    r.add_argument("--format", type=format_argument, default=DEFAULT_FORMATS, help=FORMAT_HELP)
     r.add_argument("--out", type=Path, default=Path("output"), help="输出目录（默认 output/）")
     r.add_argument("--reference-doc", type=Path, default=None, help="Word 样式参考文档（默认 templates/docx/reference.docx）")
     r.add_argument("--force", action="store_true", help="检查发现错误时仍然生成（文件中会有不一致的数字）")

@@ -84,6 +84,15 @@ FORMAT_HELP = (f"输出格式，逗号分隔：{','.join(FORMATS)}（默认 {','
                + "；".join(f"{w.name} {w.label}" for w in WRITERS.values()))
 
 
+def format_argument(value: str) -> tuple[str, ...]:
+    """``--format`` as an argparse type (render and batch): parse_formats, its message as argparse's."""
+    import argparse
+    try:
+        return parse_formats(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def parse_formats(value: str | tuple[str, ...]) -> tuple[str, ...]:
     """"docx,pdf" (or a tuple) → ("docx", "pdf"): names checked, repeats dropped, order kept.
     Raises ValueError with a Chinese message."""
