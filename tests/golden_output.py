@@ -1,4 +1,4 @@
-"""What the Shanxi examples render, as stored snapshots (tests/golden/): the composed document
+"""What every example renders, as stored snapshots (tests/golden/): the composed document
 block by block and the text of the PDF. A refactor that must change no output (issue 9: table
 layouts as data) is held to them by tests/test_golden.py.
 
@@ -19,8 +19,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "golden"
-UNITS = {"xiaohe-2022": ROOT / "data" / "examples" / "xiaohe-2022.yaml",
-         "xincailiao-2023": ROOT / "data" / "examples" / "xincailiao-2023.yaml",
+# every example (the Shanxi and Putuo reports, the files of 附件 alone) and an administrative unit
+UNITS = {**{p.stem: p for p in sorted((ROOT / "data" / "examples").glob("*.yaml"))},
          "admin-2023": ROOT / "tests" / "fixtures" / "admin-unit-with-funds-2023.yaml"}
 
 
