@@ -59,6 +59,7 @@ from .load.unit_loader import READERS, load_unit
 from .model import Source
 from .compose.document import Marking
 from .pipeline import add_review_arguments, review_options
+from .write.atomic import is_part_file
 from .write.names import output_stem, safe_filename
 from .write.formats import DEFAULT_FORMATS, FORMAT_HELP, format_argument, parse_formats
 from .write.atomic import write_bytes
@@ -82,9 +83,7 @@ STAGING_NAME = ".juesuan-batch-staging"     # workers render here; finished file
 REPORT_HTML, REPORT_CSV = "batch-report.html", "batch-report.csv"
 STATE_FORMAT = "juesuan-batch/1"
 ISSUE_SUFFIXES = frozenset({".yaml", ".yml", ".xlsx"})   # the unit files a folder holds (issue #5)
-PART_FILE = re.compile(r"^\..+\.part$")     # temporary names of write.atomic.atomic_path
 RETIRE_RSS_MB = 450                         # a worker above this (resident) after a unit is replaced
-NAME_BYTES = 200                            # disambiguated stems stay well under NAME_MAX (255 bytes)
 
 
 class BatchError(Exception):
@@ -203,20 +202,13 @@ def discover(source: Path) -> list[tuple[Path, str]]:
     return unique
 
 
-def _fits(stem: str, suffix: str) -> str:
-    base = stem
-    while base and len((base + suffix).encode("utf-8")) > NAME_BYTES:
-        base = base[:-1]
-    return base + suffix
-
-
 def assign_stems(jobs: list[Job]) -> None:
     """Output stems: the unit's own (name + year); when several units would get the same file
     name, the first (by data file path) keeps it and each other one gets “（its file name）”,
     or “（its path）”, or “（2）” … appended. Both units are rendered; ``note`` says so."""
     key = str.casefold
     loaded = [j for j in jobs if j.failure is None]
-    base = {j.index: _fits(j.natural_stem, "") for j in loaded}
+    base = {j.index: safe_filename(j.natural_stem) for j in loaded}
     used = set(map(key, base.values()))
     groups: dict[str, list[Job]] = {}
     for job in loaded:
@@ -230,7 +222,7 @@ def assign_stems(jobs: list[Job]) -> None:
             labels = [job.path.stem, re.sub(r"[/\\]", "-", str(Path(job.shown).with_suffix("")))]
             labels += [str(n) for n in range(2, len(jobs) + 3)]
             for label in labels:
-                candidate = _fits(job.natural_stem, f"（{safe_filename(label, limit_bytes=60)}）")
+                candidate = safe_filename(job.natural_stem, f"（{safe_filename(label, limit_bytes=60)}）")
                 if key(candidate) not in used:
                     break
             used.add(key(candidate))
@@ -594,7 +586,7 @@ def _clean_leftovers(out_dir: Path) -> None:
     """Remove what a killed run may have left: staging folders and temporary '.part' files."""
     shutil.rmtree(out_dir / STAGING_NAME, ignore_errors=True)
     for p in out_dir.iterdir():
-        if PART_FILE.match(p.name) and p.is_file():
+        if is_part_file(p.name) and p.is_file():     # the batch holds the folder's lock: all are stale
             p.unlink(missing_ok=True)
 
 

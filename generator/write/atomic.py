@@ -74,6 +74,11 @@ def all_or_nothing() -> Iterator[None]:
             signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
+def is_part_file(name: str) -> bool:
+    """Whether ``name`` is a temporary name of ``atomic_path`` (of any writer, alive or not)."""
+    return name.startswith(".") and name.endswith(".part")
+
+
 def clean_stale_parts(folder: Path) -> int:
     """Remove the temporary files a killed writer left in ``folder`` (its process is gone);
     those of running writers stay. Returns how many were removed."""
