@@ -85,6 +85,8 @@ class Profile:
     overall_layout: str = ""                    # 整体自评表版式: the 部门整体支出绩效自评表 (an attachment may name another)
     report_layout: str = ""                     # 评价报告版式: the 部门整体支出绩效评价报告 (idem)
     typography: Typography = field(default_factory=Typography)   # 正文排版: body size and line pitch
+    kuan_names: dict[str, str] = field(default_factory=dict)     # 功能分类款目录: 款 code -> name
+    kuan_catalogue: str = ""                                     # its file name under templates/catalogs/
 
     def cover_title(self, year: int, kind: str) -> str:
         """The report's title as the profile words it ("2022年度部门决算公开", "2024年度部门决算");
@@ -143,6 +145,8 @@ def load_profile(name: str) -> Profile:
         raise InputError(problems)
     econ = read_yaml(CATALOGS / f"{catalog_name}.yaml").data
     classes = read_yaml(CATALOGS / f"{classes_name}.yaml").data
+    kuan_name = d.get("功能分类款目录")
+    kuan = read_yaml(CATALOGS / f"{kuan_name}.yaml").data if kuan_name else {}
     tables = []
     for i, t in enumerate(need("表") or []):
         key = str(t.get("表", "")).zfill(2)
@@ -203,6 +207,8 @@ def load_profile(name: str) -> Profile:
         overall_layout=str(d.get("整体自评表版式") or ""),
         report_layout=str(d.get("评价报告版式") or ""),
         typography=typography,
+        kuan_names={str(e["编码"]): str(e["名称"]) for e in kuan.get("款") or []},
+        kuan_catalogue=str(kuan_name or ""),
     )
 
 

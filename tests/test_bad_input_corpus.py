@@ -162,11 +162,14 @@ def _income_row(ws, code: str) -> int:
 
 
 def _only_item_rows(wb):
-    """Every subject table with its 项 rows only, so no table names the 款 20113 (a 款 one table
-    names serves the others)."""
+    """Every subject table with its 项 rows only, moved to a 款 (20199) that neither the profile's
+    款 catalogue nor any table names (20113 is in the catalogue: tests/test_new_user.py)."""
     for sheet in ("收入决算表", "支出决算表", "一般公共预算财政拨款支出决算表"):
         ws = wb[sheet]
         ws.delete_rows(_income_row(ws, "合计"), 3)      # 合计, 201, 20113: 项 rows only
+        for row in ws.iter_rows(min_col=1, max_col=1):
+            if isinstance(row[0].value, str) and row[0].value.startswith("20113"):
+                row[0].value = "20199" + row[0].value[5:]
 
 
 def _duplicate_code(wb):
@@ -199,8 +202,8 @@ def _hidden_sheet_with_title(wb):
 
 # (case id, edit, exit code, cells the message must name, words it must contain)
 WORKBOOK_MESSAGE_CASES = [
-    ("only-item-rows", _only_item_rows, 2, ["收入决算表!A7"], ["缺少科目“20113”的名称", "请在收入决算表中加一行：A 列填 20113，B 列填其科目名称",
-      "在任一张表里写一次即可"]),
+    ("only-item-rows", _only_item_rows, 2, ["收入决算表!A7"], ["缺少科目“20199”的名称", "请在收入决算表中加一行：A 列填 20199，B 列填其科目名称",
+      "在任一张表里写一次即可", "请管理员补进款目录“gongneng-kuan-2022”"]),
     ("duplicate-code", _duplicate_code, 2, ["收入决算表!A11", "收入决算表!A10"], ["重复"]),
     ("merged-amounts", _merged_amounts, 2, ["收入决算表!C10:D10"],
      ["合并单元格中的金额“100,660.30”只能读到一格", "D10（财政拨款收入）读作空白", "请取消合并"]),

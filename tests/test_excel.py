@@ -28,6 +28,7 @@ from generator.write.yaml_writer import dump_unit
 from generator.profile import load_profile
 
 from .conftest import EXAMPLES, ROOT, SEEDS, run_cli
+from .new_user_fill import patch_cached_value
 
 FIXTURES = Path(__file__).parent / "fixtures" / "excel"
 PY = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv" / "bin" / "python").exists() else sys.executable
@@ -244,22 +245,6 @@ def test_a_blank_required_cell_is_reported_once_at_its_cell(exported, tmp_path):
 
 # ---------------------------------------------------------------- tolerance
 
-def _patch_cached_value(path: Path, sheet_index: int, ref: str, value: str) -> None:
-    """Give a formula cell the cached value that Excel would have saved."""
-    buf = io.BytesIO(path.read_bytes())
-    out = io.BytesIO()
-    with zipfile.ZipFile(buf) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            data = zin.read(info)
-            if info.filename == f"xl/worksheets/sheet{sheet_index}.xml":
-                text = data.decode("utf-8")
-                new = re.sub(rf'(<c r="{ref}"[^>]*>)(<f>[^<]*</f>)<v\s*/?>(</v>)?', rf"\1\2<v>{value}</v>", text)
-                assert new != text
-                data = new.encode("utf-8")
-            zout.writestr(info, data)
-    path.write_bytes(out.getvalue())
-
-
 def test_messy_but_readable_cells(exported, tmp_path):
     wb = openpyxl.load_workbook(exported["xiaohe-2022"])
     ws = wb["收入决算表"]
@@ -290,8 +275,8 @@ def test_messy_but_readable_cells(exported, tmp_path):
     path = tmp_path / "messy.xlsx"
     wb.save(path)
     index = wb.sheetnames.index("收入决算表") + 1
-    _patch_cached_value(path, index, ws.cell(first, c_total).coordinate, "163522.43")
-    _patch_cached_value(path, index, ws.cell(first, c_fiscal).coordinate, "163522.43")
+    patch_cached_value(path, index, ws.cell(first, c_total).coordinate, "163522.43")
+    patch_cached_value(path, index, ws.cell(first, c_fiscal).coordinate, "163522.43")
     data = read_xlsx(path).data
     original = read_yaml(EXAMPLES / "xiaohe-2022.yaml").data
     assert data["单位名称"] == original["单位名称"] and data["年度"] == 2022

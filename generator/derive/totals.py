@@ -400,8 +400,10 @@ def build_subject_table(unit: Unit, table: str, profile: Profile, problems: list
                 name = class_names.get(code, "")
             if not name:       # a 类 or 款 another of the unit's tables names (收入 and 支出 share them)
                 name = _names_in_unit(unit).get(code, "")
+            if not name and len(code) == 5:    # a 款 of the year's catalogue (功能分类款目录)
+                name = profile.kuan_names.get(code, "")
             if not name:
-                problems.append(_missing_name(unit, table, code, given_rows))
+                problems.append(_missing_name(unit, table, code, given_rows, profile.kuan_catalogue))
         built[code] = Row(code, name, {3: 1, 5: 2, 7: 3}.get(len(code), 0), values, row_total, terms, total_terms)
     out = [built[""]] + [built[c] for c in sorted(nodes)]
     return SubjectTable(table, columns, out)
@@ -417,20 +419,26 @@ def _names_in_unit(unit: Unit) -> dict[str, str]:
     return names
 
 
-def _missing_name(unit: Unit, table: str, code: str, given_rows: dict[str, SubjectRow]) -> Problem:
+def _missing_name(unit: Unit, table: str, code: str, given_rows: dict[str, SubjectRow],
+                  kuan_catalogue: str = "") -> Problem:
     """A 类 or 款 no row names, said in the file's own terms: a YAML file gets the mapping to add;
-    a workbook gets the code cell of the first row below it and the columns of the row to add."""
+    a workbook gets the code cell of the first row below it and the columns of the row to add.
+    A 款 can also be added to the profile's 款 catalogue (``kuan_catalogue``), which every unit shares."""
+    shared = "（各表共用科目名称，在任一张表里写一次即可"
+    if len(code) == 5 and kuan_catalogue:
+        shared += f"；本地区常用的款，也可请管理员补进款目录“{kuan_catalogue}”"
+    shared += "）"
     below = next((given_rows[c] for c in sorted(given_rows) if c != code and c.startswith(code)), None)
     if below is None or not below.src.cell:
         return Problem(unit.src(table), f"缺少科目“{code}”的名称：请在{table}中加一行 科目编码: \"{code}\" 与其科目名称"
-                                        "（各表共用科目名称，在任一张表里写一次即可）")
+                                        + shared)
     name_cell = unit.src(f"{below.src.path}.科目名称")
     name_column = name_cell.column if name_cell.cell else ""
     name_part = f"{name_column} 列填其科目名称" if name_column else "科目名称一栏填其名称"
     sheet = below.src.sheet if below.src.sheet == table else f"工作表“{below.src.sheet}”"
     return Problem(below.src, f"缺少科目“{code}”的名称（本行“{below.code} {below.name}”属于它，表中没有“{code}”这一行）："
                               f"请在{sheet}中加一行：{below.src.column} 列填 {code}，{name_part}"
-                              "（各表共用科目名称，在任一张表里写一次即可）")
+                              + shared)
 
 
 def _sum_columns(table: str, columns: list[str]) -> list[str]:

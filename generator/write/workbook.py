@@ -60,6 +60,11 @@ RIGHT = Alignment(horizontal="right", vertical="center")
 
 BLANK_ROWS_TEMPLATE = 60      # input rows below a subject table in an empty template
 BLANK_ROWS_EXPORT = 20        # spare input rows below a filled table
+# 附件 forms (sheet of the form's fields → empty blocks to fill): (in an empty template, after a
+# unit's own forms). A unit often has several 项目支出绩效自评表 and one 部门整体 form; the sheets
+# are protected, so the blocks and rows a unit needs must be there already.
+SPARE_FORM_BLOCKS = {SHEET_SELF_EVAL: (10, 2), SHEET_OVERALL: (1, 0)}
+ROWS_PER_FORM = {"指标": 40}    # input rows one form needs on a list sheet; other lists: 8
 
 
 def display_width(text: Any) -> float:
@@ -657,7 +662,8 @@ def write_forms(wb: Workbook, data: dict, spec: FormSheets) -> None:
     sw.title(f"{spec.name}（每个附件一段；{spec.computed}）", 4)
     sw.header(2, [[(ATTACHMENT_NO, 1, 1), ("项目", 1, 1), ("内容", 1, 1), ("说明", 1, 1)]])
     r = 3
-    for n, form in forms or [(None, {})]:
+    blocks = SPARE_FORM_BLOCKS[spec.sheet][1 if forms else 0]
+    for n, form in forms + [(None, {})] * blocks:
         for f in spec.fields:
             sw.input(r, 1, n, kind=COUNT)
             sw.label(r, 2, f.label())
@@ -671,7 +677,7 @@ def write_forms(wb: Workbook, data: dict, spec: FormSheets) -> None:
         sw.title(f"{spec.name}的{key}（每行一个，附件序号指“附件”表中的序号）", len(columns) + 1)
         sw.header(2, [[(ATTACHMENT_NO, 1, 1), *((c[0], 1, 1) for c in columns)]])
         r = 3
-        spare = 30 if key == "指标" else 10
+        spare = max(30 if key == "指标" else 10, ROWS_PER_FORM.get(key, 8) * blocks)
         rows = [(n, x) for n, form in forms for x in form.get(key) or []] + [(None, {})] * spare
         for n, x in rows:
             sw.input(r, 1, n, kind=COUNT)
