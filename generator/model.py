@@ -112,6 +112,15 @@ WORD_MONEY_KEYS = ("金额", "中小企业合同金额", "小微企业合同金�
 WORD_NUMBER_KEYS = ("平均得分",)
 # Subject tables whose total column adds only 基本支出 and 项目支出 (the others are balances and income).
 SPENDING_TOTAL_TABLES = ("政府性基金预算财政拨款收入支出决算表", "国有资本经营预算财政拨款支出决算表")
+# 单位性质 that have 机关运行经费 (10 表, 第三部分 十): 行政单位 and 参照公务员法管理的事业单位.
+ADMIN_NATURES = ("行政单位", "参公事业单位")
+
+
+def row_sum_columns(table: str) -> list[str]:
+    """The columns a row's own total column adds up: 本年收入合计 = the income columns, 本年支出合计 =
+    the spending columns; in the 政府性基金 and 国有资本经营 tables 小计/合计 = 基本支出 + 项目支出 only.
+    derive (totals) and check (Txx-ROW) both use this."""
+    return ["基本支出", "项目支出"] if table in SPENDING_TOTAL_TABLES else list(SUBJECT_TABLES[table])
 
 
 @dataclass
@@ -325,6 +334,11 @@ class Unit:
         """The file's figures are already rounded to 0.01 of a unit coarser than the 决算软件's 元:
         a total it states may differ from the sum of its rounded items by a 尾差."""
         return self.money_unit != "元"
+
+    @property
+    def reports_admin_cost(self) -> bool:
+        """The unit has 机关运行经费 to state and explain (its 单位性质 is in ADMIN_NATURES)."""
+        return self.nature in ADMIN_NATURES
 
     @property
     def kind_word(self) -> str:

@@ -244,3 +244,15 @@ def test_docs_list_every_rule():
     doc = (ROOT / "docs" / "checks.md").read_text(encoding="utf-8")
     for r in RULES:
         assert f"`{r.id}`" in doc and r.description in doc, r.id
+
+
+def test_soe_row_total_adds_spending_only(tmp_path):
+    """国有资本经营 (like 政府性基金): a row's 合计 = 基本支出 + 项目支出; its 本年收入 is not part of it.
+    The rule and derive read that from one place (model.row_sum_columns); the rule once added every
+    column of this table."""
+    edits = rows(S08, ["合计", "223", "22301", "2230199"], 本年收入="20000.00")
+    new, found = new_ids(tmp_path, "admin", *edits)
+    assert "本年收入: 20000.00" in (tmp_path / "admin-edited.yaml").read_text(encoding="utf-8")
+    assert "T08-ROW" not in new, [(f.rule, f.message) for f in found if f.rule == "T08-ROW"]
+    new, _ = new_ids(tmp_path, "admin", *edits, R(S08, "2230199", "合计", "20000.01"))
+    assert "T08-ROW" in new                                      # a wrong 合计 is still found

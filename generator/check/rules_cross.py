@@ -138,7 +138,7 @@ def x_02_03(r: Rule, ctx: Context):
                     "（单位构成多于一个）时，机关运行经费不超过公用经费合计", ERROR, ("10", "06"))
 def x_admin_06(r: Rule, ctx: Context):
     u = ctx.unit
-    if u.nature not in ("行政单位", "参公事业单位"):
+    if not u.reports_admin_cost:
         return
     public = ctx.derived.public.fig("basic")
     source = u.src("相关信息统计.机关运行经费")
@@ -155,7 +155,7 @@ def x_admin_06(r: Rule, ctx: Context):
 @rule("X-ADMIN-NA", "事业单位（非参公）没有机关运行经费", ERROR, ("10",))
 def x_admin_na(r: Rule, ctx: Context):
     u = ctx.unit
-    if u.nature == "事业单位" and u.admin_cost:
+    if not u.reports_admin_cost and u.admin_cost:
         yield Finding(r.id, r.severity, "10", f"单位性质为事业单位，却填写了机关运行经费 {ctx.amount(u.admin_cost)}；"
                       "机关运行经费只属于行政单位和参照公务员法管理的事业单位", u.src("相关信息统计.机关运行经费"),
                       "机关运行经费", "", ZERO, u.admin_cost)

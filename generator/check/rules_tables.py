@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Iterator
 
 from ..model import (FISCAL_KINDS, INCOME_COLUMNS, PURCHASE_KINDS, SANGONG_ITEMS, SUBJECT_TABLES,
-                     TOTAL_COLUMN, SubjectRow)
+                     SPENDING_TOTAL_TABLES, TOTAL_COLUMN, SubjectRow, row_sum_columns)
 from ..derive.totals import Fig, fsum, given as given_fig, states_amounts
 from ..numbers import ZERO
 from .registry import ERROR, Context, Finding, Rule, pair_terms, rule
@@ -81,7 +81,7 @@ def _row_rule(table: str, rule_id: str, description: str):
     """The row's own total column = the sum of its columns (07: 小计 = 基本支出 + 项目支出)."""
     key = TABLE_KEYS[table]
     total_col = TOTAL_COLUMN[table]
-    parts = ["基本支出", "项目支出"] if table == "政府性基金预算财政拨款收入支出决算表" else SUBJECT_TABLES[table]
+    parts = row_sum_columns(table)
 
     @rule(rule_id, description, ERROR, (key,))
     def check(r: Rule, ctx: Context) -> Iterator[Finding | None]:
@@ -99,7 +99,8 @@ for _table, _key in TABLE_KEYS.items():
     _level_rule(_table, 0, f"T{_key}-SUM", f"{_key}表：合计行 = 各类之和")
     _level_rule(_table, 1, f"T{_key}-CLASS", f"{_key}表：类 = 其下各款之和")
     _level_rule(_table, 2, f"T{_key}-ITEM", f"{_key}表：款 = 其下各项之和")
-    _row_rule(_table, f"T{_key}-ROW", f"{_key}表：每行的{TOTAL_COLUMN[_table]} = 本行各列之和")
+    _row_rule(_table, f"T{_key}-ROW", f"{_key}表：每行的{TOTAL_COLUMN[_table]} = "
+              + (" + ".join(row_sum_columns(_table)) if _table in SPENDING_TOTAL_TABLES else "本行各列之和"))
 
 
 # ---------------------------------------------------------------- 01 收入支出决算总表

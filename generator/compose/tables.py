@@ -22,8 +22,8 @@ from typing import Any
 
 from ..derive.totals import Derived, EconLine, SubjectTable
 from ..layout import Column, Line
-from ..model import (FISCAL_KINDS, FISCAL_SECTIONS, FISCAL_TOTALS, INCOME_COLUMNS, PURCHASE_KINDS, SANGONG_ITEMS,
-                     VEHICLE_KINDS)
+from ..model import (ADMIN_NATURES, FISCAL_KINDS, FISCAL_SECTIONS, FISCAL_TOTALS, INCOME_COLUMNS, PURCHASE_KINDS,
+                     SANGONG_ITEMS, VEHICLE_KINDS)
 from ..numbers import ZERO, cell as money_cell
 from ..profile import TableSpec
 from .document import Cell, Table
@@ -109,7 +109,7 @@ def figure_map(d: Derived) -> dict[str, Any]:
     for part in ("预算数", "决算数"):
         f.update({f"三公.{part}.{k}": d.sangong.get(part, {}).get(k) for k in SANGONG_KEYS})
     f.update({f"采购.{k}": d.purchase.get(k) for k in ["合计", *PURCHASE_KINDS]})
-    for nature in ("行政单位", "参公事业单位"):
+    for nature in ADMIN_NATURES:           # one row per nature in some layouts: the unit's own row is filled
         f[f"机关运行经费.{nature}"] = d.admin_cost if d.unit.nature == nature else None
     f["车辆.合计"] = d.vehicles_total
     f.update({f"车辆.{k}": d.vehicles.get(k) for k in VEHICLE_KINDS})

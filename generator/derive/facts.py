@@ -317,7 +317,7 @@ def build_facts(d: Derived) -> dict[str, Any]:
                       "people": (dom.get("人次") or 0) + (abroad.get("人次") or 0)}
 
     # 十 其他重要事项
-    f["admin_applicable"] = u.nature in ("行政单位", "参公事业单位")
+    f["admin_applicable"] = u.reports_admin_cost
     f["admin_cost"] = d.admin_cost or ZERO
     f["ch_admin"] = _ch(d.admin_cost, ly.admin_cost if ly else None) if f["admin_applicable"] else None
     f["reason_admin"] = w.get("机关运行经费变动原因") or ""

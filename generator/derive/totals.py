@@ -23,8 +23,8 @@ from functools import cached_property
 from typing import Any, Iterable
 
 from ..errors import InputError, Problem
-from ..model import (SPENDING_TOTAL_TABLES, FISCAL_KINDS, INCOME_COLUMNS, PURCHASE_KINDS, SANGONG_ITEMS, SUBJECT_TABLES, LastYear,
-                     SubjectRow, Unit)
+from ..model import (FISCAL_KINDS, INCOME_COLUMNS, PURCHASE_KINDS, SANGONG_ITEMS, SUBJECT_TABLES, LastYear,
+                     SubjectRow, Unit, row_sum_columns)
 from ..numbers import ZERO, is_tail, total
 from ..profile import Profile
 from .performance import evaluate, evaluate_overall, evaluate_report
@@ -371,7 +371,7 @@ def build_subject_table(unit: Unit, table: str, profile: Profile, problems: list
 
     class_names = dict(profile.classes)
     rounded = unit.rounded_input
-    sum_columns = _sum_columns(table, columns)
+    sum_columns = row_sum_columns(table)
     built: dict[str, Row] = {}
     for code in sorted(nodes, key=len, reverse=True) + [""]:
         g = given_rows.get(code or "合计")
@@ -439,15 +439,6 @@ def _missing_name(unit: Unit, table: str, code: str, given_rows: dict[str, Subje
     return Problem(below.src, f"缺少科目“{code}”的名称（本行“{below.code} {below.name}”属于它，表中没有“{code}”这一行）："
                               f"请在{sheet}中加一行：{below.src.column} 列填 {code}，{name_part}"
                               + shared)
-
-
-def _sum_columns(table: str, columns: list[str]) -> list[str]:
-    """The columns a row's total column adds up (基金、国资: 小计/合计 = 基本支出 + 项目支出)."""
-    return ["基本支出", "项目支出"] if table in SPENDING_TOTAL_TABLES else columns
-
-
-def _row_sum(table: str, values: dict[str, Decimal | None]) -> Decimal | None:
-    return total(values.get(c) for c in _sum_columns(table, list(values)))
 
 
 # ---------------------------------------------------------------- table 06
