@@ -53,6 +53,7 @@ class TableSpec:
 class Section:
     title: str              # "一、收入支出决算总体情况说明"
     template: str           # wording template under templates/wording/
+    facts: str              # 事实: the section of derive.facts.SECTIONS its template gets (收支总体 …)
 
 
 @dataclass
@@ -166,7 +167,7 @@ def load_profile(name: str) -> Profile:
                                 landscape=bool(t.get("横向", False)), layout=layout,
                                 toc_title=t.get("目录标题", t["标题"]),
                                 empty_note=t.get("无数据说明", "说明：本表无数据")))
-    outline = [Section(s["标题"], s["模板"]) for s in need("情况说明提纲") or []]
+    outline = [Section(s["标题"], s["模板"], str(s.get("事实", ""))) for s in need("情况说明提纲") or []]
     typography = _typography(d.get("正文排版"), src, problems)
     if "封面标题" not in (d.get("文字") or {}):
         problems.append(Problem(src, "模板缺少“文字.封面标题”（如 \"{年度}年度{类别}决算公开\"）"))

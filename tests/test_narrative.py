@@ -127,3 +127,49 @@ def test_numbered_title_lines_of_the_units_text_are_subheadings():
     doc = prepare(EXAMPLES / "xiaohe-2022.yaml").document
     assert [b.text for b in doc.blocks if isinstance(b, Paragraph) and b.style == "subhead"] == [
         "（1）预算绩效管理工作开展情况", "（2）项目绩效自评结果", "（3）部门（单位）整体支出绩效自评结果", "（4）部门评价项目绩效评价结果"]
+
+
+# ---------------------------------------------------------------- typed facts (issue 13)
+
+def _printed(name: str):
+    from generator.derive.printed import publish
+    from generator.derive.totals import derive
+    from generator.load.unit_loader import load_unit
+    from generator.profile import load_profile
+    unit = load_unit(str(EXAMPLES / f"{name}.yaml"))
+    return publish(derive(unit, load_profile(unit.profile)))
+
+
+def test_a_template_gets_only_its_sections_facts():
+    """s01's wording given the facts of 收入 (not its own 收支总体): the name it lacks is an error
+    when rendered, not an empty sentence."""
+    import jinja2
+    from generator.compose.narrative import render_section
+    from generator.derive.facts import section_facts
+    d = _printed("xiaohe-2022")
+    assert render_section("s01_overall.j2", section_facts(d, "收支总体"), "default")
+    with pytest.raises(jinja2.UndefinedError, match="income_total"):
+        render_section("s01_overall.j2", section_facts(d, "收入"), "default")
+
+
+def test_every_outline_section_names_its_facts():
+    """Each profile's 情况说明提纲 names a known 事实 for every section; each section's template
+    renders with those facts (the goldens hold what it says)."""
+    from generator.derive.facts import SECTIONS
+    from generator.profile import available, load_profile
+    for name in available():
+        outline = load_profile(name).outline
+        assert outline and all(s.facts in SECTIONS for s in outline), (name, [s.facts for s in outline])
+
+
+def test_an_unknown_fact_name_in_a_profile_is_named(monkeypatch):
+    import dataclasses
+    from generator.compose.report import compose
+    from generator.errors import InputError
+    d = _printed("xiaohe-2022")
+    outline = [dataclasses.replace(d.profile.outline[0], facts="收支总况")] + d.profile.outline[1:]
+    d = dataclasses.replace(d, profile=dataclasses.replace(d.profile, outline=outline))
+    with pytest.raises(InputError) as err:
+        compose(d)
+    message = str(err.value.problems[0])
+    assert "templates/profiles/shanxi-2022.yaml" in message and "事实“收支总况”应为 收支总体、" in message

@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator
 
-from ..derive.facts import build_facts
+from ..derive.facts import SECTIONS
 from ..model import Source, Unit
 from .registry import ERROR, WARNING, Context, Finding, Rule, rule
 
@@ -126,19 +126,20 @@ def _chg_text(ctx: Context, ch) -> str:
             f"{word} {ctx.printed_amount(ch.amount)}")
 
 
-def _facts(ctx: Context) -> dict[str, Any]:
-    """What the narrative prints, from the printed figures (built once per unit, shared by the
-    N-REASON rules)."""
-    if "facts" not in ctx.cache:
-        ctx.cache["facts"] = build_facts(ctx.printed)
-    return ctx.cache["facts"]
+def _facts(ctx: Context, name: str) -> Any:
+    """The facts of 情况说明 section ``name`` (derive.facts.SECTIONS) as the narrative prints them,
+    from the printed figures (built once per unit and section)."""
+    key = ("facts", name)
+    if key not in ctx.cache:
+        ctx.cache[key] = SECTIONS[name](ctx.printed)
+    return ctx.cache[key]
 
 
 @rule("N-REASON-TOTAL", "收入支出总计与上年相比有增减时，须填写收入支出变动原因", WARNING, tables=(TEXT,))
 def reason_total(r: Rule, ctx: Context):
-    f = _facts(ctx)
-    for label, ch in (("收入总计", f["ch_income_total"]), ("支出总计", f["ch_expense_total"])):
-        if _changed(ch) and _missing(f["reason_total"]):
+    f = _facts(ctx, "收支总体")
+    for label, ch in (("收入总计", f.ch_income_total), ("支出总计", f.ch_expense_total)):
+        if _changed(ch) and _missing(f.reason_total):
             path = f"{WORDS}.收入支出变动原因"
             yield Finding(r.id, r.severity, TEXT,
                           f"{label}与上年相比有增减（{_chg_text(ctx, ch)}），但未填写“收入支出变动原因”，"
@@ -150,9 +151,9 @@ def reason_total(r: Rule, ctx: Context):
 @rule("N-REASON-FISCAL", "财政拨款收支总计与上年相比有增减时，须填写财政拨款收支变动原因（或收入支出变动原因）",
       WARNING, tables=(TEXT,))
 def reason_fiscal(r: Rule, ctx: Context):
-    f = _facts(ctx)
-    for label, ch in (("财政拨款收入总计", f["ch_fiscal_income"]), ("财政拨款支出总计", f["ch_fiscal_expense"])):
-        if _changed(ch) and _missing(f["reason_fiscal"]):
+    f = _facts(ctx, "财政拨款总体")
+    for label, ch in (("财政拨款收入总计", f.ch_fiscal_income), ("财政拨款支出总计", f.ch_fiscal_expense)):
+        if _changed(ch) and _missing(f.reason_fiscal):
             path = f"{WORDS}.财政拨款收支变动原因"
             yield Finding(r.id, r.severity, TEXT,
                           f"{label}与上年相比有增减（{_chg_text(ctx, ch)}），但“财政拨款收支变动原因”和"
@@ -164,9 +165,9 @@ def reason_fiscal(r: Rule, ctx: Context):
 @rule("N-REASON-GP", "一般公共预算财政拨款支出与上年相比有增减时，须填写一般公共预算支出变动原因（或其替代）",
       WARNING, tables=(TEXT,))
 def reason_gp(r: Rule, ctx: Context):
-    f = _facts(ctx)
-    ch = f["ch_gp"]
-    if _changed(ch) and _missing(f["reason_gp"]):
+    f = _facts(ctx, "一般公共预算")
+    ch = f.ch_gp
+    if _changed(ch) and _missing(f.reason_gp):
         path = f"{WORDS}.一般公共预算支出变动原因"
         yield Finding(r.id, r.severity, TEXT,
                       f"一般公共预算财政拨款支出与上年相比有增减（{_chg_text(ctx, ch)}），但“一般公共预算支出变动原因”"
@@ -176,7 +177,7 @@ def reason_gp(r: Rule, ctx: Context):
 
 @rule("N-REASON-CLASS", "05表各类支出与上年决算相比有增减时，须填写类说明中的变动原因", WARNING, tables=(TEXT, "05"))
 def reason_class(r: Rule, ctx: Context):
-    for c in _facts(ctx)["gp_class_details"]:
+    for c in _facts(ctx, "一般公共预算").gp_class_details:
         if _changed(c.change) and _missing(c.reason):
             path = f"{WORDS}.类说明.{c.code}.变动原因"
             yield Finding(r.id, r.severity, TEXT,
@@ -187,14 +188,14 @@ def reason_class(r: Rule, ctx: Context):
 
 @rule("N-REASON-SANGONG", "“三公”经费合计及各项与上年相比有增减时，须填写变动原因", WARNING, tables=(TEXT, "09"))
 def reason_sangong(r: Rule, ctx: Context):
-    f = _facts(ctx)
-    ch = f["ch_sg"]
-    if _changed(ch) and _missing(f["reason_sg"]):
+    f = _facts(ctx, "三公经费")
+    ch = f.ch_sg
+    if _changed(ch) and _missing(f.reason_sg):
         path = f"{WORDS}.三公经费.变动原因"
         yield Finding(r.id, r.severity, TEXT,
                       f"“三公”经费支出合计与上年相比有增减（{_chg_text(ctx, ch)}），但未填写“三公经费.变动原因”",
                       key_source(ctx.unit, path), row="合计", expected=ch.last, actual=ch.this)
-    for item in f["sg_items"]:
+    for item in f.sg_items:
         if _changed(item.change) and _missing(item.reason):
             path = f"{WORDS}.三公经费.{item.name}.变动原因"
             yield Finding(r.id, r.severity, TEXT,
@@ -206,9 +207,9 @@ def reason_sangong(r: Rule, ctx: Context):
 @rule("N-REASON-ADMIN", "行政单位、参公事业单位的机关运行经费与上年相比有增减时，须填写机关运行经费变动原因",
       WARNING, tables=(TEXT, "10"))
 def reason_admin(r: Rule, ctx: Context):
-    f = _facts(ctx)
-    ch = f["ch_admin"]
-    if f["admin_applicable"] and _changed(ch) and _missing(f["reason_admin"]):
+    f = _facts(ctx, "其他事项")
+    ch = f.ch_admin
+    if f.admin_applicable and _changed(ch) and _missing(f.reason_admin):
         path = f"{WORDS}.机关运行经费变动原因"
         yield Finding(r.id, r.severity, TEXT,
                       f"机关运行经费与上年相比有增减（{_chg_text(ctx, ch)}），但未填写“机关运行经费变动原因”",

@@ -75,6 +75,16 @@ def row(cells: list, head: bool = False) -> str:
 
 
 @lru_cache(maxsize=8)
+def _defined(number_filter):
+    """A number filter that names a fact the template's section lacks (StrictUndefined raises
+    when printed) instead of failing on its type."""
+    def checked(value, *args, **kwargs):
+        if isinstance(value, jinja2.Undefined):
+            str(value)
+        return number_filter(value, *args, **kwargs)
+    return checked
+
+
 def environment(wording_dir: str) -> jinja2.Environment:
     base = TEMPLATES / "wording"
     dirs = [base / wording_dir] if wording_dir != "default" else []
@@ -87,7 +97,7 @@ def environment(wording_dir: str) -> jinja2.Environment:
         keep_trailing_newline=False,
         bytecode_cache=cache.jinja_bytecode_cache(),   # compiled templates kept between runs
     )
-    env.filters.update(money=money, pct=pct, clause=clause, cn=chinese_number)
+    env.filters.update(money=_defined(money), pct=_defined(pct), clause=clause, cn=chinese_number)
     env.globals.update(h2=h2, h3=h3, styled=styled, row=row)
     return env
 

@@ -1,6 +1,6 @@
 """Every number the 第三部分 情况说明 speaks of, computed from the printed tables.
 
-``build_facts`` takes the printed figures (``derive.printed.publish``): every 占比, 增减 and rate is
+``section_facts`` takes the printed figures (``derive.printed.publish``): every 占比, 增减 and rate is
 computed from amounts as the tables print them, so a reader can recompute it (docs/money.md).
 Templates only format and phrase these values; they never add, subtract or divide. Amounts
 are Decimal, rates are Decimal percentages (two places, half up) or None when the base is 0,
@@ -8,9 +8,9 @@ comparisons are numbers.Change or None when last year's figure is not known.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
-from typing import Any
+from typing import Any, Callable
 
 from ..model import EXPENSE_COLUMNS, INCOME_COLUMNS, SANGONG_ITEMS
 from ..numbers import ZERO, Change, change, percent, shares, total
@@ -183,157 +183,338 @@ def _share_list(items: list[tuple[str, Decimal | None]], whole: Decimal | None =
     return [Share(label, v or ZERO, r) for (label, v), r in zip(items, rates)]
 
 
-def build_facts(d: Derived) -> dict[str, Any]:
-    if not d.printed:
-        raise ValueError("情况说明须由公开的（换算、四舍五入后的）数字生成：先调用 derive.printed.publish")
-    u, w, ly = d.unit, _words(d), d.last_year
-    f: dict[str, Any] = {"unit": u, "year": u.year, "mu": d.money_unit, "kind": u.kind_word,
-                         "profile": d.profile, "words": w, "list_zero_items": d.profile.list_zero_items,
-                         "grouping": d.profile.narrative_grouping}
+# ---------------------------------------------------------------- one dataclass and one function per section
+# The profile's 情况说明提纲 names the facts of each section (事实: 收支总体 …); its wording template
+# gets the Common fields and that section's fields, nothing else, so a name a template uses that
+# its section lacks is an error when it is rendered (the environment's StrictUndefined), not an
+# empty sentence.
 
-    # 一 收入支出决算总体情况
-    f["income_total"] = d.summary["收入总计"] or ZERO
-    f["expense_total"] = d.summary["支出总计"] or ZERO
-    f["ch_income_total"] = _ch(d.summary["收入总计"], ly.income_total if ly else None)
-    f["ch_expense_total"] = _ch(d.summary["支出总计"], ly.expense_total if ly else None)
-    fallbacks = d.profile.reason_fallbacks
+@dataclass(frozen=True)
+class Common:
+    """What every section's wording may name."""
+    unit: Any
+    year: int
+    mu: str                              # 金额单位 of the printed figures
+    kind: str                            # 部门 | 单位
+    profile: Any
+    words: dict                          # the unit's own 情况说明 texts
+    list_zero_items: bool
+    grouping: bool                       # 说明千分位
+
+
+@dataclass(frozen=True)
+class Overall:                           # 一 收入支出决算总体情况
+    income_total: Decimal
+    expense_total: Decimal
+    ch_income_total: Change | None
+    ch_expense_total: Change | None
+    reason_total: str
+
+
+@dataclass(frozen=True)
+class Income:                            # 二 收入决算情况
+    income_sum: Decimal
+    income_items: list[Share]
+
+
+@dataclass(frozen=True)
+class Expense:                           # 三 支出决算情况
+    expense_sum: Decimal
+    expense_items: list[Share]
+
+
+@dataclass(frozen=True)
+class Fiscal:                            # 四 财政拨款收支总体情况
+    fiscal_income_total: Decimal
+    fiscal_expense_total: Decimal
+    ch_fiscal_income: Change | None
+    ch_fiscal_expense: Change | None
+    reason_fiscal: str
+
+
+@dataclass(frozen=True)
+class General:                           # 五 一般公共预算财政拨款支出
+    gp_total: Decimal
+    gp_share_of_expense: Decimal | None  # of 本年支出合计 (03)
+    ch_gp: Change | None
+    reason_gp: str
+    gp_classes: list[Share]
+    gp_class_details: list[ClassDetail]
+    gp_budget_total: Decimal | None      # 年初预算 of its 类
+    gp_completion: Decimal | None
+    gp_full_budget_total: Decimal | None  # 全年预算 (adjusted)
+    gp_full_completion: Decimal | None
+    gp_compare: str                      # 大于 | 小于 | 持平 | ""
+    reason_gp_budget: str
+    gp_items: list[ItemDetail]
+
+
+@dataclass(frozen=True)
+class Basic:                             # 六 一般公共预算财政拨款基本支出
+    basic_total: Decimal
+    gp_personnel: Decimal
+    gp_public: Decimal
+    personnel_items: list[Share]
+    public_items: list[Share]
+    personnel_note: str
+    public_note: str
+
+
+@dataclass(frozen=True)
+class Balances:
+    """A 政府性基金 or 国有资本经营 table's 合计 row and its 类 with their shares."""
+    opening: Decimal | None
+    income: Decimal | None
+    spent: Decimal | None
+    basic: Decimal | None
+    project: Decimal | None
+    closing: Decimal | None
+    classes: list[Share]
+
+    @property
+    def empty(self) -> bool:
+        return not any((self.opening, self.income, self.spent, self.basic, self.project, self.closing))
+
+
+@dataclass(frozen=True)
+class Fund:                              # 七 政府性基金预算财政拨款
+    fund: Balances
+    fund_empty: bool
+    fund_items: list[ItemDetail]
+
+
+@dataclass(frozen=True)
+class Soe:                               # 八 国有资本经营预算财政拨款
+    soe: Balances
+    soe_empty: bool
+    soe_items: list[ItemDetail]
+
+
+@dataclass(frozen=True)
+class Reception:
+    batches: int
+    people: int
+
+
+@dataclass(frozen=True)
+class Sangong:                           # 九 “三公”经费
+    sg_budget: Decimal
+    sg_actual: Decimal
+    sg_completion: Decimal | None
+    ch_sg: Change | None
+    reason_sg: str
+    sg_items: list[SangongItem]          # the four items
+    sg_car: SangongItem                  # 公务用车购置及运行维护费
+    sg_shares: list[Share]               # 出国、车辆、接待 in the 合计
+    sg_by_name: dict[str, SangongItem]
+    sg: dict                             # the unit's words (团组、车辆、接待 details)
+    reception: Reception                 # 国内 + 国境外 接待
+
+
+@dataclass(frozen=True)
+class Purchase:
+    total: Decimal
+    goods: Decimal
+    works: Decimal
+    services: Decimal
+    sme: Decimal | None                  # 授予中小企业合同金额
+    small: Decimal | None                # 其中小微企业
+    sme_share: Decimal | None
+    small_share: Decimal | None
+
+
+@dataclass(frozen=True)
+class PerformanceSection:                # 预算绩效管理情况 (上海 十)
+    performance: Performance
+
+
+@dataclass(frozen=True)
+class Other:                             # 十 其他重要事项
+    admin_applicable: bool
+    admin_cost: Decimal
+    ch_admin: Change | None
+    reason_admin: str
+    purchase: Purchase
+    vehicles: list[tuple[str, int]]      # (printed label, count)
+    vehicles_total: int
+    big_equipment: int
+    assets: dict
+    performance: Performance
+    other: str
+
+
+def _reasons(d: Derived) -> Any:
+    """The unit's reason for a change, else the first of the profile's stand-ins (变动原因替代) it
+    wrote: one lookup for the wording and the N-REASON rules."""
+    w, fallbacks = _words(d), d.profile.reason_fallbacks
 
     def reason(key: str) -> str:
-        """The unit's reason, else the first of the profile's stand-ins (变动原因替代) it wrote."""
         return next((w[k] for k in (key, *fallbacks.get(key, ())) if w.get(k)), "")
+    return reason
 
-    f["reason_total"] = reason("收入支出变动原因")
 
-    # 二 收入决算情况
+def overall(d: Derived) -> Overall:
+    ly = d.last_year
+    return Overall(income_total=d.summary["收入总计"] or ZERO, expense_total=d.summary["支出总计"] or ZERO,
+                   ch_income_total=_ch(d.summary["收入总计"], ly.income_total if ly else None),
+                   ch_expense_total=_ch(d.summary["支出总计"], ly.expense_total if ly else None),
+                   reason_total=_reasons(d)("收入支出变动原因"))
+
+
+def income(d: Derived) -> Income:
     s02 = d.t02.sum_row
-    f["income_sum"] = s02.total or ZERO
-    f["income_items"] = _share_list([(c, s02.values.get(c)) for c in INCOME_COLUMNS], s02.total)
+    return Income(s02.total or ZERO, _share_list([(c, s02.values.get(c)) for c in INCOME_COLUMNS], s02.total))
 
-    # 三 支出决算情况
+
+def expense(d: Derived) -> Expense:
     s03 = d.t03.sum_row
-    f["expense_sum"] = s03.total or ZERO
-    f["expense_items"] = _share_list([(c, s03.values.get(c)) for c in EXPENSE_COLUMNS], s03.total)
+    return Expense(s03.total or ZERO, _share_list([(c, s03.values.get(c)) for c in EXPENSE_COLUMNS], s03.total))
 
-    # 四 财政拨款收支总体情况
-    fc = d.fiscal["合计"]
-    f["fiscal_income_total"] = fc["收入总计"] or ZERO
-    f["fiscal_expense_total"] = fc["支出总计"] or ZERO
-    f["ch_fiscal_income"] = _ch(fc["收入总计"], ly.fiscal_income_total if ly else None)
-    f["ch_fiscal_expense"] = _ch(fc["支出总计"], ly.fiscal_expense_total if ly else None)
-    f["reason_fiscal"] = reason("财政拨款收支变动原因")
 
-    # 五 一般公共预算财政拨款支出
-    s05 = d.t05.sum_row
-    gp_total = s05.total or ZERO
-    f["gp_total"] = gp_total
-    f["gp_share_of_expense"] = percent(gp_total, s03.total)
-    f["ch_gp"] = _ch(gp_total, ly.gp_expense if ly else None)
-    f["reason_gp"] = reason("一般公共预算支出变动原因")
-    f["gp_personnel"] = d.personnel.basic or ZERO
-    f["gp_public"] = d.public.basic or ZERO
-    f["gp_personnel_share"] = percent(f["gp_personnel"], gp_total)
-    f["gp_public_share"] = percent(f["gp_public"], gp_total)
-    classes = d.t05.classes
-    f["gp_classes"] = _share_list([(r.name, r.total) for r in classes], s05.total)
-    notes = w.get("类说明") or {}
-    details = []
-    for r in classes:
+def fiscal(d: Derived) -> Fiscal:
+    fc, ly = d.fiscal["合计"], d.last_year
+    return Fiscal(fiscal_income_total=fc["收入总计"] or ZERO, fiscal_expense_total=fc["支出总计"] or ZERO,
+                  ch_fiscal_income=_ch(fc["收入总计"], ly.fiscal_income_total if ly else None),
+                  ch_fiscal_expense=_ch(fc["支出总计"], ly.fiscal_expense_total if ly else None),
+                  reason_fiscal=_reasons(d)("财政拨款收支变动原因"))
+
+
+def _class_details(d: Derived, notes: dict) -> list[ClassDetail]:
+    ly, out = d.last_year, []
+    for r in d.t05.classes:
         budget = d.budget.get(r.code)
         last = ly.gp_by_class.get(r.code) if ly else None
         if ly and ly.gp_by_class and last is None:
             last = ZERO            # a 类 absent from last year's list was 0 last year
         note = notes.get(r.code) or {}
-        details.append(ClassDetail(code=r.code, name=r.name, amount=r.total or ZERO, budget=budget,
-                                   completion=percent(r.total, budget) if budget is not None else None,
-                                   change=_ch(r.total, last), use=note.get("用途") or "",
-                                   reason=note.get("变动原因") or ""))
-    f["gp_class_details"] = details
-    f["gp_budget_total"] = budget_total(d.budget, [r.code for r in classes])
-    f["gp_completion"] = percent(gp_total, f["gp_budget_total"]) if f["gp_budget_total"] is not None else None
-    # 全年预算 (adjusted), where the profile's wording explains down to the 项
-    f["gp_full_budget_total"] = budget_total(d.full_budget, [r.code for r in classes])
-    full = f["gp_full_budget_total"]
-    f["gp_full_completion"] = percent(gp_total, full) if full is not None else None
-    f["gp_compare"] = _compare(gp_total, full if full is not None else f["gp_budget_total"])
-    f["reason_gp_budget"] = w.get("预决算差异原因") or ""
-    f["gp_items"] = item_details(d, d.t05, notes)
+        out.append(ClassDetail(code=r.code, name=r.name, amount=r.total or ZERO, budget=budget,
+                               completion=percent(r.total, budget) if budget is not None else None,
+                               change=_ch(r.total, last), use=note.get("用途") or "",
+                               reason=note.get("变动原因") or ""))
+    return out
 
-    # 六 基本支出
-    f["basic_total"] = s05.values.get("基本支出") or ZERO
-    names = d.profile.econ_names
+
+def general(d: Derived) -> General:
+    w, ly = _words(d), d.last_year
+    s05, notes = d.t05.sum_row, w.get("类说明") or {}
+    gp_total = s05.total or ZERO
+    codes = [r.code for r in d.t05.classes]
+    start, full = budget_total(d.budget, codes), budget_total(d.full_budget, codes)
+    return General(gp_total=gp_total, gp_share_of_expense=percent(gp_total, d.t03.sum_row.total),
+                   ch_gp=_ch(gp_total, ly.gp_expense if ly else None), reason_gp=_reasons(d)("一般公共预算支出变动原因"),
+                   gp_classes=_share_list([(r.name, r.total) for r in d.t05.classes], s05.total),
+                   gp_class_details=_class_details(d, notes),
+                   gp_budget_total=start, gp_completion=percent(gp_total, start) if start is not None else None,
+                   gp_full_budget_total=full, gp_full_completion=percent(gp_total, full) if full is not None else None,
+                   gp_compare=_compare(gp_total, full if full is not None else start),
+                   reason_gp_budget=w.get("预决算差异原因") or "", gp_items=item_details(d, d.t05, notes))
+
+
+def basic(d: Derived) -> Basic:
+    w, names = _words(d), d.profile.econ_names
     personnel_items, public_items = [], []
     for code, line in d.econ.items():
         if len(code) != 5 or not line.basic:
             continue
         (personnel_items if code[:3] in d.profile.personnel_classes else public_items).append((names[code], line.basic))
-    f["personnel_items"] = _share_list(personnel_items, d.personnel.basic)
-    f["public_items"] = _share_list(public_items, d.public.basic)
-    f["personnel_note"] = w.get("人员经费说明") or ""
-    f["public_note"] = w.get("公用经费说明") or ""
+    return Basic(basic_total=d.t05.sum_row.values.get("基本支出") or ZERO,
+                 gp_personnel=d.personnel.basic or ZERO, gp_public=d.public.basic or ZERO,
+                 personnel_items=_share_list(personnel_items, d.personnel.basic),
+                 public_items=_share_list(public_items, d.public.basic),
+                 personnel_note=w.get("人员经费说明") or "", public_note=w.get("公用经费说明") or "")
 
-    # 七 政府性基金 / 八 国有资本经营
-    s07 = d.t07.sum_row
-    f["fund"] = {"opening": s07.values.get("年初结转和结余"), "income": s07.values.get("本年收入"),
-                 "spent": s07.total, "basic": s07.values.get("基本支出"), "project": s07.values.get("项目支出"),
-                 "closing": s07.values.get("年末结转和结余"),
-                 "classes": _share_list([(r.name, r.total) for r in d.t07.classes], s07.total)}
-    f["fund_empty"] = not any(v for k, v in f["fund"].items() if k != "classes")
-    f["fund_items"] = item_details(d, d.t07, notes)
-    s08 = d.t08.sum_row
-    f["soe"] = {"spent": s08.total, "basic": s08.values.get("基本支出"), "project": s08.values.get("项目支出"),
-                "opening": s08.values.get("年初结转和结余"), "income": s08.values.get("本年收入"),
-                "closing": s08.values.get("年末结转和结余"),
-                "classes": _share_list([(r.name, r.total) for r in d.t08.classes], s08.total)}
-    f["soe_empty"] = not any(v for k, v in f["soe"].items() if k != "classes")
-    f["soe_items"] = item_details(d, d.t08, notes)
 
-    # 九 三公经费
-    sg_words = w.get("三公经费") or {}
+def _balances(table) -> Balances:
+    s = table.sum_row
+    return Balances(opening=s.values.get("年初结转和结余"), income=s.values.get("本年收入"), spent=s.total,
+                    basic=s.values.get("基本支出"), project=s.values.get("项目支出"),
+                    closing=s.values.get("年末结转和结余"),
+                    classes=_share_list([(r.name, r.total) for r in table.classes], s.total))
+
+
+def fund(d: Derived) -> Fund:
+    b = _balances(d.t07)
+    return Fund(b, b.empty, item_details(d, d.t07, _words(d).get("类说明") or {}))
+
+
+def soe(d: Derived) -> Soe:
+    b = _balances(d.t08)
+    return Soe(b, b.empty, item_details(d, d.t08, _words(d).get("类说明") or {}))
+
+
+def _sangong_item(name: str, d: Derived, words: dict) -> SangongItem:
     budget, actual = d.sangong["预算数"], d.sangong["决算数"]
-    last_sg = ly.sangong if ly and ly.sangong else None
-    f["sg_budget"] = budget["合计"] or ZERO
-    f["sg_actual"] = actual["合计"] or ZERO
-    f["sg_completion"] = percent(actual["合计"], budget["合计"])
-    f["ch_sg"] = _ch(actual["合计"], last_sg.get("合计") or ZERO) if last_sg else None
-    f["reason_sg"] = sg_words.get("变动原因") or ""
-    items = []
-    for k in SANGONG_ITEMS:
-        iw = sg_words.get(k) or {}
-        items.append(SangongItem(name=k, budget=budget.get(k) or ZERO, actual=actual.get(k) or ZERO,
-                                 completion=percent(actual.get(k), budget.get(k)),
-                                 change=_ch(actual.get(k), (last_sg.get(k) or ZERO)) if last_sg else None,
-                                 reason=iw.get("变动原因") or "", use=iw.get("用途") or ""))
-    f["sg_items"] = items
-    car = "公务用车购置及运行维护费"
-    f["sg_car"] = SangongItem(name=car, budget=budget.get(car) or ZERO, actual=actual.get(car) or ZERO,
-                              completion=percent(actual.get(car), budget.get(car)),
-                              change=_ch(actual.get(car), (last_sg.get(car) or ZERO)) if last_sg else None,
-                              reason="", use="")
-    f["sg_shares"] = _share_list([(k, actual.get(k)) for k in ("因公出国（境）费", car, "公务接待费")], actual["合计"])
-    f["sg_by_name"] = {i.name: i for i in items}
-    f["sg"] = sg_words
-    dom, abroad = sg_words.get("国内接待") or {}, sg_words.get("国境外接待") or {}
-    f["reception"] = {"batches": (dom.get("批次") or 0) + (abroad.get("批次") or 0),
-                      "people": (dom.get("人次") or 0) + (abroad.get("人次") or 0)}
+    last = d.last_year.sangong if d.last_year and d.last_year.sangong else None
+    return SangongItem(name=name, budget=budget.get(name) or ZERO, actual=actual.get(name) or ZERO,
+                       completion=percent(actual.get(name), budget.get(name)),
+                       change=_ch(actual.get(name), last.get(name) or ZERO) if last else None,
+                       reason=words.get("变动原因") or "", use=words.get("用途") or "")
 
-    # 十 其他重要事项
-    f["admin_applicable"] = u.reports_admin_cost
-    f["admin_cost"] = d.admin_cost or ZERO
-    f["ch_admin"] = _ch(d.admin_cost, ly.admin_cost if ly else None) if f["admin_applicable"] else None
-    f["reason_admin"] = w.get("机关运行经费变动原因") or ""
-    p = d.purchase
-    pw = w.get("政府采购") or {}
-    f["purchase"] = {"total": p["合计"] or ZERO, "goods": p.get("货物") or ZERO, "works": p.get("工程") or ZERO,
-                     "services": p.get("服务") or ZERO}
+
+def sangong(d: Derived) -> Sangong:
+    sg_words = _words(d).get("三公经费") or {}
+    whole = _sangong_item("合计", d, sg_words)
+    items = [_sangong_item(k, d, sg_words.get(k) or {}) for k in SANGONG_ITEMS]
+    car = _sangong_item("公务用车购置及运行维护费", d, {})
+    actual = d.sangong["决算数"]
+    dom, abroad = sg_words.get("国内接待") or {}, sg_words.get("国境外接待") or {}
+    return Sangong(sg_budget=whole.budget, sg_actual=whole.actual, sg_completion=whole.completion, ch_sg=whole.change,
+                   reason_sg=whole.reason, sg_items=items, sg_car=car,
+                   sg_shares=_share_list([(k, actual.get(k)) for k in ("因公出国（境）费", car.name, "公务接待费")],
+                                         actual["合计"]),
+                   sg_by_name={i.name: i for i in items}, sg=sg_words,
+                   reception=Reception(batches=(dom.get("批次") or 0) + (abroad.get("批次") or 0),
+                                       people=(dom.get("人次") or 0) + (abroad.get("人次") or 0)))
+
+
+def _purchase(d: Derived) -> Purchase:
+    p, pw = d.purchase, _words(d).get("政府采购") or {}
     sme, small = pw.get("中小企业合同金额"), pw.get("小微企业合同金额")
-    f["purchase"]["sme"] = sme
-    f["purchase"]["small"] = small
-    f["purchase"]["sme_share"] = percent(sme, p["合计"]) if sme is not None else None
-    f["purchase"]["small_share"] = percent(small, p["合计"]) if small is not None else None
-    f["vehicles"] = [(d.profile.vehicle_labels.get(k, k), v or 0) for k, v in d.vehicles.items()]
-    f["vehicles_total"] = d.vehicles_total or 0
-    f["big_equipment"] = u.big_equipment or 0
-    f["assets"] = w.get("国有资产") or {}
-    f["performance"] = _performance(w.get("预算绩效"), form_summary(d), annexes(d))
-    f["other"] = w.get("其他事项") or ""
-    return f
+    return Purchase(total=p["合计"] or ZERO, goods=p.get("货物") or ZERO, works=p.get("工程") or ZERO,
+                    services=p.get("服务") or ZERO, sme=sme, small=small,
+                    sme_share=percent(sme, p["合计"]) if sme is not None else None,
+                    small_share=percent(small, p["合计"]) if small is not None else None)
+
+
+def performance(d: Derived) -> PerformanceSection:
+    return PerformanceSection(_performance(_words(d).get("预算绩效"), form_summary(d), annexes(d)))
+
+
+def other(d: Derived) -> Other:
+    u, w, ly = d.unit, _words(d), d.last_year
+    return Other(admin_applicable=u.reports_admin_cost, admin_cost=d.admin_cost or ZERO,
+                 ch_admin=_ch(d.admin_cost, ly.admin_cost if ly else None) if u.reports_admin_cost else None,
+                 reason_admin=w.get("机关运行经费变动原因") or "", purchase=_purchase(d),
+                 vehicles=[(d.profile.vehicle_labels.get(k, k), v or 0) for k, v in d.vehicles.items()],
+                 vehicles_total=d.vehicles_total or 0, big_equipment=u.big_equipment or 0,
+                 assets=w.get("国有资产") or {}, performance=performance(d).performance, other=w.get("其他事项") or "")
+
+
+# 事实 names a profile's 情况说明提纲 may give → the function that computes them.
+SECTIONS: dict[str, Callable[[Derived], Any]] = {
+    "收支总体": overall, "收入": income, "支出": expense, "财政拨款总体": fiscal, "一般公共预算": general,
+    "基本支出": basic, "政府性基金": fund, "国有资本经营": soe, "三公经费": sangong, "预算绩效": performance,
+    "其他事项": other,
+}
+
+
+def common(d: Derived) -> Common:
+    u = d.unit
+    return Common(unit=u, year=u.year, mu=d.money_unit, kind=u.kind_word, profile=d.profile, words=_words(d),
+                  list_zero_items=d.profile.list_zero_items, grouping=d.profile.narrative_grouping)
+
+
+def _printed(d: Derived) -> Derived:
+    if not d.printed:
+        raise ValueError("情况说明须由公开的（换算、四舍五入后的）数字生成：先调用 derive.printed.publish")
+    return d
+
+
+def section_facts(d: Derived, name: str) -> dict[str, Any]:
+    """The names a section's wording template gets: Common's and those of section ``name``."""
+    facts = SECTIONS[name](_printed(d))
+    return {**_fields(common(d)), **_fields(facts)}
+
+
+def _fields(obj: Any) -> dict[str, Any]:
+    return {f.name: getattr(obj, f.name) for f in fields(obj)}
