@@ -275,7 +275,7 @@ class Preview:
         """After an InputError: the data file may itself be fine and last year's file broken."""
         try:
             self._previous_from(load_unit(self.path).previous_file)
-        except Exception:
+        except InputError:
             pass                                  # keep watching what was watched before
 
     def _empty_doc(self, what: str) -> Document:
@@ -384,7 +384,7 @@ def _port(value: str) -> int:
 def _open_browser(url: str) -> None:
     try:
         opened = webbrowser.open(url)
-    except Exception:
+    except (webbrowser.Error, OSError):          # no browser on this machine, or it failed to start
         opened = False
     if not opened:
         print("未能自动打开浏览器，请手动打开上面的地址。", flush=True)

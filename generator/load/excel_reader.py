@@ -899,8 +899,8 @@ class WorkbookReader:
                 if p.kind == REQUIRED and p.key in self.reported_required:
                     continue            # the reader said it already, at its cell
                 problems.append(p)
-        except Exception:       # the data is incomplete; the reader's problems are what matters
-            pass
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError, ArithmeticError):
+            pass    # the builder tripped on what the reader could not read; the reader's problems say why
         raise InputError(problems)
 
     def profile(self):
@@ -946,7 +946,7 @@ class WorkbookReader:
                     if norm(unit.get(r, kc)) == "模板" and isinstance(unit.get(r, vc), str):
                         try:
                             prof = load_profile(unit.get(r, vc).strip())
-                        except Exception:
+                        except InputError:      # an unknown 模板 is reported where the unit sheet is read
                             prof = None
         if prof is not None:
             labels = {norm(t.label): t.key for t in prof.tables}
