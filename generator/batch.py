@@ -54,6 +54,7 @@ from pathlib import Path
 from typing import Callable, TextIO
 from urllib.parse import quote
 
+from .cli_parser import Parser
 from .errors import InputError, Problem, format_problem, os_reason
 from .load.unit_loader import READERS, load_unit
 from .model import Source
@@ -934,12 +935,8 @@ def run(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m generator.batch SOURCE [options]`` (the same as ``juesuan batch``)."""
-    try:
-        from .cli import _Parser as parser_class     # Chinese usage errors, exit 2
-    except ImportError:
-        parser_class = argparse.ArgumentParser
-    parser = parser_class(prog="juesuan")
-    add_command(parser.add_subparsers(dest="command", required=True, parser_class=parser_class))
+    parser = Parser(prog="juesuan")      # Chinese usage errors, exit 2
+    add_command(parser.add_subparsers(dest="command", required=True, parser_class=Parser))
     args = parser.parse_args(["batch", *(sys.argv[1:] if argv is None else argv)])
     return run(args)
 
