@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 from pathlib import Path
 
 from .cli_excel import add_commands as add_excel_commands
 from .cli_excel import run as run_excel
 from .check.report import format_human, rules_listing, summary_line, to_json
+from .cli_parser import Parser
 from .errors import InputError, format_problem, os_reason
 from .pipeline import ChecksFailed, add_review_arguments, load_and_check, render, review_options
 from .write.formats import DEFAULT_FORMATS, FORMAT_HELP, format_argument
@@ -35,58 +35,6 @@ EXAMPLES = {    # one example line per command, printed under its help
     "reference-docx": "juesuan reference-docx --out 我的样式.docx",
 }
 
-# argparse's own messages (it builds them in English), as a user reads them
-_ARGPARSE_ZH = [
-    (r"the following arguments are required: (.+)", r"缺少参数：\1"),
-    (r"unrecognized arguments: (.+)", r"不认识的参数：\1（用 -h 查看可用的参数）"),
-    (r"argument 命令: invalid choice: '?([^']*)'? \(choose from (.+)\)", r"没有命令“\1”，可用：\2"),
-    (r"argument (\S+): invalid choice: '?([^']*)'? \(choose from (.+)\)", r"\1 的取值“\2”不对，可用：\3"),
-    (r"invalid choice: '?([^']*)'? \(choose from (.+)\)", r"命令“\1”不存在，可用：\2"),
-    (r"argument (\S+): expected one argument", r"\1 后面要写一个值"),
-    (r"argument (\S+): expected at least one argument", r"\1 后面至少要写一个值"),
-    (r"argument (\S+): expected at most one argument", r"\1 后面最多写一个值"),
-    (r"argument (\S+): invalid (\S+) value: '?([^']*)'?", r"\1 的值“\3”不对"),
-    (r"argument (\S+): not allowed with argument (\S+)", r"\1 不能与 \2 同时使用"),
-    (r"ambiguous option: (\S+) could match (.+)", r"选项 \1 不明确，可能是：\2"),
-    (r"argument (\S+): ignored explicit argument '?([^']*)'?", r"\1 不接受值“\2”"),
-    (r"argument (\S+): (.+)", r"\1：\2"),            # our own ArgumentTypeError texts (Chinese already)
-]
-
-
-def _argparse_zh(message: str) -> str:
-    for pattern, replacement in _ARGPARSE_ZH:
-        if re.fullmatch(pattern, message):
-            text = re.sub(pattern, replacement, message)
-            if "可用：" in text:           # 'text', 'json' → text、json
-                head, _, choices = text.partition("可用：")
-                text = head + "可用：" + "、".join(c.strip(" '") for c in choices.split(","))
-            return text
-    return message
-
-
-class _Formatter(argparse.RawDescriptionHelpFormatter):
-    def add_usage(self, usage, actions, groups, prefix=None):
-        return super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse in Chinese: 用法／参数／选项 headings, -h 的说明, an example line and the exit
-    codes under every command's help, and its error messages translated (exit code 2)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("formatter_class", _Formatter)
-        kwargs["add_help"] = False
-        super().__init__(*args, **kwargs)
-        self._positionals.title = "参数"
-        self._optionals.title = "选项"
-        self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help="显示此帮助并退出")
-
-    def error(self, message: str) -> None:
-        self.print_usage(sys.stderr)
-        print(f"{self.prog}：参数错误：{_argparse_zh(message)}", file=sys.stderr)
-        sys.exit(EXIT_INPUT)
-
-
 def _with_examples(parser: argparse.ArgumentParser, sub) -> None:
     parser.epilog = f"例：{EXAMPLES[None]}\n{EXIT_CODES}"
     for name, p in sub.choices.items():
@@ -101,8 +49,8 @@ OWN_COMMANDS = ("render", "check", "template", "import", "export", "reference-do
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The `juesuan` parser; ``command`` (the first argument) lets it leave out batch and preview."""
-    parser = _Parser(prog="juesuan", description="部门决算公开生成器：单位数据 → 勾稽检查 → DOCX 与 PDF")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, title="命令", metavar="命令")
+    parser = Parser(prog="juesuan", description="部门决算公开生成器：单位数据 → 勾稽检查 → DOCX 与 PDF")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser, title="命令", metavar="命令")
     r = sub.add_parser("render", help="检查并生成一个或多个单位的决算公开文件")
     r.add_argument("files", nargs="+", type=Path, help="单位数据文件（.yaml 或 .xlsx）")
     r.add_argument("--format", type=format_argument, default=DEFAULT_FORMATS, help=FORMAT_HELP)

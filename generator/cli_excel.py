@@ -74,7 +74,8 @@ def cmd_template(args) -> int:
 
 def cmd_import(args) -> int:
     from .load.excel_reader import read_xls, read_xlsx
-    from .load.unit_loader import Builder, validate_structure
+    from .load.builder import Builder
+    from .load.structure import validate_structure
     from .write.atomic import write_bytes
     from .write.yaml_writer import dump_unit
     path: Path = args.file

@@ -867,9 +867,9 @@ class WorkbookReader:
             self.problem(f"{name}!{rng}", message)
 
     def attachments_alone(self) -> None:
-        """A workbook that holds nothing but 附件 (as a YAML file may: unit_loader.holds_only_attachments)
+        """A workbook that holds nothing but 附件 (as a YAML file may: builder.holds_only_attachments)
         needs no 报告类型, 单位性质 or 金额单位: their “必填项” problems are dropped."""
-        from .unit_loader import holds_only_attachments
+        from .builder import holds_only_attachments
         if not holds_only_attachments(self.data):
             return
         optional = ("报告类型", "单位性质", "金额单位")
@@ -889,7 +889,8 @@ class WorkbookReader:
     def raise_with_more(self, located: Located) -> None:
         """Report the reader's problems together with what the structure check and the model
         builder find in the rest of the data (one run shows everything)."""
-        from .unit_loader import Builder, validate_structure
+        from .builder import Builder
+        from .structure import validate_structure
         problems = list(self.problems)
         try:
             validate_structure(located)

@@ -762,7 +762,8 @@ def write_template(profile: str, out: Path) -> None:
 def export_unit(path: Path, out: Path) -> None:
     """A unit's data file (YAML, or a workbook to lay out anew) → a filled workbook.
     Raises InputError for a file that does not load; nothing is written then."""
-    from ..load.unit_loader import Builder, read_located
+    from ..load.builder import Builder
+    from ..load.unit_loader import read_located
     located = read_located(path)
     Builder(located).build()
     data = located.data

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from ..load.unit_loader import schema
+from ..load.structure import schema
 
 CENT = Decimal("0.01")
 _RESOLVER = yaml.resolver.Resolver()

@@ -1,0 +1,58 @@
+"""``juesuan batch`` on the command line: its arguments, running it, and ``python -m
+generator.batch`` (the same command on its own)."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..cli_parser import Parser
+from ..pipeline import add_review_arguments, review_options
+from ..write.formats import DEFAULT_FORMATS, FORMAT_HELP, format_argument
+from .records import EXIT_INPUT, BatchError
+from .report import summary
+from .runner import run_batch
+
+
+def _jobs(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"应为正整数：{value}")
+    return n
+
+
+def add_command(subparsers) -> argparse.ArgumentParser:
+    """Add ``batch`` to the ``juesuan`` sub-commands; dispatch ``args.command == "batch"`` to ``run``."""
+    p = subparsers.add_parser("batch", help="并行检查并生成一个文件夹（或清单）中的全部单位，并写出批量报告")
+    p.add_argument("source", type=Path, help="单位数据文件夹（含子文件夹），或清单文件（每行一个数据文件路径，相对清单；# 开头为注释）")
+    p.add_argument("--out", type=Path, default=Path("output"), help="输出目录（默认 output/）；报告与记录也写在这里")
+    p.add_argument("--format", type=format_argument, default=DEFAULT_FORMATS, help=FORMAT_HELP)
+    p.add_argument("--jobs", type=_jobs, default=None, help="并行进程数（默认每个 CPU 核心一个）")
+    p.add_argument("--force", action="store_true", help="未变化的单位也重新生成（检查有错误的单位仍不生成）")
+    p.add_argument("--reference-doc", type=Path, default=None, help="Word 样式参考文档（默认 templates/docx/reference.docx）")
+    add_review_arguments(p)
+    return p
+
+
+def run(args) -> int:
+    draft, marking = review_options(args)
+    try:
+        outcome = run_batch(args.source, args.out, args.format, jobs=args.jobs, force=args.force,
+                            reference=args.reference_doc, progress_stream=sys.stderr,
+                            draft=draft, marking=marking)
+    except BatchError as exc:
+        print(f"juesuan batch：{exc}", file=sys.stderr)
+        return EXIT_INPUT
+    print(summary(outcome))
+    return outcome.exit_code
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m generator.batch SOURCE [options]`` (the same as ``juesuan batch``)."""
+    parser = Parser(prog="juesuan")      # Chinese usage errors, exit 2
+    add_command(parser.add_subparsers(dest="command", required=True, parser_class=Parser))
+    args = parser.parse_args(["batch", *(sys.argv[1:] if argv is None else argv)])
+    return run(args)
