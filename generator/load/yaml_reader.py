@@ -77,14 +77,15 @@ class Located:
         return {path_str(k): Source(self.file, self.lines.get(k), path_str(k), self.cells.get(k)) for k in keys}
 
 
-def read_yaml(path: Path) -> Located:
+def read_yaml(path: Path, what: str = "单位数据", keys: str = "单位名称、年度") -> Located:
+    """A YAML file of ``what`` (单位数据, 模板, 表格版式, 目录), whose first ``keys`` messages name."""
     name = str(path)
     try:
         size = path.stat().st_size
     except OSError as exc:
         raise InputError([Problem(Source(name), f"无法读取文件：{os_reason(exc)}")]) from None
     if size > MAX_BYTES:
-        raise InputError([Problem(Source(name), f"文件过大（{size // 1024} KB），单位数据文件应小于 {MAX_BYTES // 1024 // 1024} MB")])
+        raise InputError([Problem(Source(name), f"文件过大（{size // 1024} KB），{what}文件应小于 {MAX_BYTES // 1024 // 1024} MB")])
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -109,7 +110,7 @@ def read_yaml(path: Path) -> Located:
     except yaml.YAMLError as exc:
         raise InputError([Problem(Source(name), f"YAML 语法错误：{_plain(str(exc))}")]) from None
     if node is None:
-        raise InputError([Problem(Source(name), "文件是空的，应为单位数据（单位名称、年度……）")])
+        raise InputError([Problem(Source(name), f"文件是空的，应为{what}（{keys}……）")])
     lines: dict[tuple, int] = {}
     problems: list[Problem] = []
     words: dict[tuple, str] = {}
@@ -117,7 +118,7 @@ def read_yaml(path: Path) -> Located:
     if problems:
         raise InputError(problems)
     if not isinstance(data, dict):
-        raise InputError([Problem(Source(name, node.start_mark.line + 1), "文件顶层应为“键: 值”的映射（单位名称: …）")])
+        raise InputError([Problem(Source(name, node.start_mark.line + 1), f"文件顶层应为“键: 值”的映射（{keys.split('、')[0]}: …）")])
     return Located(name, data, lines, words=words)
 
 
