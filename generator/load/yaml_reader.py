@@ -54,12 +54,14 @@ class Located:
     """
 
     def __init__(self, file: str, data: Any, lines: dict[tuple, int] | None = None,
-                 cells: dict[tuple, str] | None = None, words: dict[tuple, str] | None = None):
+                 cells: dict[tuple, str] | None = None, words: dict[tuple, str] | None = None,
+                 files: dict[tuple, str] | None = None):
         self.file = file
         self.data = data
         self.lines = lines or {}
         self.cells = cells or {}
         self.words = words or {}     # key path -> the word YAML read as true/false (yes, no, on …)
+        self.files = files or {}     # key path -> the file that wrote it, when not ``file`` (overlay)
 
     def shown(self, parts: tuple, value: Any) -> str:
         """A value as the user wrote it, for messages: “yes”, not “True”."""
@@ -70,11 +72,51 @@ class Located:
         p = tuple(parts)
         while p and p not in self.lines and p not in self.cells:
             p = p[:-1]
-        return Source(self.file, self.lines.get(p), path_str(tuple(parts)), self.cells.get(p))
+        return Source(self.files.get(p, self.file), self.lines.get(p), path_str(tuple(parts)), self.cells.get(p))
 
     def all_sources(self) -> dict[str, Source]:
         keys = set(self.lines) | set(self.cells)
-        return {path_str(k): Source(self.file, self.lines.get(k), path_str(k), self.cells.get(k)) for k in keys}
+        return {path_str(k): Source(self.files.get(k, self.file), self.lines.get(k), path_str(k), self.cells.get(k))
+                for k in keys}
+
+
+def overlay(base: Located, over: Located) -> Located:
+    """``over`` written on top of ``base`` (a profile's 继承): mappings merge key by key, any other
+    value replaces the base's. Every key path keeps the file and line of the file that wrote it;
+    the whole is ``over``'s file."""
+    lines: dict[tuple, int] = {}
+    files: dict[tuple, str] = {}
+    words: dict[tuple, str] = {}
+
+    def place(path: tuple, loc: Located) -> None:
+        if path in loc.lines:
+            lines[path] = loc.lines[path]
+            files[path] = loc.files.get(path, loc.file)
+        if path in loc.words:
+            words[path] = loc.words[path]
+
+    def merge(a: Any, b: Any, path: tuple) -> Any:
+        place(path, over)
+        out = dict(a)
+        for k, v in b.items():
+            p = path + (k,)
+            if isinstance(v, dict) and isinstance(a.get(k), dict):
+                out[k] = merge(a[k], v, p)
+            else:
+                out[k] = v
+                walk(v, p, over)
+        for k in out.keys() - b.keys():
+            walk(out[k], path + (k,), base)
+        return out
+
+    def walk(value: Any, path: tuple, loc: Located) -> None:
+        place(path, loc)
+        items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+        for k, v in items:
+            walk(v, path + (k,), loc)
+
+    data = merge(base.data, over.data, ())
+    return Located(over.file, data, lines, words=words, files=files)
 
 
 def read_yaml(path: Path, what: str = "单位数据", keys: str = "单位名称、年度") -> Located:
