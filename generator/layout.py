@@ -16,7 +16,8 @@ Kinds (``种类``):
   清单      fixed rows with their own 行次, section lines and repeated column heads (相关信息)
 
 Figures are named by address ("收支.本年收入合计", "财政拨款.类.{编码}.{列}", "三公.决算数.合计"
-…); docs/layouts.md lists them.
+…); docs/layouts.md lists them. A layout file is checked by load/layout.schema.json (one branch
+per 种类) before it is read.
 """
 from __future__ import annotations
 

@@ -3,7 +3,9 @@
 A profile names the tables to publish (set, order, label, title, note, orientation), the
 outline of 第三部分 (section titles and their wording templates), the glossary, the table-cell
 number style and the catalogues it uses (the year's 26 支出功能分类 类 and the 经济分类 list with
-the 06 layout). Code never branches on a profile's name.
+the 06 layout). Code never branches on a profile's name. A profile (after 继承) and the catalogues
+it names are checked by their schemas (load/profile.schema.json, load/catalog-*.schema.json)
+before anything is read from them.
 """
 from __future__ import annotations
 
