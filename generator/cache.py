@@ -1,7 +1,8 @@
 """Compiled code kept between runs, so that a short command does not compile it again each time.
 
-Two things are slow to compile and the same from run to run: the unit schema's fast validator
-(fastjsonschema generates half a megabyte of Python from ``load/unit.schema.json``: ~0.15 s) and
+Two things are slow to compile and the same from run to run: the schemas' fast validators
+(fastjsonschema generates half a megabyte of Python from ``load/unit.schema.json``: ~0.15 s; the
+profile, layout and catalogue schemas are smaller, load/schema.py) and
 the Jinja templates (the wording templates that ``check`` renders to look for repeated words,
 and the HTML template: ~0.07 s). Their compiled code objects are kept in a cache folder:
 

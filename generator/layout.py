@@ -16,7 +16,8 @@ Kinds (``种类``):
   清单      fixed rows with their own 行次, section lines and repeated column heads (相关信息)
 
 Figures are named by address ("收支.本年收入合计", "财政拨款.类.{编码}.{列}", "三公.决算数.合计"
-…); docs/layouts.md lists them.
+…); docs/layouts.md lists them. A layout file is checked by load/layout.schema.json (one branch
+per 种类) before it is read.
 """
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .errors import InputError, Problem
-from .load.yaml_reader import read_yaml
+from .load.schema import read_checked
+from .load.yaml_reader import Located
 from .model import ECON_TOTAL_CODES, VEHICLE_KINDS, Source
 from .numbers import chinese_number
 
@@ -316,18 +318,13 @@ def available() -> list[str]:
     return sorted(p.stem for p in LAYOUTS.glob("*.yaml"))
 
 
-def _column(raw: Any, where: str, problems: list[Problem], src: Source) -> Column | None:
-    if not isinstance(raw, dict) or "标题" not in raw:
-        problems.append(Problem(src, f"{where}：每一列应写成 {{标题: …, 取: …}}，或带“下级”的列组"))
-        return None
-    kids = tuple(c for i, k in enumerate(raw.get("下级") or [])
-                 if (c := _column(k, f"{where}.下级[{i}]", problems, src)) is not None)
-    if not kids and not raw.get("取"):
-        problems.append(Problem(src, f"{where}（{raw['标题']}）：末级列要写“取”（这一列印什么）"))
+def _column(raw: dict) -> Column:
+    """One column of a checked layout (load/layout.schema.json): a leaf says what it prints
+    (取), a group has 下级."""
     width = raw.get("宽")
     return Column(title=str(raw["标题"]), take=str(raw.get("取", "")), key=str(raw.get("键", "")),
-                  width=None if width is None else float(width), children=kids, input=str(raw.get("输入", "")),
-                  aliases=tuple(str(a) for a in raw.get("别名") or []))
+                  width=None if width is None else float(width), children=tuple(_column(k) for k in raw.get("下级") or []),
+                  input=str(raw.get("输入", "")), aliases=tuple(str(a) for a in raw.get("别名") or []))
 
 
 def _entry(raw: Any) -> Entry:
@@ -337,12 +334,10 @@ def _entry(raw: Any) -> Entry:
                  aliases=tuple(str(a) for a in raw.get("别名") or []), nature=str(raw.get("单位性质", "")))
 
 
-def _list_rows(raw_rows: list, problems: list[Problem], src: Source) -> tuple:
+def _list_rows(raw_rows: list) -> tuple:
     rows: list = []
-    for i, raw in enumerate(raw_rows):
-        if not isinstance(raw, dict):
-            problems.append(Problem(src, f"行[{i}]：应为映射"))
-        elif "节" in raw:
+    for raw in raw_rows:
+        if "节" in raw:
             rows.append(Line("节", (str(raw["节"]),)))
         elif "表头" in raw:
             rows.append(Line("表头", tuple(str(x) for x in raw["表头"])))
@@ -354,55 +349,47 @@ def _list_rows(raw_rows: list, problems: list[Problem], src: Source) -> tuple:
     return tuple(rows)
 
 
-def _pair_rows(raw_rows: list, sides: list[str], where: str, problems: list[Problem], src: Source) -> tuple:
+def _pair_rows(loc: Located, sides: list[str]) -> tuple:
+    """对照: each row a Block (a side lists 项 or 每类), a dict side -> Entry, or None (空行).
+    A side must be one of the columns' titles (the schema cannot know them)."""
     rows: list = []
-    for i, raw in enumerate(raw_rows):
-        if not isinstance(raw, dict):
-            problems.append(Problem(src, f"{where}[{i}]：应为映射"))
-            continue
+    problems: list[Problem] = []
+    for i, raw in enumerate(loc.data.get("行") or []):
         if raw.get("空行"):
             rows.append(None)
             continue
-        unknown = set(raw) - set(sides)
+        unknown = [k for k in raw if k not in sides and k != "空行"]
         if unknown:
-            problems.append(Problem(src, f"{where}[{i}]：“{'、'.join(sorted(unknown))}”不是本表的一栏（应为 {'、'.join(sides)}）"))
-        if any(isinstance(raw.get(s), dict) and ("项" in raw[s] or "每类" in raw[s]) for s in sides):
-            block_sides: dict = {}
-            numbered: dict = {}
-            class_entry: dict = {}
-            for s in sides:
-                part = raw.get(s) or {}
-                numbered[s] = bool(part.get("编号", False))
-                if "每类" in part:
-                    block_sides[s] = "每类"
-                    class_entry[s] = _entry(part["每类"])
-                else:
-                    block_sides[s] = tuple(_entry(e) for e in part.get("项") or [])
-            rows.append(Block(block_sides, numbered, class_entry))
+            problems.append(Problem(loc.source(("行", i, unknown[0])), f"“{'、'.join(unknown)}”不是本表的一栏"
+                                                                      f"（应为 {'、'.join(sides)}，即“列”的标题）"))
+        elif any(isinstance(raw.get(s), dict) and ("项" in raw[s] or "每类" in raw[s]) for s in sides):
+            rows.append(_block(raw, sides))
         else:
             rows.append({s: _entry(raw.get(s)) for s in sides})
+    if problems:
+        raise InputError(problems)
     return tuple(rows)
 
 
-FORM_KEYS = {"自评表": ("宽", "得分精度", "标签", "资金列", "指标列", "分析"),
-             "整体自评表": ("列", "标签", "资金"),
-             "评价报告": ("宽", "标签", "措辞")}
-OVERALL_TAKES = ("一级", "一级分值", "二级", "二级分值", "三级", "参考分值", "分值", "计算", "得分")
+def _block(raw: dict, sides: list[str]) -> Block:
+    block_sides: dict = {}
+    numbered: dict = {}
+    class_entry: dict = {}
+    for s in sides:
+        part = raw.get(s) or {}
+        numbered[s] = bool(part.get("编号", False))
+        if "每类" in part:
+            block_sides[s] = "每类"
+            class_entry[s] = _entry(part["每类"])
+        else:
+            block_sides[s] = tuple(_entry(e) for e in part.get("项") or [])
+    return Block(block_sides, numbered, class_entry)
 
 
 def _form(name: str, kind: str, d: dict, src: Source) -> Layout:
-    missing = [k for k in FORM_KEYS[kind] if k not in d]
-    if missing:
-        raise InputError([Problem(src, f"{kind}版式缺少：{'、'.join(missing)}")])
+    """A form of 第五部分 (自评表, 整体自评表, 评价报告): its keys as the compose code reads them."""
     form = {k: v for k, v in d.items() if k not in ("种类", "说明", "字号", "列")}
-    problems: list[Problem] = []
-    columns = tuple(c for i, raw in enumerate(d.get("列") or [])
-                    if (c := _column(raw, f"列[{i}]", problems, src)) is not None)
-    bad = [c.take for col in columns for c in col.leaves() if c.take not in OVERALL_TAKES]
-    if bad:
-        problems.append(Problem(src, f"整体自评表的列“取”应为 {'、'.join(OVERALL_TAKES)} 之一，现为“{bad[0]}”"))
-    if problems:
-        raise InputError(problems)
+    columns = tuple(_column(raw) for raw in d.get("列") or [])
     if "宽" in d:
         form["宽"] = [float(w) for w in d["宽"]]     # column widths in points (geometry, not money)
     else:
@@ -416,33 +403,18 @@ def load_layout(name: str) -> Layout:
     path = LAYOUTS / f"{name}.yaml"
     if not path.is_file():
         raise InputError([Problem(Source("版式"), f"找不到表格版式“{name}”；可用的版式：{'、'.join(available())}")])
-    d = read_yaml(path).data
-    src = Source(str(path))
-    problems: list[Problem] = []
-    kind = d.get("种类")
+    loc = read_checked(path, "layout", "表格版式", "说明、种类、列")
+    d = loc.data
+    kind = d["种类"]
     if kind in FORM_KINDS:
-        return _form(name, kind, d, src)
-    if kind not in KINDS:
-        problems.append(Problem(src, f"“种类”应为 {'、'.join(KINDS + FORM_KINDS)} 之一，现为“{kind}”"))
-    key = "组列" if kind == "经济分类" else "列"
-    columns = tuple(c for i, raw in enumerate(d.get(key) or [])
-                    if (c := _column(raw, f"{key}[{i}]", problems, src)) is not None)
-    if not columns:
-        problems.append(Problem(src, f"版式缺少“{key}”"))
+        return _form(name, kind, d, Source(str(path)))
+    columns = tuple(_column(raw) for raw in d["组列" if kind == "经济分类" else "列"])
     rows: tuple = ()
     if kind == "对照":
-        rows = _pair_rows(d.get("行") or [], [c.title for c in columns], "行", problems, src)
+        rows = _pair_rows(loc, [c.title for c in columns])
     elif kind == "清单":
-        rows = _list_rows(d.get("行") or [], problems, src)
-    if kind == "科目" and not d.get("数据"):
-        problems.append(Problem(src, "科目表的版式要写“数据”（取哪一张数据表）"))
-    if problems:
-        raise InputError(problems)
+        rows = _list_rows(d.get("行") or [])
     totals = d.get("合计") or ECON_TOTAL_CODES
-    detail = tuple(c for i, raw in enumerate(d.get("明细组列") or [])
-                   if (c := _column(raw, f"明细组列[{i}]", problems, src)) is not None)
-    if problems:
-        raise InputError(problems)
     return Layout(
         name=name, kind=kind, source=str(path), description=str(d.get("说明", "")),
         columns=columns, texts={str(k): str(v) for k, v in (d.get("文字") or {}).items()},
@@ -456,6 +428,6 @@ def load_layout(name: str) -> Layout:
         econ_breaks=tuple(str(c) for c in d.get("分组起点") or []),
         econ_group_titles=tuple(str(t) for t in d.get("分组标题") or []),
         econ_totals=(str(totals[0]), str(totals[1])),
-        econ_detail_columns=detail,
+        econ_detail_columns=tuple(_column(raw) for raw in d.get("明细组列") or []),
         guide=(str((d.get("填写说明") or {}).get("内容", "")), str((d.get("填写说明") or {}).get("方法", ""))),
     )

@@ -3,11 +3,13 @@
 A profile names the tables to publish (set, order, label, title, note, orientation), the
 outline of 第三部分 (section titles and their wording templates), the glossary, the table-cell
 number style and the catalogues it uses (the year's 26 支出功能分类 类 and the 经济分类 list with
-the 06 layout). Code never branches on a profile's name.
+the 06 layout). Code never branches on a profile's name. A profile (after 继承) and the catalogues
+it names are checked by their schemas (load/profile.schema.json, load/catalog-*.schema.json)
+before anything is read from them.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -15,8 +17,9 @@ from typing import Any
 
 from .compose.document import Typography
 from .errors import InputError, Problem
-from .layout import SETTINGS, Layout, load_layout
-from .load.yaml_reader import read_yaml
+from .layout import LAYOUTS, Layout, available as available_layouts, load_layout
+from .load.schema import read_checked, validate
+from .load.yaml_reader import Located, overlay, read_yaml
 from .model import Source
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
@@ -33,9 +36,6 @@ TEXT_DEFAULTS = {
     "附件标题": "附件{序号}：{名称}",
     "附件封面标题": "{年度}年度{类别}决算公开附件",
 }
-
-TABLE_KEYS = ["01", "02", "03", "04", "05", "06", "07", "08", "09", "10"]
-
 
 @dataclass
 class TableSpec:
@@ -106,85 +106,80 @@ def available() -> list[str]:
     return sorted(p.stem for p in PROFILES.glob("*.yaml"))
 
 
-def _merge(base: dict, over: dict) -> dict:
-    """Mappings merge key by key (recursively); any other value replaces the base's."""
-    out = dict(base)
-    for k, v in over.items():
-        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
-    return out
-
-
-def _profile_data(name: str, seen: tuple = ()) -> tuple[dict, Source]:
+def _profile(name: str, seen: tuple = (), via: Source | None = None) -> Located:
+    """The profile ``name`` with what it inherits (继承) written under it: mappings merge key by
+    key, any other value replaces the inherited one; every key keeps the file and line that wrote
+    it. ``via``: the 继承 that names it (for a message)."""
     path = PROFILES / f"{name}.yaml"
     if not path.is_file():
-        raise InputError([Problem(Source("模板"), f"找不到模板“{name}”；可用的模板：{'、'.join(available())}")])
+        raise InputError([Problem(via or Source("模板"), f"找不到模板“{name}”；可用的模板：{'、'.join(available())}")])
     if name in seen:
-        raise InputError([Problem(Source(str(path)), f"模板继承成环：{' → '.join(seen + (name,))}")])
-    loc = read_yaml(path)
-    d = loc.data
-    parent = d.get("继承")
-    if parent:
-        base, _ = _profile_data(str(parent), seen + (name,))
-        d = _merge(base, {k: v for k, v in d.items() if k != "继承"})
-    return d, Source(str(path))
+        raise InputError([Problem(via or Source(str(path)), f"模板继承成环：{' → '.join(f'“{n}”' for n in seen + (name,))}")])
+    loc = read_yaml(path, "模板", "说明、表、情况说明提纲")
+    parent = loc.data.get("继承")
+    if isinstance(parent, str) and parent:
+        loc = overlay(_profile(parent, seen + (name,), loc.source(("继承",))), loc)
+    return loc
+
+
+# the profile's key -> the schema of the catalogue it names, and the keys a catalogue has
+CATALOG_SCHEMAS = {"经济分类目录": ("catalog-jingji", "人员经费款、科目"), "功能分类类目录": ("catalog-gongneng-lei", "类、旧名称"),
+                   "功能分类款目录": ("catalog-gongneng-kuan", "款")}
+
+
+def _catalogue(loc: Located, key: str) -> dict:
+    """The catalogue the profile's ``key`` names (templates/catalogs/), checked by its schema."""
+    name = loc.data.get(key)
+    if not name:
+        return {}
+    path = CATALOGS / f"{name}.yaml"
+    if not path.is_file():
+        known = sorted(p.stem for p in CATALOGS.glob("*.yaml"))
+        raise InputError([Problem(loc.source((key,)), f"templates/catalogs/ 下找不到目录“{name}”；"
+                                                      f"可用的目录：{'、'.join(known)}")])
+    schema, keys = CATALOG_SCHEMAS[key]
+    return read_checked(path, schema, "目录", keys).data
+
+
+def _layout_named(loc: Located, parts: tuple, name: str) -> str:
+    """``name`` (a layout the profile names at ``parts``), or InputError there when there is no such file."""
+    if not (LAYOUTS / f"{name}.yaml").is_file():
+        raise InputError([Problem(loc.source(parts), f"找不到表格版式“{name}”；可用的版式：{'、'.join(available_layouts())}")])
+    return name
 
 
 @lru_cache(maxsize=16)
 def load_profile(name: str) -> Profile:
-    d, src = _profile_data(name)
+    loc = _profile(name)
+    validate(loc, "profile")
+    d = loc.data
     problems: list[Problem] = []
-
-    def need(key: str) -> Any:
-        if key not in d:
-            problems.append(Problem(src, f"模板缺少“{key}”"))
-            return None
-        return d[key]
-
-    catalog_name = need("经济分类目录")
-    classes_name = need("功能分类类目录")
-    if problems:
-        raise InputError(problems)
-    econ = read_yaml(CATALOGS / f"{catalog_name}.yaml").data
-    classes = read_yaml(CATALOGS / f"{classes_name}.yaml").data
-    kuan_name = d.get("功能分类款目录")
-    kuan = read_yaml(CATALOGS / f"{kuan_name}.yaml").data if kuan_name else {}
+    econ, classes, kuan = (_catalogue(loc, k) for k in CATALOG_SCHEMAS)
+    for key in ("整体自评表版式", "评价报告版式"):     # loaded when a form is printed; named now
+        if d.get(key):
+            _layout_named(loc, (key,), d[key])
     tables = []
-    for i, t in enumerate(need("表") or []):
-        key = str(t.get("表", "")).zfill(2)
-        if key not in TABLE_KEYS:
-            problems.append(Problem(src, f"表[{i}]：表号“{key}”应为 01–10 之一"))
-            continue
-        if not t.get("版式"):
-            problems.append(Problem(src, f"表[{i}]（{key}）：要写“版式”（templates/layouts/ 下的文件名）"))
-            continue
-        over = dict(t.get("版式设置") or {})
-        wrong = set(over) - set(SETTINGS)
-        if wrong:
-            problems.append(Problem(src, f"表[{i}]（{key}）：版式设置只能改 {'、'.join(SETTINGS)}，不能改“{'、'.join(sorted(wrong))}”"))
-            continue
-        layout = load_layout(str(t["版式"])).with_settings(over)
-        tables.append(TableSpec(key=key, label=str(t.get("标签", "")), title=t["标题"], note=t.get("注", ""),
-                                landscape=bool(t.get("横向", False)), layout=layout,
+    for i, t in enumerate(d["表"]):
+        layout = load_layout(_layout_named(loc, ("表", i, "版式"), t["版式"])).with_settings(t.get("版式设置") or {})
+        tables.append(TableSpec(key=str(t["表"]).zfill(2), label=str(t.get("标签", "")), title=t["标题"],
+                                note=t.get("注", ""), landscape=bool(t.get("横向", False)), layout=layout,
                                 toc_title=t.get("目录标题", t["标题"]),
                                 empty_note=t.get("无数据说明", "说明：本表无数据")))
-    outline = [Section(s["标题"], s["模板"], str(s.get("事实", ""))) for s in need("情况说明提纲") or []]
-    typography = _typography(d.get("正文排版"), src, problems)
-    if "封面标题" not in (d.get("文字") or {}):
-        problems.append(Problem(src, "模板缺少“文字.封面标题”（如 \"{年度}年度{类别}决算公开\"）"))
-    glossary = [(str(k), str(v)) for k, v in (need("名词解释") or {}).items()]
+    typography = _typography(d.get("正文排版"), loc, problems)
     if problems:
         raise InputError(problems)
     catalogue = [(str(e["编码"]), str(e["名称"])) for e in econ["科目"]]
     t06 = next((t for t in tables if t.layout.kind == "经济分类"), None)
     columns = t06.layout.econ_groups(catalogue) if t06 else [[c for c, _ in catalogue]]
+    kuan_name = d.get("功能分类款目录")
     return Profile(
         name=name,
         description=d.get("说明", ""),
         year_label=str(d.get("适用年度", "")),
         cell_grouping=bool(d.get("表内千分位", False)),
         tables=tables,
-        outline=outline,
-        glossary=glossary,
+        outline=[Section(s["标题"], s["模板"], s["事实"]) for s in d["情况说明提纲"]],
+        glossary=[(str(k), str(v)) for k, v in d["名词解释"].items()],
         classes=[(str(c["编码"]), c["名称"]) for c in classes["类"]],
         econ_names=dict(catalogue),
         econ_catalogue=catalogue,
@@ -192,8 +187,8 @@ def load_profile(name: str) -> Profile:
         econ_not_basic={str(c) for c in d.get("基本支出不适用科目", [])},
         personnel_classes=[str(c) for c in econ.get("人员经费款", ["301", "303"])],
         vehicle_labels=dict(d.get("车辆类别名称", {})),
-        part_titles=dict(d.get("部分标题", {})),
-        texts={**TEXT_DEFAULTS, **{k: str(v) for k, v in (d.get("文字") or {}).items()}},
+        part_titles=dict(d["部分标题"]),
+        texts={**TEXT_DEFAULTS, **{k: str(v) for k, v in d["文字"].items()}},
         wording_dir=d.get("措辞目录", "default"),
         renamed_classes={str(k): tuple(v) for k, v in (classes.get("旧名称") or {}).items()},
         list_zero_items=bool(d.get("情况说明列出零值项", False)),
@@ -204,7 +199,7 @@ def load_profile(name: str) -> Profile:
         performance_grades=[str(g) for g in d.get("绩效等级") or []],
         grade_thresholds=sorted(((str(g), Decimal(str(v))) for g, v in (d.get("绩效等级线") or {}).items()),
                                 key=lambda x: -x[1]),
-        self_eval_layout=load_layout(str(d["自评表版式"])) if d.get("自评表版式") else None,
+        self_eval_layout=load_layout(_layout_named(loc, ("自评表版式",), d["自评表版式"])) if d.get("自评表版式") else None,
         overall_layout=str(d.get("整体自评表版式") or ""),
         report_layout=str(d.get("评价报告版式") or ""),
         typography=typography,
@@ -217,29 +212,35 @@ _TYPE_KEYS = {"字号": (Decimal("9"), Decimal("22"), Decimal("0.5")),      # Wo
               "行距": (Decimal("9"), Decimal("60"), Decimal("0.05"))}     # Word spacing is in twips
 
 
-def _typography(spec: Any, src: Source, problems: list[Problem]) -> Typography:
+def _line(loc: Located, *parts) -> Source:
+    """The file and line of ``parts`` (the message names the key itself)."""
+    return replace(loc.source(parts), path="")
+
+
+def _typography(spec: Any, loc: Located, problems: list[Problem]) -> Typography:
     """正文排版: {字号: 16, 行距: 28} — body size and fixed line pitch in points (GB/T 9704: 三号
     仿宋, 22 lines on the 225 mm text block ≈ 28–29 pt). Absent: the styles' own."""
     if spec is None:
         return Typography()
     if not isinstance(spec, dict):
-        problems.append(Problem(src, "正文排版应写成 {字号: 16, 行距: 28}（单位：磅）"))
+        problems.append(Problem(_line(loc, "正文排版"), "正文排版应写成 {字号: 16, 行距: 28}（单位：磅）"))
         return Typography()
     values: dict[str, Decimal] = {}
     for key, v in spec.items():
         if key not in _TYPE_KEYS:
-            problems.append(Problem(src, f"正文排版只能写 {'、'.join(_TYPE_KEYS)}，不能写“{key}”"))
+            problems.append(Problem(_line(loc, "正文排版", key), f"正文排版只能写 {'、'.join(_TYPE_KEYS)}，不能写“{key}”"))
             continue
         low, high, step = _TYPE_KEYS[key]
         try:
-            n = Decimal(str(v)) if isinstance(v, (int, str)) and not isinstance(v, bool) else None
+            n = Decimal(str(v)) if isinstance(v, (int, str, Decimal)) and not isinstance(v, bool) else None
         except ArithmeticError:
             n = None
         if n is None or not n.is_finite() or not low <= n <= high or n % step:
-            problems.append(Problem(src, f"正文排版.{key} 应为 {low}–{high} 之间的磅数（步长 {step}），实际是“{v}”"))
+            problems.append(Problem(_line(loc, "正文排版", key),
+                                    f"正文排版.{key} 应为 {low}–{high} 之间的磅数（步长 {step}），实际是“{v}”"))
             continue
         values[key] = n
     size, pitch = values.get("字号"), values.get("行距")
     if size is not None and pitch is not None and pitch < size:
-        problems.append(Problem(src, f"正文排版.行距（{pitch} 磅）不能小于字号（{size} 磅）"))
+        problems.append(Problem(_line(loc, "正文排版", "行距"), f"正文排版.行距（{pitch} 磅）不能小于字号（{size} 磅）"))
     return Typography(body_size=size, line_pitch=pitch)

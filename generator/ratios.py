@@ -6,9 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .errors import InputError, Problem
-from .load.yaml_reader import read_yaml
-from .model import Source
+from .load.schema import read_checked
 from .profile import TEMPLATES
 
 CATALOGUE = TEMPLATES / "catalogs" / "ratios.yaml"
@@ -37,24 +35,11 @@ class RatioDef:
 
 @lru_cache(maxsize=1)
 def catalogue() -> dict[str, RatioDef]:
-    d = read_yaml(CATALOGUE).data
-    src = Source(str(CATALOGUE))
+    """The catalogue, checked by load/catalog-ratios.schema.json (算法, two 项, 资金 of the header)."""
+    d = read_checked(CATALOGUE, "catalog-ratios", "目录", "默认式、比率").data
     defaults = d.get("默认式") or {}
-    out: dict[str, RatioDef] = {}
-    problems: list[Problem] = []
-    for name, raw in (d.get("比率") or {}).items():
-        kind = raw.get("算法")
-        parts = raw.get("项") or []
-        if kind not in KINDS or len(parts) != 2:
-            problems.append(Problem(src, f"比率“{name}”：算法应为 {'、'.join(KINDS)} 之一，项应为两项"))
-            continue
-        bad = [p.get("资金") for p in parts if p.get("资金") and p.get("资金") not in FUND_FIGURES]
-        if bad:
-            problems.append(Problem(src, f"比率“{name}”：资金“{bad[0]}”不是表头的数（可用：{'、'.join(FUND_FIGURES)}）"))
-            continue
-        out[str(name)] = RatioDef(str(name), kind, tuple(Part(str(p["名称"]), str(p.get("单位", "万元")),  # type: ignore[arg-type]
-                                                               str(p.get("资金") or "")) for p in parts),
-                                  tuple(str(a) for a in raw.get("别名") or []), str(raw.get("式") or defaults.get(kind, "")))
-    if problems:
-        raise InputError(problems)
-    return out
+    return {str(name): RatioDef(str(name), raw["算法"],
+                                tuple(Part(str(p["名称"]), str(p.get("单位", "万元")), str(p.get("资金") or ""))  # type: ignore[arg-type]
+                                      for p in raw["项"]),
+                                tuple(str(a) for a in raw.get("别名") or []), str(raw.get("式") or defaults.get(raw["算法"], "")))
+            for name, raw in d["比率"].items()}

@@ -143,12 +143,13 @@ def test_failing_fixture_produces_exactly_that_rule(tmp_path, rule_id):
 def test_a_profile_without_a_form_layout_is_reported(tmp_path, monkeypatch):
     from generator import profile as profile_module
     profile_module.load_profile.cache_clear()
-    real = profile_module._profile_data
+    real = profile_module._profile
 
-    def without_form(name, seen=()):
-        d, src = real(name, seen)
-        return {k: v for k, v in d.items() if k != "自评表版式"}, src
-    monkeypatch.setattr(profile_module, "_profile_data", without_form)
+    def without_form(name, seen=(), via=None):
+        loc = real(name, seen, via)
+        loc.data = {k: v for k, v in loc.data.items() if k != "自评表版式"}
+        return loc
+    monkeypatch.setattr(profile_module, "_profile", without_form)
     try:
         new, found = new_ids(tmp_path, "xincailiao")
         assert LAYOUT_RULE in {f.rule for f in found}

@@ -96,15 +96,15 @@ def test_jinja_templates_are_read_back_and_an_edit_is_seen(folder, tmp_path):
 
 
 def test_the_schema_validator_comes_from_the_cache(folder):
-    from generator.load import structure
-    structure._fast_validator.cache_clear()
+    from generator.load import schema
+    schema.fast_validator.cache_clear()
     try:
-        first = structure._fast_validator()
+        first = schema.fast_validator("unit")
         assert (folder / "unit-schema-validator").is_file()
-        structure._fast_validator.cache_clear()
-        second = structure._fast_validator()
+        schema.fast_validator.cache_clear()
+        second = schema.fast_validator("unit")
     finally:
-        structure._fast_validator.cache_clear()
+        schema.fast_validator.cache_clear()
     import fastjsonschema
     for validate in (first, second):
         with pytest.raises(fastjsonschema.JsonSchemaException):

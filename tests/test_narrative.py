@@ -160,16 +160,3 @@ def test_every_outline_section_names_its_facts():
     for name in available():
         outline = load_profile(name).outline
         assert outline and all(s.facts in SECTIONS for s in outline), (name, [s.facts for s in outline])
-
-
-def test_an_unknown_fact_name_in_a_profile_is_named(monkeypatch):
-    import dataclasses
-    from generator.compose.report import compose
-    from generator.errors import InputError
-    d = _printed("xiaohe-2022")
-    outline = [dataclasses.replace(d.profile.outline[0], facts="收支总况")] + d.profile.outline[1:]
-    d = dataclasses.replace(d, profile=dataclasses.replace(d.profile, outline=outline))
-    with pytest.raises(InputError) as err:
-        compose(d)
-    message = str(err.value.problems[0])
-    assert "templates/profiles/shanxi-2022.yaml" in message and "事实“收支总况”应为 收支总体、" in message

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from decimal import Decimal
 from pathlib import Path
 
 import docx
@@ -88,3 +89,16 @@ def test_bad_typography_is_named(tmp_path, body, expected):
         (PROFILES / f"{name}.yaml").unlink()
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert expected in proc.stderr and f"{name}.yaml" in proc.stderr, proc.stderr
+
+
+def test_half_points_are_accepted():
+    """YAML reads 10.5 as a decimal number: a half-point size and a fractional pitch are kept."""
+    from generator.profile import load_profile
+    name = "test-gbt9704-half"
+    (PROFILES / f"{name}.yaml").write_text("继承: shanxi-2022\n正文排版: {字号: 10.5, 行距: 18.5}\n", encoding="utf-8")
+    try:
+        typography = load_profile(name).typography
+    finally:
+        (PROFILES / f"{name}.yaml").unlink()
+        load_profile.cache_clear()
+    assert (typography.body_size, typography.line_pitch) == (Decimal("10.5"), Decimal("18.5"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import lru_cache
 from itertools import combinations
 
-from ..load.yaml_reader import read_yaml
+from ..load.schema import read_checked
 from ..profile import TEMPLATES
 
 CATALOGUE = TEMPLATES / "catalogs" / "name-breaks.yaml"
@@ -14,7 +14,7 @@ CATALOGUE = TEMPLATES / "catalogs" / "name-breaks.yaml"
 
 @lru_cache(maxsize=1)
 def _catalogue() -> tuple[int, tuple[str, ...]]:
-    d = read_yaml(CATALOGUE).data
+    d = read_checked(CATALOGUE, "catalog-name-breaks", "目录", "每行字数、断行于").data
     return int(d.get("每行字数", 20)), tuple(str(w) for w in d.get("断行于") or [])
 
 

@@ -5,8 +5,7 @@ Order (as published): cover, 目录, 第一部分 概况, 第二部分 the table
 """
 from __future__ import annotations
 
-from ..derive.facts import SECTIONS, section_facts
-from ..errors import InputError, Problem, Source
+from ..derive.facts import section_facts
 from ..model import Unit
 from ..profile import Profile
 from ..derive.totals import Derived
@@ -150,11 +149,6 @@ def compose(d: Derived, *, draft_line: str | None = None, marking: Marking | Non
     # 第三部分 情况说明
     blocks.append(PageBreak())
     blocks.append(heading(1, parts["三"]))
-    unknown = [s for s in p.outline if s.facts not in SECTIONS]
-    if unknown:
-        raise InputError([Problem(Source(f"templates/profiles/{p.name}.yaml"),
-                                  f"情况说明提纲“{s.title}”：事实“{s.facts}”应为 {'、'.join(SECTIONS)} 之一")
-                          for s in unknown])
     for section in p.outline:
         blocks.append(heading(2, section.title))
         worded(section.template, section_facts(d, section.facts))

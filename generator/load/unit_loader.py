@@ -15,12 +15,12 @@ from typing import Any
 from ..errors import InputError, Problem
 from ..model import Source, Unit
 from .builder import IDENTITY_KEYS, MAX_INTEGER_DIGITS, Builder, clean_text, holds_only_attachments
-from .structure import SCHEMA_PATH, schema, validate_structure
+from .structure import validate_structure
 from .yaml_reader import Located, read_yaml
 
 __all__ = ["READERS", "MAX_TEXT_CHARS", "read_located", "load_unit", "read_yaml", "read_xlsx", "read_xls",
            # the structure check and the typed model, where callers found them before they had modules
-           "SCHEMA_PATH", "schema", "validate_structure", "Builder", "clean_text", "holds_only_attachments",
+           "validate_structure", "Builder", "clean_text", "holds_only_attachments",
            "IDENTITY_KEYS", "MAX_INTEGER_DIGITS"]
 
 

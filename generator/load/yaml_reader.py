@@ -54,12 +54,14 @@ class Located:
     """
 
     def __init__(self, file: str, data: Any, lines: dict[tuple, int] | None = None,
-                 cells: dict[tuple, str] | None = None, words: dict[tuple, str] | None = None):
+                 cells: dict[tuple, str] | None = None, words: dict[tuple, str] | None = None,
+                 files: dict[tuple, str] | None = None):
         self.file = file
         self.data = data
         self.lines = lines or {}
         self.cells = cells or {}
         self.words = words or {}     # key path -> the word YAML read as true/false (yes, no, on …)
+        self.files = files or {}     # key path -> the file that wrote it, when not ``file`` (overlay)
 
     def shown(self, parts: tuple, value: Any) -> str:
         """A value as the user wrote it, for messages: “yes”, not “True”."""
@@ -70,21 +72,62 @@ class Located:
         p = tuple(parts)
         while p and p not in self.lines and p not in self.cells:
             p = p[:-1]
-        return Source(self.file, self.lines.get(p), path_str(tuple(parts)), self.cells.get(p))
+        return Source(self.files.get(p, self.file), self.lines.get(p), path_str(tuple(parts)), self.cells.get(p))
 
     def all_sources(self) -> dict[str, Source]:
         keys = set(self.lines) | set(self.cells)
-        return {path_str(k): Source(self.file, self.lines.get(k), path_str(k), self.cells.get(k)) for k in keys}
+        return {path_str(k): Source(self.files.get(k, self.file), self.lines.get(k), path_str(k), self.cells.get(k))
+                for k in keys}
 
 
-def read_yaml(path: Path) -> Located:
+def overlay(base: Located, over: Located) -> Located:
+    """``over`` written on top of ``base`` (a profile's 继承): mappings merge key by key, any other
+    value replaces the base's. Every key path keeps the file and line of the file that wrote it;
+    the whole is ``over``'s file."""
+    lines: dict[tuple, int] = {}
+    files: dict[tuple, str] = {}
+    words: dict[tuple, str] = {}
+
+    def place(path: tuple, loc: Located) -> None:
+        if path in loc.lines:
+            lines[path] = loc.lines[path]
+            files[path] = loc.files.get(path, loc.file)
+        if path in loc.words:
+            words[path] = loc.words[path]
+
+    def merge(a: Any, b: Any, path: tuple) -> Any:
+        place(path, over)
+        out = dict(a)
+        for k, v in b.items():
+            p = path + (k,)
+            if isinstance(v, dict) and isinstance(a.get(k), dict):
+                out[k] = merge(a[k], v, p)
+            else:
+                out[k] = v
+                walk(v, p, over)
+        for k in out.keys() - b.keys():
+            walk(out[k], path + (k,), base)
+        return out
+
+    def walk(value: Any, path: tuple, loc: Located) -> None:
+        place(path, loc)
+        items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+        for k, v in items:
+            walk(v, path + (k,), loc)
+
+    data = merge(base.data, over.data, ())
+    return Located(over.file, data, lines, words=words, files=files)
+
+
+def read_yaml(path: Path, what: str = "单位数据", keys: str = "单位名称、年度") -> Located:
+    """A YAML file of ``what`` (单位数据, 模板, 表格版式, 目录), whose first ``keys`` messages name."""
     name = str(path)
     try:
         size = path.stat().st_size
     except OSError as exc:
         raise InputError([Problem(Source(name), f"无法读取文件：{os_reason(exc)}")]) from None
     if size > MAX_BYTES:
-        raise InputError([Problem(Source(name), f"文件过大（{size // 1024} KB），单位数据文件应小于 {MAX_BYTES // 1024 // 1024} MB")])
+        raise InputError([Problem(Source(name), f"文件过大（{size // 1024} KB），{what}文件应小于 {MAX_BYTES // 1024 // 1024} MB")])
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -109,7 +152,7 @@ def read_yaml(path: Path) -> Located:
     except yaml.YAMLError as exc:
         raise InputError([Problem(Source(name), f"YAML 语法错误：{_plain(str(exc))}")]) from None
     if node is None:
-        raise InputError([Problem(Source(name), "文件是空的，应为单位数据（单位名称、年度……）")])
+        raise InputError([Problem(Source(name), f"文件是空的，应为{what}（{keys}……）")])
     lines: dict[tuple, int] = {}
     problems: list[Problem] = []
     words: dict[tuple, str] = {}
@@ -117,7 +160,7 @@ def read_yaml(path: Path) -> Located:
     if problems:
         raise InputError(problems)
     if not isinstance(data, dict):
-        raise InputError([Problem(Source(name, node.start_mark.line + 1), "文件顶层应为“键: 值”的映射（单位名称: …）")])
+        raise InputError([Problem(Source(name, node.start_mark.line + 1), f"文件顶层应为“键: 值”的映射（{keys.split('、')[0]}: …）")])
     return Located(name, data, lines, words=words)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from ..load.structure import schema
+from ..load.schema import schema
 
 CENT = Decimal("0.01")
 _RESOLVER = yaml.resolver.Resolver()
@@ -29,7 +29,7 @@ def _resolve(node: Any) -> dict:
     """A schema node with $ref followed and allOf merged (properties in order)."""
     if not isinstance(node, dict):
         return {}
-    root = schema()
+    root = schema("unit")
     while "$ref" in node:
         ref = node["$ref"].split("/")[-1]
         node = root["$defs"][ref]
@@ -164,7 +164,7 @@ def _emit_item(item: Any, node: dict, indent: int, out: list[str]) -> None:
 def dump_unit(data: dict, header: list[str] | None = None) -> str:
     """The unit's plain data as YAML text (UTF-8, LF line ends, final newline)."""
     out: list[str] = [f"# {line}" if line else "#" for line in header or []]
-    root = _resolve(schema())
+    root = _resolve(schema("unit"))
     previous_complex = False
     for i, (k, v, child) in enumerate(_ordered(data, root)):
         complex_value = isinstance(v, (dict, list)) and bool(v) or (isinstance(v, str) and block_ok(v))
