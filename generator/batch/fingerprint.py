@@ -34,7 +34,7 @@ def environment_digest() -> str:
     try:
         from importlib.metadata import version
         h.update(f"juesuan {version('juesuan')}\n".encode())
-    except Exception:  # not installed: the sources below still say everything
+    except ImportError:  # not installed (PackageNotFoundError): the sources below still say everything
         h.update(b"juesuan ?\n")
     files = [p for p in PACKAGE.rglob("*") if p.is_file() and "__pycache__" not in p.parts
              and p.suffix != ".pyc" and not p.is_relative_to(BATCH)]

@@ -26,7 +26,7 @@ def _die_with_parent() -> None:
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except Exception:
+    except (OSError, AttributeError):  # not Linux (no prctl): the parent's own cleanup still applies
         pass
 
 
@@ -92,7 +92,7 @@ def worker_main(conn) -> None:
     _die_with_parent()
     try:  # load the writers before the first unit (a failure shows up as that unit's error)
         from ..write import docx_writer, pdf_writer  # noqa: F401
-    except Exception:
+    except (ImportError, OSError):  # a missing library (Pango …): the first unit's render reports it
         pass
     while True:
         try:
