@@ -117,7 +117,7 @@ class Workspace:
     def stop(self) -> None:
         for pool in (self.check_pool, self.render_pool):
             if pool is not None:
-                pool.shutdown(wait=False, cancel_futures=True)
+                pool.shutdown(wait=True, cancel_futures=True)     # a render under way ends first
 
     async def in_pool(self, which: str, fn, *args):
         pool = self.check_pool if which == "check" else self.render_pool

@@ -154,6 +154,7 @@ def serve(args) -> int:
         sock = socket.socket(family, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(address)
+        sock.listen(128)                 # connections wait in the backlog until the app has started
     except OSError as exc:
         return _fail(f"无法在 {args.host}:{args.port} 启动服务（{exc.strerror or exc}）")
     host, port = sock.getsockname()[:2]
