@@ -593,6 +593,30 @@ def test_a_restart_marks_running_jobs_interrupted(tmp_path):
     assert job["status"] == STOPPED and "继续" in job["message"]
 
 
+def test_check_of_an_upload_in_every_profile(tmp_path):
+    """work.check_upload (what the check workers run) on each example: findings as check JSON,
+    a link for each finding that concerns a table, the draft preview written; and the cwd kept."""
+    from generator.web import work
+    cwd = os.getcwd()
+    for example in sorted(EXAMPLES.glob("*.yaml")):
+        folder = tmp_path / example.stem
+        folder.mkdir()
+        (folder / example.name).write_bytes(example.read_bytes())
+        name = re.search(r"^单位名称: (.+)$", example.read_text(encoding="utf-8"), re.M).group(1).strip()
+        result = work.check_upload(str(folder), example.name, name)
+        assert result["status"] == "checked", (example.name, result)
+        assert result["findings"] == check_json(folder / example.name), example.name
+        assert len(result["views"]) == len(result["findings"])
+        preview = (folder / work.PREVIEW_NAME).read_text(encoding="utf-8")
+        assert "仅供内部审核" in preview
+        for f, v in zip(result["findings"], result["views"]):
+            if f'id="t{f["table"]}"' in preview:             # a table the report prints
+                assert v["href"] == f"#t{f['table']}", (example.name, f, v)
+            if v["href"]:
+                assert f'id="{v["href"][1:]}"' in preview, (example.name, v)
+        assert os.getcwd() == cwd
+
+
 def test_check_does_not_load_the_web_stack():
     code = ("import sys; from generator.cli import build_parser; build_parser('check'); build_parser('batch');"
             "print(sorted(m for m in ('starlette', 'uvicorn', 'argon2', 'generator.web.app', 'generator.web.store')"

@@ -57,8 +57,9 @@ def check_upload(folder: str, filename: str, unit_name: str) -> dict:
     from ..write.atomic import write_bytes
     from ..write.html_writer import render_html
 
-    os.chdir(folder)                    # locations then name the file as uploaded
     path = Path(filename)
+    back = os.getcwd()
+    os.chdir(folder)                    # locations then name the file as uploaded
     try:
         result = prepare(path, draft=True, marking=_marking(), allow_previous=False)
     except InputError as exc:
@@ -67,6 +68,8 @@ def check_upload(folder: str, filename: str, unit_name: str) -> dict:
         return {"status": UNREADABLE, "problems": [
             f"{filename}：程序内部出错（{type(exc).__name__}: {exc}）；请把此信息和数据文件交给维护人员"],
             "internal": traceback.format_exc(limit=5)}
+    finally:
+        os.chdir(back)
     if result.unit.name != unit_name:
         return {"status": UNREADABLE, "problems": [
             f"{filename}：数据中的单位名称是“{result.unit.name}”，不是“{unit_name}”：请上传本单位的数据"
@@ -84,6 +87,7 @@ def render_version(folder: str, filename: str, out_dir: str, draft: bool) -> dic
     """DOCX and PDF of a checked version into ``out_dir``; a draft also when the check found
     errors. Returns {"outputs": [file names], "errors": n} or {"refused": [findings text]}."""
     from ..pipeline import ChecksFailed, render
+    back = os.getcwd()
     os.chdir(folder)
     try:
         result = render(Path(filename), Path(out_dir), ("docx", "pdf"), force=draft, draft=draft,
@@ -91,5 +95,6 @@ def render_version(folder: str, filename: str, out_dir: str, draft: bool) -> dic
     except ChecksFailed as exc:
         return {"refused": len(exc.result.errors)}
     finally:
+        os.chdir(back)
         gc.collect()                    # WeasyPrint's cyclic garbage (see generator/batch.py)
     return {"outputs": [p.name for p in result.outputs], "errors": len(result.errors)}
