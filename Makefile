@@ -1,5 +1,5 @@
 # The two commands of the README. Both set up what is missing first.
-.PHONY: setup demo test bench clean
+.PHONY: setup demo test bench serve clean
 
 setup:
 	bash scripts/setup.sh
@@ -9,6 +9,11 @@ demo: setup
 
 test: setup
 	.venv/bin/python -m pytest -q
+
+# the web workspace on the examples (output/工作区, git-ignored); accounts are printed
+serve: setup
+	.venv/bin/python scripts/demo_workspace.py output/工作区
+	.venv/bin/juesuan serve --data output/工作区
 
 bench: setup
 	.venv/bin/python benchmarks/render_speed.py

@@ -67,8 +67,10 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     add_excel_commands(sub)
     if command not in OWN_COMMANDS:
         from . import batch, preview
+        from .web import commands as web_commands      # argparse only; the web stack loads in `serve`
         batch.add_command(sub)
         preview.add_command(sub)
+        web_commands.add_commands(sub)
     e = sub.add_parser("reference-docx", help="导出默认的 Word 样式参考文档，供在 Word 中修改样式")
     e.add_argument("--out", type=Path, required=True, help="导出到此 .docx 文件")
     _with_examples(parser, sub)
@@ -193,6 +195,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in ("batch", "preview"):
         from . import batch, preview
         return {"batch": batch, "preview": preview}[args.command].run(args)
+    if args.command in ("serve", "user"):
+        from .web import commands as web_commands
+        return web_commands.run(args)
     return cmd_render(args)
 
 

@@ -76,13 +76,21 @@ def _load_previous(unit: Unit, written: str, path: Path) -> Unit:
                                          f"其中有 {len(exc.problems)} 处问题（见下）"), *exc.problems]) from None
 
 
-def load_and_check(path: Path) -> tuple[Derived, list[Finding], dict[str, float]]:
+NO_PREVIOUS_FILE = ("这里只能上传一个文件，不能引用其他文件：请删去“上年数据文件”，把上年数填在“上年数”工作表"
+                    "（YAML 中的“上年”）")
+
+
+def load_and_check(path: Path, allow_previous: bool = True) -> tuple[Derived, list[Finding], dict[str, float]]:
     """Load (with last year's file, if named), derive, run every check rule. Returns the printed
-    figures (derive.printed.publish) that compose uses, the findings and the step timings."""
+    figures (derive.printed.publish) that compose uses, the findings and the step timings.
+    ``allow_previous=False`` (the web workspace, where a file must not read another): a file naming
+    上年数据文件 is refused before that file is opened."""
     t0 = time.perf_counter()
     unit = load_unit(path)
     profile = load_profile(unit.profile)
     previous = unit.previous_file
+    if previous and not allow_previous:
+        raise InputError([Problem(unit.src("上年数据文件"), NO_PREVIOUS_FILE)])
     if previous:
         if unit.last_year is not None:
             where = unit.src("上年数据文件")
@@ -129,12 +137,12 @@ def review_options(args) -> tuple[bool, Marking | None]:
 
 
 def prepare(path: Path, draft: bool = False, marking: Marking | None = None,
-            attachments_only: bool = False) -> Result:
+            attachments_only: bool = False, allow_previous: bool = True) -> Result:
     """Load, derive, check and compose one unit (no files written). ``draft``: the cover says
     草稿 with the time it was made; ``marking``: on every page (independent of ``draft``);
     ``attachments_only``: the 附件 forms on their own (refused when the unit has none) — always so
-    for a file that holds nothing but 附件."""
-    derived, findings, seconds = load_and_check(path)
+    for a file that holds nothing but 附件; ``allow_previous``: as for ``load_and_check``."""
+    derived, findings, seconds = load_and_check(path, allow_previous)
     t = time.perf_counter()
     if attachments_only or derived.unit.only_attachments:
         if not has_forms(derived):

@@ -70,8 +70,9 @@ def part_headings(result: Result) -> dict[str, Heading]:
     level1 = [h for h in result.document.headings(toc_only=False) if h.level == 1]
     by_text = {h.text: h for h in level1}
     out: dict[str, Heading] = {}
-    for key, title in result.derived.profile.part_titles.items():
-        heading = by_text.get(title.format(年度=u.year, 类别=u.kind_word))
+    profile = result.derived.profile
+    for key in profile.part_titles:
+        heading = by_text.get(profile.part_title(key, u.year, u.kind_word, u.name))
         if heading is not None:
             out[key] = heading
     for key, word in (("一", "概况"), ("三", "情况说明"), ("四", "名词解释"), ("五", "附件")):   # profiles without titles

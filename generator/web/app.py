@@ -1,0 +1,817 @@
+"""The web workspace's Starlette application: pages for people, an HTTP API for scripts.
+
+Who may do what: an account is ``admin`` (the department's finance office: every unit, batch
+rendering, the audit log) or ``unit`` (its own units only). Every lookup of a unit goes through
+``_unit_for``, every version through ``_version_for``: a unit the account may not see, a version of
+another unit, a unit that does not exist — all answer the same 404, so a name or an id guessed
+tells nothing.
+
+Sessions (pages): a random token in an HttpOnly, SameSite=Strict cookie (Secure when served over
+HTTPS), stored hashed with its CSRF token; every POST of a page carries that CSRF token (form field
+``csrf`` or header ``X-CSRF-Token``); the login form a double-submit token of its own. The API
+takes ``Authorization: Bearer <token>`` (no cookie, so no CSRF). Logins are throttled per account
+name and per address. Pages set a Content-Security-Policy allowing only this server's own
+scripts and styles (nothing is loaded from elsewhere); the report preview allows no script at all.
+
+Checking an upload runs in a process pool (``work.check_upload``), rendering in another
+(``work.render_version``), batches in ``generator.batch``'s workers (``batchjob``); the event loop
+only waits.
+"""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import multiprocessing as mp
+import os
+import re
+import secrets
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from urllib.parse import quote
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.background import BackgroundTask
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import (FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response)
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from ..load.excel_reader import MAX_FILE_BYTES
+from ..load.unit_loader import READERS
+from ..load.yaml_reader import MAX_BYTES as MAX_YAML_BYTES
+from ..write.html_writer import TEMPLATES_DIR
+from ..write.names import safe_filename
+from . import accounts, work
+from .batchjob import BatchBusy, BatchRunner
+from .store import CHECKED, PENDING, UNREADABLE, Account, Store, Unit, Version
+
+WEB_TEMPLATES = TEMPLATES_DIR / "web"
+STATIC = WEB_TEMPLATES / "static"
+SESSION_COOKIE = "juesuan_session"
+LOGIN_CSRF_COOKIE = "juesuan_login_csrf"
+THROTTLE_FAILURES = 5                  # failed logins of one name (or one address) …
+THROTTLE_SECONDS = 15 * 60             # … within this long lock that name (address) out for as long
+REQUEST_SLACK = 256 * 1024             # multipart overhead beyond the largest file allowed
+DRAIN_LIMIT = 200 * 1024 * 1024        # an oversized body up to this is read and dropped before answering
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+
+CSP_PAGES = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+             "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+CSP_PREVIEW = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; "
+               "base-uri 'none'; form-action 'none'; frame-ancestors 'self'")
+MEDIA = {"pdf": "application/pdf",
+         "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+NOT_FOUND_UNIT = "没有这个单位，或您无权查看"
+
+
+@dataclass
+class Settings:
+    data: Path
+    check_workers: int = 2
+    render_workers: int = 1
+    batch_jobs: int = 2
+
+
+class Refused(Exception):
+    """A request refused with a Chinese message (status, message)."""
+
+    def __init__(self, status: int, message: str, headers: dict | None = None):
+        super().__init__(message)
+        self.status, self.message, self.headers = status, message, headers or {}
+
+
+# ---------------------------------------------------------------- the workspace object
+
+class Workspace:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.store = Store(settings.data)
+        self.batches = BatchRunner(self.store, settings.batch_jobs)
+        self.check_pool: ProcessPoolExecutor | None = None
+        self.render_pool: ProcessPoolExecutor | None = None
+        self.rendering: dict[tuple[int, bool], asyncio.Future] = {}
+        self.env = Environment(loader=FileSystemLoader(WEB_TEMPLATES), autoescape=select_autoescape(default=True),
+                               trim_blocks=True, lstrip_blocks=True)
+
+    def _pool(self, workers: int) -> ProcessPoolExecutor:
+        # spawned, not forked: the server runs threads
+        return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
+                                   initializer=work.init_worker, max_tasks_per_child=50)
+
+    def start(self) -> None:
+        self.store.mark_unfinished()
+        self.check_pool = self._pool(self.settings.check_workers)
+        self.render_pool = self._pool(self.settings.render_workers)
+        for _ in range(self.settings.check_workers):   # start the workers now, not on the first upload
+            self.check_pool.submit(work.warm_up)
+
+    def stop(self) -> None:
+        for pool in (self.check_pool, self.render_pool):
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)     # a render under way ends first
+
+    async def in_pool(self, which: str, fn, *args):
+        pool = self.check_pool if which == "check" else self.render_pool
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(pool, fn, *args)
+        except BrokenProcessPool:
+            fresh = self._pool(self.settings.check_workers if which == "check" else self.settings.render_workers)
+            if which == "check":
+                self.check_pool = fresh
+            else:
+                self.render_pool = fresh
+            raise Refused(500, "处理进程意外退出（可能是内存不足）；请稍后重试，仍不行请告知部门财务") from None
+
+
+# ---------------------------------------------------------------- helpers
+
+def _ws(request: Request) -> Workspace:
+    return request.app.state.workspace
+
+
+def _ip(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _authenticate(request: Request) -> tuple[Account | None, str | None]:
+    """(account, CSRF token of its session — None for an API token) or (None, None)."""
+    store = _ws(request).store
+    header = request.headers.get("authorization")
+    if header is not None:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return None, None
+        account = store.account_by_token(accounts.token_hash(token.strip()))
+        return (account, None) if account and not account.disabled else (None, None)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        found = store.session(accounts.token_hash(cookie))
+        if found and not found[0].disabled:
+            return found
+    return None, None
+
+
+def _require(request: Request) -> tuple[Account, str | None]:
+    account, csrf = _authenticate(request)
+    if account is None:
+        if _is_api(request):
+            raise Refused(401, "需要登录：请在请求头中提供有效的 Authorization: Bearer <令牌>",
+                          {"WWW-Authenticate": "Bearer"})
+        raise _login_redirect(request)
+    return account, csrf
+
+
+class _Redirect(Exception):
+    def __init__(self, url: str):
+        self.url = url
+
+
+def _login_redirect(request: Request) -> _Redirect:
+    target = request.url.path if request.method == "GET" else "/"
+    return _Redirect("/login?next=" + quote(target, safe="/"))
+
+
+async def _check_csrf(request: Request, csrf: str | None, form=None) -> None:
+    """A session's unsafe request carries its CSRF token; an API token's needs none."""
+    if csrf is None and request.headers.get("authorization"):
+        return
+    sent = request.headers.get("x-csrf-token")
+    if sent is None and form is not None:
+        sent = form.get("csrf")
+    if not accounts.same(sent if isinstance(sent, str) else None, csrf):
+        raise Refused(403, "请求被拒绝：缺少或无效的安全校验码（CSRF）。请刷新页面后重试")
+
+
+def _unit_for(request: Request, account: Account, name: str) -> Unit:
+    unit = _ws(request).store.unit(name)
+    if unit is None or not account.may_see(unit):
+        raise Refused(404, NOT_FOUND_UNIT)
+    return unit
+
+
+def _version_for(request: Request, unit: Unit, version_id: str | int) -> Version:
+    try:
+        vid = int(version_id)
+    except (TypeError, ValueError):
+        raise Refused(404, "没有这个版本") from None
+    version = _ws(request).store.version(vid)
+    if version is None or version.unit_id != unit.id:
+        raise Refused(404, "没有这个版本")
+    return version
+
+
+def _require_admin(account: Account) -> None:
+    if not account.admin:
+        raise Refused(403, "只有部门财务（管理员）可以这样做")
+
+
+def _page(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
+    ws = _ws(request)
+    account, csrf = _authenticate(request)
+    html = ws.env.get_template(template).render(account=account, csrf=csrf, request_path=request.url.path,
+                                                role_names=accounts.ROLE_NAMES, **context)
+    return HTMLResponse(html, status_code=status)
+
+
+def _download_name(name: str) -> str:
+    """A download's file name: unsafe characters removed (write.names)."""
+    stem, dot, ext = name.rpartition(".")
+    return safe_filename(stem) + dot + ext if dot else safe_filename(name)
+
+
+def _file(path: Path, name: str, ext: str) -> FileResponse:
+    return FileResponse(path, media_type=MEDIA.get(ext, "application/octet-stream"), filename=_download_name(name),
+                        headers={"Cache-Control": "no-store"})
+
+
+def _counts(findings: list[dict]) -> tuple[int, int, int]:
+    return (sum(f["severity"] == "错误" for f in findings), sum(f["severity"] == "警告" for f in findings),
+            sum(f["severity"] == "提示" for f in findings))
+
+
+# ---------------------------------------------------------------- uploads
+
+class TooLarge(Exception):
+    pass
+
+
+def _size_text(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MB"
+
+
+def _too_large(size: int | None) -> str:
+    got = f"（{_size_text(size)}）" if size else ""
+    return (f"文件过大{got}：单位的决算工作簿应小于 {MAX_FILE_BYTES // 1024 // 1024} MB，YAML 数据文件应小于 "
+            f"{MAX_YAML_BYTES // 1024 // 1024} MB。请只保留决算表和说明各工作表（删去图片、附件、无关工作表）后另存再上传")
+
+
+async def _read_upload(request: Request) -> tuple[str, bytes]:
+    """(file name as sent, bytes) of the multipart field ``file``; the body is limited to the
+    largest workbook the import accepts (load.excel_reader.MAX_FILE_BYTES) plus the form's overhead."""
+    limit = MAX_FILE_BYTES + REQUEST_SLACK
+    declared = request.headers.get("content-length")
+    try:
+        declared_n = int(declared) if declared is not None else None
+    except ValueError:
+        raise Refused(400, "请求的 Content-Length 无效") from None
+    body = bytearray()
+    over = declared_n is not None and declared_n > limit
+    if over and declared_n > DRAIN_LIMIT:
+        raise Refused(413, _too_large(declared_n), {"Connection": "close"})
+    async for chunk in request.stream():
+        if over or len(body) + len(chunk) > limit:
+            over = True                  # read to the end and drop it, then answer
+            body = bytearray()
+            continue
+        body += chunk
+    if over:
+        raise Refused(413, _too_large(declared_n))
+
+    async def replay():
+        return {"type": "http.request", "body": bytes(body), "more_body": False}
+
+    try:
+        form = await Request(request.scope, replay).form(max_files=1, max_fields=20)
+    except Exception:
+        raise Refused(400, "上传的表单无法解析：请用页面上的上传按钮，或 multipart/form-data 的 file 字段") from None
+    field = form.get("file")
+    if not isinstance(field, UploadFile) or not field.filename:
+        raise Refused(400, "没有收到文件：请选择要上传的工作簿（.xlsx）或数据文件（.yaml），字段名为 file")
+    data = await field.read()
+    extras = {k: v for k, v in form.items() if isinstance(v, str)}
+    request.state.form = extras
+    return field.filename, data
+
+
+def _stored_name(original: str) -> tuple[str, str]:
+    """(suffix, safe stored file name) of an uploaded file's name (a Windows path keeps its last part)."""
+    base = PureWindowsPath(PurePosixPath(original).name).name
+    stem, suffix = Path(base).stem, Path(base).suffix.lower()
+    if suffix not in READERS:
+        raise Refused(415, f"不能上传“{base}”：只接受 Excel 工作簿（.xlsx）或 YAML 数据文件（.yaml）")
+    return suffix, safe_filename(stem, limit_bytes=120) + suffix
+
+
+async def _upload(request: Request, account: Account, unit: Unit, original: str, data: bytes) -> dict:
+    ws = _ws(request)
+    suffix, filename = _stored_name(original)
+    limit = MAX_FILE_BYTES if suffix in WORKBOOK_SUFFIXES else MAX_YAML_BYTES
+    if len(data) > limit:
+        raise Refused(413, _too_large(len(data)))
+    if not data:
+        raise Refused(422, f"文件“{original}”是空的（0 字节）")
+    version = ws.store.add_version(unit, account, original[:300], filename, data, hashlib.sha256(data).hexdigest())
+    ws.store.audit(account.name, "上传", unit.name, f"版本 {version.id}：{original[:200]}（{len(data)} 字节）", _ip(request))
+    folder = str(ws.store.version_dir(unit, version.id))
+    try:
+        result = await ws.in_pool("check", work.check_upload, folder, filename, unit.name)
+    except BaseException:
+        ws.store.finish_version(version.id, UNREADABLE, {"problems": ["检查没有完成（处理进程出错）；请重新上传"]}, (0, 0, 0))
+        raise
+    findings = result.get("findings", [])
+    counts = _counts(findings)
+    current = ws.store.finish_version(version.id, result["status"], result, counts)
+    return {"unit": unit.name, "version": version.id, "status": result["status"], "current": current,
+            "errors": counts[0], "warnings": counts[1], "infos": counts[2],
+            "findings": findings, "problems": result.get("problems", [])}
+
+
+# ---------------------------------------------------------------- reports
+
+async def _report_file(request: Request, unit: Unit, fmt: str, draft: bool) -> Path:
+    """The unit's current report in ``fmt``, rendered (in the render pool) when not yet there."""
+    ws = _ws(request)
+    if unit.current_version is None:
+        raise Refused(404, "本单位还没有通过读取的数据：请先上传工作簿或数据文件")
+    version = ws.store.version(unit.current_version)
+    if not draft and version.errors:
+        raise Refused(409, f"检查发现 {version.errors} 个错误，不能生成正式稿：请改正后重新上传，或下载草稿（draft=1）")
+    folder = ws.store.reports_dir(unit, version.id, draft)
+    found = _existing(folder, fmt)
+    if found:
+        return found
+    key = (version.id, draft)
+    future = ws.rendering.get(key)
+    if future is None:
+        future = asyncio.ensure_future(ws.in_pool("render", work.render_version,
+                                                  str(ws.store.version_dir(unit, version.id)), version.filename,
+                                                  str(folder), draft))
+        ws.rendering[key] = future
+        future.add_done_callback(lambda _: ws.rendering.pop(key, None))
+        account, _ = _authenticate(request)
+        ws.store.audit(account.name if account else "", "生成", unit.name,
+                       f"版本 {version.id}{'（草稿）' if draft else ''}", _ip(request))
+    try:
+        result = await asyncio.shield(future)
+    except Refused:
+        raise
+    except Exception as exc:
+        raise Refused(500, f"生成失败（{type(exc).__name__}: {exc}）；已有的报告不受影响") from None
+    if "refused" in result:
+        raise Refused(409, f"检查发现 {result['refused']} 个错误，不能生成正式稿")
+    found = _existing(folder, fmt)
+    if not found:
+        raise Refused(500, "生成后没有找到文件；请重试")
+    return found
+
+
+def _existing(folder: Path, fmt: str) -> Path | None:
+    try:
+        return next((p for p in sorted(folder.iterdir()) if p.suffix == f".{fmt}" and not p.name.startswith(".")), None)
+    except OSError:
+        return None
+
+
+async def report(request: Request) -> Response:
+    account, _ = _require(request)
+    unit = _unit_for(request, account, request.path_params["name"])
+    fmt = request.path_params["fmt"]
+    if fmt not in ("pdf", "docx"):
+        raise Refused(404, "只有 report.pdf 与 report.docx")
+    draft = request.query_params.get("draft", "") in ("1", "true", "yes")
+    path = await _report_file(request, unit, fmt, draft)
+    _ws(request).store.audit(account.name, "下载", unit.name, path.name, _ip(request))
+    return _file(path, path.name, fmt)
+
+
+# ---------------------------------------------------------------- API
+
+async def api_upload(request: Request) -> Response:
+    account, csrf = _require(request)
+    unit = _unit_for(request, account, request.path_params["name"])
+    original, data = await _read_upload(request)
+    await _check_csrf(request, csrf, request.state.form)
+    out = await _upload(request, account, unit, original, data)
+    return JSONResponse(out, status_code=200 if out["status"] == CHECKED else 422)
+
+
+async def api_unit(request: Request) -> Response:
+    account, _ = _require(request)
+    unit = _unit_for(request, account, request.path_params["name"])
+    versions = _ws(request).store.versions(unit)
+    return JSONResponse({"unit": unit.name, "current": unit.current_version, "versions": [
+        {"id": v.id, "status": v.status, "uploaded": v.uploaded, "by": v.account_name, "file": v.original_name,
+         "errors": v.errors, "warnings": v.warnings, "infos": v.infos} for v in versions]})
+
+
+def _batch_choice(request: Request, names: list[str] | None) -> list[tuple[Unit, Version]]:
+    store = _ws(request).store
+    units = store.units()
+    if names:
+        wanted = set(names)
+        unknown = wanted - {u.name for u in units}
+        if unknown:
+            raise Refused(404, f"没有这些单位：{'、'.join(sorted(unknown))}")
+        units = [u for u in units if u.name in wanted]
+    chosen = []
+    for u in units:
+        if u.current_version is not None:
+            chosen.append((u, store.version(u.current_version)))
+    if not chosen:
+        raise Refused(409, "所选单位都还没有可用的数据（没有通过读取的上传），没有可以生成的")
+    return chosen
+
+
+async def api_batch_start(request: Request) -> Response:
+    account, csrf = _require(request)
+    _require_admin(account)
+    names = None
+    body = await request.body()
+    if len(body) > 1024 * 1024:
+        raise Refused(413, "请求过大")
+    if body.strip():
+        try:
+            import json
+            payload = json.loads(body)
+            names = payload.get("units") if isinstance(payload, dict) else None
+        except ValueError:
+            raise Refused(400, "请求体应为 JSON，如 {\"units\": [\"单位名称\"]}") from None
+        if names is not None and (not isinstance(names, list) or not all(isinstance(n, str) for n in names)):
+            raise Refused(400, "units 应为单位名称的列表")
+    await _check_csrf(request, csrf)
+    return _start_batch(request, account, names, api=True)
+
+
+def _start_batch(request: Request, account: Account, names: list[str] | None, api: bool) -> Response:
+    ws = _ws(request)
+    chosen = _batch_choice(request, names)
+    try:
+        job_id = ws.batches.start(account, chosen)
+    except BatchBusy as busy:
+        if api:
+            return JSONResponse({"error": "已有批量生成任务在运行，请等它完成", "id": busy.job_id}, status_code=409)
+        return RedirectResponse(f"/admin?job={busy.job_id}&busy=1", status_code=303)
+    ws.store.audit(account.name, "批量生成", detail=f"任务 {job_id}：{len(chosen)} 个单位", ip=_ip(request))
+    if api:
+        return JSONResponse({"id": job_id, "status": "running", "units": [u.name for u, _ in chosen]}, status_code=202)
+    return RedirectResponse(f"/admin?job={job_id}", status_code=303)
+
+
+def _job_json(job: dict) -> dict:
+    return {"id": job["id"], "status": job["status"], "created": job["created"], "finished": job["finished"],
+            "by": job["account_name"], "total": job["total"], "done": job["done"],
+            "progress": round(job["done"] / job["total"], 3) if job["total"] else 0.0,
+            "units": job["units"], "results": job["results"], "message": job["message"]}
+
+
+async def api_batch_status(request: Request) -> Response:
+    account, _ = _require(request)
+    job = _ws(request).store.job(request.path_params["id"])
+    if job is None or not account.admin:
+        raise Refused(404, "没有这个任务")
+    return JSONResponse(_job_json(job))
+
+
+# ---------------------------------------------------------------- pages: login
+
+def _throttled(store: Store, name: str, ip: str) -> int:
+    """Seconds until ``name`` (or this address) may try again, 0 when it may now."""
+    since = time.time() - THROTTLE_SECONDS
+    if store.failures("name:" + name, since) >= THROTTLE_FAILURES or store.failures("ip:" + ip, since) >= THROTTLE_FAILURES * 4:
+        return THROTTLE_SECONDS
+    return 0
+
+
+async def login_page(request: Request) -> Response:
+    token = secrets.token_urlsafe(24)
+    response = _page(request, "login.html.j2", login_csrf=token, next=_safe_next(request.query_params.get("next")),
+                     message="")
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=_secure(request), path="/login")
+    return response
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path of this site (no scheme, no host, no '//')."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+def _secure(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+async def login_submit(request: Request) -> Response:
+    ws = _ws(request)
+    form = await request.form(max_files=0, max_fields=10)
+    if not accounts.same(form.get("csrf"), request.cookies.get(LOGIN_CSRF_COOKIE)):
+        raise Refused(403, "请求被拒绝：缺少或无效的安全校验码（CSRF）。请刷新登录页后重试")
+    name, password = str(form.get("name", "")).strip()[:100], str(form.get("password", ""))[:1000]
+    ip = _ip(request)
+    token = request.cookies.get(LOGIN_CSRF_COOKIE)
+    if _throttled(ws.store, name, ip):
+        ws.store.audit(name, "登录被限制", ip=ip)
+        return _page(request, "login.html.j2", status=429, login_csrf=token, next=_safe_next(form.get("next")),
+                     message=f"登录失败次数过多，请 {THROTTLE_SECONDS // 60} 分钟后再试")
+    account, stored = ws.store.password_hash(name)
+    ok = await asyncio.get_running_loop().run_in_executor(None, accounts.verify_password, stored, password)
+    if not ok or account is None or account.disabled:
+        ws.store.add_failure("name:" + name, "ip:" + ip)
+        ws.store.audit(name, "登录失败", ip=ip)
+        return _page(request, "login.html.j2", status=401, login_csrf=token, next=_safe_next(form.get("next")),
+                     message="用户名或密码不对")
+    ws.store.clear_failures("name:" + name)
+    if accounts.needs_rehash(stored):
+        ws.store.set_password(account.id, accounts.hash_password(password))
+    session = secrets.token_urlsafe(32)
+    ws.store.add_session(accounts.token_hash(session), account.id, secrets.token_urlsafe(24))
+    ws.store.audit(account.name, "登录", ip=ip)
+    response = RedirectResponse(_safe_next(form.get("next")), status_code=303)
+    response.set_cookie(SESSION_COOKIE, session, httponly=True, samesite="strict", secure=_secure(request), path="/")
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return response
+
+
+async def logout(request: Request) -> Response:
+    account, csrf = _require(request)
+    form = await request.form(max_files=0, max_fields=10)
+    await _check_csrf(request, csrf, form)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        _ws(request).store.drop_session(accounts.token_hash(cookie))
+    _ws(request).store.audit(account.name, "退出", ip=_ip(request))
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+# ---------------------------------------------------------------- pages: units
+
+async def home(request: Request) -> Response:
+    account, _ = _require(request)
+    if account.admin:
+        return RedirectResponse("/admin", status_code=303)
+    units = [u for u in _ws(request).store.units() if account.may_see(u)]
+    if len(units) == 1:
+        return RedirectResponse("/units/" + quote(units[0].name, safe=""), status_code=303)
+    return _page(request, "units.html.j2", units=units)
+
+
+def _grouped(version: Version | None) -> list[tuple[str, list[dict]]]:
+    """The findings of a version, each with its view (link, place), grouped by table."""
+    if version is None:
+        return []
+    findings = version.result.get("findings", [])
+    views = version.result.get("views", [{}] * len(findings))
+    groups: dict[str, list[dict]] = {}
+    for f, v in zip(findings, views):
+        groups.setdefault(v.get("group") or f["table"] or "全文", []).append({**f, **v})
+    return list(groups.items())
+
+
+async def unit_page(request: Request) -> Response:
+    account, _ = _require(request)
+    ws = _ws(request)
+    unit = _unit_for(request, account, request.path_params["name"])
+    versions = ws.store.versions(unit)
+    current = next((v for v in versions if v.id == unit.current_version), None)
+    latest = versions[0] if versions else None
+    from ..profile import available
+    profile = (current.result.get("profile") if current else None) or ""
+    rendered = {d: bool(current and _existing(ws.store.reports_dir(unit, current.id, d), "pdf")) for d in (False, True)}
+    return _page(request, "unit.html.j2", unit=unit, versions=versions, current=current, latest=latest,
+                 groups=_grouped(current), profiles=available(), profile=profile, rendered=rendered,
+                 quoted=quote(unit.name, safe=""), notice=request.query_params.get("notice", ""))
+
+
+async def unit_upload(request: Request) -> Response:
+    account, csrf = _require(request)
+    unit = _unit_for(request, account, request.path_params["name"])
+    original, data = await _read_upload(request)
+    await _check_csrf(request, csrf, request.state.form)
+    out = await _upload(request, account, unit, original, data)
+    return RedirectResponse(f"/units/{quote(unit.name, safe='')}?notice=uploaded-{out['version']}", status_code=303)
+
+
+async def unit_restore(request: Request) -> Response:
+    account, csrf = _require(request)
+    form = await request.form(max_files=0, max_fields=10)
+    await _check_csrf(request, csrf, form)
+    ws = _ws(request)
+    unit = _unit_for(request, account, request.path_params["name"])
+    version = _version_for(request, unit, request.path_params["vid"])
+    if not version.usable:
+        raise Refused(409, "这个版本无法读取，不能恢复为当前版本")
+    ws.store.restore(unit, version.id)
+    ws.store.audit(account.name, "恢复版本", unit.name, f"版本 {version.id}", _ip(request))
+    return RedirectResponse(f"/units/{quote(unit.name, safe='')}?notice=restored-{version.id}", status_code=303)
+
+
+async def version_preview(request: Request) -> Response:
+    account, _ = _require(request)
+    ws = _ws(request)
+    unit = _unit_for(request, account, request.path_params["name"])
+    version = _version_for(request, unit, request.path_params["vid"])
+    path = ws.store.version_dir(unit, version.id) / work.PREVIEW_NAME
+    if not version.usable or not path.is_file():
+        raise Refused(404, "这个版本没有预览（数据无法读取）")
+    return HTMLResponse(path.read_text(encoding="utf-8"), headers={"Content-Security-Policy": CSP_PREVIEW})
+
+
+async def version_file(request: Request) -> Response:
+    account, _ = _require(request)
+    ws = _ws(request)
+    unit = _unit_for(request, account, request.path_params["name"])
+    version = _version_for(request, unit, request.path_params["vid"])
+    ws.store.audit(account.name, "下载", unit.name, f"版本 {version.id} 的上传文件", _ip(request))
+    path = ws.store.version_dir(unit, version.id) / version.filename
+    return _file(path, f"{Path(version.filename).stem}-版本{version.id}{Path(version.filename).suffix}",
+                 Path(version.filename).suffix[1:])
+
+
+async def blank_workbook(request: Request) -> Response:
+    account, _ = _require(request)
+    ws = _ws(request)
+    unit = _unit_for(request, account, request.path_params["name"])
+    from ..profile import available
+    profile = request.query_params.get("profile", "")
+    if profile not in available():
+        raise Refused(404, f"没有版式“{profile}”；可用：{'、'.join(available())}")
+    target = ws.store.data / "templates" / f"{profile}.xlsx"
+    if not target.is_file():
+        await ws.in_pool("check", _write_template, profile, str(target))
+    ws.store.audit(account.name, "下载", unit.name, f"空白工作簿 {profile}", _ip(request))
+    return _file(target, f"{unit.name}-空白工作簿-{profile}.xlsx", "xlsx")
+
+
+def _write_template(profile: str, target: str) -> None:
+    from ..write.workbook import write_template
+    write_template(profile, Path(target))
+
+
+# ---------------------------------------------------------------- pages: admin
+
+FILTERS = {"all": "全部", "errors": "有错误", "warnings": "有警告", "clean": "无错误", "none": "未上传",
+           "unrendered": "未生成正式稿"}
+
+
+async def admin_page(request: Request) -> Response:
+    account, _ = _require(request)
+    _require_admin(account)
+    ws = _ws(request)
+    latest = ws.store.latest_versions()
+    rows = []
+    for unit in ws.store.units():
+        current = ws.store.version(unit.current_version) if unit.current_version else None
+        last = latest.get(unit.id)
+        rendered = bool(current and _existing(ws.store.reports_dir(unit, current.id, False), "pdf"))
+        rows.append({"unit": unit, "quoted": quote(unit.name, safe=""), "current": current, "last": last,
+                     "rendered": rendered})
+    which = request.query_params.get("filter", "all")
+    q = request.query_params.get("q", "").strip()
+    keep = {
+        "errors": lambda r: r["current"] and r["current"].errors,
+        "warnings": lambda r: r["current"] and r["current"].warnings,
+        "clean": lambda r: r["current"] and not r["current"].errors,
+        "none": lambda r: r["last"] is None,
+        "unrendered": lambda r: not r["rendered"],
+    }.get(which, lambda r: True)
+    shown = [r for r in rows if keep(r) and (not q or q in r["unit"].name)]
+    job_id = request.query_params.get("job")
+    job = ws.store.job(job_id) if job_id else (ws.store.jobs(1) or [None])[0]
+    return _page(request, "admin.html.j2", rows=shown, total=len(rows), filters=FILTERS, filter=which, q=q,
+                 job=job, jobs=ws.store.jobs(10), busy=request.query_params.get("busy") == "1",
+                 accounts_list=ws.store.accounts(), units_by_id={u.id: u.name for u in ws.store.units()},
+                 audit=ws.store.audit_log(50))
+
+
+async def admin_batch(request: Request) -> Response:
+    account, csrf = _require(request)
+    _require_admin(account)
+    form = await request.form(max_files=0, max_fields=10000)
+    await _check_csrf(request, csrf, form)
+    names = [str(n) for n in form.getlist("units")] if form.get("selected") else None
+    return _start_batch(request, account, names or None, api=False)
+
+
+async def job_file(request: Request) -> Response:
+    account, _ = _require(request)
+    ws = _ws(request)
+    job = ws.store.job(request.path_params["id"])
+    if job is None or not account.admin:
+        raise Refused(404, "没有这个任务")
+    what = request.path_params["what"]
+    if what == "reports.zip":
+        fd, tmp = tempfile.mkstemp(prefix=".zip-", suffix=".zip", dir=ws.store.data)
+        os.close(fd)
+        await asyncio.get_running_loop().run_in_executor(None, ws.batches.zip_job, job, Path(tmp))
+        ws.store.audit(account.name, "下载", detail=f"任务 {job['id']} 的全部报告（zip）", ip=_ip(request))
+        return FileResponse(tmp, media_type="application/zip", filename=f"决算公开-全部单位-{job['id']}.zip",
+                            background=BackgroundTask(os.unlink, tmp))
+    from ..batch import REPORT_CSV, REPORT_HTML
+    name = {"report.html": REPORT_HTML, "report.csv": REPORT_CSV}.get(what)
+    path = ws.batches.out_dir / name if name else None
+    if path is None or not path.is_file():
+        raise Refused(404, "没有这个文件")
+    ws.store.audit(account.name, "下载", detail=f"任务 {job['id']} 的{name}", ip=_ip(request))
+    if name == REPORT_HTML:
+        return HTMLResponse(path.read_text(encoding="utf-8"), headers={"Content-Security-Policy": CSP_PREVIEW})
+    return FileResponse(path, media_type="text/csv; charset=utf-8", filename=name)
+
+
+# ---------------------------------------------------------------- errors and headers
+
+def _error_response(request: Request, status: int, message: str, headers: dict | None = None) -> Response:
+    if _is_api(request) or request.headers.get("x-csrf-token"):
+        return JSONResponse({"error": message}, status_code=status, headers=headers)
+    return _page(request, "error.html.j2", status=status, message=message, status_code=status)
+
+
+async def on_refused(request: Request, exc: Refused) -> Response:
+    return _error_response(request, exc.status, exc.message, exc.headers)
+
+
+async def on_redirect(request: Request, exc: _Redirect) -> Response:
+    return RedirectResponse(exc.url, status_code=303)
+
+
+HTTP_TEXT = {404: "没有这个页面", 405: "不支持这种请求方法", 400: "请求无效"}
+
+
+async def on_http(request: Request, exc: HTTPException) -> Response:
+    return _error_response(request, exc.status_code, HTTP_TEXT.get(exc.status_code, f"请求无法处理（{exc.status_code}）"))
+
+
+async def on_error(request: Request, exc: Exception) -> Response:
+    return _error_response(request, 500, f"服务器内部出错（{type(exc).__name__}）；请把时间和操作告知维护人员")
+
+
+class SecurityHeaders:
+    """Headers on every response (an ASGI middleware): CSP unless the route set its own, no
+    framing, no MIME sniffing, no caching of pages that hold a unit's data."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def wrapped(message):
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {k.lower() for k, _ in headers}
+                extra = {b"content-security-policy": CSP_PAGES.encode(), b"x-content-type-options": b"nosniff",
+                         b"x-frame-options": b"SAMEORIGIN", b"referrer-policy": b"same-origin",
+                         b"cache-control": b"no-store"}
+                if scope["path"].startswith("/static/"):
+                    extra[b"cache-control"] = b"max-age=3600"
+                headers += [(k, v) for k, v in extra.items() if k not in names]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, wrapped)
+
+
+def create_app(settings: Settings) -> Starlette:
+    workspace = Workspace(settings)
+
+    @asynccontextmanager
+    async def lifespan(app):
+        workspace.start()
+        try:
+            yield
+        finally:
+            workspace.stop()
+
+    routes = [
+        Route("/", home),
+        Route("/login", login_page, methods=["GET"]),
+        Route("/login", login_submit, methods=["POST"]),
+        Route("/logout", logout, methods=["POST"]),
+        Route("/admin", admin_page),
+        Route("/admin/batch", admin_batch, methods=["POST"]),
+        Route("/admin/jobs/{id}/{what}", job_file),
+        Route("/units/{name}", unit_page),
+        Route("/units/{name}/upload", unit_upload, methods=["POST"]),
+        Route("/units/{name}/report.{fmt:str}", report),
+        Route("/units/{name}/template.xlsx", blank_workbook),
+        Route("/units/{name}/versions/{vid}/preview", version_preview),
+        Route("/units/{name}/versions/{vid}/file", version_file),
+        Route("/units/{name}/versions/{vid}/restore", unit_restore, methods=["POST"]),
+        Route("/api/units/{name}", api_unit),
+        Route("/api/units/{name}/data", api_upload, methods=["POST"]),
+        Route("/api/units/{name}/report.{fmt:str}", report),
+        Route("/api/batch", api_batch_start, methods=["POST"]),
+        Route("/api/batch/{id}", api_batch_status),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={
+        Refused: on_refused, _Redirect: on_redirect, HTTPException: on_http, Exception: on_error})
+    app.state.workspace = workspace
+    app.add_middleware(SecurityHeaders)
+    return app

@@ -1,0 +1,171 @@
+"""`juesuan serve` and `juesuan user add|token`: the web workspace from the command line.
+
+Only argparse and the standard library at import: ``juesuan`` builds these parsers for every
+command but ``check``/``render``/…, and Starlette, Uvicorn and argon2 are imported when a command
+runs.
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_INPUT = 0, 2
+DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8000
+EXAMPLES = {
+    "serve": "juesuan serve --data 工作区/ --port 8000",
+    "user": "juesuan user add 张三 --role unit --unit 某单位名称 --data 工作区/ --password-stdin",
+}
+
+
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"端口应为 0–65535 的整数：{value}")
+    return port
+
+
+def _positive(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"应为正整数：{value}")
+    return n
+
+
+def add_commands(subparsers) -> None:
+    s = subparsers.add_parser("serve", help="启动网页工作区：各单位用浏览器上传、检查、预览、下载")
+    s.add_argument("--data", type=Path, required=True, help="工作区文件夹（数据库、上传的文件与生成的报告）")
+    s.add_argument("--host", default=DEFAULT_HOST,
+                   help=f"监听地址（默认 {DEFAULT_HOST}，只有本机能访问；局域网访问用本机的局域网地址或 0.0.0.0）")
+    s.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"端口（默认 {DEFAULT_PORT}；0 自动选择空闲端口）")
+    s.add_argument("--jobs", type=_positive, default=2, help="批量生成的并行进程数（默认 2）")
+    u = subparsers.add_parser("user", help="管理网页工作区的账号：add 新建，token 生成 API 令牌")
+    us = u.add_subparsers(dest="user_command", required=True, title="子命令", metavar="子命令", parser_class=type(u))
+    a = us.add_parser("add", help="新建账号")
+    a.add_argument("name", help="用户名")
+    a.add_argument("--role", choices=("admin", "unit"), required=True,
+                   help="admin 部门财务（看到并生成全部单位）；unit 单位填报人员（只看到自己的单位）")
+    a.add_argument("--unit", action="append", default=[], metavar="单位名称",
+                   help="单位填报人员的单位（可写多次；单位第一次被提到时建立）")
+    a.add_argument("--data", type=Path, required=True, help="工作区文件夹")
+    a.add_argument("--password-stdin", action="store_true", help="从标准输入读密码（一行）；不加则交互输入")
+    t = us.add_parser("token", help="为账号生成一个 API 令牌（打印在最后一行；只显示这一次）")
+    t.add_argument("name", help="用户名")
+    t.add_argument("--data", type=Path, required=True, help="工作区文件夹")
+    for name, p in (("serve", s), ("user", u)):
+        p.epilog = f"例：{EXAMPLES[name]}"
+    a.epilog = f"例：{EXAMPLES['user']}"
+    t.epilog = "例：juesuan user token 张三 --data 工作区/"
+
+
+def run(args) -> int:
+    if args.command == "serve":
+        return serve(args)
+    return user_add(args) if args.user_command == "add" else user_token(args)
+
+
+def _fail(message: str) -> int:
+    print(f"错误：{message}", file=sys.stderr)
+    return EXIT_INPUT
+
+
+def _data_problem(data: Path) -> str | None:
+    from ..write.atomic import output_dir_problem
+    why = output_dir_problem(data)
+    return f"--data {data}：{why}" if why else None
+
+
+def _read_password(from_stdin: bool) -> str | None:
+    if from_stdin:
+        line = sys.stdin.readline()
+        return line.rstrip("\r\n")
+    first = getpass.getpass("密码：")
+    second = getpass.getpass("再输入一次：")
+    if first != second:
+        print("错误：两次输入的密码不一样", file=sys.stderr)
+        return None
+    return first
+
+
+def user_add(args) -> int:
+    why = _data_problem(args.data)
+    if why:
+        return _fail(why)
+    from .accounts import hash_password, password_problem
+    from .store import Store, StoreError
+    if args.role == "admin" and args.unit:
+        return _fail("部门财务（admin）看到全部单位，不用 --unit")
+    if args.role == "unit" and not args.unit:
+        return _fail("单位填报人员（--role unit）要用 --unit 单位名称 指定单位")
+    password = _read_password(args.password_stdin)
+    if password is None:
+        return EXIT_INPUT
+    why = password_problem(password)
+    if why:
+        return _fail(why)
+    store = Store(args.data)
+    try:
+        account = store.add_account(args.name, args.role, hash_password(password), args.unit)
+    except StoreError as exc:
+        return _fail(str(exc))
+    store.audit("（命令行）", "新建账号", ", ".join(args.unit), f"{account.name}（{account.role}）")
+    units = f"，单位：{'、'.join(args.unit)}" if args.unit else ""
+    print(f"已建立账号：{account.name}（{'部门财务' if account.admin else '单位填报人员'}{units}）")
+    return EXIT_OK
+
+
+def user_token(args) -> int:
+    why = _data_problem(args.data)
+    if why:
+        return _fail(why)
+    from .accounts import new_token, token_hash
+    from .store import Store
+    store = Store(args.data)
+    account = store.account_by_name(args.name)
+    if account is None:
+        return _fail(f"没有用户“{args.name}”：先用 juesuan user add 建立")
+    token = new_token()
+    store.add_token(account.id, token_hash(token))
+    store.audit("（命令行）", "生成 API 令牌", detail=account.name)
+    print(f"已为 {account.name} 生成 API 令牌（只显示这一次，请妥善保存；请求头：Authorization: Bearer <令牌>）：")
+    print(token)
+    return EXIT_OK
+
+
+def serve(args) -> int:
+    why = _data_problem(args.data)
+    if why:
+        return _fail(why)
+    import socket
+
+    import uvicorn
+
+    from .app import Settings, create_app
+    try:
+        infos = socket.getaddrinfo(args.host, args.port, type=socket.SOCK_STREAM)
+        family, _, _, _, address = infos[0]
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(128)                 # connections wait in the backlog until the app has started
+    except OSError as exc:
+        return _fail(f"无法在 {args.host}:{args.port} 启动服务（{exc.strerror or exc}）")
+    host, port = sock.getsockname()[:2]
+    app = create_app(Settings(Path(args.data), batch_jobs=args.jobs))
+    shown = f"[{host}]" if ":" in host else host
+    print(f"工作区地址：http://{shown}:{port}/", flush=True)
+    print(f"数据：{Path(args.data).resolve()}；按 Ctrl-C 停止。", flush=True)
+    if host not in ("127.0.0.1", "::1", "localhost"):
+        print("注意：服务对网络开放；请通过 HTTPS 反向代理提供，并只在单位内部网络中使用。", flush=True)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=5)
+    server = uvicorn.Server(config)
+    server.run(sockets=[sock])
+    print("工作区已停止。", flush=True)
+    return EXIT_OK

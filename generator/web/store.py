@@ -1,0 +1,489 @@
+"""The workspace on disk: one SQLite database and the units' files.
+
+    <data>/juesuan.sqlite3                          units, accounts, tokens, sessions, versions,
+                                                    jobs, audit log, login failures
+    <data>/units/<safe name>/versions/<id>/<file>   every upload, kept as it came (never changed)
+    <data>/units/<safe name>/versions/<id>/preview.html   its draft preview (written by the check)
+    <data>/units/<safe name>/reports/<id>-final/     the DOCX and PDF of version <id>
+    <data>/units/<safe name>/reports/<id>-draft/     its draft DOCX and PDF
+    <data>/batch/                                   batch runs (generator.batch's output folder)
+
+The schema is created on first start. Every connection runs in WAL mode with a busy timeout, so
+the server's threads and the ``juesuan user`` command can use the database at once; writes that
+read-then-write take the write lock first (BEGIN IMMEDIATE). Files are written atomically (temp +
+rename) before their row says they exist.
+
+Version ids are global (one sequence for all units): an id alone never tells whose it is, and
+every lookup of a version goes through the unit the account may see.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Iterator
+
+from ..write.atomic import write_bytes
+from ..write.names import safe_filename
+
+DB_NAME = "juesuan.sqlite3"
+SESSION_HOURS = 12
+
+# a version's state: being checked, checked (findings known; may become current), unreadable
+# (InputError: kept, never current), interrupted (the server stopped while checking it)
+PENDING, CHECKED, UNREADABLE, INTERRUPTED = "pending", "checked", "unreadable", "interrupted"
+RUNNING, DONE, FAILED, STOPPED = "running", "done", "failed", "interrupted"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS units (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    dir TEXT NOT NULL UNIQUE,
+    current_version INTEGER,
+    claim INTEGER NOT NULL DEFAULT 0,       -- the highest version id that has claimed "current"
+    created TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS accounts (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL CHECK (role IN ('admin', 'unit')),
+    password_hash TEXT,
+    disabled INTEGER NOT NULL DEFAULT 0,
+    created TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS account_units (
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    unit_id INTEGER NOT NULL REFERENCES units(id) ON DELETE CASCADE,
+    PRIMARY KEY (account_id, unit_id)
+);
+CREATE TABLE IF NOT EXISTS tokens (
+    id INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    token_hash TEXT NOT NULL UNIQUE,
+    created TEXT NOT NULL,
+    last_used TEXT
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    token_hash TEXT PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    csrf TEXT NOT NULL,
+    expires REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS versions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    unit_id INTEGER NOT NULL REFERENCES units(id),
+    filename TEXT NOT NULL,                 -- the stored file's name (made safe)
+    original_name TEXT NOT NULL,            -- as uploaded (shown escaped, never used as a path)
+    size INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    account_id INTEGER REFERENCES accounts(id),
+    account_name TEXT NOT NULL,
+    uploaded TEXT NOT NULL,
+    status TEXT NOT NULL,
+    errors INTEGER NOT NULL DEFAULT 0,
+    warnings INTEGER NOT NULL DEFAULT 0,
+    infos INTEGER NOT NULL DEFAULT 0,
+    result TEXT                             -- JSON: findings, views, problems (work.check_upload)
+);
+CREATE INDEX IF NOT EXISTS versions_unit ON versions(unit_id, id);
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    status TEXT NOT NULL,
+    account_id INTEGER,
+    account_name TEXT NOT NULL,
+    created TEXT NOT NULL,
+    finished TEXT,
+    total INTEGER NOT NULL DEFAULT 0,
+    done INTEGER NOT NULL DEFAULT 0,
+    units TEXT NOT NULL,                    -- JSON list of unit names
+    results TEXT,                           -- JSON list, one object per unit
+    message TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    account TEXT NOT NULL,
+    action TEXT NOT NULL,
+    unit TEXT NOT NULL DEFAULT '',
+    detail TEXT NOT NULL DEFAULT '',
+    ip TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS login_failures (
+    key TEXT NOT NULL,
+    at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS login_failures_key ON login_failures(key, at);
+"""
+
+
+def now_text() -> str:
+    return datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+
+
+class StoreError(Exception):
+    """A request the store refuses (Chinese message): no such account, name taken …"""
+
+
+@dataclass(frozen=True)
+class Unit:
+    id: int
+    name: str
+    dir: str
+    current_version: int | None
+    created: str
+
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    name: str
+    role: str
+    disabled: bool
+    unit_ids: frozenset[int]
+
+    @property
+    def admin(self) -> bool:
+        return self.role == "admin"
+
+    def may_see(self, unit: Unit) -> bool:
+        return self.admin or unit.id in self.unit_ids
+
+
+@dataclass(frozen=True)
+class Version:
+    id: int
+    unit_id: int
+    filename: str
+    original_name: str
+    size: int
+    sha256: str
+    account_name: str
+    uploaded: str
+    status: str
+    errors: int
+    warnings: int
+    infos: int
+    result: dict
+
+    @property
+    def usable(self) -> bool:
+        return self.status == CHECKED
+
+
+class Store:
+    """The workspace: ``Store(data_dir)`` creates the folder and the schema when missing."""
+
+    def __init__(self, data: Path):
+        self.data = Path(data).resolve()
+        self.data.mkdir(parents=True, exist_ok=True)
+        (self.data / "units").mkdir(exist_ok=True)
+        self.db_path = self.data / DB_NAME
+        with self.connect() as db:
+            db.executescript(SCHEMA)
+
+    # ------------------------------------------------------------ connections
+
+    @contextmanager
+    def connect(self, write: bool = False) -> Iterator[sqlite3.Connection]:
+        """A connection for one unit of work: ``write`` takes the write lock at once (BEGIN
+        IMMEDIATE) and commits at the end (rolls back on an exception)."""
+        db = sqlite3.connect(self.db_path, timeout=30, isolation_level=None)
+        try:
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA foreign_keys=ON")
+            db.execute("PRAGMA synchronous=NORMAL")
+            if write:
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield db
+                except BaseException:
+                    db.execute("ROLLBACK")
+                    raise
+                db.execute("COMMIT")
+            else:
+                yield db
+        finally:
+            db.close()
+
+    # ------------------------------------------------------------ units
+
+    def unit_dir(self, unit: Unit) -> Path:
+        return self.data / "units" / unit.dir
+
+    def version_dir(self, unit: Unit, version_id: int) -> Path:
+        return self.unit_dir(unit) / "versions" / str(version_id)
+
+    def reports_dir(self, unit: Unit, version_id: int, draft: bool) -> Path:
+        return self.unit_dir(unit) / "reports" / f"{version_id}-{'draft' if draft else 'final'}"
+
+    def unit(self, name: str) -> Unit | None:
+        with self.connect() as db:
+            row = db.execute("SELECT * FROM units WHERE name = ?", (name,)).fetchone()
+        return _unit(row)
+
+    def unit_by_id(self, unit_id: int) -> Unit | None:
+        with self.connect() as db:
+            row = db.execute("SELECT * FROM units WHERE id = ?", (unit_id,)).fetchone()
+        return _unit(row)
+
+    def units(self) -> list[Unit]:
+        with self.connect() as db:
+            return [_unit(r) for r in db.execute("SELECT * FROM units ORDER BY name")]
+
+    def ensure_unit(self, name: str) -> Unit:
+        """The unit ``name``, created (with its folder) when first named."""
+        name = name.strip()
+        if not name or len(name) > 200 or any(ord(c) < 32 or c in "/\\" for c in name):
+            raise StoreError(f"单位名称“{name}”不可用：应为 1–200 个字符，不含控制字符和斜杠")
+        found = self.unit(name)
+        if found:
+            return found
+        with self.connect(write=True) as db:
+            row = db.execute("SELECT * FROM units WHERE name = ?", (name,)).fetchone()
+            if row:
+                return _unit(row)
+            base = safe_filename(name, limit_bytes=120)
+            taken = {r[0].casefold() for r in db.execute("SELECT dir FROM units")}
+            folder, n = base, 2
+            while folder.casefold() in taken:
+                folder, n = f"{base}-{n}", n + 1
+            cur = db.execute("INSERT INTO units (name, dir, created) VALUES (?, ?, ?)", (name, folder, now_text()))
+            row = db.execute("SELECT * FROM units WHERE id = ?", (cur.lastrowid,)).fetchone()
+        unit = _unit(row)
+        (self.unit_dir(unit) / "versions").mkdir(parents=True, exist_ok=True)
+        return unit
+
+    # ------------------------------------------------------------ accounts
+
+    def add_account(self, name: str, role: str, password_hash: str | None, unit_names: list[str]) -> Account:
+        name = name.strip()
+        if not name or len(name) > 100 or any(ord(c) < 32 for c in name):
+            raise StoreError(f"用户名“{name}”不可用：应为 1–100 个字符，不含控制字符")
+        if role == "unit" and not unit_names:
+            raise StoreError("单位填报人员至少要有一个单位：用 --unit 单位名称 指定")
+        units = [self.ensure_unit(u) for u in unit_names]
+        with self.connect(write=True) as db:
+            if db.execute("SELECT 1 FROM accounts WHERE name = ?", (name,)).fetchone():
+                raise StoreError(f"用户“{name}”已存在")
+            cur = db.execute("INSERT INTO accounts (name, role, password_hash, created) VALUES (?, ?, ?, ?)",
+                             (name, role, password_hash, now_text()))
+            for u in units:
+                db.execute("INSERT OR IGNORE INTO account_units VALUES (?, ?)", (cur.lastrowid, u.id))
+            account_id = cur.lastrowid
+        return self.account_by_id(account_id)
+
+    def set_password(self, account_id: int, password_hash: str) -> None:
+        with self.connect(write=True) as db:
+            db.execute("UPDATE accounts SET password_hash = ? WHERE id = ?", (password_hash, account_id))
+
+    def account_by_name(self, name: str) -> Account | None:
+        with self.connect() as db:
+            row = db.execute("SELECT * FROM accounts WHERE name = ?", (name,)).fetchone()
+            return _account(db, row)
+
+    def account_by_id(self, account_id: int) -> Account | None:
+        with self.connect() as db:
+            row = db.execute("SELECT * FROM accounts WHERE id = ?", (account_id,)).fetchone()
+            return _account(db, row)
+
+    def password_hash(self, name: str) -> tuple[Account | None, str | None]:
+        with self.connect() as db:
+            row = db.execute("SELECT * FROM accounts WHERE name = ?", (name,)).fetchone()
+            return _account(db, row), (row["password_hash"] if row else None)
+
+    def accounts(self) -> list[Account]:
+        with self.connect() as db:
+            return [_account(db, r) for r in db.execute("SELECT * FROM accounts ORDER BY name")]
+
+    # ------------------------------------------------------------ API tokens and sessions
+
+    def add_token(self, account_id: int, token_hash: str) -> None:
+        with self.connect(write=True) as db:
+            db.execute("INSERT INTO tokens (account_id, token_hash, created) VALUES (?, ?, ?)",
+                       (account_id, token_hash, now_text()))
+
+    def account_by_token(self, token_hash: str) -> Account | None:
+        with self.connect() as db:
+            row = db.execute("SELECT a.* FROM tokens t JOIN accounts a ON a.id = t.account_id "
+                             "WHERE t.token_hash = ?", (token_hash,)).fetchone()
+            return _account(db, row)
+
+    def add_session(self, token_hash: str, account_id: int, csrf: str) -> None:
+        with self.connect(write=True) as db:
+            db.execute("DELETE FROM sessions WHERE expires < ?", (time.time(),))
+            db.execute("INSERT INTO sessions VALUES (?, ?, ?, ?)",
+                       (token_hash, account_id, csrf, time.time() + SESSION_HOURS * 3600))
+
+    def session(self, token_hash: str) -> tuple[Account, str] | None:
+        """(account, CSRF token) of a live session, or None."""
+        with self.connect() as db:
+            row = db.execute("SELECT * FROM sessions WHERE token_hash = ? AND expires > ?",
+                             (token_hash, time.time())).fetchone()
+            if not row:
+                return None
+            acc = db.execute("SELECT * FROM accounts WHERE id = ?", (row["account_id"],)).fetchone()
+            account = _account(db, acc)
+            return (account, row["csrf"]) if account else None
+
+    def drop_session(self, token_hash: str) -> None:
+        with self.connect(write=True) as db:
+            db.execute("DELETE FROM sessions WHERE token_hash = ?", (token_hash,))
+
+    # ------------------------------------------------------------ login throttling
+
+    def failures(self, key: str, since: float) -> int:
+        with self.connect() as db:
+            return db.execute("SELECT COUNT(*) FROM login_failures WHERE key = ? AND at > ?",
+                              (key, since)).fetchone()[0]
+
+    def add_failure(self, *keys: str) -> None:
+        with self.connect(write=True) as db:
+            db.execute("DELETE FROM login_failures WHERE at < ?", (time.time() - 86400,))
+            for key in keys:
+                db.execute("INSERT INTO login_failures VALUES (?, ?)", (key, time.time()))
+
+    def clear_failures(self, key: str) -> None:
+        with self.connect(write=True) as db:
+            db.execute("DELETE FROM login_failures WHERE key = ?", (key,))
+
+    # ------------------------------------------------------------ versions
+
+    def add_version(self, unit: Unit, account: Account, original_name: str, filename: str,
+                    data: bytes, sha256: str) -> Version:
+        """A new version (status pending) with its file written into its own folder."""
+        with self.connect(write=True) as db:
+            cur = db.execute(
+                "INSERT INTO versions (unit_id, filename, original_name, size, sha256, account_id, account_name,"
+                " uploaded, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (unit.id, filename, original_name, len(data), sha256, account.id, account.name, now_text(), PENDING))
+            version_id = cur.lastrowid
+        write_bytes(self.version_dir(unit, version_id) / filename, data)
+        return self.version(version_id)
+
+    def finish_version(self, version_id: int, status: str, result: dict, counts: tuple[int, int, int]) -> bool:
+        """Record the check of a version; a checked one becomes its unit's current version unless
+        a later upload (or a restore) has claimed that since. Returns whether it became current."""
+        with self.connect(write=True) as db:
+            db.execute("UPDATE versions SET status = ?, errors = ?, warnings = ?, infos = ?, result = ? WHERE id = ?",
+                       (status, *counts, json.dumps(result, ensure_ascii=False), version_id))
+            if status != CHECKED:
+                return False
+            unit_id = db.execute("SELECT unit_id FROM versions WHERE id = ?", (version_id,)).fetchone()[0]
+            cur = db.execute("UPDATE units SET current_version = ?, claim = ? WHERE id = ? AND claim < ?",
+                             (version_id, version_id, unit_id, version_id))
+            return cur.rowcount == 1
+
+    def restore(self, unit: Unit, version_id: int) -> None:
+        """Make an earlier (checked) version current; uploads still being checked do not take
+        it back, later ones do."""
+        with self.connect(write=True) as db:
+            top = db.execute("SELECT COALESCE(MAX(id), 0) FROM versions").fetchone()[0]
+            db.execute("UPDATE units SET current_version = ?, claim = ? WHERE id = ?", (version_id, top, unit.id))
+
+    def version(self, version_id: int) -> Version | None:
+        with self.connect() as db:
+            row = db.execute("SELECT * FROM versions WHERE id = ?", (version_id,)).fetchone()
+        return _version(row)
+
+    def versions(self, unit: Unit) -> list[Version]:
+        with self.connect() as db:
+            return [_version(r) for r in db.execute("SELECT * FROM versions WHERE unit_id = ? ORDER BY id DESC",
+                                                    (unit.id,))]
+
+    def latest_versions(self) -> dict[int, Version]:
+        """Each unit's newest upload (whatever its state), by unit id."""
+        with self.connect() as db:
+            rows = db.execute("SELECT * FROM versions WHERE id IN (SELECT MAX(id) FROM versions GROUP BY unit_id)")
+            return {r["unit_id"]: _version(r) for r in rows}
+
+    # ------------------------------------------------------------ jobs
+
+    def add_job(self, job_id: str, kind: str, account: Account, units: list[str]) -> None:
+        with self.connect(write=True) as db:
+            db.execute("INSERT INTO jobs (id, kind, status, account_id, account_name, created, total, units)"
+                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                       (job_id, kind, RUNNING, account.id, account.name, now_text(), len(units),
+                        json.dumps(units, ensure_ascii=False)))
+
+    def job_progress(self, job_id: str, done: int, total: int | None = None) -> None:
+        with self.connect(write=True) as db:
+            if total is None:
+                db.execute("UPDATE jobs SET done = ? WHERE id = ?", (done, job_id))
+            else:
+                db.execute("UPDATE jobs SET done = ?, total = ? WHERE id = ?", (done, total, job_id))
+
+    def finish_job(self, job_id: str, status: str, results: list[dict], message: str = "") -> None:
+        with self.connect(write=True) as db:
+            db.execute("UPDATE jobs SET status = ?, finished = ?, results = ?, message = ?,"
+                       " done = CASE WHEN ? = 'done' THEN total ELSE done END WHERE id = ?",
+                       (status, now_text(), json.dumps(results, ensure_ascii=False), message, status, job_id))
+
+    def job(self, job_id: str) -> dict | None:
+        with self.connect() as db:
+            row = db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        return _job(row)
+
+    def jobs(self, limit: int = 20) -> list[dict]:
+        with self.connect() as db:
+            return [_job(r) for r in db.execute("SELECT * FROM jobs ORDER BY created DESC, rowid DESC LIMIT ?",
+                                                (limit,))]
+
+    def running_job(self) -> dict | None:
+        with self.connect() as db:
+            row = db.execute("SELECT * FROM jobs WHERE status = ? ORDER BY created LIMIT 1", (RUNNING,)).fetchone()
+        return _job(row)
+
+    def mark_unfinished(self) -> int:
+        """At start: jobs and checks a stopped server left running are marked as interrupted."""
+        with self.connect(write=True) as db:
+            n = db.execute("UPDATE jobs SET status = ?, finished = ?, message = ? WHERE status = ?",
+                           (STOPPED, now_text(), "服务器在批量生成完成前停止；再次点“全部生成”即可从中断处继续", RUNNING)).rowcount
+            db.execute("UPDATE versions SET status = ? WHERE status = ?", (INTERRUPTED, PENDING))
+        return n
+
+    # ------------------------------------------------------------ audit log
+
+    def audit(self, account: str, action: str, unit: str = "", detail: str = "", ip: str = "") -> None:
+        with self.connect(write=True) as db:
+            db.execute("INSERT INTO audit (at, account, action, unit, detail, ip) VALUES (?, ?, ?, ?, ?, ?)",
+                       (now_text(), account, action, unit, detail, ip))
+
+    def audit_log(self, limit: int = 200) -> list[dict]:
+        with self.connect() as db:
+            return [dict(r) for r in db.execute("SELECT * FROM audit ORDER BY id DESC LIMIT ?", (limit,))]
+
+
+def _unit(row) -> Unit | None:
+    if row is None:
+        return None
+    return Unit(row["id"], row["name"], row["dir"], row["current_version"], row["created"])
+
+
+def _account(db: sqlite3.Connection, row) -> Account | None:
+    if row is None:
+        return None
+    ids = frozenset(r[0] for r in db.execute("SELECT unit_id FROM account_units WHERE account_id = ?", (row["id"],)))
+    return Account(row["id"], row["name"], row["role"], bool(row["disabled"]), ids)
+
+
+def _version(row) -> Version | None:
+    if row is None:
+        return None
+    return Version(row["id"], row["unit_id"], row["filename"], row["original_name"], row["size"], row["sha256"],
+                   row["account_name"], row["uploaded"], row["status"], row["errors"], row["warnings"],
+                   row["infos"], json.loads(row["result"]) if row["result"] else {})
+
+
+def _job(row) -> dict | None:
+    if row is None:
+        return None
+    out = dict(row)
+    out["units"] = json.loads(out["units"])
+    out["results"] = json.loads(out["results"]) if out["results"] else []
+    return out

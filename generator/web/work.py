@@ -1,0 +1,100 @@
+"""What the web workspace runs in worker processes (never in the server's request thread).
+
+``check_upload``: one uploaded file → the findings exactly as ``juesuan check FILE --format json``
+prints them for a file of that name (the same ``pipeline.prepare`` → ``check.report.to_json``; the
+check runs in the version's own folder, so every location names the file as uploaded, not a
+server path), each with the place in the report it concerns (``preview.finding_views``), and the
+draft preview: the HTML the PDF is made from, with the review watermark, written beside the upload.
+
+``render_version``: a checked version → its DOCX and PDF in a reports folder of its own
+(``pipeline.render``: written to temporary names, renamed together), so a failed render leaves
+every earlier report as it was.
+
+Both take and return plain data (they run under ``concurrent.futures.ProcessPoolExecutor``).
+"""
+from __future__ import annotations
+
+import gc
+import json
+import os
+import signal
+import traceback
+from pathlib import Path
+
+CHECKED, UNREADABLE = "checked", "unreadable"      # store.CHECKED, store.UNREADABLE
+PREVIEW_NAME = "preview.html"
+WATERMARK = "草稿 仅供内部审核"
+
+
+def init_worker() -> None:
+    """Ctrl-C is the server's to handle; the worker ends with the server (Linux: even when the
+    server is killed); the pipeline is loaded before the first upload."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)     # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+    from .. import pipeline  # noqa: F401
+    from ..check import report  # noqa: F401
+
+
+def warm_up() -> int:
+    return os.getpid()
+
+
+def _marking():
+    from ..compose.document import Marking
+    return Marking.of(WATERMARK, "watermark")
+
+
+def check_upload(folder: str, filename: str, unit_name: str) -> dict:
+    """Check ``folder/filename`` (a version just stored) as the unit ``unit_name``'s data."""
+    from ..check.report import table_title, to_json
+    from ..errors import InputError, format_problem
+    from ..pipeline import prepare
+    from ..preview import finding_views
+    from ..write.atomic import write_bytes
+    from ..write.html_writer import render_html
+
+    path = Path(filename)
+    back = os.getcwd()
+    os.chdir(folder)                    # locations then name the file as uploaded
+    try:
+        result = prepare(path, draft=True, marking=_marking(), allow_previous=False)
+    except InputError as exc:
+        return {"status": UNREADABLE, "problems": [format_problem(p) for p in exc.problems]}
+    except Exception as exc:            # a bug: still one clear message, the upload is kept
+        return {"status": UNREADABLE, "problems": [
+            f"{filename}：程序内部出错（{type(exc).__name__}: {exc}）；请把此信息和数据文件交给维护人员"],
+            "internal": traceback.format_exc(limit=5)}
+    finally:
+        os.chdir(back)
+    if result.unit.name != unit_name:
+        return {"status": UNREADABLE, "problems": [
+            f"{filename}：数据中的单位名称是“{result.unit.name}”，不是“{unit_name}”：请上传本单位的数据"
+            f"（或请部门财务为“{result.unit.name}”开设单位）"]}
+    findings = json.loads(to_json([(filename, result.findings)]))
+    profile = result.derived.profile
+    views = [{"href": v.href, "place": v.place, "group": table_title(f.table, profile), "source": v.source}
+             for f, v in zip(result.findings, finding_views(result))]
+    write_bytes(Path(folder) / PREVIEW_NAME, render_html(result.document).encode("utf-8"))
+    return {"status": CHECKED, "findings": findings, "views": views, "unit": result.unit.name,
+            "year": result.unit.year, "profile": result.unit.profile}
+
+
+def render_version(folder: str, filename: str, out_dir: str, draft: bool) -> dict:
+    """DOCX and PDF of a checked version into ``out_dir``; a draft also when the check found
+    errors. Returns {"outputs": [file names], "errors": n} or {"refused": [findings text]}."""
+    from ..pipeline import ChecksFailed, render
+    back = os.getcwd()
+    os.chdir(folder)
+    try:
+        result = render(Path(filename), Path(out_dir), ("docx", "pdf"), force=draft, draft=draft,
+                        marking=_marking() if draft else None)
+    except ChecksFailed as exc:
+        return {"refused": len(exc.result.errors)}
+    finally:
+        os.chdir(back)
+        gc.collect()                    # WeasyPrint's cyclic garbage (see generator/batch.py)
+    return {"outputs": [p.name for p in result.outputs], "errors": len(result.errors)}

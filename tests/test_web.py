@@ -1,0 +1,635 @@
+"""The web workspace (issue 14): a real server process on a loopback port, a real SQLite
+workspace in a temporary folder, requests over HTTP.
+
+One server serves the whole module (``python -m generator.cli serve --data … --port 0``); accounts
+and API tokens are made with ``juesuan user add/token`` beforehand, as a department would. Units:
+潇河 (account 张三) and 新材料 (account 李四); 管理员 is the department's office. Tests that change a
+unit's current version work on 新材料; 潇河 keeps the clean example.
+"""
+from __future__ import annotations
+
+import http.client
+import io
+import json
+import os
+import queue
+import re
+import subprocess
+import sys
+import threading
+import time
+import uuid
+import zipfile
+from pathlib import Path
+from urllib.parse import quote, urlencode, urlsplit
+
+import docx
+import pytest
+
+from generator.web.store import RUNNING, STOPPED, Store
+
+from .conftest import EXAMPLES, ROOT
+
+XIAOHE = "山西转型综合改革示范区晋中开发区潇河产业园事业服务中心"
+XINCAILIAO = "山西转型综合改革示范区新材料产业招商服务中心"
+PASSWORDS = {"管理员": "admin-pass-1", "张三": "zhang-pass-1", "李四": "li-pass-123", "王五": "wang-pass-1"}
+ITEM = '''  - 科目编码: "2010302"
+    科目名称: 一般行政管理事务
+    本年收入合计: 1.44
+    财政拨款收入: 1.44
+'''
+START = 60
+
+
+def cli(*args: str, cwd: Path = ROOT, stdin: str | None = None) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONIOENCODING="utf-8")
+    return subprocess.run([sys.executable, "-m", "generator.cli", *args], cwd=cwd, env=env, input=stdin,
+                          capture_output=True, text=True, timeout=300)
+
+
+# ---------------------------------------------------------------- the server
+
+class Server:
+    def __init__(self, data: Path):
+        env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONIOENCODING="utf-8", PYTHONUNBUFFERED="1")
+        self.proc = subprocess.Popen([sys.executable, "-m", "generator.cli", "serve", "--data", str(data), "--port", "0"],
+                                     cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                     encoding="utf-8")
+        self.lines: list[str] = []
+        self._queue: queue.Queue = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+        self.url = self._address()
+        u = urlsplit(self.url)
+        self.host, self.port = u.hostname, u.port
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            self.lines.append(line.rstrip("\n"))
+            self._queue.put(line)
+        self._queue.put(None)
+
+    def _address(self) -> str:
+        deadline = time.monotonic() + START
+        while time.monotonic() < deadline:
+            try:
+                line = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            if line is None:
+                break
+            m = re.fullmatch(r"工作区地址：(http://127\.0\.0\.1:\d+/)\s*", line)
+            if m:
+                return m.group(1)
+        self.proc.kill()
+        self.proc.wait(timeout=30)
+        pytest.fail(f"no address printed: {self.lines} {self.proc.stderr.read()}")
+
+    def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None,
+                timeout: float = 180) -> tuple[int, dict, bytes]:
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            r = conn.getresponse()
+            return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+        finally:
+            conn.close()
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(2)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=30)
+        self.proc.stderr.close()            # stdout: its reader thread ends with the pipe
+
+
+def multipart(filename: str, data: bytes, fields: dict | None = None) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    out = io.BytesIO()
+    for k, v in (fields or {}).items():
+        out.write(f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode())
+    out.write(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+              f"Content-Type: application/octet-stream\r\n\r\n".encode())
+    out.write(data)
+    out.write(f"\r\n--{boundary}--\r\n".encode())
+    return out.getvalue(), f"multipart/form-data; boundary={boundary}"
+
+
+def pdf_text(pdf: bytes, folder: Path) -> str:
+    """The PDF's text in reading order (pdftotext -raw), white space removed: the diagonal
+    watermark then reads as one string."""
+    path = folder / "report.pdf"
+    path.write_bytes(pdf)
+    raw = subprocess.run(["pdftotext", "-raw", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return re.sub(r"\s+", "", raw)
+
+
+def q(name: str) -> str:
+    return quote(name, safe="")
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory):
+    data = tmp_path_factory.mktemp("workspace")
+    for name, role, units in (("管理员", "admin", []), ("张三", "unit", [XIAOHE]), ("李四", "unit", [XINCAILIAO]),
+                              ("王五", "unit", [XINCAILIAO])):
+        extra = [a for u in units for a in ("--unit", u)]
+        proc = cli("user", "add", name, "--role", role, *extra, "--data", str(data), "--password-stdin",
+                   stdin=PASSWORDS[name] + "\n")
+        assert proc.returncode == 0, proc.stderr
+    tokens = {}
+    for name in ("管理员", "张三", "李四"):
+        proc = cli("user", "token", name, "--data", str(data))
+        assert proc.returncode == 0, proc.stderr
+        tokens[name] = proc.stdout.strip().splitlines()[-1]
+        assert re.fullmatch(r"jst_[A-Za-z0-9_-]{40,}", tokens[name])
+    server = Server(data)
+    yield {"data": data, "server": server, "tokens": tokens}
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def server(workspace) -> Server:
+    return workspace["server"]
+
+
+class Api:
+    def __init__(self, server: Server, token: str):
+        self.server, self.token = server, token
+
+    def headers(self, extra: dict | None = None) -> dict:
+        return {"Authorization": f"Bearer {self.token}", **(extra or {})}
+
+    def upload(self, unit: str, filename: str, data: bytes) -> tuple[int, dict]:
+        body, ctype = multipart(filename, data)
+        status, _, raw = self.server.request("POST", f"/api/units/{q(unit)}/data", body,
+                                             self.headers({"Content-Type": ctype}))
+        return status, json.loads(raw)
+
+    def get(self, path: str) -> tuple[int, dict, bytes]:
+        return self.server.request("GET", path, headers=self.headers())
+
+    def post(self, path: str, payload: dict | None = None) -> tuple[int, dict, bytes]:
+        body = json.dumps(payload).encode() if payload is not None else b""
+        return self.server.request("POST", path, body, self.headers({"Content-Type": "application/json"}))
+
+
+@pytest.fixture(scope="module")
+def admin(workspace, server) -> Api:
+    return Api(server, workspace["tokens"]["管理员"])
+
+
+@pytest.fixture(scope="module")
+def zhang(workspace, server) -> Api:
+    return Api(server, workspace["tokens"]["张三"])
+
+
+@pytest.fixture(scope="module")
+def li(workspace, server) -> Api:
+    return Api(server, workspace["tokens"]["李四"])
+
+
+def check_json(path: Path) -> list[dict]:
+    """What `juesuan check FILE --format json` prints, run in the file's folder."""
+    proc = cli("check", path.name, "--format", "json", cwd=path.parent)
+    assert proc.returncode in (0, 1), proc.stderr
+    return json.loads(proc.stdout)
+
+
+@pytest.fixture(scope="module")
+def xiaohe_version(zhang) -> int:
+    status, out = zhang.upload(XIAOHE, "xiaohe-2022.yaml", (EXAMPLES / "xiaohe-2022.yaml").read_bytes())
+    assert status == 200, out
+    return out["version"]
+
+
+@pytest.fixture(scope="module")
+def xincailiao_xlsx(tmp_path_factory) -> Path:
+    """新材料 as a workbook (juesuan export), one 项 of 02表 not adding up to its 款 (T02-ITEM)."""
+    folder = tmp_path_factory.mktemp("xlsx")
+    text = (EXAMPLES / "xincailiao-2023.yaml").read_text(encoding="utf-8")
+    assert text.count(ITEM) == 1
+    source = folder / "新材料.yaml"
+    source.write_text(text.replace(ITEM, ITEM.replace("1.44", "1.54"), 1), encoding="utf-8")
+    out = folder / "新材料.xlsx"
+    proc = cli("export", str(source), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+# ---------------------------------------------------------------- pages: a session
+
+class Browser:
+    """A session through the login form: cookies kept by hand."""
+
+    def __init__(self, server: Server):
+        self.server = server
+        self.cookies: dict[str, str] = {}
+
+    def _cookie_header(self) -> dict:
+        return {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else {}
+
+    def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
+        status, h, raw = self.server.request(method, path, body, {**self._cookie_header(), **(headers or {})})
+        return status, h, raw
+
+    def remember(self, headers: dict, raw_headers: list[str]) -> None:
+        for line in raw_headers:
+            name, _, rest = line.partition("=")
+            value = rest.split(";", 1)[0]
+            if value and "Max-Age=0" not in line and "expires=Thu, 01 Jan 1970" not in line:
+                self.cookies[name.strip()] = value.strip('"')
+            else:
+                self.cookies.pop(name.strip(), None)
+
+    def fetch(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
+        conn = http.client.HTTPConnection(self.server.host, self.server.port, timeout=180)
+        try:
+            conn.request(method, path, body=body, headers={**self._cookie_header(), **(headers or {})})
+            r = conn.getresponse()
+            raw = r.read()
+            self.remember({}, r.headers.get_all("Set-Cookie") or [])
+            return r.status, {k.lower(): v for k, v in r.getheaders()}, raw, r.headers.get_all("Set-Cookie") or []
+        finally:
+            conn.close()
+
+    def get(self, path: str):
+        status, headers, raw, _ = self.fetch("GET", path)
+        return status, headers, raw.decode("utf-8", "replace")
+
+    def form(self, path: str, fields: dict):
+        status, headers, raw, _ = self.fetch("POST", path, urlencode(fields).encode(),
+                                             {"Content-Type": "application/x-www-form-urlencoded"})
+        return status, headers, raw.decode("utf-8", "replace")
+
+    def login(self, name: str, password: str | None = None) -> tuple[int, list[str], str]:
+        status, _, page = self.get("/login")
+        assert status == 200
+        token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+        status, headers, raw, cookies = self.fetch(
+            "POST", "/login", urlencode({"csrf": token, "name": name, "password": password or PASSWORDS[name],
+                                         "next": "/"}).encode(),
+            {"Content-Type": "application/x-www-form-urlencoded"})
+        return status, cookies, raw.decode("utf-8", "replace")
+
+    def csrf(self, path: str) -> str:
+        status, _, page = self.get(path)
+        assert status == 200, page
+        return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+
+
+def logged_in(server: Server, name: str) -> Browser:
+    b = Browser(server)
+    status, cookies, page = b.login(name)
+    assert status == 303, page
+    return b
+
+
+# ================================================================ the API
+
+def test_api_without_a_valid_token_is_401(server, xiaohe_version):
+    for headers in ({}, {"Authorization": "Bearer jst_not-a-token"}, {"Authorization": "Basic eDp5"}):
+        for method, path in (("GET", f"/api/units/{q(XIAOHE)}/report.pdf"), ("POST", f"/api/units/{q(XIAOHE)}/data"),
+                             ("POST", "/api/batch"), ("GET", "/api/batch/whatever"), ("GET", f"/api/units/{q(XIAOHE)}")):
+            status, h, raw = server.request(method, path, b"" if method == "POST" else None, headers)
+            assert status == 401, (method, path, headers, raw)
+            assert "需要登录" in json.loads(raw)["error"]
+            assert h.get("www-authenticate") == "Bearer"
+
+
+def test_upload_yaml_findings_equal_check_json(zhang, xiaohe_version):
+    status, out = zhang.upload(XIAOHE, "xiaohe-2022.yaml", (EXAMPLES / "xiaohe-2022.yaml").read_bytes())
+    assert status == 200, out
+    assert out["status"] == "checked" and out["current"] is True
+    assert isinstance(out["version"], int) and out["version"] > xiaohe_version
+    expected = check_json(EXAMPLES / "xiaohe-2022.yaml")
+    assert expected, "the example has warnings: the comparison is not of two empty lists"
+    assert out["findings"] == expected
+    assert out["errors"] == 0 and out["warnings"] == sum(f["severity"] == "警告" for f in expected)
+
+
+def test_upload_workbook_findings_equal_check_json(li, xincailiao_xlsx):
+    status, out = li.upload(XINCAILIAO, xincailiao_xlsx.name, xincailiao_xlsx.read_bytes())
+    assert status == 200, out
+    expected = check_json(xincailiao_xlsx)
+    item = next(f for f in expected if f["rule"] == "T02-ITEM")
+    assert re.fullmatch(r"\S+![A-Z]+\d+", item["cell"]), item           # a sheet!cell location
+    assert out["findings"] == expected
+
+
+def test_bad_uploads_are_refused_in_chinese_and_never_become_current(li, zhang, xiaohe_version, tmp_path):
+    status, before, _ = zhang.get(f"/api/units/{q(XIAOHE)}")
+    current = json.loads(_)["current"]
+    # broken YAML: kept as a version, the problem said, not current
+    status, out = zhang.upload(XIAOHE, "坏.yaml", "单位名称: [\n".encode())
+    assert status == 422 and out["status"] == "unreadable" and out["current"] is False
+    assert any("YAML" in p for p in out["problems"]), out
+    # not a workbook
+    status, out = zhang.upload(XIAOHE, "表.xlsx", b"hello, this is text")
+    assert status == 422 and any("不是 Excel 工作簿" in p for p in out["problems"]), out
+    # a kind of file that is no unit data at all
+    status, out = zhang.upload(XIAOHE, "说明.txt", b"text")
+    assert status == 415 and "只接受" in out["error"]
+    # another unit's data under this unit
+    status, out = zhang.upload(XIAOHE, "xincailiao.yaml", (EXAMPLES / "xincailiao-2023.yaml").read_bytes())
+    assert status == 422 and any("不是“" + XIAOHE in p for p in out["problems"]), out
+    # a file naming another file (上年数据文件) is refused before that file is read
+    text = (EXAMPLES / "xiaohe-2022.yaml").read_text(encoding="utf-8")
+    text = text.replace("年度: 2022\n", "年度: 2022\n上年数据文件: ../../../../juesuan.sqlite3\n", 1)
+    status, out = zhang.upload(XIAOHE, "xiaohe.yaml", text.encode())
+    assert status == 422 and any("不能引用其他文件" in p for p in out["problems"]), out
+    status, _, raw = zhang.get(f"/api/units/{q(XIAOHE)}")
+    info = json.loads(raw)
+    assert info["current"] == current
+    assert [v["status"] for v in info["versions"][:4]] == ["unreadable"] * 4   # kept all the same
+
+
+def test_zip_bomb_is_refused(zhang, xiaohe_version):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("xl/workbook.xml", "<workbook/>")
+        zf.writestr("xl/worksheets/sheet1.xml", b"\0" * (120 * 1024 * 1024))
+    assert len(buf.getvalue()) < 1024 * 1024
+    status, out = zhang.upload(XIAOHE, "炸弹.xlsx", buf.getvalue())
+    assert status == 422 and any("压缩炸弹" in p for p in out["problems"]), out
+
+
+def test_oversized_upload_is_refused_with_a_chinese_message(zhang, server, xiaohe_version):
+    big = b"PK\x03\x04" + b"\0" * (21 * 1024 * 1024)
+    status, out = zhang.upload(XIAOHE, "大.xlsx", big)
+    assert status == 413, out
+    assert "文件过大" in out["error"] and "20 MB" in out["error"]
+    # also a YAML over its own (smaller) limit
+    status, out = zhang.upload(XIAOHE, "大.yaml", b"# " + b"x" * (6 * 1024 * 1024))
+    assert status == 413 and "文件过大" in out["error"]
+
+
+def test_other_units_objects_are_404(li, zhang, admin, server, xiaohe_version):
+    for path in (f"/api/units/{q(XIAOHE)}/report.pdf", f"/api/units/{q(XIAOHE)}/report.docx?draft=1",
+                 f"/api/units/{q(XIAOHE)}", f"/api/units/{q('没有这个单位')}/report.pdf"):
+        status, _, raw = li.get(path)
+        assert status == 404 and json.loads(raw)["error"] == "没有这个单位，或您无权查看", path
+    status, out = li.upload(XIAOHE, "xiaohe.yaml", (EXAMPLES / "xiaohe-2022.yaml").read_bytes())
+    assert status == 404
+    # batches are the department's: a unit may not start one or see one
+    status, _, raw = li.post("/api/batch")
+    assert status == 403
+    status, _, raw = admin.get(f"/api/units/{q(XIAOHE)}")
+    assert status == 200 and json.loads(raw)["current"] is not None      # the admin sees every unit
+
+
+def test_downloads_are_valid_pdf_and_docx(zhang, xiaohe_version, tmp_path):
+    status, headers, pdf = zhang.get(f"/api/units/{q(XIAOHE)}/report.pdf")
+    assert status == 200 and headers["content-type"] == "application/pdf" and pdf.startswith(b"%PDF")
+    assert quote(f"{XIAOHE}2022年度部门决算公开.pdf") in headers["content-disposition"]
+    text = pdf_text(pdf, tmp_path)
+    assert "潇河产业园" in text and "收入支出决算总表" in text
+    assert "仅供内部审核" not in text and "草稿" not in text             # the final report has no marking
+    status, headers, raw = zhang.get(f"/api/units/{q(XIAOHE)}/report.docx")
+    assert status == 200 and raw.startswith(b"PK")
+    d = docx.Document(io.BytesIO(raw))
+    assert any(XIAOHE in p.text for p in d.paragraphs)
+
+
+def test_report_with_errors_is_draft_only(li, tmp_path):
+    text = (EXAMPLES / "xincailiao-2023.yaml").read_text(encoding="utf-8")
+    assert text.count(ITEM) == 1
+    status, out = li.upload(XINCAILIAO, "有错.yaml", text.replace(ITEM, ITEM.replace("1.44", "1.54"), 1).encode())
+    assert status == 200 and out["errors"] >= 1 and out["current"]
+    assert any(f["rule"] == "T02-ITEM" for f in out["findings"])
+    status, _, raw = li.get(f"/api/units/{q(XINCAILIAO)}/report.pdf")
+    assert status == 409 and "草稿" in json.loads(raw)["error"]
+    status, _, pdf = li.get(f"/api/units/{q(XINCAILIAO)}/report.pdf?draft=1")
+    assert status == 200 and pdf.startswith(b"%PDF")
+    text = pdf_text(pdf, tmp_path)
+    assert "草稿仅供内部审核" in text and "草稿（生成于" in text
+
+
+def test_two_uploads_at_once_both_kept_later_current(zhang, xiaohe_version):
+    data = (EXAMPLES / "xiaohe-2022.yaml").read_bytes()
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(zhang.upload(XIAOHE, "xiaohe-2022.yaml", data)))
+               for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    ids = sorted(out["version"] for status, out in results if status == 200)
+    assert len(ids) == 2 and ids[0] != ids[1]
+    status, _, raw = zhang.get(f"/api/units/{q(XIAOHE)}")
+    info = json.loads(raw)
+    assert info["current"] == ids[1]
+    assert set(ids) <= {v["id"] for v in info["versions"]}
+
+
+def test_batch_via_api_reaches_done(admin, zhang, li, xiaohe_version, server):
+    status, _, raw = admin.post("/api/batch", {"units": [XIAOHE]})
+    assert status == 202, raw
+    job = json.loads(raw)["id"]
+    deadline = time.monotonic() + 300
+    while True:
+        status, _, raw = admin.get(f"/api/batch/{job}")
+        info = json.loads(raw)
+        assert status == 200 and info["status"] in ("running", "done"), info
+        if info["status"] == "done" or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    assert info["status"] == "done" and info["total"] == 1 and info["done"] == 1 and info["progress"] == 1.0
+    [result] = info["results"]
+    assert result["unit"] == XIAOHE and result["status"] == "已生成"
+    assert sorted(Path(o).suffix for o in result["outputs"]) == [".docx", ".pdf"]
+    status, _, raw = zhang.get(f"/api/batch/{job}")
+    assert status == 404                                  # a unit's account does not see jobs
+    status, _, raw = admin.post("/api/batch", {"units": ["没有这个单位"]})
+    assert status == 404 and "没有这些单位" in json.loads(raw)["error"]
+
+
+# ================================================================ pages
+
+def test_login_sets_a_safe_session_cookie_and_throttles(server):
+    b = Browser(server)
+    status, cookies, page = b.login("张三")
+    assert status == 303
+    session = next(c for c in cookies if c.startswith("juesuan_session="))
+    assert "HttpOnly" in session and "SameSite=strict" in session and "Path=/" in session
+    status, _, page = b.get("/")
+    assert status == 200 or status == 303
+    # a login without the form's CSRF token is refused
+    status, _, raw, _ = Browser(server).fetch("POST", "/login", urlencode({"name": "张三", "password": PASSWORDS["张三"]}).encode(),
+                                              {"Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 403 and "CSRF" in raw.decode()
+    # five wrong passwords lock the name: the right one is then refused too, in Chinese
+    w = Browser(server)
+    for _ in range(5):
+        status, _, page = w.login("王五", "wrong-password")
+        assert status == 401 and "用户名或密码不对" in page
+    status, cookies, page = w.login("王五")
+    assert status == 429 and "登录失败次数过多" in page
+    assert not any(c.startswith("juesuan_session=") for c in cookies)
+
+
+def test_pages_need_a_login(server):
+    status, headers, _ = server.request("GET", f"/units/{q(XIAOHE)}")
+    assert status == 303 and headers["location"].startswith("/login?next=")
+    status, headers, _ = server.request("GET", "/admin")
+    assert status == 303
+
+
+def test_unit_page_cross_unit_404(server, xiaohe_version):
+    li = logged_in(server, "李四")
+    status, _, page = li.get(f"/units/{q(XIAOHE)}")
+    assert status == 404 and "没有这个单位，或您无权查看" in page and XIAOHE not in page.replace("没有这个单位", "")
+    for path in (f"/units/{q(XIAOHE)}/versions/{xiaohe_version}/file", f"/units/{q(XIAOHE)}/versions/{xiaohe_version}/preview",
+                 f"/units/{q(XIAOHE)}/report.pdf?draft=1",
+                 # another unit's version id under one's own unit
+                 f"/units/{q(XINCAILIAO)}/versions/{xiaohe_version}/file",
+                 f"/units/{q(XINCAILIAO)}/versions/{xiaohe_version}/preview", "/admin"):
+        status, _, page = li.get(path)
+        assert status in (403, 404), path
+        assert status == 404 or path == "/admin"
+    csrf = li.csrf(f"/units/{q(XINCAILIAO)}")
+    status, _, page = li.form(f"/units/{q(XINCAILIAO)}/versions/{xiaohe_version}/restore", {"csrf": csrf})
+    assert status == 404
+
+
+def test_post_without_csrf_is_refused(server, li):
+    b = logged_in(server, "李四")
+    status, _, raw = li.get(f"/api/units/{q(XINCAILIAO)}")
+    before = json.loads(raw)
+    body, ctype = multipart("新材料.yaml", (EXAMPLES / "xincailiao-2023.yaml").read_bytes())
+    status, _, raw, _ = b.fetch("POST", f"/units/{q(XINCAILIAO)}/upload", body, {"Content-Type": ctype})
+    assert status == 403 and "CSRF" in raw.decode()
+    body, ctype = multipart("新材料.yaml", (EXAMPLES / "xincailiao-2023.yaml").read_bytes(), {"csrf": "forged"})
+    status, _, raw, _ = b.fetch("POST", f"/units/{q(XINCAILIAO)}/upload", body, {"Content-Type": ctype})
+    assert status == 403
+    # the session's cookie alone does not start a batch or restore a version either
+    older = before["versions"][-1]["id"]
+    status, _, _ = b.form(f"/units/{q(XINCAILIAO)}/versions/{older}/restore", {})
+    assert status == 403
+    status, _, raw = li.get(f"/api/units/{q(XINCAILIAO)}")
+    assert json.loads(raw) == before
+
+
+def test_upload_findings_and_restore_through_the_pages(server, li):
+    b = logged_in(server, "李四")
+    base = f"/units/{q(XINCAILIAO)}"
+    good = (EXAMPLES / "xincailiao-2023.yaml").read_text(encoding="utf-8")
+    for text, name in ((good, "新材料.yaml"), (good.replace(ITEM, ITEM.replace("1.44", "1.54"), 1), "<b>有错</b>.yaml")):
+        body, ctype = multipart(name, text.encode(), {"csrf": b.csrf(base)})
+        status, headers, raw, _ = b.fetch("POST", f"{base}/upload", body, {"Content-Type": ctype})
+        assert status == 303, raw
+    status, _, page = b.get(headers["location"])
+    assert status == 200
+    # the findings, grouped by table, linking to the place in the preview
+    m = re.search(r'<li class="finding error" data-rule="T02-ITEM"[^>]*>(.*?)</li>', page, re.S)
+    assert m, page
+    link = re.search(r'<a class="finding-link" href="([^"]+)"', m.group(1)).group(1)
+    current = int(re.search(r'id="current-version">(\d+)<', page).group(1))
+    assert link == f"{base}/versions/{current}/preview#t02"
+    assert "收入决算表" in page[page.index("<h4>"):]
+    assert "&lt;b&gt;有错&lt;/b&gt;.yaml" in page and "<b>有错</b>" not in page      # user text escaped
+    # the preview: the report's HTML with the draft marking, no script allowed
+    status, headers, preview = b.get(link.split("#")[0])
+    assert status == 200 and 'id="t02"' in preview and "仅供内部审核" in preview
+    assert "script-src" not in headers["content-security-policy"] and "default-src 'none'" in headers["content-security-policy"]
+    # restore the clean one
+    status, _, raw = li.get(f"/api/units/{q(XINCAILIAO)}")
+    versions = json.loads(raw)["versions"]
+    clean = next(v["id"] for v in versions if v["status"] == "checked" and v["errors"] == 0 and v["id"] < current)
+    status, headers, _ = b.form(f"{base}/versions/{clean}/restore", {"csrf": b.csrf(base)})
+    assert status == 303
+    status, _, raw = li.get(f"/api/units/{q(XINCAILIAO)}")
+    assert json.loads(raw)["current"] == clean
+    status, _, page = b.get(headers["location"])
+    assert re.search(r'id="current-version">(\d+)<', page).group(1) == str(clean)
+    assert 'data-rule="T02-ITEM"' not in page and 'id="final-pdf"' in page
+
+
+def test_admin_page_lists_units_and_audit(server, xiaohe_version):
+    b = logged_in(server, "管理员")
+    status, _, page = b.get("/admin")
+    assert status == 200
+    assert f'data-unit="{XIAOHE}"' in page and f'data-unit="{XINCAILIAO}"' in page
+    for action in ("登录", "上传", "下载"):
+        assert f"<td>{action}</td>" in page, action
+    status, _, page = b.get("/admin?filter=none")           # units without an upload: none here
+    assert status == 200 and f'data-unit="{XIAOHE}"' not in page and f'data-unit="{XINCAILIAO}"' not in page
+    status, _, page = b.get("/admin?q=" + quote("潇河"))
+    assert f'data-unit="{XIAOHE}"' in page and f'data-unit="{XINCAILIAO}"' not in page
+
+
+def test_admin_renders_all_and_downloads_the_zip(server, xiaohe_version):
+    b = logged_in(server, "管理员")
+    status, headers, _ = b.form("/admin/batch", {"csrf": b.csrf("/admin")})
+    assert status == 303 and "job=" in headers["location"]
+    job = re.search(r"job=([0-9a-f]+)", headers["location"]).group(1)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        status, _, raw = b.get(f"/api/batch/{job}")          # the page polls the same with its cookie
+        info = json.loads(raw)
+        if info["status"] != "running":
+            break
+        time.sleep(1)
+    assert info["status"] == "done", info
+    status, headers, raw, _ = b.fetch("GET", f"/admin/jobs/{job}/reports.zip")
+    assert status == 200 and headers["content-type"] == "application/zip"
+    names = zipfile.ZipFile(io.BytesIO(raw)).namelist()
+    assert "batch-report.html" in names and "batch-report.csv" in names
+    assert f"{XIAOHE}2022年度部门决算公开.pdf" in names
+
+
+# ================================================================ without a server
+
+def test_a_restart_marks_running_jobs_interrupted(tmp_path):
+    store = Store(tmp_path)
+    acc = store.add_account("甲", "admin", None, [])
+    store.add_job("j1", "batch", acc, ["某单位"])
+    assert store.job("j1")["status"] == RUNNING
+    assert Store(tmp_path).mark_unfinished() == 1
+    job = Store(tmp_path).job("j1")
+    assert job["status"] == STOPPED and "继续" in job["message"]
+
+
+def test_check_of_an_upload_in_every_profile(tmp_path):
+    """work.check_upload (what the check workers run) on each example: findings as check JSON,
+    a link for each finding that concerns a table, the draft preview written; and the cwd kept."""
+    from generator.web import work
+    cwd = os.getcwd()
+    for example in sorted(EXAMPLES.glob("*.yaml")):
+        folder = tmp_path / example.stem
+        folder.mkdir()
+        (folder / example.name).write_bytes(example.read_bytes())
+        name = re.search(r"^单位名称: (.+)$", example.read_text(encoding="utf-8"), re.M).group(1).strip()
+        result = work.check_upload(str(folder), example.name, name)
+        assert result["status"] == "checked", (example.name, result)
+        assert result["findings"] == check_json(folder / example.name), example.name
+        assert len(result["views"]) == len(result["findings"])
+        preview = (folder / work.PREVIEW_NAME).read_text(encoding="utf-8")
+        assert "仅供内部审核" in preview
+        for f, v in zip(result["findings"], result["views"]):
+            if f'id="t{f["table"]}"' in preview:             # a table the report prints
+                assert v["href"] == f"#t{f['table']}", (example.name, f, v)
+            if v["href"]:
+                assert f'id="{v["href"][1:]}"' in preview, (example.name, v)
+        assert os.getcwd() == cwd
+
+
+def test_check_does_not_load_the_web_stack():
+    code = ("import sys; from generator.cli import build_parser; build_parser('check'); build_parser('batch');"
+            "print(sorted(m for m in ('starlette', 'uvicorn', 'argon2', 'generator.web.app', 'generator.web.store')"
+            " if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         env=dict(os.environ, PYTHONPATH=str(ROOT)), check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_user_commands_refuse_bad_input(tmp_path):
+    proc = cli("user", "add", "某人", "--role", "unit", "--data", str(tmp_path), "--password-stdin", stdin="long-enough\n")
+    assert proc.returncode == 2 and "--unit" in proc.stderr
+    proc = cli("user", "add", "某人", "--role", "admin", "--data", str(tmp_path), "--password-stdin", stdin="short\n")
+    assert proc.returncode == 2 and "密码太短" in proc.stderr
+    proc = cli("user", "token", "没有的人", "--data", str(tmp_path))
+    assert proc.returncode == 2 and "没有用户" in proc.stderr
