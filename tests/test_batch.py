@@ -538,3 +538,16 @@ def test_module_runs_as_the_batch_command():
     args = parser.parse_args(["batch", "data/", "--out", "o", "--format", "pdf", "--jobs", "3", "--force"])
     assert (args.command, args.source, args.out, args.format, args.jobs, args.force) == \
         ("batch", Path("data/"), Path("o"), ("pdf",), 3, True)
+
+
+def test_on_progress_is_told_each_unit(tmp_path):
+    """run_batch's on_progress(done, total): (0, N) first, then once per unit (the web workspace's
+    job table reads it; no parsing of the progress lines)."""
+    from generator.batch import run_batch
+    seen: list[tuple[int, int]] = []
+    folder = tmp_path / "units"
+    folder.mkdir()
+    for name in ("xiaohe-2022.yaml", "xincailiao-2023.yaml"):
+        (folder / name).write_bytes((EXAMPLES / name).read_bytes())
+    run_batch(folder, tmp_path / "out", ("docx",), jobs=1, progress_stream=None, on_progress=lambda d, t: seen.append((d, t)))
+    assert seen == [(0, 2), (1, 2), (2, 2)]

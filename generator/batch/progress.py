@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import time
-from typing import TextIO
+from typing import Callable, TextIO
 
 from .records import FAILED, RENDERED, SKIPPED, Record
 
@@ -16,14 +16,18 @@ def _clock(seconds: float) -> str:
 class Progress:
     """A progress line redrawn in place on a terminal; plain log lines otherwise (stderr)."""
 
-    def __init__(self, stream: TextIO | None, total: int):
-        self.stream, self.total = stream, total
+    def __init__(self, stream: TextIO | None, total: int, on_progress: Callable[[int, int], None] | None = None):
+        """``on_progress(done, total)``: told at the start and after each unit (the web workspace's
+        job table), whatever the stream shows."""
+        self.stream, self.total, self.on_progress = stream, total, on_progress
         self.tty = bool(stream) and hasattr(stream, "isatty") and stream.isatty()
         self.done = self.failed = self.worked = 0
         self.start = time.monotonic()
         self.work_start: float | None = None
         self.to_do = 0
         self.last_draw = 0.0
+        if on_progress:
+            on_progress(0, total)
 
     def _write(self, text: str) -> None:
         if self.stream:
@@ -42,6 +46,8 @@ class Progress:
 
     def record(self, rec: Record, counted_as_work: bool) -> None:
         self.done += 1
+        if self.on_progress:
+            self.on_progress(self.done, self.total)
         self.worked += counted_as_work
         self.failed += rec.status in FAILED
         width = len(str(self.total))

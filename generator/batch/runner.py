@@ -9,7 +9,7 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import TextIO
+from typing import Callable, TextIO
 
 from ..compose.document import Marking
 from ..errors import os_reason
@@ -26,7 +26,8 @@ from .state import STAGING_NAME, State, clean_leftovers, lock_folder, publish
 def run_batch(source: Path, out_dir: Path, formats: tuple[str, ...] = ("docx", "pdf"),
               jobs: int | None = None, force: bool = False, reference: Path | None = None,
               progress_stream: TextIO | None = sys.stderr, start_method: str | None = None,
-              draft: bool = False, marking: Marking | None = None) -> Outcome:
+              draft: bool = False, marking: Marking | None = None,
+              on_progress: Callable[[int, int], None] | None = None) -> Outcome:
     """Plan, skip what is unchanged, render the rest in parallel, write the reports.
     ``start_method``: how workers start ("fork", "forkserver", "spawn"); None chooses."""
     t_start = time.monotonic()
@@ -67,7 +68,7 @@ def run_batch(source: Path, out_dir: Path, formats: tuple[str, ...] = ("docx", "
         clean_leftovers(out_dir)
         state = State(out_dir)
         records: dict[int, Record] = {}
-        progress = Progress(progress_stream, len(planned))
+        progress = Progress(progress_stream, len(planned), on_progress)
         to_render: list[Job] = []
         for job in planned:
             if job.failure:

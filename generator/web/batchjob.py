@@ -2,7 +2,7 @@
 
 A job renders the current (checked) version of each chosen unit. It runs in a thread of the
 server that only waits on ``run_batch``, whose worker processes do the rendering; so a job goes on
-when the browser that started it is closed. Its progress (from the batch's progress lines) and
+when the browser that started it is closed. Its progress (run_batch's on_progress) and
 its results are kept in the jobs table. The batch's output folder ``<data>/batch/out/`` is the
 same for every job: running again after a server restart (the job is then marked interrupted)
 skips the units already rendered and unchanged, by the batch's content hashes — it resumes.
@@ -12,7 +12,6 @@ the pair together), so the unit's own download does not render again.
 """
 from __future__ import annotations
 
-import re
 import secrets
 import shutil
 import threading
@@ -24,8 +23,6 @@ from .store import DONE, FAILED, Account, Store, Unit, Version
 
 OUT_NAME = "out"
 MANIFEST_NAME = ".batch-units.txt"
-_LINE = re.compile(r"^\[\s*(\d+)/(\d+)\]")
-_TOTAL = re.compile(r"^批量生成：共 (\d+) 个单位")
 
 
 class BatchBusy(Exception):
@@ -34,33 +31,6 @@ class BatchBusy(Exception):
     def __init__(self, job_id: str):
         super().__init__(job_id)
         self.job_id = job_id
-
-
-class _ProgressStream:
-    """A text stream for run_batch's progress lines: "[ 3/20] 已生成 …" → done = 3."""
-
-    def __init__(self, on_progress):
-        self.on_progress = on_progress
-        self.buffer = ""
-
-    def write(self, text: str) -> int:
-        self.buffer += text
-        while "\n" in self.buffer:
-            line, self.buffer = self.buffer.split("\n", 1)
-            m = _LINE.match(line)
-            if m:
-                self.on_progress(int(m.group(1)), int(m.group(2)))
-            else:
-                m = _TOTAL.match(line)
-                if m:
-                    self.on_progress(0, int(m.group(1)))
-        return len(text)
-
-    def flush(self) -> None:
-        pass
-
-    def isatty(self) -> bool:
-        return False
 
 
 class BatchRunner:
@@ -91,8 +61,8 @@ class BatchRunner:
                 by_line[rel.as_posix()] = (unit, version)
             manifest = self.store.data / MANIFEST_NAME
             manifest.write_text("\n".join(by_line) + "\n", encoding="utf-8")
-            stream = _ProgressStream(lambda done, total: self.store.job_progress(job_id, done, total))
-            outcome = run_batch(manifest, self.out_dir, ("docx", "pdf"), jobs=self.jobs, progress_stream=stream)
+            outcome = run_batch(manifest, self.out_dir, ("docx", "pdf"), jobs=self.jobs, progress_stream=None,
+                                on_progress=lambda done, total: self.store.job_progress(job_id, done, total))
             results = []
             for rec in outcome.records:
                 unit, version = by_line.get(rec.source, (None, None))
