@@ -256,7 +256,7 @@ class Browser:
             conn.close()
 
     def get(self, path: str):
-        status, headers, raw, _ = self.fetch("GET", path)
+        status, headers, raw, _ = self.fetch("GET", path.split("#")[0])      # a browser sends no fragment
         return status, headers, raw.decode("utf-8", "replace")
 
     def form(self, path: str, fields: dict):
@@ -579,6 +579,145 @@ def test_admin_renders_all_and_downloads_the_zip(server, xiaohe_version):
     names = zipfile.ZipFile(io.BytesIO(raw)).namelist()
     assert "batch-report.html" in names and "batch-report.csv" in names
     assert f"{XIAOHE}2022年度部门决算公开.pdf" in names
+
+
+# ================================================================ pages: accounts and units (admin)
+
+NEW_UNIT = "新建的<i>测试单位&"
+
+
+def account_id(page: str, name: str) -> str:
+    row = re.search(rf'<tr data-account="{re.escape(name)}".*?</tr>', page, re.S).group(0)
+    return re.search(r'/admin/accounts/(\d+)/state', row).group(1)
+
+
+def new_account(b: Browser, name: str, password: str, units: str = "", role: str = "unit"):
+    return b.form("/admin/accounts", {"csrf": b.csrf("/admin"), "name": name, "role": role, "units": units,
+                                      "password": password, "password2": password})
+
+
+def test_admin_creates_a_unit_account_that_sees_only_its_unit(server, workspace, xiaohe_version):
+    b = logged_in(server, "管理员")
+    status, headers, _ = new_account(b, "赵六", "zhao-pass-1", NEW_UNIT + "\n")
+    assert status == 303, _
+    status, _, page = b.get(headers["location"])
+    assert "已建立账号" in page and 'data-account="赵六"' in page
+    assert "新建的&lt;i&gt;测试单位&amp;" in page and "<i>测试" not in page        # escaped
+    assert "<td>新建账号</td>" in page
+    # refused in Chinese: passwords that differ, a password too short (the CLI's rule), a taken name
+    status, _, page = b.form("/admin/accounts", {"csrf": b.csrf("/admin"), "name": "某人", "role": "unit",
+                                                 "units": XIAOHE, "password": "long-enough-1", "password2": "other-one-1"})
+    assert status == 400 and "两次输入的密码不一样" in page
+    status, _, page = new_account(b, "某人", "short", XIAOHE)
+    assert status == 400 and "密码太短" in page
+    status, _, page = new_account(b, "赵六", "zhao-pass-1", XIAOHE)
+    assert status == 400 and "已存在" in page
+    # the new account logs in and sees its unit only
+    z = Browser(server)
+    status, _, _ = z.login("赵六", "zhao-pass-1")
+    assert status == 303
+    status, headers, _ = z.fetch("GET", "/")[:3]
+    assert status == 303 and headers["location"] == f"/units/{q(NEW_UNIT)}"
+    status, _, page = z.get(f"/units/{q(NEW_UNIT)}")
+    assert status == 200
+    status, _, page = z.get(f"/units/{q(XIAOHE)}")
+    assert status == 404
+    # its units changed: now 潇河 instead
+    status, _, page = b.get("/admin")
+    status, _, _ = b.form(f"/admin/accounts/{account_id(page, '赵六')}/units", {"csrf": b.csrf("/admin"), "units": XIAOHE})
+    assert status == 303
+    status, _, page = z.get(f"/units/{q(XIAOHE)}")
+    assert status == 200
+    status, _, page = z.get(f"/units/{q(NEW_UNIT)}")
+    assert status == 404
+
+
+def test_admin_creates_a_unit(server):
+    b = logged_in(server, "管理员")
+    status, headers, _ = b.form("/admin/units", {"csrf": b.csrf("/admin"), "name": "另一个新单位"})
+    assert status == 303
+    status, _, page = b.get(headers["location"])
+    assert "已建立单位" in page and 'data-unit="另一个新单位"' in page and "<td>新建单位</td>" in page
+    status, _, page = b.form("/admin/units", {"csrf": b.csrf("/admin"), "name": "有/斜杠"})
+    assert status == 400 and "不可用" in page
+
+
+def test_disabled_account_cannot_log_in_and_its_token_is_401(server, workspace):
+    b = logged_in(server, "管理员")
+    new_account(b, "钱七", "qian-pass-1", XINCAILIAO)
+    proc = cli("user", "token", "钱七", "--data", str(workspace["data"]))
+    token = proc.stdout.strip().splitlines()[-1]
+    qian = Api(server, token)
+    assert qian.get(f"/api/units/{q(XINCAILIAO)}")[0] == 200
+    session = Browser(server)
+    assert session.login("钱七", "qian-pass-1")[0] == 303
+    status, _, page = b.get("/admin")
+    target = account_id(page, "钱七")
+    status, headers, _ = b.form(f"/admin/accounts/{target}/state", {"csrf": b.csrf("/admin"), "disabled": "1"})
+    assert status == 303
+    status, _, page = b.get(headers["location"])
+    assert "已停用账号" in page and "<td>停用账号</td>" in page
+    status, _, page = Browser(server).login("钱七", "qian-pass-1")
+    assert status == 401 and "这个账号已停用" in page
+    status, _, raw = qian.get(f"/api/units/{q(XINCAILIAO)}")
+    assert status == 401 and "需要登录" in json.loads(raw)["error"]
+    status, headers, _ = session.get(f"/units/{q(XINCAILIAO)}")          # the session it had is over too
+    assert status == 303 and headers["location"].startswith("/login")
+    # enabled again: both work
+    status, _, _ = b.form(f"/admin/accounts/{target}/state", {"csrf": b.csrf("/admin"), "disabled": "0"})
+    assert status == 303
+    assert Browser(server).login("钱七", "qian-pass-1")[0] == 303
+    assert qian.get(f"/api/units/{q(XINCAILIAO)}")[0] == 200
+    # the admin cannot disable the account it is using
+    status, _, page = b.get("/admin")
+    status, _, page = b.form(f"/admin/accounts/{account_id_of(workspace, '管理员')}/state",
+                             {"csrf": b.csrf("/admin"), "disabled": "1"})
+    assert status == 409 and "不能停用自己" in page
+
+
+def account_id_of(workspace, name: str) -> int:
+    return Store(workspace["data"]).account_by_name(name).id
+
+
+def test_reset_password(server, workspace):
+    b = logged_in(server, "管理员")
+    new_account(b, "孙八", "sun-pass-old", XINCAILIAO)
+    old_session = Browser(server)
+    assert old_session.login("孙八", "sun-pass-old")[0] == 303
+    path = f"/admin/accounts/{account_id_of(workspace, '孙八')}/password"
+    status, _, page = b.form(path, {"csrf": b.csrf("/admin"), "password": "sun-pass-new", "password2": "sun-pass-neW"})
+    assert status == 400 and "两次输入的密码不一样" in page
+    status, _, _ = b.form(path, {"csrf": b.csrf("/admin"), "password": "sun-pass-new", "password2": "sun-pass-new"})
+    assert status == 303
+    status, _, page = Browser(server).login("孙八", "sun-pass-old")
+    assert status == 401 and "用户名或密码不对" in page
+    assert Browser(server).login("孙八", "sun-pass-new")[0] == 303
+    assert old_session.get(f"/units/{q(XINCAILIAO)}")[0] == 303       # logged out by the reset
+    status, _, page = b.get("/admin")
+    assert "<td>重设密码</td>" in page
+
+
+def test_account_routes_refuse_without_csrf_and_are_404_for_units(server, workspace):
+    admin_id = account_id_of(workspace, "管理员")
+    fields = {"name": "不该建立", "role": "unit", "units": XIAOHE, "password": "long-enough-1",
+              "password2": "long-enough-1", "disabled": "1"}
+    paths = ["/admin/accounts", f"/admin/accounts/{admin_id}/units", f"/admin/accounts/{admin_id}/password",
+             f"/admin/accounts/{account_id_of(workspace, '王五')}/state", "/admin/units"]
+    b = logged_in(server, "管理员")
+    for path in paths:
+        status, _, page = b.form(path, fields)
+        assert status == 403 and "CSRF" in page, path
+        status, _, page = b.form(path, {**fields, "csrf": "forged"})
+        assert status == 403, path
+    li = logged_in(server, "李四")
+    csrf = li.csrf(f"/units/{q(XINCAILIAO)}")
+    for path in paths:
+        status, _, page = li.form(path, {**fields, "csrf": csrf})
+        assert status == 404, path
+    store = Store(workspace["data"])
+    assert store.account_by_name("不该建立") is None and store.unit("不该建立") is None
+    assert not store.account_by_name("王五").disabled
+    assert Browser(server).login("管理员")[0] == 303                  # its password unchanged
 
 
 # ================================================================ without a server

@@ -51,7 +51,7 @@ from ..write.html_writer import TEMPLATES_DIR
 from ..write.names import safe_filename
 from . import accounts, work
 from .batchjob import BatchBusy, BatchRunner
-from .store import CHECKED, PENDING, UNREADABLE, Account, Store, Unit, Version
+from .store import CHECKED, PENDING, UNREADABLE, Account, Store, StoreError, Unit, Version
 
 WEB_TEMPLATES = TEMPLATES_DIR / "web"
 STATIC = WEB_TEMPLATES / "static"
@@ -521,9 +521,10 @@ async def login_submit(request: Request) -> Response:
     ok = await asyncio.get_running_loop().run_in_executor(None, accounts.verify_password, stored, password)
     if not ok or account is None or account.disabled:
         ws.store.add_failure("name:" + name, "ip:" + ip)
-        ws.store.audit(name, "登录失败", ip=ip)
+        ws.store.audit(name, "登录失败（账号已停用）" if ok and account else "登录失败", ip=ip)
+        why = "这个账号已停用，请与部门财务联系" if ok and account else "用户名或密码不对"
         return _page(request, "login.html.j2", status=401, login_csrf=token, next=_safe_next(form.get("next")),
-                     message="用户名或密码不对")
+                     message=why)
     ws.store.clear_failures("name:" + name)
     if accounts.needs_rehash(stored):
         ws.store.set_password(account.id, accounts.hash_password(password))
@@ -686,7 +687,8 @@ async def admin_page(request: Request) -> Response:
     return _page(request, "admin.html.j2", rows=shown, total=len(rows), filters=FILTERS, filter=which, q=q,
                  job=job, jobs=ws.store.jobs(10), busy=request.query_params.get("busy") == "1",
                  accounts_list=ws.store.accounts(), units_by_id={u.id: u.name for u in ws.store.units()},
-                 audit=ws.store.audit_log(50))
+                 audit=ws.store.audit_log(50), roles=accounts.ROLES,
+                 account_notice=ACCOUNT_NOTICES.get(request.query_params.get("notice", ""), ""))
 
 
 async def admin_batch(request: Request) -> Response:
@@ -721,6 +723,121 @@ async def job_file(request: Request) -> Response:
     if name == REPORT_HTML:
         return HTMLResponse(path.read_text(encoding="utf-8"), headers={"Content-Security-Policy": CSP_PREVIEW})
     return FileResponse(path, media_type="text/csv; charset=utf-8", filename=name)
+
+
+# ---------------------------------------------------------------- pages: accounts and units (admin)
+
+ACCOUNT_NOTICES = {"created": "已建立账号", "units": "已修改账号的单位", "password": "已重设密码",
+                   "disabled": "已停用账号", "enabled": "已启用账号", "unit": "已建立单位"}
+
+
+async def _admin_form(request: Request) -> tuple[Account, dict]:
+    """The admin's form, CSRF checked; another account gets 404, as if the route did not exist."""
+    account, csrf = _require(request)
+    if not account.admin:
+        raise Refused(404, HTTP_TEXT[404])
+    form = await request.form(max_files=0, max_fields=1000)
+    await _check_csrf(request, csrf, form)
+    return account, form
+
+
+def _field(form, name: str, limit: int = 1000) -> str:
+    value = form.get(name, "")
+    return value[:limit] if isinstance(value, str) else ""
+
+
+def _unit_names(form) -> list[str]:
+    """The units typed one a line, each once, in order."""
+    names = _field(form, "units", 20000).splitlines()
+    return list(dict.fromkeys(n.strip() for n in names if n.strip()))
+
+
+async def _new_password_hash(form) -> str:
+    """The form's new password (typed twice, the rule of `juesuan user add`), hashed."""
+    password = _field(form, "password")
+    if password != _field(form, "password2"):
+        raise Refused(400, "两次输入的密码不一样")
+    why = accounts.password_problem(password)
+    if why:
+        raise Refused(400, why)
+    return await asyncio.get_running_loop().run_in_executor(None, accounts.hash_password, password)
+
+
+def _target(request: Request) -> Account:
+    try:
+        found = _ws(request).store.account_by_id(int(request.path_params["id"]))
+    except ValueError:
+        found = None
+    if found is None:
+        raise Refused(404, "没有这个账号")
+    return found
+
+
+def _to_accounts(notice: str) -> RedirectResponse:
+    return RedirectResponse(f"/admin?notice={notice}#accounts", status_code=303)
+
+
+async def account_create(request: Request) -> Response:
+    admin, form = await _admin_form(request)
+    name, role, units = _field(form, "name", 200).strip(), _field(form, "role"), _unit_names(form)
+    if role not in accounts.ROLES:
+        raise Refused(400, "请选择角色：部门财务（管理员）或单位填报人员")
+    if role == "admin" and units:
+        raise Refused(400, "部门财务（管理员）看到全部单位，不用填单位")
+    password_hash = await _new_password_hash(form)
+    try:
+        created = _ws(request).store.add_account(name, role, password_hash, units)
+    except StoreError as exc:
+        raise Refused(400, str(exc)) from None
+    _ws(request).store.audit(admin.name, "新建账号", "、".join(units), f"{created.name}（{role}）", _ip(request))
+    return _to_accounts("created")
+
+
+async def account_units(request: Request) -> Response:
+    admin, form = await _admin_form(request)
+    target, units = _target(request), _unit_names(form)
+    if target.admin:
+        raise Refused(400, "部门财务（管理员）看到全部单位，没有单位可改")
+    if not units:
+        raise Refused(400, "单位填报人员至少要有一个单位")
+    try:
+        _ws(request).store.set_units(target.id, units)
+    except StoreError as exc:
+        raise Refused(400, str(exc)) from None
+    _ws(request).store.audit(admin.name, "修改账号的单位", "、".join(units), target.name, _ip(request))
+    return _to_accounts("units")
+
+
+async def account_password(request: Request) -> Response:
+    admin, form = await _admin_form(request)
+    target = _target(request)
+    ws = _ws(request)
+    ws.store.set_password(target.id, await _new_password_hash(form))
+    ws.store.drop_sessions(target.id)                   # whoever was logged in with the old one is out
+    ws.store.audit(admin.name, "重设密码", detail=target.name, ip=_ip(request))
+    return _to_accounts("password")
+
+
+async def account_state(request: Request) -> Response:
+    admin, form = await _admin_form(request)
+    target = _target(request)
+    disable = _field(form, "disabled") == "1"
+    if disable and target.id == admin.id:
+        raise Refused(409, "不能停用自己正在使用的账号")
+    _ws(request).store.set_disabled(target.id, disable)
+    _ws(request).store.audit(admin.name, "停用账号" if disable else "启用账号", detail=target.name, ip=_ip(request))
+    return _to_accounts("disabled" if disable else "enabled")
+
+
+async def unit_create(request: Request) -> Response:
+    admin, form = await _admin_form(request)
+    name = _field(form, "name", 300).strip()
+    try:
+        unit = _ws(request).store.ensure_unit(name)
+    except StoreError as exc:
+        raise Refused(400, str(exc)) from None
+    _ws(request).store.audit(admin.name, "新建单位", unit.name, ip=_ip(request))
+    return _to_accounts("unit")
 
 
 # ---------------------------------------------------------------- errors and headers
@@ -796,6 +913,11 @@ def create_app(settings: Settings) -> Starlette:
         Route("/admin", admin_page),
         Route("/admin/batch", admin_batch, methods=["POST"]),
         Route("/admin/jobs/{id}/{what}", job_file),
+        Route("/admin/accounts", account_create, methods=["POST"]),
+        Route("/admin/accounts/{id}/units", account_units, methods=["POST"]),
+        Route("/admin/accounts/{id}/password", account_password, methods=["POST"]),
+        Route("/admin/accounts/{id}/state", account_state, methods=["POST"]),
+        Route("/admin/units", unit_create, methods=["POST"]),
         Route("/units/{name}", unit_page),
         Route("/units/{name}/upload", unit_upload, methods=["POST"]),
         Route("/units/{name}/report.{fmt:str}", report),
