@@ -50,9 +50,10 @@ def cli(*args: str, cwd: Path = ROOT, stdin: str | None = None) -> subprocess.Co
 # ---------------------------------------------------------------- the server
 
 class Server:
-    def __init__(self, data: Path):
+    def __init__(self, data: Path, *options: str):
         env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONIOENCODING="utf-8", PYTHONUNBUFFERED="1")
-        self.proc = subprocess.Popen([sys.executable, "-m", "generator.cli", "serve", "--data", str(data), "--port", "0"],
+        self.proc = subprocess.Popen([sys.executable, "-m", "generator.cli", "serve", "--data", str(data), "--port", "0",
+                                      *options],
                                      cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                      encoding="utf-8")
         self.lines: list[str] = []
@@ -581,6 +582,27 @@ def test_admin_renders_all_and_downloads_the_zip(server, xiaohe_version):
     assert f"{XIAOHE}2022年度部门决算公开.pdf" in names
 
 
+def test_blank_workbook_from_the_unit_page_has_the_profiles_sheets(server, tmp_path):
+    import openpyxl
+
+    from generator.profile import available, load_profile
+    from generator.write.workbook import build_workbook
+    b = logged_in(server, "张三")
+    status, _, page = b.get(f"/units/{q(XIAOHE)}")
+    for profile in available():
+        path = f"/units/{q(XIAOHE)}/template.xlsx?profile={profile}"
+        assert f'template.xlsx?profile={profile}"' in page, profile      # offered on the page
+        status, headers, raw, _ = b.fetch("GET", path)
+        assert status == 200 and headers["content-type"].startswith(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (profile, raw[:200])
+        assert quote(f"{XIAOHE}-空白工作簿-{profile}.xlsx") in headers["content-disposition"]
+        (tmp_path / f"{profile}.xlsx").write_bytes(raw)
+        sheets = openpyxl.load_workbook(tmp_path / f"{profile}.xlsx").sheetnames
+        assert sheets == build_workbook(load_profile(profile)).sheetnames, profile
+    status, _, page = b.get(f"/units/{q(XIAOHE)}/template.xlsx?profile=nonexistent")
+    assert status == 404 and "没有版式" in page
+
+
 # ================================================================ pages: accounts and units (admin)
 
 NEW_UNIT = "新建的<i>测试单位&"
@@ -730,6 +752,79 @@ def test_a_restart_marks_running_jobs_interrupted(tmp_path):
     assert Store(tmp_path).mark_unfinished() == 1
     job = Store(tmp_path).job("j1")
     assert job["status"] == STOPPED and "继续" in job["message"]
+
+
+def example_unit(path: Path) -> str:
+    return re.search(r"^单位名称: (.+)$", path.read_text(encoding="utf-8"), re.M).group(1).strip()
+
+
+def batch_status(api: Api, job: str) -> dict:
+    status, _, raw = api.get(f"/api/batch/{job}")
+    assert status == 200, raw
+    return json.loads(raw)
+
+
+def test_a_server_killed_during_a_batch_marks_it_interrupted_and_the_rerun_resumes(tmp_path):
+    """A real server with one batch worker, the example units uploaded; killed (SIGTERM) once a unit
+    is rendered and the job still running; restarted on the same folder: the job says interrupted,
+    and the batch run again skips what was rendered and renders the rest."""
+    examples = sorted(EXAMPLES.glob("*.yaml"))
+    units = [example_unit(p) for p in examples]
+    extra = [a for u in units for a in ("--unit", u)]
+    for name, role, more in (("管理员", "admin", []), ("填报", "unit", extra)):
+        proc = cli("user", "add", name, "--role", role, *more, "--data", str(tmp_path), "--password-stdin",
+                   stdin="long-enough-1\n")
+        assert proc.returncode == 0, proc.stderr
+    token = cli("user", "token", "管理员", "--data", str(tmp_path)).stdout.strip().splitlines()[-1]
+    server = Server(tmp_path, "--jobs", "1")
+    try:
+        api = Api(server, token)
+        for path, unit in zip(examples, units):
+            status, out = api.upload(unit, path.name, path.read_bytes())
+            assert status == 200, out
+        status, _, raw = api.post("/api/batch")
+        assert status == 202, raw
+        job = json.loads(raw)["id"]
+        info, deadline = batch_status(api, job), time.monotonic() + 600      # a bound, not a measure
+        while info["status"] == "running" and info["done"] < 1 and time.monotonic() < deadline:
+            time.sleep(0.1)
+            info = batch_status(api, job)
+        assert info["status"] == "running" and 1 <= info["done"] < len(units), info
+        server.proc.terminate()
+        assert server.proc.wait(timeout=120) is not None
+    finally:
+        server.stop()
+    assert Store(tmp_path).job(job)["status"] == RUNNING          # as the killed server left it
+    server = Server(tmp_path, "--jobs", "1")
+    try:
+        api = Api(server, token)
+        info = batch_status(api, job)
+        assert info["status"] == STOPPED and "继续" in info["message"], info
+        b = logged_in_as(server, "管理员", "long-enough-1")
+        status, _, page = b.get(f"/admin?job={job}")
+        assert 'id="job-status">已中断<' in page
+        status, _, raw = api.post("/api/batch")
+        assert status == 202, raw
+        again = json.loads(raw)["id"]
+        info, deadline = batch_status(api, again), time.monotonic() + 600
+        while info["status"] == "running" and time.monotonic() < deadline:
+            time.sleep(0.5)
+            info = batch_status(api, again)
+    finally:
+        server.stop()
+    assert info["status"] == "done", info
+    statuses = {r["unit"]: r["status"] for r in info["results"]}
+    assert sorted(statuses) == sorted(units)
+    skipped = [u for u, st in statuses.items() if st == "已跳过（未变化）"]
+    assert skipped, statuses                                        # what was rendered before the kill
+    assert all(st == "已生成" for u, st in statuses.items() if u not in skipped), statuses
+
+
+def logged_in_as(server: Server, name: str, password: str) -> Browser:
+    b = Browser(server)
+    status, _, page = b.login(name, password)
+    assert status == 303, page
+    return b
 
 
 def test_check_of_an_upload_in_every_profile(tmp_path):
