@@ -603,6 +603,34 @@ def test_blank_workbook_from_the_unit_page_has_the_profiles_sheets(server, tmp_p
     assert status == 404 and "没有版式" in page
 
 
+def with_host(server: Server, host: str, path: str = "/login") -> tuple[int, str]:
+    status, _, raw = server.request("GET", path, headers={"Host": host})
+    return status, raw.decode("utf-8", "replace")
+
+
+def test_host_header_allow_list(server, tmp_path):
+    for host in (f"127.0.0.1:{server.port}", f"localhost:{server.port}", "LOCALHOST"):
+        assert with_host(server, host)[0] == 200, host
+    for host in ("evil.example", f"evil.example:{server.port}", "127.0.0.1.evil.example", "not a host"):
+        status, text = with_host(server, host)
+        assert status == 400 and "不接受此主机名" in text, (host, text)
+    status, _, raw = server.request("GET", f"/api/units/{q(XIAOHE)}", headers={"Host": "evil.example",
+                                                                             "Authorization": "Bearer jst_x"})
+    assert status == 400                                         # refused before anything else
+    # --allowed-host adds names: exact, and subdomains with *.
+    other = Server(tmp_path, "--allowed-host", "juesuan.example.cn", "--allowed-host", "*.bumen.local")
+    try:
+        for host in ("juesuan.example.cn", "juesuan.example.cn:8443", "a.bumen.local", f"127.0.0.1:{other.port}"):
+            assert with_host(other, host)[0] == 200, host
+        for host in ("example.cn", "evil.example"):
+            assert with_host(other, host)[0] == 400, host
+    finally:
+        other.stop()
+    for bad in ("a*b.example", "host.example:8000", "*example.cn", "a/b"):
+        proc = cli("serve", "--data", str(tmp_path), "--allowed-host", bad)
+        assert proc.returncode == 2 and "主机名不可用" in proc.stderr, (bad, proc.stderr)
+
+
 # ================================================================ pages: accounts and units (admin)
 
 NEW_UNIT = "新建的<i>测试单位&"

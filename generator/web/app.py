@@ -13,6 +13,9 @@ takes ``Authorization: Bearer <token>`` (no cookie, so no CSRF). Logins are thro
 name and per address. Pages set a Content-Security-Policy allowing only this server's own
 scripts and styles (nothing is loaded from elsewhere); the report preview allows no script at all.
 
+Only the Host names allowed (``serve --allowed-host``; ``HostAllowList``) reach the application:
+another Host header gets 400 before any route runs, which keeps DNS rebinding out.
+
 Checking an upload runs in a process pool (``work.check_upload``), rendering in another
 (``work.render_version``), batches in ``generator.batch``'s workers (``batchjob``); the event loop
 only waits.
@@ -40,7 +43,9 @@ from starlette.background import BackgroundTask
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import (FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response)
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.responses import (FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse,
+                                 Response)
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -79,6 +84,7 @@ class Settings:
     check_workers: int = 2
     render_workers: int = 1
     batch_jobs: int = 2
+    allowed_hosts: tuple[str, ...] = ("*",)       # the Host header's allow-list (`serve --allowed-host`)
 
 
 class Refused(Exception):
@@ -894,6 +900,34 @@ class SecurityHeaders:
         await self.app(scope, receive, wrapped)
 
 
+HOST_REFUSED = "请求被拒绝：这个服务不接受此主机名（Host）。请用部门财务提供的地址访问；管理员可用 --allowed-host 添加"
+
+
+class HostAllowList:
+    """Starlette's TrustedHostMiddleware, its refusal (400) said in Chinese: a request whose Host
+    header is not allowed never reaches the application."""
+
+    def __init__(self, app, allowed_hosts: tuple[str, ...]):
+        self.app = app
+        self.trusted = TrustedHostMiddleware(self._allowed, allowed_hosts=list(allowed_hosts), www_redirect=False)
+
+    async def _allowed(self, scope, receive, send):
+        scope["juesuan.host_allowed"] = True
+        await self.app(scope, receive, send)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.trusted(scope, receive, send)
+
+        async def refusing(message):
+            if scope.get("juesuan.host_allowed"):
+                await send(message)
+            elif message["type"] == "http.response.start":      # TrustedHostMiddleware's English 400
+                await PlainTextResponse(HOST_REFUSED, status_code=400)(scope, receive, send)
+
+        await self.trusted(scope, receive, refusing)
+
+
 def create_app(settings: Settings) -> Starlette:
     workspace = Workspace(settings)
 
@@ -935,5 +969,6 @@ def create_app(settings: Settings) -> Starlette:
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={
         Refused: on_refused, _Redirect: on_redirect, HTTPException: on_http, Exception: on_error})
     app.state.workspace = workspace
+    app.add_middleware(HostAllowList, allowed_hosts=settings.allowed_hosts)
     app.add_middleware(SecurityHeaders)
     return app
