@@ -50,9 +50,10 @@ def cli(*args: str, cwd: Path = ROOT, stdin: str | None = None) -> subprocess.Co
 # ---------------------------------------------------------------- the server
 
 class Server:
-    def __init__(self, data: Path):
+    def __init__(self, data: Path, *options: str):
         env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONIOENCODING="utf-8", PYTHONUNBUFFERED="1")
-        self.proc = subprocess.Popen([sys.executable, "-m", "generator.cli", "serve", "--data", str(data), "--port", "0"],
+        self.proc = subprocess.Popen([sys.executable, "-m", "generator.cli", "serve", "--data", str(data), "--port", "0",
+                                      *options],
                                      cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                      encoding="utf-8")
         self.lines: list[str] = []
@@ -256,7 +257,7 @@ class Browser:
             conn.close()
 
     def get(self, path: str):
-        status, headers, raw, _ = self.fetch("GET", path)
+        status, headers, raw, _ = self.fetch("GET", path.split("#")[0])      # a browser sends no fragment
         return status, headers, raw.decode("utf-8", "replace")
 
     def form(self, path: str, fields: dict):
@@ -581,6 +582,194 @@ def test_admin_renders_all_and_downloads_the_zip(server, xiaohe_version):
     assert f"{XIAOHE}2022年度部门决算公开.pdf" in names
 
 
+def test_blank_workbook_from_the_unit_page_has_the_profiles_sheets(server, tmp_path):
+    import openpyxl
+
+    from generator.profile import available, load_profile
+    from generator.write.workbook import build_workbook
+    b = logged_in(server, "张三")
+    status, _, page = b.get(f"/units/{q(XIAOHE)}")
+    for profile in available():
+        path = f"/units/{q(XIAOHE)}/template.xlsx?profile={profile}"
+        assert f'template.xlsx?profile={profile}"' in page, profile      # offered on the page
+        status, headers, raw, _ = b.fetch("GET", path)
+        assert status == 200 and headers["content-type"].startswith(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (profile, raw[:200])
+        assert quote(f"{XIAOHE}-空白工作簿-{profile}.xlsx") in headers["content-disposition"]
+        (tmp_path / f"{profile}.xlsx").write_bytes(raw)
+        sheets = openpyxl.load_workbook(tmp_path / f"{profile}.xlsx").sheetnames
+        assert sheets == build_workbook(load_profile(profile)).sheetnames, profile
+    status, _, page = b.get(f"/units/{q(XIAOHE)}/template.xlsx?profile=nonexistent")
+    assert status == 404 and "没有版式" in page
+
+
+def with_host(server: Server, host: str, path: str = "/login") -> tuple[int, str]:
+    status, _, raw = server.request("GET", path, headers={"Host": host})
+    return status, raw.decode("utf-8", "replace")
+
+
+def test_host_header_allow_list(server, tmp_path):
+    for host in (f"127.0.0.1:{server.port}", f"localhost:{server.port}", "LOCALHOST"):
+        assert with_host(server, host)[0] == 200, host
+    for host in ("evil.example", f"evil.example:{server.port}", "127.0.0.1.evil.example", "not a host"):
+        status, text = with_host(server, host)
+        assert status == 400 and "不接受此主机名" in text, (host, text)
+    status, _, raw = server.request("GET", f"/api/units/{q(XIAOHE)}", headers={"Host": "evil.example",
+                                                                             "Authorization": "Bearer jst_x"})
+    assert status == 400                                         # refused before anything else
+    # --allowed-host adds names: exact, and subdomains with *.
+    other = Server(tmp_path, "--allowed-host", "juesuan.example.cn", "--allowed-host", "*.bumen.local")
+    try:
+        for host in ("juesuan.example.cn", "juesuan.example.cn:8443", "a.bumen.local", f"127.0.0.1:{other.port}"):
+            assert with_host(other, host)[0] == 200, host
+        for host in ("example.cn", "evil.example"):
+            assert with_host(other, host)[0] == 400, host
+    finally:
+        other.stop()
+    for bad in ("a*b.example", "host.example:8000", "*example.cn", "a/b"):
+        proc = cli("serve", "--data", str(tmp_path), "--allowed-host", bad)
+        assert proc.returncode == 2 and "主机名不可用" in proc.stderr, (bad, proc.stderr)
+
+
+# ================================================================ pages: accounts and units (admin)
+
+NEW_UNIT = "新建的<i>测试单位&"
+
+
+def account_id(page: str, name: str) -> str:
+    row = re.search(rf'<tr data-account="{re.escape(name)}".*?</tr>', page, re.S).group(0)
+    return re.search(r'/admin/accounts/(\d+)/state', row).group(1)
+
+
+def new_account(b: Browser, name: str, password: str, units: str = "", role: str = "unit"):
+    return b.form("/admin/accounts", {"csrf": b.csrf("/admin"), "name": name, "role": role, "units": units,
+                                      "password": password, "password2": password})
+
+
+def test_admin_creates_a_unit_account_that_sees_only_its_unit(server, workspace, xiaohe_version):
+    b = logged_in(server, "管理员")
+    status, headers, _ = new_account(b, "赵六", "zhao-pass-1", NEW_UNIT + "\n")
+    assert status == 303, _
+    status, _, page = b.get(headers["location"])
+    assert "已建立账号" in page and 'data-account="赵六"' in page
+    assert "新建的&lt;i&gt;测试单位&amp;" in page and "<i>测试" not in page        # escaped
+    assert "<td>新建账号</td>" in page
+    # refused in Chinese: passwords that differ, a password too short (the CLI's rule), a taken name
+    status, _, page = b.form("/admin/accounts", {"csrf": b.csrf("/admin"), "name": "某人", "role": "unit",
+                                                 "units": XIAOHE, "password": "long-enough-1", "password2": "other-one-1"})
+    assert status == 400 and "两次输入的密码不一样" in page
+    status, _, page = new_account(b, "某人", "short", XIAOHE)
+    assert status == 400 and "密码太短" in page
+    status, _, page = new_account(b, "赵六", "zhao-pass-1", XIAOHE)
+    assert status == 400 and "已存在" in page
+    # the new account logs in and sees its unit only
+    z = Browser(server)
+    status, _, _ = z.login("赵六", "zhao-pass-1")
+    assert status == 303
+    status, headers, _ = z.fetch("GET", "/")[:3]
+    assert status == 303 and headers["location"] == f"/units/{q(NEW_UNIT)}"
+    status, _, page = z.get(f"/units/{q(NEW_UNIT)}")
+    assert status == 200
+    status, _, page = z.get(f"/units/{q(XIAOHE)}")
+    assert status == 404
+    # its units changed: now 潇河 instead
+    status, _, page = b.get("/admin")
+    status, _, _ = b.form(f"/admin/accounts/{account_id(page, '赵六')}/units", {"csrf": b.csrf("/admin"), "units": XIAOHE})
+    assert status == 303
+    status, _, page = z.get(f"/units/{q(XIAOHE)}")
+    assert status == 200
+    status, _, page = z.get(f"/units/{q(NEW_UNIT)}")
+    assert status == 404
+
+
+def test_admin_creates_a_unit(server):
+    b = logged_in(server, "管理员")
+    status, headers, _ = b.form("/admin/units", {"csrf": b.csrf("/admin"), "name": "另一个新单位"})
+    assert status == 303
+    status, _, page = b.get(headers["location"])
+    assert "已建立单位" in page and 'data-unit="另一个新单位"' in page and "<td>新建单位</td>" in page
+    status, _, page = b.form("/admin/units", {"csrf": b.csrf("/admin"), "name": "有/斜杠"})
+    assert status == 400 and "不可用" in page
+
+
+def test_disabled_account_cannot_log_in_and_its_token_is_401(server, workspace):
+    b = logged_in(server, "管理员")
+    new_account(b, "钱七", "qian-pass-1", XINCAILIAO)
+    proc = cli("user", "token", "钱七", "--data", str(workspace["data"]))
+    token = proc.stdout.strip().splitlines()[-1]
+    qian = Api(server, token)
+    assert qian.get(f"/api/units/{q(XINCAILIAO)}")[0] == 200
+    session = Browser(server)
+    assert session.login("钱七", "qian-pass-1")[0] == 303
+    status, _, page = b.get("/admin")
+    target = account_id(page, "钱七")
+    status, headers, _ = b.form(f"/admin/accounts/{target}/state", {"csrf": b.csrf("/admin"), "disabled": "1"})
+    assert status == 303
+    status, _, page = b.get(headers["location"])
+    assert "已停用账号" in page and "<td>停用账号</td>" in page
+    status, _, page = Browser(server).login("钱七", "qian-pass-1")
+    assert status == 401 and "这个账号已停用" in page
+    status, _, raw = qian.get(f"/api/units/{q(XINCAILIAO)}")
+    assert status == 401 and "需要登录" in json.loads(raw)["error"]
+    status, headers, _ = session.get(f"/units/{q(XINCAILIAO)}")          # the session it had is over too
+    assert status == 303 and headers["location"].startswith("/login")
+    # enabled again: both work
+    status, _, _ = b.form(f"/admin/accounts/{target}/state", {"csrf": b.csrf("/admin"), "disabled": "0"})
+    assert status == 303
+    assert Browser(server).login("钱七", "qian-pass-1")[0] == 303
+    assert qian.get(f"/api/units/{q(XINCAILIAO)}")[0] == 200
+    # the admin cannot disable the account it is using
+    status, _, page = b.get("/admin")
+    status, _, page = b.form(f"/admin/accounts/{account_id_of(workspace, '管理员')}/state",
+                             {"csrf": b.csrf("/admin"), "disabled": "1"})
+    assert status == 409 and "不能停用自己" in page
+
+
+def account_id_of(workspace, name: str) -> int:
+    return Store(workspace["data"]).account_by_name(name).id
+
+
+def test_reset_password(server, workspace):
+    b = logged_in(server, "管理员")
+    new_account(b, "孙八", "sun-pass-old", XINCAILIAO)
+    old_session = Browser(server)
+    assert old_session.login("孙八", "sun-pass-old")[0] == 303
+    path = f"/admin/accounts/{account_id_of(workspace, '孙八')}/password"
+    status, _, page = b.form(path, {"csrf": b.csrf("/admin"), "password": "sun-pass-new", "password2": "sun-pass-neW"})
+    assert status == 400 and "两次输入的密码不一样" in page
+    status, _, _ = b.form(path, {"csrf": b.csrf("/admin"), "password": "sun-pass-new", "password2": "sun-pass-new"})
+    assert status == 303
+    status, _, page = Browser(server).login("孙八", "sun-pass-old")
+    assert status == 401 and "用户名或密码不对" in page
+    assert Browser(server).login("孙八", "sun-pass-new")[0] == 303
+    assert old_session.get(f"/units/{q(XINCAILIAO)}")[0] == 303       # logged out by the reset
+    status, _, page = b.get("/admin")
+    assert "<td>重设密码</td>" in page
+
+
+def test_account_routes_refuse_without_csrf_and_are_404_for_units(server, workspace):
+    admin_id = account_id_of(workspace, "管理员")
+    fields = {"name": "不该建立", "role": "unit", "units": XIAOHE, "password": "long-enough-1",
+              "password2": "long-enough-1", "disabled": "1"}
+    paths = ["/admin/accounts", f"/admin/accounts/{admin_id}/units", f"/admin/accounts/{admin_id}/password",
+             f"/admin/accounts/{account_id_of(workspace, '王五')}/state", "/admin/units"]
+    b = logged_in(server, "管理员")
+    for path in paths:
+        status, _, page = b.form(path, fields)
+        assert status == 403 and "CSRF" in page, path
+        status, _, page = b.form(path, {**fields, "csrf": "forged"})
+        assert status == 403, path
+    li = logged_in(server, "李四")
+    csrf = li.csrf(f"/units/{q(XINCAILIAO)}")
+    for path in paths:
+        status, _, page = li.form(path, {**fields, "csrf": csrf})
+        assert status == 404, path
+    store = Store(workspace["data"])
+    assert store.account_by_name("不该建立") is None and store.unit("不该建立") is None
+    assert not store.account_by_name("王五").disabled
+    assert Browser(server).login("管理员")[0] == 303                  # its password unchanged
+
+
 # ================================================================ without a server
 
 def test_a_restart_marks_running_jobs_interrupted(tmp_path):
@@ -591,6 +780,79 @@ def test_a_restart_marks_running_jobs_interrupted(tmp_path):
     assert Store(tmp_path).mark_unfinished() == 1
     job = Store(tmp_path).job("j1")
     assert job["status"] == STOPPED and "继续" in job["message"]
+
+
+def example_unit(path: Path) -> str:
+    return re.search(r"^单位名称: (.+)$", path.read_text(encoding="utf-8"), re.M).group(1).strip()
+
+
+def batch_status(api: Api, job: str) -> dict:
+    status, _, raw = api.get(f"/api/batch/{job}")
+    assert status == 200, raw
+    return json.loads(raw)
+
+
+def test_a_server_killed_during_a_batch_marks_it_interrupted_and_the_rerun_resumes(tmp_path):
+    """A real server with one batch worker, the example units uploaded; killed (SIGTERM) once a unit
+    is rendered and the job still running; restarted on the same folder: the job says interrupted,
+    and the batch run again skips what was rendered and renders the rest."""
+    examples = sorted(EXAMPLES.glob("*.yaml"))
+    units = [example_unit(p) for p in examples]
+    extra = [a for u in units for a in ("--unit", u)]
+    for name, role, more in (("管理员", "admin", []), ("填报", "unit", extra)):
+        proc = cli("user", "add", name, "--role", role, *more, "--data", str(tmp_path), "--password-stdin",
+                   stdin="long-enough-1\n")
+        assert proc.returncode == 0, proc.stderr
+    token = cli("user", "token", "管理员", "--data", str(tmp_path)).stdout.strip().splitlines()[-1]
+    server = Server(tmp_path, "--jobs", "1")
+    try:
+        api = Api(server, token)
+        for path, unit in zip(examples, units):
+            status, out = api.upload(unit, path.name, path.read_bytes())
+            assert status == 200, out
+        status, _, raw = api.post("/api/batch")
+        assert status == 202, raw
+        job = json.loads(raw)["id"]
+        info, deadline = batch_status(api, job), time.monotonic() + 600      # a bound, not a measure
+        while info["status"] == "running" and info["done"] < 1 and time.monotonic() < deadline:
+            time.sleep(0.1)
+            info = batch_status(api, job)
+        assert info["status"] == "running" and 1 <= info["done"] < len(units), info
+        server.proc.terminate()
+        assert server.proc.wait(timeout=120) is not None
+    finally:
+        server.stop()
+    assert Store(tmp_path).job(job)["status"] == RUNNING          # as the killed server left it
+    server = Server(tmp_path, "--jobs", "1")
+    try:
+        api = Api(server, token)
+        info = batch_status(api, job)
+        assert info["status"] == STOPPED and "继续" in info["message"], info
+        b = logged_in_as(server, "管理员", "long-enough-1")
+        status, _, page = b.get(f"/admin?job={job}")
+        assert 'id="job-status">已中断<' in page
+        status, _, raw = api.post("/api/batch")
+        assert status == 202, raw
+        again = json.loads(raw)["id"]
+        info, deadline = batch_status(api, again), time.monotonic() + 600
+        while info["status"] == "running" and time.monotonic() < deadline:
+            time.sleep(0.5)
+            info = batch_status(api, again)
+    finally:
+        server.stop()
+    assert info["status"] == "done", info
+    statuses = {r["unit"]: r["status"] for r in info["results"]}
+    assert sorted(statuses) == sorted(units)
+    skipped = [u for u, st in statuses.items() if st == "已跳过（未变化）"]
+    assert skipped, statuses                                        # what was rendered before the kill
+    assert all(st == "已生成" for u, st in statuses.items() if u not in skipped), statuses
+
+
+def logged_in_as(server: Server, name: str, password: str) -> Browser:
+    b = Browser(server)
+    status, _, page = b.login(name, password)
+    assert status == 303, page
+    return b
 
 
 def test_check_of_an_upload_in_every_profile(tmp_path):

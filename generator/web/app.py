@@ -13,6 +13,9 @@ takes ``Authorization: Bearer <token>`` (no cookie, so no CSRF). Logins are thro
 name and per address. Pages set a Content-Security-Policy allowing only this server's own
 scripts and styles (nothing is loaded from elsewhere); the report preview allows no script at all.
 
+Only the Host names allowed (``serve --allowed-host``; ``HostAllowList``) reach the application:
+another Host header gets 400 before any route runs, which keeps DNS rebinding out.
+
 Checking an upload runs in a process pool (``work.check_upload``), rendering in another
 (``work.render_version``), batches in ``generator.batch``'s workers (``batchjob``); the event loop
 only waits.
@@ -40,7 +43,9 @@ from starlette.background import BackgroundTask
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import (FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response)
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.responses import (FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse,
+                                 Response)
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -51,7 +56,7 @@ from ..write.html_writer import TEMPLATES_DIR
 from ..write.names import safe_filename
 from . import accounts, work
 from .batchjob import BatchBusy, BatchRunner
-from .store import CHECKED, PENDING, UNREADABLE, Account, Store, Unit, Version
+from .store import CHECKED, PENDING, UNREADABLE, Account, Store, StoreError, Unit, Version
 
 WEB_TEMPLATES = TEMPLATES_DIR / "web"
 STATIC = WEB_TEMPLATES / "static"
@@ -79,6 +84,7 @@ class Settings:
     check_workers: int = 2
     render_workers: int = 1
     batch_jobs: int = 2
+    allowed_hosts: tuple[str, ...] = ("*",)       # the Host header's allow-list (`serve --allowed-host`)
 
 
 class Refused(Exception):
@@ -521,9 +527,10 @@ async def login_submit(request: Request) -> Response:
     ok = await asyncio.get_running_loop().run_in_executor(None, accounts.verify_password, stored, password)
     if not ok or account is None or account.disabled:
         ws.store.add_failure("name:" + name, "ip:" + ip)
-        ws.store.audit(name, "登录失败", ip=ip)
+        ws.store.audit(name, "登录失败（账号已停用）" if ok and account else "登录失败", ip=ip)
+        why = "这个账号已停用，请与部门财务联系" if ok and account else "用户名或密码不对"
         return _page(request, "login.html.j2", status=401, login_csrf=token, next=_safe_next(form.get("next")),
-                     message="用户名或密码不对")
+                     message=why)
     ws.store.clear_failures("name:" + name)
     if accounts.needs_rehash(stored):
         ws.store.set_password(account.id, accounts.hash_password(password))
@@ -686,7 +693,8 @@ async def admin_page(request: Request) -> Response:
     return _page(request, "admin.html.j2", rows=shown, total=len(rows), filters=FILTERS, filter=which, q=q,
                  job=job, jobs=ws.store.jobs(10), busy=request.query_params.get("busy") == "1",
                  accounts_list=ws.store.accounts(), units_by_id={u.id: u.name for u in ws.store.units()},
-                 audit=ws.store.audit_log(50))
+                 audit=ws.store.audit_log(50), roles=accounts.ROLES,
+                 account_notice=ACCOUNT_NOTICES.get(request.query_params.get("notice", ""), ""))
 
 
 async def admin_batch(request: Request) -> Response:
@@ -721,6 +729,121 @@ async def job_file(request: Request) -> Response:
     if name == REPORT_HTML:
         return HTMLResponse(path.read_text(encoding="utf-8"), headers={"Content-Security-Policy": CSP_PREVIEW})
     return FileResponse(path, media_type="text/csv; charset=utf-8", filename=name)
+
+
+# ---------------------------------------------------------------- pages: accounts and units (admin)
+
+ACCOUNT_NOTICES = {"created": "已建立账号", "units": "已修改账号的单位", "password": "已重设密码",
+                   "disabled": "已停用账号", "enabled": "已启用账号", "unit": "已建立单位"}
+
+
+async def _admin_form(request: Request) -> tuple[Account, dict]:
+    """The admin's form, CSRF checked; another account gets 404, as if the route did not exist."""
+    account, csrf = _require(request)
+    if not account.admin:
+        raise Refused(404, HTTP_TEXT[404])
+    form = await request.form(max_files=0, max_fields=1000)
+    await _check_csrf(request, csrf, form)
+    return account, form
+
+
+def _field(form, name: str, limit: int = 1000) -> str:
+    value = form.get(name, "")
+    return value[:limit] if isinstance(value, str) else ""
+
+
+def _unit_names(form) -> list[str]:
+    """The units typed one a line, each once, in order."""
+    names = _field(form, "units", 20000).splitlines()
+    return list(dict.fromkeys(n.strip() for n in names if n.strip()))
+
+
+async def _new_password_hash(form) -> str:
+    """The form's new password (typed twice, the rule of `juesuan user add`), hashed."""
+    password = _field(form, "password")
+    if password != _field(form, "password2"):
+        raise Refused(400, "两次输入的密码不一样")
+    why = accounts.password_problem(password)
+    if why:
+        raise Refused(400, why)
+    return await asyncio.get_running_loop().run_in_executor(None, accounts.hash_password, password)
+
+
+def _target(request: Request) -> Account:
+    try:
+        found = _ws(request).store.account_by_id(int(request.path_params["id"]))
+    except ValueError:
+        found = None
+    if found is None:
+        raise Refused(404, "没有这个账号")
+    return found
+
+
+def _to_accounts(notice: str) -> RedirectResponse:
+    return RedirectResponse(f"/admin?notice={notice}#accounts", status_code=303)
+
+
+async def account_create(request: Request) -> Response:
+    admin, form = await _admin_form(request)
+    name, role, units = _field(form, "name", 200).strip(), _field(form, "role"), _unit_names(form)
+    if role not in accounts.ROLES:
+        raise Refused(400, "请选择角色：部门财务（管理员）或单位填报人员")
+    if role == "admin" and units:
+        raise Refused(400, "部门财务（管理员）看到全部单位，不用填单位")
+    password_hash = await _new_password_hash(form)
+    try:
+        created = _ws(request).store.add_account(name, role, password_hash, units)
+    except StoreError as exc:
+        raise Refused(400, str(exc)) from None
+    _ws(request).store.audit(admin.name, "新建账号", "、".join(units), f"{created.name}（{role}）", _ip(request))
+    return _to_accounts("created")
+
+
+async def account_units(request: Request) -> Response:
+    admin, form = await _admin_form(request)
+    target, units = _target(request), _unit_names(form)
+    if target.admin:
+        raise Refused(400, "部门财务（管理员）看到全部单位，没有单位可改")
+    if not units:
+        raise Refused(400, "单位填报人员至少要有一个单位")
+    try:
+        _ws(request).store.set_units(target.id, units)
+    except StoreError as exc:
+        raise Refused(400, str(exc)) from None
+    _ws(request).store.audit(admin.name, "修改账号的单位", "、".join(units), target.name, _ip(request))
+    return _to_accounts("units")
+
+
+async def account_password(request: Request) -> Response:
+    admin, form = await _admin_form(request)
+    target = _target(request)
+    ws = _ws(request)
+    ws.store.set_password(target.id, await _new_password_hash(form))
+    ws.store.drop_sessions(target.id)                   # whoever was logged in with the old one is out
+    ws.store.audit(admin.name, "重设密码", detail=target.name, ip=_ip(request))
+    return _to_accounts("password")
+
+
+async def account_state(request: Request) -> Response:
+    admin, form = await _admin_form(request)
+    target = _target(request)
+    disable = _field(form, "disabled") == "1"
+    if disable and target.id == admin.id:
+        raise Refused(409, "不能停用自己正在使用的账号")
+    _ws(request).store.set_disabled(target.id, disable)
+    _ws(request).store.audit(admin.name, "停用账号" if disable else "启用账号", detail=target.name, ip=_ip(request))
+    return _to_accounts("disabled" if disable else "enabled")
+
+
+async def unit_create(request: Request) -> Response:
+    admin, form = await _admin_form(request)
+    name = _field(form, "name", 300).strip()
+    try:
+        unit = _ws(request).store.ensure_unit(name)
+    except StoreError as exc:
+        raise Refused(400, str(exc)) from None
+    _ws(request).store.audit(admin.name, "新建单位", unit.name, ip=_ip(request))
+    return _to_accounts("unit")
 
 
 # ---------------------------------------------------------------- errors and headers
@@ -777,6 +900,34 @@ class SecurityHeaders:
         await self.app(scope, receive, wrapped)
 
 
+HOST_REFUSED = "请求被拒绝：这个服务不接受此主机名（Host）。请用部门财务提供的地址访问；管理员可用 --allowed-host 添加"
+
+
+class HostAllowList:
+    """Starlette's TrustedHostMiddleware, its refusal (400) said in Chinese: a request whose Host
+    header is not allowed never reaches the application."""
+
+    def __init__(self, app, allowed_hosts: tuple[str, ...]):
+        self.app = app
+        self.trusted = TrustedHostMiddleware(self._allowed, allowed_hosts=list(allowed_hosts), www_redirect=False)
+
+    async def _allowed(self, scope, receive, send):
+        scope["juesuan.host_allowed"] = True
+        await self.app(scope, receive, send)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.trusted(scope, receive, send)
+
+        async def refusing(message):
+            if scope.get("juesuan.host_allowed"):
+                await send(message)
+            elif message["type"] == "http.response.start":      # TrustedHostMiddleware's English 400
+                await PlainTextResponse(HOST_REFUSED, status_code=400)(scope, receive, send)
+
+        await self.trusted(scope, receive, refusing)
+
+
 def create_app(settings: Settings) -> Starlette:
     workspace = Workspace(settings)
 
@@ -796,6 +947,11 @@ def create_app(settings: Settings) -> Starlette:
         Route("/admin", admin_page),
         Route("/admin/batch", admin_batch, methods=["POST"]),
         Route("/admin/jobs/{id}/{what}", job_file),
+        Route("/admin/accounts", account_create, methods=["POST"]),
+        Route("/admin/accounts/{id}/units", account_units, methods=["POST"]),
+        Route("/admin/accounts/{id}/password", account_password, methods=["POST"]),
+        Route("/admin/accounts/{id}/state", account_state, methods=["POST"]),
+        Route("/admin/units", unit_create, methods=["POST"]),
         Route("/units/{name}", unit_page),
         Route("/units/{name}/upload", unit_upload, methods=["POST"]),
         Route("/units/{name}/report.{fmt:str}", report),
@@ -813,5 +969,6 @@ def create_app(settings: Settings) -> Starlette:
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={
         Refused: on_refused, _Redirect: on_redirect, HTTPException: on_http, Exception: on_error})
     app.state.workspace = workspace
+    app.add_middleware(HostAllowList, allowed_hosts=settings.allowed_hosts)
     app.add_middleware(SecurityHeaders)
     return app

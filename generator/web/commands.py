@@ -39,6 +39,27 @@ def _positive(value: str) -> int:
     return n
 
 
+def _host_name(value: str) -> str:
+    """A name for --allowed-host: a host name or address (no port), ``*.example.com`` or ``*``."""
+    import ipaddress
+    name = value.strip().lower()
+    wildcard_ok = "*" not in name[1:] and (not name.startswith("*") or name == "*" or name.startswith("*."))
+    try:
+        port_free = ":" not in name or bool(ipaddress.IPv6Address(name.strip("[]")))
+    except ValueError:
+        port_free = False
+    if not name or not wildcard_ok or not port_free or any(c.isspace() or c in "/@" for c in name):
+        raise argparse.ArgumentTypeError(f"主机名不可用：{value}（写主机名或地址，不带端口，"
+                                         "如 juesuan.example.cn、192.168.1.10、*.example.cn）")
+    return name
+
+
+def allowed_hosts(bound: str, given: list[str]) -> tuple[str, ...]:
+    """The Host names served: the bound host, 127.0.0.1 and localhost, and each --allowed-host."""
+    names = [bound, "127.0.0.1", "localhost", *given]
+    return tuple(dict.fromkeys(f"[{n}]" if ":" in n and not n.startswith("[") else n for n in names))
+
+
 def add_commands(subparsers) -> None:
     s = subparsers.add_parser("serve", help="启动网页工作区：各单位用浏览器上传、检查、预览、下载")
     s.add_argument("--data", type=Path, required=True, help="工作区文件夹（数据库、上传的文件与生成的报告）")
@@ -46,6 +67,9 @@ def add_commands(subparsers) -> None:
                    help=f"监听地址（默认 {DEFAULT_HOST}，只有本机能访问；局域网访问用本机的局域网地址或 0.0.0.0）")
     s.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"端口（默认 {DEFAULT_PORT}；0 自动选择空闲端口）")
     s.add_argument("--jobs", type=_positive, default=2, help="批量生成的并行进程数（默认 2）")
+    s.add_argument("--allowed-host", action="append", default=[], type=_host_name, metavar="主机名",
+                   help="另外接受的主机名（请求头 Host；可写多次，如局域网地址或域名；*.example.cn 匹配子域名）。"
+                        "总是接受监听地址、127.0.0.1 与 localhost；其他主机名的请求得到 400")
     u = subparsers.add_parser("user", help="管理网页工作区的账号：add 新建，token 生成 API 令牌")
     us = u.add_subparsers(dest="user_command", required=True, title="子命令", metavar="子命令", parser_class=type(u))
     a = us.add_parser("add", help="新建账号")
@@ -158,10 +182,12 @@ def serve(args) -> int:
     except OSError as exc:
         return _fail(f"无法在 {args.host}:{args.port} 启动服务（{exc.strerror or exc}）")
     host, port = sock.getsockname()[:2]
-    app = create_app(Settings(Path(args.data), batch_jobs=args.jobs))
+    hosts = allowed_hosts(host, [args.host, *args.allowed_host])
+    app = create_app(Settings(Path(args.data), batch_jobs=args.jobs, allowed_hosts=hosts))
     shown = f"[{host}]" if ":" in host else host
     print(f"工作区地址：http://{shown}:{port}/", flush=True)
     print(f"数据：{Path(args.data).resolve()}；按 Ctrl-C 停止。", flush=True)
+    print(f"接受的主机名：{'、'.join(hosts)}（--allowed-host 添加）", flush=True)
     if host not in ("127.0.0.1", "::1", "localhost"):
         print("注意：服务对网络开放；请通过 HTTPS 反向代理提供，并只在单位内部网络中使用。", flush=True)
     config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=5)

@@ -282,6 +282,25 @@ class Store:
         with self.connect(write=True) as db:
             db.execute("UPDATE accounts SET password_hash = ? WHERE id = ?", (password_hash, account_id))
 
+    def set_units(self, account_id: int, unit_names: list[str]) -> None:
+        """The account's units become exactly ``unit_names`` (each created when first named)."""
+        units = [self.ensure_unit(u) for u in unit_names]
+        with self.connect(write=True) as db:
+            db.execute("DELETE FROM account_units WHERE account_id = ?", (account_id,))
+            for u in units:
+                db.execute("INSERT OR IGNORE INTO account_units VALUES (?, ?)", (account_id, u.id))
+
+    def set_disabled(self, account_id: int, disabled: bool) -> None:
+        """A disabled account cannot log in; its sessions end and its API tokens stop working."""
+        with self.connect(write=True) as db:
+            db.execute("UPDATE accounts SET disabled = ? WHERE id = ?", (int(disabled), account_id))
+            if disabled:
+                db.execute("DELETE FROM sessions WHERE account_id = ?", (account_id,))
+
+    def drop_sessions(self, account_id: int) -> None:
+        with self.connect(write=True) as db:
+            db.execute("DELETE FROM sessions WHERE account_id = ?", (account_id,))
+
     def account_by_name(self, name: str) -> Account | None:
         with self.connect() as db:
             row = db.execute("SELECT * FROM accounts WHERE name = ?", (name,)).fetchone()
