@@ -9,6 +9,28 @@ import sys
 
 EXIT_INPUT = 2                  # a usage error exits as unusable input does: nothing was done
 
+
+def port_number(value: str) -> int:
+    """An argument type: a TCP port, 0–65535 (0: the system picks a free one)."""
+    try:
+        port = int(value)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"端口应为 0–65535 的整数：{value}")
+    return port
+
+
+def positive_int(value: str) -> int:
+    """An argument type: a whole number ≥ 1 (--jobs)."""
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"应为正整数：{value}")
+    return n
+
 # argparse's own messages (it builds them in English), as a user reads them
 _ARGPARSE_ZH = [
     (r"the following arguments are required: (.+)", r"缺少参数：\1"),

@@ -34,6 +34,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from .check import ERROR, INFO, WARNING, Finding
+from .cli_parser import port_number
 from .check.report import summary_line
 from .compose.document import Document, Heading, Marking
 from .errors import InputError, format_problem
@@ -358,7 +359,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
 
 def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("file", type=Path, help="单位数据文件（.yaml 或 .xlsx）")
-    p.add_argument("--port", type=_port, default=0, help="端口（默认 0：自动选一个空闲端口）")
+    p.add_argument("--port", type=port_number, default=0, help="端口（默认 0：自动选一个空闲端口）")
     p.add_argument("--no-browser", action="store_true", help="不自动打开浏览器")
     add_review_arguments(p)
     return p
@@ -370,16 +371,6 @@ def add_command(subparsers) -> argparse.ArgumentParser:
     add_arguments(p)
     p.set_defaults(run=run)
     return p
-
-
-def _port(value: str) -> int:
-    try:
-        port = int(value)
-    except ValueError:
-        port = -1
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"端口应为 0–65535 的整数：{value}")
-    return port
 
 
 def _open_browser(url: str) -> None:

@@ -37,10 +37,9 @@ from generator.preview import (GOODBYE, PREVIEW_TEMPLATE, FindingView, Preview, 
                                templates_fingerprint)
 from generator.write.html_writer import environment, report_context
 
+from .browsers import CHROMEDRIVER, chromium_options, wait_for_line
 from .conftest import EXAMPLES, ROOT
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
 WAIT = 20                          # seconds for the page to follow a change of the file
 START = 60                         # seconds for the server to print its address
 
@@ -75,17 +74,9 @@ class Server:
         self._queue.put(None)
 
     def url(self, timeout: float = START) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                line = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                break
-            if line is None:
-                break
-            m = re.fullmatch(r"预览地址：(http://127\.0\.0\.1:(\d+)/)\s*", line)
-            if m:
-                return m.group(1)
+        m = wait_for_line(self._queue, r"预览地址：(http://127\.0\.0\.1:(\d+)/)\s*", timeout)
+        if m:
+            return m.group(1)
         self.stop(signal.SIGKILL)
         pytest.fail(f"no address printed: {self.lines} {self.proc.stderr.read()}")
 
@@ -143,14 +134,7 @@ def get(url: str, path: str, host: str | None = None) -> tuple[int, dict, bytes]
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
     profile = tmp_path_factory.mktemp("chromium-profile")
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--no-first-run", "--no-default-browser-check", "--disable-extensions",
-                "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-                "--window-size=1280,900", f"--user-data-dir={profile}"):
-        opts.add_argument(arg)
+    opts = chromium_options(profile)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
     driver.set_page_load_timeout(60)
     driver.set_script_timeout(30)

@@ -28,6 +28,7 @@ import pytest
 
 from generator.web.store import RUNNING, STOPPED, Store
 
+from .browsers import wait_for_line
 from .conftest import EXAMPLES, ROOT
 
 XIAOHE = "山西转型综合改革示范区晋中开发区潇河产业园事业服务中心"
@@ -70,17 +71,9 @@ class Server:
         self._queue.put(None)
 
     def _address(self) -> str:
-        deadline = time.monotonic() + START
-        while time.monotonic() < deadline:
-            try:
-                line = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                break
-            if line is None:
-                break
-            m = re.fullmatch(r"工作区地址：(http://127\.0\.0\.1:\d+/)\s*", line)
-            if m:
-                return m.group(1)
+        m = wait_for_line(self._queue, r"工作区地址：(http://127\.0\.0\.1:\d+/)\s*", START)
+        if m:
+            return m.group(1)
         self.proc.kill()
         self.proc.wait(timeout=30)
         pytest.fail(f"no address printed: {self.lines} {self.proc.stderr.read()}")

@@ -20,7 +20,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from .conftest import EXAMPLES
-from .test_preview import CHROMEDRIVER, CHROMIUM
+from .browsers import CHROMEDRIVER, chromium_options
 from .test_web import ITEM, PASSWORDS, XIAOHE, XINCAILIAO, Server, cli
 
 WAIT = 30
@@ -64,14 +64,7 @@ def downloads(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory, downloads):
     profile = tmp_path_factory.mktemp("chromium-profile")
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--no-first-run", "--no-default-browser-check", "--disable-extensions",
-                "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-                "--window-size=1280,900", f"--user-data-dir={profile}"):
-        opts.add_argument(arg)
+    opts = chromium_options(profile)
     opts.add_experimental_option("prefs", {"download.default_directory": str(downloads),
                                            "download.prompt_for_download": False,
                                            "safebrowsing.enabled": False})

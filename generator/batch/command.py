@@ -6,22 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..cli_parser import Parser
+from ..cli_parser import Parser, positive_int
 from ..pipeline import add_review_arguments, review_options
 from ..write.formats import DEFAULT_FORMATS, FORMAT_HELP, format_argument
 from .records import EXIT_INPUT, BatchError
 from .report import summary
 from .runner import run_batch
-
-
-def _jobs(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"应为正整数：{value}")
-    return n
 
 
 def add_command(subparsers) -> argparse.ArgumentParser:
@@ -30,7 +20,7 @@ def add_command(subparsers) -> argparse.ArgumentParser:
     p.add_argument("source", type=Path, help="单位数据文件夹（含子文件夹），或清单文件（每行一个数据文件路径，相对清单；# 开头为注释）")
     p.add_argument("--out", type=Path, default=Path("output"), help="输出目录（默认 output/）；报告与记录也写在这里")
     p.add_argument("--format", type=format_argument, default=DEFAULT_FORMATS, help=FORMAT_HELP)
-    p.add_argument("--jobs", type=_jobs, default=None, help="并行进程数（默认每个 CPU 核心一个）")
+    p.add_argument("--jobs", type=positive_int, default=None, help="并行进程数（默认每个 CPU 核心一个）")
     p.add_argument("--force", action="store_true", help="未变化的单位也重新生成（检查有错误的单位仍不生成）")
     p.add_argument("--reference-doc", type=Path, default=None, help="Word 样式参考文档（默认 templates/docx/reference.docx）")
     add_review_arguments(p)

@@ -21,7 +21,7 @@ from .records import CHECKS_FAILED, CRASHED, RENDERED, UNREADABLE
 RETIRE_RSS_MB = 450                         # a worker above this (resident) after a unit is replaced
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """Linux: SIGTERM this worker when the batch process dies (even by kill -9)."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
@@ -89,7 +89,7 @@ def render_unit(task: dict) -> dict:
 def worker_main(conn) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)     # Ctrl-C is the batch process's to handle
     signal.signal(signal.SIGTERM, _terminate)
-    _die_with_parent()
+    die_with_parent()
     try:  # load the writers before the first unit (a failure shows up as that unit's error)
         from ..write import docx_writer, pdf_writer  # noqa: F401
     except (ImportError, OSError):  # a missing library (Pango …): the first unit's render reports it

@@ -26,7 +26,6 @@ import asyncio
 import hashlib
 import multiprocessing as mp
 import os
-import re
 import secrets
 import tempfile
 import time
@@ -56,7 +55,7 @@ from ..write.html_writer import TEMPLATES_DIR
 from ..write.names import safe_filename
 from . import accounts, work
 from .batchjob import BatchBusy, BatchRunner
-from .store import CHECKED, PENDING, UNREADABLE, Account, Store, StoreError, Unit, Version
+from .store import CHECKED, UNREADABLE, Account, Store, StoreError, Unit, Version
 
 WEB_TEMPLATES = TEMPLATES_DIR / "web"
 STATIC = WEB_TEMPLATES / "static"
@@ -396,12 +395,18 @@ async def report(request: Request) -> Response:
 
 # ---------------------------------------------------------------- API
 
-async def api_upload(request: Request) -> Response:
+async def _accept_upload(request: Request) -> tuple[Unit, dict]:
+    """An upload to the unit named in the path, by the page's form or the API (the account's own
+    unit, CSRF token or bearer token checked): the unit and what ``_upload`` answers."""
     account, csrf = _require(request)
     unit = _unit_for(request, account, request.path_params["name"])
     original, data = await _read_upload(request)
     await _check_csrf(request, csrf, request.state.form)
-    out = await _upload(request, account, unit, original, data)
+    return unit, await _upload(request, account, unit, original, data)
+
+
+async def api_upload(request: Request) -> Response:
+    _, out = await _accept_upload(request)
     return JSONResponse(out, status_code=200 if out["status"] == CHECKED else 422)
 
 
@@ -596,11 +601,7 @@ async def unit_page(request: Request) -> Response:
 
 
 async def unit_upload(request: Request) -> Response:
-    account, csrf = _require(request)
-    unit = _unit_for(request, account, request.path_params["name"])
-    original, data = await _read_upload(request)
-    await _check_csrf(request, csrf, request.state.form)
-    out = await _upload(request, account, unit, original, data)
+    unit, out = await _accept_upload(request)
     return RedirectResponse(f"/units/{quote(unit.name, safe='')}?notice=uploaded-{out['version']}", status_code=303)
 
 

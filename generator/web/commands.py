@@ -11,32 +11,14 @@ import getpass
 import sys
 from pathlib import Path
 
+from ..cli_parser import port_number, positive_int
+
 EXIT_OK, EXIT_INPUT = 0, 2
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8000
 EXAMPLES = {
     "serve": "juesuan serve --data 工作区/ --port 8000",
     "user": "juesuan user add 张三 --role unit --unit 某单位名称 --data 工作区/ --password-stdin",
 }
-
-
-def _port(value: str) -> int:
-    try:
-        port = int(value)
-    except ValueError:
-        port = -1
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"端口应为 0–65535 的整数：{value}")
-    return port
-
-
-def _positive(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"应为正整数：{value}")
-    return n
 
 
 def _host_name(value: str) -> str:
@@ -65,8 +47,8 @@ def add_commands(subparsers) -> None:
     s.add_argument("--data", type=Path, required=True, help="工作区文件夹（数据库、上传的文件与生成的报告）")
     s.add_argument("--host", default=DEFAULT_HOST,
                    help=f"监听地址（默认 {DEFAULT_HOST}，只有本机能访问；局域网访问用本机的局域网地址或 0.0.0.0）")
-    s.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"端口（默认 {DEFAULT_PORT}；0 自动选择空闲端口）")
-    s.add_argument("--jobs", type=_positive, default=2, help="批量生成的并行进程数（默认 2）")
+    s.add_argument("--port", type=port_number, default=DEFAULT_PORT, help=f"端口（默认 {DEFAULT_PORT}；0 自动选择空闲端口）")
+    s.add_argument("--jobs", type=positive_int, default=2, help="批量生成的并行进程数（默认 2）")
     s.add_argument("--allowed-host", action="append", default=[], type=_host_name, metavar="主机名",
                    help="另外接受的主机名（请求头 Host；可写多次，如局域网地址或域名；*.example.cn 匹配子域名）。"
                         "总是接受监听地址、127.0.0.1 与 localhost；其他主机名的请求得到 400")

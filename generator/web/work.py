@@ -30,11 +30,8 @@ def init_worker() -> None:
     """Ctrl-C is the server's to handle; the worker ends with the server (Linux: even when the
     server is killed); the pipeline is loaded before the first upload."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        import ctypes
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)     # PR_SET_PDEATHSIG
-    except Exception:
-        pass
+    from ..batch.worker import die_with_parent
+    die_with_parent()
     from .. import pipeline  # noqa: F401
     from ..check import report  # noqa: F401
 
