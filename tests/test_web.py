@@ -14,6 +14,7 @@ import json
 import os
 import queue
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -785,10 +786,12 @@ def batch_status(api: Api, job: str) -> dict:
     return json.loads(raw)
 
 
-def test_a_server_killed_during_a_batch_marks_it_interrupted_and_the_rerun_resumes(tmp_path):
-    """A real server with one batch worker, the example units uploaded; killed (SIGTERM) once a unit
-    is rendered and the job still running; restarted on the same folder: the job says interrupted,
-    and the batch run again skips what was rendered and renders the rest."""
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
+def test_a_server_killed_during_a_batch_marks_it_interrupted_and_the_rerun_resumes(tmp_path, how):
+    """A real server with one batch worker, the example units uploaded; stopped (SIGTERM) or killed
+    (SIGKILL: no cleanup at all) once a unit is rendered and the job still running; restarted on the
+    same folder: the job says interrupted, and the batch run again skips what was rendered and
+    renders the rest."""
     examples = sorted(EXAMPLES.glob("*.yaml"))
     units = [example_unit(p) for p in examples]
     extra = [a for u in units for a in ("--unit", u)]
@@ -811,7 +814,7 @@ def test_a_server_killed_during_a_batch_marks_it_interrupted_and_the_rerun_resum
             time.sleep(0.1)
             info = batch_status(api, job)
         assert info["status"] == "running" and 1 <= info["done"] < len(units), info
-        server.proc.terminate()
+        server.proc.send_signal(how)
         assert server.proc.wait(timeout=120) is not None
     finally:
         server.stop()
