@@ -15,6 +15,7 @@ APT_PACKAGES=(
   libreoffice-writer-nogui           # headless DOCX conversion (tests)
   python3-uno                        # drives LibreOffice to update the DOCX fields (tests/lo_update_toc.py)
   chromium chromium-driver           # the preview test drives a real headless browser (Selenium)
+  firefox-esr                        # the web workspace's browser test runs in Firefox too (Marionette)
 )
 
 missing=()

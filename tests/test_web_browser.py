@@ -1,5 +1,7 @@
-"""The web workspace in a real browser (issue 14): headless Chromium through Selenium, as
-tests/test_preview.py drives it (Debian's chromium + chromium-driver, installed by setup.sh).
+"""The web workspace in real browsers (issue 14): headless Chromium through Selenium, as
+tests/test_preview.py drives it (Debian's chromium + chromium-driver), and headless Firefox ESR
+through Marionette (tests/browsers.Firefox); both installed by setup.sh. The same steps run in
+each browser, on a workspace of its own.
 
 A unit user logs in, uploads a broken workbook, sees the finding linked to its table in the
 preview, uploads the fixed workbook and downloads the PDF; the department's admin renders all
@@ -18,18 +20,28 @@ from selenium.common.exceptions import (JavascriptException, NoSuchElementExcept
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
+from marionette_driver import errors as marionette_errors
 
 from .conftest import EXAMPLES
-from .browsers import CHROMEDRIVER, chromium_options
+from .browsers import CHROMEDRIVER, Firefox, chromium_options
 from .test_web import ITEM, PASSWORDS, XIAOHE, XINCAILIAO, Server, cli
 
 WAIT = 30
 RENDER_WAIT = 300
+# what a wait retries on: the page is still changing under the test (either driver's words for it)
+TRANSIENT = (StaleElementReferenceException, NoSuchElementException, JavascriptException,
+             marionette_errors.StaleElementException, marionette_errors.NoSuchElementException,
+             marionette_errors.JavascriptException)
+
+
+@pytest.fixture(scope="module", params=["chromium", "firefox"])
+def engine(request) -> str:
+    return request.param
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    data = tmp_path_factory.mktemp("workspace")
+def site(tmp_path_factory, engine):
+    data = tmp_path_factory.mktemp(f"workspace-{engine}")
     for name, role, units in (("管理员", "admin", []), ("李四", "unit", [XINCAILIAO]), ("张三", "unit", [XIAOHE])):
         extra = [a for u in units for a in ("--unit", u)]
         proc = cli("user", "add", name, "--role", role, *extra, "--data", str(data), "--password-stdin",
@@ -57,12 +69,17 @@ def workbooks(tmp_path_factory) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="module")
-def downloads(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("downloads")
+def downloads(tmp_path_factory, engine) -> Path:
+    return tmp_path_factory.mktemp(f"downloads-{engine}")
 
 
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory, downloads):
+def browser(tmp_path_factory, downloads, engine):
+    if engine == "firefox":
+        driver = Firefox(tmp_path_factory.mktemp("firefox"), downloads, RENDER_WAIT)
+        yield driver
+        driver.quit()
+        return
     profile = tmp_path_factory.mktemp("chromium-profile")
     opts = chromium_options(profile)
     opts.add_experimental_option("prefs", {"download.default_directory": str(downloads),
@@ -76,16 +93,15 @@ def browser(tmp_path_factory, downloads):
 
 
 def wait_for(driver, condition, what: str, timeout: float = WAIT):
-    return WebDriverWait(driver, timeout, poll_frequency=0.3, ignored_exceptions=(
-        StaleElementReferenceException, NoSuchElementException, JavascriptException,
-    )).until(condition, message=f"页面在 {timeout} 秒内没有{what}")
+    return WebDriverWait(driver, timeout, poll_frequency=0.3, ignored_exceptions=TRANSIENT).until(
+        condition, message=f"页面在 {timeout} 秒内没有{what}")
 
 
 def downloaded(folder: Path, suffix: str, before: set[str], timeout: float = RENDER_WAIT) -> Path:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         done = [p for p in folder.iterdir() if p.suffix == suffix and p.name not in before]
-        if done and not any(p.suffix == ".crdownload" for p in folder.iterdir()):
+        if done and not any(p.suffix in (".crdownload", ".part") for p in folder.iterdir()):
             return done[0]
         time.sleep(0.3)
     pytest.fail(f"no {suffix} downloaded in {timeout} s: {list(folder.iterdir())}")
@@ -118,7 +134,7 @@ def test_unit_fixes_its_workbook_and_admin_renders_all(site, browser, workbooks,
     assert "!" in item.find_element(By.CSS_SELECTOR, ".source").text           # sheet!cell
     link = item.find_element(By.CSS_SELECTOR, "a.finding-link")
     assert "收入决算表" in link.text
-    href = link.get_attribute("href")
+    href = link.get_property("href")                                             # absolute
     assert href.endswith("/preview#t02")
     assert browser.find_elements(By.ID, "final-pdf") == []                       # errors: draft only
     unit_page = browser.current_url
