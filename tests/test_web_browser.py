@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 import time
 import zipfile
 from pathlib import Path
@@ -355,3 +356,17 @@ def test_admin_manages_an_account_and_its_user_sees_each_change(site, browser, s
     for action in ("新建单位", "新建账号", "修改账号的单位", "重设密码", "停用账号", "启用账号"):
         assert action in actions, actions
     screenshot(admin, "admin")
+
+
+def test_pages_need_nothing_old_office_browsers_lack():
+    """The 360 and QQ browsers of many offices run old Chromium engines (360安全浏览器 13: Chromium
+    78/86): no flexbox gap (84), :is/:where (88), inset and aspect-ratio (87/88), :has, clamp() (79)
+    in the stylesheet; the script stays ES5."""
+    static = Path(__file__).resolve().parents[1] / "templates" / "web" / "static"
+    css = re.sub(r"/\*.*?\*/", "", (static / "app.css").read_text(encoding="utf-8"), flags=re.S)
+    for pattern in (r"(?<![\w-])(row-|column-)?gap\s*:", r":(is|where|has)\(", r"(?<![\w-])inset\s*:",
+                    r"aspect-ratio", r"clamp\("):
+        assert not re.search(pattern, css), pattern
+    js = (static / "app.js").read_text(encoding="utf-8")
+    for pattern in (r"=>", r"\b(let|const|class|async|await)\s", r"`", r"\.\.\."):
+        assert not re.search(pattern, js), pattern
