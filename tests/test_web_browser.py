@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 from selenium import webdriver
 from selenium.common.exceptions import (JavascriptException, NoSuchElementException,
-                                        StaleElementReferenceException)
+                                        StaleElementReferenceException, WebDriverException)
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -111,15 +111,16 @@ def downloaded(folder: Path, suffix: str, before: set[str], timeout: float = REN
 
 
 def submit(driver, button, what: str) -> None:
-    """Click a form's button (or a link) and wait for the page that answers: the clicked page gone."""
+    """Click a form's button (or a link) and wait for the page that answers: a document without
+    the mark put on the clicked one, loaded."""
+    driver.execute_script("document.juesuanClicked = true")
     button.click()
 
     def answered(d):
         try:
-            button.is_enabled()
+            return d.execute_script("return !document.juesuanClicked && document.readyState === 'complete'")
+        except WebDriverException:                     # between the two documents
             return False
-        except StaleElementReferenceException:
-            return d.execute_script("return document.readyState") == "complete"
 
     wait_for(driver, answered, what)
 
