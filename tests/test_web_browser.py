@@ -352,10 +352,14 @@ def test_admin_manages_an_account_and_its_user_sees_each_change(site, browser, s
     assert at(user) == own_page
     assert text(user, "#unit-name") == BROWSER_UNIT
 
-    # every change is in the audit log, said in Chinese
-    actions = [td.text for td in admin.find_elements(By.CSS_SELECTOR, "table.audit tbody tr td:nth-child(3)")]
+    # every change is in the audit log, said in Chinese (the role too, whether made here or by `juesuan user add`)
+    audit = [cells(tr) for tr in admin.find_elements(By.CSS_SELECTOR, "table.audit tbody tr")]
+    actions = [row[2] for row in audit]
     for action in ("新建单位", "新建账号", "修改账号的单位", "重设密码", "停用账号", "启用账号"):
         assert action in actions, actions
+    created = {row[4]: row[3] for row in audit if row[2] == "新建账号"}
+    assert created[f"{USER}，单位填报人员"] == BROWSER_UNIT
+    assert created["李四，单位填报人员"] == XINCAILIAO and "管理员，部门财务（管理员）" in created, created
     screenshot(admin, "admin")
 
 
