@@ -51,8 +51,9 @@ class Firefox:
     """Headless Firefox ESR (Debian's firefox-esr, installed by setup.sh) driven through Marionette,
     Firefox's own remote protocol, with Mozilla's Python client: Debian packages no geckodriver, so
     Selenium cannot drive it here. It answers the few Selenium WebDriver calls the browser tests
-    make (get, current_url, find_element(s), execute_script, quit), so one test body runs in both
-    browsers; elements are Marionette's, whose text/get_attribute/send_keys/click match Selenium's.
+    make (get, current_url, find_element(s), execute_script, page_source, refresh, quit), so one
+    test body runs in both browsers; elements are Marionette's, whose text, get_attribute,
+    get_property, send_keys and click match Selenium's.
     Downloads go to ``downloads`` without asking; the built-in PDF viewer is off so a PDF is saved."""
 
     def __init__(self, work: Path, downloads: Path, page_load_timeout: float):
@@ -90,9 +91,23 @@ class Firefox:
     def execute_script(self, script: str, *args):
         return self.marionette.execute_script(script, script_args=list(args))
 
+    @property
+    def page_source(self) -> str:
+        return self.marionette.page_source
+
+    def refresh(self) -> None:
+        self.marionette.refresh()
+
+    def full_page_png(self) -> bytes:
+        return self.marionette.screenshot(format="binary", full=True)
+
     def quit(self) -> None:
-        """Ends Firefox and removes its profile now (the profile object's own clean-up would
-        otherwise run again at interpreter exit, when it can no longer import what it needs)."""
+        """Ends Firefox and removes its profile now; the profile object's own clean-up, which would
+        run again at interpreter exit (when it can no longer import what it needs), is then off."""
+        instance = self.marionette.instance
+        profile = instance.profile if instance else None
         self.marionette.cleanup()
+        if profile is not None:
+            profile.restore = False
         self.marionette = None
         gc.collect()

@@ -796,7 +796,8 @@ async def account_create(request: Request) -> Response:
         created = _ws(request).store.add_account(name, role, password_hash, units)
     except StoreError as exc:
         raise Refused(400, str(exc)) from None
-    _ws(request).store.audit(admin.name, "新建账号", "、".join(units), f"{created.name}（{role}）", _ip(request))
+    _ws(request).store.audit(admin.name, "新建账号", "、".join(units), f"{created.name}，{accounts.ROLE_NAMES[role]}",
+                             _ip(request))
     return _to_accounts("created")
 
 

@@ -104,7 +104,7 @@ def user_add(args) -> int:
     why = _data_problem(args.data)
     if why:
         return _fail(why)
-    from .accounts import hash_password, password_problem
+    from .accounts import ROLE_NAMES, hash_password, password_problem
     from .store import Store, StoreError
     if args.role == "admin" and args.unit:
         return _fail("部门财务（admin）看到全部单位，不用 --unit")
@@ -121,7 +121,7 @@ def user_add(args) -> int:
         account = store.add_account(args.name, args.role, hash_password(password), args.unit)
     except StoreError as exc:
         return _fail(str(exc))
-    store.audit("（命令行）", "新建账号", ", ".join(args.unit), f"{account.name}（{account.role}）")
+    store.audit("（命令行）", "新建账号", "、".join(args.unit), f"{account.name}，{ROLE_NAMES[account.role]}")
     units = f"，单位：{'、'.join(args.unit)}" if args.unit else ""
     print(f"已建立账号：{account.name}（{'部门财务' if account.admin else '单位填报人员'}{units}）")
     return EXIT_OK
