@@ -22,7 +22,7 @@ import time
 import uuid
 import zipfile
 from pathlib import Path
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import docx
 import pytest
@@ -259,15 +259,20 @@ class Browser:
                                              {"Content-Type": "application/x-www-form-urlencoded"})
         return status, headers, raw.decode("utf-8", "replace")
 
-    def login(self, name: str, password: str | None = None) -> tuple[int, list[str], str]:
+    def login(self, name: str, password: str | None = None, next: str = "/") -> tuple[int, list[str], str]:
+        status, headers, page, cookies = self.login_answer(name, password, next)
+        return status, cookies, page
+
+    def login_answer(self, name: str, password: str | None = None, next: str = "/"):
+        """(status, headers, page, cookies) of the login form sent with ``next`` as the page sends it."""
         status, _, page = self.get("/login")
         assert status == 200
         token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
         status, headers, raw, cookies = self.fetch(
             "POST", "/login", urlencode({"csrf": token, "name": name, "password": password or PASSWORDS[name],
-                                         "next": "/"}).encode(),
+                                         "next": next}).encode(),
             {"Content-Type": "application/x-www-form-urlencoded"})
-        return status, cookies, raw.decode("utf-8", "replace")
+        return status, headers, raw.decode("utf-8", "replace"), cookies
 
     def csrf(self, path: str) -> str:
         status, _, page = self.get(path)
@@ -674,6 +679,27 @@ def test_admin_creates_a_unit_account_that_sees_only_its_unit(server, workspace,
     assert status == 200
     status, _, page = z.get(f"/units/{q(NEW_UNIT)}")
     assert status == 404
+
+
+def test_login_returns_to_the_page_asked_for_whatever_the_unit_name_holds(server, workspace):
+    """The address a login returns to is the page first asked for, even for a unit name that
+    holds what looks like an escape (%41), a query (?, &) or a fragment (#)."""
+    b = logged_in(server, "管理员")
+    for i, name in enumerate(("戊%41己单位", "庚?x=1&y#z单位")):
+        status, _, page = new_account(b, f"跳转{i}", "jump-pass-1", name)
+        assert status == 303, page
+        asked = f"/units/{q(name)}"
+        status, headers, _ = server.request("GET", asked)
+        assert status == 303
+        location = urlsplit(headers["location"])
+        assert location.path == "/login"
+        (next_page,) = parse_qs(location.query)["next"]
+        assert next_page == f"/units/{name}"                       # the login form carries it decoded
+        user = Browser(server)
+        status, headers, page, _ = user.login_answer(f"跳转{i}", "jump-pass-1", next_page)
+        assert status == 303 and headers["location"] == asked, headers.get("location")
+        status, _, page = user.get(headers["location"])
+        assert status == 200 and 'id="unit-name"' in page
 
 
 def test_admin_creates_a_unit(server):

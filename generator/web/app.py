@@ -186,7 +186,7 @@ class _Redirect(Exception):
 
 
 def _login_redirect(request: Request) -> _Redirect:
-    target = request.url.path if request.method == "GET" else "/"
+    target = request.scope["path"] if request.method == "GET" else "/"      # decoded (request.url.path is not quite)
     return _Redirect("/login?next=" + quote(target, safe="/"))
 
 
@@ -542,7 +542,9 @@ async def login_submit(request: Request) -> Response:
     session = secrets.token_urlsafe(32)
     ws.store.add_session(accounts.token_hash(session), account.id, secrets.token_urlsafe(24))
     ws.store.audit(account.name, "登录", ip=ip)
-    response = RedirectResponse(_safe_next(form.get("next")), status_code=303)
+    # ``next`` is a decoded path (the login form carries it so): encoded once here, so a unit name
+    # holding "%41", "?" or "#" comes back as itself
+    response = RedirectResponse(quote(_safe_next(form.get("next")), safe="/"), status_code=303)
     response.set_cookie(SESSION_COOKIE, session, httponly=True, samesite="strict", secure=_secure(request), path="/")
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
