@@ -764,6 +764,122 @@ def test_account_routes_refuse_without_csrf_and_are_404_for_units(server, worksp
     assert Browser(server).login("管理员")[0] == 303                  # its password unchanged
 
 
+# ================================================================ version numbers
+
+OLD_SCHEMA = """
+CREATE TABLE IF NOT EXISTS units (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    dir TEXT NOT NULL UNIQUE,
+    current_version INTEGER,
+    claim INTEGER NOT NULL DEFAULT 0,       -- the highest version id that has claimed "current"
+    created TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS accounts (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL CHECK (role IN ('admin', 'unit')),
+    password_hash TEXT,
+    disabled INTEGER NOT NULL DEFAULT 0,
+    created TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS account_units (
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    unit_id INTEGER NOT NULL REFERENCES units(id) ON DELETE CASCADE,
+    PRIMARY KEY (account_id, unit_id)
+);
+CREATE TABLE IF NOT EXISTS tokens (
+    id INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    token_hash TEXT NOT NULL UNIQUE,
+    created TEXT NOT NULL,
+    last_used TEXT
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    token_hash TEXT PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    csrf TEXT NOT NULL,
+    expires REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS versions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    unit_id INTEGER NOT NULL REFERENCES units(id),
+    filename TEXT NOT NULL,                 -- the stored file's name (made safe)
+    original_name TEXT NOT NULL,            -- as uploaded (shown escaped, never used as a path)
+    size INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    account_id INTEGER REFERENCES accounts(id),
+    account_name TEXT NOT NULL,
+    uploaded TEXT NOT NULL,
+    status TEXT NOT NULL,
+    errors INTEGER NOT NULL DEFAULT 0,
+    warnings INTEGER NOT NULL DEFAULT 0,
+    infos INTEGER NOT NULL DEFAULT 0,
+    result TEXT                             -- JSON: findings, views, problems (work.check_upload)
+);
+CREATE INDEX IF NOT EXISTS versions_unit ON versions(unit_id, id);
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    status TEXT NOT NULL,
+    account_id INTEGER,
+    account_name TEXT NOT NULL,
+    created TEXT NOT NULL,
+    finished TEXT,
+    total INTEGER NOT NULL DEFAULT 0,
+    done INTEGER NOT NULL DEFAULT 0,
+    units TEXT NOT NULL,                    -- JSON list of unit names
+    results TEXT,                           -- JSON list, one object per unit
+    message TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    account TEXT NOT NULL,
+    action TEXT NOT NULL,
+    unit TEXT NOT NULL DEFAULT '',
+    detail TEXT NOT NULL DEFAULT '',
+    ip TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS login_failures (
+    key TEXT NOT NULL,
+    at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS login_failures_key ON login_failures(key, at);
+"""
+"""The schema of the workspace before versions had numbers (commit 9a86495), as such a database is."""
+
+
+def old_version(db, unit_id: int) -> None:
+    db.execute("INSERT INTO versions (unit_id, filename, original_name, size, sha256, account_name, uploaded, status)"
+               " VALUES (?, 'a.yaml', 'a.yaml', 1, 'x', '甲', '2024-01-01 00:00:00', 'checked')", (unit_id,))
+
+
+def test_a_workspace_from_before_version_numbers_is_numbered_when_opened(tmp_path):
+    import sqlite3
+    db = sqlite3.connect(tmp_path / "juesuan.sqlite3", isolation_level=None)
+    db.executescript(OLD_SCHEMA)
+    db.execute("INSERT INTO units (id, name, dir, created) VALUES (1, '甲单位', 'a', ''), (2, '乙单位', 'b', '')")
+    db.execute("INSERT INTO accounts (id, name, role, created) VALUES (1, '甲', 'admin', '')")
+    for unit_id in (1, 2, 1, 1, 2, 1):
+        old_version(db, unit_id)
+    db.close()
+    store = Store(tmp_path)
+    a, b = store.unit("甲单位"), store.unit("乙单位")
+    assert [(v.id, v.number) for v in store.versions(a)] == [(6, 4), (4, 3), (3, 2), (1, 1)]
+    assert [(v.id, v.number) for v in store.versions(b)] == [(5, 2), (2, 1)]
+    account = store.account_by_name("甲")
+    assert store.add_version(a, account, "新.yaml", "新.yaml", b"x: 1\n", "0" * 64).number == 5
+    assert store.add_version(b, account, "新.yaml", "新.yaml", b"x: 1\n", "0" * 64).number == 3
+    assert Store(tmp_path).version(8).number == 3                        # opened again: nothing changes
+    with sqlite3.connect(tmp_path / "juesuan.sqlite3") as db:
+        with pytest.raises(sqlite3.IntegrityError):                       # UNIQUE (unit_id, number)
+            db.execute("UPDATE versions SET number = 1 WHERE id = 6")
+        old_version(db, 2)               # as a server of the earlier code would, still running: no number
+    store = Store(tmp_path)
+    assert [v.number for v in store.versions(b)] == [4, 3, 2, 1]
+
+
 # ================================================================ without a server
 
 def test_a_restart_marks_running_jobs_interrupted(tmp_path):
