@@ -522,8 +522,13 @@ def test_upload_findings_and_restore_through_the_pages(server, li):
     m = re.search(r'<li class="finding error" data-rule="T02-ITEM"[^>]*>(.*?)</li>', page, re.S)
     assert m, page
     link = re.search(r'<a class="finding-link" href="([^"]+)"', m.group(1)).group(1)
-    current = int(re.search(r'id="current-version">(\d+)<', page).group(1))
+    status, _, raw = li.get(f"/api/units/{q(XINCAILIAO)}")
+    info = json.loads(raw)
+    current = info["current"]                           # URLs name a version by its (global) id …
     assert link == f"{base}/versions/{current}/preview#t02"
+    number = next(v["number"] for v in info["versions"] if v["id"] == current)
+    assert info["current_number"] == number             # … the page by its number within the unit
+    assert re.search(r'id="current-version">(\d+)<', page).group(1) == str(number)
     assert "收入决算表" in page[page.index("<h4>"):]
     assert "&lt;b&gt;有错&lt;/b&gt;.yaml" in page and "<b>有错</b>" not in page      # user text escaped
     # the preview: the report's HTML with the draft marking, no script allowed
@@ -533,13 +538,14 @@ def test_upload_findings_and_restore_through_the_pages(server, li):
     # restore the clean one
     status, _, raw = li.get(f"/api/units/{q(XINCAILIAO)}")
     versions = json.loads(raw)["versions"]
-    clean = next(v["id"] for v in versions if v["status"] == "checked" and v["errors"] == 0 and v["id"] < current)
-    status, headers, _ = b.form(f"{base}/versions/{clean}/restore", {"csrf": b.csrf(base)})
+    clean = next(v for v in versions if v["status"] == "checked" and v["errors"] == 0 and v["id"] < current)
+    status, headers, _ = b.form(f"{base}/versions/{clean['id']}/restore", {"csrf": b.csrf(base)})
     assert status == 303
     status, _, raw = li.get(f"/api/units/{q(XINCAILIAO)}")
-    assert json.loads(raw)["current"] == clean
+    assert json.loads(raw)["current"] == clean["id"]
     status, _, page = b.get(headers["location"])
-    assert re.search(r'id="current-version">(\d+)<', page).group(1) == str(clean)
+    assert re.search(r'id="current-version">(\d+)<', page).group(1) == str(clean["number"])
+    assert f"已恢复：当前版本为 {clean['number']}。" in page
     assert 'data-rule="T02-ITEM"' not in page and 'id="final-pdf"' in page
 
 
@@ -765,6 +771,57 @@ def test_account_routes_refuse_without_csrf_and_are_404_for_units(server, worksp
 
 
 # ================================================================ version numbers
+
+def test_version_numbers_count_within_each_unit(server, admin, zhang, xiaohe_version):
+    """A unit's first upload is its 版本 1 however many other units' uploads came before; the
+    API's "version" stays the global id (its URLs), "number" is the number within the unit;
+    uploads at once get distinct consecutive numbers."""
+    example = EXAMPLES / "putuo-guihuaziyuan-2024.yaml"
+    unit = example_unit(example)
+    b = logged_in(server, "管理员")
+    status, _, _ = b.form("/admin/units", {"csrf": b.csrf("/admin"), "name": unit})
+    assert status == 303
+    status, first = admin.upload(unit, example.name, example.read_bytes())
+    assert status == 200, first
+    assert first["number"] == 1 and first["version"] > xiaohe_version           # the global id goes on
+    status, _, raw = admin.get(f"/api/units/{q(unit)}")
+    info = json.loads(raw)
+    assert info["current"] == first["version"] and info["current_number"] == 1
+    assert [(v["id"], v["number"]) for v in info["versions"]] == [(first["version"], 1)]
+    status, _, page = b.get(f"/units/{q(unit)}")
+    assert status == 200 and re.search(r'id="current-version">1<', page), page
+    assert f'data-version="{first["version"]}" data-number="1" class="current">\n  <td>1（当前）</td>' in page
+    assert f'{q(unit)}/versions/{first["version"]}/preview"' in page                # links by id
+    status, headers, _, _ = b.fetch("GET", f"/units/{q(unit)}/versions/{first['version']}/file")
+    assert status == 200 and quote("-版本1.yaml") in headers["content-disposition"]
+    # four uploads at once: numbers 2–5, each once
+    data = example.read_bytes()
+    results: list = []
+    threads = [threading.Thread(target=lambda: results.append(admin.upload(unit, example.name, data)))
+               for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [status for status, _ in results] == [200] * 4, results
+    assert sorted(out["number"] for _, out in results) == [2, 3, 4, 5]
+    by_id = sorted((out["version"], out["number"]) for _, out in results)
+    assert [n for _, n in by_id] == [2, 3, 4, 5]                     # in the order of the ids
+    status, _, raw = admin.get(f"/api/units/{q(unit)}")
+    info = json.loads(raw)
+    assert [v["number"] for v in info["versions"]] == [5, 4, 3, 2, 1]
+    assert info["current"] == by_id[-1][0] and info["current_number"] == 5
+    # the admin's table and the audit log say numbers too
+    status, _, page = b.get("/admin")
+    row = re.search(rf'<tr data-unit="{re.escape(unit)}">.*?</tr>', page, re.S).group(0)
+    assert '<td class="current-version">5</td>' in row
+    assert f"<td>{unit}</td><td>版本 1：{example.name}（" in page
+    assert f"<td>{unit}</td><td>版本 1 的上传文件</td>" in page
+    # the other unit's numbers are its own
+    status, _, raw = zhang.get(f"/api/units/{q(XIAOHE)}")
+    numbers = [v["number"] for v in json.loads(raw)["versions"]]
+    assert numbers == list(range(len(numbers), 0, -1))
+
 
 OLD_SCHEMA = """
 CREATE TABLE IF NOT EXISTS units (

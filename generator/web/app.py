@@ -320,7 +320,7 @@ async def _upload(request: Request, account: Account, unit: Unit, original: str,
     if not data:
         raise Refused(422, f"文件“{original}”是空的（0 字节）")
     version = ws.store.add_version(unit, account, original[:300], filename, data, hashlib.sha256(data).hexdigest())
-    ws.store.audit(account.name, "上传", unit.name, f"版本 {version.id}：{original[:200]}（{len(data)} 字节）", _ip(request))
+    ws.store.audit(account.name, "上传", unit.name, f"版本 {version.number}：{original[:200]}（{len(data)} 字节）", _ip(request))
     folder = str(ws.store.version_dir(unit, version.id))
     try:
         result = await ws.in_pool("check", work.check_upload, folder, filename, unit.name)
@@ -330,7 +330,8 @@ async def _upload(request: Request, account: Account, unit: Unit, original: str,
     findings = result.get("findings", [])
     counts = _counts(findings)
     current = ws.store.finish_version(version.id, result["status"], result, counts)
-    return {"unit": unit.name, "version": version.id, "status": result["status"], "current": current,
+    return {"unit": unit.name, "version": version.id, "number": version.number, "status": result["status"],
+            "current": current,
             "errors": counts[0], "warnings": counts[1], "infos": counts[2],
             "findings": findings, "problems": result.get("problems", [])}
 
@@ -359,7 +360,7 @@ async def _report_file(request: Request, unit: Unit, fmt: str, draft: bool) -> P
         future.add_done_callback(lambda _: ws.rendering.pop(key, None))
         account, _ = _authenticate(request)
         ws.store.audit(account.name if account else "", "生成", unit.name,
-                       f"版本 {version.id}{'（草稿）' if draft else ''}", _ip(request))
+                       f"版本 {version.number}{'（草稿）' if draft else ''}", _ip(request))
     try:
         result = await asyncio.shield(future)
     except Refused:
@@ -414,8 +415,9 @@ async def api_unit(request: Request) -> Response:
     account, _ = _require(request)
     unit = _unit_for(request, account, request.path_params["name"])
     versions = _ws(request).store.versions(unit)
-    return JSONResponse({"unit": unit.name, "current": unit.current_version, "versions": [
-        {"id": v.id, "status": v.status, "uploaded": v.uploaded, "by": v.account_name, "file": v.original_name,
+    current = next((v.number for v in versions if v.id == unit.current_version), None)
+    return JSONResponse({"unit": unit.name, "current": unit.current_version, "current_number": current, "versions": [
+        {"id": v.id, "number": v.number, "status": v.status, "uploaded": v.uploaded, "by": v.account_name, "file": v.original_name,
          "errors": v.errors, "warnings": v.warnings, "infos": v.infos} for v in versions]})
 
 
@@ -602,7 +604,7 @@ async def unit_page(request: Request) -> Response:
 
 async def unit_upload(request: Request) -> Response:
     unit, out = await _accept_upload(request)
-    return RedirectResponse(f"/units/{quote(unit.name, safe='')}?notice=uploaded-{out['version']}", status_code=303)
+    return RedirectResponse(f"/units/{quote(unit.name, safe='')}?notice=uploaded-{out['number']}", status_code=303)
 
 
 async def unit_restore(request: Request) -> Response:
@@ -615,8 +617,8 @@ async def unit_restore(request: Request) -> Response:
     if not version.usable:
         raise Refused(409, "这个版本无法读取，不能恢复为当前版本")
     ws.store.restore(unit, version.id)
-    ws.store.audit(account.name, "恢复版本", unit.name, f"版本 {version.id}", _ip(request))
-    return RedirectResponse(f"/units/{quote(unit.name, safe='')}?notice=restored-{version.id}", status_code=303)
+    ws.store.audit(account.name, "恢复版本", unit.name, f"版本 {version.number}", _ip(request))
+    return RedirectResponse(f"/units/{quote(unit.name, safe='')}?notice=restored-{version.number}", status_code=303)
 
 
 async def version_preview(request: Request) -> Response:
@@ -635,9 +637,9 @@ async def version_file(request: Request) -> Response:
     ws = _ws(request)
     unit = _unit_for(request, account, request.path_params["name"])
     version = _version_for(request, unit, request.path_params["vid"])
-    ws.store.audit(account.name, "下载", unit.name, f"版本 {version.id} 的上传文件", _ip(request))
+    ws.store.audit(account.name, "下载", unit.name, f"版本 {version.number} 的上传文件", _ip(request))
     path = ws.store.version_dir(unit, version.id) / version.filename
-    return _file(path, f"{Path(version.filename).stem}-版本{version.id}{Path(version.filename).suffix}",
+    return _file(path, f"{Path(version.filename).stem}-版本{version.number}{Path(version.filename).suffix}",
                  Path(version.filename).suffix[1:])
 
 
