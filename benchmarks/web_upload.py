@@ -6,8 +6,8 @@ Starts ``juesuan serve`` on a temporary workspace (one unit account, one API tok
 N uploads of an example at once (one thread each, ``POST /api/units/{单位}/data``) R times and
 prints the latency of each request (p50, p95, max; the target on a 2-core machine is p95 ≤ 1.5 s
 for check-only) and whether anything was lost: every request answered 200, every version id
-distinct, the unit's version list holds them all and the current version is the last one that
-claimed it. Also the server process's resident memory (/proc/<pid>/status, Linux; the check
+distinct, the unit's version list holds them all, the current version is the last one that
+claimed it, and the versions' numbers within the unit are 1..n, each once. Also the server process's resident memory (/proc/<pid>/status, Linux; the check
 workers are other processes and not counted): after the warm-up upload, and its peak (VmHWM)
 during the rounds (the peak is reset after the warm-up with /proc/<pid>/clear_refs, so the start's
 own peak does not hide it).
@@ -126,6 +126,7 @@ def main() -> int:
             was_reset = reset_peak(server.pid)
             latencies: list[float] = []
             ids: list[int] = []
+            numbers: list[int] = []
             failures = []
             for r in range(args.rounds):
                 results: list = [None] * args.n
@@ -146,6 +147,7 @@ def main() -> int:
                     latencies.append(seconds)
                     if status == 200:
                         ids.append(out["version"])
+                        numbers.append(out["number"])
                     else:
                         failures.append((status, out))
                 print(f"round {r + 1}: {args.n} uploads in {wall:.2f} s")
@@ -164,6 +166,8 @@ def main() -> int:
           f"max {max(latencies):.3f} s   (target p95 ≤ 1.5 s)")
     print(f"answered 200: {len(ids)}/{len(latencies)}; distinct version ids: {len(set(ids))}; "
           f"missing from the unit's versions: {len(lost)}; current = newest: {info['current'] == max(stored)}")
+    print(f"version numbers: {len(set(numbers))} distinct; with the warm-up's 1 they are 1..{len(stored)}: "
+          f"{sorted([1, *numbers]) == list(range(1, len(stored) + 1))}")
     print(f"server memory: after the warm-up upload {rss_warm:.0f} MB (peak so far {peak_warm:.0f} MB); "
           f"peak (VmHWM) during the rounds {peak:.0f} MB" + ("" if was_reset else " (not reset: since the start)"))
     for status, out in failures[:5]:
