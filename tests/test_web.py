@@ -8,13 +8,17 @@ unit's current version work on 新材料; 潇河 keeps the clean example.
 """
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import http.client
 import io
 import json
 import os
 import queue
+import random
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -360,6 +364,69 @@ def test_oversized_upload_is_refused_with_a_chinese_message(zhang, server, xiaoh
     # also a YAML over its own (smaller) limit
     status, out = zhang.upload(XIAOHE, "大.yaml", b"# " + b"x" * (6 * 1024 * 1024))
     assert status == 413 and "文件过大" in out["error"]
+
+
+def leftovers(workspace) -> list[str]:
+    """The files in the workspace's folder of uploads being received."""
+    return sorted(p.name for p in (workspace["data"] / "tmp").iterdir())
+
+
+def wait_until(what, seconds: float = 30) -> bool:
+    deadline = time.monotonic() + seconds
+    while not what():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def test_uploads_leave_no_temporary_file_behind(workspace, server, zhang, xiaohe_version):
+    """An upload is received into a temporary file of the workspace (never whole in memory) and
+    renamed into its version's folder; on every other path the temporary file is removed."""
+    assert leftovers(workspace) == []                # every upload of the tests before, refused or not
+    data = (EXAMPLES / "xiaohe-2022.yaml").read_bytes()
+    status, out = zhang.upload(XIAOHE, "xiaohe-2022.yaml", data)
+    assert status == 200, out
+    version = Store(workspace["data"]).version(out["version"])
+    assert version.size == len(data) and version.sha256 == hashlib.sha256(data).hexdigest()
+    unit = Store(workspace["data"]).unit(XIAOHE)
+    assert (Store(workspace["data"]).version_dir(unit, version.id) / version.filename).read_bytes() == data
+    # refusals once the whole file is in: another kind of file, empty, YAML over its limit, no CSRF token
+    assert zhang.upload(XIAOHE, "说明.txt", data)[0] == 415
+    assert zhang.upload(XIAOHE, "空.yaml", b"")[0] == 422
+    assert zhang.upload(XIAOHE, "大.yaml", b"#" * (5 * 1024 * 1024 + 1))[0] == 413
+    b = logged_in(server, "张三")
+    body, ctype = multipart("xiaohe-2022.yaml", data, {"csrf": "forged"})
+    assert b.fetch("POST", f"/units/{q(XIAOHE)}/upload", body, {"Content-Type": ctype})[0] == 403
+    # a form that stops making sense after the file: a second file
+    body, ctype = multipart("xiaohe-2022.yaml", data)
+    boundary = ctype.split("boundary=")[1]
+    body = body.replace(f"--{boundary}--".encode(), f'--{boundary}\r\nContent-Disposition: form-data; name="x"; '
+                        f'filename="b.yaml"\r\n\r\nabc\r\n--{boundary}--'.encode())
+    status, _, raw = server.request("POST", f"/api/units/{q(XIAOHE)}/data", body, zhang.headers({"Content-Type": ctype}))
+    assert status == 400 and "上传的表单无法解析" in json.loads(raw)["error"]
+    # over the limit while it comes, Content-Length not saying so (chunked)
+    def chunks():
+        yield '--B\r\nContent-Disposition: form-data; name="file"; filename="大.xlsx"\r\n\r\n'.encode()
+        for _ in range(21):
+            yield b"\0" * (1024 * 1024)
+        yield b"\r\n--B--\r\n"
+    conn = http.client.HTTPConnection(server.host, server.port, timeout=120)
+    conn.request("POST", f"/api/units/{q(XIAOHE)}/data", body=chunks(), encode_chunked=True,
+                 headers=zhang.headers({"Content-Type": "multipart/form-data; boundary=B"}))
+    r = conn.getresponse()
+    assert r.status == 413 and "文件过大" in json.loads(r.read())["error"]
+    conn.close()
+    assert leftovers(workspace) == []
+    # the client goes away in the middle of the file
+    head = (f"POST /api/units/{q(XIAOHE)}/data HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
+            f"Authorization: Bearer {zhang.token}\r\nContent-Type: multipart/form-data; boundary=B\r\n"
+            f"Content-Length: {10 * 1024 * 1024}\r\n\r\n"
+            '--B\r\nContent-Disposition: form-data; name="file"; filename="半.xlsx"\r\n\r\n').encode()
+    with socket.create_connection((server.host, server.port)) as sock:
+        sock.sendall(head + b"PK" * (512 * 1024))
+        assert wait_until(lambda: any(n.startswith(".upload.") for n in leftovers(workspace))), leftovers(workspace)
+    assert wait_until(lambda: leftovers(workspace) == []), leftovers(workspace)
 
 
 def test_other_units_objects_are_404(li, zhang, admin, server, xiaohe_version):
@@ -926,8 +993,12 @@ def test_a_workspace_from_before_version_numbers_is_numbered_when_opened(tmp_pat
     assert [(v.id, v.number) for v in store.versions(a)] == [(6, 4), (4, 3), (3, 2), (1, 1)]
     assert [(v.id, v.number) for v in store.versions(b)] == [(5, 2), (2, 1)]
     account = store.account_by_name("甲")
-    assert store.add_version(a, account, "新.yaml", "新.yaml", b"x: 1\n", "0" * 64).number == 5
-    assert store.add_version(b, account, "新.yaml", "新.yaml", b"x: 1\n", "0" * 64).number == 3
+    for unit, number in ((a, 5), (b, 3)):
+        source = store.tmp_dir / "新.yaml"
+        source.write_bytes(b"x: 1\n")
+        version = store.add_version(unit, account, "新.yaml", "新.yaml", source, 5, "0" * 64)
+        assert version.number == number and not source.exists()
+        assert (store.version_dir(unit, version.id) / "新.yaml").read_bytes() == b"x: 1\n"
     assert Store(tmp_path).version(8).number == 3                        # opened again: nothing changes
     with sqlite3.connect(tmp_path / "juesuan.sqlite3") as db:
         with pytest.raises(sqlite3.IntegrityError):                       # UNIQUE (unit_id, number)
@@ -938,6 +1009,113 @@ def test_a_workspace_from_before_version_numbers_is_numbered_when_opened(tmp_pat
 
 
 # ================================================================ without a server
+
+def form_body(parts: list[tuple[str, str | None, bytes]], boundary: str = "Bd") -> bytes:
+    """A multipart body of (name, file name or None, content) parts."""
+    out = io.BytesIO()
+    for name, filename, content in parts:
+        disposition = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename is not None else "")
+        out.write(f"--{boundary}\r\nContent-Disposition: {disposition}\r\n\r\n".encode() + content + b"\r\n")
+    out.write(f"--{boundary}--\r\n".encode())
+    return out.getvalue()
+
+
+def form_cases() -> list[tuple[str, str, bytes]]:
+    mp = "multipart/form-data; boundary=Bd"
+    tricky = bytes(random.Random(3).randrange(256) for _ in range(600_000)) + b"\r\n--B\r\n--Bd-" * 50
+    return [
+        ("file and field", mp, form_body([("csrf", None, b"tok"), ("file", "数据 2024.yaml", b"a: 1\n")])),
+        ("file first", mp, form_body([("file", "x.xlsx", b"PK\x03\x04"), ("csrf", None, "校验".encode())])),
+        ("bytes like the boundary", mp, form_body([("file", "x.xlsx", tricky), ("csrf", None, b"t")])),
+        ("empty file", mp, form_body([("file", "e.yaml", b"")])),
+        ("no file", mp, form_body([("csrf", None, b"tok")])),
+        ("empty file name", mp, form_body([("file", "", b"abc")])),
+        ("file is a text field", mp, form_body([("file", None, b"abc")])),
+        ("text field named file after it", mp, form_body([("file", "a.yaml", b"abc"), ("file", None, b"x")])),
+        ("another file", mp, form_body([("file", "a.yaml", b"abc"), ("other", "b.yaml", b"x")])),
+        ("21 fields", mp, form_body([("file", "a.yaml", b"abc")] + [(f"f{i}", None, b"v") for i in range(21)])),
+        ("20 fields", mp, form_body([("file", "a.yaml", b"abc")] + [(f"f{i}", None, b"v") for i in range(20)])),
+        ("part without a name", mp, form_body([("file", "a.yaml", b"abc")]).replace(b'name="file"; ', b"")),
+        ("no boundary", "multipart/form-data", form_body([("file", "a.yaml", b"abc")])),
+        ("not a form", "multipart/form-data; boundary=Bd", b"this is no form at all"),
+        ("broken header", mp, form_body([("file", "a.yaml", b"abc")]).replace(b"Content-Disposition:", b"Content Disposition:")),
+        ("cut short", mp, form_body([("file", "a.yaml", b"abc" * 1000)])[:2000]),
+        ("urlencoded", "application/x-www-form-urlencoded", b"csrf=tok&file=x"),
+        ("no content type", "", b"whatever"),
+        ("charset gbk", "multipart/form-data; boundary=Bd; charset=gbk",
+         form_body([("file", "x.yaml", b"a")]).replace(b'filename="x.yaml"', 'filename="数据.yaml"'.encode("gbk"))),
+        ("quoted name", mp, form_body([("file", 'a\\"b.yaml', b"abc")])),
+    ]
+
+
+async def read_as_starlette(content_type: str, body: bytes):
+    from starlette.datastructures import UploadFile
+    from starlette.requests import Request
+
+    sent = False
+
+    async def receive():
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    headers = [(b"content-type", content_type.encode())] if content_type else []
+    try:
+        form = await Request({"type": "http", "method": "POST", "headers": headers}, receive).form(
+            max_files=1, max_fields=20)
+    except Exception:
+        return ("unreadable",)
+    field = form.get("file")
+    if not isinstance(field, UploadFile) or not field.filename:
+        return ("no file",)
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    return ("file", field.filename, await field.read(), fields)
+
+
+async def read_as_workspace(content_type: str, body: bytes, folder: Path, rng: random.Random):
+    from generator.web import uploads
+    upload = uploads.Upload(content_type or None, folder)
+    try:
+        at = 0
+        while at < len(body):                                    # chunks of any size, as a network gives them
+            n = rng.choice((1, 7, 100, 4096, 65536, 300_000))
+            await upload.feed(body[at:at + n])
+            at += n
+        try:
+            await upload.finish()
+        except uploads.FormError:
+            return ("unreadable",)
+        if not upload.filename:
+            return ("no file",)
+        data = upload.path.read_bytes()
+        assert upload.size == len(data) and upload.sha256 == hashlib.sha256(data).hexdigest()
+        return ("file", upload.filename, data, {k: v for k, v in upload.fields.items() if k != "file"})
+    finally:
+        upload.remove()
+
+
+def test_uploads_are_read_as_starlettes_form_reads_them(tmp_path):
+    """web.uploads reads a body in chunks into a temporary file: what it finds (the file, its
+    name, the text fields, or that the form is unreadable) is what Request.form(max_files=1,
+    max_fields=20) found when the body was held in memory; it leaves no file behind."""
+    rng = random.Random(14)
+    for name, content_type, body in form_cases():
+        expected = asyncio.run(read_as_starlette(content_type, body))
+        for _ in range(3):
+            got = asyncio.run(read_as_workspace(content_type, body, tmp_path, rng))
+            assert got == expected, name
+        assert list(tmp_path.iterdir()) == [], name
+
+
+def test_upload_text_fields_are_bounded(tmp_path):
+    from generator.web import uploads
+    body = form_body([("file", "a.yaml", b"abc"), ("note", None, b"x" * (uploads.FIELDS_BYTES + 1))])
+    got = asyncio.run(read_as_workspace("multipart/form-data; boundary=Bd", body, tmp_path, random.Random(1)))
+    assert got == ("unreadable",)
+    assert list(tmp_path.iterdir()) == []
+
 
 def test_a_restart_marks_running_jobs_interrupted(tmp_path):
     store = Store(tmp_path)

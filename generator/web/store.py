@@ -7,6 +7,8 @@
     <data>/units/<safe name>/reports/<id>-final/     the DOCX and PDF of version <id>
     <data>/units/<safe name>/reports/<id>-draft/     its draft DOCX and PDF
     <data>/batch/                                   batch runs (generator.batch's output folder)
+    <data>/tmp/                                     uploads being received (web.uploads), then renamed
+                                                    into their version folder
 
 (<id> is a version's global id, never its number within the unit.)
 
@@ -25,6 +27,7 @@ is numbered when opened (``_number_versions``: per unit, in id order).
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
 from contextlib import contextmanager
@@ -33,7 +36,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterator
 
-from ..write.atomic import write_bytes
 from ..write.names import safe_filename
 
 DB_NAME = "juesuan.sqlite3"
@@ -192,6 +194,8 @@ class Store:
         self.data = Path(data).resolve()
         self.data.mkdir(parents=True, exist_ok=True)
         (self.data / "units").mkdir(exist_ok=True)
+        self.tmp_dir = self.data / "tmp"
+        self.tmp_dir.mkdir(exist_ok=True)
         self.db_path = self.data / DB_NAME
         with self.connect() as db:
             db.executescript(SCHEMA)
@@ -388,19 +392,21 @@ class Store:
     # ------------------------------------------------------------ versions
 
     def add_version(self, unit: Unit, account: Account, original_name: str, filename: str,
-                    data: bytes, sha256: str) -> Version:
-        """A new version (status pending, the unit's next number) with its file written into its
-        own folder."""
+                    source: Path, size: int, sha256: str) -> Version:
+        """A new version (status pending, the unit's next number) with its file ``source`` (of
+        ``size`` bytes, complete, on this file system: <data>/tmp/) renamed into its own folder."""
         with self.connect(write=True) as db:          # the write lock: no other number given meanwhile
             number = db.execute("SELECT COALESCE(MAX(number), 0) + 1 FROM versions WHERE unit_id = ?",
                                 (unit.id,)).fetchone()[0]
             cur = db.execute(
                 "INSERT INTO versions (unit_id, number, filename, original_name, size, sha256, account_id,"
                 " account_name, uploaded, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (unit.id, number, filename, original_name, len(data), sha256, account.id, account.name, now_text(),
+                (unit.id, number, filename, original_name, size, sha256, account.id, account.name, now_text(),
                  PENDING))
             version_id = cur.lastrowid
-        write_bytes(self.version_dir(unit, version_id) / filename, data)
+        target = self.version_dir(unit, version_id) / filename
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(source, target)
         return self.version(version_id)
 
     def finish_version(self, version_id: int, status: str, result: dict, counts: tuple[int, int, int]) -> bool:
