@@ -8,13 +8,17 @@ unit's current version work on 新材料; 潇河 keeps the clean example.
 """
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import http.client
 import io
 import json
 import os
 import queue
+import random
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -367,6 +371,69 @@ def test_oversized_upload_is_refused_with_a_chinese_message(zhang, server, xiaoh
     assert status == 413 and "文件过大" in out["error"]
 
 
+def leftovers(workspace) -> list[str]:
+    """The files in the workspace's folder of uploads being received."""
+    return sorted(p.name for p in (workspace["data"] / "tmp").iterdir())
+
+
+def wait_until(what, seconds: float = 30) -> bool:
+    deadline = time.monotonic() + seconds
+    while not what():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def test_uploads_leave_no_temporary_file_behind(workspace, server, zhang, xiaohe_version):
+    """An upload is received into a temporary file of the workspace (never whole in memory) and
+    renamed into its version's folder; on every other path the temporary file is removed."""
+    assert leftovers(workspace) == []                # every upload of the tests before, refused or not
+    data = (EXAMPLES / "xiaohe-2022.yaml").read_bytes()
+    status, out = zhang.upload(XIAOHE, "xiaohe-2022.yaml", data)
+    assert status == 200, out
+    version = Store(workspace["data"]).version(out["version"])
+    assert version.size == len(data) and version.sha256 == hashlib.sha256(data).hexdigest()
+    unit = Store(workspace["data"]).unit(XIAOHE)
+    assert (Store(workspace["data"]).version_dir(unit, version.id) / version.filename).read_bytes() == data
+    # refusals once the whole file is in: another kind of file, empty, YAML over its limit, no CSRF token
+    assert zhang.upload(XIAOHE, "说明.txt", data)[0] == 415
+    assert zhang.upload(XIAOHE, "空.yaml", b"")[0] == 422
+    assert zhang.upload(XIAOHE, "大.yaml", b"#" * (5 * 1024 * 1024 + 1))[0] == 413
+    b = logged_in(server, "张三")
+    body, ctype = multipart("xiaohe-2022.yaml", data, {"csrf": "forged"})
+    assert b.fetch("POST", f"/units/{q(XIAOHE)}/upload", body, {"Content-Type": ctype})[0] == 403
+    # a form that stops making sense after the file: a second file
+    body, ctype = multipart("xiaohe-2022.yaml", data)
+    boundary = ctype.split("boundary=")[1]
+    body = body.replace(f"--{boundary}--".encode(), f'--{boundary}\r\nContent-Disposition: form-data; name="x"; '
+                        f'filename="b.yaml"\r\n\r\nabc\r\n--{boundary}--'.encode())
+    status, _, raw = server.request("POST", f"/api/units/{q(XIAOHE)}/data", body, zhang.headers({"Content-Type": ctype}))
+    assert status == 400 and "上传的表单无法解析" in json.loads(raw)["error"]
+    # over the limit while it comes, Content-Length not saying so (chunked)
+    def chunks():
+        yield '--B\r\nContent-Disposition: form-data; name="file"; filename="大.xlsx"\r\n\r\n'.encode()
+        for _ in range(21):
+            yield b"\0" * (1024 * 1024)
+        yield b"\r\n--B--\r\n"
+    conn = http.client.HTTPConnection(server.host, server.port, timeout=120)
+    conn.request("POST", f"/api/units/{q(XIAOHE)}/data", body=chunks(), encode_chunked=True,
+                 headers=zhang.headers({"Content-Type": "multipart/form-data; boundary=B"}))
+    r = conn.getresponse()
+    assert r.status == 413 and "文件过大" in json.loads(r.read())["error"]
+    conn.close()
+    assert leftovers(workspace) == []
+    # the client goes away in the middle of the file
+    head = (f"POST /api/units/{q(XIAOHE)}/data HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
+            f"Authorization: Bearer {zhang.token}\r\nContent-Type: multipart/form-data; boundary=B\r\n"
+            f"Content-Length: {10 * 1024 * 1024}\r\n\r\n"
+            '--B\r\nContent-Disposition: form-data; name="file"; filename="半.xlsx"\r\n\r\n').encode()
+    with socket.create_connection((server.host, server.port)) as sock:
+        sock.sendall(head + b"PK" * (512 * 1024))
+        assert wait_until(lambda: any(n.startswith(".upload.") for n in leftovers(workspace))), leftovers(workspace)
+    assert wait_until(lambda: leftovers(workspace) == []), leftovers(workspace)
+
+
 def test_other_units_objects_are_404(li, zhang, admin, server, xiaohe_version):
     for path in (f"/api/units/{q(XIAOHE)}/report.pdf", f"/api/units/{q(XIAOHE)}/report.docx?draft=1",
                  f"/api/units/{q(XIAOHE)}", f"/api/units/{q('没有这个单位')}/report.pdf"):
@@ -527,8 +594,13 @@ def test_upload_findings_and_restore_through_the_pages(server, li):
     m = re.search(r'<li class="finding error" data-rule="T02-ITEM"[^>]*>(.*?)</li>', page, re.S)
     assert m, page
     link = re.search(r'<a class="finding-link" href="([^"]+)"', m.group(1)).group(1)
-    current = int(re.search(r'id="current-version">(\d+)<', page).group(1))
+    status, _, raw = li.get(f"/api/units/{q(XINCAILIAO)}")
+    info = json.loads(raw)
+    current = info["current"]                           # URLs name a version by its (global) id …
     assert link == f"{base}/versions/{current}/preview#t02"
+    number = next(v["number"] for v in info["versions"] if v["id"] == current)
+    assert info["current_number"] == number             # … the page by its number within the unit
+    assert re.search(r'id="current-version">(\d+)<', page).group(1) == str(number)
     assert "收入决算表" in page[page.index("<h4>"):]
     assert "&lt;b&gt;有错&lt;/b&gt;.yaml" in page and "<b>有错</b>" not in page      # user text escaped
     # the preview: the report's HTML with the draft marking, no script allowed
@@ -538,13 +610,14 @@ def test_upload_findings_and_restore_through_the_pages(server, li):
     # restore the clean one
     status, _, raw = li.get(f"/api/units/{q(XINCAILIAO)}")
     versions = json.loads(raw)["versions"]
-    clean = next(v["id"] for v in versions if v["status"] == "checked" and v["errors"] == 0 and v["id"] < current)
-    status, headers, _ = b.form(f"{base}/versions/{clean}/restore", {"csrf": b.csrf(base)})
+    clean = next(v for v in versions if v["status"] == "checked" and v["errors"] == 0 and v["id"] < current)
+    status, headers, _ = b.form(f"{base}/versions/{clean['id']}/restore", {"csrf": b.csrf(base)})
     assert status == 303
     status, _, raw = li.get(f"/api/units/{q(XINCAILIAO)}")
-    assert json.loads(raw)["current"] == clean
+    assert json.loads(raw)["current"] == clean["id"]
     status, _, page = b.get(headers["location"])
-    assert re.search(r'id="current-version">(\d+)<', page).group(1) == str(clean)
+    assert re.search(r'id="current-version">(\d+)<', page).group(1) == str(clean["number"])
+    assert f"已恢复：当前版本为 {clean['number']}。" in page
     assert 'data-rule="T02-ITEM"' not in page and 'id="final-pdf"' in page
 
 
@@ -790,7 +863,285 @@ def test_account_routes_refuse_without_csrf_and_are_404_for_units(server, worksp
     assert Browser(server).login("管理员")[0] == 303                  # its password unchanged
 
 
+# ================================================================ version numbers
+
+def test_version_numbers_count_within_each_unit(server, admin, zhang, xiaohe_version):
+    """A unit's first upload is its 版本 1 however many other units' uploads came before; the
+    API's "version" stays the global id (its URLs), "number" is the number within the unit;
+    uploads at once get distinct consecutive numbers."""
+    example = EXAMPLES / "putuo-guihuaziyuan-2024.yaml"
+    unit = example_unit(example)
+    b = logged_in(server, "管理员")
+    status, _, _ = b.form("/admin/units", {"csrf": b.csrf("/admin"), "name": unit})
+    assert status == 303
+    status, first = admin.upload(unit, example.name, example.read_bytes())
+    assert status == 200, first
+    assert first["number"] == 1 and first["version"] > xiaohe_version           # the global id goes on
+    status, _, raw = admin.get(f"/api/units/{q(unit)}")
+    info = json.loads(raw)
+    assert info["current"] == first["version"] and info["current_number"] == 1
+    assert [(v["id"], v["number"]) for v in info["versions"]] == [(first["version"], 1)]
+    status, _, page = b.get(f"/units/{q(unit)}")
+    assert status == 200 and re.search(r'id="current-version">1<', page), page
+    assert f'data-version="{first["version"]}" data-number="1" class="current">\n  <td>1（当前）</td>' in page
+    assert f'{q(unit)}/versions/{first["version"]}/preview"' in page                # links by id
+    status, headers, _, _ = b.fetch("GET", f"/units/{q(unit)}/versions/{first['version']}/file")
+    assert status == 200 and quote("-版本1.yaml") in headers["content-disposition"]
+    # four uploads at once: numbers 2–5, each once
+    data = example.read_bytes()
+    results: list = []
+    threads = [threading.Thread(target=lambda: results.append(admin.upload(unit, example.name, data)))
+               for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [status for status, _ in results] == [200] * 4, results
+    assert sorted(out["number"] for _, out in results) == [2, 3, 4, 5]
+    by_id = sorted((out["version"], out["number"]) for _, out in results)
+    assert [n for _, n in by_id] == [2, 3, 4, 5]                     # in the order of the ids
+    status, _, raw = admin.get(f"/api/units/{q(unit)}")
+    info = json.loads(raw)
+    assert [v["number"] for v in info["versions"]] == [5, 4, 3, 2, 1]
+    assert info["current"] == by_id[-1][0] and info["current_number"] == 5
+    # the admin's table and the audit log say numbers too
+    status, _, page = b.get("/admin")
+    row = re.search(rf'<tr data-unit="{re.escape(unit)}">.*?</tr>', page, re.S).group(0)
+    assert '<td class="current-version">5</td>' in row
+    assert f"<td>{unit}</td><td>版本 1：{example.name}（" in page
+    assert f"<td>{unit}</td><td>版本 1 的上传文件</td>" in page
+    # the other unit's numbers are its own
+    status, _, raw = zhang.get(f"/api/units/{q(XIAOHE)}")
+    numbers = [v["number"] for v in json.loads(raw)["versions"]]
+    assert numbers == list(range(len(numbers), 0, -1))
+
+
+OLD_SCHEMA = """
+CREATE TABLE IF NOT EXISTS units (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    dir TEXT NOT NULL UNIQUE,
+    current_version INTEGER,
+    claim INTEGER NOT NULL DEFAULT 0,       -- the highest version id that has claimed "current"
+    created TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS accounts (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL CHECK (role IN ('admin', 'unit')),
+    password_hash TEXT,
+    disabled INTEGER NOT NULL DEFAULT 0,
+    created TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS account_units (
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    unit_id INTEGER NOT NULL REFERENCES units(id) ON DELETE CASCADE,
+    PRIMARY KEY (account_id, unit_id)
+);
+CREATE TABLE IF NOT EXISTS tokens (
+    id INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    token_hash TEXT NOT NULL UNIQUE,
+    created TEXT NOT NULL,
+    last_used TEXT
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    token_hash TEXT PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    csrf TEXT NOT NULL,
+    expires REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS versions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    unit_id INTEGER NOT NULL REFERENCES units(id),
+    filename TEXT NOT NULL,                 -- the stored file's name (made safe)
+    original_name TEXT NOT NULL,            -- as uploaded (shown escaped, never used as a path)
+    size INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    account_id INTEGER REFERENCES accounts(id),
+    account_name TEXT NOT NULL,
+    uploaded TEXT NOT NULL,
+    status TEXT NOT NULL,
+    errors INTEGER NOT NULL DEFAULT 0,
+    warnings INTEGER NOT NULL DEFAULT 0,
+    infos INTEGER NOT NULL DEFAULT 0,
+    result TEXT                             -- JSON: findings, views, problems (work.check_upload)
+);
+CREATE INDEX IF NOT EXISTS versions_unit ON versions(unit_id, id);
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    status TEXT NOT NULL,
+    account_id INTEGER,
+    account_name TEXT NOT NULL,
+    created TEXT NOT NULL,
+    finished TEXT,
+    total INTEGER NOT NULL DEFAULT 0,
+    done INTEGER NOT NULL DEFAULT 0,
+    units TEXT NOT NULL,                    -- JSON list of unit names
+    results TEXT,                           -- JSON list, one object per unit
+    message TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    account TEXT NOT NULL,
+    action TEXT NOT NULL,
+    unit TEXT NOT NULL DEFAULT '',
+    detail TEXT NOT NULL DEFAULT '',
+    ip TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS login_failures (
+    key TEXT NOT NULL,
+    at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS login_failures_key ON login_failures(key, at);
+"""
+"""The schema of the workspace before versions had numbers (commit 9a86495), as such a database is."""
+
+
+def old_version(db, unit_id: int) -> None:
+    db.execute("INSERT INTO versions (unit_id, filename, original_name, size, sha256, account_name, uploaded, status)"
+               " VALUES (?, 'a.yaml', 'a.yaml', 1, 'x', '甲', '2024-01-01 00:00:00', 'checked')", (unit_id,))
+
+
+def test_a_workspace_from_before_version_numbers_is_numbered_when_opened(tmp_path):
+    import sqlite3
+    db = sqlite3.connect(tmp_path / "juesuan.sqlite3", isolation_level=None)
+    db.executescript(OLD_SCHEMA)
+    db.execute("INSERT INTO units (id, name, dir, created) VALUES (1, '甲单位', 'a', ''), (2, '乙单位', 'b', '')")
+    db.execute("INSERT INTO accounts (id, name, role, created) VALUES (1, '甲', 'admin', '')")
+    for unit_id in (1, 2, 1, 1, 2, 1):
+        old_version(db, unit_id)
+    db.close()
+    store = Store(tmp_path)
+    a, b = store.unit("甲单位"), store.unit("乙单位")
+    assert [(v.id, v.number) for v in store.versions(a)] == [(6, 4), (4, 3), (3, 2), (1, 1)]
+    assert [(v.id, v.number) for v in store.versions(b)] == [(5, 2), (2, 1)]
+    account = store.account_by_name("甲")
+    for unit, number in ((a, 5), (b, 3)):
+        source = store.tmp_dir / "新.yaml"
+        source.write_bytes(b"x: 1\n")
+        version = store.add_version(unit, account, "新.yaml", "新.yaml", source, 5, "0" * 64)
+        assert version.number == number and not source.exists()
+        assert (store.version_dir(unit, version.id) / "新.yaml").read_bytes() == b"x: 1\n"
+    assert Store(tmp_path).version(8).number == 3                        # opened again: nothing changes
+    with sqlite3.connect(tmp_path / "juesuan.sqlite3") as db:
+        with pytest.raises(sqlite3.IntegrityError):                       # UNIQUE (unit_id, number)
+            db.execute("UPDATE versions SET number = 1 WHERE id = 6")
+        old_version(db, 2)               # as a server of the earlier code would, still running: no number
+    store = Store(tmp_path)
+    assert [v.number for v in store.versions(b)] == [4, 3, 2, 1]
+
+
 # ================================================================ without a server
+
+def form_body(parts: list[tuple[str, str | None, bytes]], boundary: str = "Bd") -> bytes:
+    """A multipart body of (name, file name or None, content) parts."""
+    out = io.BytesIO()
+    for name, filename, content in parts:
+        disposition = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename is not None else "")
+        out.write(f"--{boundary}\r\nContent-Disposition: {disposition}\r\n\r\n".encode() + content + b"\r\n")
+    out.write(f"--{boundary}--\r\n".encode())
+    return out.getvalue()
+
+
+def form_cases() -> list[tuple[str, str, bytes]]:
+    mp = "multipart/form-data; boundary=Bd"
+    tricky = bytes(random.Random(3).randrange(256) for _ in range(600_000)) + b"\r\n--B\r\n--Bd-" * 50
+    return [
+        ("file and field", mp, form_body([("csrf", None, b"tok"), ("file", "数据 2024.yaml", b"a: 1\n")])),
+        ("file first", mp, form_body([("file", "x.xlsx", b"PK\x03\x04"), ("csrf", None, "校验".encode())])),
+        ("bytes like the boundary", mp, form_body([("file", "x.xlsx", tricky), ("csrf", None, b"t")])),
+        ("empty file", mp, form_body([("file", "e.yaml", b"")])),
+        ("no file", mp, form_body([("csrf", None, b"tok")])),
+        ("empty file name", mp, form_body([("file", "", b"abc")])),
+        ("file is a text field", mp, form_body([("file", None, b"abc")])),
+        ("text field named file after it", mp, form_body([("file", "a.yaml", b"abc"), ("file", None, b"x")])),
+        ("another file", mp, form_body([("file", "a.yaml", b"abc"), ("other", "b.yaml", b"x")])),
+        ("21 fields", mp, form_body([("file", "a.yaml", b"abc")] + [(f"f{i}", None, b"v") for i in range(21)])),
+        ("20 fields", mp, form_body([("file", "a.yaml", b"abc")] + [(f"f{i}", None, b"v") for i in range(20)])),
+        ("part without a name", mp, form_body([("file", "a.yaml", b"abc")]).replace(b'name="file"; ', b"")),
+        ("no boundary", "multipart/form-data", form_body([("file", "a.yaml", b"abc")])),
+        ("not a form", "multipart/form-data; boundary=Bd", b"this is no form at all"),
+        ("broken header", mp, form_body([("file", "a.yaml", b"abc")]).replace(b"Content-Disposition:", b"Content Disposition:")),
+        ("cut short", mp, form_body([("file", "a.yaml", b"abc" * 1000)])[:2000]),
+        ("urlencoded", "application/x-www-form-urlencoded", b"csrf=tok&file=x"),
+        ("no content type", "", b"whatever"),
+        ("charset gbk", "multipart/form-data; boundary=Bd; charset=gbk",
+         form_body([("file", "x.yaml", b"a")]).replace(b'filename="x.yaml"', 'filename="数据.yaml"'.encode("gbk"))),
+        ("quoted name", mp, form_body([("file", 'a\\"b.yaml', b"abc")])),
+    ]
+
+
+async def read_as_starlette(content_type: str, body: bytes):
+    from starlette.datastructures import UploadFile
+    from starlette.requests import Request
+
+    sent = False
+
+    async def receive():
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    headers = [(b"content-type", content_type.encode())] if content_type else []
+    try:
+        form = await Request({"type": "http", "method": "POST", "headers": headers}, receive).form(
+            max_files=1, max_fields=20)
+    except Exception:
+        return ("unreadable",)
+    field = form.get("file")
+    if not isinstance(field, UploadFile) or not field.filename:
+        return ("no file",)
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    return ("file", field.filename, await field.read(), fields)
+
+
+async def read_as_workspace(content_type: str, body: bytes, folder: Path, rng: random.Random):
+    from generator.web import uploads
+    upload = uploads.Upload(content_type or None, folder)
+    try:
+        at = 0
+        while at < len(body):                                    # chunks of any size, as a network gives them
+            n = rng.choice((1, 7, 100, 4096, 65536, 300_000))
+            await upload.feed(body[at:at + n])
+            at += n
+        try:
+            await upload.finish()
+        except uploads.FormError:
+            return ("unreadable",)
+        if not upload.filename:
+            return ("no file",)
+        data = upload.path.read_bytes()
+        assert upload.size == len(data) and upload.sha256 == hashlib.sha256(data).hexdigest()
+        return ("file", upload.filename, data, {k: v for k, v in upload.fields.items() if k != "file"})
+    finally:
+        upload.remove()
+
+
+def test_uploads_are_read_as_starlettes_form_reads_them(tmp_path):
+    """web.uploads reads a body in chunks into a temporary file: what it finds (the file, its
+    name, the text fields, or that the form is unreadable) is what Request.form(max_files=1,
+    max_fields=20) found when the body was held in memory; it leaves no file behind."""
+    rng = random.Random(14)
+    for name, content_type, body in form_cases():
+        expected = asyncio.run(read_as_starlette(content_type, body))
+        for _ in range(3):
+            got = asyncio.run(read_as_workspace(content_type, body, tmp_path, rng))
+            assert got == expected, name
+        assert list(tmp_path.iterdir()) == [], name
+
+
+def test_upload_text_fields_are_bounded(tmp_path):
+    from generator.web import uploads
+    body = form_body([("file", "a.yaml", b"abc"), ("note", None, b"x" * (uploads.FIELDS_BYTES + 1))])
+    got = asyncio.run(read_as_workspace("multipart/form-data; boundary=Bd", body, tmp_path, random.Random(1)))
+    assert got == ("unreadable",)
+    assert list(tmp_path.iterdir()) == []
+
 
 def test_a_restart_marks_running_jobs_interrupted(tmp_path):
     store = Store(tmp_path)

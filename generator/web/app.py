@@ -16,14 +16,15 @@ scripts and styles (nothing is loaded from elsewhere); the report preview allows
 Only the Host names allowed (``serve --allowed-host``; ``HostAllowList``) reach the application:
 another Host header gets 400 before any route runs, which keeps DNS rebinding out.
 
-Checking an upload runs in a process pool (``work.check_upload``), rendering in another
+An upload is received as it streams in (``uploads.Upload``): its file goes to a temporary file of
+the workspace, hashed on the way, and is renamed into its version's folder; it is never held whole
+in memory. Checking an upload runs in a process pool (``work.check_upload``), rendering in another
 (``work.render_version``), batches in ``generator.batch``'s workers (``batchjob``); the event loop
 only waits.
 """
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import multiprocessing as mp
 import os
 import secrets
@@ -39,7 +40,6 @@ from urllib.parse import quote
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
-from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.middleware.trustedhost import TrustedHostMiddleware
@@ -51,9 +51,10 @@ from starlette.staticfiles import StaticFiles
 from ..load.excel_reader import MAX_FILE_BYTES
 from ..load.unit_loader import READERS
 from ..load.yaml_reader import MAX_BYTES as MAX_YAML_BYTES
+from ..write.atomic import clean_stale_parts
 from ..write.html_writer import TEMPLATES_DIR
 from ..write.names import safe_filename
-from . import accounts, work
+from . import accounts, uploads, work
 from .batchjob import BatchBusy, BatchRunner
 from .store import CHECKED, UNREADABLE, Account, Store, StoreError, Unit, Version
 
@@ -114,6 +115,7 @@ class Workspace:
 
     def start(self) -> None:
         self.store.mark_unfinished()
+        clean_stale_parts(self.store.tmp_dir)         # uploads a killed server was receiving
         self.check_pool = self._pool(self.settings.check_workers)
         self.render_pool = self._pool(self.settings.render_workers)
         for _ in range(self.settings.check_workers):   # start the workers now, not on the first upload
@@ -250,10 +252,6 @@ def _counts(findings: list[dict]) -> tuple[int, int, int]:
 
 # ---------------------------------------------------------------- uploads
 
-class TooLarge(Exception):
-    pass
-
-
 def _size_text(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MB"
 
@@ -264,42 +262,37 @@ def _too_large(size: int | None) -> str:
             f"{MAX_YAML_BYTES // 1024 // 1024} MB。请只保留决算表和说明各工作表（删去图片、附件、无关工作表）后另存再上传")
 
 
-async def _read_upload(request: Request) -> tuple[str, bytes]:
-    """(file name as sent, bytes) of the multipart field ``file``; the body is limited to the
-    largest workbook the import accepts (load.excel_reader.MAX_FILE_BYTES) plus the form's overhead."""
+async def _read_upload(request: Request, upload: uploads.Upload) -> None:
+    """The multipart field ``file`` received into ``upload`` (a temporary file in the workspace,
+    never the whole of it in memory), the form's text fields into ``request.state.form``. The body
+    is limited to the largest workbook the import accepts (load.excel_reader.MAX_FILE_BYTES) plus the
+    form's overhead, counted as it comes (whatever Content-Length says)."""
     limit = MAX_FILE_BYTES + REQUEST_SLACK
     declared = request.headers.get("content-length")
     try:
         declared_n = int(declared) if declared is not None else None
     except ValueError:
         raise Refused(400, "请求的 Content-Length 无效") from None
-    body = bytearray()
+    received = 0
     over = declared_n is not None and declared_n > limit
     if over and declared_n > DRAIN_LIMIT:
         raise Refused(413, _too_large(declared_n), {"Connection": "close"})
     async for chunk in request.stream():
-        if over or len(body) + len(chunk) > limit:
+        if over or received + len(chunk) > limit:
             over = True                  # read to the end and drop it, then answer
-            body = bytearray()
+            upload.drop()
             continue
-        body += chunk
+        received += len(chunk)
+        await upload.feed(chunk)
     if over:
         raise Refused(413, _too_large(declared_n))
-
-    async def replay():
-        return {"type": "http.request", "body": bytes(body), "more_body": False}
-
     try:
-        form = await Request(request.scope, replay).form(max_files=1, max_fields=20)
-    except Exception:
+        await upload.finish()
+    except uploads.FormError:
         raise Refused(400, "上传的表单无法解析：请用页面上的上传按钮，或 multipart/form-data 的 file 字段") from None
-    field = form.get("file")
-    if not isinstance(field, UploadFile) or not field.filename:
+    if not upload.filename:
         raise Refused(400, "没有收到文件：请选择要上传的工作簿（.xlsx）或数据文件（.yaml），字段名为 file")
-    data = await field.read()
-    extras = {k: v for k, v in form.items() if isinstance(v, str)}
-    request.state.form = extras
-    return field.filename, data
+    request.state.form = upload.fields
 
 
 def _stored_name(original: str) -> tuple[str, str]:
@@ -311,16 +304,19 @@ def _stored_name(original: str) -> tuple[str, str]:
     return suffix, safe_filename(stem, limit_bytes=120) + suffix
 
 
-async def _upload(request: Request, account: Account, unit: Unit, original: str, data: bytes) -> dict:
+async def _upload(request: Request, account: Account, unit: Unit, upload: uploads.Upload) -> dict:
     ws = _ws(request)
+    original = upload.filename
     suffix, filename = _stored_name(original)
     limit = MAX_FILE_BYTES if suffix in WORKBOOK_SUFFIXES else MAX_YAML_BYTES
-    if len(data) > limit:
-        raise Refused(413, _too_large(len(data)))
-    if not data:
+    if upload.size > limit:
+        raise Refused(413, _too_large(upload.size))
+    if not upload.size:
         raise Refused(422, f"文件“{original}”是空的（0 字节）")
-    version = ws.store.add_version(unit, account, original[:300], filename, data, hashlib.sha256(data).hexdigest())
-    ws.store.audit(account.name, "上传", unit.name, f"版本 {version.id}：{original[:200]}（{len(data)} 字节）", _ip(request))
+    version = ws.store.add_version(unit, account, original[:300], filename, upload.path, upload.size, upload.sha256)
+    upload.path = None                  # the store has it now (renamed into the version's folder)
+    ws.store.audit(account.name, "上传", unit.name, f"版本 {version.number}：{original[:200]}（{upload.size} 字节）",
+                   _ip(request))
     folder = str(ws.store.version_dir(unit, version.id))
     try:
         result = await ws.in_pool("check", work.check_upload, folder, filename, unit.name)
@@ -330,7 +326,8 @@ async def _upload(request: Request, account: Account, unit: Unit, original: str,
     findings = result.get("findings", [])
     counts = _counts(findings)
     current = ws.store.finish_version(version.id, result["status"], result, counts)
-    return {"unit": unit.name, "version": version.id, "status": result["status"], "current": current,
+    return {"unit": unit.name, "version": version.id, "number": version.number, "status": result["status"],
+            "current": current,
             "errors": counts[0], "warnings": counts[1], "infos": counts[2],
             "findings": findings, "problems": result.get("problems", [])}
 
@@ -359,7 +356,7 @@ async def _report_file(request: Request, unit: Unit, fmt: str, draft: bool) -> P
         future.add_done_callback(lambda _: ws.rendering.pop(key, None))
         account, _ = _authenticate(request)
         ws.store.audit(account.name if account else "", "生成", unit.name,
-                       f"版本 {version.id}{'（草稿）' if draft else ''}", _ip(request))
+                       f"版本 {version.number}{'（草稿）' if draft else ''}", _ip(request))
     try:
         result = await asyncio.shield(future)
     except Refused:
@@ -400,9 +397,13 @@ async def _accept_upload(request: Request) -> tuple[Unit, dict]:
     unit, CSRF token or bearer token checked): the unit and what ``_upload`` answers."""
     account, csrf = _require(request)
     unit = _unit_for(request, account, request.path_params["name"])
-    original, data = await _read_upload(request)
-    await _check_csrf(request, csrf, request.state.form)
-    return unit, await _upload(request, account, unit, original, data)
+    upload = uploads.Upload(request.headers.get("content-type"), _ws(request).store.tmp_dir)
+    try:
+        await _read_upload(request, upload)
+        await _check_csrf(request, csrf, request.state.form)
+        return unit, await _upload(request, account, unit, upload)
+    finally:
+        upload.remove()                 # the temporary file, unless the store has taken it
 
 
 async def api_upload(request: Request) -> Response:
@@ -414,8 +415,9 @@ async def api_unit(request: Request) -> Response:
     account, _ = _require(request)
     unit = _unit_for(request, account, request.path_params["name"])
     versions = _ws(request).store.versions(unit)
-    return JSONResponse({"unit": unit.name, "current": unit.current_version, "versions": [
-        {"id": v.id, "status": v.status, "uploaded": v.uploaded, "by": v.account_name, "file": v.original_name,
+    current = next((v.number for v in versions if v.id == unit.current_version), None)
+    return JSONResponse({"unit": unit.name, "current": unit.current_version, "current_number": current, "versions": [
+        {"id": v.id, "number": v.number, "status": v.status, "uploaded": v.uploaded, "by": v.account_name, "file": v.original_name,
          "errors": v.errors, "warnings": v.warnings, "infos": v.infos} for v in versions]})
 
 
@@ -604,7 +606,7 @@ async def unit_page(request: Request) -> Response:
 
 async def unit_upload(request: Request) -> Response:
     unit, out = await _accept_upload(request)
-    return RedirectResponse(f"/units/{quote(unit.name, safe='')}?notice=uploaded-{out['version']}", status_code=303)
+    return RedirectResponse(f"/units/{quote(unit.name, safe='')}?notice=uploaded-{out['number']}", status_code=303)
 
 
 async def unit_restore(request: Request) -> Response:
@@ -617,8 +619,8 @@ async def unit_restore(request: Request) -> Response:
     if not version.usable:
         raise Refused(409, "这个版本无法读取，不能恢复为当前版本")
     ws.store.restore(unit, version.id)
-    ws.store.audit(account.name, "恢复版本", unit.name, f"版本 {version.id}", _ip(request))
-    return RedirectResponse(f"/units/{quote(unit.name, safe='')}?notice=restored-{version.id}", status_code=303)
+    ws.store.audit(account.name, "恢复版本", unit.name, f"版本 {version.number}", _ip(request))
+    return RedirectResponse(f"/units/{quote(unit.name, safe='')}?notice=restored-{version.number}", status_code=303)
 
 
 async def version_preview(request: Request) -> Response:
@@ -637,9 +639,9 @@ async def version_file(request: Request) -> Response:
     ws = _ws(request)
     unit = _unit_for(request, account, request.path_params["name"])
     version = _version_for(request, unit, request.path_params["vid"])
-    ws.store.audit(account.name, "下载", unit.name, f"版本 {version.id} 的上传文件", _ip(request))
+    ws.store.audit(account.name, "下载", unit.name, f"版本 {version.number} 的上传文件", _ip(request))
     path = ws.store.version_dir(unit, version.id) / version.filename
-    return _file(path, f"{Path(version.filename).stem}-版本{version.id}{Path(version.filename).suffix}",
+    return _file(path, f"{Path(version.filename).stem}-版本{version.number}{Path(version.filename).suffix}",
                  Path(version.filename).suffix[1:])
 
 

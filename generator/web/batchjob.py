@@ -70,6 +70,7 @@ class BatchRunner:
                 if unit is not None and outputs:
                     self._copy(unit, version, outputs)
                 results.append({"unit": unit.name if unit else rec.unit, "version": version.id if version else None,
+                                "number": version.number if version else None,
                                 "status": rec.status, "errors": rec.errors, "warnings": rec.warnings,
                                 "messages": rec.messages, "outputs": outputs})
             self.store.finish_job(job_id, DONE, results, "批量生成被中断" if outcome.interrupted else "")

@@ -7,6 +7,10 @@
     <data>/units/<safe name>/reports/<id>-final/     the DOCX and PDF of version <id>
     <data>/units/<safe name>/reports/<id>-draft/     its draft DOCX and PDF
     <data>/batch/                                   batch runs (generator.batch's output folder)
+    <data>/tmp/                                     uploads being received (web.uploads), then renamed
+                                                    into their version folder
+
+(<id> is a version's global id, never its number within the unit.)
 
 The schema is created on first start. Every connection runs in WAL mode with a busy timeout, so
 the server's threads and the ``juesuan user`` command can use the database at once; writes that
@@ -14,11 +18,16 @@ read-then-write take the write lock first (BEGIN IMMEDIATE). Files are written a
 rename) before their row says they exist.
 
 Version ids are global (one sequence for all units): an id alone never tells whose it is, and
-every lookup of a version goes through the unit the account may see.
+every lookup of a version goes through the unit the account may see. Folders, URLs and the API's
+``version``/``id`` fields use the id. What people read is the version's ``number``: 1, 2, 3 … within
+its unit, given in the same write transaction as its row (so two uploads at once get consecutive
+numbers), unique per unit (index versions_unit_number). A database made before numbers existed
+is numbered when opened (``_number_versions``: per unit, in id order).
 """
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
 from contextlib import contextmanager
@@ -27,7 +36,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterator
 
-from ..write.atomic import write_bytes
 from ..write.names import safe_filename
 
 DB_NAME = "juesuan.sqlite3"
@@ -76,6 +84,7 @@ CREATE TABLE IF NOT EXISTS sessions (
 CREATE TABLE IF NOT EXISTS versions (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     unit_id INTEGER NOT NULL REFERENCES units(id),
+    number INTEGER,                         -- 1, 2, 3 … within the unit (add_version; unique per unit)
     filename TEXT NOT NULL,                 -- the stored file's name (made safe)
     original_name TEXT NOT NULL,            -- as uploaded (shown escaped, never used as a path)
     size INTEGER NOT NULL,
@@ -90,6 +99,8 @@ CREATE TABLE IF NOT EXISTS versions (
     result TEXT                             -- JSON: findings, views, problems (work.check_upload)
 );
 CREATE INDEX IF NOT EXISTS versions_unit ON versions(unit_id, id);
+-- versions_unit_number (UNIQUE (unit_id, number)): made by _number_versions, after a database
+-- from before the column has been given it
 CREATE TABLE IF NOT EXISTS jobs (
     id TEXT PRIMARY KEY,
     kind TEXT NOT NULL,
@@ -156,8 +167,9 @@ class Account:
 
 @dataclass(frozen=True)
 class Version:
-    id: int
+    id: int                     # global: folders, URLs, the API's "version"
     unit_id: int
+    number: int                 # within the unit (1, 2, 3 …): what people read as "版本 N"
     filename: str
     original_name: str
     size: int
@@ -182,9 +194,15 @@ class Store:
         self.data = Path(data).resolve()
         self.data.mkdir(parents=True, exist_ok=True)
         (self.data / "units").mkdir(exist_ok=True)
+        self.tmp_dir = self.data / "tmp"
+        self.tmp_dir.mkdir(exist_ok=True)
         self.db_path = self.data / DB_NAME
         with self.connect() as db:
             db.executescript(SCHEMA)
+            numbered = _numbered(db)
+        if not numbered:
+            with self.connect(write=True) as db:
+                _number_versions(db)
 
     # ------------------------------------------------------------ connections
 
@@ -374,15 +392,21 @@ class Store:
     # ------------------------------------------------------------ versions
 
     def add_version(self, unit: Unit, account: Account, original_name: str, filename: str,
-                    data: bytes, sha256: str) -> Version:
-        """A new version (status pending) with its file written into its own folder."""
-        with self.connect(write=True) as db:
+                    source: Path, size: int, sha256: str) -> Version:
+        """A new version (status pending, the unit's next number) with its file ``source`` (of
+        ``size`` bytes, complete, on this file system: <data>/tmp/) renamed into its own folder."""
+        with self.connect(write=True) as db:          # the write lock: no other number given meanwhile
+            number = db.execute("SELECT COALESCE(MAX(number), 0) + 1 FROM versions WHERE unit_id = ?",
+                                (unit.id,)).fetchone()[0]
             cur = db.execute(
-                "INSERT INTO versions (unit_id, filename, original_name, size, sha256, account_id, account_name,"
-                " uploaded, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (unit.id, filename, original_name, len(data), sha256, account.id, account.name, now_text(), PENDING))
+                "INSERT INTO versions (unit_id, number, filename, original_name, size, sha256, account_id,"
+                " account_name, uploaded, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (unit.id, number, filename, original_name, size, sha256, account.id, account.name, now_text(),
+                 PENDING))
             version_id = cur.lastrowid
-        write_bytes(self.version_dir(unit, version_id) / filename, data)
+        target = self.version_dir(unit, version_id) / filename
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(source, target)
         return self.version(version_id)
 
     def finish_version(self, version_id: int, status: str, result: dict, counts: tuple[int, int, int]) -> bool:
@@ -478,6 +502,32 @@ class Store:
             return [dict(r) for r in db.execute("SELECT * FROM audit ORDER BY id DESC LIMIT ?", (limit,))]
 
 
+def _numbered(db: sqlite3.Connection) -> bool:
+    """Whether every version has its number and the unique index is there."""
+    if "number" not in {r["name"] for r in db.execute("PRAGMA table_info(versions)")}:
+        return False
+    if not db.execute("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'versions_unit_number'").fetchone():
+        return False
+    return db.execute("SELECT 1 FROM versions WHERE number IS NULL LIMIT 1").fetchone() is None
+
+
+def _number_versions(db: sqlite3.Connection) -> None:
+    """Give every version without a number the next of its unit, in id order, then the unique
+    index (in the caller's write transaction). A database from before numbers existed gets the
+    column first: its versions are then numbered 1..n per unit; a row written meanwhile by a server
+    of the earlier code (no number) gets one the next time the workspace is opened."""
+    if "number" not in {r["name"] for r in db.execute("PRAGMA table_info(versions)")}:
+        db.execute("ALTER TABLE versions ADD COLUMN number INTEGER")
+    top = {unit_id: n for unit_id, n in db.execute(
+        "SELECT unit_id, MAX(number) FROM versions WHERE number IS NOT NULL GROUP BY unit_id")}
+    given = []
+    for version_id, unit_id in db.execute("SELECT id, unit_id FROM versions WHERE number IS NULL ORDER BY id").fetchall():
+        top[unit_id] = top.get(unit_id, 0) + 1
+        given.append((top[unit_id], version_id))
+    db.executemany("UPDATE versions SET number = ? WHERE id = ?", given)
+    db.execute("CREATE UNIQUE INDEX IF NOT EXISTS versions_unit_number ON versions(unit_id, number)")
+
+
 def _unit(row) -> Unit | None:
     if row is None:
         return None
@@ -494,7 +544,7 @@ def _account(db: sqlite3.Connection, row) -> Account | None:
 def _version(row) -> Version | None:
     if row is None:
         return None
-    return Version(row["id"], row["unit_id"], row["filename"], row["original_name"], row["size"], row["sha256"],
+    return Version(row["id"], row["unit_id"], row["number"], row["filename"], row["original_name"], row["size"], row["sha256"],
                    row["account_name"], row["uploaded"], row["status"], row["errors"], row["warnings"],
                    row["infos"], json.loads(row["result"]) if row["result"] else {})
 

@@ -15,6 +15,7 @@ Both take and return plain data (they run under ``concurrent.futures.ProcessPool
 from __future__ import annotations
 
 import gc
+import importlib
 import json
 import os
 import signal
@@ -32,8 +33,8 @@ def init_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     from ..batch.worker import die_with_parent
     die_with_parent()
-    from .. import pipeline  # noqa: F401
-    from ..check import report  # noqa: F401
+    for module in ("..pipeline", "..check.report"):
+        importlib.import_module(module, __package__)
 
 
 def warm_up() -> int:
