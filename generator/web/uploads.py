@@ -29,12 +29,8 @@ import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-try:
-    from python_multipart.exceptions import FormParserError
-    from python_multipart.multipart import MultipartParser, parse_options_header
-except ModuleNotFoundError:            # python-multipart before 0.0.13
-    from multipart.exceptions import FormParserError
-    from multipart.multipart import MultipartParser, parse_options_header
+from python_multipart.exceptions import FormParserError         # python-multipart >= 0.0.22 (pyproject)
+from python_multipart.multipart import MultipartParser, parse_options_header
 
 FILE_FIELD = "file"
 MAX_FILES = 1
