@@ -533,6 +533,9 @@ def test_login_sets_a_safe_session_cookie_and_throttles(server):
     for _ in range(5):
         status, _, page = w.login("王五", "wrong-password")
         assert status == 401 and "用户名或密码不对" in page
+        assert 'id="login-name" autocomplete="username" required value="王五"' in page   # kept; password not
+    status, _, page = Browser(server).login('<b>"赵"</b>', "wrong-password")
+    assert status == 401 and 'value="&lt;b&gt;&#34;赵&#34;&lt;/b&gt;"' in page            # escaped
     status, cookies, page = w.login("王五")
     assert status == 429 and "登录失败次数过多" in page
     assert not any(c.startswith("juesuan_session=") for c in cookies)

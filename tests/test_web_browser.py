@@ -146,7 +146,9 @@ def submit(driver, button, what: str) -> None:
 
 def send_login(driver, name: str, password: str) -> None:
     """Fill in the login form of the page shown and send it."""
-    driver.find_element(By.ID, "login-name").send_keys(name)
+    field = driver.find_element(By.ID, "login-name")
+    field.clear()                                   # a failed login leaves the name filled in
+    field.send_keys(name)
     driver.find_element(By.ID, "login-password").send_keys(password)
     submit(driver, driver.find_element(By.ID, "login-submit"), "回答登录")
 
@@ -347,6 +349,8 @@ def test_admin_manages_an_account_and_its_user_sees_each_change(site, browser, s
     assert at(user) == "/login"
     send_login(user, USER, FIRST_PASSWORD)
     assert text(user, "#login-message") == "用户名或密码不对"
+    assert user.find_element(By.ID, "login-name").get_property("value") == USER          # kept for the retry
+    assert user.find_element(By.ID, "login-password").get_property("value") == ""
     send_login(user, USER, SECOND_PASSWORD)
     assert at(user) == own_page                        # back where it was going
 

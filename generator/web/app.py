@@ -529,7 +529,7 @@ async def login_submit(request: Request) -> Response:
     if _throttled(ws.store, name, ip):
         ws.store.audit(name, "登录被限制", ip=ip)
         return _page(request, "login.html.j2", status=429, login_csrf=token, next=_safe_next(form.get("next")),
-                     message=f"登录失败次数过多，请 {THROTTLE_SECONDS // 60} 分钟后再试")
+                     name=name, message=f"登录失败次数过多，请 {THROTTLE_SECONDS // 60} 分钟后再试")
     account, stored = ws.store.password_hash(name)
     ok = await asyncio.get_running_loop().run_in_executor(None, accounts.verify_password, stored, password)
     if not ok or account is None or account.disabled:
@@ -537,7 +537,7 @@ async def login_submit(request: Request) -> Response:
         ws.store.audit(name, "登录失败（账号已停用）" if ok and account else "登录失败", ip=ip)
         why = "这个账号已停用，请与部门财务联系" if ok and account else "用户名或密码不对"
         return _page(request, "login.html.j2", status=401, login_csrf=token, next=_safe_next(form.get("next")),
-                     message=why)
+                     name=name, message=why)
     ws.store.clear_failures("name:" + name)
     if accounts.needs_rehash(stored):
         ws.store.set_password(account.id, accounts.hash_password(password))
