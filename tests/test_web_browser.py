@@ -204,7 +204,13 @@ def test_unit_fixes_its_workbook_and_admin_renders_all(site, browser, workbooks,
     login(browser, url, "管理员")
     wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, f'tr[data-unit="{XINCAILIAO}"]'), "列出单位")
     browser.find_element(By.ID, "render-all").click()
+    # the script shows 已完成 as soon as the job ends, then reloads the page; the reloaded page says
+    # done in its markup (data-job-status), and only that page's zip link is the one to click
     wait_for(browser, lambda d: d.find_element(By.ID, "job-status").text == "已完成", "完成批量生成", RENDER_WAIT)
+    wait_for(browser, lambda d: d.execute_script(
+        "var j = document.getElementById('job');"
+        "return document.readyState === 'complete' && !!j && j.getAttribute('data-job-status') === 'done'"),
+        "重新载入完成的任务")
     before = {p.name for p in downloads.iterdir()}
     browser.find_element(By.ID, "job-zip").click()
     archive = downloaded(downloads, ".zip", before)
