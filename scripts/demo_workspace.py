@@ -40,7 +40,10 @@ def main(data: Path) -> int:
             continue
         account = store.account_by_name(user)
         blob = path.read_bytes()
-        version = store.add_version(unit, account, path.name, path.name, blob, hashlib.sha256(blob).hexdigest())
+        received = store.tmp_dir / f"demo-{n}{path.suffix}"      # as an upload arrives: then moved in
+        received.write_bytes(blob)
+        version = store.add_version(unit, account, path.name, path.name, received, len(blob),
+                                    hashlib.sha256(blob).hexdigest())
         result = work.check_upload(str(store.version_dir(unit, version.id)), path.name, name)
         store.finish_version(version.id, result["status"], result, _counts(result.get("findings", [])))
     return 0

@@ -778,6 +778,26 @@ def test_login_returns_to_the_page_asked_for_whatever_the_unit_name_holds(server
         assert status == 200 and 'id="unit-name"' in page
 
 
+def test_make_serve_demo_workspace(tmp_path):
+    """`make serve`'s demo workspace: every example a unit with its account and one checked
+    version; a second run changes nothing."""
+    script = ROOT / "scripts" / "demo_workspace.py"
+    examples = sorted((EXAMPLES).glob("*.yaml"))
+    for _ in range(2):
+        proc = subprocess.run([sys.executable, str(script), str(tmp_path / "ws")], capture_output=True, text=True,
+                              timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.count("单位填报：") == len(examples)
+        store = Store(tmp_path / "ws")
+        units = store.units()
+        assert len(units) == len(examples)
+        for unit in units:
+            (version,) = store.versions(unit)
+            assert version.number == 1 and version.status == "checked" and unit.current_version == version.id
+            assert (store.version_dir(unit, version.id) / version.filename).is_file()
+    assert list(store.tmp_dir.iterdir()) == []
+
+
 def test_admin_creates_a_unit(server):
     b = logged_in(server, "管理员")
     status, headers, _ = b.form("/admin/units", {"csrf": b.csrf("/admin"), "name": "另一个新单位"})
