@@ -1060,6 +1060,15 @@ def test_trusted_proxy_gives_the_client_address_and_https(tmp_path):
         assert status == 429
         status, _, _, _ = Browser(server).login_answer("目标", LOGIN_USERS["目标"], headers={"X-Forwarded-For": "198.51.100.8"})
         assert status == 303
+        # an IPv6 client is counted by its /64: another address of it does not start afresh
+        for i in range(5):
+            status, _, _, _ = Browser(server).login_answer("目标", "wrong-password", headers={"X-Forwarded-For": f"2001:db8::{i + 1}"})
+            assert status == 401
+        status, _, _, _ = Browser(server).login_answer("目标", LOGIN_USERS["目标"], headers={"X-Forwarded-For": "2001:db8::ff"})
+        assert status == 429
+        assert audit_rows(tmp_path, "登录被限制", account="目标")[0]["ip"] == "2001:db8::ff"
+        status, _, _, _ = Browser(server).login_answer("目标", LOGIN_USERS["目标"], headers={"X-Forwarded-For": "2001:db8:0:1::1"})
+        assert status == 303
         # a client that is not a trusted proxy: its headers are ignored
         status, _, _, cookies = Browser(server, source="127.0.0.2").login_answer("目标", LOGIN_USERS["目标"], headers=proxy)
         session = next(c for c in cookies if c.startswith("juesuan_session="))

@@ -493,6 +493,20 @@ async def api_batch_status(request: Request) -> Response:
 
 # ---------------------------------------------------------------- pages: login
 
+def _counted_address(ip: str) -> str:
+    """The address the login limits count: an IPv6 client's /64 (one host may hold all of it),
+    any other address as it is."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if address.version == 4:
+        return str(address)
+    if address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{address}/64", strict=False))
+
+
 def _wait_text(seconds: float) -> str:
     minutes = max(1, int(-(-seconds // 60)))
     return f"{minutes} 分钟"
@@ -542,7 +556,7 @@ async def login_submit(request: Request) -> Response:
     token = request.cookies.get(LOGIN_CSRF_COOKIE)
     # counted as a failure before the password is looked at (store.reserve_login): attempts sent
     # at once cannot all be verified before the first failure is known
-    ticket = ws.store.reserve_login(name, ip)
+    ticket = ws.store.reserve_login(name, _counted_address(ip))
     if ticket.attempt is None:
         return _throttled_page(request, ws, ticket, name, ip, token, form)
     account, stored = ws.store.password_hash(name)
@@ -552,7 +566,7 @@ async def login_submit(request: Request) -> Response:
         why = "这个账号已停用，请与部门财务联系" if ok and account else "用户名或密码不对"
         return _page(request, "login.html.j2", status=401, login_csrf=token, next=_safe_next(form.get("next")),
                      name=name, message=why)
-    ws.store.login_succeeded(name, ip)
+    ws.store.login_succeeded(name, _counted_address(ip))
     if accounts.needs_rehash(stored):
         ws.store.set_password(account.id, accounts.hash_password(password))
     session = secrets.token_urlsafe(32)

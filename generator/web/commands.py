@@ -40,7 +40,8 @@ def _proxy_address(value: str) -> str:
     """An address for --trusted-proxy: an IP address or a network (192.168.1.0/24)."""
     import ipaddress
     try:
-        return str(ipaddress.ip_network(value.strip(), strict=False))
+        network = ipaddress.ip_network(value.strip(), strict=False)
+        return str(network.network_address) if network.num_addresses == 1 else str(network)
     except ValueError:
         raise argparse.ArgumentTypeError(f"代理地址不可用：{value}（写反向代理的 IP 地址或网段，"
                                          "如 127.0.0.1、10.0.0.5、10.0.0.0/24）") from None

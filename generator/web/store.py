@@ -145,6 +145,7 @@ CREATE TABLE IF NOT EXISTS login_attempts (
 );
 CREATE INDEX IF NOT EXISTS login_attempts_pair ON login_attempts(name, ip, at);
 CREATE INDEX IF NOT EXISTS login_attempts_ip ON login_attempts(ip, at);
+CREATE INDEX IF NOT EXISTS login_attempts_at ON login_attempts(at);
 -- the lock periods already written to the audit log (one row per period and key)
 CREATE TABLE IF NOT EXISTS login_locks (
     key TEXT NOT NULL,
