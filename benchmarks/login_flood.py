@@ -7,7 +7,8 @@ Starts ``juesuan serve`` on a temporary workspace with one account, then
    answer is read) and prints how many were verified (401) and how many refused unverified (429);
 2. sends M more attempts one after another from the same address, half for the locked name and
    half with invented names (a new one each time), all refused, and prints their rate (attempts/s)
-   and wall time, how many audit rows they wrote, and the database's growth in bytes.
+   and wall time, how many audit rows they wrote, and how many rows the limits' own tables gained.
+A GET /login is timed the same way for comparison.
 Prints numbers; asserts nothing.
 """
 from __future__ import annotations
@@ -59,8 +60,10 @@ def audit_rows(data: Path) -> int:
         return db.execute("SELECT COUNT(*) FROM audit WHERE action LIKE '登录%'").fetchone()[0]
 
 
-def db_bytes(data: Path) -> int:
-    return sum(p.stat().st_size for p in data.glob("juesuan.sqlite3*"))
+def throttle_rows(data: Path) -> int:
+    """Rows of the login limits' own tables (attempts counted, lock periods noted)."""
+    with sqlite3.connect(data / "juesuan.sqlite3") as db:
+        return sum(db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in ("login_attempts", "login_locks"))
 
 
 def main() -> None:
@@ -90,21 +93,32 @@ def main() -> None:
             print(f"{args.at_once} 次同时猜测：验证了 {statuses.count(401)} 次（401），未验证即拒绝 "
                   f"{statuses.count(429)} 次（429），其他 {len(statuses) - statuses.count(401) - statuses.count(429)}；"
                   f"{time.perf_counter() - t0:.2f} s")
-            rows0, size0 = audit_rows(data), db_bytes(data)
-            conn = http.client.HTTPConnection(host, port, timeout=600)
+            def send(method: str, path: str, data: bytes | None = None) -> int:
+                # a connection each: on one kept-alive connection every answer waits ~40 ms (Nagle and
+                # the delayed ACK), which would measure the client, not the server
+                conn = http.client.HTTPConnection(host, port, timeout=600)
+                try:
+                    conn.request(method, path, data, headers if data else {})
+                    r = conn.getresponse()
+                    r.read()
+                    return r.status
+                finally:
+                    conn.close()
+
+            t0 = time.perf_counter()
+            for _ in range(200):
+                send("GET", "/login")
+            print(f"对照：GET /login（不查数据库）{200 / (time.perf_counter() - t0):.0f} 次/秒")
+            rows0, size0 = audit_rows(data), throttle_rows(data)
             refused = 0
             t0 = time.perf_counter()
             for i in range(args.throttled):
                 name = NAME if i % 2 else f"<b>invented-{i}</b>" + "x" * 80
-                conn.request("POST", "/login", body(token, name, "wrong"), headers)
-                r = conn.getresponse()
-                r.read()
-                refused += r.status == 429
+                refused += send("POST", "/login", body(token, name, "wrong")) == 429
             wall = time.perf_counter() - t0
-            conn.close()
             print(f"其后 {args.throttled} 次尝试（一半换用户名）：拒绝 {refused} 次，{wall:.2f} s，"
                   f"{args.throttled / wall:.0f} 次/秒；操作记录增加 {audit_rows(data) - rows0} 条，"
-                  f"数据库增大 {db_bytes(data) - size0} 字节")
+                  f"限制用的表增加 {throttle_rows(data) - size0} 行")
         finally:
             proc.send_signal(2)
             proc.wait(timeout=60)
