@@ -12,8 +12,9 @@ HTTPS), stored hashed with its CSRF token; every POST of a page carries that CSR
 takes ``Authorization: Bearer <token>`` (no cookie, so no CSRF). Logins are throttled per (account
 name, address) and per address with growing delays (``Store.reserve_login``), the attempt counted
 before its password is verified; the address is the peer's unless a proxy is trusted
-(``serve --trusted-proxy``, ``TrustedProxies``). Pages set a Content-Security-Policy allowing only this server's own
-scripts and styles (nothing is loaded from elsewhere); the report preview allows no script at all.
+(``serve --trusted-proxy``, ``TrustedProxies``). Pages set a Content-Security-Policy allowing only
+this server's own scripts and styles (nothing is loaded from elsewhere); the report preview allows
+no script at all.
 
 Only the Host names allowed (``serve --allowed-host``; ``HostAllowList``) reach the application:
 another Host header gets 400 before any route runs, which keeps DNS rebinding out.
