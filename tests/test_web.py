@@ -223,8 +223,9 @@ def xincailiao_xlsx(tmp_path_factory) -> Path:
 class Browser:
     """A session through the login form: cookies kept by hand."""
 
-    def __init__(self, server: Server):
+    def __init__(self, server: Server, source: str | None = None):
         self.server = server
+        self.source = source                # the local address to connect from (127.0.0.x): another client
         self.cookies: dict[str, str] = {}
 
     def _cookie_header(self) -> dict:
@@ -244,7 +245,8 @@ class Browser:
                 self.cookies.pop(name.strip(), None)
 
     def fetch(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
-        conn = http.client.HTTPConnection(self.server.host, self.server.port, timeout=180)
+        conn = http.client.HTTPConnection(self.server.host, self.server.port, timeout=180,
+                                          source_address=(self.source, 0) if self.source else None)
         try:
             conn.request(method, path, body=body, headers={**self._cookie_header(), **(headers or {})})
             r = conn.getresponse()
@@ -267,15 +269,16 @@ class Browser:
         status, headers, page, cookies = self.login_answer(name, password, next)
         return status, cookies, page
 
-    def login_answer(self, name: str, password: str | None = None, next: str = "/"):
-        """(status, headers, page, cookies) of the login form sent with ``next`` as the page sends it."""
+    def login_answer(self, name: str, password: str | None = None, next: str = "/", headers: dict | None = None):
+        """(status, headers, page, cookies) of the login form sent with ``next`` as the page sends it
+        (and ``headers`` added to the form's request)."""
         status, _, page = self.get("/login")
         assert status == 200
         token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
         status, headers, raw, cookies = self.fetch(
             "POST", "/login", urlencode({"csrf": token, "name": name, "password": password or PASSWORDS[name],
                                          "next": next}).encode(),
-            {"Content-Type": "application/x-www-form-urlencoded"})
+            {"Content-Type": "application/x-www-form-urlencoded", **(headers or {})})
         return status, headers, raw.decode("utf-8", "replace"), cookies
 
     def csrf(self, path: str) -> str:
@@ -868,7 +871,8 @@ def test_account_routes_refuse_without_csrf_and_are_404_for_units(server, worksp
     fields = {"name": "不该建立", "role": "unit", "units": XIAOHE, "password": "long-enough-1",
               "password2": "long-enough-1", "disabled": "1"}
     paths = ["/admin/accounts", f"/admin/accounts/{admin_id}/units", f"/admin/accounts/{admin_id}/password",
-             f"/admin/accounts/{account_id_of(workspace, '王五')}/state", "/admin/units"]
+             f"/admin/accounts/{account_id_of(workspace, '王五')}/state", "/admin/units",
+             f"/admin/accounts/{account_id_of(workspace, '张三')}/tokens"]
     b = logged_in(server, "管理员")
     for path in paths:
         status, _, page = b.form(path, fields)
@@ -884,6 +888,280 @@ def test_account_routes_refuse_without_csrf_and_are_404_for_units(server, worksp
     assert store.account_by_name("不该建立") is None and store.unit("不该建立") is None
     assert not store.account_by_name("王五").disabled
     assert Browser(server).login("管理员")[0] == 303                  # its password unchanged
+
+
+# ================================================================ login throttling, proxies, API tokens
+
+LOGIN_USERS = {"管理员": "admin-pass-1", "目标": "target-pass-1", "另一人": "other-pass-1"}
+
+
+def make_workspace(data: Path, users: dict[str, str]) -> None:
+    for name, password in users.items():
+        role = ["--role", "admin"] if name == "管理员" else ["--role", "unit", "--unit", XIAOHE]
+        proc = cli("user", "add", name, *role, "--data", str(data), "--password-stdin", stdin=password + "\n")
+        assert proc.returncode == 0, proc.stderr
+
+
+@pytest.fixture(scope="module")
+def login_server(tmp_path_factory):
+    """A server of its own for the login tests (no --trusted-proxy): its failures and locks do
+    not reach the module's server. Each test uses its own names or client addresses (127.0.0.x)."""
+    data = tmp_path_factory.mktemp("login")
+    make_workspace(data, LOGIN_USERS)
+    server = Server(data)
+    yield server, data
+    server.stop()
+
+
+def audit_rows(data: Path, action: str, **where: str) -> list[dict]:
+    rows = Store(data).audit_log(100000)
+    return [r for r in rows if r["action"] == action and all(r[k] == v for k, v in where.items())]
+
+
+def login_form(b: Browser) -> str:
+    """The login page's CSRF token (its cookie kept in ``b``)."""
+    status, _, page = b.get("/login")
+    assert status == 200
+    return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+
+
+def test_sixty_guesses_at_once_verify_at_most_the_allowance(login_server):
+    """60 logins sent at once on 60 connections, the right password 46th: the attempt is counted
+    before its password is verified, so 5 are verified (401) and the other 55 refused (429), the
+    right one among them; the audit log has the 5 failures and one row for the lock."""
+    server, data = login_server
+    b = Browser(server)
+    token = login_form(b)
+    right = 45
+    bodies = [urlencode({"csrf": token, "name": "目标", "next": "/",
+                         "password": LOGIN_USERS["目标"] if i == right else f"wrong-guess-{i}"}).encode()
+              for i in range(60)]
+    conns = [http.client.HTTPConnection(server.host, server.port, timeout=300) for _ in bodies]
+    try:
+        for conn in conns:
+            conn.connect()
+        for conn, body in zip(conns, bodies):            # all sent before any answer is read
+            conn.request("POST", "/login", body, {"Content-Type": "application/x-www-form-urlencoded",
+                                                  "Cookie": f"juesuan_login_csrf={token}"})
+        answers = []
+        for conn in conns:
+            r = conn.getresponse()
+            answers.append((r.status, r.getheader("Set-Cookie") or "", r.read().decode("utf-8")))
+    finally:
+        for conn in conns:
+            conn.close()
+    statuses = [a[0] for a in answers]
+    assert statuses.count(401) == 5 and statuses.count(429) == 55, statuses
+    assert statuses[right] == 429 and "juesuan_session=" not in answers[right][1]
+    assert all("登录失败次数过多，请 1 分钟后再试" in page for status, _, page in answers if status == 429)
+    assert len(audit_rows(data, "登录失败", account="目标")) == 5
+    assert len(audit_rows(data, "登录被限制", account="目标")) == 1
+    assert audit_rows(data, "登录", account="目标") == []
+    # the right password now: still refused, with Retry-After
+    status, headers, page, cookies = Browser(server).login_answer("目标", LOGIN_USERS["目标"])
+    assert status == 429 and 0 < int(headers["retry-after"]) <= 60
+    assert len(audit_rows(data, "登录被限制", account="目标")) == 1          # the same lock period
+
+
+def test_an_attackers_failures_do_not_lock_the_user_out_from_another_address(login_server):
+    server, data = login_server
+    attacker = Browser(server, source="127.0.0.2")
+    statuses = [attacker.login("管理员", f"guess-{i}-wrong")[0] for i in range(12)]
+    assert statuses == [401] * 5 + [429] * 7
+    assert attacker.login("管理员", LOGIN_USERS["管理员"])[0] == 429       # the right one: not verified now
+    # the admin, from its own address: not locked out
+    admin = Browser(server, source="127.0.0.3")
+    status, _, page = admin.login("管理员", LOGIN_USERS["管理员"])
+    assert status == 303, page
+    assert admin.get("/admin")[0] == 200
+    assert {r["ip"] for r in audit_rows(data, "登录失败", account="管理员")} == {"127.0.0.2"}
+    assert len(audit_rows(data, "登录被限制", account="管理员")) == 1
+
+
+def test_one_address_is_limited_across_names_and_audited_once_per_lock(login_server):
+    """30 failures from one address, each with another name, lock the address: the 31st attempt —
+    even an existing account with its right password — is refused; 200 attempts more with
+    invented names (script in them) write one audit row, not 200."""
+    server, data = login_server
+    b = Browser(server, source="127.0.0.4")
+    assert [b.login(f"无此人{i}", "wrong-password")[0] for i in range(30)] == [401] * 30
+    status, _, page = b.login("另一人", LOGIN_USERS["另一人"])
+    assert status == 429 and "登录失败次数过多" in page
+    for i in range(200):
+        status, _, page = b.login(f"<script>alert({i})</script>", "wrong-password")
+        assert status == 429
+    refused = audit_rows(data, "登录被限制", ip="127.0.0.4")
+    assert len(refused) == 1 and "此地址登录失败 30 次" in refused[0]["detail"]
+    assert len(audit_rows(data, "登录失败", ip="127.0.0.4")) == 30
+    # another address: the account logs in
+    assert Browser(server, source="127.0.0.5").login("另一人", LOGIN_USERS["另一人"])[0] == 303
+
+
+def test_login_delays_double_per_failure_up_to_the_cap(tmp_path):
+    """The schedule of the locks (Store.reserve_login, with the clock given): 5 failures of a name
+    from an address free, then 1, 2, 4 … minutes after the last failure, at most 30; a lock period
+    is audited once; a success forgives the name's failures at that address."""
+    from generator.web.store import LOGIN_DELAY_CAP, login_delay
+    store = Store(tmp_path)
+    t = 1000.0
+    for _ in range(5):
+        assert store.reserve_login("甲", "10.0.0.1", now=t).attempt is not None
+    waits = []
+    for _ in range(8):
+        refused = store.reserve_login("甲", "10.0.0.1", now=t + 1)
+        again = store.reserve_login("甲", "10.0.0.1", now=t + 2)
+        assert refused.attempt is None and refused.scope == "pair" and refused.first and not again.first
+        waits.append(refused.wait + 1)
+        t += refused.wait + 1                        # the lock is over: one more attempt (failed)
+        assert store.reserve_login("甲", "10.0.0.1", now=t).attempt is not None
+    assert waits == [60, 120, 240, 480, 960, 1800, 1800, 1800]
+    assert login_delay(100, 5) == LOGIN_DELAY_CAP
+    # another address, and another name from this address, are not locked by these
+    assert store.reserve_login("甲", "10.0.0.2", now=t).attempt is not None
+    assert store.reserve_login("乙", "10.0.0.1", now=t).attempt is not None
+    # a success forgives: the next failure starts from the allowance again
+    store.login_succeeded("甲", "10.0.0.1")
+    for _ in range(5):
+        assert store.reserve_login("甲", "10.0.0.1", now=t).attempt is not None
+    assert store.reserve_login("甲", "10.0.0.1", now=t).wait == 60
+
+
+def test_proxy_headers_are_ignored_without_trusted_proxy(login_server):
+    """A client (here from 127.0.0.1, the address Uvicorn trusts by default) cannot choose the
+    address the lock and the audit log see, nor make the cookie Secure, by X-Forwarded-*."""
+    server, data = login_server
+    b = Browser(server)
+    statuses = [b.login_answer("代理测试", "wrong-password", headers={"X-Forwarded-For": f"203.0.113.{i}"})[0]
+                for i in range(8)]
+    assert statuses == [401] * 5 + [429] * 3
+    assert {r["ip"] for r in audit_rows(data, "登录失败", account="代理测试")} == {"127.0.0.1"}
+    status, _, _, cookies = Browser(server, source="127.0.0.6").login_answer(
+        "另一人", LOGIN_USERS["另一人"], headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "198.51.100.9"})
+    session = next(c for c in cookies if c.startswith("juesuan_session="))
+    assert status == 303 and "secure" not in session.lower()
+    assert audit_rows(data, "登录", account="另一人")[0]["ip"] == "127.0.0.6"
+
+
+def test_trusted_proxy_gives_the_client_address_and_https(tmp_path):
+    make_workspace(tmp_path, {"目标": LOGIN_USERS["目标"]})
+    server = Server(tmp_path, "--trusted-proxy", "127.0.0.1", "--trusted-proxy", "10.9.0.0/16")
+    try:
+        shown = wait_for_line(server._queue, r"信任的反向代理：(.*)（只采信它们的 X-Forwarded-For 与 X-Forwarded-Proto）\s*", 30)
+        assert shown and shown.group(1) == "127.0.0.1、10.9.0.0/16"
+        proxy = {"X-Forwarded-For": "203.0.113.5, 198.51.100.7, 10.9.8.7", "X-Forwarded-Proto": "https"}
+        status, _, _, cookies = Browser(server).login_answer("目标", LOGIN_USERS["目标"], headers=proxy)
+        session = next(c for c in cookies if c.startswith("juesuan_session="))
+        assert status == 303 and "Secure" in session
+        assert audit_rows(tmp_path, "登录", account="目标")[0]["ip"] == "198.51.100.7"   # past the trusted hops
+        # the lock counts the client the proxy reports: another client behind it is not locked out
+        for i in range(6):
+            Browser(server).login_answer("目标", "wrong-password", headers={"X-Forwarded-For": "198.51.100.66"})
+        status, _, _, _ = Browser(server).login_answer("目标", "wrong-password", headers={"X-Forwarded-For": "198.51.100.66"})
+        assert status == 429
+        status, _, _, _ = Browser(server).login_answer("目标", LOGIN_USERS["目标"], headers={"X-Forwarded-For": "198.51.100.8"})
+        assert status == 303
+        # an IPv6 client is counted by its /64: another address of it does not start afresh
+        for i in range(5):
+            status, _, _, _ = Browser(server).login_answer("目标", "wrong-password", headers={"X-Forwarded-For": f"2001:db8::{i + 1}"})
+            assert status == 401
+        status, _, _, _ = Browser(server).login_answer("目标", LOGIN_USERS["目标"], headers={"X-Forwarded-For": "2001:db8::ff"})
+        assert status == 429
+        assert audit_rows(tmp_path, "登录被限制", account="目标")[0]["ip"] == "2001:db8::ff"
+        status, _, _, _ = Browser(server).login_answer("目标", LOGIN_USERS["目标"], headers={"X-Forwarded-For": "2001:db8:0:1::1"})
+        assert status == 303
+        # a client that is not a trusted proxy: its headers are ignored
+        status, _, _, cookies = Browser(server, source="127.0.0.2").login_answer("目标", LOGIN_USERS["目标"], headers=proxy)
+        session = next(c for c in cookies if c.startswith("juesuan_session="))
+        assert status == 303 and "secure" not in session.lower()
+        assert audit_rows(tmp_path, "登录", account="目标")[0]["ip"] == "127.0.0.2"
+    finally:
+        server.stop()
+    proc = cli("serve", "--data", str(tmp_path), "--trusted-proxy", "反向代理")
+    assert proc.returncode == 2 and "代理地址不可用：反向代理" in proc.stderr
+
+
+def test_audit_log_page_pages_and_filters(login_server):
+    server, data = login_server
+    store = Store(data)
+    for i in range(250):
+        store.audit("分页人", "上传", "分页单位<b>", f"版本 {i}")
+    store.audit("<i>别人</i>", "上传", "分页单位<b>", "不是分页人的")
+    admin = Browser(server, source="127.0.0.9")
+    assert admin.login("管理员", LOGIN_USERS["管理员"])[0] == 303
+    status, _, page = admin.get("/admin")
+    assert 'href="/admin/log"' in page
+    status, _, page = admin.get("/admin/log?" + urlencode({"account": "分页人", "unit": "分页单位<b>"}))
+    assert status == 200 and "共 250 条，第 1/3 页" in page
+    assert page.count("<td>分页人</td>") == 100 and "<td>版本 249</td>" in page and "&lt;b&gt;" in page
+    assert 'value="分页单位&lt;b&gt;"' in page and "分页单位<b>" not in page
+    next_link = re.search(r'id="log-next" href="([^"]+)"', page).group(1).replace("&amp;", "&")
+    assert parse_qs(urlsplit(next_link).query) == {"account": ["分页人"], "unit": ["分页单位<b>"], "page": ["2"]}
+    status, _, page = admin.get(next_link)
+    assert "第 2/3 页" in page and "<td>版本 149</td>" in page and 'id="log-prev"' in page
+    status, _, page = admin.get("/admin/log?" + urlencode({"account": "分页人", "page": "3"}))
+    assert page.count("<td>分页人</td>") == 50 and 'id="log-next"' not in page
+    for bad in ("99", "abc", "-1", "1" * 30):        # out of range or not a number: a page that exists
+        status, _, page = admin.get("/admin/log?" + urlencode({"account": "分页人", "page": bad}))
+        assert status == 200 and "<td>分页人</td>" in page
+    status, _, page = admin.get("/admin/log?" + urlencode({"account": "<i>别人", "action": "上传"}))
+    assert "共 1 条" in page and "<td>&lt;i&gt;别人&lt;/i&gt;</td>" in page and "<i>别人" not in page
+    assert '<option value="上传" selected>' in page
+    status, _, page = admin.get("/admin/log?" + urlencode({"action": "登录"}))
+    assert "共 0 条" not in page and "<td>上传</td>" not in page
+    # a unit account may not read it
+    unit_user = Browser(server, source="127.0.0.9")
+    assert unit_user.login("另一人", LOGIN_USERS["另一人"])[0] == 303
+    assert unit_user.get("/admin/log")[0] == 403
+
+
+def test_password_reset_and_revoke_end_the_accounts_api_tokens(server, workspace):
+    data = workspace["data"]
+    b = logged_in(server, "管理员")
+    assert new_account(b, "周九", "zhou-pass-1", XINCAILIAO)[0] == 303
+
+    def new_token() -> Api:
+        proc = cli("user", "token", "周九", "--data", str(data))
+        assert proc.returncode == 0, proc.stderr
+        api = Api(server, proc.stdout.strip().splitlines()[-1])
+        assert api.get(f"/api/units/{q(XINCAILIAO)}")[0] == 200
+        return api
+
+    def refused(api: Api) -> bool:
+        status, _, raw = api.get(f"/api/units/{q(XINCAILIAO)}")
+        return status == 401 and "需要登录" in json.loads(raw)["error"]
+
+    # a password reset on the admin page
+    first, second = new_token(), new_token()
+    target = account_id_of(workspace, "周九")
+    status, headers, _ = b.form(f"/admin/accounts/{target}/password",
+                                {"csrf": b.csrf("/admin"), "password": "zhou-pass-2", "password2": "zhou-pass-2"})
+    assert status == 303
+    status, _, page = b.get(headers["location"])
+    assert "API 令牌已作废" in page and "周九（会话结束，API 令牌 2 个作废）" in page
+    assert refused(first) and refused(second)
+    # juesuan user token --revoke
+    third = new_token()
+    proc = cli("user", "token", "周九", "--revoke", "--data", str(data))
+    assert proc.returncode == 0 and proc.stdout.strip() == "已作废 周九 的全部 API 令牌（1 个）" and "jst_" not in proc.stdout
+    assert refused(third)
+    proc = cli("user", "token", "周九", "--revoke", "--data", str(data))
+    assert proc.returncode == 0 and proc.stdout.strip() == "周九 没有 API 令牌，无需作废"
+    proc = cli("user", "token", "没有的人", "--revoke", "--data", str(data))
+    assert proc.returncode == 2 and "没有用户" in proc.stderr
+    # the admin page's button (CSRF checked)
+    fourth = new_token()
+    status, _, page = b.get("/admin")
+    row = re.search(r'<tr data-account="周九".*?</tr>', page, re.S).group(0)
+    assert f'action="/admin/accounts/{target}/tokens"' in row and "作废 API 令牌（1 个）" in row
+    status, _, page = b.form(f"/admin/accounts/{target}/tokens", {})
+    assert status == 403 and not refused(fourth)
+    status, headers, _ = b.form(f"/admin/accounts/{target}/tokens", {"csrf": b.csrf("/admin")})
+    assert status == 303 and refused(fourth)
+    status, _, page = b.get(headers["location"])
+    assert "已作废该账号的全部 API 令牌" in page and "<td>作废 API 令牌</td>" in page
+    assert [r["detail"] for r in Store(data).audit_log(20) if r["action"] == "作废 API 令牌"][:3] == [
+        "周九：1 个", "周九：0 个", "周九：1 个"]                              # the page's, then the command's two
+    assert Browser(server).login("周九", "zhou-pass-2")[0] == 303         # the account itself still works
 
 
 # ================================================================ version numbers

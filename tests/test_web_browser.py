@@ -350,7 +350,7 @@ def test_admin_manages_an_account_and_its_user_sees_each_change(site, browser, s
     form.find_element(By.NAME, "password").send_keys(SECOND_PASSWORD)
     form.find_element(By.NAME, "password2").send_keys(SECOND_PASSWORD)
     submit(admin, form.find_element(By.CSS_SELECTOR, "button[type=submit]"), "重设密码")
-    admin_did(admin, "password", "已重设密码。")
+    admin_did(admin, "password", "已重设密码（该账号的会话已结束，API 令牌已作废）。")
     user.get(f"{url}units/{q(BROWSER_UNIT)}")
     assert at(user) == "/login"
     send_login(user, USER, FIRST_PASSWORD)

@@ -2,12 +2,12 @@
 
     juesuan serve --data 工作区/ [--host 127.0.0.1] [--port 8000]
     juesuan user add 张三 --role unit --unit 某单位名称 --data 工作区/ --password-stdin
-    juesuan user token 张三 --data 工作区/
+    juesuan user token 张三 --data 工作区/ [--revoke]
 
 Modules (this package's ``__init__`` imports nothing, so ``juesuan check`` does not pay for it):
 
   store.py     the workspace on disk: SQLite (units, accounts, tokens, sessions, versions, jobs,
-               audit log, login failures) and the files under ``<data>/units/<safe name>/``
+               audit log, login attempts and locks) and the files under ``<data>/units/<safe name>/``
   accounts.py  argon2 password hashes, API tokens (stored as SHA-256), session and CSRF tokens
   work.py      what runs in worker processes: check an upload (findings as ``check --format json``
                gives them, the draft preview HTML), render a version's DOCX and PDF

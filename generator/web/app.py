@@ -9,9 +9,12 @@ tells nothing.
 Sessions (pages): a random token in an HttpOnly, SameSite=Strict cookie (Secure when served over
 HTTPS), stored hashed with its CSRF token; every POST of a page carries that CSRF token (form field
 ``csrf`` or header ``X-CSRF-Token``); the login form a double-submit token of its own. The API
-takes ``Authorization: Bearer <token>`` (no cookie, so no CSRF). Logins are throttled per account
-name and per address. Pages set a Content-Security-Policy allowing only this server's own
-scripts and styles (nothing is loaded from elsewhere); the report preview allows no script at all.
+takes ``Authorization: Bearer <token>`` (no cookie, so no CSRF). Logins are throttled per (account
+name, address) and per address with growing delays (``Store.reserve_login``), the attempt counted
+before its password is verified; the address is the peer's unless a proxy is trusted
+(``serve --trusted-proxy``, ``TrustedProxies``). Pages set a Content-Security-Policy allowing only
+this server's own scripts and styles (nothing is loaded from elsewhere); the report preview allows
+no script at all.
 
 Only the Host names allowed (``serve --allowed-host``; ``HostAllowList``) reach the application:
 another Host header gets 400 before any route runs, which keeps DNS rebinding out.
@@ -25,17 +28,17 @@ only waits.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import multiprocessing as mp
 import os
 import secrets
 import tempfile
-import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
@@ -56,14 +59,12 @@ from ..write.html_writer import TEMPLATES_DIR
 from ..write.names import safe_filename
 from . import accounts, uploads, work
 from .batchjob import BatchBusy, BatchRunner
-from .store import CHECKED, UNREADABLE, Account, Store, StoreError, Unit, Version
+from .store import AUDIT_PAGE, CHECKED, UNREADABLE, Account, Store, StoreError, Unit, Version
 
 WEB_TEMPLATES = TEMPLATES_DIR / "web"
 STATIC = WEB_TEMPLATES / "static"
 SESSION_COOKIE = "juesuan_session"
 LOGIN_CSRF_COOKIE = "juesuan_login_csrf"
-THROTTLE_FAILURES = 5                  # failed logins of one name (or one address) …
-THROTTLE_SECONDS = 15 * 60             # … within this long lock that name (address) out for as long
 REQUEST_SLACK = 256 * 1024             # multipart overhead beyond the largest file allowed
 DRAIN_LIMIT = 200 * 1024 * 1024        # an oversized body up to this is read and dropped before answering
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
@@ -85,6 +86,7 @@ class Settings:
     render_workers: int = 1
     batch_jobs: int = 2
     allowed_hosts: tuple[str, ...] = ("*",)       # the Host header's allow-list (`serve --allowed-host`)
+    trusted_proxies: tuple[str, ...] = ()         # addresses/networks whose X-Forwarded-* are believed
 
 
 class Refused(Exception):
@@ -147,6 +149,7 @@ def _ws(request: Request) -> Workspace:
 
 
 def _ip(request: Request) -> str:
+    """The client's address: the peer's, or what a trusted proxy says (``TrustedProxies``)."""
     return request.client.host if request.client else ""
 
 
@@ -491,12 +494,36 @@ async def api_batch_status(request: Request) -> Response:
 
 # ---------------------------------------------------------------- pages: login
 
-def _throttled(store: Store, name: str, ip: str) -> int:
-    """Seconds until ``name`` (or this address) may try again, 0 when it may now."""
-    since = time.time() - THROTTLE_SECONDS
-    if store.failures("name:" + name, since) >= THROTTLE_FAILURES or store.failures("ip:" + ip, since) >= THROTTLE_FAILURES * 4:
-        return THROTTLE_SECONDS
-    return 0
+def _counted_address(ip: str) -> str:
+    """The address the login limits count: an IPv6 client's /64 (one host may hold all of it),
+    any other address as it is."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if address.version == 4:
+        return str(address)
+    if address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{address}/64", strict=False))
+
+
+def _wait_text(seconds: float) -> str:
+    minutes = max(1, int(-(-seconds // 60)))
+    return f"{minutes} 分钟"
+
+
+def _throttled_page(request: Request, ws: Workspace, ticket, name: str, ip: str, token, form) -> Response:
+    """The answer to an attempt refused before its password was looked at (429, Retry-After); the
+    audit log gets one row per lock period, not one per attempt."""
+    if ticket.first:
+        what = "该用户名在此地址" if ticket.scope == "pair" else "此地址"
+        ws.store.audit(name, "登录被限制", detail=f"{what}登录失败 {ticket.failures} 次，"
+                                                   f"{_wait_text(ticket.wait)}内不再验证密码", ip=ip)
+    response = _page(request, "login.html.j2", status=429, login_csrf=token, next=_safe_next(form.get("next")),
+                     name=name, message=f"登录失败次数过多，请 {_wait_text(ticket.wait)}后再试")
+    response.headers["Retry-After"] = str(int(-(-ticket.wait // 1)))
+    return response
 
 
 async def login_page(request: Request) -> Response:
@@ -515,6 +542,8 @@ def _safe_next(target: str | None) -> str:
 
 
 def _secure(request: Request) -> bool:
+    """HTTPS: the scheme of the request, which a trusted proxy's X-Forwarded-Proto sets
+    (``TrustedProxies``); no other request's header can."""
     return request.url.scheme == "https"
 
 
@@ -526,19 +555,19 @@ async def login_submit(request: Request) -> Response:
     name, password = str(form.get("name", "")).strip()[:100], str(form.get("password", ""))[:1000]
     ip = _ip(request)
     token = request.cookies.get(LOGIN_CSRF_COOKIE)
-    if _throttled(ws.store, name, ip):
-        ws.store.audit(name, "登录被限制", ip=ip)
-        return _page(request, "login.html.j2", status=429, login_csrf=token, next=_safe_next(form.get("next")),
-                     name=name, message=f"登录失败次数过多，请 {THROTTLE_SECONDS // 60} 分钟后再试")
+    # counted as a failure before the password is looked at (store.reserve_login): attempts sent
+    # at once cannot all be verified before the first failure is known
+    ticket = ws.store.reserve_login(name, _counted_address(ip))
+    if ticket.attempt is None:
+        return _throttled_page(request, ws, ticket, name, ip, token, form)
     account, stored = ws.store.password_hash(name)
     ok = await asyncio.get_running_loop().run_in_executor(None, accounts.verify_password, stored, password)
     if not ok or account is None or account.disabled:
-        ws.store.add_failure("name:" + name, "ip:" + ip)
         ws.store.audit(name, "登录失败（账号已停用）" if ok and account else "登录失败", ip=ip)
         why = "这个账号已停用，请与部门财务联系" if ok and account else "用户名或密码不对"
         return _page(request, "login.html.j2", status=401, login_csrf=token, next=_safe_next(form.get("next")),
                      name=name, message=why)
-    ws.store.clear_failures("name:" + name)
+    ws.store.login_succeeded(name, _counted_address(ip))
     if accounts.needs_rehash(stored):
         ws.store.set_password(account.id, accounts.hash_password(password))
     session = secrets.token_urlsafe(32)
@@ -698,8 +727,36 @@ async def admin_page(request: Request) -> Response:
     return _page(request, "admin.html.j2", rows=shown, total=len(rows), filters=FILTERS, filter=which, q=q,
                  job=job, jobs=ws.store.jobs(10), busy=request.query_params.get("busy") == "1",
                  accounts_list=ws.store.accounts(), units_by_id={u.id: u.name for u in ws.store.units()},
-                 audit=ws.store.audit_log(50), roles=accounts.ROLES,
+                 audit=ws.store.audit_log(50), roles=accounts.ROLES, token_counts=ws.store.token_counts(),
                  account_notice=ACCOUNT_NOTICES.get(request.query_params.get("notice", ""), ""))
+
+
+def _query(request: Request, name: str, limit: int = 200) -> str:
+    return request.query_params.get(name, "").strip()[:limit]
+
+
+async def audit_page(request: Request) -> Response:
+    """The audit log, newest first, a page at a time, filtered by account and unit (contain the
+    text) and action (one of those recorded): plain GET parameters, so a view can be linked."""
+    account, _ = _require(request)
+    _require_admin(account)
+    ws = _ws(request)
+    who, action, unit = _query(request, "account"), _query(request, "action"), _query(request, "unit")
+    raw_page = _query(request, "page", 20)
+    page = int(raw_page) if raw_page.isascii() and raw_page.isdigit() and len(raw_page) <= 6 else 1
+    rows, total = ws.store.audit_page(who, action, unit, max(page, 1))
+    pages = max(1, -(-total // AUDIT_PAGE))
+    page = min(max(page, 1), pages)
+    if not rows and total:
+        rows, _ = ws.store.audit_page(who, action, unit, page)
+
+    def link(n: int) -> str:
+        params = {k: v for k, v in (("account", who), ("action", action), ("unit", unit)) if v}
+        return "/admin/log?" + urlencode({**params, "page": n})
+
+    return _page(request, "log.html.j2", rows=rows, total=total, page=page, pages=pages,
+                 filter_account=who, filter_action=action, filter_unit=unit, actions=ws.store.audit_actions(),
+                 prev_link=link(page - 1) if page > 1 else "", next_link=link(page + 1) if page < pages else "")
 
 
 async def admin_batch(request: Request) -> Response:
@@ -738,7 +795,8 @@ async def job_file(request: Request) -> Response:
 
 # ---------------------------------------------------------------- pages: accounts and units (admin)
 
-ACCOUNT_NOTICES = {"created": "已建立账号", "units": "已修改账号的单位", "password": "已重设密码",
+ACCOUNT_NOTICES = {"created": "已建立账号", "units": "已修改账号的单位",
+                   "password": "已重设密码（该账号的会话已结束，API 令牌已作废）", "tokens": "已作废该账号的全部 API 令牌",
                    "disabled": "已停用账号", "enabled": "已启用账号", "unit": "已建立单位"}
 
 
@@ -824,10 +882,20 @@ async def account_password(request: Request) -> Response:
     admin, form = await _admin_form(request)
     target = _target(request)
     ws = _ws(request)
-    ws.store.set_password(target.id, await _new_password_hash(form))
-    ws.store.drop_sessions(target.id)                   # whoever was logged in with the old one is out
-    ws.store.audit(admin.name, "重设密码", detail=target.name, ip=_ip(request))
+    # whoever was logged in with the old one is out, and the account's API tokens stop working
+    revoked = ws.store.reset_password(target.id, await _new_password_hash(form))
+    ws.store.audit(admin.name, "重设密码", detail=f"{target.name}（会话结束，API 令牌 {revoked} 个作废）",
+                   ip=_ip(request))
     return _to_accounts("password")
+
+
+async def account_tokens(request: Request) -> Response:
+    admin, _ = await _admin_form(request)
+    target = _target(request)
+    ws = _ws(request)
+    revoked = ws.store.revoke_tokens(target.id)
+    ws.store.audit(admin.name, "作废 API 令牌", detail=f"{target.name}：{revoked} 个", ip=_ip(request))
+    return _to_accounts("tokens")
 
 
 async def account_state(request: Request) -> Response:
@@ -934,6 +1002,45 @@ class HostAllowList:
         await self.trusted(scope, receive, refusing)
 
 
+class TrustedProxies:
+    """The client's address and scheme as a trusted reverse proxy reports them (``serve
+    --trusted-proxy``), an ASGI middleware. Only a request whose peer is one of the trusted
+    addresses (or networks) is believed: its ``X-Forwarded-For`` is read from the right, past the
+    trusted proxies, to the first other address — the client the proxy saw (what is left of that
+    the client may have made up) — and its ``X-Forwarded-Proto`` (https/http) sets the scheme, so
+    the session cookie gets ``Secure``. Any other request keeps its peer address and plain http,
+    whatever it sends. Uvicorn's own proxy headers are off (``commands.serve``)."""
+
+    def __init__(self, app, trusted: tuple[str, ...]):
+        self.app = app
+        self.networks = [ipaddress.ip_network(t, strict=False) for t in trusted]
+
+    def _trusted(self, host: str) -> bool:
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            return False
+        return any(address in n for n in self.networks)
+
+    async def __call__(self, scope, receive, send):
+        client = scope.get("client")
+        if scope["type"] == "http" and self.networks and client and self._trusted(client[0]):
+            forwarded = [v.decode("latin-1") for k, v in scope["headers"] if k == b"x-forwarded-for"]
+            hops = [h.strip() for h in ",".join(forwarded).split(",") if h.strip()]
+            while hops and self._trusted(hops[-1]):
+                hops.pop()
+            if hops:
+                try:
+                    scope["client"] = (str(ipaddress.ip_address(hops[-1])), 0)
+                except ValueError:
+                    pass                            # not an address: the peer's stands
+            proto = [v.decode("latin-1") for k, v in scope["headers"] if k == b"x-forwarded-proto"]
+            last = ",".join(proto).split(",")[-1].strip().lower() if proto else ""
+            if last in ("http", "https"):
+                scope["scheme"] = last
+        await self.app(scope, receive, send)
+
+
 def create_app(settings: Settings) -> Starlette:
     workspace = Workspace(settings)
 
@@ -957,6 +1064,8 @@ def create_app(settings: Settings) -> Starlette:
         Route("/admin/accounts/{id}/units", account_units, methods=["POST"]),
         Route("/admin/accounts/{id}/password", account_password, methods=["POST"]),
         Route("/admin/accounts/{id}/state", account_state, methods=["POST"]),
+        Route("/admin/accounts/{id}/tokens", account_tokens, methods=["POST"]),
+        Route("/admin/log", audit_page),
         Route("/admin/units", unit_create, methods=["POST"]),
         Route("/units/{name}", unit_page),
         Route("/units/{name}/upload", unit_upload, methods=["POST"]),
@@ -977,4 +1086,5 @@ def create_app(settings: Settings) -> Starlette:
     app.state.workspace = workspace
     app.add_middleware(HostAllowList, allowed_hosts=settings.allowed_hosts)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(TrustedProxies, trusted=settings.trusted_proxies)
     return app

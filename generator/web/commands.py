@@ -1,4 +1,4 @@
-"""`juesuan serve` and `juesuan user add|token`: the web workspace from the command line.
+"""`juesuan serve` and `juesuan user add|token [--revoke]`: the web workspace from the command line.
 
 Only argparse and the standard library at import: ``juesuan`` builds these parsers for every
 command but ``check``/``render``/…, and Starlette, Uvicorn and argon2 are imported when a command
@@ -36,6 +36,17 @@ def _host_name(value: str) -> str:
     return name
 
 
+def _proxy_address(value: str) -> str:
+    """An address for --trusted-proxy: an IP address or a network (192.168.1.0/24)."""
+    import ipaddress
+    try:
+        network = ipaddress.ip_network(value.strip(), strict=False)
+        return str(network.network_address) if network.num_addresses == 1 else str(network)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"代理地址不可用：{value}（写反向代理的 IP 地址或网段，"
+                                         "如 127.0.0.1、10.0.0.5、10.0.0.0/24）") from None
+
+
 def allowed_hosts(bound: str, given: list[str]) -> tuple[str, ...]:
     """The Host names served: the bound host, 127.0.0.1 and localhost, and each --allowed-host."""
     names = [bound, "127.0.0.1", "localhost", *given]
@@ -52,7 +63,11 @@ def add_commands(subparsers) -> None:
     s.add_argument("--allowed-host", action="append", default=[], type=_host_name, metavar="主机名",
                    help="另外接受的主机名（请求头 Host；可写多次，如局域网地址或域名；*.example.cn 匹配子域名）。"
                         "总是接受监听地址、127.0.0.1 与 localhost；其他主机名的请求得到 400")
-    u = subparsers.add_parser("user", help="管理网页工作区的账号：add 新建，token 生成 API 令牌")
+    s.add_argument("--trusted-proxy", action="append", default=[], type=_proxy_address, metavar="地址",
+                   help="反向代理的地址或网段（可写多次）：只有来自它的请求头 X-Forwarded-For（客户的地址，"
+                        "用于登录限制与操作记录）与 X-Forwarded-Proto（https 时 Cookie 加 Secure）才被采信。"
+                        "不写则一律用连接的对方地址，不看这些请求头")
+    u = subparsers.add_parser("user", help="管理网页工作区的账号：add 新建，token 生成（或 --revoke 作废）API 令牌")
     us = u.add_subparsers(dest="user_command", required=True, title="子命令", metavar="子命令", parser_class=type(u))
     a = us.add_parser("add", help="新建账号")
     a.add_argument("name", help="用户名")
@@ -62,13 +77,14 @@ def add_commands(subparsers) -> None:
                    help="单位填报人员的单位（可写多次；单位第一次被提到时建立）")
     a.add_argument("--data", type=Path, required=True, help="工作区文件夹")
     a.add_argument("--password-stdin", action="store_true", help="从标准输入读密码（一行）；不加则交互输入")
-    t = us.add_parser("token", help="为账号生成一个 API 令牌（打印在最后一行；只显示这一次）")
+    t = us.add_parser("token", help="为账号生成一个 API 令牌（打印在最后一行；只显示这一次），或用 --revoke 作废它的全部令牌")
     t.add_argument("name", help="用户名")
     t.add_argument("--data", type=Path, required=True, help="工作区文件夹")
+    t.add_argument("--revoke", action="store_true", help="作废这个账号的全部 API 令牌（不生成新的）")
     for name, p in (("serve", s), ("user", u)):
         p.epilog = f"例：{EXAMPLES[name]}"
     a.epilog = f"例：{EXAMPLES['user']}"
-    t.epilog = "例：juesuan user token 张三 --data 工作区/"
+    t.epilog = "例：juesuan user token 张三 --data 工作区/；作废：juesuan user token 张三 --revoke --data 工作区/"
 
 
 def run(args) -> int:
@@ -137,6 +153,11 @@ def user_token(args) -> int:
     account = store.account_by_name(args.name)
     if account is None:
         return _fail(f"没有用户“{args.name}”：先用 juesuan user add 建立")
+    if args.revoke:
+        n = store.revoke_tokens(account.id)
+        store.audit("（命令行）", "作废 API 令牌", detail=f"{account.name}：{n} 个")
+        print(f"已作废 {account.name} 的全部 API 令牌（{n} 个）" if n else f"{account.name} 没有 API 令牌，无需作废")
+        return EXIT_OK
     token = new_token()
     store.add_token(account.id, token_hash(token))
     store.audit("（命令行）", "生成 API 令牌", detail=account.name)
@@ -165,14 +186,20 @@ def serve(args) -> int:
         return _fail(f"无法在 {args.host}:{args.port} 启动服务（{exc.strerror or exc}）")
     host, port = sock.getsockname()[:2]
     hosts = allowed_hosts(host, [args.host, *args.allowed_host])
-    app = create_app(Settings(Path(args.data), batch_jobs=args.jobs, allowed_hosts=hosts))
+    proxies = tuple(dict.fromkeys(args.trusted_proxy))
+    app = create_app(Settings(Path(args.data), batch_jobs=args.jobs, allowed_hosts=hosts, trusted_proxies=proxies))
     shown = f"[{host}]" if ":" in host else host
     print(f"工作区地址：http://{shown}:{port}/", flush=True)
     print(f"数据：{Path(args.data).resolve()}；按 Ctrl-C 停止。", flush=True)
     print(f"接受的主机名：{'、'.join(hosts)}（--allowed-host 添加）", flush=True)
+    if proxies:
+        print(f"信任的反向代理：{'、'.join(proxies)}（只采信它们的 X-Forwarded-For 与 X-Forwarded-Proto）", flush=True)
     if host not in ("127.0.0.1", "::1", "localhost"):
         print("注意：服务对网络开放；请通过 HTTPS 反向代理提供，并只在单位内部网络中使用。", flush=True)
-    config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=5)
+    # proxy headers: only TrustedProxies (--trusted-proxy) reads them; Uvicorn's own would believe
+    # X-Forwarded-For from 127.0.0.1 (or $FORWARDED_ALLOW_IPS) by default
+    config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=5,
+                            proxy_headers=False)
     server = uvicorn.Server(config)
     server.run(sockets=[sock])
     print("工作区已停止。", flush=True)

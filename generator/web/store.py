@@ -1,7 +1,7 @@
 """The workspace on disk: one SQLite database and the units' files.
 
     <data>/juesuan.sqlite3                          units, accounts, tokens, sessions, versions,
-                                                    jobs, audit log, login failures
+                                                    jobs, audit log, failed logins
     <data>/units/<safe name>/versions/<id>/<file>   every upload, kept as it came (never changed)
     <data>/units/<safe name>/versions/<id>/preview.html   its draft preview (written by the check)
     <data>/units/<safe name>/reports/<id>-final/     the DOCX and PDF of version <id>
@@ -40,6 +40,17 @@ from ..write.names import safe_filename
 
 DB_NAME = "juesuan.sqlite3"
 SESSION_HOURS = 12
+
+# Login throttling (reserve_login). Failed logins are counted per (name, address) and per address
+# over LOGIN_WINDOW; within an allowance no wait, then each further attempt waits from the last
+# failure LOGIN_DELAY_FIRST, doubled for every failure beyond the allowance, up to LOGIN_DELAY_CAP.
+# A successful login forgives the failures of its name at its address.
+LOGIN_PAIR_ALLOWANCE = 5               # failures of one name from one address
+LOGIN_ADDRESS_ALLOWANCE = 30           # failures from one address, all names together
+LOGIN_DELAY_FIRST = 60                 # seconds
+LOGIN_DELAY_CAP = 30 * 60
+LOGIN_WINDOW = 24 * 3600               # failures older than this are forgotten
+AUDIT_PAGE = 100                       # rows per page of the audit log (/admin/log)
 
 # a version's state: being checked, checked (findings known; may become current), unreadable
 # (InputError: kept, never current), interrupted (the server stopped while checking it)
@@ -124,11 +135,24 @@ CREATE TABLE IF NOT EXISTS audit (
     detail TEXT NOT NULL DEFAULT '',
     ip TEXT NOT NULL DEFAULT ''
 );
-CREATE TABLE IF NOT EXISTS login_failures (
-    key TEXT NOT NULL,
+-- one row per login attempt being verified or failed (a success deletes the rows of its name and
+-- address): reserve_login counts them before a password is verified
+CREATE TABLE IF NOT EXISTS login_attempts (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    ip TEXT NOT NULL,
     at REAL NOT NULL
 );
-CREATE INDEX IF NOT EXISTS login_failures_key ON login_failures(key, at);
+CREATE INDEX IF NOT EXISTS login_attempts_pair ON login_attempts(name, ip, at);
+CREATE INDEX IF NOT EXISTS login_attempts_ip ON login_attempts(ip, at);
+CREATE INDEX IF NOT EXISTS login_attempts_at ON login_attempts(at);
+-- the lock periods already written to the audit log (one row per period and key)
+CREATE TABLE IF NOT EXISTS login_locks (
+    key TEXT NOT NULL,
+    since REAL NOT NULL,
+    PRIMARY KEY (key, since)
+);
+DROP TABLE IF EXISTS login_failures;         -- the per-name lock of earlier versions
 """
 
 
@@ -163,6 +187,24 @@ class Account:
 
     def may_see(self, unit: Unit) -> bool:
         return self.admin or unit.id in self.unit_ids
+
+
+@dataclass(frozen=True)
+class LoginTicket:
+    """What ``reserve_login`` decided: an attempt reserved (``attempt``: its row), or refused."""
+    attempt: int | None         # the reserved attempt's row; None: refused, verify nothing
+    wait: float = 0             # refused: seconds until the next attempt may be made
+    scope: str = ""             # refused: "pair" (this name from this address) or "address"
+    failures: int = 0           # refused: the failures that lock counts
+    first: bool = False         # refused: the first refusal of this lock period (audit it)
+
+
+def login_delay(failures: int, allowance: int) -> float:
+    """Seconds an attempt waits after the last failure: none within the allowance, then
+    LOGIN_DELAY_FIRST, doubled for every further failure, at most LOGIN_DELAY_CAP."""
+    if failures < allowance:
+        return 0
+    return min(LOGIN_DELAY_FIRST * 2 ** min(failures - allowance, 30), LOGIN_DELAY_CAP)
 
 
 @dataclass(frozen=True)
@@ -300,6 +342,14 @@ class Store:
         with self.connect(write=True) as db:
             db.execute("UPDATE accounts SET password_hash = ? WHERE id = ?", (password_hash, account_id))
 
+    def reset_password(self, account_id: int, password_hash: str) -> int:
+        """A new password set by the admin: the account's sessions end and its API tokens are
+        revoked, in the same transaction. Returns how many tokens were revoked."""
+        with self.connect(write=True) as db:
+            db.execute("UPDATE accounts SET password_hash = ? WHERE id = ?", (password_hash, account_id))
+            db.execute("DELETE FROM sessions WHERE account_id = ?", (account_id,))
+            return db.execute("DELETE FROM tokens WHERE account_id = ?", (account_id,)).rowcount
+
     def set_units(self, account_id: int, unit_names: list[str]) -> None:
         """The account's units become exactly ``unit_names`` (each created when first named)."""
         units = [self.ensure_unit(u) for u in unit_names]
@@ -345,6 +395,16 @@ class Store:
             db.execute("INSERT INTO tokens (account_id, token_hash, created) VALUES (?, ?, ?)",
                        (account_id, token_hash, now_text()))
 
+    def revoke_tokens(self, account_id: int) -> int:
+        """Every API token of the account stops working; how many there were."""
+        with self.connect(write=True) as db:
+            return db.execute("DELETE FROM tokens WHERE account_id = ?", (account_id,)).rowcount
+
+    def token_counts(self) -> dict[int, int]:
+        """How many API tokens each account has, by account id (accounts without any left out)."""
+        with self.connect() as db:
+            return dict(db.execute("SELECT account_id, COUNT(*) FROM tokens GROUP BY account_id").fetchall())
+
     def account_by_token(self, token_hash: str) -> Account | None:
         with self.connect() as db:
             row = db.execute("SELECT a.* FROM tokens t JOIN accounts a ON a.id = t.account_id "
@@ -374,20 +434,38 @@ class Store:
 
     # ------------------------------------------------------------ login throttling
 
-    def failures(self, key: str, since: float) -> int:
-        with self.connect() as db:
-            return db.execute("SELECT COUNT(*) FROM login_failures WHERE key = ? AND at > ?",
-                              (key, since)).fetchone()[0]
-
-    def add_failure(self, *keys: str) -> None:
+    def reserve_login(self, name: str, ip: str, now: float | None = None) -> LoginTicket:
+        """Before a password is verified: whether ``name`` may try from ``ip`` now, and if so the
+        attempt reserved — counted as a failure until ``login_succeeded`` — in the same write
+        transaction that counted, so of any number of attempts at once at most the allowance is
+        ever verified. A refusal reserves nothing; ``first`` says whether it is the first of its
+        lock period (keyed by the lock and the failure that started the period)."""
+        now = time.time() if now is None else now
         with self.connect(write=True) as db:
-            db.execute("DELETE FROM login_failures WHERE at < ?", (time.time() - 86400,))
-            for key in keys:
-                db.execute("INSERT INTO login_failures VALUES (?, ?)", (key, time.time()))
+            db.execute("DELETE FROM login_attempts WHERE at < ?", (now - LOGIN_WINDOW,))
+            db.execute("DELETE FROM login_locks WHERE since < ?", (now - LOGIN_WINDOW,))
+            locks = (("pair", f"pair:{ip}\n{name}", LOGIN_PAIR_ALLOWANCE,
+                      db.execute("SELECT COUNT(*), MAX(at) FROM login_attempts WHERE name = ? AND ip = ?",
+                                 (name, ip)).fetchone()),
+                     ("address", f"ip:{ip}", LOGIN_ADDRESS_ALLOWANCE,
+                      db.execute("SELECT COUNT(*), MAX(at) FROM login_attempts WHERE ip = ?", (ip,)).fetchone()))
+            refused = None
+            for scope, key, allowance, (count, last) in locks:
+                wait = last + login_delay(count, allowance) - now if count >= allowance else 0
+                if wait > 0 and (refused is None or wait > refused[0]):
+                    refused = (wait, scope, key, count, last)
+            if refused:
+                wait, scope, key, count, last = refused
+                first = db.execute("INSERT OR IGNORE INTO login_locks VALUES (?, ?)", (key, last)).rowcount == 1
+                return LoginTicket(None, wait, scope, count, first)
+            cur = db.execute("INSERT INTO login_attempts (name, ip, at) VALUES (?, ?, ?)", (name, ip, now))
+            return LoginTicket(cur.lastrowid)
 
-    def clear_failures(self, key: str) -> None:
+    def login_succeeded(self, name: str, ip: str) -> None:
+        """A right password: the failures of ``name`` from ``ip`` (and the attempt just reserved)
+        are forgiven, for the name and for the address's count."""
         with self.connect(write=True) as db:
-            db.execute("DELETE FROM login_failures WHERE key = ?", (key,))
+            db.execute("DELETE FROM login_attempts WHERE name = ? AND ip = ?", (name, ip))
 
     # ------------------------------------------------------------ versions
 
@@ -500,6 +578,32 @@ class Store:
     def audit_log(self, limit: int = 200) -> list[dict]:
         with self.connect() as db:
             return [dict(r) for r in db.execute("SELECT * FROM audit ORDER BY id DESC LIMIT ?", (limit,))]
+
+    def audit_page(self, account: str = "", action: str = "", unit: str = "", page: int = 1,
+                   per_page: int = AUDIT_PAGE) -> tuple[list[dict], int]:
+        """One page (1, 2 …; newest first) of the audit rows whose account and unit contain the
+        texts given and whose action is ``action`` (empty: any), and how many rows match in all."""
+        where, args = [], []
+        if account:
+            where.append("instr(account, ?) > 0")
+            args.append(account)
+        if action:
+            where.append("action = ?")
+            args.append(action)
+        if unit:
+            where.append("instr(unit, ?) > 0")
+            args.append(unit)
+        sql = " WHERE " + " AND ".join(where) if where else ""
+        with self.connect() as db:
+            total = db.execute("SELECT COUNT(*) FROM audit" + sql, args).fetchone()[0]
+            rows = db.execute(f"SELECT * FROM audit{sql} ORDER BY id DESC LIMIT ? OFFSET ?",
+                              (*args, per_page, (max(page, 1) - 1) * per_page))
+            return [dict(r) for r in rows], total
+
+    def audit_actions(self) -> list[str]:
+        """The actions the audit log holds (the code's words, never a user's), sorted."""
+        with self.connect() as db:
+            return [r[0] for r in db.execute("SELECT DISTINCT action FROM audit ORDER BY action")]
 
 
 def _numbered(db: sqlite3.Connection) -> bool:
