@@ -1,0 +1,71 @@
+"""The second line of defence: every check/render worker (``juesuan batch``'s, the web
+workspace's check and render workers, its batch jobs) runs under a memory limit (``RLIMIT_AS``,
+set in the worker itself) and a wall-clock limit (kept by the process that hands out the work,
+which kills a worker that is still busy after it). A worker that hits either is replaced; the
+unit (or upload) it was working on gets a plain message, other units' work goes on.
+
+``RLIMIT_AS`` counts virtual memory, not resident: a worker that has rendered the biggest example
+as DOCX and PDF peaks at about 410 MB virtual (175 MB resident; ``benchmarks/worker_limits.py``
+prints the figures), so the default of 2048 MB is some five times the normal peak.
+"""
+from __future__ import annotations
+
+import argparse
+import resource
+
+DEFAULT_MEMORY_MB = 2048        # per worker, virtual (RLIMIT_AS); 0: no limit
+DEFAULT_TIMEOUT = 120           # seconds per unit check / render (a batch unit: check and render); 0: none
+
+
+def set_memory_limit(mb: int | None) -> None:
+    """Limit this process's address space to ``mb`` MB (None or 0: leave it as it is). Above it an
+    allocation fails: Python raises MemoryError, a C library may abort the process."""
+    if not mb:
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = mb * 2**20
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def vm_peak_mb() -> float:
+    """This process's peak virtual size (VmPeak, what RLIMIT_AS limits); 0 when unknown."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmPeak:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0.0
+
+
+def memory_text(mb: int | None) -> str:
+    return f"超出内存限制（{mb} MB）" if mb else "内存不足"
+
+
+def timeout_text(seconds: float | None) -> str:
+    return f"超时（超过 {seconds:g} 秒）"
+
+
+def memory_mb_argument(value: str) -> int:
+    """--worker-memory-mb: 0 (no limit) or at least 256 (a worker needs some 410 MB virtual)."""
+    try:
+        n = int(value)
+    except ValueError:
+        n = -1
+    if n != 0 and not 256 <= n <= 1 << 30:
+        raise argparse.ArgumentTypeError(f"应为 0（不限制）或不小于 256 的整数（MB），不是“{value}”")
+    return n
+
+
+def timeout_argument(value: str) -> float:
+    """--worker-timeout: seconds, 0 for none."""
+    try:
+        n = float(value)
+    except ValueError:
+        n = -1.0
+    if not (n == 0 or 0 < n <= 7 * 24 * 3600) or n != n:
+        raise argparse.ArgumentTypeError(f"应为秒数（大于 0；0 表示不限制），不是“{value}”")
+    return n
