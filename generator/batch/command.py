@@ -9,7 +9,7 @@ from pathlib import Path
 from ..cli_parser import Parser, positive_int
 from ..pipeline import add_review_arguments, review_options
 from ..write.formats import DEFAULT_FORMATS, FORMAT_HELP, format_argument
-from .limits import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, memory_mb_argument, timeout_argument
+from ..limits import add_limit_arguments
 from .records import EXIT_INPUT, BatchError
 from .report import summary
 from .runner import run_batch
@@ -27,16 +27,6 @@ def add_command(subparsers) -> argparse.ArgumentParser:
     add_limit_arguments(p)
     add_review_arguments(p)
     return p
-
-
-def add_limit_arguments(p: argparse.ArgumentParser) -> None:
-    """--worker-memory-mb and --worker-timeout (``juesuan batch`` and ``juesuan serve``)."""
-    p.add_argument("--worker-memory-mb", type=memory_mb_argument, default=DEFAULT_MEMORY_MB, metavar="MB",
-                   help=f"每个工作进程的内存上限（虚拟内存，默认 {DEFAULT_MEMORY_MB}；0 不限制）；"
-                        "超出的单位报告“超出限制”，其他单位照常处理")
-    p.add_argument("--worker-timeout", type=timeout_argument, default=DEFAULT_TIMEOUT, metavar="秒",
-                   help=f"每个单位的检查与生成最多用时（秒，默认 {DEFAULT_TIMEOUT}；0 不限制）；"
-                        "超时的单位报告“超出限制”，其他单位照常处理")
 
 
 def run(args) -> int:

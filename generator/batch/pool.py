@@ -12,10 +12,13 @@ from collections import deque
 from multiprocessing.connection import wait as wait_for
 from typing import Callable
 
-from .limits import memory_text, timeout_text
+from ..limits import memory_text, timeout_text
 from .progress import Progress
 from .records import CRASHED, LIMITED
 from .worker import worker_main
+
+
+BOOT_SECONDS = 60          # a new worker's loading (WeasyPrint …) before the time limit of its first unit
 
 
 def default_start_method() -> str:
@@ -38,6 +41,7 @@ class _Worker:
         self.task: dict | None = None
         self.started = 0.0              # time.monotonic() when the task was handed over
         self.timed_out = False
+        self.ready = False              # the worker has loaded the writers (its first message)
         self.retired = False
 
 
@@ -79,6 +83,9 @@ def execute(tasks: list[dict], jobs: int, ctx, on_result: Callable[[dict, dict],
     vm_peaks = {} if vm_peaks is None else vm_peaks
 
     def handle(w: _Worker, msg: dict) -> None:
+        if msg.get("ready"):
+            w.ready, w.started = True, time.monotonic()
+            return
         task, w.task = w.task, None
         pid = msg.get("pid", w.proc.pid)
         peaks[pid] = max(peaks.get(pid, 0), msg.get("peak_mb", 0))
@@ -103,7 +110,8 @@ def execute(tasks: list[dict], jobs: int, ctx, on_result: Callable[[dict, dict],
                     task = queue.popleft()
                     try:
                         w.conn.send(task)
-                        w.task, w.started = task, time.monotonic()
+                        w.task = task
+                        w.started = time.monotonic()     # again when the worker says it is ready
                     except OSError:
                         queue.appendleft(task)
             if not workers:
@@ -115,8 +123,9 @@ def execute(tasks: list[dict], jobs: int, ctx, on_result: Callable[[dict, dict],
                 break
             if timeout:
                 now = time.monotonic()
-                for w in workers:
-                    if w.task is not None and not w.timed_out and now - w.started > timeout and not w.conn.poll():
+                for w in workers:       # the time a new worker takes to load counts apart (up to BOOT_SECONDS)
+                    limit = timeout if w.ready else timeout + BOOT_SECONDS
+                    if w.task is not None and not w.timed_out and now - w.started > limit and not w.conn.poll():
                         w.timed_out = True
                         w.proc.kill()       # SIGKILL: a worker stuck in C code never sees a SIGTERM
             ready = set(wait_for([w.conn for w in workers] + [w.proc.sentinel for w in workers], timeout=0.5))

@@ -14,7 +14,7 @@ from typing import Callable, TextIO
 from ..compose.document import Marking
 from ..errors import os_reason
 from ..write.formats import parse_formats
-from .limits import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
+from ..limits import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 from .planning import plan, unit_suffixes
 from .pool import default_start_method, execute
 from .progress import Progress

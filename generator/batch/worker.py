@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from .fingerprint import file_sha256
-from .limits import memory_text, set_memory_limit, vm_peak_mb
+from ..limits import memory_text, set_memory_limit, vm_peak_mb
 from .messages import crash_text, finding_messages, problem_text
 from .records import CHECKS_FAILED, CRASHED, LIMITED, RENDERED, UNREADABLE
 
@@ -105,6 +105,10 @@ def worker_main(conn, memory_mb: int | None = None) -> None:
         from ..write import docx_writer, pdf_writer  # noqa: F401
     except (ImportError, OSError, MemoryError):  # a missing library (Pango …): the first unit's render reports it
         pass
+    try:
+        conn.send({"ready": True})       # the time limit counts from here (loading takes seconds)
+    except OSError:
+        return
     while True:
         try:
             task = conn.recv()

@@ -25,13 +25,10 @@ only waits.
 from __future__ import annotations
 
 import asyncio
-import multiprocessing as mp
 import os
 import secrets
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -55,7 +52,9 @@ from ..write.atomic import clean_stale_parts
 from ..write.html_writer import TEMPLATES_DIR
 from ..write.names import safe_filename
 from . import accounts, uploads, work
+from ..limits import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 from .batchjob import BatchBusy, BatchRunner
+from .pool import WorkerDied, WorkerLimit, WorkerPool
 from .store import CHECKED, UNREADABLE, Account, Store, StoreError, Unit, Version
 
 WEB_TEMPLATES = TEMPLATES_DIR / "web"
@@ -85,6 +84,8 @@ class Settings:
     render_workers: int = 1
     batch_jobs: int = 2
     allowed_hosts: tuple[str, ...] = ("*",)       # the Host header's allow-list (`serve --allowed-host`)
+    worker_memory_mb: int = DEFAULT_MEMORY_MB     # every check/render/batch worker's RLIMIT_AS (0: none)
+    worker_timeout: float = DEFAULT_TIMEOUT       # seconds per check, render or batch unit (0: none)
 
 
 class Refused(Exception):
@@ -101,43 +102,36 @@ class Workspace:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.store = Store(settings.data)
-        self.batches = BatchRunner(self.store, settings.batch_jobs)
-        self.check_pool: ProcessPoolExecutor | None = None
-        self.render_pool: ProcessPoolExecutor | None = None
+        self.batches = BatchRunner(self.store, settings.batch_jobs, settings.worker_memory_mb, settings.worker_timeout)
+        self.check_pool: WorkerPool | None = None
+        self.render_pool: WorkerPool | None = None
         self.rendering: dict[tuple[int, bool], asyncio.Future] = {}
         self.env = Environment(loader=FileSystemLoader(WEB_TEMPLATES), autoescape=select_autoescape(default=True),
                                trim_blocks=True, lstrip_blocks=True)
 
-    def _pool(self, workers: int) -> ProcessPoolExecutor:
-        # spawned, not forked: the server runs threads
-        return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
-                                   initializer=work.init_worker, max_tasks_per_child=50)
+    def _pool(self, workers: int) -> WorkerPool:
+        # each worker under the memory limit, each task under the time limit (pool.WorkerPool)
+        return WorkerPool(workers, work.init_worker, self.settings.worker_memory_mb, self.settings.worker_timeout)
 
     def start(self) -> None:
         self.store.mark_unfinished()
         clean_stale_parts(self.store.tmp_dir)         # uploads a killed server was receiving
-        self.check_pool = self._pool(self.settings.check_workers)
+        self.check_pool = self._pool(self.settings.check_workers)   # the workers start loading now
         self.render_pool = self._pool(self.settings.render_workers)
-        for _ in range(self.settings.check_workers):   # start the workers now, not on the first upload
-            self.check_pool.submit(work.warm_up)
 
     def stop(self) -> None:
         for pool in (self.check_pool, self.render_pool):
             if pool is not None:
-                pool.shutdown(wait=True, cancel_futures=True)     # a render under way ends first
+                pool.shutdown()                   # a render under way ends first
 
     async def in_pool(self, which: str, fn, *args):
+        """``fn(*args)`` in a check or render worker. Raises ``WorkerLimit`` when it hits the memory or
+        the time limit; ``Refused`` (500) when its worker died. Either way only this task is lost."""
         pool = self.check_pool if which == "check" else self.render_pool
-        loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(pool, fn, *args)
-        except BrokenProcessPool:
-            fresh = self._pool(self.settings.check_workers if which == "check" else self.settings.render_workers)
-            if which == "check":
-                self.check_pool = fresh
-            else:
-                self.render_pool = fresh
-            raise Refused(500, "处理进程意外退出（可能是内存不足）；请稍后重试，仍不行请告知部门财务") from None
+            return await pool.run(fn, *args)
+        except WorkerDied as exc:
+            raise Refused(500, f"处理进程意外退出（{exc}，可能是内存不足）；请稍后重试，仍不行请告知部门财务") from None
 
 
 # ---------------------------------------------------------------- helpers
@@ -320,6 +314,10 @@ async def _upload(request: Request, account: Account, unit: Unit, upload: upload
     folder = str(ws.store.version_dir(unit, version.id))
     try:
         result = await ws.in_pool("check", work.check_upload, folder, filename, unit.name)
+    except WorkerLimit as exc:          # a bomb, or an absurdly big file: refused like an unreadable one
+        result = {"status": UNREADABLE, "problems": [
+            f"{filename}：检查{exc}，已停止：文件是否异常庞大或有大量重复的内容？请检查后重新上传"
+            "（仍不行请告知部门财务）"]}
     except BaseException:
         ws.store.finish_version(version.id, UNREADABLE, {"problems": ["检查没有完成（处理进程出错）；请重新上传"]}, (0, 0, 0))
         raise
@@ -361,6 +359,8 @@ async def _report_file(request: Request, unit: Unit, fmt: str, draft: bool) -> P
         result = await asyncio.shield(future)
     except Refused:
         raise
+    except WorkerLimit as exc:
+        raise Refused(500, f"生成{exc}，已停止；已有的报告不受影响。请告知部门财务") from None
     except Exception as exc:
         raise Refused(500, f"生成失败（{type(exc).__name__}: {exc}）；已有的报告不受影响") from None
     if "refused" in result:

@@ -18,6 +18,7 @@ import threading
 import zipfile
 from pathlib import Path
 
+from ..limits import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 from ..write.atomic import all_or_nothing, atomic_path
 from .store import DONE, FAILED, Account, Store, Unit, Version
 
@@ -34,8 +35,10 @@ class BatchBusy(Exception):
 
 
 class BatchRunner:
-    def __init__(self, store: Store, jobs: int = 2):
+    def __init__(self, store: Store, jobs: int = 2, worker_memory_mb: int | None = DEFAULT_MEMORY_MB,
+                 worker_timeout: float | None = DEFAULT_TIMEOUT):
         self.store, self.jobs = store, jobs
+        self.worker_memory_mb, self.worker_timeout = worker_memory_mb, worker_timeout
         self.lock = threading.Lock()
         self.batch_dir = store.data / "batch"
         self.out_dir = self.batch_dir / OUT_NAME
@@ -62,7 +65,8 @@ class BatchRunner:
             manifest = self.store.data / MANIFEST_NAME
             manifest.write_text("\n".join(by_line) + "\n", encoding="utf-8")
             outcome = run_batch(manifest, self.out_dir, ("docx", "pdf"), jobs=self.jobs, progress_stream=None,
-                                on_progress=lambda done, total: self.store.job_progress(job_id, done, total))
+                                on_progress=lambda done, total: self.store.job_progress(job_id, done, total),
+                                worker_memory_mb=self.worker_memory_mb, worker_timeout=self.worker_timeout)
             results = []
             for rec in outcome.records:
                 unit, version = by_line.get(rec.source, (None, None))

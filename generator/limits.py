@@ -1,4 +1,4 @@
-"""The second line of defence: every check/render worker (``juesuan batch``'s, the web
+"""Worker limits, the second line of defence (stdlib only: ``juesuan serve``'s parser imports it): every check/render worker (``juesuan batch``'s, the web
 workspace's check and render workers, its batch jobs) runs under a memory limit (``RLIMIT_AS``,
 set in the worker itself) and a wall-clock limit (kept by the process that hands out the work,
 which kills a worker that is still busy after it). A worker that hits either is replaced; the
@@ -69,3 +69,14 @@ def timeout_argument(value: str) -> float:
     if not (n == 0 or 0 < n <= 7 * 24 * 3600) or n != n:
         raise argparse.ArgumentTypeError(f"应为秒数（大于 0；0 表示不限制），不是“{value}”")
     return n
+
+
+def add_limit_arguments(p: argparse.ArgumentParser) -> None:
+    """--worker-memory-mb and --worker-timeout (``juesuan batch`` and ``juesuan serve``)."""
+    p.add_argument("--worker-memory-mb", type=memory_mb_argument, default=DEFAULT_MEMORY_MB, metavar="MB",
+                   help=f"每个检查/生成工作进程的内存上限（MB，按虚拟内存计；默认 {DEFAULT_MEMORY_MB}，0 不限制）；"
+                        "超出时停止处理这个单位，其他单位照常处理")
+    p.add_argument("--worker-timeout", type=timeout_argument, default=DEFAULT_TIMEOUT, metavar="秒",
+                   help=f"检查或生成一个单位最多用时（秒；默认 {DEFAULT_TIMEOUT}，0 不限制）；"
+                        "超时即停止处理这个单位，其他单位照常处理")
+
