@@ -53,7 +53,7 @@ from ..write.html_writer import TEMPLATES_DIR
 from ..write.names import safe_filename
 from . import accounts, uploads, work
 from ..limits import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
-from .batchjob import BatchBusy, BatchRunner
+from .batchjob import KEEP_JOBS, BatchBusy, BatchRunner
 from .pool import WorkerDied, WorkerLimit, WorkerPool
 from .store import CHECKED, UNREADABLE, Account, Store, StoreError, Unit, Version
 
@@ -697,6 +697,7 @@ async def admin_page(request: Request) -> Response:
     job = ws.store.job(job_id) if job_id else (ws.store.jobs(1) or [None])[0]
     return _page(request, "admin.html.j2", rows=shown, total=len(rows), filters=FILTERS, filter=which, q=q,
                  job=job, jobs=ws.store.jobs(10), busy=request.query_params.get("busy") == "1",
+                 job_files=bool(job and ws.batches.job_dir(job["id"])), job_files_gone=JOB_FILES_GONE,
                  accounts_list=ws.store.accounts(), units_by_id={u.id: u.name for u in ws.store.units()},
                  audit=ws.store.audit_log(50), roles=accounts.ROLES,
                  account_notice=ACCOUNT_NOTICES.get(request.query_params.get("notice", ""), ""))
@@ -711,6 +712,10 @@ async def admin_batch(request: Request) -> Response:
     return _start_batch(request, account, names or None, api=False)
 
 
+JOB_FILES_GONE = (f"这次批量生成的报告和文件已删除（只保留最近 {KEEP_JOBS} 次任务的文件）；"
+                  "各单位的正式稿仍可在单位页面下载，需要全部文件时请重新点“全部生成”")
+
+
 async def job_file(request: Request) -> Response:
     account, _ = _require(request)
     ws = _ws(request)
@@ -718,17 +723,25 @@ async def job_file(request: Request) -> Response:
     if job is None or not account.admin:
         raise Refused(404, "没有这个任务")
     what = request.path_params["what"]
+    from ..batch import REPORT_CSV, REPORT_HTML
+    name = {"report.html": REPORT_HTML, "report.csv": REPORT_CSV}.get(what)
+    if what != "reports.zip" and name is None:
+        raise Refused(404, "没有这个文件")
+    folder = ws.batches.job_dir(job["id"])
+    if folder is None:                  # each job keeps its own files; only the newest jobs' are kept
+        raise Refused(410, JOB_FILES_GONE)
     if what == "reports.zip":
         fd, tmp = tempfile.mkstemp(prefix=".zip-", suffix=".zip", dir=ws.store.data)
         os.close(fd)
-        await asyncio.get_running_loop().run_in_executor(None, ws.batches.zip_job, job, Path(tmp))
+        made = await asyncio.get_running_loop().run_in_executor(None, ws.batches.zip_job, job, Path(tmp))
+        if not made:
+            os.unlink(tmp)
+            raise Refused(410, JOB_FILES_GONE)
         ws.store.audit(account.name, "下载", detail=f"任务 {job['id']} 的全部报告（zip）", ip=_ip(request))
         return FileResponse(tmp, media_type="application/zip", filename=f"决算公开-全部单位-{job['id']}.zip",
                             background=BackgroundTask(os.unlink, tmp))
-    from ..batch import REPORT_CSV, REPORT_HTML
-    name = {"report.html": REPORT_HTML, "report.csv": REPORT_CSV}.get(what)
-    path = ws.batches.out_dir / name if name else None
-    if path is None or not path.is_file():
+    path = folder / name
+    if not path.is_file():
         raise Refused(404, "没有这个文件")
     ws.store.audit(account.name, "下载", detail=f"任务 {job['id']} 的{name}", ip=_ip(request))
     if name == REPORT_HTML:
