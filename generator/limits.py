@@ -4,9 +4,11 @@ set in the worker itself) and a wall-clock limit (kept by the process that hands
 which kills a worker that is still busy after it). A worker that hits either is replaced; the
 unit (or upload) it was working on gets a plain message, other units' work goes on.
 
-``RLIMIT_AS`` counts virtual memory, not resident: a worker that has rendered the biggest example
-as DOCX and PDF peaks at about 410 MB virtual (175 MB resident; ``benchmarks/worker_limits.py``
-prints the figures), so the default of 2048 MB is some five times the normal peak.
+``RLIMIT_AS`` counts virtual memory, not resident: a worker that has rendered every example as
+DOCX and PDF peaks at 410–440 MB virtual (forked batch workers the most; 165–175 MB resident), a
+check worker (no WeasyPrint) at some 50 MB; the slowest unit took 6 s with two workers busy on
+two cores (``benchmarks/worker_limits.py`` prints the figures). The defaults, 2048 MB and 120 s,
+are some five and twenty times those.
 """
 from __future__ import annotations
 
