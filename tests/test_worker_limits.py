@@ -3,13 +3,14 @@
 that makes the check (``pipeline.prepare``) or the render (``pipeline.render``) of a file of a
 given name grow without end or never end. The upload (or download) that hits a limit gets a plain
 message naming it; the other units' uploads, under way at the same time or after, are checked
-normally. (``juesuan batch``'s limits: tests/test_batch.py.)
+normally. A batch job runs under the same limits. (``juesuan batch``'s limits: tests/test_batch.py.)
 """
 from __future__ import annotations
 
 import json
 import re
 import threading
+import time
 
 import pytest
 
@@ -46,13 +47,13 @@ def limited(tmp_path_factory):
     hook = tmp_path_factory.mktemp("hook")
     (hook / "sitecustomize.py").write_text(HOOK, encoding="utf-8")
     tokens = {}
-    for name, unit in (("甲", XIAOHE), ("乙", XINCAILIAO)):
-        proc = cli("user", "add", name, "--role", "unit", "--unit", unit, "--data", str(data), "--password-stdin",
-                   stdin=PASSWORD + "\n")
+    for name, role, units in (("甲", "unit", [XIAOHE]), ("乙", "unit", [XINCAILIAO]), ("管理员", "admin", [])):
+        proc = cli("user", "add", name, "--role", role, *(a for u in units for a in ("--unit", u)), "--data", str(data),
+                   "--password-stdin", stdin=PASSWORD + "\n")
         assert proc.returncode == 0, proc.stderr
         tokens[name] = cli("user", "token", name, "--data", str(data)).stdout.strip().splitlines()[-1]
     server = Server(data, "--worker-memory-mb", "1024", "--worker-timeout", "20", pythonpath=(str(hook),))
-    yield server, Api(server, tokens["甲"]), Api(server, tokens["乙"])
+    yield server, Api(server, tokens["甲"]), Api(server, tokens["乙"]), Api(server, tokens["管理员"])
     server.stop()
 
 
@@ -61,7 +62,7 @@ XINCAILIAO_YAML = (EXAMPLES / "xincailiao-2023.yaml").read_bytes()
 
 
 def test_an_upload_past_the_memory_limit_is_refused_and_the_next_is_checked(limited):
-    server, jia, yi = limited
+    server, jia, yi, admin = limited
     status, out = jia.upload(XIAOHE, "check-huge.yaml", XIAOHE_YAML)
     assert status == 422 and out["status"] == "unreadable", out
     [problem] = out["problems"]
@@ -75,7 +76,7 @@ def test_an_upload_past_the_memory_limit_is_refused_and_the_next_is_checked(limi
 
 
 def test_an_upload_past_the_time_limit_is_stopped_while_other_units_are_checked(limited):
-    server, jia, yi = limited
+    server, jia, yi, admin = limited
     slow: dict = {}
     thread = threading.Thread(target=lambda: slow.update(zip(("status", "out"),
                                                               jia.upload(XIAOHE, "check-slow.yaml", XIAOHE_YAML))))
@@ -100,7 +101,7 @@ def test_an_upload_past_the_time_limit_is_stopped_while_other_units_are_checked(
 @pytest.mark.parametrize("stage, message", [("huge", "生成超出内存限制（1024 MB），已停止"),
                                              ("slow", "生成超时（超过 20 秒），已停止")])
 def test_a_render_past_a_limit_says_so_and_the_next_render_works(limited, stage, message):
-    server, jia, yi = limited
+    server, jia, yi, admin = limited
     status, out = yi.upload(XINCAILIAO, f"render-{stage}.yaml", XINCAILIAO_YAML)
     assert status == 200 and out["status"] == "checked", out
     status, _, raw = yi.get(f"/api/units/{q(XINCAILIAO)}/report.docx")
@@ -109,6 +110,31 @@ def test_a_render_past_a_limit_says_so_and_the_next_render_works(limited, stage,
     assert status == 200, out
     status, headers, raw = yi.get(f"/api/units/{q(XINCAILIAO)}/report.docx")
     assert status == 200 and raw[:2] == b"PK", raw[:300]
+
+
+def test_a_batch_job_reports_the_unit_past_the_limit_and_renders_the_others(limited):
+    """The web's batch job runs generator.batch's workers under the server's limits."""
+    server, jia, yi, admin = limited
+    status, out = jia.upload(XIAOHE, "render-huge.yaml", XIAOHE_YAML)
+    assert status == 200 and out["status"] == "checked", out
+    status, out = yi.upload(XINCAILIAO, "xincailiao-2023.yaml", XINCAILIAO_YAML)
+    assert status == 200, out
+    status, _, raw = admin.post("/api/batch", {"units": [XIAOHE, XINCAILIAO]})
+    assert status == 202, raw
+    job = json.loads(raw)["id"]
+    deadline = time.monotonic() + 600                     # a bound, not a measure
+    while True:
+        info = json.loads(admin.get(f"/api/batch/{job}")[2])
+        if info["status"] != "running" or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert info["status"] == "done", info
+    results = {r["unit"]: r for r in info["results"]}
+    assert results[XIAOHE]["status"] == "超出限制" and results[XIAOHE]["outputs"] == []
+    assert "超出内存限制（1024 MB）" in results[XIAOHE]["messages"][0]
+    assert results[XINCAILIAO]["status"] == "已生成" and len(results[XINCAILIAO]["outputs"]) == 2
+    status, out = jia.upload(XIAOHE, "xiaohe-2022.yaml", XIAOHE_YAML)
+    assert status == 200, out
 
 
 def test_serve_refuses_nonsense_limits(tmp_path):
