@@ -5,7 +5,8 @@ virtual peak (VmPeak) is the figure to compare with it; the resident peak (ru_ma
 1. ``juesuan batch``'s workers (forked, and spawned) rendering every example and the test
    fixture as DOCX + PDF: peak virtual and resident size per worker, seconds per unit.
 2. The web workspace's workers (``generator/web/pool.py``, spawned): the check worker checking
-   every example as an upload (``work.check_upload``, which also writes the preview HTML), the
+   every example as an upload, as YAML and as a workbook (``work.check_upload``, which also
+   writes the preview HTML), the
    render worker rendering each as DOCX + PDF (``work.render_version``): peak virtual size and
    the slowest task.
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -54,6 +56,7 @@ async def web(folder: Path) -> None:
     check = WorkerPool(1, work.init_worker, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT)
     render = WorkerPool(1, work.init_worker, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT)
     slowest = {"check": 0.0, "render": 0.0}
+    books = 0
     try:
         for u in UNITS:
             version = folder / "web" / u.stem
@@ -67,10 +70,20 @@ async def web(folder: Path) -> None:
             t0 = time.perf_counter()
             await render.run(work.render_version, str(version), u.name, str(version / "reports"), True)
             slowest["render"] = max(slowest["render"], time.perf_counter() - t0)
+            book = version / f"{u.stem}.xlsx"            # the same unit as a workbook (juesuan export)
+            subprocess.run([sys.executable, "-m", "generator.cli", "export", str(u), "--out", str(book)], cwd=ROOT,
+                           capture_output=True)
+            if not book.is_file():                          # a profile without a workbook form
+                continue
+            books += 1
+            t0 = time.perf_counter()
+            result = await check.run(work.check_upload, str(version), book.name, name)
+            slowest["check"] = max(slowest["check"], time.perf_counter() - t0)
+            assert result["status"] == "checked", result
     finally:
         check.shutdown()
         render.shutdown()
-    print(f"web check worker ({len(UNITS)} uploads): peak {check.vm_peak_mb:.0f} MB virtual; "
+    print(f"web check worker ({len(UNITS)} YAML and {books} workbook uploads): peak {check.vm_peak_mb:.0f} MB virtual; "
           f"slowest check {slowest['check']:.1f} s")
     print(f"web render worker ({len(UNITS)} reports, DOCX+PDF): peak {render.vm_peak_mb:.0f} MB virtual; "
           f"slowest render {slowest['render']:.1f} s")

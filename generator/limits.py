@@ -5,10 +5,10 @@ which kills a worker that is still busy after it). A worker that hits either is 
 unit (or upload) it was working on gets a plain message, other units' work goes on.
 
 ``RLIMIT_AS`` counts virtual memory, not resident: a worker that has rendered every example as
-DOCX and PDF peaks at 410–440 MB virtual (forked batch workers the most; 165–175 MB resident), a
-check worker (no WeasyPrint) at some 50 MB; the slowest unit took 6 s with two workers busy on
-two cores (``benchmarks/worker_limits.py`` prints the figures). The defaults, 2048 MB and 120 s,
-are some five and twenty times those.
+DOCX and PDF peaks at 400–530 MB virtual (it varies from run to run; 165–170 MB resident), a
+check worker (no WeasyPrint) at some 70 MB; the slowest unit took up to 8 s with the machine's two
+cores busy (``benchmarks/worker_limits.py`` prints the figures). The defaults, 2048 MB and 120 s,
+are some four and fifteen times those.
 """
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def timeout_text(seconds: float | None) -> str:
 
 
 def memory_mb_argument(value: str) -> int:
-    """--worker-memory-mb: 0 (no limit) or at least 256 (a worker needs some 410 MB virtual)."""
+    """--worker-memory-mb: 0 (no limit) or at least 256 (a rendering worker needs 400–530 MB virtual)."""
     try:
         n = int(value)
     except ValueError:
