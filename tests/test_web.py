@@ -56,8 +56,9 @@ def cli(*args: str, cwd: Path = ROOT, stdin: str | None = None) -> subprocess.Co
 # ---------------------------------------------------------------- the server
 
 class Server:
-    def __init__(self, data: Path, *options: str):
-        env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONIOENCODING="utf-8", PYTHONUNBUFFERED="1")
+    def __init__(self, data: Path, *options: str, pythonpath: tuple[str, ...] = ()):
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join([*pythonpath, str(ROOT)]), PYTHONIOENCODING="utf-8",
+                   PYTHONUNBUFFERED="1")
         self.proc = subprocess.Popen([sys.executable, "-m", "generator.cli", "serve", "--data", str(data), "--port", "0",
                                       *options],
                                      cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,

@@ -9,6 +9,7 @@ from pathlib import Path
 from ..cli_parser import Parser, positive_int
 from ..pipeline import add_review_arguments, review_options
 from ..write.formats import DEFAULT_FORMATS, FORMAT_HELP, format_argument
+from ..limits import add_limit_arguments
 from .records import EXIT_INPUT, BatchError
 from .report import summary
 from .runner import run_batch
@@ -23,6 +24,7 @@ def add_command(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=positive_int, default=None, help="并行进程数（默认每个 CPU 核心一个）")
     p.add_argument("--force", action="store_true", help="未变化的单位也重新生成（检查有错误的单位仍不生成）")
     p.add_argument("--reference-doc", type=Path, default=None, help="Word 样式参考文档（默认 templates/docx/reference.docx）")
+    add_limit_arguments(p)
     add_review_arguments(p)
     return p
 
@@ -32,7 +34,8 @@ def run(args) -> int:
     try:
         outcome = run_batch(args.source, args.out, args.format, jobs=args.jobs, force=args.force,
                             reference=args.reference_doc, progress_stream=sys.stderr,
-                            draft=draft, marking=marking)
+                            draft=draft, marking=marking, worker_memory_mb=args.worker_memory_mb,
+                            worker_timeout=args.worker_timeout)
     except BatchError as exc:
         print(f"juesuan batch：{exc}", file=sys.stderr)
         return EXIT_INPUT

@@ -6,12 +6,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 RENDERED, CHECKS_FAILED, UNREADABLE, CRASHED = "已生成", "检查未通过", "无法读取", "程序出错"
+LIMITED = "超出限制"            # its worker hit the memory or the time limit (--worker-memory-mb, --worker-timeout)
 SKIPPED, INTERRUPTED = "已跳过（未变化）", "未完成（已中断）"
-STATUSES = (RENDERED, SKIPPED, CHECKS_FAILED, UNREADABLE, CRASHED, INTERRUPTED)
-FAILED = (CHECKS_FAILED, UNREADABLE, CRASHED)
+STATUSES = (RENDERED, SKIPPED, CHECKS_FAILED, UNREADABLE, CRASHED, LIMITED, INTERRUPTED)
+FAILED = (CHECKS_FAILED, UNREADABLE, CRASHED, LIMITED)
 EXIT_OK, EXIT_CHECKS, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_FOR = {RENDERED: EXIT_OK, SKIPPED: EXIT_OK, CHECKS_FAILED: EXIT_CHECKS,
-            UNREADABLE: EXIT_INPUT, CRASHED: EXIT_INPUT, INTERRUPTED: EXIT_INTERRUPTED}
+            UNREADABLE: EXIT_INPUT, CRASHED: EXIT_INPUT, LIMITED: EXIT_INPUT, INTERRUPTED: EXIT_INTERRUPTED}
 
 
 class BatchError(Exception):
@@ -60,6 +61,7 @@ class Outcome:
     report_csv: Path | None = None
     interrupted: bool = False
     start_method: str = ""
+    worker_peak_vm_mb: dict[int, float] = field(default_factory=dict)   # pid -> peak virtual size (VmPeak)
 
     def count(self, status: str) -> int:
         return sum(r.status == status for r in self.records)

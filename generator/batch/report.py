@@ -14,6 +14,17 @@ from .records import FAILED, INTERRUPTED, RENDERED, SKIPPED, STATUSES, Outcome, 
 REPORT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "batch"
 REPORT_HTML, REPORT_CSV = "batch-report.html", "batch-report.csv"
 CSV_COLUMNS = ["序号", "单位名称", "数据文件", "状态", "错误数", "警告数", "问题", "输出文件", "用时（秒）", "备注"]
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")     # a spreadsheet may take such a cell for a formula
+
+
+def csv_cell(value):
+    """A cell as the CSV may hold it (OWASP's CSV-injection rule): text that starts with ``= + - @``,
+    a tab or a carriage return gets a leading ``'``, so Excel and LibreOffice show it as text and
+    never evaluate it. Numbers (``int``: the row number and the counts, never negative) are
+    written as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def _csv_bytes(records: list[Record]) -> bytes:
@@ -21,8 +32,9 @@ def _csv_bytes(records: list[Record]) -> bytes:
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(CSV_COLUMNS)
     for n, r in enumerate(records, 1):
-        w.writerow([n, r.unit, r.source, r.status, r.errors, r.warnings, "\n".join(r.messages),
-                    "\n".join(r.outputs), "" if r.seconds is None else f"{r.seconds:.1f}", r.note])
+        w.writerow([csv_cell(c) for c in (
+            n, r.unit, r.source, r.status, r.errors, r.warnings, "\n".join(r.messages),
+            "\n".join(r.outputs), "" if r.seconds is None else f"{r.seconds:.1f}", r.note)])
     return buf.getvalue().encode("utf-8-sig")     # the BOM lets Excel read it as UTF-8
 
 

@@ -14,6 +14,7 @@ from typing import Callable, TextIO
 from ..compose.document import Marking
 from ..errors import os_reason
 from ..write.formats import parse_formats
+from ..limits import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 from .planning import plan, unit_suffixes
 from .pool import default_start_method, execute
 from .progress import Progress
@@ -27,9 +28,13 @@ def run_batch(source: Path, out_dir: Path, formats: tuple[str, ...] = ("docx", "
               jobs: int | None = None, force: bool = False, reference: Path | None = None,
               progress_stream: TextIO | None = sys.stderr, start_method: str | None = None,
               draft: bool = False, marking: Marking | None = None,
-              on_progress: Callable[[int, int], None] | None = None) -> Outcome:
+              on_progress: Callable[[int, int], None] | None = None,
+              worker_memory_mb: int | None = DEFAULT_MEMORY_MB,
+              worker_timeout: float | None = DEFAULT_TIMEOUT) -> Outcome:
     """Plan, skip what is unchanged, render the rest in parallel, write the reports.
-    ``start_method``: how workers start ("fork", "forkserver", "spawn"); None chooses."""
+    ``start_method``: how workers start ("fork", "forkserver", "spawn"); None chooses.
+    ``worker_memory_mb``: each worker's address-space limit (RLIMIT_AS; 0 or None: none);
+    ``worker_timeout``: seconds a worker may spend on one unit (0 or None: no limit)."""
     t_start = time.monotonic()
     try:
         formats = parse_formats(formats)
@@ -95,6 +100,7 @@ def run_batch(source: Path, out_dir: Path, formats: tuple[str, ...] = ("docx", "
         staging_root = out_dir / STAGING_NAME
         tasks = [{"index": job.index, "path": str(job.path), "formats": list(formats),
                   "reference": str(reference) if reference else None, "draft": draft, "marking": marking,
+                  "memory_mb": worker_memory_mb,
                   "staging": str(staging_root / f"{os.getpid()}-{job.index}")}
                  for job in sorted(to_render, key=lambda j: -j.path.stat().st_size)]   # big ones first
 
@@ -113,6 +119,7 @@ def run_batch(source: Path, out_dir: Path, formats: tuple[str, ...] = ("docx", "
             progress.record(rec, counted_as_work=True)
 
         peaks: dict[int, float] = {}
+        vm_peaks: dict[int, float] = {}
         unfinished: list[dict] = []
         if tasks:
             for sig in (signal.SIGINT, signal.SIGTERM):
@@ -123,7 +130,8 @@ def run_batch(source: Path, out_dir: Path, formats: tuple[str, ...] = ("docx", "
             progress.begin_work(len(tasks))
             start_method = start_method or default_start_method()
             ctx = mp.get_context(start_method)
-            unfinished = execute(tasks, workers_used, ctx, on_result, progress, lambda: stop["flag"], peaks)
+            unfinished = execute(tasks, workers_used, ctx, on_result, progress, lambda: stop["flag"], peaks,
+                                 memory_mb=worker_memory_mb, timeout=worker_timeout, vm_peaks=vm_peaks)
         for task in unfinished:
             job = by_index[task["index"]]
             records[job.index] = Record(job.index, job.shown, job.name, INTERRUPTED,
@@ -134,7 +142,7 @@ def run_batch(source: Path, out_dir: Path, formats: tuple[str, ...] = ("docx", "
         interrupted = bool(unfinished) or stop["flag"]
         code = EXIT_INTERRUPTED if interrupted else max(EXIT_FOR[r.status] for r in ordered)
         outcome = Outcome(ordered, code, time.monotonic() - t_start, workers_used, peaks,
-                          interrupted=interrupted, start_method=start_method or "")
+                          interrupted=interrupted, start_method=start_method or "", worker_peak_vm_mb=vm_peaks)
         outcome.report_html, outcome.report_csv = write_reports(outcome, out_dir, Path(source), formats)
         return outcome
     finally:

@@ -1,7 +1,9 @@
 """The worker process: loads the writers once, then renders one unit after another into its
 staging folder (every PDF laid out with the process's one WeasyPrint ``FontConfiguration``,
 ``pdf_writer.font_configuration()``), collects the cyclic garbage WeasyPrint leaves after each,
-reports its peak memory and retires itself should it grow past ``RETIRE_RSS_MB``."""
+reports its peak memory and retires itself should it grow past ``RETIRE_RSS_MB``. It runs under the
+batch's memory limit (``limits.set_memory_limit``): a unit that makes it run out is reported with
+the limit, and the worker retires after it (its heap may be left in pieces)."""
 from __future__ import annotations
 
 import ctypes
@@ -15,8 +17,9 @@ from pathlib import Path
 
 from ..errors import InputError
 from .fingerprint import file_sha256
+from ..limits import memory_text, set_memory_limit, vm_peak_mb
 from .messages import crash_text, finding_messages, problem_text
-from .records import CHECKS_FAILED, CRASHED, RENDERED, UNREADABLE
+from .records import CHECKS_FAILED, CRASHED, LIMITED, RENDERED, UNREADABLE
 
 RETIRE_RSS_MB = 450                         # a worker above this (resident) after a unit is replaced
 
@@ -54,6 +57,11 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024   # KiB on Linux
 
 
+def memory_message(mb: int | None) -> str:
+    return (f"检查和生成这个单位{memory_text(mb)}，已停止；其他单位不受影响。数据是否异常庞大？"
+            "确需更多内存时用 --worker-memory-mb 调高限制")
+
+
 def render_unit(task: dict) -> dict:
     """Check and render one unit into its staging folder; never raises for the unit's sake."""
     global _current_staging
@@ -67,6 +75,8 @@ def render_unit(task: dict) -> dict:
         staging.mkdir(parents=True, exist_ok=True)
         result = pipeline.render(path, staging, tuple(task["formats"]), reference=reference, force=False,
                                  draft=bool(task.get("draft")), marking=task.get("marking"))
+    except MemoryError:
+        out.update(status=LIMITED, messages=[memory_message(task.get("memory_mb"))])
     except InputError as exc:
         out.update(status=UNREADABLE, messages=[problem_text(p, path) for p in exc.problems])
     except pipeline.ChecksFailed as exc:
@@ -86,14 +96,19 @@ def render_unit(task: dict) -> dict:
     return out
 
 
-def worker_main(conn) -> None:
+def worker_main(conn, memory_mb: int | None = None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)     # Ctrl-C is the batch process's to handle
     signal.signal(signal.SIGTERM, _terminate)
     die_with_parent()
+    set_memory_limit(memory_mb)
     try:  # load the writers before the first unit (a failure shows up as that unit's error)
         from ..write import docx_writer, pdf_writer  # noqa: F401
-    except (ImportError, OSError):  # a missing library (Pango …): the first unit's render reports it
+    except (ImportError, OSError, MemoryError):  # a missing library (Pango …): the first unit's render reports it
         pass
+    try:
+        conn.send({"ready": True})       # the time limit counts from here (loading takes seconds)
+    except OSError:
+        return
     while True:
         try:
             task = conn.recv()
@@ -110,7 +125,8 @@ def worker_main(conn) -> None:
         gc.collect()
         result["pid"] = os.getpid()
         result["peak_mb"] = _peak_mb()
-        result["retire"] = _rss_mb() > RETIRE_RSS_MB
+        result["peak_vm_mb"] = vm_peak_mb()
+        result["retire"] = _rss_mb() > RETIRE_RSS_MB or result["status"] == LIMITED
         conn.send(result)
         if result["retire"]:
             return

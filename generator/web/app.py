@@ -29,12 +29,9 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-import multiprocessing as mp
 import os
 import secrets
 import tempfile
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -54,11 +51,13 @@ from starlette.staticfiles import StaticFiles
 from ..load.excel_reader import MAX_FILE_BYTES
 from ..load.unit_loader import READERS
 from ..load.yaml_reader import MAX_BYTES as MAX_YAML_BYTES
+from ..limits import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 from ..write.atomic import clean_stale_parts
 from ..write.html_writer import TEMPLATES_DIR
 from ..write.names import safe_filename
 from . import accounts, uploads, work
-from .batchjob import BatchBusy, BatchRunner
+from .batchjob import KEEP_JOBS, BatchBusy, BatchRunner
+from .pool import WorkerDied, WorkerLimit, WorkerPool
 from .store import AUDIT_PAGE, CHECKED, UNREADABLE, Account, Store, StoreError, Unit, Version
 
 WEB_TEMPLATES = TEMPLATES_DIR / "web"
@@ -87,6 +86,8 @@ class Settings:
     batch_jobs: int = 2
     allowed_hosts: tuple[str, ...] = ("*",)       # the Host header's allow-list (`serve --allowed-host`)
     trusted_proxies: tuple[str, ...] = ()         # addresses/networks whose X-Forwarded-* are believed
+    worker_memory_mb: int = DEFAULT_MEMORY_MB     # every check/render/batch worker's RLIMIT_AS (0: none)
+    worker_timeout: float = DEFAULT_TIMEOUT       # seconds per check, render or batch unit (0: none)
 
 
 class Refused(Exception):
@@ -103,43 +104,36 @@ class Workspace:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.store = Store(settings.data)
-        self.batches = BatchRunner(self.store, settings.batch_jobs)
-        self.check_pool: ProcessPoolExecutor | None = None
-        self.render_pool: ProcessPoolExecutor | None = None
+        self.batches = BatchRunner(self.store, settings.batch_jobs, settings.worker_memory_mb, settings.worker_timeout)
+        self.check_pool: WorkerPool | None = None
+        self.render_pool: WorkerPool | None = None
         self.rendering: dict[tuple[int, bool], asyncio.Future] = {}
         self.env = Environment(loader=FileSystemLoader(WEB_TEMPLATES), autoescape=select_autoescape(default=True),
                                trim_blocks=True, lstrip_blocks=True)
 
-    def _pool(self, workers: int) -> ProcessPoolExecutor:
-        # spawned, not forked: the server runs threads
-        return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
-                                   initializer=work.init_worker, max_tasks_per_child=50)
+    def _pool(self, workers: int) -> WorkerPool:
+        # each worker under the memory limit, each task under the time limit (pool.WorkerPool)
+        return WorkerPool(workers, work.init_worker, self.settings.worker_memory_mb, self.settings.worker_timeout)
 
     def start(self) -> None:
         self.store.mark_unfinished()
         clean_stale_parts(self.store.tmp_dir)         # uploads a killed server was receiving
-        self.check_pool = self._pool(self.settings.check_workers)
+        self.check_pool = self._pool(self.settings.check_workers)   # the workers start loading now
         self.render_pool = self._pool(self.settings.render_workers)
-        for _ in range(self.settings.check_workers):   # start the workers now, not on the first upload
-            self.check_pool.submit(work.warm_up)
 
     def stop(self) -> None:
         for pool in (self.check_pool, self.render_pool):
             if pool is not None:
-                pool.shutdown(wait=True, cancel_futures=True)     # a render under way ends first
+                pool.shutdown()                   # a render under way ends first
 
     async def in_pool(self, which: str, fn, *args):
+        """``fn(*args)`` in a check or render worker. Raises ``WorkerLimit`` when it hits the memory or
+        the time limit; ``Refused`` (500) when its worker died. Either way only this task is lost."""
         pool = self.check_pool if which == "check" else self.render_pool
-        loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(pool, fn, *args)
-        except BrokenProcessPool:
-            fresh = self._pool(self.settings.check_workers if which == "check" else self.settings.render_workers)
-            if which == "check":
-                self.check_pool = fresh
-            else:
-                self.render_pool = fresh
-            raise Refused(500, "处理进程意外退出（可能是内存不足）；请稍后重试，仍不行请告知部门财务") from None
+            return await pool.run(fn, *args)
+        except WorkerDied as exc:
+            raise Refused(500, f"处理进程意外退出（{exc}，可能是内存不足）；请稍后重试，仍不行请告知部门财务") from None
 
 
 # ---------------------------------------------------------------- helpers
@@ -323,6 +317,10 @@ async def _upload(request: Request, account: Account, unit: Unit, upload: upload
     folder = str(ws.store.version_dir(unit, version.id))
     try:
         result = await ws.in_pool("check", work.check_upload, folder, filename, unit.name)
+    except WorkerLimit as exc:          # a bomb, or an absurdly big file: refused like an unreadable one
+        result = {"status": UNREADABLE, "problems": [
+            f"{filename}：检查{exc}，已停止：文件是否异常庞大或有大量重复的内容？请检查后重新上传"
+            "（仍不行请告知部门财务）"]}
     except BaseException:
         ws.store.finish_version(version.id, UNREADABLE, {"problems": ["检查没有完成（处理进程出错）；请重新上传"]}, (0, 0, 0))
         raise
@@ -364,6 +362,8 @@ async def _report_file(request: Request, unit: Unit, fmt: str, draft: bool) -> P
         result = await asyncio.shield(future)
     except Refused:
         raise
+    except WorkerLimit as exc:
+        raise Refused(500, f"生成{exc}，已停止；已有的报告不受影响。请告知部门财务") from None
     except Exception as exc:
         raise Refused(500, f"生成失败（{type(exc).__name__}: {exc}）；已有的报告不受影响") from None
     if "refused" in result:
@@ -726,6 +726,7 @@ async def admin_page(request: Request) -> Response:
     job = ws.store.job(job_id) if job_id else (ws.store.jobs(1) or [None])[0]
     return _page(request, "admin.html.j2", rows=shown, total=len(rows), filters=FILTERS, filter=which, q=q,
                  job=job, jobs=ws.store.jobs(10), busy=request.query_params.get("busy") == "1",
+                 job_files=bool(job and ws.batches.job_dir(job["id"])), job_files_gone=JOB_FILES_GONE,
                  accounts_list=ws.store.accounts(), units_by_id={u.id: u.name for u in ws.store.units()},
                  audit=ws.store.audit_log(50), roles=accounts.ROLES, token_counts=ws.store.token_counts(),
                  account_notice=ACCOUNT_NOTICES.get(request.query_params.get("notice", ""), ""))
@@ -768,6 +769,10 @@ async def admin_batch(request: Request) -> Response:
     return _start_batch(request, account, names or None, api=False)
 
 
+JOB_FILES_GONE = (f"这次批量生成的报告和文件已删除（只保留最近 {KEEP_JOBS} 次任务的文件）；"
+                  "各单位的正式稿仍可在单位页面下载，需要全部文件时请重新点“全部生成”")
+
+
 async def job_file(request: Request) -> Response:
     account, _ = _require(request)
     ws = _ws(request)
@@ -775,17 +780,25 @@ async def job_file(request: Request) -> Response:
     if job is None or not account.admin:
         raise Refused(404, "没有这个任务")
     what = request.path_params["what"]
+    from ..batch import REPORT_CSV, REPORT_HTML
+    name = {"report.html": REPORT_HTML, "report.csv": REPORT_CSV}.get(what)
+    if what != "reports.zip" and name is None:
+        raise Refused(404, "没有这个文件")
+    folder = ws.batches.job_dir(job["id"])
+    if folder is None:                  # each job keeps its own files; only the newest jobs' are kept
+        raise Refused(410, JOB_FILES_GONE)
     if what == "reports.zip":
         fd, tmp = tempfile.mkstemp(prefix=".zip-", suffix=".zip", dir=ws.store.data)
         os.close(fd)
-        await asyncio.get_running_loop().run_in_executor(None, ws.batches.zip_job, job, Path(tmp))
+        made = await asyncio.get_running_loop().run_in_executor(None, ws.batches.zip_job, job, Path(tmp))
+        if not made:
+            os.unlink(tmp)
+            raise Refused(410, JOB_FILES_GONE)
         ws.store.audit(account.name, "下载", detail=f"任务 {job['id']} 的全部报告（zip）", ip=_ip(request))
         return FileResponse(tmp, media_type="application/zip", filename=f"决算公开-全部单位-{job['id']}.zip",
                             background=BackgroundTask(os.unlink, tmp))
-    from ..batch import REPORT_CSV, REPORT_HTML
-    name = {"report.html": REPORT_HTML, "report.csv": REPORT_CSV}.get(what)
-    path = ws.batches.out_dir / name if name else None
-    if path is None or not path.is_file():
+    path = folder / name
+    if not path.is_file():
         raise Refused(404, "没有这个文件")
     ws.store.audit(account.name, "下载", detail=f"任务 {job['id']} 的{name}", ip=_ip(request))
     if name == REPORT_HTML:

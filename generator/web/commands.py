@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from ..cli_parser import port_number, positive_int
+from ..limits import add_limit_arguments
 
 EXIT_OK, EXIT_INPUT = 0, 2
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8000
@@ -60,6 +61,7 @@ def add_commands(subparsers) -> None:
                    help=f"监听地址（默认 {DEFAULT_HOST}，只有本机能访问；局域网访问用本机的局域网地址或 0.0.0.0）")
     s.add_argument("--port", type=port_number, default=DEFAULT_PORT, help=f"端口（默认 {DEFAULT_PORT}；0 自动选择空闲端口）")
     s.add_argument("--jobs", type=positive_int, default=2, help="批量生成的并行进程数（默认 2）")
+    add_limit_arguments(s)
     s.add_argument("--allowed-host", action="append", default=[], type=_host_name, metavar="主机名",
                    help="另外接受的主机名（请求头 Host；可写多次，如局域网地址或域名；*.example.cn 匹配子域名）。"
                         "总是接受监听地址、127.0.0.1 与 localhost；其他主机名的请求得到 400")
@@ -187,7 +189,8 @@ def serve(args) -> int:
     host, port = sock.getsockname()[:2]
     hosts = allowed_hosts(host, [args.host, *args.allowed_host])
     proxies = tuple(dict.fromkeys(args.trusted_proxy))
-    app = create_app(Settings(Path(args.data), batch_jobs=args.jobs, allowed_hosts=hosts, trusted_proxies=proxies))
+    app = create_app(Settings(Path(args.data), batch_jobs=args.jobs, allowed_hosts=hosts, trusted_proxies=proxies,
+                              worker_memory_mb=args.worker_memory_mb, worker_timeout=args.worker_timeout))
     shown = f"[{host}]" if ":" in host else host
     print(f"工作区地址：http://{shown}:{port}/", flush=True)
     print(f"数据：{Path(args.data).resolve()}；按 Ctrl-C 停止。", flush=True)

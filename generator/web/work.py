@@ -10,7 +10,8 @@ draft preview: the HTML the PDF is made from, with the review watermark, written
 (``pipeline.render``: written to temporary names, renamed together), so a failed render leaves
 every earlier report as it was.
 
-Both take and return plain data (they run under ``concurrent.futures.ProcessPoolExecutor``).
+Both take and return plain data (they run in ``pool.WorkerPool``'s workers: under a memory limit,
+each call under a time limit).
 """
 from __future__ import annotations
 
@@ -62,6 +63,8 @@ def check_upload(folder: str, filename: str, unit_name: str) -> dict:
         result = prepare(path, draft=True, marking=_marking(), allow_previous=False)
     except InputError as exc:
         return {"status": UNREADABLE, "problems": [format_problem(p) for p in exc.problems]}
+    except MemoryError:                 # the worker's memory limit: the pool reports it (pool.WorkerLimit)
+        raise
     except Exception as exc:            # a bug: still one clear message, the upload is kept
         return {"status": UNREADABLE, "problems": [
             f"{filename}：程序内部出错（{type(exc).__name__}: {exc}）；请把此信息和数据文件交给维护人员"],
