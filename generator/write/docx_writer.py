@@ -31,6 +31,7 @@ from lxml import etree
 from generator.compose.document import (STYLES, Cell, Cover, Document, Heading, Marking, PageBreak,
                                         Paragraph, Table, Toc, Typography)
 from generator.write.atomic import atomic_path
+from generator.write.names import property_text
 from generator.write.reference import (NSDECL, ReferenceSpec, default_reference_bytes,
                                        load_spec, style_xml)
 
@@ -475,7 +476,7 @@ class _DocxBuilder:
             settings.append(upd)
         props = self.package.core_properties
         now = datetime.now(timezone.utc).replace(microsecond=0, tzinfo=None)
-        props.title, props.language = doc.title, doc.lang
+        props.title, props.language = property_text(doc.title), doc.lang    # ≤ 255 characters each
         props.created = props.modified = now
         props.revision, props.last_modified_by = 1, ""
         props.comments = props.subject = props.keywords = ""
