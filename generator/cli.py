@@ -15,8 +15,10 @@ from .cli_excel import run as run_excel
 from .check.report import format_human, rules_listing, summary_line, to_json
 from .cli_parser import Parser
 from .errors import InputError, format_problem, os_reason
-from .pipeline import ChecksFailed, add_review_arguments, load_and_check, render, review_options
+from .pipeline import (FAILED_MARK, ChecksFailed, add_review_arguments, load_and_check, prepare_render,
+                       review_options, write_outputs)
 from .write.formats import DEFAULT_FORMATS, FORMAT_HELP, format_argument
+from .write.names import FAILED_SUFFIX
 
 EXIT_OK, EXIT_CHECKS, EXIT_INPUT = 0, 1, 2
 EXIT_INTERRUPTED = 130          # 128 + SIGINT, as shells report Ctrl-C
@@ -56,7 +58,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     r.add_argument("--format", type=format_argument, default=DEFAULT_FORMATS, help=FORMAT_HELP)
     r.add_argument("--out", type=Path, default=Path("output"), help="输出目录（默认 output/）")
     r.add_argument("--reference-doc", type=Path, default=None, help="Word 样式参考文档（默认 templates/docx/reference.docx）")
-    r.add_argument("--force", action="store_true", help="检查发现错误时仍然生成（文件中会有不一致的数字）")
+    r.add_argument("--force", action="store_true", help="检查发现错误时仍然生成：每页与封面标明“未通过勾稽检查”，文件名以“-未通过检查”结尾")
     r.add_argument("--attachments-only", action="store_true",
                    help="只生成附件（项目支出绩效自评表），单独成一个文件：“<单位名称><年度>年度部门决算公开附件”")
     add_review_arguments(r)
@@ -137,7 +139,46 @@ def _environment_problems(args) -> list[str]:
     return problems
 
 
+def _distinct(paths: list[Path]) -> list[Path]:
+    """``paths`` with a file given more than once (by any path to it) kept once: rendering it
+    twice would write the same files twice."""
+    seen: dict[object, Path] = {}
+    out = []
+    for path in paths:
+        try:
+            st = path.stat()
+            key: object = (st.st_dev, st.st_ino)
+        except OSError:
+            key = str(path)
+        if key in seen:
+            same = "给了两次" if str(seen[key]) == str(path) else f"与 {seen[key]} 是同一个文件"
+            print(f"提示：{path} {same}，只生成一次", file=sys.stderr)
+            continue
+        seen[key] = path
+        out.append(path)
+    return out
+
+
+def _clashes(prepared: list, formats: tuple[str, ...]) -> list[str]:
+    """Messages for units of this run whose output files would have the same names (the same
+    单位名称): the later would overwrite the earlier."""
+    by_stem: dict[str, list[Path]] = {}
+    for path, result in prepared:
+        by_stem.setdefault(result.stem.casefold(), []).append(path)
+    messages = []
+    for paths in by_stem.values():
+        if len(paths) > 1:
+            stem = next(r.stem for p, r in prepared if p == paths[0])
+            names = "、".join(f"“{stem}.{fmt}”" for fmt in dict.fromkeys(formats))
+            files = " 与 ".join(map(str, paths))
+            messages.append(f"{files} 的输出文件同名（{names}，单位名称相同），后一个会覆盖前一个；"
+                            "请分开生成到不同的 --out 目录，或用 juesuan batch（同名的单位自动改名）")
+    return messages
+
+
 def cmd_render(args) -> int:
+    """Every unit is read, checked and composed first; then, unless two of them would write files
+    of the same name (refused, nothing written), each is written (all its formats, or none)."""
     status = EXIT_OK
     problems = _environment_problems(args)
     for text in problems:
@@ -145,11 +186,12 @@ def cmd_render(args) -> int:
     if problems:
         print("未处理：没有读取任何单位数据文件", file=sys.stderr)
         return EXIT_INPUT
-    for path in args.files:
+    draft, marking = review_options(args)
+    prepared = []
+    for path in _distinct(args.files):
         try:
-            draft, marking = review_options(args)
-            result = render(path, args.out, args.format, reference=args.reference_doc, force=args.force,
-                            draft=draft, marking=marking, attachments_only=args.attachments_only)
+            result = prepare_render(path, force=args.force, draft=draft, marking=marking,
+                                    attachments_only=args.attachments_only)
         except InputError as exc:
             _input_error(path, exc)
             status = max(status, EXIT_INPUT)
@@ -161,6 +203,24 @@ def cmd_render(args) -> int:
             print(f"未生成：{path}（检查发现 {len(r.errors)} 个错误；改正数据后重试，或用 --force 强制生成）", file=sys.stderr)
             status = max(status, EXIT_CHECKS)
             continue
+        except Exception as exc:  # a bug must still end in one clear message, not a traceback
+            _internal_error(path, exc)
+            status = max(status, EXIT_INPUT)
+            continue
+        prepared.append((path, result))
+    clashes = _clashes(prepared, args.format)
+    if clashes:
+        for text in clashes:
+            print(f"错误：{text}", file=sys.stderr)
+        print("未生成：同一次生成中不覆盖文件，这次一个文件也没有写", file=sys.stderr)
+        return EXIT_INPUT
+    for path, result in prepared:
+        try:
+            write_outputs(result, path, args.out, args.format, args.reference_doc)
+        except InputError as exc:
+            _input_error(path, exc)
+            status = max(status, EXIT_INPUT)
+            continue
         except OSError as exc:    # writing failed: disk full, permission changed during the run …
             print(f"错误：写入 {args.out} 失败：{os_reason(exc)}；{path} 的文件一个也没有写出", file=sys.stderr)
             status = max(status, EXIT_INPUT)
@@ -171,7 +231,8 @@ def cmd_render(args) -> int:
             continue
         if result.errors:
             print(f"！！！注意：{path} 有 {len(result.errors)} 个检查错误，已按 --force 强制生成；"
-                  f"生成的文件中存在不一致的数字，不能直接公开！！！", file=sys.stderr)
+                  f"生成的文件中存在不一致的数字，不能直接公开（文件名以“{FAILED_SUFFIX}”结尾，每页标有"
+                  f"“{FAILED_MARK}”）！！！", file=sys.stderr)
             print(format_human(str(path), result.findings, result.derived.profile, _colour(sys.stderr)), file=sys.stderr)
         elif result.findings:
             print(summary_line(str(path), result.findings) + "（用 juesuan check 查看详情）", file=sys.stderr)

@@ -346,7 +346,7 @@ class _DocxBuilder:
         if marking.header:
             hdr.append(parse_xml(
                 f'<w:p {NSDECL}><w:pPr><w:jc w:val="right"/></w:pPr><w:r><w:rPr><w:rFonts w:hint="eastAsia"/>'
-                f'<w:color w:val="C00000"/><w:sz w:val="21"/></w:rPr><w:t>{_esc(marking.text)}</w:t></w:r></w:p>'))
+                f'<w:color w:val="C00000"/><w:sz w:val="21"/></w:rPr><w:t>{_esc(marking.header_line)}</w:t></w:r></w:p>'))
         if marking.watermark:
             hdr.append(self._watermark_paragraph(marking.text))
         return rid
