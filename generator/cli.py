@@ -1,12 +1,13 @@
 """The `juesuan` command. Messages to users are Chinese; option names are English.
 
 Exit codes: 0 done (warnings allowed); 1 check rules found errors; 2 unusable input (nothing written);
-130 interrupted (Ctrl-C; the unit in progress wrote nothing).
+130 interrupted (Ctrl-C), 143 terminated (SIGTERM): the unit in progress wrote nothing.
 """
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -22,9 +23,11 @@ from .write.names import FAILED_SUFFIX
 
 EXIT_OK, EXIT_CHECKS, EXIT_INPUT = 0, 1, 2
 EXIT_INTERRUPTED = 130          # 128 + SIGINT, as shells report Ctrl-C
+EXIT_TERMINATED = 143           # 128 + SIGTERM
 
 
-EXIT_CODES = "退出码：0 完成（可有警告）；1 检查发现错误，没有生成；2 输入或环境无法使用，什么都没有写；130 被 Ctrl-C 中断。"
+EXIT_CODES = ("退出码：0 完成（可有警告）；1 检查发现错误，没有生成；2 输入或环境无法使用，什么都没有写；"
+              "130 被 Ctrl-C 中断；143 被终止（SIGTERM）。")
 EXAMPLES = {    # one example line per command, printed under its help
     None: "juesuan render data/examples/xiaohe-2022.yaml --out output/",
     "render": "juesuan render 单位.yaml --format docx,pdf --out output/",
@@ -262,20 +265,42 @@ def main(argv: list[str] | None = None) -> int:
     return cmd_render(args)
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread: like KeyboardInterrupt, no ``except Exception`` catches it,
+    and the atomic writers (write.atomic) remove their temporary files on the way out."""
+
+
+def _terminate(signum, frame) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)     # a second SIGTERM must not cut the cleanup short
+    raise Terminated()
+
+
+# Commands that end on SIGTERM as on Ctrl-C (batch, preview and serve handle it themselves)
+TERMINABLE = ("render", "check", "template", "import", "export", "reference-docx")
+STOPPED = "正在处理的单位没有写出任何文件（临时文件已删除，原有的文件不变）；此前列出“已生成”的文件完整可用。"
+
+
 def console() -> int:
     """The `juesuan` console command (pyproject.toml): ``main()``, then, for check and render,
     leave without tearing the heap down. Every output file has been written to a temporary
     name and renamed into place before ``main`` returns, so nothing is left to do but free
     memory: after a PDF, Python spends ~0.2 s freeing WeasyPrint's objects one by one. stdout
     and stderr are flushed first; if that fails (a closed pipe) the exit code is 120, as
-    Python's own exit gives."""
+    Python's own exit gives. Ctrl-C ends with 130, SIGTERM with 143, each with a message; the
+    unit being written wrote nothing."""
     argv = sys.argv[1:]
+    if argv and argv[0] in TERMINABLE:
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         code = main(argv)
     except KeyboardInterrupt:           # Ctrl-C: the unit being rendered wrote nothing (atomic group)
         _quiet_stdout()
-        print("\n已中断（Ctrl-C）：正在处理的单位没有写出任何文件；此前列出“已生成”的文件完整可用。", file=sys.stderr)
+        print(f"\n已中断（Ctrl-C）：{STOPPED}", file=sys.stderr)
         os._exit(EXIT_INTERRUPTED)
+    except Terminated:                  # kill, systemd, a container stopping: as Ctrl-C
+        _quiet_stdout()
+        print(f"\n已终止（收到 SIGTERM）：{STOPPED}", file=sys.stderr)
+        os._exit(EXIT_TERMINATED)
     except BrokenPipeError:             # `juesuan check … | head`: the reader stopped reading
         _quiet_stdout()
         os._exit(EXIT_OK)

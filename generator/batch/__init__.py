@@ -7,7 +7,7 @@ One unit never stops the others: a unit that cannot be read, fails its checks or
 renderer (even a worker process dying) is recorded with its reason and the batch goes on. At
 the end a summary is printed and ``batch-report.html`` / ``batch-report.csv`` are written beside
 the outputs. Exit code: 0 all rendered (or unchanged), 1 some failed their checks, 2 some could
-not be read (or the program failed on them), 130 interrupted (Ctrl-C / SIGTERM).
+not be read (or the program failed on them), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
 
 Files are never half-written: a worker renders a unit into its own hidden staging folder under
 the output folder (``pipeline.render`` writes each file to a temporary name and renames it), and
