@@ -16,8 +16,7 @@ from .cli_excel import run as run_excel
 from .check.report import format_human, rules_listing, summary_line, to_json
 from .cli_parser import Parser
 from .errors import InputError, format_problem, os_reason
-from .pipeline import (FAILED_MARK, ChecksFailed, add_review_arguments, load_and_check, prepare_render,
-                       review_options, write_outputs)
+from .pipeline import FAILED_MARK, ChecksFailed, add_review_arguments, load_and_check, render, review_options
 from .write.formats import DEFAULT_FORMATS, FORMAT_HELP, format_argument
 from .write.names import FAILED_SUFFIX
 
@@ -162,26 +161,26 @@ def _distinct(paths: list[Path]) -> list[Path]:
     return out
 
 
-def _clashes(prepared: list, formats: tuple[str, ...]) -> list[str]:
+def _clashes(stems: list[tuple[Path, str]], formats: tuple[str, ...]) -> list[str]:
     """Messages for units of this run whose output files would have the same names (the same
     单位名称): the later would overwrite the earlier."""
-    by_stem: dict[str, list[Path]] = {}
-    for path, result in prepared:
-        by_stem.setdefault(result.stem.casefold(), []).append(path)
+    by_stem: dict[str, list[tuple[Path, str]]] = {}
+    for path, stem in stems:
+        by_stem.setdefault(stem.casefold(), []).append((path, stem))
     messages = []
-    for paths in by_stem.values():
-        if len(paths) > 1:
-            stem = next(r.stem for p, r in prepared if p == paths[0])
-            names = "、".join(f"“{stem}.{fmt}”" for fmt in dict.fromkeys(formats))
-            files = " 与 ".join(map(str, paths))
+    for same in by_stem.values():
+        if len(same) > 1:
+            names = "、".join(f"“{same[0][1]}.{fmt}”" for fmt in dict.fromkeys(formats))
+            files = " 与 ".join(str(path) for path, _ in same)
             messages.append(f"{files} 的输出文件同名（{names}，单位名称相同），后一个会覆盖前一个；"
                             "请分开生成到不同的 --out 目录，或用 juesuan batch（同名的单位自动改名）")
     return messages
 
 
 def cmd_render(args) -> int:
-    """Every unit is read, checked and composed first; then, unless two of them would write files
-    of the same name (refused, nothing written), each is written (all its formats, or none)."""
+    """Every unit file is read first (its name gives its output file names); unless two units would
+    write files of the same name (refused, nothing written), each is then checked and written in
+    turn (all its formats, or none). One unit is in memory at a time."""
     status = EXIT_OK
     problems = _environment_problems(args)
     for text in problems:
@@ -190,11 +189,28 @@ def cmd_render(args) -> int:
         print("未处理：没有读取任何单位数据文件", file=sys.stderr)
         return EXIT_INPUT
     draft, marking = review_options(args)
-    prepared = []
+    from .load.unit_loader import load_unit
+    from .write.names import output_stem
+    stems: list[tuple[Path, str]] = []
     for path in _distinct(args.files):
         try:
-            result = prepare_render(path, force=args.force, draft=draft, marking=marking,
-                                    attachments_only=args.attachments_only)
+            stems.append((path, output_stem(load_unit(path), args.attachments_only, draft=draft)))
+        except InputError as exc:
+            _input_error(path, exc)
+            status = max(status, EXIT_INPUT)
+        except Exception as exc:  # a bug must still end in one clear message, not a traceback
+            _internal_error(path, exc)
+            status = max(status, EXIT_INPUT)
+    clashes = _clashes(stems, args.format)
+    if clashes:
+        for text in clashes:
+            print(f"错误：{text}", file=sys.stderr)
+        print("未生成：同一次生成中不覆盖文件，这次一个文件也没有写", file=sys.stderr)
+        return EXIT_INPUT
+    for path, _ in stems:
+        try:
+            result = render(path, args.out, args.format, reference=args.reference_doc, force=args.force,
+                            draft=draft, marking=marking, attachments_only=args.attachments_only)
         except InputError as exc:
             _input_error(path, exc)
             status = max(status, EXIT_INPUT)
@@ -205,24 +221,6 @@ def cmd_render(args) -> int:
                   file=sys.stderr)
             print(f"未生成：{path}（检查发现 {len(r.errors)} 个错误；改正数据后重试，或用 --force 强制生成）", file=sys.stderr)
             status = max(status, EXIT_CHECKS)
-            continue
-        except Exception as exc:  # a bug must still end in one clear message, not a traceback
-            _internal_error(path, exc)
-            status = max(status, EXIT_INPUT)
-            continue
-        prepared.append((path, result))
-    clashes = _clashes(prepared, args.format)
-    if clashes:
-        for text in clashes:
-            print(f"错误：{text}", file=sys.stderr)
-        print("未生成：同一次生成中不覆盖文件，这次一个文件也没有写", file=sys.stderr)
-        return EXIT_INPUT
-    for path, result in prepared:
-        try:
-            write_outputs(result, path, args.out, args.format, args.reference_doc)
-        except InputError as exc:
-            _input_error(path, exc)
-            status = max(status, EXIT_INPUT)
             continue
         except OSError as exc:    # writing failed: disk full, permission changed during the run …
             print(f"错误：写入 {args.out} 失败：{os_reason(exc)}；{path} 的文件一个也没有写出", file=sys.stderr)
