@@ -1,12 +1,13 @@
 """The `juesuan` command. Messages to users are Chinese; option names are English.
 
 Exit codes: 0 done (warnings allowed); 1 check rules found errors; 2 unusable input (nothing written);
-130 interrupted (Ctrl-C; the unit in progress wrote nothing).
+130 interrupted (Ctrl-C), 143 terminated (SIGTERM): the unit in progress wrote nothing.
 """
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -15,14 +16,17 @@ from .cli_excel import run as run_excel
 from .check.report import format_human, rules_listing, summary_line, to_json
 from .cli_parser import Parser
 from .errors import InputError, format_problem, os_reason
-from .pipeline import ChecksFailed, add_review_arguments, load_and_check, render, review_options
+from .pipeline import FAILED_MARK, ChecksFailed, add_review_arguments, load_and_check, render, review_options
 from .write.formats import DEFAULT_FORMATS, FORMAT_HELP, format_argument
+from .write.names import FAILED_SUFFIX
 
 EXIT_OK, EXIT_CHECKS, EXIT_INPUT = 0, 1, 2
 EXIT_INTERRUPTED = 130          # 128 + SIGINT, as shells report Ctrl-C
+EXIT_TERMINATED = 143           # 128 + SIGTERM
 
 
-EXIT_CODES = "退出码：0 完成（可有警告）；1 检查发现错误，没有生成；2 输入或环境无法使用，什么都没有写；130 被 Ctrl-C 中断。"
+EXIT_CODES = ("退出码：0 完成（可有警告）；1 检查发现错误，没有生成；2 输入或环境无法使用，什么都没有写；"
+              "130 被 Ctrl-C 中断；143 被终止（SIGTERM）。")
 EXAMPLES = {    # one example line per command, printed under its help
     None: "juesuan render data/examples/xiaohe-2022.yaml --out output/",
     "render": "juesuan render 单位.yaml --format docx,pdf --out output/",
@@ -56,7 +60,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     r.add_argument("--format", type=format_argument, default=DEFAULT_FORMATS, help=FORMAT_HELP)
     r.add_argument("--out", type=Path, default=Path("output"), help="输出目录（默认 output/）")
     r.add_argument("--reference-doc", type=Path, default=None, help="Word 样式参考文档（默认 templates/docx/reference.docx）")
-    r.add_argument("--force", action="store_true", help="检查发现错误时仍然生成（文件中会有不一致的数字）")
+    r.add_argument("--force", action="store_true", help="检查发现错误时仍然生成：每页与封面标明“未通过勾稽检查”，文件名以“-未通过检查”结尾")
     r.add_argument("--attachments-only", action="store_true",
                    help="只生成附件（项目支出绩效自评表），单独成一个文件：“<单位名称><年度>年度部门决算公开附件”")
     add_review_arguments(r)
@@ -137,7 +141,46 @@ def _environment_problems(args) -> list[str]:
     return problems
 
 
+def _distinct(paths: list[Path]) -> list[Path]:
+    """``paths`` with a file given more than once (by any path to it) kept once: rendering it
+    twice would write the same files twice."""
+    seen: dict[object, Path] = {}
+    out = []
+    for path in paths:
+        try:
+            st = path.stat()
+            key: object = (st.st_dev, st.st_ino)
+        except OSError:
+            key = str(path)
+        if key in seen:
+            same = "给了两次" if str(seen[key]) == str(path) else f"与 {seen[key]} 是同一个文件"
+            print(f"提示：{path} {same}，只生成一次", file=sys.stderr)
+            continue
+        seen[key] = path
+        out.append(path)
+    return out
+
+
+def _clashes(stems: list[tuple[Path, str]], formats: tuple[str, ...]) -> list[str]:
+    """Messages for units of this run whose output files would have the same names (the same
+    单位名称): the later would overwrite the earlier."""
+    by_stem: dict[str, list[tuple[Path, str]]] = {}
+    for path, stem in stems:
+        by_stem.setdefault(stem.casefold(), []).append((path, stem))
+    messages = []
+    for same in by_stem.values():
+        if len(same) > 1:
+            names = "、".join(f"“{same[0][1]}.{fmt}”" for fmt in dict.fromkeys(formats))
+            files = " 与 ".join(str(path) for path, _ in same)
+            messages.append(f"{files} 的输出文件同名（{names}，单位名称相同），后一个会覆盖前一个；"
+                            "请分开生成到不同的 --out 目录，或用 juesuan batch（同名的单位自动改名）")
+    return messages
+
+
 def cmd_render(args) -> int:
+    """Every unit file is read first (its name gives its output file names); unless two units would
+    write files of the same name (refused, nothing written), each is then checked and written in
+    turn (all its formats, or none). One unit is in memory at a time."""
     status = EXIT_OK
     problems = _environment_problems(args)
     for text in problems:
@@ -145,9 +188,27 @@ def cmd_render(args) -> int:
     if problems:
         print("未处理：没有读取任何单位数据文件", file=sys.stderr)
         return EXIT_INPUT
-    for path in args.files:
+    draft, marking = review_options(args)
+    from .load.unit_loader import load_unit
+    from .write.names import output_stem
+    stems: list[tuple[Path, str]] = []
+    for path in _distinct(args.files):
         try:
-            draft, marking = review_options(args)
+            stems.append((path, output_stem(load_unit(path), args.attachments_only, draft=draft)))
+        except InputError as exc:
+            _input_error(path, exc)
+            status = max(status, EXIT_INPUT)
+        except Exception as exc:  # a bug must still end in one clear message, not a traceback
+            _internal_error(path, exc)
+            status = max(status, EXIT_INPUT)
+    clashes = _clashes(stems, args.format)
+    if clashes:
+        for text in clashes:
+            print(f"错误：{text}", file=sys.stderr)
+        print("未生成：同一次生成中不覆盖文件，这次一个文件也没有写", file=sys.stderr)
+        return EXIT_INPUT
+    for path, _ in stems:
+        try:
             result = render(path, args.out, args.format, reference=args.reference_doc, force=args.force,
                             draft=draft, marking=marking, attachments_only=args.attachments_only)
         except InputError as exc:
@@ -171,7 +232,8 @@ def cmd_render(args) -> int:
             continue
         if result.errors:
             print(f"！！！注意：{path} 有 {len(result.errors)} 个检查错误，已按 --force 强制生成；"
-                  f"生成的文件中存在不一致的数字，不能直接公开！！！", file=sys.stderr)
+                  f"生成的文件中存在不一致的数字，不能直接公开（文件名以“{FAILED_SUFFIX}”结尾，每页标有"
+                  f"“{FAILED_MARK}”）！！！", file=sys.stderr)
             print(format_human(str(path), result.findings, result.derived.profile, _colour(sys.stderr)), file=sys.stderr)
         elif result.findings:
             print(summary_line(str(path), result.findings) + "（用 juesuan check 查看详情）", file=sys.stderr)
@@ -201,20 +263,42 @@ def main(argv: list[str] | None = None) -> int:
     return cmd_render(args)
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread: like KeyboardInterrupt, no ``except Exception`` catches it,
+    and the atomic writers (write.atomic) remove their temporary files on the way out."""
+
+
+def _terminate(signum, frame) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)     # a second SIGTERM must not cut the cleanup short
+    raise Terminated()
+
+
+# Commands that end on SIGTERM as on Ctrl-C (batch, preview and serve handle it themselves)
+TERMINABLE = ("render", "check", "template", "import", "export", "reference-docx")
+STOPPED = "正在处理的单位没有写出任何文件（临时文件已删除，原有的文件不变）；此前列出“已生成”的文件完整可用。"
+
+
 def console() -> int:
     """The `juesuan` console command (pyproject.toml): ``main()``, then, for check and render,
     leave without tearing the heap down. Every output file has been written to a temporary
     name and renamed into place before ``main`` returns, so nothing is left to do but free
     memory: after a PDF, Python spends ~0.2 s freeing WeasyPrint's objects one by one. stdout
     and stderr are flushed first; if that fails (a closed pipe) the exit code is 120, as
-    Python's own exit gives."""
+    Python's own exit gives. Ctrl-C ends with 130, SIGTERM with 143, each with a message; the
+    unit being written wrote nothing."""
     argv = sys.argv[1:]
+    if argv and argv[0] in TERMINABLE:
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         code = main(argv)
     except KeyboardInterrupt:           # Ctrl-C: the unit being rendered wrote nothing (atomic group)
         _quiet_stdout()
-        print("\n已中断（Ctrl-C）：正在处理的单位没有写出任何文件；此前列出“已生成”的文件完整可用。", file=sys.stderr)
+        print(f"\n已中断（Ctrl-C）：{STOPPED}", file=sys.stderr)
         os._exit(EXIT_INTERRUPTED)
+    except Terminated:                  # kill, systemd, a container stopping: as Ctrl-C
+        _quiet_stdout()
+        print(f"\n已终止（收到 SIGTERM）：{STOPPED}", file=sys.stderr)
+        os._exit(EXIT_TERMINATED)
     except BrokenPipeError:             # `juesuan check … | head`: the reader stopped reading
         _quiet_stdout()
         os._exit(EXIT_OK)

@@ -42,6 +42,7 @@ class Result:
     outputs: list[Path] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
     pages: int | None = None
+    stem: str = ""                # the output file name without extension (prepare_render)
 
     @property
     def errors(self) -> list[Finding]:
@@ -123,7 +124,7 @@ def add_review_arguments(p: argparse.ArgumentParser) -> None:
     """--draft, --mark, --mark-style: the 草稿 cover line and the review marking of every page."""
     p.add_argument("--draft", nargs="?", const=DEFAULT_WATERMARK, default=None, metavar="TEXT",
                    help=f"草稿：封面注明草稿与生成时间，并在每页加标记（默认“{DEFAULT_WATERMARK}”，"
-                        "可用 --mark-style none 去掉标记）")
+                        "可用 --mark-style none 去掉标记）；文件名以“-草稿”结尾")
     p.add_argument("--mark", nargs="?", const=DEFAULT_WATERMARK, default=None, metavar="TEXT",
                    help=f"内部审核标记：每页加标记（默认“{DEFAULT_WATERMARK}”），与 --draft 无关，封面不写草稿")
     p.add_argument("--mark-style", choices=Marking.STYLES, default="watermark",
@@ -136,39 +137,77 @@ def review_options(args) -> tuple[bool, Marking | None]:
     return bool(draft), Marking.of(mark or draft, getattr(args, "mark_style", "watermark"))
 
 
+FAILED_MARK = "未通过勾稽检查"
+
+
+def failed_marking(marking: Marking | None) -> Marking:
+    """The marking of a report forced past failed checks: FAILED_MARK diagonally and in the header
+    of every page; the header line goes on with the review marking's own text if there is one."""
+    line = FAILED_MARK if marking is None or marking.text == FAILED_MARK else f"{FAILED_MARK}　{marking.text}"
+    return Marking(FAILED_MARK, watermark=True, header=True, header_text=line)
+
+
+def failed_line(errors: int) -> str:
+    """The cover's line of a report forced past failed checks."""
+    return f"未通过勾稽检查（{errors} 个错误）：数字不一致，不能公开"
+
+
 def prepare(path: Path, draft: bool = False, marking: Marking | None = None,
-            attachments_only: bool = False, allow_previous: bool = True) -> Result:
+            attachments_only: bool = False, allow_previous: bool = True, mark_failed: bool = False) -> Result:
     """Load, derive, check and compose one unit (no files written). ``draft``: the cover says
     草稿 with the time it was made; ``marking``: on every page (independent of ``draft``);
     ``attachments_only``: the 附件 forms on their own (refused when the unit has none) — always so
-    for a file that holds nothing but 附件; ``allow_previous``: as for ``load_and_check``."""
+    for a file that holds nothing but 附件; ``allow_previous``: as for ``load_and_check``;
+    ``mark_failed``: when the checks found errors, every page and the cover say so
+    (``failed_marking``, ``failed_line``: a forced render)."""
     derived, findings, seconds = load_and_check(path, allow_previous)
     t = time.perf_counter()
+    cover = draft_line() if draft else None
+    errors = sum(f.severity == ERROR for f in findings)
+    if mark_failed and errors:
+        marking = failed_marking(marking)
+        cover = "　".join(x for x in (cover, failed_line(errors)) if x)
     if attachments_only or derived.unit.only_attachments:
         if not has_forms(derived):
             raise InputError([Problem(Source(str(path), None, "附件"),
                                       "没有可以单独生成的附件：附件中没有项目自评、整体自评或评价报告")])
-        document = compose_attachments(derived, draft_line=draft_line() if draft else None, marking=marking)
+        document = compose_attachments(derived, draft_line=cover, marking=marking)
     else:
-        document = compose(derived, draft_line=draft_line() if draft else None, marking=marking)
+        document = compose(derived, draft_line=cover, marking=marking)
     seconds["compose"] = time.perf_counter() - t
     return Result(derived.unit, derived, document, findings=findings, seconds=seconds)
+
+
+def prepare_render(path: Path, force: bool = False, draft: bool = False, marking: Marking | None = None,
+                   attachments_only: bool = False) -> Result:
+    """``prepare`` for a render: raises ChecksFailed when the checks found errors, unless ``force``
+    (then the report is marked as such, on every page and the cover, and so is its file name).
+    ``Result.stem`` is the output file name (without extension): names.output_stem."""
+    result = prepare(path, draft, marking, attachments_only, mark_failed=force)
+    if result.errors and not force:
+        raise ChecksFailed(result)
+    result.stem = output_stem(result.unit, attachments_only, draft=draft, failed=bool(result.errors))
+    return result
 
 
 def render(path: Path, out_dir: Path, formats: tuple[str, ...] = ("docx", "pdf"),
            reference: Path | None = None, force: bool = False, draft: bool = False,
            marking: Marking | None = None, attachments_only: bool = False) -> Result:
-    """Check and write one unit (``draft``, ``marking``, ``attachments_only``: as for ``prepare``)."""
-    result = prepare(path, draft, marking, attachments_only)
-    if result.errors and not force:
-        raise ChecksFailed(result)
-    stem = output_stem(result.unit, attachments_only)
+    """Check and write one unit (``draft``, ``marking``, ``attachments_only``: as for ``prepare``;
+    ``force``: as for ``prepare_render``)."""
+    result = prepare_render(path, force, draft, marking, attachments_only)
+    return write_outputs(result, path, out_dir, formats, reference)
+
+
+def write_outputs(result: Result, path: Path, out_dir: Path, formats: tuple[str, ...] = ("docx", "pdf"),
+                  reference: Path | None = None) -> Result:
+    """Write a prepared unit (``prepare_render``) into ``out_dir``: every format, or none."""
     out_dir = Path(out_dir)
     from .write.atomic import all_or_nothing, clean_stale_parts
     if out_dir.is_dir():
         clean_stale_parts(out_dir)        # what a killed run left (its process is gone)
     with all_or_nothing():               # the unit's formats land together, or none of them
-        _write(result, path, out_dir, stem, tuple(dict.fromkeys(formats)), reference)
+        _write(result, path, out_dir, result.stem, tuple(dict.fromkeys(formats)), reference)
     return result
 
 

@@ -319,6 +319,38 @@ def test_ctrl_c_stops_cleanly_and_rerun_finishes(tmp_path):
     assert len(list(out.glob("*.pdf"))) == len(stems)
 
 
+def test_sigterm_stops_cleanly_with_143(tmp_path):
+    """SIGTERM to the batch process alone (as kill or systemd send it): it stops as on Ctrl-C, its
+    workers end with it, no half file or staging folder is left, exit code 143 (128 + SIGTERM)."""
+    units = tmp_path / "units"
+    write_units(units, {f"t{i}.yaml": (base, f"测试终止第{i}单位", None, None)
+                        for i, base in enumerate(["xiaohe", "xincailiao", "admin"] * 2, 1)})
+    out = tmp_path / "out"
+    proc = start_batch(units, "--out", out, "--format", "docx,pdf", "--jobs", "2")
+    try:
+        while not list(out.glob("*.pdf")) and proc.poll() is None:
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGTERM)
+        stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == batch.EXIT_TERMINATED == 143, (stdout, stderr)
+    assert "Traceback" not in stderr and "中断" in stdout
+    assert group_ends(proc.pid), "workers must end with the batch"
+    assert_whole_files(out)
+    assert "未完成（已中断）" in statuses(out).values()
+
+
+def test_a_drafts_files_are_named_apart_from_the_final(tmp_path):
+    units = tmp_path / "units"
+    stems = write_units(units, {"a.yaml": ("xiaohe", None, None, None)})
+    out = tmp_path / "out"
+    proc = run_batch(units, "--out", out, "--format", "html", "--draft")
+    assert proc.returncode == 0, proc.stderr
+    assert [p.name for p in out.glob("*.html") if p.name != "batch-report.html"] == [f"{stems['a.yaml']}-草稿.html"]
+
+
 def group_ends(pgid: int) -> bool:
     """Whether every process of the group ends (those still exiting get a while to finish)."""
     for _ in range(600):

@@ -1,6 +1,6 @@
 """The command line in plain Chinese (issue 12): argparse's messages and help, the environment's
-problems blamed on the option (not on a data file), Ctrl-C without a traceback and without a new
-DOCX beside an old PDF, temporary files of a killed run cleaned up, a closed pipe."""
+problems blamed on the option (not on a data file), Ctrl-C and SIGTERM without a traceback and
+without a new DOCX beside an old PDF, temporary files of a killed run cleaned up, a closed pipe."""
 from __future__ import annotations
 
 import os
@@ -104,6 +104,29 @@ def test_ctrl_c_writes_nothing_new_and_no_traceback(tmp_path):
         else:
             assert proc.returncode == 0 and len(changed) == 2, "a finished render replaces both files"
     assert interrupted >= 1
+
+
+def test_sigterm_mid_write_keeps_old_files_and_removes_temporary_ones(tmp_path):
+    """SIGTERM (kill, systemd, a container stopping) while the files are being written: as Ctrl-C,
+    the old DOCX and PDF stay as they were, the temporary files go, exit 143 with a message."""
+    out = tmp_path / "out"
+    assert run_cli("render", str(XIAOHE), "--out", str(out)).returncode == 0
+    old = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert len(old) == 2
+    for _ in range(3):                      # the signal must land while a temporary file exists
+        proc = subprocess.Popen([str(JUESUAN), "render", str(XIAOHE), "--out", str(out)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        while proc.poll() is None and not any(p.name.endswith(".part") for p in out.iterdir()):
+            time.sleep(0.005)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=120)
+        if proc.returncode != 0:            # 0: it finished before the signal; try again
+            break
+    assert proc.returncode == 143, err
+    assert "已终止（收到 SIGTERM）" in err and "原有的文件不变" in err
+    assert "Traceback" not in err, err
+    assert sorted(p.name for p in out.iterdir()) == sorted(old), "no temporary file is left"
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == old, "the old files are unchanged"
 
 
 def test_temporary_files_of_a_killed_run_are_removed(tmp_path):

@@ -30,15 +30,17 @@ def test_the_examples_year_is_not_warned(tmp_path):
 
 
 def test_a_long_name_keeps_year_and_kind_in_the_file_name(tmp_path):
-    path = unit(tmp_path, XIAOHE.replace(f"单位名称: {NAME}", f"单位名称: {NAME * 6}", 1))
+    longer = NAME + "所属第一分中心综合办公室后勤保障处机关服务站联络协调工作组第三小组"     # 60 characters
+    path = unit(tmp_path, XIAOHE.replace(f"单位名称: {NAME}", f"单位名称: {longer}", 1))
     check = run_cli("check", str(path))
-    assert "U-NAME-LONG" in check.stdout and f"单位名称有 {len(NAME) * 6} 个字" in check.stdout, check.stdout
+    assert "U-NAME-LONG" in check.stdout and f"单位名称有 {len(longer)} 个字" in check.stdout, check.stdout
+    assert "U-NAME-SIZE" not in check.stdout                 # 60 characters: long, but could be real
     out = tmp_path / "out"
-    proc = run_cli("render", str(path), "--force", "--format", "docx", "--out", str(out))
+    proc = run_cli("render", str(path), "--format", "docx", "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     [made] = list(out.iterdir())
     assert made.name.endswith("2022年度部门决算公开.docx") and made.name.startswith(NAME)
-    assert len(made.stem.encode("utf-8")) <= 200
+    assert "…（" in made.name and len(made.stem.encode("utf-8")) <= 200     # cut, and marked so
 
 
 def test_figures_in_wanyuan_declared_as_yuan_are_warned(tmp_path):

@@ -463,6 +463,16 @@ def test_downloads_are_valid_pdf_and_docx(zhang, xiaohe_version, tmp_path):
     assert status == 200 and raw.startswith(b"PK")
     d = docx.Document(io.BytesIO(raw))
     assert any(XIAOHE in p.text for p in d.paragraphs)
+    # the draft is named apart from the final: saved into one folder, neither overwrites the other
+    status, headers, raw = zhang.get(f"/api/units/{q(XIAOHE)}/report.docx?draft=1")
+    assert status == 200 and quote(f"{XIAOHE}2022年度部门决算公开-草稿.docx") in headers["content-disposition"]
+
+
+def test_a_draft_stored_under_the_finals_name_is_downloaded_as_a_draft():
+    from generator.web.app import _report_download_name
+    assert _report_download_name("某单位2022年度部门决算公开.pdf", True) == "某单位2022年度部门决算公开-草稿.pdf"
+    assert _report_download_name("某单位2022年度部门决算公开-草稿.pdf", True) == "某单位2022年度部门决算公开-草稿.pdf"
+    assert _report_download_name("某单位2022年度部门决算公开.pdf", False) == "某单位2022年度部门决算公开.pdf"
 
 
 def test_report_with_errors_is_draft_only(li, tmp_path):
@@ -473,10 +483,13 @@ def test_report_with_errors_is_draft_only(li, tmp_path):
     assert any(f["rule"] == "T02-ITEM" for f in out["findings"])
     status, _, raw = li.get(f"/api/units/{q(XINCAILIAO)}/report.pdf")
     assert status == 409 and "草稿" in json.loads(raw)["error"]
-    status, _, pdf = li.get(f"/api/units/{q(XINCAILIAO)}/report.pdf?draft=1")
+    status, headers, pdf = li.get(f"/api/units/{q(XINCAILIAO)}/report.pdf?draft=1")
     assert status == 200 and pdf.startswith(b"%PDF")
     text = pdf_text(pdf, tmp_path)
     assert "草稿仅供内部审核" in text and "草稿（生成于" in text
+    # its numbers did not pass the check: every page and the cover say so, and so does its name
+    assert "未通过勾稽检查" in text and "数字不一致，不能公开" in text
+    assert quote("2023年度部门决算公开-草稿-未通过检查.pdf") in headers["content-disposition"]
 
 
 def test_two_uploads_at_once_both_kept_later_current(zhang, xiaohe_version):

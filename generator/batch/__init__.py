@@ -7,7 +7,7 @@ One unit never stops the others: a unit that cannot be read, fails its checks or
 renderer (even a worker process dying) is recorded with its reason and the batch goes on. At
 the end a summary is printed and ``batch-report.html`` / ``batch-report.csv`` are written beside
 the outputs. Exit code: 0 all rendered (or unchanged), 1 some failed their checks, 2 some could
-not be read (or the program failed on them), 130 interrupted (Ctrl-C / SIGTERM).
+not be read (or the program failed on them), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
 
 Files are never half-written: a worker renders a unit into its own hidden staging folder under
 the output folder (``pipeline.render`` writes each file to a temporary name and renames it), and
@@ -54,7 +54,7 @@ from .planning import ISSUE_SUFFIXES, assign_stems, discover, plan, unit_suffixe
 from .pool import default_start_method
 from .progress import Progress
 from .records import (CHECKS_FAILED, CRASHED, EXIT_CHECKS, EXIT_FOR, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK,
-                      FAILED, INTERRUPTED, RENDERED, SKIPPED, STATUSES, UNREADABLE, BatchError, Job, Outcome,
+                      EXIT_TERMINATED, FAILED, INTERRUPTED, RENDERED, SKIPPED, STATUSES, UNREADABLE, BatchError, Job, Outcome,
                       Record)
 from .report import CSV_COLUMNS, REPORT_CSV, REPORT_HTML, REPORT_TEMPLATES, summary, write_reports
 from .runner import run_batch
@@ -65,7 +65,7 @@ __all__ = [
     "READERS", "add_command", "main", "run", "PACKAGE", "ROOT", "TEMPLATES", "environment_digest",
     "options_digest", "unit_digest", "ISSUE_SUFFIXES", "assign_stems", "discover", "plan", "unit_suffixes",
     "default_start_method", "Progress", "CHECKS_FAILED", "CRASHED", "EXIT_CHECKS", "EXIT_FOR", "EXIT_INPUT",
-    "EXIT_INTERRUPTED", "EXIT_OK", "FAILED", "INTERRUPTED", "RENDERED", "SKIPPED", "STATUSES", "UNREADABLE",
+    "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_TERMINATED", "FAILED", "INTERRUPTED", "RENDERED", "SKIPPED", "STATUSES", "UNREADABLE",
     "BatchError", "Job", "Outcome", "Record", "CSV_COLUMNS", "REPORT_CSV", "REPORT_HTML", "REPORT_TEMPLATES",
     "summary", "write_reports", "run_batch", "LOCK_NAME", "STAGING_NAME", "STATE_FORMAT", "STATE_NAME",
     "RETIRE_RSS_MB", "render_unit",

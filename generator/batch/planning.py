@@ -127,7 +127,7 @@ def plan(source: Path, formats: tuple[str, ...], reference: Path | None = None,
             job.failure = (CRASHED, [crash_text(exc)])
             continue
         job.name, job.year = unit.name, unit.year
-        job.natural_stem = output_stem(unit)
+        job.natural_stem = output_stem(unit, draft=draft)     # a draft's files end in -草稿
         previous = getattr(unit, "previous_file", None)
         job.previous = (job.path.parent / previous).resolve() if previous else None
     assign_stems(jobs)

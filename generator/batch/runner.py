@@ -18,8 +18,8 @@ from ..limits import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 from .planning import plan, unit_suffixes
 from .pool import default_start_method, execute
 from .progress import Progress
-from .records import (CRASHED, EXIT_FOR, EXIT_INTERRUPTED, INTERRUPTED, RENDERED, SKIPPED, BatchError, Job,
-                      Outcome, Record)
+from .records import (CRASHED, EXIT_FOR, EXIT_INTERRUPTED, EXIT_TERMINATED, INTERRUPTED, RENDERED, SKIPPED,
+                      BatchError, Job, Outcome, Record)
 from .report import write_reports
 from .state import STAGING_NAME, State, clean_leftovers, lock_folder, publish
 
@@ -63,11 +63,11 @@ def run_batch(source: Path, out_dir: Path, formats: tuple[str, ...] = ("docx", "
     except OSError as exc:
         raise BatchError(f"无法建立输出目录 {out_dir}：{os_reason(exc)}") from exc
     lock = lock_folder(out_dir)
-    stop = {"flag": False}
+    stop = {"flag": False, "signal": signal.SIGINT}
     previous_handlers = {}
 
     def on_signal(signum, frame):
-        stop["flag"] = True
+        stop["flag"], stop["signal"] = True, signum
 
     try:
         clean_leftovers(out_dir)
@@ -140,7 +140,8 @@ def run_batch(source: Path, out_dir: Path, formats: tuple[str, ...] = ("docx", "
         progress.close()
         ordered = [records[i] for i in sorted(records)]
         interrupted = bool(unfinished) or stop["flag"]
-        code = EXIT_INTERRUPTED if interrupted else max(EXIT_FOR[r.status] for r in ordered)
+        code = ((EXIT_TERMINATED if stop["signal"] == signal.SIGTERM else EXIT_INTERRUPTED) if interrupted
+                else max(EXIT_FOR[r.status] for r in ordered))
         outcome = Outcome(ordered, code, time.monotonic() - t_start, workers_used, peaks,
                           interrupted=interrupted, start_method=start_method or "", worker_peak_vm_mb=vm_peaks)
         outcome.report_html, outcome.report_csv = write_reports(outcome, out_dir, Path(source), formats)

@@ -8,11 +8,15 @@ from datetime import date
 from decimal import Decimal
 
 from ..numbers import MONEY_UNITS, money
-from ..write.names import NAME_BYTES, safe_filename, stem_parts
+from ..write.names import NAME_BYTES, PROPERTY_CHARS, fitted_stem, kept_chars, stem_parts
 from .registry import WARNING, Context, Finding, Rule, rule
 from .rules_text import key_source
 
 WHOLE = ""          # findings about the whole unit ("全文")
+
+# a unit's name longer than this is not a real one (the longest example has 27 characters; the
+# longest names of 机关、事业单位 are about 40): it is warned about (U-NAME-SIZE)
+NAME_CHARS = 60
 
 # the year of a 决算 is the year before the one it is published in; a file years away is a typo
 YEARS_BACK, YEARS_AHEAD = 10, 0
@@ -25,12 +29,25 @@ SMALLEST_YUAN = Decimal("10000")
 @rule("U-NAME-LONG", "单位名称过长时文件名只取其前一部分（年度与报告名称保留）", WARNING)
 def name_too_long(r: Rule, ctx: Context):
     head, tail = stem_parts(ctx.unit)
-    stem = safe_filename(head, tail)
-    kept = stem[: len(stem) - len(tail)] if tail and stem.endswith(tail) else stem
-    if head and len(kept) < len(head):
+    if len(ctx.unit.name) > NAME_CHARS:       # U-NAME-SIZE says it, file name included
+        return
+    kept = kept_chars(head, tail)
+    if head and kept < len(head):
         yield Finding(r.id, r.severity, WHOLE,
-                      f"单位名称有 {len(head)} 个字，文件名最长 {NAME_BYTES} 字节，只取前 {len(kept)} 个字："
-                      f"“{stem}”；封面与标题仍用全称",
+                      f"单位名称有 {len(head)} 个字，文件名最长 {NAME_BYTES} 字节，只取前 {kept} 个字："
+                      f"“{fitted_stem(head, tail)}”；封面与标题仍用全称",
+                      key_source(ctx.unit, "单位名称"), column="单位名称")
+
+
+@rule("U-NAME-SIZE", f"单位名称不超过 {NAME_CHARS} 个字（实际的单位名称很少超过 30 个字）", WARNING)
+def name_implausibly_long(r: Rule, ctx: Context):
+    name = ctx.unit.name
+    if len(name) > NAME_CHARS:
+        head, tail = stem_parts(ctx.unit)
+        yield Finding(r.id, r.severity, WHOLE,
+                      f"单位名称有 {len(name)} 个字，实际的单位名称很少超过 30 个字：请确认没有把其他文字填进单位名称"
+                      f"（开头是“{name[:20]}…”）。封面与各表仍用全称；文件名只取前 {kept_chars(head, tail)} 个字，"
+                      f"文档属性中的标题最多 {PROPERTY_CHARS} 个字",
                       key_source(ctx.unit, "单位名称"), column="单位名称")
 
 

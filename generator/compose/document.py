@@ -135,8 +135,13 @@ class Marking:
     text: str
     watermark: bool = True
     header: bool = False
+    header_text: str | None = None     # the header line when it says more than the watermark
 
     STYLES = ("watermark", "header", "both", "none")
+
+    @property
+    def header_line(self) -> str:
+        return self.header_text or self.text
 
     @classmethod
     def of(cls, text: str | None, style: str = "watermark") -> "Marking | None":

@@ -54,7 +54,7 @@ from ..load.yaml_reader import MAX_BYTES as MAX_YAML_BYTES
 from ..limits import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 from ..write.atomic import clean_stale_parts
 from ..write.html_writer import TEMPLATES_DIR
-from ..write.names import safe_filename
+from ..write.names import DRAFT_SUFFIX, safe_filename
 from . import accounts, uploads, work
 from .batchjob import KEEP_JOBS, BatchBusy, BatchRunner
 from .pool import WorkerDied, WorkerLimit, WorkerPool
@@ -232,9 +232,20 @@ def _page(request: Request, template: str, status: int = 200, **context) -> HTML
 
 
 def _download_name(name: str) -> str:
-    """A download's file name: unsafe characters removed (write.names)."""
+    """A download's file name: unsafe characters removed (write.names), at most 240 bytes before
+    the extension (a report's name is up to 200 bytes and its “-草稿-未通过检查”)."""
     stem, dot, ext = name.rpartition(".")
-    return safe_filename(stem) + dot + ext if dot else safe_filename(name)
+    return safe_filename(stem, limit_bytes=240) + dot + ext if dot else safe_filename(name, limit_bytes=240)
+
+
+def _report_download_name(name: str, draft: bool) -> str:
+    """A report's download name: its file's, which ends in “-草稿” for a draft (pipeline.render);
+    a draft stored before drafts were named so gets the suffix here, so a draft never passes for
+    the final report."""
+    stem, dot, ext = name.rpartition(".")
+    if draft and DRAFT_SUFFIX not in stem:
+        stem += DRAFT_SUFFIX
+    return stem + dot + ext
 
 
 def _file(path: Path, name: str, ext: str) -> FileResponse:
@@ -389,8 +400,9 @@ async def report(request: Request) -> Response:
         raise Refused(404, "只有 report.pdf 与 report.docx")
     draft = request.query_params.get("draft", "") in ("1", "true", "yes")
     path = await _report_file(request, unit, fmt, draft)
-    _ws(request).store.audit(account.name, "下载", unit.name, path.name, _ip(request))
-    return _file(path, path.name, fmt)
+    name = _report_download_name(path.name, draft)
+    _ws(request).store.audit(account.name, "下载", unit.name, name, _ip(request))
+    return _file(path, name, fmt)
 
 
 # ---------------------------------------------------------------- API

@@ -1,7 +1,7 @@
 """Write a file completely or not at all: temp file in the same folder, then os.replace.
 
 Inside ``all_or_nothing()`` the renames wait until the block ends: a render that writes a DOCX
-and a PDF replaces both or neither (Ctrl-C or an error between the two leaves the old pair).
+and a PDF replaces both or neither (Ctrl-C, SIGTERM or an error between the two leaves the old pair).
 Temporary names carry the writing process's id (".<name>.<pid>.<random>.docx.part"), so a later
 run can remove what a killed one (kill -9, power loss) left behind: ``clean_stale_parts``.
 """
@@ -32,12 +32,12 @@ def atomic_path(final: Path) -> Iterator[Path]:
     final.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{final.stem[:40]}.{os.getpid()}.", suffix=final.suffix + ".part",
                                dir=final.parent)
-    os.close(fd)
     tmp_path = Path(tmp)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp_path, 0o666 & ~umask)   # mkstemp makes 0600; outputs are ordinary files
-    try:
+    try:                                 # from here on, Ctrl-C or SIGTERM (cli.Terminated) removes it
+        os.close(fd)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp_path, 0o666 & ~umask)   # mkstemp makes 0600; outputs are ordinary files
         yield tmp_path
         group = _GROUP.get()
         if group is None:

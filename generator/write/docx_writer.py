@@ -31,6 +31,7 @@ from lxml import etree
 from generator.compose.document import (STYLES, Cell, Cover, Document, Heading, Marking, PageBreak,
                                         Paragraph, Table, Toc, Typography)
 from generator.write.atomic import atomic_path
+from generator.write.names import property_text
 from generator.write.reference import (NSDECL, ReferenceSpec, default_reference_bytes,
                                        load_spec, style_xml)
 
@@ -345,7 +346,7 @@ class _DocxBuilder:
         if marking.header:
             hdr.append(parse_xml(
                 f'<w:p {NSDECL}><w:pPr><w:jc w:val="right"/></w:pPr><w:r><w:rPr><w:rFonts w:hint="eastAsia"/>'
-                f'<w:color w:val="C00000"/><w:sz w:val="21"/></w:rPr><w:t>{_esc(marking.text)}</w:t></w:r></w:p>'))
+                f'<w:color w:val="C00000"/><w:sz w:val="21"/></w:rPr><w:t>{_esc(marking.header_line)}</w:t></w:r></w:p>'))
         if marking.watermark:
             hdr.append(self._watermark_paragraph(marking.text))
         return rid
@@ -475,7 +476,7 @@ class _DocxBuilder:
             settings.append(upd)
         props = self.package.core_properties
         now = datetime.now(timezone.utc).replace(microsecond=0, tzinfo=None)
-        props.title, props.language = doc.title, doc.lang
+        props.title, props.language = property_text(doc.title), doc.lang    # ≤ 255 characters each
         props.created = props.modified = now
         props.revision, props.last_modified_by = 1, ""
         props.comments = props.subject = props.keywords = ""

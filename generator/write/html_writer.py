@@ -32,6 +32,7 @@ from generator import cache
 from generator.compose.document import (
     STYLES, Block, Cover, Document, Heading, PageBreak, Paragraph, Table, Toc,
 )
+from generator.write.names import property_text
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 HTML_TEMPLATES = TEMPLATES_DIR / "html"
@@ -78,7 +79,7 @@ def report_context(doc: Document, *, inline_css: bool = True) -> dict:
     toc_entries = doc.toc_entries()
     _check_anchors(doc, toc_entries)
     css = Markup((HTML_TEMPLATES / STYLESHEET).read_text(encoding="utf-8")) if inline_css else None
-    return dict(doc=doc, regions=_regions(doc), toc_entries=toc_entries,
+    return dict(doc=doc, title=property_text(doc.title), regions=_regions(doc), toc_entries=toc_entries,
                 marking=doc.marking, inline_css=css)
 
 
