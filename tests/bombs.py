@@ -96,3 +96,43 @@ def long_text(src: Path, out: Path, chars: int, sheet: str = "填写说明") -> 
     """One inline text of ``chars`` characters in a cell below the sheet's content."""
     cell = f'<row r="2000"><c r="B2000" t="inlineStr"><is><t>{"长" * chars}</t></is></c></row>'
     rewrite_sheet(src, out, sheet, lambda xml: xml.replace("</sheetData>", cell + "</sheetData>", 1))
+
+
+def many_sheets(src: Path, out: Path, sheets: int) -> None:
+    """``src`` with ``sheets`` more sheets named in its workbook (parts need not exist: the count
+    is refused first)."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "xl/workbook.xml":
+                extra = "".join(f'<sheet xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
+                                f'name="多余{i}" sheetId="{1000 + i}" r:id="rIdX{i}"/>' for i in range(sheets))
+                data = data.replace(b"</sheets>", extra.encode("utf-8") + b"</sheets>", 1)
+            zout.writestr(info.filename, data)
+
+
+def many_elements(src: Path, out: Path, elements: int) -> None:
+    """``src`` with one more XML part of ``elements`` small elements (numbered, so that it does
+    not compress like a zip bomb)."""
+    body = "".join(f'<a n="{i * 7919 % 1000003}"/>' for i in range(elements))
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            zout.writestr(info.filename, zin.read(info))
+        zout.writestr("xl/extra.xml", f"<root>{body}</root>")
+
+
+def two_sheets_one_part(src: Path, out: Path) -> None:
+    """``src`` whose second sheet's relationship targets the first sheet's part."""
+    def target_of(text: str, rid: str) -> re.Match:
+        return re.search(rf'<Relationship [^>]*\bId="{rid}"[^>]*/>', text)
+
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "xl/_rels/workbook.xml.rels":
+                text = data.decode("utf-8")
+                first = re.search(r'Target="([^"]+)"', target_of(text, "rId1").group()).group(1)
+                second = target_of(text, "rId2")
+                changed = re.sub(r'Target="[^"]+"', f'Target="{first}"', second.group())
+                data = (text[:second.start()] + changed + text[second.end():]).encode("utf-8")
+            zout.writestr(info.filename, data)

@@ -19,9 +19,10 @@ from ..errors import InputError, Problem, os_reason
 from ..model import Source
 
 MAX_BYTES = 5 * 1024 * 1024   # a unit file is a few dozen KB; refuse anything absurd
-# values (scalars, lists, mappings) one file may hold: the largest example has under 2,000, a unit
-# with a thousand 项目 a few tens of thousands; checked while parsing, before a node is built
-MAX_NODES = 200_000
+# values (keys, scalars, lists, mappings) one file may hold: the largest example has under 2,000;
+# a unit of 2,000 项 rows in every table and 200 项目自评表 about 90,000 (benchmarks/input_cost.py).
+# Counted while parsing, before a node is built
+MAX_NODES = 150_000
 # libyaml's safe loader when PyYAML was built with it (7x faster); same nodes, same marks
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
