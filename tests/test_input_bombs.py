@@ -60,6 +60,15 @@ def test_yaml_of_too_many_values_is_refused_while_parsing(tmp_path):
     assert "数据项过多" in err and f"{MAX_NODES:,}" in err, err
 
 
+@pytest.mark.parametrize("depth", [60, 100_000])
+def test_yaml_nested_too_deep_is_refused_plainly(tmp_path, depth):
+    """Under libyaml's own limit (1000) the composer and the checks would recurse past Python's."""
+    path = tmp_path / "deep.yaml"
+    path.write_text("单位名称: 测试单位\n年度: 2023\n列表: " + "[" * depth + "]" * depth + "\n", encoding="utf-8")
+    err = refused(tmp_path, path, line=3)
+    assert "嵌套" in err, err
+
+
 def test_a_template_may_use_aliases_but_their_expansion_is_bounded(tmp_path):
     small = tmp_path / "small.yaml"
     small.write_text("a: &x [1, 2]\nb: *x\n", encoding="utf-8")

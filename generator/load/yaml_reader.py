@@ -23,6 +23,7 @@ MAX_BYTES = 5 * 1024 * 1024   # a unit file is a few dozen KB; refuse anything a
 # a unit of 2,000 项 rows in every table and 200 项目自评表 about 90,000 (benchmarks/input_cost.py).
 # Counted while parsing, before a node is built
 MAX_NODES = 150_000
+MAX_DEPTH = 50      # lists and mappings inside each other: a unit file has at most 6 levels
 # libyaml's safe loader when PyYAML was built with it (7x faster); same nodes, same marks
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -176,11 +177,20 @@ def read_yaml(path: Path, what: str = "单位数据", keys: str = "单位名称�
 
 def _prescan(text: str, name: str, what: str, aliases: bool) -> None:
     """One pass over the parser's events, holding one event at a time: refuse an anchor or an alias
-    (unless ``aliases``) and more than ``MAX_NODES`` values, before any node is composed."""
-    count = 0
+    (unless ``aliases``), more than ``MAX_NODES`` values and nesting deeper than ``MAX_DEPTH``
+    (the composer and the checks recurse), before any node is composed."""
+    count = depth = 0
     for event in yaml.parse(text, Loader=_LOADER):
+        if isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
         if not isinstance(event, yaml.NodeEvent):
             continue
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise InputError([Problem(Source(name, event.start_mark.line + 1),
+                                          f"第 {event.start_mark.column + 1} 列：列表或映射嵌套超过 {MAX_DEPTH} 层；"
+                                          f"{what}文件最多只有几层，请检查括号“[”“{{”是否多写或没有闭合")])
         if not aliases and (event.anchor is not None):
             line = event.start_mark.line + 1
             column = event.start_mark.column + 1
@@ -216,6 +226,7 @@ _PROBLEM_ZH = {
     "found unknown escape character": "双引号字符串里有未知的转义符“\\”（要写反斜杠请用单引号，或写成“\\\\”）",
     "found duplicate anchor": "锚点（“&”开头）重复定义",
     "expected a comment or a line break": "值的后面还有多余的文字（常见原因：引号后面还有字）",
+    "exceeded maximum nesting depth": "列表或映射嵌套层数过多（请检查括号“[”“{”是否多写或没有闭合）",
     "expected alphabetic or numeric character": "“&”或“*”后面应为名称（文字以 & 或 * 开头时请加引号）",
 }
 
