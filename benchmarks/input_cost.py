@@ -13,7 +13,8 @@ Refused: YAML anchors/aliases (billion laughs, 9 levels), a YAML of more values 
 yaml_reader.MAX_NODES, a YAML over 5 MB; workbooks of 2,000 merged ranges of 100 × 100 cells,
 of more merged ranges than allowed, with a cell in row 900,000,000, with 5,000 rows reaching column
 XFD, of more cells than allowed, with a 32,768-character text, with more sheets than allowed,
-with two sheets on one part, of more XML elements than allowed, and over 20 MB.
+with two sheets on one part, of more XML elements than allowed (side by side, and nested: counted as
+they open), and over 20 MB.
 Target: no refused input above 2 s or 200 MB. Prints figures only; asserts nothing.
 Usage: .venv/bin/python benchmarks/input_cost.py [--only NAME,NAME] [--keep DIR]
 """
@@ -89,7 +90,9 @@ def build(folder: Path) -> list[tuple[str, str, Path]]:
               lambda p: bombs.long_text(base, p, excel_reader.MAX_CELL_CHARS + 1)),
              (f"xlsx: {excel_reader.MAX_SHEETS} more sheets", lambda p: bombs.many_sheets(base, p, excel_reader.MAX_SHEETS)),
              (f"xlsx: {excel_reader.MAX_XML_ELEMENTS:,} more XML elements",
-              lambda p: bombs.many_elements(base, p, excel_reader.MAX_XML_ELEMENTS))]
+              lambda p: bombs.many_elements(base, p, excel_reader.MAX_XML_ELEMENTS)),
+             ("xlsx: 2,000,000 XML elements nested",
+              lambda p: bombs.many_elements(base, p, 2_000_000, nested=True))]
     for i, (name, make) in enumerate(cases):
         path = folder / f"bomb{i}.xlsx"
         make(path)

@@ -111,10 +111,13 @@ def many_sheets(src: Path, out: Path, sheets: int) -> None:
             zout.writestr(info.filename, data)
 
 
-def many_elements(src: Path, out: Path, elements: int) -> None:
+def many_elements(src: Path, out: Path, elements: int, nested: bool = False) -> None:
     """``src`` with one more XML part of ``elements`` small elements (numbered, so that it does
-    not compress like a zip bomb)."""
-    body = "".join(f'<a n="{i * 7919 % 1000003}"/>' for i in range(elements))
+    not compress like a zip bomb), side by side or each inside the one before."""
+    if nested:
+        body = "".join(f'<a n="{i * 7919 % 1000003}">' for i in range(elements)) + "</a>" * elements
+    else:
+        body = "".join(f'<a n="{i * 7919 % 1000003}"/>' for i in range(elements))
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
         for info in zin.infolist():
             zout.writestr(info.filename, zin.read(info))

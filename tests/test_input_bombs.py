@@ -145,6 +145,14 @@ def test_a_text_longer_than_excel_allows_is_refused(workbook, tmp_path):
     assert "填写说明!B2000" in err and "上限" in err, err
 
 
+@pytest.mark.parametrize("nested", [False, True])
+def test_too_many_xml_elements_are_refused_as_they_open(workbook, tmp_path, nested):
+    path = tmp_path / "elements.xlsx"
+    bombs.many_elements(workbook, path, excel_reader.MAX_XML_ELEMENTS, nested=nested)
+    err = refused(tmp_path, path)
+    assert "工作簿的内容过多" in err and "xl/extra.xml" in err, err
+
+
 def test_two_sheets_on_one_part_are_refused(workbook, tmp_path):
     path = tmp_path / "twice.xlsx"
     bombs.two_sheets_one_part(workbook, path)

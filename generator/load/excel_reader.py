@@ -7,9 +7,10 @@ later message (structure, model, 勾稽 checks) names the cell.
 
 Safety first, before openpyxl sees a byte: size limit, zip structure, uncompressed size and
 compression ratio, encrypted/old-Excel (OLE compound file) detection, and every XML part parsed
-once through defusedxml with DTDs forbidden (no entity expansion, no external references). That
-same pass finds formula cells without a cached value. openpyxl then reads cached values only
-(``data_only=True``, read-only mode).
+once by expat with DTDs forbidden (no entity expansion, no external references: defusedxml's
+rules, without building a tree). That same pass finds formula cells without a cached value and
+refuses what would make openpyxl build too much (_scan_xml). openpyxl then reads cached values
+only (``data_only=True``, read-only mode; it parses through defusedxml itself).
 
 Tolerant where people are messy: numbers stored as text, thousands separators, full-width
 digits, "——" and blank as empty, stray spaces in names and codes, 类/款/项 rows in any order,
@@ -30,8 +31,9 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Callable
 
+
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import iterparse as _safe_iterparse
+from defusedxml.common import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 
 from ..errors import REQUIRED, InputError, Problem, os_reason
 from ..layout import Entry, Line
@@ -596,24 +598,23 @@ class SheetFacts:
 
 
 def _scan_xml(zf: zipfile.ZipFile, name: str) -> dict[str, SheetFacts]:
-    """Parse every XML part once through defusedxml (DTDs, entities, external references
-    forbidden) and return, per sheet name, the cells holding a formula without a cached value,
-    the merged ranges and whether the sheet is hidden.
+    """Parse every XML part once with expat, DTDs refused outright (so no entity is ever declared
+    or expanded, no external reference followed: defusedxml's rules), and return, per sheet name,
+    the cells holding a formula without a cached value, the merged ranges and whether the sheet
+    is hidden.
 
     The same pass bounds what openpyxl will build, whatever the file declares (``_Sizes``): the
-    XML elements, cells and rows, the row × column grid openpyxl fills with blanks (a cell in
-    column XFD, a row numbered 900000000), the length of texts and the merged ranges. Parts are
-    cleared element by element as they are read, so the pass itself holds little."""
-    uncached_by_part: dict[str, set[str]] = {}
-    merged_by_part: dict[str, list[str]] = {}
+    XML elements (counted as they open, so a deep nest is refused too), cells and rows, the
+    row × column grid openpyxl fills with blanks (a cell in column XFD, a row numbered 900000000),
+    the length of texts and the merged ranges. No tree is built: the pass holds one part's state."""
     sheets: list[tuple[str, str, bool]] = []      # (sheet name, r:id, hidden)
     rels: dict[str, str] = {}
+    facts_by_part: dict[str, tuple[set[str], list[str]]] = {}
     # the workbook and its relationships first: a sheet's part is then known by its name
     first = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
     infos = sorted(zf.infolist(), key=lambda i: first.index(i.filename) if i.filename in first else len(first))
     sheet_of: dict[str, str] | None = None        # zip part -> the sheet it holds, once the two above are read
     sizes = _Sizes(name)
-    c_tag, row_tag, v_tag, f_tag, t_tag = _MAIN + "c", _MAIN + "row", _MAIN + "v", _MAIN + "f", _MAIN + "t"
     for info in infos:
         part = info.filename
         if not part.endswith((".xml", ".rels", ".vml")):
@@ -622,89 +623,166 @@ def _scan_xml(zf: zipfile.ZipFile, name: str) -> dict[str, SheetFacts]:
             sheet_of = _sheet_parts(name, sheets, rels)
         is_sheet = part.startswith("xl/worksheets/") and part.endswith(".xml") or part in (sheet_of or {})
         sizes.sheet = (sheet_of or {}).get(part, part)
-        found: set[str] = set()
-        merged: list[str] = []
-        merged_cells = 0
-        row_no = 0                  # openpyxl's row counter: the row's r, or the previous one + 1
-        next_row = 1                # the first row openpyxl has not yielded yet
-        last_ref = None             # the reference of the row's last cell that has one
-        after = 0                   # cells after it (no reference: each one column further)
-        text = 0                    # length of the longest text (v, t, f) inside the current cell
+        scan = _PartScan(part, is_sheet, sizes, sheets, rels)
         try:
             with zf.open(info) as fh:
-                for _, el in _safe_iterparse(fh, events=("end",), forbid_dtd=True):
-                    sizes.elements += 1
-                    if sizes.elements > MAX_XML_ELEMENTS:
-                        sizes.refuse_elements(part)
-                    tag = el.tag
-                    if is_sheet:
-                        if tag == v_tag or tag == t_tag or tag == f_tag:
-                            n = len(el.text or "")
-                            sizes.chars += n
-                            text = max(text, n)
-                        elif tag == c_tag:
-                            ref = el.get("r")
-                            if ref:
-                                last_ref, after = ref, 0
-                            else:
-                                after += 1
-                            sizes.cells += 1
-                            if sizes.cells > MAX_CELLS or text > MAX_CELL_CHARS or sizes.chars > MAX_BOOK_CHARS:
-                                sizes.refuse_cell(ref or f"第 {row_no + 1} 行", text)
-                            text = 0
-                            f = el.find(f_tag)
-                            if f is not None:
-                                v = el.find(v_tag)
-                                if v is None or not (v.text or "").strip():
-                                    found.add(el.get("r", ""))
-                            el.clear()
-                        elif tag == row_tag:
-                            row_no = _row_of(el.get("r"), row_no)
-                            if row_no >= next_row:      # openpyxl yields the rows missing before it, then it
-                                col = _column_of(last_ref) + after
-                                sizes.grid += row_no - next_row + max(col, 1)
-                                if sizes.grid > MAX_GRID:
-                                    sizes.refuse_grid(row_no, col)
-                                next_row = row_no + 1
-                            last_ref, after = None, 0
-                            el.clear()
-                        elif tag == _MAIN + "mergeCell" and el.get("ref"):
-                            ref = el.get("ref", "")
-                            merged.append(ref)
-                            area = _merge_area(ref)
-                            if area <= MAX_MERGE_AREA:
-                                merged_cells += area
-                                sizes.merged_cells += area
-                            if len(merged) > MAX_MERGED_RANGES or merged_cells > MAX_MERGED_CELLS or \
-                                    sizes.merged_cells > MAX_MERGED_CELLS_BOOK:
-                                raise _too_many_merges(name, sizes.sheet, ref, len(merged), merged_cells,
-                                                       sizes.merged_cells > MAX_MERGED_CELLS_BOOK)
-                    elif part == "xl/workbook.xml" and tag == _MAIN + "sheet":
-                        sheets.append((el.get("name", ""), el.get(_REL + "id", ""),
-                                       el.get("state", "visible") in ("hidden", "veryHidden")))
-                    elif part == "xl/_rels/workbook.xml.rels" and tag == _PKG_REL + "Relationship":
-                        rels[el.get("Id", "")] = el.get("Target", "")
-                    elif tag == t_tag:          # shared strings (and any other part's texts)
-                        sizes.shared_text(len(el.text or ""), part)
-                    if not is_sheet:
-                        el.clear()              # nothing else of these parts is looked at again
+                scan.run(fh)
         except InputError:
             raise
         except DefusedXmlException:
             raise _refuse(name, f"工作簿中的“{part}”含有 DTD 或实体声明（XML 炸弹或外部实体攻击的手法），拒绝读取") from None
         except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
             raise _refuse(name, f"工作簿已损坏：内部文件“{part}”无法解压（{exc}）。请用 Excel 打开并修复后另存") from None
-        except Exception as exc:        # xml.etree.ElementTree.ParseError and friends
+        except Exception as exc:        # pyexpat.ExpatError and friends
             raise _refuse(name, f"工作簿已损坏：内部文件“{part}”不是有效的 XML（{exc}）") from None
-        if found:
-            uncached_by_part[part] = found
-        if merged:
-            merged_by_part[part] = merged
+        if scan.uncached or scan.merged:
+            facts_by_part[part] = (scan.uncached, scan.merged)
     out: dict[str, SheetFacts] = {}
     for sheet, rid, hidden in sheets:
-        part = _part_of(rels.get(rid, ""))
-        out[sheet] = SheetFacts(uncached_by_part.get(part, set()), merged_by_part.get(part, []), hidden)
+        uncached, merged = facts_by_part.get(_part_of(rels.get(rid, "")), (set(), []))
+        out[sheet] = SheetFacts(uncached, merged, hidden)
     return out
+
+
+_X_MAIN = _MAIN[1:]                                  # expat's names: “namespace}local”, no “{”
+_X_C, _X_ROW, _X_V, _X_F, _X_T = (_X_MAIN + t for t in ("c", "row", "v", "f", "t"))
+_X_MERGE, _X_SHEET = _X_MAIN + "mergeCell", _X_MAIN + "sheet"
+_X_RID = _REL[1:] + "id"
+_X_RELATIONSHIP = _PKG_REL[1:] + "Relationship"
+
+
+class _PartScan:
+    """One XML part, read by expat's callbacks (no tree): what _scan_xml looks for, and its sizes."""
+
+    def __init__(self, part: str, is_sheet: bool, sizes: "_Sizes", sheets: list, rels: dict):
+        self.part, self.is_sheet, self.sizes, self.sheets, self.rels = part, is_sheet, sizes, sheets, rels
+        self.is_book = part == "xl/workbook.xml"
+        self.is_rels = part == "xl/_rels/workbook.xml.rels"
+        self.uncached: set[str] = set()
+        self.merged: list[str] = []
+        self.merged_cells = 0
+        self.depth = 0
+        self.row_no = 0             # openpyxl's row counter: the row's r, or the previous one + 1
+        self.next_row = 1           # the first row openpyxl has not yielded yet
+        self.row_ref: str | None = None     # the current row's r
+        self.last_ref: str | None = None    # the reference of the row's last cell that has one
+        self.after = 0              # cells after it (no reference: each one column further)
+        self.cell_ref: str | None = None    # the current cell's r
+        self.cell_depth = -1        # depth of the current c element, -1 outside one
+        self.has_formula = False
+        self.has_value = False      # a non-blank v directly in the current cell
+        self.text_depth = -1        # depth of the v, t or f whose text is being counted
+        self.text_kind = ""
+        self.text = 0               # length of the current text element
+        self.longest = 0            # of the texts inside the current cell
+
+    def run(self, fh) -> None:
+        import pyexpat
+        parser = pyexpat.ParserCreate(None, "}")
+        parser.buffer_text = True
+        # defusedxml's handlers (defusedxml.expatreader, forbid_dtd=True): any DOCTYPE is refused, and
+        # with it every entity declaration and external reference
+        parser.StartDoctypeDeclHandler = self.forbid_dtd
+        parser.EntityDeclHandler = self.forbid_entity
+        parser.UnparsedEntityDeclHandler = self.forbid_entity
+        parser.ExternalEntityRefHandler = self.forbid_external
+        parser.StartElementHandler = self.start
+        parser.EndElementHandler = self.end
+        parser.CharacterDataHandler = self.chars
+        while chunk := fh.read(65536):
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+
+    @staticmethod
+    def forbid_dtd(name, sysid, pubid, _internal) -> None:
+        raise DTDForbidden(name, sysid, pubid)
+
+    @staticmethod
+    def forbid_entity(name, *args) -> None:
+        raise EntitiesForbidden(name, None, None, None, None, None)
+
+    @staticmethod
+    def forbid_external(context, base, sysid, pubid) -> None:
+        raise ExternalReferenceForbidden(context, base, sysid, pubid)
+
+    def start(self, tag: str, attrs: dict) -> None:
+        sizes = self.sizes
+        sizes.elements += 1
+        if sizes.elements > MAX_XML_ELEMENTS:
+            sizes.refuse_elements(self.part)
+        self.depth += 1
+        if self.is_sheet:
+            if tag == _X_V or tag == _X_T or tag == _X_F:
+                self.text_depth, self.text_kind, self.text = self.depth, tag, 0
+                if tag == _X_F and self.depth == self.cell_depth + 1:
+                    self.has_formula = True
+            elif tag == _X_C:
+                self.cell_depth, self.cell_ref = self.depth, attrs.get("r")
+                self.has_formula = self.has_value = False
+                self.longest = 0
+            elif tag == _X_ROW:
+                self.row_ref = attrs.get("r")
+            elif tag == _X_MERGE and attrs.get("ref"):
+                self.merge(attrs["ref"])
+        elif self.is_book and tag == _X_SHEET:
+            self.sheets.append((attrs.get("name", ""), attrs.get(_X_RID, ""),
+                                attrs.get("state", "visible") in ("hidden", "veryHidden")))
+        elif self.is_rels and tag == _X_RELATIONSHIP:
+            self.rels[attrs.get("Id", "")] = attrs.get("Target", "")
+        elif tag == _X_T:           # shared strings (and any other part's texts)
+            self.text_depth, self.text_kind, self.text = self.depth, tag, 0
+
+    def chars(self, data: str) -> None:
+        if self.text_depth < 0:
+            return
+        self.text += len(data)
+        if self.text_kind == _X_V and not self.has_value and self.text_depth == self.cell_depth + 1 and data.strip():
+            self.has_value = True
+
+    def end(self, tag: str) -> None:
+        sizes = self.sizes
+        if self.depth == self.text_depth:
+            self.text_depth = -1
+            sizes.chars += self.text
+            if self.is_sheet:
+                self.longest = max(self.longest, self.text)
+            else:
+                sizes.shared_text(self.text, self.part)
+        elif self.is_sheet:
+            if self.depth == self.cell_depth:           # the end of a c
+                self.cell_depth = -1
+                ref = self.cell_ref
+                if ref:
+                    self.last_ref, self.after = ref, 0
+                else:
+                    self.after += 1
+                sizes.cells += 1
+                if sizes.cells > MAX_CELLS or self.longest > MAX_CELL_CHARS or sizes.chars > MAX_BOOK_CHARS:
+                    sizes.refuse_cell(ref or f"第 {self.row_no + 1} 行", self.longest)
+                if self.has_formula and not self.has_value:
+                    self.uncached.add(ref or "")
+            elif tag == _X_ROW:
+                self.row_no = _row_of(self.row_ref, self.row_no)
+                if self.row_no >= self.next_row:        # openpyxl yields the rows missing before it, then it
+                    col = _column_of(self.last_ref) + self.after
+                    sizes.grid += self.row_no - self.next_row + max(col, 1)
+                    if sizes.grid > MAX_GRID:
+                        sizes.refuse_grid(self.row_no, col)
+                    self.next_row = self.row_no + 1
+                self.last_ref, self.after, self.row_ref = None, 0, None
+        self.depth -= 1
+
+    def merge(self, ref: str) -> None:
+        sizes = self.sizes
+        self.merged.append(ref)
+        area = _merge_area(ref)
+        if area <= MAX_MERGE_AREA:
+            self.merged_cells += area
+            sizes.merged_cells += area
+        if len(self.merged) > MAX_MERGED_RANGES or self.merged_cells > MAX_MERGED_CELLS or \
+                sizes.merged_cells > MAX_MERGED_CELLS_BOOK:
+            raise _too_many_merges(sizes.name, sizes.sheet, ref, len(self.merged), self.merged_cells,
+                                   sizes.merged_cells > MAX_MERGED_CELLS_BOOK)
 
 
 def _sheet_parts(name: str, sheets: list[tuple[str, str, bool]], rels: dict[str, str]) -> dict[str, str]:
@@ -767,7 +845,7 @@ class _Sizes:
                                    f"{said}，远超决算工作簿的需要，疑似恶意构造或损坏的文件，拒绝读取。{fix}")])
 
     def refuse_elements(self, part: str) -> None:
-        raise self._refuse(None, f"工作簿的内容过多（内部文件“{part}”读到第 {MAX_XML_ELEMENTS:,} 个 XML 元素时）",
+        raise self._refuse(None, f"工作簿的内容过多（合计超过 {MAX_XML_ELEMENTS:,} 个元素，读到内部文件“{part}”时）",
                            "请只保留决算表和说明各工作表后另存再导入")
 
     def refuse_cell(self, ref: str, text: int) -> None:
