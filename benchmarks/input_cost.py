@@ -10,11 +10,11 @@ as YAML and as the workbook `juesuan export` makes of it: about 90,000 YAML valu
 Also the worst a reader lets through: a YAML just under yaml_reader.MAX_NODES (then refused by the
 structure check).
 Refused: YAML anchors/aliases (billion laughs, 9 levels), a YAML of more values than
-yaml_reader.MAX_NODES, a YAML over 5 MB; workbooks of 2,000 merged ranges of 100 × 100 cells,
-of more merged ranges than allowed, with a cell in row 900,000,000, with 5,000 rows reaching column
-XFD, of more cells than allowed, with a 32,768-character text, with more sheets than allowed,
-with two sheets on one part, of more XML elements than allowed (side by side, and nested: counted as
-they open), and over 20 MB.
+yaml_reader.MAX_NODES, YAML lists nested too deep, a YAML over 5 MB; workbooks of 2,000 merged
+ranges of 100 × 100 cells, of more merged ranges than allowed, with a cell in row 900,000,000,
+with 5,000 rows reaching column XFD, of more cells than allowed, with a 32,768-character text,
+with more sheets than allowed, with two sheets on one part, of more XML elements than allowed
+(side by side, and nested: counted as they open), and over 20 MB.
 Target: no refused input above 2 s or 200 MB. Prints figures only; asserts nothing.
 Usage: .venv/bin/python benchmarks/input_cost.py [--only NAME,NAME] [--keep DIR]
 """
@@ -78,6 +78,10 @@ def build(folder: Path) -> list[tuple[str, str, Path]]:
            (f"yaml: {MAX_NODES + 1:,} values", "refused", _write(folder / "many.yaml", bombs.yaml_many_values(MAX_NODES + 1))),
            (f"yaml: {MAX_NODES - 10:,} values (parsed, refused later)", "refused",
             _write(folder / "many-ok.yaml", bombs.yaml_many_values(MAX_NODES - 10))),
+           ("yaml: lists nested 60 deep", "refused",
+            _write(folder / "deep.yaml", "单位名称: 测试\n列表: " + "[" * 60 + "]" * 60 + "\n")),
+           ("yaml: lists nested 1,000,000 deep", "refused",
+            _write(folder / "deeper.yaml", "单位名称: 测试\n列表: " + "[" * 1_000_000 + "]" * 1_000_000 + "\n")),
            ("yaml: over 5 MB", "refused", _write(folder / "huge.yaml", "单位名称: 测试\n说明: |\n" +
                                                   ("  " + "长" * 100 + "\n") * (MAX_BYTES // 300 + 10)))]
     cases = [("xlsx: 2000 merged ranges of 100×100", lambda p: bombs.merged_bomb(base, p)),
