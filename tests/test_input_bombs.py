@@ -76,6 +76,11 @@ def test_a_template_may_use_aliases_but_their_expansion_is_bounded(tmp_path):
     with pytest.raises(InputError) as info:
         read_yaml(LAUGHS, "模板", aliases=True)
     assert "展开后的数据项过多" in info.value.problems[0].message
+    loop = tmp_path / "loop.yaml"
+    loop.write_text("a: &x [1, *x]\n", encoding="utf-8")          # a list inside itself
+    with pytest.raises(InputError) as info:
+        read_yaml(loop, "模板", aliases=True)
+    assert "嵌套超过 50 层" in info.value.problems[0].message
 
 
 # ---------------------------------------------------------------- workbooks

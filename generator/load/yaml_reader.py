@@ -250,11 +250,13 @@ _PLAIN_NUMBER = re.compile(r"^[-+]?[0-9][0-9_]*(\.[0-9]*)?$")
 
 def _build(node: yaml.Node, path: tuple, lines: dict, problems: list, name: str, words: dict, budget: list) -> Any:
     """``budget``: [values still allowed]; with aliases (templates) the tree can hold more values
-    than the file has nodes, and each one costs a line entry: refused past MAX_NODES."""
+    than the file has nodes, and each one costs a line entry: refused past MAX_NODES, and deeper
+    than MAX_DEPTH (an alias inside what it names would recurse for ever)."""
     budget[0] -= 1
-    if budget[0] < 0:
-        raise InputError([Problem(Source(name, node.start_mark.line + 1, path_str(path)),
-                                  f"文件展开后的数据项过多（超过 {MAX_NODES:,} 个，常因锚点“&”与别名“*”层层引用）")])
+    if budget[0] < 0 or len(path) > MAX_DEPTH:
+        said = f"超过 {MAX_NODES:,} 个" if budget[0] < 0 else f"嵌套超过 {MAX_DEPTH} 层"
+        raise InputError([Problem(Source(name, node.start_mark.line + 1, path_str(path[:MAX_DEPTH])),
+                                  f"文件展开后的数据项过多（{said}，常因锚点“&”与别名“*”层层引用）")])
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
