@@ -115,7 +115,7 @@ def _profile(name: str, seen: tuple = (), via: Source | None = None) -> Located:
         raise InputError([Problem(via or Source("模板"), f"找不到模板“{name}”；可用的模板：{'、'.join(available())}")])
     if name in seen:
         raise InputError([Problem(via or Source(str(path)), f"模板继承成环：{' → '.join(f'“{n}”' for n in seen + (name,))}")])
-    loc = read_yaml(path, "模板", "说明、表、情况说明提纲")
+    loc = read_yaml(path, "模板", "说明、表、情况说明提纲", aliases=True)
     parent = loc.data.get("继承")
     if isinstance(parent, str) and parent:
         loc = overlay(_profile(parent, seen + (name,), loc.source(("继承",))), loc)

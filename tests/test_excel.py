@@ -81,8 +81,16 @@ def test_openpyxl_parses_worksheets_through_defusedxml():
     import openpyxl.xml.functions
     assert openpyxl.xml.DEFUSEDXML is True
     assert openpyxl.xml.functions.iterparse is defusedxml.ElementTree.iterparse
-    # and our own pass parses every part with defusedxml before openpyxl reads anything
-    assert excel_reader._safe_iterparse is defusedxml.ElementTree.iterparse
+    # and our own pass parses every part with defusedxml's rules (its expat handlers: no DOCTYPE at
+    # all) before openpyxl reads anything
+    dtds = ['<!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>', '<!DOCTYPE a SYSTEM "http://127.0.0.1/x.dtd"><a/>',
+            '<!DOCTYPE a [<!ENTITY % p SYSTEM "file:///etc/passwd"> %p;]><a/>']
+    for dtd in dtds:
+        for encoding in ("utf-8", "utf-16"):
+            body = f'<?xml version="1.0" encoding="{encoding}"?>{dtd}'.encode(encoding)
+            for part in ("xl/worksheets/sheet1.xml", "xl/sharedStrings.xml"):
+                with pytest.raises(defusedxml.DTDForbidden):
+                    excel_reader._PartScan(part, "worksheets" in part, excel_reader._Sizes("t"), [], {}).run(io.BytesIO(body))
 
 
 # ---------------------------------------------------------------- round trip

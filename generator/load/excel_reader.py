@@ -7,9 +7,10 @@ later message (structure, model, 勾稽 checks) names the cell.
 
 Safety first, before openpyxl sees a byte: size limit, zip structure, uncompressed size and
 compression ratio, encrypted/old-Excel (OLE compound file) detection, and every XML part parsed
-once through defusedxml with DTDs forbidden (no entity expansion, no external references). That
-same pass finds formula cells without a cached value. openpyxl then reads cached values only
-(``data_only=True``, read-only mode).
+once by expat with DTDs forbidden (no entity expansion, no external references: defusedxml's
+rules, without building a tree). That same pass finds formula cells without a cached value and
+refuses what would make openpyxl build too much (_scan_xml). openpyxl then reads cached values
+only (``data_only=True``, read-only mode; it parses through defusedxml itself).
 
 Tolerant where people are messy: numbers stored as text, thousands separators, full-width
 digits, "——" and blank as empty, stray spaces in names and codes, 类/款/项 rows in any order,
@@ -30,8 +31,9 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Callable
 
+
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import iterparse as _safe_iterparse
+from defusedxml.common import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 
 from ..errors import REQUIRED, InputError, Problem, os_reason
 from ..layout import Entry, Line
@@ -45,6 +47,20 @@ MAX_FILE_BYTES = 20 * 1024 * 1024          # a filled workbook is a few hundred 
 MAX_UNCOMPRESSED = 100 * 1024 * 1024       # sum of the parts' declared sizes
 MAX_RATIO = 200                            # compressed → uncompressed, for parts over 1 MB
 MAX_PARTS = 5000
+# merged ranges: a filled workbook has a few dozen per sheet. A range over more than MAX_MERGE_AREA
+# cells is a banner, never looked up; the others are counted, per sheet and in the whole workbook
+MAX_MERGE_AREA = 10_000
+MAX_MERGED_RANGES = 10_000                 # per sheet
+MAX_MERGED_CELLS = 200_000                 # per sheet, in ranges of at most MAX_MERGE_AREA cells
+MAX_MERGED_CELLS_BOOK = 1_000_000          # in the whole workbook
+# what openpyxl builds, bounded whatever the file declares; a unit of 2,000 项 rows in every table
+# and 200 项目自评表 has about 86,000 cells and 187,000 XML elements (benchmarks/input_cost.py)
+MAX_SHEETS = 300
+MAX_XML_ELEMENTS = 500_000                 # all parts together
+MAX_CELLS = 200_000
+MAX_GRID = 2_000_000                       # rows × columns openpyxl fills (missing cells and rows as blanks)
+MAX_CELL_CHARS = 32_767                    # Excel's own limit for one cell
+MAX_BOOK_CHARS = 10_000_000                # all texts together
 CFB_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")   # OLE2 compound file: old .xls, or an encrypted .xlsx
 
 CONVERT_XLS = ("请用 Excel 或 WPS 打开它，选“文件→另存为”，保存类型选“Excel 工作簿（*.xlsx）”，再导入新文件；"
@@ -582,58 +598,320 @@ class SheetFacts:
 
 
 def _scan_xml(zf: zipfile.ZipFile, name: str) -> dict[str, SheetFacts]:
-    """Parse every XML part once through defusedxml (DTDs, entities, external references
-    forbidden) and return, per sheet name, the cells holding a formula without a cached value,
-    the merged ranges and whether the sheet is hidden."""
-    uncached_by_part: dict[str, set[str]] = {}
-    merged_by_part: dict[str, list[str]] = {}
+    """Parse every XML part once with expat, DTDs refused outright (so no entity is ever declared
+    or expanded, no external reference followed: defusedxml's rules), and return, per sheet name,
+    the cells holding a formula without a cached value, the merged ranges and whether the sheet
+    is hidden.
+
+    The same pass bounds what openpyxl will build, whatever the file declares (``_Sizes``): the
+    XML elements (counted as they open, so a deep nest is refused too), cells and rows, the
+    row × column grid openpyxl fills with blanks (a cell in column XFD, a row numbered 900000000),
+    the length of texts and the merged ranges. No tree is built: the pass holds one part's state."""
     sheets: list[tuple[str, str, bool]] = []      # (sheet name, r:id, hidden)
     rels: dict[str, str] = {}
-    for info in zf.infolist():
+    facts_by_part: dict[str, tuple[set[str], list[str]]] = {}
+    # the workbook and its relationships first: a sheet's part is then known by its name
+    first = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+    infos = sorted(zf.infolist(), key=lambda i: first.index(i.filename) if i.filename in first else len(first))
+    sheet_of: dict[str, str] | None = None        # zip part -> the sheet it holds, once the two above are read
+    sizes = _Sizes(name)
+    for info in infos:
         part = info.filename
         if not part.endswith((".xml", ".rels", ".vml")):
             continue
-        is_sheet = part.startswith("xl/worksheets/") and part.endswith(".xml")
-        found: set[str] = set()
-        merged: list[str] = []
+        if sheet_of is None and part not in first:
+            sheet_of = _sheet_parts(name, sheets, rels)
+        is_sheet = part.startswith("xl/worksheets/") and part.endswith(".xml") or part in (sheet_of or {})
+        sizes.sheet = (sheet_of or {}).get(part, part)
+        scan = _PartScan(part, is_sheet, sizes, sheets, rels)
         try:
             with zf.open(info) as fh:
-                for _, el in _safe_iterparse(fh, events=("end",), forbid_dtd=True):
-                    tag = el.tag
-                    if is_sheet:
-                        if tag == _MAIN + "c":
-                            f = el.find(_MAIN + "f")
-                            if f is not None:
-                                v = el.find(_MAIN + "v")
-                                if v is None or not (v.text or "").strip():
-                                    found.add(el.get("r", ""))
-                            el.clear()
-                        elif tag == _MAIN + "row":
-                            el.clear()
-                        elif tag == _MAIN + "mergeCell" and el.get("ref"):
-                            merged.append(el.get("ref", ""))
-                    elif part == "xl/workbook.xml" and tag == _MAIN + "sheet":
-                        sheets.append((el.get("name", ""), el.get(_REL + "id", ""),
-                                       el.get("state", "visible") in ("hidden", "veryHidden")))
-                    elif part == "xl/_rels/workbook.xml.rels" and tag == _PKG_REL + "Relationship":
-                        rels[el.get("Id", "")] = el.get("Target", "")
+                scan.run(fh)
+        except InputError:
+            raise
         except DefusedXmlException:
             raise _refuse(name, f"工作簿中的“{part}”含有 DTD 或实体声明（XML 炸弹或外部实体攻击的手法），拒绝读取") from None
         except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
             raise _refuse(name, f"工作簿已损坏：内部文件“{part}”无法解压（{exc}）。请用 Excel 打开并修复后另存") from None
-        except Exception as exc:        # xml.etree.ElementTree.ParseError and friends
+        except Exception as exc:        # pyexpat.ExpatError and friends
             raise _refuse(name, f"工作簿已损坏：内部文件“{part}”不是有效的 XML（{exc}）") from None
-        if found:
-            uncached_by_part[part] = found
-        if merged:
-            merged_by_part[part] = merged
+        if scan.uncached or scan.merged:
+            facts_by_part[part] = (scan.uncached, scan.merged)
     out: dict[str, SheetFacts] = {}
     for sheet, rid, hidden in sheets:
-        target = rels.get(rid, "")
-        part = target.lstrip("/") if target.startswith("/") else "xl/" + target
-        part = re.sub(r"[^/]+/\.\./", "", part)
-        out[sheet] = SheetFacts(uncached_by_part.get(part, set()), merged_by_part.get(part, []), hidden)
+        uncached, merged = facts_by_part.get(_part_of(rels.get(rid, "")), (set(), []))
+        out[sheet] = SheetFacts(uncached, merged, hidden)
     return out
+
+
+_X_MAIN = _MAIN[1:]                                  # expat's names: “namespace}local”, no “{”
+_X_C, _X_ROW, _X_V, _X_F, _X_T = (_X_MAIN + t for t in ("c", "row", "v", "f", "t"))
+_X_MERGE, _X_SHEET = _X_MAIN + "mergeCell", _X_MAIN + "sheet"
+_X_RID = _REL[1:] + "id"
+_X_RELATIONSHIP = _PKG_REL[1:] + "Relationship"
+
+
+class _PartScan:
+    """One XML part, read by expat's callbacks (no tree): what _scan_xml looks for, and its sizes."""
+
+    def __init__(self, part: str, is_sheet: bool, sizes: "_Sizes", sheets: list, rels: dict):
+        self.part, self.is_sheet, self.sizes, self.sheets, self.rels = part, is_sheet, sizes, sheets, rels
+        self.is_book = part == "xl/workbook.xml"
+        self.is_rels = part == "xl/_rels/workbook.xml.rels"
+        self.uncached: set[str] = set()
+        self.merged: list[str] = []
+        self.merged_cells = 0
+        self.depth = 0
+        self.row_no = 0             # openpyxl's row counter: the row's r, or the previous one + 1
+        self.next_row = 1           # the first row openpyxl has not yielded yet
+        self.row_ref: str | None = None     # the current row's r
+        self.last_ref: str | None = None    # the reference of the row's last cell that has one
+        self.after = 0              # cells after it (no reference: each one column further)
+        self.cell_ref: str | None = None    # the current cell's r
+        self.cell_depth = -1        # depth of the current c element, -1 outside one
+        self.has_formula = False
+        self.has_value = False      # a non-blank v directly in the current cell
+        self.text_depth = -1        # depth of the v, t or f whose text is being counted
+        self.text_kind = ""
+        self.text = 0               # length of the current text element
+        self.longest = 0            # of the texts inside the current cell
+
+    def run(self, fh) -> None:
+        import pyexpat
+        parser = pyexpat.ParserCreate(None, "}")
+        parser.buffer_text = True
+        # defusedxml's handlers (defusedxml.expatreader, forbid_dtd=True): any DOCTYPE is refused, and
+        # with it every entity declaration and external reference
+        parser.StartDoctypeDeclHandler = self.forbid_dtd
+        parser.EntityDeclHandler = self.forbid_entity
+        parser.UnparsedEntityDeclHandler = self.forbid_entity
+        parser.ExternalEntityRefHandler = self.forbid_external
+        parser.StartElementHandler = self.start
+        parser.EndElementHandler = self.end
+        parser.CharacterDataHandler = self.chars
+        while chunk := fh.read(65536):
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+
+    @staticmethod
+    def forbid_dtd(name, sysid, pubid, _internal) -> None:
+        raise DTDForbidden(name, sysid, pubid)
+
+    @staticmethod
+    def forbid_entity(name, *args) -> None:
+        raise EntitiesForbidden(name, None, None, None, None, None)
+
+    @staticmethod
+    def forbid_external(context, base, sysid, pubid) -> None:
+        raise ExternalReferenceForbidden(context, base, sysid, pubid)
+
+    def start(self, tag: str, attrs: dict) -> None:
+        sizes = self.sizes
+        sizes.elements += 1
+        if sizes.elements > MAX_XML_ELEMENTS:
+            sizes.refuse_elements(self.part)
+        self.depth += 1
+        if self.is_sheet:
+            if tag == _X_V or tag == _X_T or tag == _X_F:
+                self.text_depth, self.text_kind, self.text = self.depth, tag, 0
+                if tag == _X_F and self.depth == self.cell_depth + 1:
+                    self.has_formula = True
+            elif tag == _X_C:
+                self.cell_depth, self.cell_ref = self.depth, attrs.get("r")
+                self.has_formula = self.has_value = False
+                self.longest = 0
+            elif tag == _X_ROW:
+                self.row_ref = attrs.get("r")
+            elif tag == _X_MERGE and attrs.get("ref"):
+                self.merge(attrs["ref"])
+        elif self.is_book and tag == _X_SHEET:
+            self.sheets.append((attrs.get("name", ""), attrs.get(_X_RID, ""),
+                                attrs.get("state", "visible") in ("hidden", "veryHidden")))
+        elif self.is_rels and tag == _X_RELATIONSHIP:
+            self.rels[attrs.get("Id", "")] = attrs.get("Target", "")
+        elif tag == _X_T:           # shared strings (and any other part's texts)
+            self.text_depth, self.text_kind, self.text = self.depth, tag, 0
+
+    def chars(self, data: str) -> None:
+        if self.text_depth < 0:
+            return
+        self.text += len(data)
+        if self.text_kind == _X_V and not self.has_value and self.text_depth == self.cell_depth + 1 and data.strip():
+            self.has_value = True
+
+    def end(self, tag: str) -> None:
+        sizes = self.sizes
+        if self.depth == self.text_depth:
+            self.text_depth = -1
+            sizes.chars += self.text
+            if self.is_sheet:
+                self.longest = max(self.longest, self.text)
+            else:
+                sizes.shared_text(self.text, self.part)
+        elif self.is_sheet:
+            if self.depth == self.cell_depth:           # the end of a c
+                self.cell_depth = -1
+                ref = self.cell_ref
+                if ref:
+                    self.last_ref, self.after = ref, 0
+                else:
+                    self.after += 1
+                sizes.cells += 1
+                if sizes.cells > MAX_CELLS or self.longest > MAX_CELL_CHARS or sizes.chars > MAX_BOOK_CHARS:
+                    sizes.refuse_cell(ref or f"第 {self.row_no + 1} 行", self.longest)
+                if self.has_formula and not self.has_value:
+                    self.uncached.add(ref or "")
+            elif tag == _X_ROW:
+                self.row_no = _row_of(self.row_ref, self.row_no)
+                if self.row_no >= self.next_row:        # openpyxl yields the rows missing before it, then it
+                    col = _column_of(self.last_ref) + self.after
+                    sizes.grid += self.row_no - self.next_row + max(col, 1)
+                    if sizes.grid > MAX_GRID:
+                        sizes.refuse_grid(self.row_no, col)
+                    self.next_row = self.row_no + 1
+                self.last_ref, self.after, self.row_ref = None, 0, None
+        self.depth -= 1
+
+    def merge(self, ref: str) -> None:
+        sizes = self.sizes
+        self.merged.append(ref)
+        area = _merge_area(ref)
+        if area <= MAX_MERGE_AREA:
+            self.merged_cells += area
+            sizes.merged_cells += area
+        if len(self.merged) > MAX_MERGED_RANGES or self.merged_cells > MAX_MERGED_CELLS or \
+                sizes.merged_cells > MAX_MERGED_CELLS_BOOK:
+            raise _too_many_merges(sizes.name, sizes.sheet, ref, len(self.merged), self.merged_cells,
+                                   sizes.merged_cells > MAX_MERGED_CELLS_BOOK)
+
+
+def _sheet_parts(name: str, sheets: list[tuple[str, str, bool]], rels: dict[str, str]) -> dict[str, str]:
+    """Zip part -> the sheet it holds. More than MAX_SHEETS sheets, or two sheets on one part
+    (openpyxl would read that part once for each), are refused."""
+    if len(sheets) > MAX_SHEETS:
+        raise _refuse(name, f"工作簿有 {len(sheets):,} 张工作表，超过上限 {MAX_SHEETS}（决算工作簿通常只有二三十张），"
+                            "疑似恶意构造或损坏的文件，拒绝读取。请删去无关的工作表后另存再导入")
+    out: dict[str, str] = {}
+    for sheet, rid, _ in sheets:
+        target = rels.get(rid, "")
+        if not target:
+            continue
+        part = _part_of(target)
+        if part in out:
+            raise _refuse(name, f"工作簿已损坏：工作表“{out[part]}”和“{sheet}”指向同一个内部文件“{part}”"
+                                "（Excel 不会这样保存），拒绝读取。请用 Excel 打开并修复后另存")
+        out[part] = sheet
+    return out
+
+
+def _column_of(ref: str | None) -> int:
+    """A cell's 1-based column as openpyxl reads it from its reference (“XFD7”); 0 without one."""
+    if not ref:
+        return 0
+    letters = ref.rstrip("0123456789").lstrip("$").rstrip("$").upper()
+    if not letters or len(letters) > 3 or not letters.isalpha() or not letters.isascii():
+        return 0                    # openpyxl refuses it later (“工作表无法读取”)
+    return col_index(letters) + 1
+
+
+def _row_of(r: str | None, previous: int) -> int:
+    """A row's number as openpyxl reads it: its r (“12”, also “1e9”), else the previous one + 1."""
+    if r is None:
+        return previous + 1
+    try:
+        return int(r)
+    except ValueError:
+        try:
+            value = float(r)
+        except ValueError:
+            return previous + 1
+        return int(value) if value.is_integer() else previous + 1
+
+
+class _Sizes:
+    """What one workbook's XML holds so far, refused past the limits (see ``_scan_xml``)."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.sheet = ""
+        self.elements = 0
+        self.cells = 0
+        self.grid = 0
+        self.chars = 0
+        self.merged_cells = 0
+
+    def _refuse(self, where: str | None, said: str, fix: str) -> InputError:
+        return InputError([Problem(Source(self.name, None, "", where),
+                                   f"{said}，远超决算工作簿的需要，疑似恶意构造或损坏的文件，拒绝读取。{fix}")])
+
+    def refuse_elements(self, part: str) -> None:
+        raise self._refuse(None, f"工作簿的内容过多（合计超过 {MAX_XML_ELEMENTS:,} 个元素，读到内部文件“{part}”时）",
+                           "请只保留决算表和说明各工作表后另存再导入")
+
+    def refuse_cell(self, ref: str, text: int) -> None:
+        where = f"{self.sheet}!{ref}"
+        if self.cells > MAX_CELLS:
+            raise self._refuse(where, f"工作簿的单元格超过 {MAX_CELLS:,} 个（读到 {where} 时；决算工作簿通常只有几万个）",
+                               "请删去无关的工作表和多余的行列后另存再导入")
+        if text > MAX_CELL_CHARS:
+            raise self._refuse(where, f"单元格 {where} 的内容有 {text:,} 个字符，超过 Excel 一个单元格的上限 "
+                                      f"{MAX_CELL_CHARS:,}", "请检查该单元格")
+        raise self._refuse(where, f"工作簿的文字总量超过 {MAX_BOOK_CHARS:,} 个字符（读到 {where} 时）",
+                           "请删去无关的工作表和内容后另存再导入")
+
+    def refuse_grid(self, row: int, col: int) -> None:
+        where = f"{self.sheet}!{col_letter(max(col, 1) - 1)}{row}"
+        raise self._refuse(where, f"工作簿的表格区域过大（读到 {where} 时已超过 {MAX_GRID:,} 个单元格的范围；"
+                                  "常见原因是很远的行或列里有内容或格式）",
+                           f"请删去 {where} 等多余的行列（选中后“删除”，不只是清除内容）后另存再导入")
+
+    def shared_text(self, n: int, part: str) -> None:
+        self.chars += n
+        if n > MAX_CELL_CHARS:
+            raise self._refuse(None, f"工作簿内部文件“{part}”中有一段 {n:,} 个字符的文字，超过 Excel 一个单元格的上限 "
+                                     f"{MAX_CELL_CHARS:,}", "请用 Excel 打开并另存后再导入")
+        if self.chars > MAX_BOOK_CHARS:
+            raise self._refuse(None, f"工作簿的文字总量超过 {MAX_BOOK_CHARS:,} 个字符（读到内部文件“{part}”时）",
+                               "请删去无关的工作表和内容后另存再导入")
+
+
+def _part_of(target: str) -> str:
+    """A relationship's target (“worksheets/sheet1.xml”, “/xl/worksheets/sheet1.xml”) → zip part."""
+    part = target.lstrip("/") if target.startswith("/") else "xl/" + target
+    return re.sub(r"[^/]+/\.\./", "", part)
+
+
+_REF = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?")
+
+
+def merge_span(ref: str) -> tuple[int, int, int, int] | None:
+    """“C8:D9” → (top row, left column, bottom row, right column), 0-based; None for a single
+    cell (“C8”) or what is not a range."""
+    m = _REF.fullmatch(ref.strip().upper())
+    if not m or not m.group(3):
+        return None
+    return int(m.group(2)) - 1, col_index(m.group(1)), int(m.group(4)) - 1, col_index(m.group(3))
+
+
+def _merge_area(ref: str) -> int:
+    span = merge_span(ref)
+    if span is None:
+        return 0
+    r0, c0, r1, c1 = span
+    return max(r1 - r0 + 1, 0) * max(c1 - c0 + 1, 0)
+
+
+def _too_many_merges(name: str, sheet: str, ref: str, ranges: int, cells: int, book: bool) -> InputError:
+    if book:
+        said = f"整个工作簿合并的单元格超过 {MAX_MERGED_CELLS_BOOK:,} 个"
+    elif ranges > MAX_MERGED_RANGES:
+        said = f"合并区域超过 {MAX_MERGED_RANGES:,} 个"
+    else:
+        said = f"合并的单元格超过 {MAX_MERGED_CELLS:,} 个"
+    return InputError([Problem(Source(name, None, "", f"{sheet}!{ref.split(':')[0]}"),
+                               f"工作表“{sheet}”{said}（读到第 {ranges:,} 个合并区域 {ref} 时），远超决算表的需要"
+                               "（一张表通常只有几十个合并区域），"
+                               "疑似恶意构造或损坏的文件，拒绝读取。请取消多余的合并单元格后另存再导入")])
 
 
 # ---------------------------------------------------------------- reading
@@ -645,26 +923,32 @@ class Sheet:
     uncached: set[str] = field(default_factory=set)
     merged: list[str] = field(default_factory=list)     # “C8:D8”
     hidden: bool = False
-    _merge_map: dict | None = field(default=None, init=False, repr=False, compare=False)
+    # row -> [(left column, right column, range, top row)] of the ranges over that row, in file order
+    _merge_rows: dict | None = field(default=None, init=False, repr=False, compare=False)
 
     def merge_at(self, r: int, c: int) -> tuple[str, int, int] | None:
-        """(range, top row, left column) of the merged range covering (r, c) that is more than
-        one cell; None when the cell is not merged."""
+        """(range, top row, left column) of the merged range covering (r, c); None when the cell
+        is not merged. Ranges are indexed by row, not expanded cell by cell (a range's rows are at
+        most MAX_MERGE_AREA, the sheet's merged cells at most MAX_MERGED_CELLS, see _scan_xml);
+        where ranges overlap (Excel never writes that), the last one in the file wins."""
         if not self.merged:
             return None
-        if self._merge_map is None:
-            self._merge_map = {}
+        if self._merge_rows is None:
+            self._merge_rows = {}
             for ref in self.merged:
-                m = re.fullmatch(r"\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?", ref.strip().upper())
-                if not m or not m.group(3):
+                span = merge_span(ref)
+                if span is None:
                     continue
-                c0, r0, c1, r1 = col_index(m.group(1)), int(m.group(2)) - 1, col_index(m.group(3)), int(m.group(4)) - 1
-                if (r1 - r0 + 1) * (c1 - c0 + 1) > 10000:
+                r0, c0, r1, c1 = span
+                if (r1 - r0 + 1) * (c1 - c0 + 1) > MAX_MERGE_AREA:
                     continue            # a whole-row banner, not a cell of a table
+                entry = (c0, c1, f"{col_letter(c0)}{r0 + 1}:{col_letter(c1)}{r1 + 1}", r0)
                 for rr in range(r0, r1 + 1):
-                    for cc in range(c0, c1 + 1):
-                        self._merge_map[(rr, cc)] = (f"{col_letter(c0)}{r0 + 1}:{col_letter(c1)}{r1 + 1}", r0, c0)
-        return self._merge_map.get((r, c))
+                    self._merge_rows.setdefault(rr, []).append(entry)
+        for c0, c1, rng, r0 in reversed(self._merge_rows.get(r, ())):
+            if c0 <= c <= c1:
+                return rng, r0, c0
+        return None
 
     def get(self, r: int, c: int) -> Any:
         if r < 0 or c < 0 or r >= len(self.rows):

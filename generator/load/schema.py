@@ -81,7 +81,7 @@ def validate(located: Located, name: str, special: Special | None = None) -> Non
 
 def read_checked(path: Path, name: str, what: str, keys: str) -> Located:
     """A template file (表格版式, 目录) read and checked against schema ``name``."""
-    located = read_yaml(path, what, keys)
+    located = read_yaml(path, what, keys, aliases=True)
     validate(located, name)
     return located
 

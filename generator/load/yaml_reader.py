@@ -19,6 +19,11 @@ from ..errors import InputError, Problem, os_reason
 from ..model import Source
 
 MAX_BYTES = 5 * 1024 * 1024   # a unit file is a few dozen KB; refuse anything absurd
+# values (keys, scalars, lists, mappings) one file may hold: the largest example has under 2,000;
+# a unit of 2,000 项 rows in every table and 200 项目自评表 about 90,000 (benchmarks/input_cost.py).
+# Counted while parsing, before a node is built
+MAX_NODES = 150_000
+MAX_DEPTH = 50      # lists and mappings inside each other: a unit file has at most 6 levels
 # libyaml's safe loader when PyYAML was built with it (7x faster); same nodes, same marks
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -119,8 +124,13 @@ def overlay(base: Located, over: Located) -> Located:
     return Located(over.file, data, lines, words=words, files=files)
 
 
-def read_yaml(path: Path, what: str = "单位数据", keys: str = "单位名称、年度") -> Located:
-    """A YAML file of ``what`` (单位数据, 模板, 表格版式, 目录), whose first ``keys`` messages name."""
+def read_yaml(path: Path, what: str = "单位数据", keys: str = "单位名称、年度", aliases: bool = False) -> Located:
+    """A YAML file of ``what`` (单位数据, 模板, 表格版式, 目录), whose first ``keys`` messages name.
+
+    ``aliases``: whether YAML anchors and aliases (``&a`` … ``*a``) are read. A unit file has no
+    use for them and is refused at the first one, while parsing, before anything is expanded (a
+    few nested aliases otherwise expand to billions of values); the project's own templates may
+    use them, and what they expand to is bounded by ``MAX_NODES`` like everything else."""
     name = str(path)
     try:
         size = path.stat().st_size
@@ -135,6 +145,7 @@ def read_yaml(path: Path, what: str = "单位数据", keys: str = "单位名称�
     except OSError as exc:
         raise InputError([Problem(Source(name), f"无法读取文件：{os_reason(exc)}")]) from None
     try:
+        _prescan(text, name, what, aliases)
         node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -156,12 +167,44 @@ def read_yaml(path: Path, what: str = "单位数据", keys: str = "单位名称�
     lines: dict[tuple, int] = {}
     problems: list[Problem] = []
     words: dict[tuple, str] = {}
-    data = _build(node, (), lines, problems, name, words)
+    data = _build(node, (), lines, problems, name, words, [MAX_NODES])
     if problems:
         raise InputError(problems)
     if not isinstance(data, dict):
         raise InputError([Problem(Source(name, node.start_mark.line + 1), f"文件顶层应为“键: 值”的映射（{keys.split('、')[0]}: …）")])
     return Located(name, data, lines, words=words)
+
+
+def _prescan(text: str, name: str, what: str, aliases: bool) -> None:
+    """One pass over the parser's events, holding one event at a time: refuse an anchor or an alias
+    (unless ``aliases``), more than ``MAX_NODES`` values and nesting deeper than ``MAX_DEPTH``
+    (the composer and the checks recurse), before any node is composed."""
+    count = depth = 0
+    for event in yaml.parse(text, Loader=_LOADER):
+        if isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+        if not isinstance(event, yaml.NodeEvent):
+            continue
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise InputError([Problem(Source(name, event.start_mark.line + 1),
+                                          f"第 {event.start_mark.column + 1} 列：列表或映射嵌套超过 {MAX_DEPTH} 层；"
+                                          f"{what}文件最多只有几层，请检查括号“[”“{{”是否多写或没有闭合")])
+        if not aliases and (event.anchor is not None):
+            line = event.start_mark.line + 1
+            column = event.start_mark.column + 1
+            if isinstance(event, yaml.AliasEvent):
+                said = f"第 {column} 列是 YAML 别名“*{event.anchor}”（引用别处的内容）"
+            else:
+                said = f"第 {column} 列起是 YAML 锚点“&{event.anchor}”"
+            raise InputError([Problem(Source(name, line), f"{said}：{what}文件不支持锚点“&”和别名“*”，请把内容直接写出；"
+                                                          "文字以 & 或 * 开头时请加引号")])
+        count += 1
+        if count > MAX_NODES:
+            raise InputError([Problem(Source(name, event.start_mark.line + 1),
+                                      f"文件中的数据项过多（已超过 {MAX_NODES:,} 个）：{what}文件通常只有几千个数据项，"
+                                      "请检查是否误粘贴了大量重复的内容")])
 
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
@@ -183,6 +226,7 @@ _PROBLEM_ZH = {
     "found unknown escape character": "双引号字符串里有未知的转义符“\\”（要写反斜杠请用单引号，或写成“\\\\”）",
     "found duplicate anchor": "锚点（“&”开头）重复定义",
     "expected a comment or a line break": "值的后面还有多余的文字（常见原因：引号后面还有字）",
+    "exceeded maximum nesting depth": "列表或映射嵌套层数过多（请检查括号“[”“{”是否多写或没有闭合）",
     "expected alphabetic or numeric character": "“&”或“*”后面应为名称（文字以 & 或 * 开头时请加引号）",
 }
 
@@ -204,7 +248,15 @@ def _plain(text: str) -> str:
 _PLAIN_NUMBER = re.compile(r"^[-+]?[0-9][0-9_]*(\.[0-9]*)?$")
 
 
-def _build(node: yaml.Node, path: tuple, lines: dict, problems: list, name: str, words: dict) -> Any:
+def _build(node: yaml.Node, path: tuple, lines: dict, problems: list, name: str, words: dict, budget: list) -> Any:
+    """``budget``: [values still allowed]; with aliases (templates) the tree can hold more values
+    than the file has nodes, and each one costs a line entry: refused past MAX_NODES, and deeper
+    than MAX_DEPTH (an alias inside what it names would recurse for ever)."""
+    budget[0] -= 1
+    if budget[0] < 0 or len(path) > MAX_DEPTH:
+        said = f"超过 {MAX_NODES:,} 个" if budget[0] < 0 else f"嵌套超过 {MAX_DEPTH} 层"
+        raise InputError([Problem(Source(name, node.start_mark.line + 1, path_str(path[:MAX_DEPTH])),
+                                  f"文件展开后的数据项过多（{said}，常因锚点“&”与别名“*”层层引用）")])
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
@@ -221,11 +273,11 @@ def _build(node: yaml.Node, path: tuple, lines: dict, problems: list, name: str,
                                         f"键“{key}”重复出现（第 {lines[path + (key,)]} 行已有）"))
                 continue
             lines[path + (key,)] = knode.start_mark.line + 1
-            out[key] = _build(vnode, path + (key,), lines, problems, name, words)
+            out[key] = _build(vnode, path + (key,), lines, problems, name, words, budget)
             lines[path + (key,)] = knode.start_mark.line + 1
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_build(item, path + (i,), lines, problems, name, words) for i, item in enumerate(node.value)]
+        return [_build(item, path + (i,), lines, problems, name, words, budget) for i, item in enumerate(node.value)]
     # scalar
     value = node.value
     if node.style in ("'", '"', "|", ">"):
