@@ -279,9 +279,11 @@ async def _read_upload(request: Request, upload: uploads.Upload) -> None:
         raise Refused(413, _too_large(declared_n), {"Connection": "close"})
     async for chunk in request.stream():
         if over or received + len(chunk) > limit:
-            over = True                  # read to the end and drop it, then answer
+            over = True
             upload.drop()
-            continue
+            if declared_n is None:      # chunked: no end in sight; stop reading, answer and close at once
+                raise Refused(413, _too_large(None), {"Connection": "close"})
+            continue                    # a declared size (at most DRAIN_LIMIT): read to its end and drop it
         received += len(chunk)
         await upload.feed(chunk)
     if over:
