@@ -8,11 +8,16 @@ in a temporary folder, as tests/test_web.py does.
 """
 from __future__ import annotations
 
+import http.client
 import json
+import resource
+import select
 import socket
+import subprocess
 import threading
 import time
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -38,14 +43,21 @@ def make_workspace(data: Path) -> dict:
     return tokens
 
 
-@pytest.fixture
-def served(tmp_path, request):
-    """A server on a fresh workspace; options from ``@pytest.mark.parametrize('served', [[...]], indirect=True)``."""
-    data = tmp_path / "workspace"
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """A server with the default options, shared by the tests that need no others."""
+    data = tmp_path_factory.mktemp("workspace")
     tokens = make_workspace(data)
-    server = Server(data, *getattr(request, "param", []))
+    server = Server(data)
     yield {"data": data, "server": server, "tokens": tokens}
     server.stop()
+
+
+def upload(server: Server, token: str, unit: str, filename: str, data: bytes,
+           fields: dict | None = None) -> tuple[int, dict]:
+    body, ctype = multipart(filename, data, fields)
+    status, _, raw = server.request("POST", f"/api/units/{q(unit)}/data", body, auth(token, {"Content-Type": ctype}))
+    return status, json.loads(raw)
 
 
 def auth(token: str, extra: dict | None = None) -> dict:
@@ -54,26 +66,23 @@ def auth(token: str, extra: dict | None = None) -> dict:
 
 # ---------------------------------------------------------------- 1. a chunked upload far over the limit
 
-def flood(server: Server, token: str, total: int) -> tuple[int, bytes, int]:
-    """A chunked upload of a ``total``-byte file, sent by one thread while another waits for the
-    answer: (bytes of body the client had sent when the answer came, the answer's head, its body).
-    A server that reads to the end answers only after all ``total`` bytes."""
-    head = (f"POST /api/units/{q(XIAOHE)}/data HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
-            f"Authorization: Bearer {token}\r\nContent-Type: multipart/form-data; boundary=B\r\n"
-            "Transfer-Encoding: chunked\r\n\r\n").encode()
-    first = '--B\r\nContent-Disposition: form-data; name="file"; filename="大.xlsx"\r\n\r\n'.encode()
-    piece = b"\0" * (64 * 1024)
+def send_while_reading(server: Server, head: bytes, pieces, total: int) -> tuple[int, bytes, bytes]:
+    """A request whose body (``pieces``, ``total`` bytes in all) one thread sends while another
+    waits for the answer: (bytes of body the client had sent when the answer came, the answer's
+    head, its body). A server that reads to the end answers only after all ``total`` bytes; one
+    that closes the connection early makes the sender stop (its error is the expected end)."""
     sent = [0]
     answered = threading.Event()
     sock = socket.create_connection((server.host, server.port), timeout=120)
 
     def send() -> None:
         try:
-            sock.sendall(head + b"%x\r\n%s\r\n" % (len(first), first))
-            while sent[0] < total and not answered.is_set():
-                sock.sendall(b"%x\r\n%s\r\n" % (len(piece), piece))
+            sock.sendall(head)
+            for piece in pieces:
+                if answered.is_set():
+                    break
+                sock.sendall(piece)
                 sent[0] += len(piece)
-            sock.sendall(b"0\r\n\r\n")
         except OSError:
             pass                        # the server closed the connection: what it should do
 
@@ -97,6 +106,27 @@ def flood(server: Server, token: str, total: int) -> tuple[int, bytes, int]:
     return at_answer, head, body
 
 
+def chunked(first: bytes, piece: bytes, total: int):
+    """A chunked body: ``first``, then ``piece`` until ``total`` bytes, then the last chunk."""
+    yield b"%x\r\n%s\r\n" % (len(first), first)
+    for _ in range(total // len(piece)):
+        yield b"%x\r\n%s\r\n" % (len(piece), piece)
+    yield b"0\r\n\r\n"
+
+
+def request_head(server: Server, method: str, path: str, headers: dict) -> bytes:
+    lines = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{server.port}", *(f"{k}: {v}" for k, v in headers.items())]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def flood(server: Server, token: str, total: int) -> tuple[int, bytes, bytes]:
+    """A chunked upload of a ``total``-byte file to 潇河 (see send_while_reading)."""
+    head = request_head(server, "POST", f"/api/units/{q(XIAOHE)}/data", auth(token, {
+        "Content-Type": "multipart/form-data; boundary=B", "Transfer-Encoding": "chunked"}))
+    first = '--B\r\nContent-Disposition: form-data; name="file"; filename="大.xlsx"\r\n\r\n'.encode()
+    return send_while_reading(server, head, chunked(first, b"\0" * 65536, total), total)
+
+
 def test_a_chunked_upload_far_over_the_limit_is_refused_when_the_limit_is_reached(served):
     server, token = served["server"], served["tokens"]["张三"]
     total = 256 * 1024 * 1024
@@ -112,3 +142,190 @@ def test_a_chunked_upload_far_over_the_limit_is_refused_when_the_limit_is_reache
     # and the server goes on answering
     status, _, raw = server.request("GET", f"/api/units/{q(XIAOHE)}", headers=auth(token))
     assert status == 200, raw
+
+
+# ---------------------------------------------------------------- 2. idle connections
+
+class LimitedServer(Server):
+    """A server whose process may open only ``files`` files (soft and hard limit: it cannot raise
+    them), as a server at the common limit of 1024 is, with fewer sockets needed to reach it."""
+
+    def __init__(self, data: Path, files: int, *options: str, hard: int | None = None):
+        popen = subprocess.Popen
+
+        def limited(*args, **kwargs):
+            limits = (files, hard or files)
+            return popen(*args, preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, limits), **kwargs)
+
+        with mock.patch("subprocess.Popen", limited):
+            super().__init__(data, *options)
+        self.errors: list[str] = []     # its log, read as it comes (a full pipe would stop the server)
+        threading.Thread(target=lambda: self.errors.extend(self.proc.stderr), daemon=True).start()
+
+
+def get_login(server: Server) -> int | None:
+    """The status of GET /login, None when no answer came within 3 s."""
+    conn = http.client.HTTPConnection(server.host, server.port, timeout=3)
+    try:
+        conn.request("GET", "/login")
+        r = conn.getresponse()
+        r.read()
+        return r.status
+    except OSError:
+        return None
+    finally:
+        conn.close()
+
+
+def test_idle_connections_are_dropped_and_the_server_keeps_answering(tmp_path):
+    """300 connections that never finish their headers, at an open-files limit of 256: the ones
+    over --max-connections get 503 at once, the others are closed after --header-timeout (408 for
+    those that sent part of a request), and a normal request is answered throughout (503 while
+    the connections are full, then 200). Uvicorn alone keeps them all and answers nobody."""
+    data = tmp_path / "workspace"
+    make_workspace(data)
+    server = LimitedServer(data, 256, "--header-timeout", "2", "--max-connections", "30", "--keep-alive-timeout", "1")
+    idle: list[socket.socket] = []
+    try:
+        assert get_login(server) == 200
+        for i in range(300):
+            try:
+                sock = socket.create_connection((server.host, server.port), timeout=2)
+            except OSError:
+                continue
+            if i % 2:                    # half of them start a request and never finish its headers
+                try:
+                    sock.sendall(b"GET /login HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+                except OSError:
+                    pass
+            idle.append(sock)
+        assert len(idle) > 250
+        statuses = []
+        deadline = time.monotonic() + 40
+        while time.monotonic() < deadline:
+            statuses.append(get_login(server))
+            if statuses[-1] == 200:
+                break
+            time.sleep(0.2)
+        assert statuses[-1] == 200, statuses
+        assert set(statuses) <= {200, 503}, statuses
+        # every idle connection was closed by the server: 503 (over the limit), 408 (part of a
+        # request came) or nothing
+        answers = {}
+        deadline = time.monotonic() + 30
+        waiting = {s: b"" for s in idle}
+        while waiting and time.monotonic() < deadline:
+            ready, _, _ = select.select(list(waiting)[:500], [], [], 1)
+            for s in ready:
+                try:
+                    more = s.recv(65536)
+                except OSError:
+                    more = b""
+                if more:
+                    waiting[s] += more
+                else:
+                    answers[s] = waiting.pop(s)
+        assert not waiting, f"{len(waiting)} idle connections still open"
+        firsts = {a.split(b"\r\n", 1)[0] for a in answers.values()}
+        assert firsts <= {b"", b"HTTP/1.1 503 Service Unavailable", b"HTTP/1.1 408 Request Timeout"}, firsts
+        assert b"HTTP/1.1 408 Request Timeout" in firsts and b"HTTP/1.1 503 Service Unavailable" in firsts
+        assert "同时连接数上限" not in "\n".join(server.lines)     # 30 fits in 256 open files
+        assert not any("Too many open files" in line for line in server.errors), server.errors[-5:]
+        assert get_login(server) == 200
+    finally:
+        for s in idle:
+            s.close()
+        server.stop()
+
+
+def open_files_limit(pid: int) -> tuple[int, int]:
+    line = next(x for x in Path(f"/proc/{pid}/limits").read_text().splitlines() if x.startswith("Max open files"))
+    soft, hard = line.split()[3:5]
+    return int(soft), int(hard)
+
+
+def test_the_open_files_limit_is_raised_or_the_connections_fitted_to_it(tmp_path):
+    data = tmp_path / "workspace"
+    make_workspace(data)
+    server = LimitedServer(data, 256, hard=4096)        # the soft limit can be raised: it is
+    try:
+        assert open_files_limit(server.proc.pid) == (4096, 4096)
+        assert wait_until(lambda: any(line.startswith("接受的主机名") for line in server.lines))
+        assert not any("同时连接数上限" in line for line in server.lines), server.lines
+    finally:
+        server.stop()
+    server = LimitedServer(data, 256)                   # it cannot: fewer connections, said at start
+    try:
+        assert open_files_limit(server.proc.pid) == (256, 256)
+        assert wait_until(lambda: any("打开文件数上限为 256，同时连接数上限由 500 减为 32" in line
+                                      for line in server.lines)), server.lines
+        assert get_login(server) == 200
+    finally:
+        server.stop()
+
+
+def test_an_upload_that_stops_arriving_is_dropped_after_the_body_timeout(tmp_path):
+    data = tmp_path / "workspace"
+    tokens = make_workspace(data)
+    server = Server(data, "--body-timeout", "1")
+    try:
+        head = request_head(server, "POST", f"/api/units/{q(XIAOHE)}/data", auth(tokens["张三"], {
+            "Content-Type": "multipart/form-data; boundary=B", "Content-Length": str(1024 * 1024)}))
+        part = '--B\r\nContent-Disposition: form-data; name="file"; filename="慢.xlsx"\r\n\r\nPK'.encode()
+        with socket.create_connection((server.host, server.port), timeout=60) as sock:
+            sock.sendall(head + part)
+            assert wait_until(lambda: any(n.startswith(".upload.") for n in leftovers({"data": data})))
+            sock.settimeout(30)
+            assert sock.recv(65536) == b""          # closed by the server, not by the client
+        assert wait_until(lambda: leftovers({"data": data}) == []), leftovers({"data": data})
+        assert get_login(server) == 200
+    finally:
+        server.stop()
+
+
+# ---------------------------------------------------------------- 4. ids and JSON bodies
+
+def test_only_ascii_digits_up_to_18_are_ids(served):
+    server, tokens = served["server"], served["tokens"]
+    status, out = upload(server, tokens["张三"], XIAOHE, "xiaohe-2022.yaml", (EXAMPLES / "xiaohe-2022.yaml").read_bytes())
+    assert status == 200, out
+    vid = str(out["version"])
+    unit = f"/units/{q(XIAOHE)}/versions"
+    assert server.request("GET", f"{unit}/{vid}/file", headers=auth(tokens["张三"]))[0] == 200
+    # 20 digits (past SQLite's 64-bit integer), the same id in other digits or with a sign or "_"
+    for bad in ("9" * 20, "1" + "0" * 19, "0" * 17 + vid + "0", "\u0661" if vid == "1" else "\u0660" + vid,
+                "+" + vid, vid + "_0", "%20" + vid):
+        bad = q(bad) if "%" not in bad else bad
+        for method, path in (("GET", f"{unit}/{bad}/file"), ("GET", f"{unit}/{bad}/preview"),
+                             ("POST", f"{unit}/{bad}/restore")):
+            status, _, raw = server.request(method, path, b"" if method == "POST" else None, auth(tokens["张三"]))
+            assert status == 404, (method, path, status, raw[:300])
+            assert "没有这个版本" in raw.decode()
+        for what in ("units", "password", "state"):
+            status, _, raw = server.request("POST", f"/admin/accounts/{bad}/{what}", b"",
+                                            auth(tokens["管理员"], {"Content-Type": "application/x-www-form-urlencoded"}))
+            assert status == 404, (what, bad, status, raw[:300])
+            assert "没有这个账号" in raw.decode()
+        for path in (f"/api/batch/{bad}", f"/admin/jobs/{bad}/report.csv"):
+            status, _, raw = server.request("GET", path, headers=auth(tokens["管理员"]))
+            assert status == 404, (path, status, raw[:300])
+
+
+def test_batch_json_body_nested_deep_or_too_large_is_refused_in_chinese(served):
+    server, token = served["server"], served["tokens"]["管理员"]
+    headers = auth(token, {"Content-Type": "application/json"})
+    for body in (b"[" * 100_000, b'{"units": ' + b"[" * 5000 + b"]" * 5000 + b"}"):
+        status, _, raw = server.request("POST", "/api/batch", body, headers)
+        assert status == 400, (status, raw[:300])
+        assert "嵌套过深" in json.loads(raw)["error"]
+    # over the size limit, declared or chunked: refused before the rest is read, the connection closed
+    total = 64 * 1024 * 1024
+    for extra in ({"Content-Length": str(total)}, {"Transfer-Encoding": "chunked"}):
+        head = request_head(server, "POST", "/api/batch", {**headers, **extra})
+        pieces = chunked(b" ", b" " * 65536, total) if "Transfer-Encoding" in extra else iter([b" " * 65536] * 1024)
+        at_answer, answer, body = send_while_reading(server, head, pieces, total)
+        assert answer.startswith(b"HTTP/1.1 413") and b"connection: close" in answer.lower(), (extra, answer)
+        assert "请求过大" in json.loads(body)["error"]
+        assert at_answer < total // 2, (extra, at_answer)
+    status, _, raw = server.request("GET", "/api/batch/0", headers=auth(token))
+    assert status == 404

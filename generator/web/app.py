@@ -26,7 +26,9 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing as mp
+import json
 import os
+import re
 import secrets
 import tempfile
 import time
@@ -67,6 +69,9 @@ THROTTLE_SECONDS = 15 * 60             # … within this long lock that name (ad
 REQUEST_SLACK = 256 * 1024             # multipart overhead beyond the largest file allowed
 DRAIN_LIMIT = 200 * 1024 * 1024        # an oversized body up to this is read and dropped before answering
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+ID_PATTERN = re.compile(r"[0-9]{1,18}")     # a version's or account's id; a job's is JOB_ID_PATTERN
+JOB_ID_PATTERN = re.compile(r"[0-9a-f]{1,64}")
+JSON_BODY_BYTES = 1024 * 1024          # the largest JSON body read (/api/batch)
 
 CSP_PAGES = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
              "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
@@ -85,6 +90,8 @@ class Settings:
     render_workers: int = 1
     batch_jobs: int = 2
     allowed_hosts: tuple[str, ...] = ("*",)       # the Host header's allow-list (`serve --allowed-host`)
+    unit_quota: int = 200 * 1024 * 1024            # bytes of uploads kept per unit (0: no quota; `--unit-quota-mb`)
+    min_free_disk: int = 1024 * 1024 * 1024        # free space the workspace's disk keeps (`--min-free-disk-mb`)
 
 
 class Refused(Exception):
@@ -210,12 +217,14 @@ def _unit_for(request: Request, account: Account, name: str) -> Unit:
     return unit
 
 
-def _version_for(request: Request, unit: Unit, version_id: str | int) -> Version:
-    try:
-        vid = int(version_id)
-    except (TypeError, ValueError):
-        raise Refused(404, "没有这个版本") from None
-    version = _ws(request).store.version(vid)
+def _id(text) -> int | None:
+    """A version's or account's id in a URL: 1–18 ASCII digits (fits SQLite's 64-bit integer), else None."""
+    return int(text) if isinstance(text, str) and ID_PATTERN.fullmatch(text) else None
+
+
+def _version_for(request: Request, unit: Unit, version_id: str) -> Version:
+    vid = _id(version_id)
+    version = _ws(request).store.version(vid) if vid is not None else None
     if version is None or version.unit_id != unit.id:
         raise Refused(404, "没有这个版本")
     return version
@@ -423,6 +432,29 @@ async def api_unit(request: Request) -> Response:
          "errors": v.errors, "warnings": v.warnings, "infos": v.infos} for v in versions]})
 
 
+async def _small_body(request: Request, limit: int) -> bytes:
+    """A request's whole body, refused (413, the connection closed) as soon as it is over ``limit``
+    bytes, declared or received."""
+    too_large = Refused(413, f"请求过大：请求体应小于 {limit // 1024} KB", {"Connection": "close"})
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        raise too_large
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise too_large
+    return bytes(body)
+
+
+def _job_for(request: Request, account: Account, job_id: str) -> dict:
+    """A batch job the account may see (admins only), or 404."""
+    job = _ws(request).store.job(job_id) if JOB_ID_PATTERN.fullmatch(job_id) else None
+    if job is None or not account.admin:
+        raise Refused(404, "没有这个任务")
+    return job
+
+
 def _batch_choice(request: Request, names: list[str] | None) -> list[tuple[Unit, Version]]:
     store = _ws(request).store
     units = store.units()
@@ -445,16 +477,15 @@ async def api_batch_start(request: Request) -> Response:
     account, csrf = _require(request)
     _require_admin(account)
     names = None
-    body = await request.body()
-    if len(body) > 1024 * 1024:
-        raise Refused(413, "请求过大")
+    body = await _small_body(request, JSON_BODY_BYTES)
     if body.strip():
         try:
-            import json
             payload = json.loads(body)
-            names = payload.get("units") if isinstance(payload, dict) else None
         except ValueError:
             raise Refused(400, "请求体应为 JSON，如 {\"units\": [\"单位名称\"]}") from None
+        except RecursionError:          # nested deeper than the parser's recursion limit
+            raise Refused(400, "请求体的 JSON 嵌套过深：应为 {\"units\": [\"单位名称\", …]}") from None
+        names = payload.get("units") if isinstance(payload, dict) else None
         if names is not None and (not isinstance(names, list) or not all(isinstance(n, str) for n in names)):
             raise Refused(400, "units 应为单位名称的列表")
     await _check_csrf(request, csrf)
@@ -485,10 +516,7 @@ def _job_json(job: dict) -> dict:
 
 async def api_batch_status(request: Request) -> Response:
     account, _ = _require(request)
-    job = _ws(request).store.job(request.path_params["id"])
-    if job is None or not account.admin:
-        raise Refused(404, "没有这个任务")
-    return JSONResponse(_job_json(job))
+    return JSONResponse(_job_json(_job_for(request, account, request.path_params["id"])))
 
 
 # ---------------------------------------------------------------- pages: login
@@ -716,9 +744,7 @@ async def admin_batch(request: Request) -> Response:
 async def job_file(request: Request) -> Response:
     account, _ = _require(request)
     ws = _ws(request)
-    job = ws.store.job(request.path_params["id"])
-    if job is None or not account.admin:
-        raise Refused(404, "没有这个任务")
+    job = _job_for(request, account, request.path_params["id"])
     what = request.path_params["what"]
     if what == "reports.zip":
         fd, tmp = tempfile.mkstemp(prefix=".zip-", suffix=".zip", dir=ws.store.data)
@@ -777,10 +803,8 @@ async def _new_password_hash(form) -> str:
 
 
 def _target(request: Request) -> Account:
-    try:
-        found = _ws(request).store.account_by_id(int(request.path_params["id"]))
-    except ValueError:
-        found = None
+    target_id = _id(request.path_params["id"])
+    found = _ws(request).store.account_by_id(target_id) if target_id is not None else None
     if found is None:
         raise Refused(404, "没有这个账号")
     return found
