@@ -329,3 +329,91 @@ def test_batch_json_body_nested_deep_or_too_large_is_refused_in_chinese(served):
         assert at_answer < total // 2, (extra, at_answer)
     status, _, raw = server.request("GET", "/api/batch/0", headers=auth(token))
     assert status == 404
+
+
+# ---------------------------------------------------------------- 3. storage: quota, free disk, unreadable uploads
+
+def padded_yaml(size: int) -> bytes:
+    """潇河's example, a comment making it ``size`` bytes."""
+    data = (EXAMPLES / "xiaohe-2022.yaml").read_bytes()
+    return data + b"\n#" + b"x" * (size - len(data) - 2)
+
+
+def versions(server: Server, token: str) -> list[dict]:
+    status, _, raw = server.request("GET", f"/api/units/{q(XIAOHE)}", headers=auth(token))
+    assert status == 200, raw
+    return json.loads(raw)["versions"]
+
+
+def test_a_units_uploads_have_a_quota(tmp_path):
+    data = tmp_path / "workspace"
+    tokens = make_workspace(data)
+    token = tokens["张三"]
+    server = Server(data, "--unit-quota-mb", "1")
+    try:
+        kb = 1024
+        assert upload(server, token, XIAOHE, "a.yaml", padded_yaml(600 * kb))[0] == 200
+        status, out = upload(server, token, XIAOHE, "b.yaml", padded_yaml(500 * kb))
+        assert status == 413, out
+        assert "本单位保存的上传文件已有 0.6 MB，加上这个文件（0.5 MB）超过上限 1.0 MB" in out["error"], out
+        assert "--unit-quota-mb" in out["error"]
+        assert upload(server, token, XIAOHE, "c.yaml", padded_yaml(300 * kb))[0] == 200
+        assert [v["file"] for v in versions(server, token)] == ["c.yaml", "a.yaml"]
+        assert leftovers({"data": data}) == []
+    finally:
+        server.stop()
+    server = Server(data, "--unit-quota-mb", "0")       # no quota: more goes in
+    try:
+        assert upload(server, token, XIAOHE, "d.yaml", padded_yaml(300 * kb))[0] == 200
+    finally:
+        server.stop()
+    server = Server(data, "--unit-quota-mb", "1")       # now over it: refused before the body is read
+    try:
+        at_answer, head, body = flood(server, token, 256 * 1024 * 1024)
+        assert head.startswith(b"HTTP/1.1 413") and b"connection: close" in head.lower(), head
+        assert at_answer < 32 * 1024 * 1024, at_answer
+        assert "超过上限 1.0 MB" in json.loads(body)["error"]
+        assert len(versions(server, token)) == 3 and leftovers({"data": data}) == []
+    finally:
+        server.stop()
+
+
+def test_no_upload_is_taken_when_the_disk_is_short_of_its_margin(tmp_path):
+    data = tmp_path / "workspace"
+    tokens = make_workspace(data)
+    server = Server(data, "--min-free-disk-mb", str(10 ** 12))
+    try:
+        status, out = upload(server, tokens["张三"], XIAOHE, "xiaohe-2022.yaml", padded_yaml(100 * 1024))
+        assert status == 507, out
+        assert "服务器磁盘空间不足" in out["error"] and "--min-free-disk-mb" in out["error"], out
+        assert versions(server, tokens["张三"]) == [] and leftovers({"data": data}) == []
+    finally:
+        server.stop()
+
+
+def test_only_the_newest_unreadable_uploads_keep_their_files(served):
+    server, token, data = served["server"], served["tokens"]["张三"], served["data"]
+    status, good = upload(server, token, XIAOHE, "xiaohe-2022.yaml", (EXAMPLES / "xiaohe-2022.yaml").read_bytes())
+    assert status == 200, good
+    bad = []
+    for i in range(8):
+        status, out = upload(server, token, XIAOHE, f"坏{i}.xlsx", b"not a workbook %d" % i + b"\0" * 100_000)
+        assert status == 422 and out["status"] == "unreadable", out
+        bad.append(out["version"])
+    listed = {v["id"]: v for v in versions(server, token)}
+    assert [listed[i]["status"] for i in bad] == ["removed"] * 3 + ["unreadable"] * 5
+    assert listed[good["version"]]["status"] == "checked"
+    folders = data / "units"
+    for i in bad:
+        exists = any(p.name == str(i) for p in folders.glob("*/versions/*"))
+        assert exists == (listed[i]["status"] == "unreadable"), i
+    status, _, raw = server.request("GET", f"/units/{q(XIAOHE)}/versions/{bad[0]}/file", headers=auth(token))
+    assert status == 404 and "文件已删除" in raw.decode()
+    status, _, raw = server.request("GET", f"/units/{q(XIAOHE)}/versions/{bad[-1]}/file", headers=auth(token))
+    assert status == 200
+    status, _, raw = server.request("GET", f"/api/units/{q(XIAOHE)}", headers=auth(token))
+    assert json.loads(raw)["current"] == good["version"]
+    status, _, raw = server.request("GET", f"/units/{q(XIAOHE)}", headers=auth(token))
+    page = raw.decode()
+    assert status == 200 and page.count("无法使用（文件已删除）") == 3, page
+    assert f"/versions/{bad[0]}/file" not in page and f"/versions/{bad[-1]}/file" in page

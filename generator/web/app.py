@@ -30,6 +30,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -58,7 +59,8 @@ from ..write.html_writer import TEMPLATES_DIR
 from ..write.names import safe_filename
 from . import accounts, uploads, work
 from .batchjob import BatchBusy, BatchRunner
-from .store import CHECKED, UNREADABLE, Account, Store, StoreError, Unit, Version
+from .store import (CHECKED, REMOVED, UNREADABLE, Account, QuotaExceeded, Store, StoreError, Unit, Version,
+                    quota_message)
 
 WEB_TEMPLATES = TEMPLATES_DIR / "web"
 STATIC = WEB_TEMPLATES / "static"
@@ -271,6 +273,23 @@ def _too_large(size: int | None) -> str:
             f"{MAX_YAML_BYTES // 1024 // 1024} MB。请只保留决算表和说明各工作表（删去图片、附件、无关工作表）后另存再上传")
 
 
+def _room_for_upload(request: Request, unit: Unit) -> None:
+    """Refused before the body is read: the unit's quota already used up, or the workspace's disk
+    without room for the largest upload (the size declared, else the largest allowed) and its margin."""
+    ws = _ws(request)
+    quota, margin = ws.settings.unit_quota, ws.settings.min_free_disk
+    if quota:
+        used = ws.store.unit_usage(unit)
+        if used >= quota:
+            raise Refused(413, quota_message(used, 0, quota), {"Connection": "close"})
+    declared = request.headers.get("content-length", "")
+    coming = int(declared) if declared.isdigit() else MAX_FILE_BYTES + REQUEST_SLACK
+    free = shutil.disk_usage(ws.store.tmp_dir).free
+    if free - coming < margin:
+        raise Refused(507, f"服务器磁盘空间不足（剩余 {_size_text(free)}，须保留 {_size_text(margin)}），暂不能接收上传："
+                           "请告知部门财务清理磁盘（或调整服务的 --min-free-disk-mb 选项）", {"Connection": "close"})
+
+
 async def _read_upload(request: Request, upload: uploads.Upload) -> None:
     """The multipart field ``file`` received into ``upload`` (a temporary file in the workspace,
     never the whole of it in memory), the form's text fields into ``request.state.form``. The body
@@ -324,7 +343,11 @@ async def _upload(request: Request, account: Account, unit: Unit, upload: upload
         raise Refused(413, _too_large(upload.size))
     if not upload.size:
         raise Refused(422, f"文件“{original}”是空的（0 字节）")
-    version = ws.store.add_version(unit, account, original[:300], filename, upload.path, upload.size, upload.sha256)
+    try:
+        version = ws.store.add_version(unit, account, original[:300], filename, upload.path, upload.size, upload.sha256,
+                                       quota=ws.settings.unit_quota)
+    except QuotaExceeded as exc:
+        raise Refused(413, str(exc)) from None
     upload.path = None                  # the store has it now (renamed into the version's folder)
     ws.store.audit(account.name, "上传", unit.name, f"版本 {version.number}：{original[:200]}（{upload.size} 字节）",
                    _ip(request))
@@ -333,10 +356,13 @@ async def _upload(request: Request, account: Account, unit: Unit, upload: upload
         result = await ws.in_pool("check", work.check_upload, folder, filename, unit.name)
     except BaseException:
         ws.store.finish_version(version.id, UNREADABLE, {"problems": ["检查没有完成（处理进程出错）；请重新上传"]}, (0, 0, 0))
+        ws.store.prune_unreadable(unit)
         raise
     findings = result.get("findings", [])
     counts = _counts(findings)
     current = ws.store.finish_version(version.id, result["status"], result, counts)
+    if result["status"] == UNREADABLE:
+        ws.store.prune_unreadable(unit)             # only the newest few unreadable uploads keep their files
     return {"unit": unit.name, "version": version.id, "number": version.number, "status": result["status"],
             "current": current,
             "errors": counts[0], "warnings": counts[1], "infos": counts[2],
@@ -408,6 +434,7 @@ async def _accept_upload(request: Request) -> tuple[Unit, dict]:
     unit, CSRF token or bearer token checked): the unit and what ``_upload`` answers."""
     account, csrf = _require(request)
     unit = _unit_for(request, account, request.path_params["name"])
+    _room_for_upload(request, unit)
     upload = uploads.Upload(request.headers.get("content-type"), _ws(request).store.tmp_dir)
     try:
         await _read_upload(request, upload)
@@ -669,8 +696,10 @@ async def version_file(request: Request) -> Response:
     ws = _ws(request)
     unit = _unit_for(request, account, request.path_params["name"])
     version = _version_for(request, unit, request.path_params["vid"])
-    ws.store.audit(account.name, "下载", unit.name, f"版本 {version.number} 的上传文件", _ip(request))
     path = ws.store.version_dir(unit, version.id) / version.filename
+    if version.status == REMOVED or not path.is_file():
+        raise Refused(404, f"版本 {version.number} 的文件已删除（无法读取的上传只保留最近几次的文件）")
+    ws.store.audit(account.name, "下载", unit.name, f"版本 {version.number} 的上传文件", _ip(request))
     return _file(path, f"{Path(version.filename).stem}-版本{version.number}{Path(version.filename).suffix}",
                  Path(version.filename).suffix[1:])
 

@@ -14,6 +14,8 @@ anyone. ``Protocol`` (a subclass of Uvicorn's ``H11Protocol``, given as ``Config
   connection (the upload's temporary file is removed as for any broken connection);
 - a connection limit: beyond ``max_connections`` open connections, a new one gets 503 at once
   and is closed, so the open files stay bounded whatever the clients do;
+- a response sent before the request's body has ended (a refusal) ends the connection: Uvicorn
+  would otherwise read the rest of the body, however long, to keep the connection;
 - a lingering close: when the server closes a connection whose client is still sending a body
   (a 413 answered before the body ended), it first sends its answer and the end of its side
   (FIN), then reads and drops what still comes for at most ``LINGER_SECONDS`` (``LINGER_BYTES``)
@@ -168,7 +170,11 @@ class Protocol(H11Protocol):
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
-        if not self.transport.is_closing() and self.conn.their_state is h11.IDLE:
+        if self.transport.is_closing():
+            return
+        if self.conn.their_state is h11.SEND_BODY:  # answered before its body ended (a refusal): Uvicorn
+            self.transport.close()                  # would read the rest, however long; close (lingering)
+        elif self.conn.their_state is h11.IDLE:
             self._arm_header_timer()                # the next request's headers, on a kept-alive connection
 
     # ------------------------------------------------------------ timers
