@@ -417,3 +417,66 @@ def test_only_the_newest_unreadable_uploads_keep_their_files(served):
     page = raw.decode()
     assert status == 200 and page.count("无法使用（文件已删除）") == 3, page
     assert f"/versions/{bad[0]}/file" not in page and f"/versions/{bad[-1]}/file" in page
+
+
+# ---------------------------------------------------------------- 5. names
+
+def admin_post(server: Server, token: str, path: str, fields: dict) -> tuple[int, str]:
+    from urllib.parse import urlencode
+    status, _, raw = server.request("POST", path, urlencode(fields).encode(),
+                                    auth(token, {"Content-Type": "application/x-www-form-urlencoded"}))
+    return status, raw.decode()
+
+
+def unit_names(data: Path) -> list[str]:
+    from generator.web.store import Store
+    return sorted(u.name for u in Store(data).units())
+
+
+def test_unit_names_hiding_a_difference_are_refused_or_the_same_unit(served):
+    server, tokens, data = served["server"], served["tokens"], served["data"]
+    before = unit_names(data)
+    refused = [".", "..", " .. ", "．．", XIAOHE + "\u200b", "\u202e" + XIAOHE, XIAOHE[:5] + "\u2066" + XIAOHE[5:],
+               "\ufeff新单位", "新\u200d单位"]
+    for name in refused:
+        status, page = admin_post(server, tokens["管理员"], "/admin/units", {"name": name})
+        assert status == 400, (name, status, page[:300])
+        assert "不可用" in page or "看不见的字符" in page, (name, page)
+        proc = cli("user", "add", "赵六", "--role", "unit", "--unit", name, "--data", str(data), "--password-stdin",
+                   stdin="zhao-pass-1\n")
+        assert proc.returncode == 2 and ("不可用" in proc.stderr or "看不见的字符" in proc.stderr), (name, proc.stderr)
+    assert "U+200B" in admin_post(server, tokens["管理员"], "/admin/units", {"name": XIAOHE + "\u200b"})[1]
+    assert unit_names(data) == before
+    # names equal after NFKC are one unit: created once, an account's unit is that one
+    status, page = admin_post(server, tokens["管理员"], "/admin/units", {"name": "ＡＢＣ测试中心"})
+    assert status == 303, page
+    status, page = admin_post(server, tokens["管理员"], "/admin/units", {"name": "ABC测试中心"})
+    assert status == 303, page
+    assert unit_names(data) == sorted(before + ["ＡＢＣ测试中心"])
+    proc = cli("user", "add", "赵六", "--role", "unit", "--unit", "ABC测试中心", "--data", str(data), "--password-stdin",
+               stdin="zhao-pass-1\n")
+    assert proc.returncode == 0, proc.stderr
+    token = cli("user", "token", "赵六", "--data", str(data)).stdout.strip().splitlines()[-1]
+    status, _, raw = server.request("GET", f"/api/units/{q('ＡＢＣ测试中心')}", headers=auth(token))
+    assert status == 200, raw
+    assert unit_names(data) == sorted(before + ["ＡＢＣ测试中心"])
+    # an upload whose 单位名称 differs only so is that unit's data
+    text = (EXAMPLES / "xiaohe-2022.yaml").read_text(encoding="utf-8")
+    assert text.count(f"单位名称: {XIAOHE}\n") == 1
+    for written in ("ABC测试中心", "ＡＢＣ测试\u200b中心"):
+        status, out = upload(server, token, "ＡＢＣ测试中心", "abc.yaml",
+                             text.replace(f"单位名称: {XIAOHE}\n", f"单位名称: {written}\n").encode())
+        assert status == 200 and out["status"] == "checked", out
+
+
+def test_uploaded_file_names_lose_invisible_characters(served):
+    server, token, data = served["server"], served["tokens"]["张三"], served["data"]
+    sent = "\u202e潇河\u200b数据\u2067（第二稿）\u2069\ufeff.yaml"
+    status, out = upload(server, token, XIAOHE, sent, (EXAMPLES / "xiaohe-2022.yaml").read_bytes())
+    assert status == 200, out
+    listed = next(v for v in versions(server, token) if v["id"] == out["version"])
+    assert listed["file"] == "潇河数据（第二稿）.yaml"
+    stored = [p.name for p in data.glob(f"units/*/versions/{out['version']}/*.yaml")]
+    assert stored == ["潇河数据（第二稿）.yaml"]
+    status, _, raw = server.request("GET", f"/units/{q(XIAOHE)}", headers=auth(token))
+    assert "潇河数据（第二稿）.yaml" in raw.decode() and "\u202e" not in raw.decode()

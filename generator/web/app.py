@@ -59,6 +59,7 @@ from ..write.html_writer import TEMPLATES_DIR
 from ..write.names import safe_filename
 from . import accounts, uploads, work
 from .batchjob import BatchBusy, BatchRunner
+from .naming import strip_invisible
 from .store import (CHECKED, REMOVED, UNREADABLE, Account, QuotaExceeded, Store, StoreError, Unit, Version,
                     quota_message)
 
@@ -336,7 +337,7 @@ def _stored_name(original: str) -> tuple[str, str]:
 
 async def _upload(request: Request, account: Account, unit: Unit, upload: uploads.Upload) -> dict:
     ws = _ws(request)
-    original = upload.filename
+    original = strip_invisible(upload.filename)     # no zero-width or direction controls stored or shown
     suffix, filename = _stored_name(original)
     limit = MAX_FILE_BYTES if suffix in WORKBOOK_SUFFIXES else MAX_YAML_BYTES
     if upload.size > limit:

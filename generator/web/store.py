@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ..write.names import safe_filename
+from .naming import unit_key, unit_name_problem
 
 DB_NAME = "juesuan.sqlite3"
 SESSION_HOURS = 12
@@ -276,17 +277,24 @@ class Store:
             return [_unit(r) for r in db.execute("SELECT * FROM units ORDER BY name")]
 
     def ensure_unit(self, name: str) -> Unit:
-        """The unit ``name``, created (with its folder) when first named."""
+        """The unit ``name``, created (with its folder) when first named; a name equal to an
+        existing unit's after NFKC (naming.unit_key) is that unit. Names holding invisible
+        characters, or only dots, are refused (naming.unit_name_problem)."""
         name = name.strip()
-        if not name or len(name) > 200 or any(ord(c) < 32 or c in "/\\" for c in name):
-            raise StoreError(f"单位名称“{name}”不可用：应为 1–200 个字符，不含控制字符和斜杠")
+        why = unit_name_problem(name)
+        if why:
+            raise StoreError(why)
         found = self.unit(name)
         if found:
             return found
+        key = unit_key(name)
         with self.connect(write=True) as db:
             row = db.execute("SELECT * FROM units WHERE name = ?", (name,)).fetchone()
             if row:
                 return _unit(row)
+            for row in db.execute("SELECT * FROM units ORDER BY id"):
+                if unit_key(row["name"]) == key:
+                    return _unit(row)
             base = safe_filename(name, limit_bytes=120)
             taken = {r[0].casefold() for r in db.execute("SELECT dir FROM units")}
             folder, n = base, 2
