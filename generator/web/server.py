@@ -81,8 +81,9 @@ def protocol_class(limits: Limits) -> type:
 
 
 class _Lingering:
-    """Connections being closed while their client still sends (shared by all): bounded, so a
-    client that never stops sending cannot hold many sockets."""
+    """Connections being closed while their client still sends (shared by all): at most a quarter
+    of max_connections (others are closed at once), so clients that never stop sending cannot hold
+    many sockets."""
     count = 0
 
 
@@ -216,8 +217,8 @@ class Protocol(H11Protocol):
         """Close now, or (``linger``) after the client has had the answer: FIN sent, what it
         still sends read and dropped until it closes, LINGER_SECONDS pass or LINGER_BYTES came."""
         transport = self._raw
-        if (not linger or self._lingering or transport.is_closing() or _Lingering.count >= self.limits.max_connections
-                or not transport.can_write_eof()):
+        if (not linger or self._lingering or transport.is_closing() or not transport.can_write_eof()
+                or _Lingering.count >= max(4, self.limits.max_connections // 4)):
             transport.close()
             return
         self._lingering = True
