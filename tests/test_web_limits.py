@@ -480,3 +480,11 @@ def test_uploaded_file_names_lose_invisible_characters(served):
     assert stored == ["潇河数据（第二稿）.yaml"]
     status, _, raw = server.request("GET", f"/units/{q(XIAOHE)}", headers=auth(token))
     assert "潇河数据（第二稿）.yaml" in raw.decode() and "\u202e" not in raw.decode()
+
+
+def test_serve_refuses_unusable_limits(tmp_path):
+    for option, value, said in (("--header-timeout", "0", "秒数"), ("--body-timeout", "nan", "秒数"),
+                                ("--keep-alive-timeout", "-1", "正整数"), ("--max-connections", "0", "正整数"),
+                                ("--unit-quota-mb", "-5", "MB"), ("--min-free-disk-mb", "1.5", "MB")):
+        proc = cli("serve", "--data", str(tmp_path / "ws"), option, value)
+        assert proc.returncode == 2 and option in proc.stderr and said in proc.stderr, (option, proc.stderr)

@@ -15,7 +15,7 @@ from ..cli_parser import port_number, positive_int
 
 EXIT_OK, EXIT_INPUT = 0, 2
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8000
-# server.Limits's defaults (server.py imports Uvicorn: not at parser time)
+# server.Limits's defaults (here: server.py imports Uvicorn, which the parser does not)
 DEFAULT_LIMITS = {"header_timeout": 20.0, "body_timeout": 60.0, "keep_alive_timeout": 5, "max_connections": 500}
 DEFAULT_UNIT_QUOTA_MB, DEFAULT_MIN_FREE_MB = 200, 1024
 EXAMPLES = {

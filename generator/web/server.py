@@ -33,6 +33,8 @@ from dataclasses import dataclass
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from .commands import DEFAULT_LIMITS
+
 LINGER_SECONDS = 2.0
 LINGER_BYTES = 16 * 1024 * 1024
 ACCEPT_BATCH = 128                      # connections accepted at once (asyncio accepts up to its backlog before
@@ -42,11 +44,11 @@ FILES_PER_CONNECTION = 2                # the connection's socket, a file its re
 
 
 @dataclass(frozen=True)
-class Limits:               # the defaults are `juesuan serve`'s (commands.DEFAULT_LIMITS)
-    header_timeout: float = 20.0
-    body_timeout: float = 60.0
-    keep_alive_timeout: int = 5
-    max_connections: int = 500
+class Limits:               # the defaults are `juesuan serve`'s
+    header_timeout: float = DEFAULT_LIMITS["header_timeout"]
+    body_timeout: float = DEFAULT_LIMITS["body_timeout"]
+    keep_alive_timeout: int = DEFAULT_LIMITS["keep_alive_timeout"]
+    max_connections: int = DEFAULT_LIMITS["max_connections"]
 
 
 def raise_open_files_limit() -> tuple[int, int]:
