@@ -132,8 +132,9 @@ def test_a_chunked_upload_far_over_the_limit_is_refused_when_the_limit_is_reache
     total = 256 * 1024 * 1024
     at_answer, head, body = flood(server, token, total)
     assert head.startswith(b"HTTP/1.1 413"), (head, body[:200])
-    # the answer came when little more than the limit had been sent (what the kernel's buffers
-    # hold on top), not after the whole body
+    # the answer came when little more than the limit had been sent (on top: what the kernel's
+    # buffers hold, and at most server.LINGER_BYTES read and dropped after the answer), not after
+    # the whole body
     print(f"sent when the answer came: {at_answer / 2**20:.1f} MB of {total / 2**20:.0f} MB")
     assert at_answer < LIMIT + 32 * 1024 * 1024, at_answer
     assert b"connection: close" in head.lower()
@@ -319,14 +320,14 @@ def test_batch_json_body_nested_deep_or_too_large_is_refused_in_chinese(served):
         assert status == 400, (status, raw[:300])
         assert "嵌套过深" in json.loads(raw)["error"]
     # over the size limit, declared or chunked: refused before the rest is read, the connection closed
-    total = 64 * 1024 * 1024
+    total = 128 * 1024 * 1024
     for extra in ({"Content-Length": str(total)}, {"Transfer-Encoding": "chunked"}):
         head = request_head(server, "POST", "/api/batch", {**headers, **extra})
         pieces = chunked(b" ", b" " * 65536, total) if "Transfer-Encoding" in extra else iter([b" " * 65536] * 1024)
         at_answer, answer, body = send_while_reading(server, head, pieces, total)
         assert answer.startswith(b"HTTP/1.1 413") and b"connection: close" in answer.lower(), (extra, answer)
         assert "请求过大" in json.loads(body)["error"]
-        assert at_answer < total // 2, (extra, at_answer)
+        assert at_answer < 48 * 1024 * 1024, (extra, at_answer)
     status, _, raw = server.request("GET", "/api/batch/0", headers=auth(token))
     assert status == 404
 
@@ -371,7 +372,7 @@ def test_a_units_uploads_have_a_quota(tmp_path):
     try:
         at_answer, head, body = flood(server, token, 256 * 1024 * 1024)
         assert head.startswith(b"HTTP/1.1 413") and b"connection: close" in head.lower(), head
-        assert at_answer < 32 * 1024 * 1024, at_answer
+        assert at_answer < 48 * 1024 * 1024, at_answer     # the kernel's buffers, what a lingering close drops
         assert "超过上限 1.0 MB" in json.loads(body)["error"]
         assert len(versions(server, token)) == 3 and leftovers({"data": data}) == []
     finally:
