@@ -29,8 +29,11 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import json
 import os
+import re
 import secrets
+import shutil
 import tempfile
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -57,8 +60,10 @@ from ..write.html_writer import TEMPLATES_DIR
 from ..write.names import DRAFT_SUFFIX, safe_filename
 from . import accounts, uploads, work
 from .batchjob import KEEP_JOBS, BatchBusy, BatchRunner
+from .naming import strip_invisible
 from .pool import WorkerDied, WorkerLimit, WorkerPool
-from .store import AUDIT_PAGE, CHECKED, UNREADABLE, Account, Store, StoreError, Unit, Version
+from .store import (AUDIT_PAGE, CHECKED, REMOVED, UNREADABLE, Account, QuotaExceeded, Store, StoreError, Unit, Version,
+                    quota_message)
 
 WEB_TEMPLATES = TEMPLATES_DIR / "web"
 STATIC = WEB_TEMPLATES / "static"
@@ -67,6 +72,9 @@ LOGIN_CSRF_COOKIE = "juesuan_login_csrf"
 REQUEST_SLACK = 256 * 1024             # multipart overhead beyond the largest file allowed
 DRAIN_LIMIT = 200 * 1024 * 1024        # an oversized body up to this is read and dropped before answering
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+ID_PATTERN = re.compile(r"[0-9]{1,18}")     # a version's or account's id; a job's is JOB_ID_PATTERN
+JOB_ID_PATTERN = re.compile(r"[0-9a-f]{1,64}")
+JSON_BODY_BYTES = 1024 * 1024          # the largest JSON body read (/api/batch)
 
 CSP_PAGES = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
              "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
@@ -88,6 +96,8 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()         # addresses/networks whose X-Forwarded-* are believed
     worker_memory_mb: int = DEFAULT_MEMORY_MB     # every check/render/batch worker's RLIMIT_AS (0: none)
     worker_timeout: float = DEFAULT_TIMEOUT       # seconds per check, render or batch unit (0: none)
+    unit_quota: int = 200 * 1024 * 1024            # bytes of uploads kept per unit (0: no quota; `--unit-quota-mb`)
+    min_free_disk: int = 1024 * 1024 * 1024        # free space the workspace's disk keeps (`--min-free-disk-mb`)
 
 
 class Refused(Exception):
@@ -207,12 +217,14 @@ def _unit_for(request: Request, account: Account, name: str) -> Unit:
     return unit
 
 
-def _version_for(request: Request, unit: Unit, version_id: str | int) -> Version:
-    try:
-        vid = int(version_id)
-    except (TypeError, ValueError):
-        raise Refused(404, "没有这个版本") from None
-    version = _ws(request).store.version(vid)
+def _id(text) -> int | None:
+    """A version's or account's id in a URL: 1–18 ASCII digits (fits SQLite's 64-bit integer), else None."""
+    return int(text) if isinstance(text, str) and ID_PATTERN.fullmatch(text) else None
+
+
+def _version_for(request: Request, unit: Unit, version_id: str) -> Version:
+    vid = _id(version_id)
+    version = _ws(request).store.version(vid) if vid is not None else None
     if version is None or version.unit_id != unit.id:
         raise Refused(404, "没有这个版本")
     return version
@@ -270,6 +282,23 @@ def _too_large(size: int | None) -> str:
             f"{MAX_YAML_BYTES // 1024 // 1024} MB。请只保留决算表和说明各工作表（删去图片、附件、无关工作表）后另存再上传")
 
 
+def _room_for_upload(request: Request, unit: Unit) -> None:
+    """Refused before the body is read: the unit's quota already used up, or the workspace's disk
+    without room for the largest upload (the size declared, else the largest allowed) and its margin."""
+    ws = _ws(request)
+    quota, margin = ws.settings.unit_quota, ws.settings.min_free_disk
+    if quota:
+        used = ws.store.unit_usage(unit)
+        if used >= quota:
+            raise Refused(413, quota_message(used, 0, quota), {"Connection": "close"})
+    declared = request.headers.get("content-length", "")
+    coming = int(declared) if declared.isdigit() else MAX_FILE_BYTES + REQUEST_SLACK
+    free = shutil.disk_usage(ws.store.tmp_dir).free
+    if free - coming < margin:
+        raise Refused(507, f"服务器磁盘空间不足（剩余 {_size_text(free)}，须保留 {_size_text(margin)}），暂不能接收上传："
+                           "请告知部门财务清理磁盘（或调整服务的 --min-free-disk-mb 选项）", {"Connection": "close"})
+
+
 async def _read_upload(request: Request, upload: uploads.Upload) -> None:
     """The multipart field ``file`` received into ``upload`` (a temporary file in the workspace,
     never the whole of it in memory), the form's text fields into ``request.state.form``. The body
@@ -287,9 +316,11 @@ async def _read_upload(request: Request, upload: uploads.Upload) -> None:
         raise Refused(413, _too_large(declared_n), {"Connection": "close"})
     async for chunk in request.stream():
         if over or received + len(chunk) > limit:
-            over = True                  # read to the end and drop it, then answer
+            over = True
             upload.drop()
-            continue
+            if declared_n is None:      # chunked: no end in sight; stop reading, answer and close at once
+                raise Refused(413, _too_large(None), {"Connection": "close"})
+            continue                    # a declared size (at most DRAIN_LIMIT): read to its end and drop it
         received += len(chunk)
         await upload.feed(chunk)
     if over:
@@ -314,14 +345,18 @@ def _stored_name(original: str) -> tuple[str, str]:
 
 async def _upload(request: Request, account: Account, unit: Unit, upload: uploads.Upload) -> dict:
     ws = _ws(request)
-    original = upload.filename
+    original = strip_invisible(upload.filename)     # no zero-width or direction controls stored or shown
     suffix, filename = _stored_name(original)
     limit = MAX_FILE_BYTES if suffix in WORKBOOK_SUFFIXES else MAX_YAML_BYTES
     if upload.size > limit:
         raise Refused(413, _too_large(upload.size))
     if not upload.size:
         raise Refused(422, f"文件“{original}”是空的（0 字节）")
-    version = ws.store.add_version(unit, account, original[:300], filename, upload.path, upload.size, upload.sha256)
+    try:
+        version = ws.store.add_version(unit, account, original[:300], filename, upload.path, upload.size, upload.sha256,
+                                       quota=ws.settings.unit_quota)
+    except QuotaExceeded as exc:
+        raise Refused(413, str(exc)) from None
     upload.path = None                  # the store has it now (renamed into the version's folder)
     ws.store.audit(account.name, "上传", unit.name, f"版本 {version.number}：{original[:200]}（{upload.size} 字节）",
                    _ip(request))
@@ -334,10 +369,13 @@ async def _upload(request: Request, account: Account, unit: Unit, upload: upload
             "（仍不行请告知部门财务）"]}
     except BaseException:
         ws.store.finish_version(version.id, UNREADABLE, {"problems": ["检查没有完成（处理进程出错）；请重新上传"]}, (0, 0, 0))
+        ws.store.prune_unreadable(unit)
         raise
     findings = result.get("findings", [])
     counts = _counts(findings)
     current = ws.store.finish_version(version.id, result["status"], result, counts)
+    if result["status"] == UNREADABLE:
+        ws.store.prune_unreadable(unit)             # only the newest few unreadable uploads keep their files
     return {"unit": unit.name, "version": version.id, "number": version.number, "status": result["status"],
             "current": current,
             "errors": counts[0], "warnings": counts[1], "infos": counts[2],
@@ -412,6 +450,7 @@ async def _accept_upload(request: Request) -> tuple[Unit, dict]:
     unit, CSRF token or bearer token checked): the unit and what ``_upload`` answers."""
     account, csrf = _require(request)
     unit = _unit_for(request, account, request.path_params["name"])
+    _room_for_upload(request, unit)
     upload = uploads.Upload(request.headers.get("content-type"), _ws(request).store.tmp_dir)
     try:
         await _read_upload(request, upload)
@@ -436,6 +475,29 @@ async def api_unit(request: Request) -> Response:
          "errors": v.errors, "warnings": v.warnings, "infos": v.infos} for v in versions]})
 
 
+async def _small_body(request: Request, limit: int) -> bytes:
+    """A request's whole body, refused (413, the connection closed) as soon as it is over ``limit``
+    bytes, declared or received."""
+    too_large = Refused(413, f"请求过大：请求体应小于 {limit // 1024} KB", {"Connection": "close"})
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        raise too_large
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise too_large
+    return bytes(body)
+
+
+def _job_for(request: Request, account: Account, job_id: str) -> dict:
+    """A batch job the account may see (admins only), or 404."""
+    job = _ws(request).store.job(job_id) if JOB_ID_PATTERN.fullmatch(job_id) else None
+    if job is None or not account.admin:
+        raise Refused(404, "没有这个任务")
+    return job
+
+
 def _batch_choice(request: Request, names: list[str] | None) -> list[tuple[Unit, Version]]:
     store = _ws(request).store
     units = store.units()
@@ -458,16 +520,15 @@ async def api_batch_start(request: Request) -> Response:
     account, csrf = _require(request)
     _require_admin(account)
     names = None
-    body = await request.body()
-    if len(body) > 1024 * 1024:
-        raise Refused(413, "请求过大")
+    body = await _small_body(request, JSON_BODY_BYTES)
     if body.strip():
         try:
-            import json
             payload = json.loads(body)
-            names = payload.get("units") if isinstance(payload, dict) else None
         except ValueError:
             raise Refused(400, "请求体应为 JSON，如 {\"units\": [\"单位名称\"]}") from None
+        except RecursionError:          # nested deeper than the parser's recursion limit
+            raise Refused(400, "请求体的 JSON 嵌套过深：应为 {\"units\": [\"单位名称\", …]}") from None
+        names = payload.get("units") if isinstance(payload, dict) else None
         if names is not None and (not isinstance(names, list) or not all(isinstance(n, str) for n in names)):
             raise Refused(400, "units 应为单位名称的列表")
     await _check_csrf(request, csrf)
@@ -498,10 +559,7 @@ def _job_json(job: dict) -> dict:
 
 async def api_batch_status(request: Request) -> Response:
     account, _ = _require(request)
-    job = _ws(request).store.job(request.path_params["id"])
-    if job is None or not account.admin:
-        raise Refused(404, "没有这个任务")
-    return JSONResponse(_job_json(job))
+    return JSONResponse(_job_json(_job_for(request, account, request.path_params["id"])))
 
 
 # ---------------------------------------------------------------- pages: login
@@ -680,8 +738,10 @@ async def version_file(request: Request) -> Response:
     ws = _ws(request)
     unit = _unit_for(request, account, request.path_params["name"])
     version = _version_for(request, unit, request.path_params["vid"])
-    ws.store.audit(account.name, "下载", unit.name, f"版本 {version.number} 的上传文件", _ip(request))
     path = ws.store.version_dir(unit, version.id) / version.filename
+    if version.status == REMOVED or not path.is_file():
+        raise Refused(404, f"版本 {version.number} 的文件已删除（无法读取的上传只保留最近几次的文件）")
+    ws.store.audit(account.name, "下载", unit.name, f"版本 {version.number} 的上传文件", _ip(request))
     return _file(path, f"{Path(version.filename).stem}-版本{version.number}{Path(version.filename).suffix}",
                  Path(version.filename).suffix[1:])
 
@@ -788,9 +848,7 @@ JOB_FILES_GONE = (f"这次批量生成的报告和文件已删除（只保留最
 async def job_file(request: Request) -> Response:
     account, _ = _require(request)
     ws = _ws(request)
-    job = ws.store.job(request.path_params["id"])
-    if job is None or not account.admin:
-        raise Refused(404, "没有这个任务")
+    job = _job_for(request, account, request.path_params["id"])
     what = request.path_params["what"]
     from ..batch import REPORT_CSV, REPORT_HTML
     name = {"report.html": REPORT_HTML, "report.csv": REPORT_CSV}.get(what)
@@ -858,10 +916,8 @@ async def _new_password_hash(form) -> str:
 
 
 def _target(request: Request) -> Account:
-    try:
-        found = _ws(request).store.account_by_id(int(request.path_params["id"]))
-    except ValueError:
-        found = None
+    target_id = _id(request.path_params["id"])
+    found = _ws(request).store.account_by_id(target_id) if target_id is not None else None
     if found is None:
         raise Refused(404, "没有这个账号")
     return found

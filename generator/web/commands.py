@@ -16,6 +16,9 @@ from ..limits import add_limit_arguments
 
 EXIT_OK, EXIT_INPUT = 0, 2
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8000
+# server.Limits's defaults (here: server.py imports Uvicorn, which the parser does not)
+DEFAULT_LIMITS = {"header_timeout": 20.0, "body_timeout": 60.0, "keep_alive_timeout": 5, "max_connections": 500}
+DEFAULT_UNIT_QUOTA_MB, DEFAULT_MIN_FREE_MB = 200, 1024
 EXAMPLES = {
     "serve": "juesuan serve --data 工作区/ --port 8000",
     "user": "juesuan user add 张三 --role unit --unit 某单位名称 --data 工作区/ --password-stdin",
@@ -48,6 +51,29 @@ def _proxy_address(value: str) -> str:
                                          "如 127.0.0.1、10.0.0.5、10.0.0.0/24）") from None
 
 
+def _seconds(value: str) -> float:
+    """A timeout for serve: seconds, more than 0, at most an hour."""
+    import math
+    try:
+        n = float(value)
+    except ValueError:
+        n = math.nan
+    if not 0 < n <= 3600:
+        raise argparse.ArgumentTypeError(f"应为大于 0、不超过 3600 的秒数：{value}")
+    return n
+
+
+def _megabytes(value: str) -> int:
+    """A size for serve in MB: a whole number ≥ 0."""
+    try:
+        n = int(value)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"应为不小于 0 的整数（MB）：{value}")
+    return n
+
+
 def allowed_hosts(bound: str, given: list[str]) -> tuple[str, ...]:
     """The Host names served: the bound host, 127.0.0.1 and localhost, and each --allowed-host."""
     names = [bound, "127.0.0.1", "localhost", *given]
@@ -65,6 +91,19 @@ def add_commands(subparsers) -> None:
     s.add_argument("--allowed-host", action="append", default=[], type=_host_name, metavar="主机名",
                    help="另外接受的主机名（请求头 Host；可写多次，如局域网地址或域名；*.example.cn 匹配子域名）。"
                         "总是接受监听地址、127.0.0.1 与 localhost；其他主机名的请求得到 400")
+    s.add_argument("--header-timeout", type=_seconds, default=DEFAULT_LIMITS["header_timeout"], metavar="秒",
+                   help=f"请求头须在连接后多少秒内发完，否则断开（默认 {DEFAULT_LIMITS['header_timeout']:g}）")
+    s.add_argument("--body-timeout", type=_seconds, default=DEFAULT_LIMITS["body_timeout"], metavar="秒",
+                   help=f"请求体（如上传的文件）停止到达多少秒后断开（默认 {DEFAULT_LIMITS['body_timeout']:g}）")
+    s.add_argument("--keep-alive-timeout", type=positive_int, default=DEFAULT_LIMITS["keep_alive_timeout"],
+                   metavar="秒", help=f"空闲的保持连接多少秒后关闭（默认 {DEFAULT_LIMITS['keep_alive_timeout']}）")
+    s.add_argument("--max-connections", type=positive_int, default=DEFAULT_LIMITS["max_connections"], metavar="N",
+                   help=f"同时打开的连接数上限，超过的新连接得到 503（默认 {DEFAULT_LIMITS['max_connections']}；"
+                        "打开文件数上限不够时自动减少）")
+    s.add_argument("--unit-quota-mb", type=_megabytes, default=DEFAULT_UNIT_QUOTA_MB, metavar="MB",
+                   help=f"每个单位保存的上传文件合计上限（默认 {DEFAULT_UNIT_QUOTA_MB}；0 不限）")
+    s.add_argument("--min-free-disk-mb", type=_megabytes, default=DEFAULT_MIN_FREE_MB, metavar="MB",
+                   help=f"工作区所在磁盘至少保留的空间，不足时拒绝上传（默认 {DEFAULT_MIN_FREE_MB}）")
     s.add_argument("--trusted-proxy", action="append", default=[], type=_proxy_address, metavar="地址",
                    help="反向代理的地址或网段（可写多次）：只有来自它的请求头 X-Forwarded-For（客户的地址，"
                         "用于登录限制与操作记录）与 X-Forwarded-Proto（https 时 Cookie 加 Secure）才被采信。"
@@ -177,32 +216,42 @@ def serve(args) -> int:
     import uvicorn
 
     from .app import Settings, create_app
+    from .server import Limits, connections_allowed, raise_open_files_limit, uvicorn_options
+    open_files, _ = raise_open_files_limit()
+    connections = connections_allowed(args.max_connections, open_files)
+    limits = Limits(header_timeout=args.header_timeout, body_timeout=args.body_timeout,
+                    keep_alive_timeout=args.keep_alive_timeout, max_connections=connections)
     try:
         infos = socket.getaddrinfo(args.host, args.port, type=socket.SOCK_STREAM)
         family, _, _, _, address = infos[0]
         sock = socket.socket(family, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(address)
-        sock.listen(128)                 # connections wait in the backlog until the app has started
+        sock.listen(128)                 # connections wait in the backlog until the app has started (server.ACCEPT_BATCH)
     except OSError as exc:
         return _fail(f"无法在 {args.host}:{args.port} 启动服务（{exc.strerror or exc}）")
     host, port = sock.getsockname()[:2]
     hosts = allowed_hosts(host, [args.host, *args.allowed_host])
     proxies = tuple(dict.fromkeys(args.trusted_proxy))
     app = create_app(Settings(Path(args.data), batch_jobs=args.jobs, allowed_hosts=hosts, trusted_proxies=proxies,
-                              worker_memory_mb=args.worker_memory_mb, worker_timeout=args.worker_timeout))
+                              worker_memory_mb=args.worker_memory_mb, worker_timeout=args.worker_timeout,
+                              unit_quota=args.unit_quota_mb * 1024 * 1024,
+                              min_free_disk=args.min_free_disk_mb * 1024 * 1024))
     shown = f"[{host}]" if ":" in host else host
     print(f"工作区地址：http://{shown}:{port}/", flush=True)
     print(f"数据：{Path(args.data).resolve()}；按 Ctrl-C 停止。", flush=True)
     print(f"接受的主机名：{'、'.join(hosts)}（--allowed-host 添加）", flush=True)
     if proxies:
         print(f"信任的反向代理：{'、'.join(proxies)}（只采信它们的 X-Forwarded-For 与 X-Forwarded-Proto）", flush=True)
+    if connections < args.max_connections:
+        print(f"注意：打开文件数上限为 {open_files}，同时连接数上限由 {args.max_connections} 减为 {connections}"
+              "（可用 ulimit -n 提高）。", flush=True)
     if host not in ("127.0.0.1", "::1", "localhost"):
         print("注意：服务对网络开放；请通过 HTTPS 反向代理提供，并只在单位内部网络中使用。", flush=True)
     # proxy headers: only TrustedProxies (--trusted-proxy) reads them; Uvicorn's own would believe
     # X-Forwarded-For from 127.0.0.1 (or $FORWARDED_ALLOW_IPS) by default
     config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=5,
-                            proxy_headers=False)
+                            proxy_headers=False, **uvicorn_options(limits))
     server = uvicorn.Server(config)
     server.run(sockets=[sock])
     print("工作区已停止。", flush=True)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import time
 from contextlib import contextmanager
@@ -37,6 +38,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ..write.names import safe_filename
+from .naming import unit_key, unit_name_problem
 
 DB_NAME = "juesuan.sqlite3"
 SESSION_HOURS = 12
@@ -53,8 +55,10 @@ LOGIN_WINDOW = 24 * 3600               # failures older than this are forgotten
 AUDIT_PAGE = 100                       # rows per page of the audit log (/admin/log)
 
 # a version's state: being checked, checked (findings known; may become current), unreadable
-# (InputError: kept, never current), interrupted (the server stopped while checking it)
-PENDING, CHECKED, UNREADABLE, INTERRUPTED = "pending", "checked", "unreadable", "interrupted"
+# (InputError: kept, never current), interrupted (the server stopped while checking it), removed
+# (was unreadable; its file deleted when more than KEEP_UNREADABLE newer unreadable ones came)
+PENDING, CHECKED, UNREADABLE, INTERRUPTED, REMOVED = "pending", "checked", "unreadable", "interrupted", "removed"
+KEEP_UNREADABLE = 5                     # a unit's newest unreadable uploads kept with their files
 RUNNING, DONE, FAILED, STOPPED = "running", "done", "failed", "interrupted"
 
 SCHEMA = """
@@ -162,6 +166,24 @@ def now_text() -> str:
 
 class StoreError(Exception):
     """A request the store refuses (Chinese message): no such account, name taken …"""
+
+
+class QuotaExceeded(StoreError):
+    """An upload that would take the unit's stored files over its quota."""
+
+    def __init__(self, used: int, size: int, quota: int):
+        super().__init__(quota_message(used, size, quota))
+        self.used, self.size, self.quota = used, size, quota
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MB"
+
+
+def quota_message(used: int, size: int, quota: int) -> str:
+    adding = f"，加上这个文件（{_mb(size)}）" if size else ""
+    return (f"本单位保存的上传文件已有 {_mb(used)}{adding}超过上限 {_mb(quota)}，这次上传没有保存。"
+            "请与部门财务联系（服务的 --unit-quota-mb 选项可以调高上限）")
 
 
 @dataclass(frozen=True)
@@ -297,17 +319,24 @@ class Store:
             return [_unit(r) for r in db.execute("SELECT * FROM units ORDER BY name")]
 
     def ensure_unit(self, name: str) -> Unit:
-        """The unit ``name``, created (with its folder) when first named."""
+        """The unit ``name``, created (with its folder) when first named; a name equal to an
+        existing unit's after NFKC (naming.unit_key) is that unit. Names holding invisible
+        characters, or only dots, are refused (naming.unit_name_problem)."""
         name = name.strip()
-        if not name or len(name) > 200 or any(ord(c) < 32 or c in "/\\" for c in name):
-            raise StoreError(f"单位名称“{name}”不可用：应为 1–200 个字符，不含控制字符和斜杠")
+        why = unit_name_problem(name)
+        if why:
+            raise StoreError(why)
         found = self.unit(name)
         if found:
             return found
+        key = unit_key(name)
         with self.connect(write=True) as db:
             row = db.execute("SELECT * FROM units WHERE name = ?", (name,)).fetchone()
             if row:
                 return _unit(row)
+            for row in db.execute("SELECT * FROM units ORDER BY id"):
+                if unit_key(row["name"]) == key:
+                    return _unit(row)
             base = safe_filename(name, limit_bytes=120)
             taken = {r[0].casefold() for r in db.execute("SELECT dir FROM units")}
             folder, n = base, 2
@@ -470,10 +499,15 @@ class Store:
     # ------------------------------------------------------------ versions
 
     def add_version(self, unit: Unit, account: Account, original_name: str, filename: str,
-                    source: Path, size: int, sha256: str) -> Version:
+                    source: Path, size: int, sha256: str, quota: int = 0) -> Version:
         """A new version (status pending, the unit's next number) with its file ``source`` (of
-        ``size`` bytes, complete, on this file system: <data>/tmp/) renamed into its own folder."""
+        ``size`` bytes, complete, on this file system: <data>/tmp/) renamed into its own folder;
+        ``QuotaExceeded`` when the unit's stored uploads would then exceed ``quota`` bytes (0: no quota)."""
         with self.connect(write=True) as db:          # the write lock: no other number given meanwhile
+            if quota:
+                used = _used(db, unit.id)
+                if used + size > quota:
+                    raise QuotaExceeded(used, size, quota)
             number = db.execute("SELECT COALESCE(MAX(number), 0) + 1 FROM versions WHERE unit_id = ?",
                                 (unit.id,)).fetchone()[0]
             cur = db.execute(
@@ -486,6 +520,23 @@ class Store:
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(source, target)
         return self.version(version_id)
+
+    def unit_usage(self, unit: Unit) -> int:
+        """Bytes of the unit's stored uploads (what its quota counts)."""
+        with self.connect() as db:
+            return _used(db, unit.id)
+
+    def prune_unreadable(self, unit: Unit, keep: int = KEEP_UNREADABLE) -> list[int]:
+        """The unit's unreadable uploads but the newest ``keep`` become ``removed``: their folders
+        deleted, their rows (number, name, problems) kept. Never the current version. Returns their ids."""
+        with self.connect(write=True) as db:
+            current = db.execute("SELECT current_version FROM units WHERE id = ?", (unit.id,)).fetchone()[0]
+            ids = [r[0] for r in db.execute("SELECT id FROM versions WHERE unit_id = ? AND status = ? ORDER BY id DESC",
+                                            (unit.id, UNREADABLE)).fetchall()[keep:] if r[0] != current]
+            db.executemany("UPDATE versions SET status = ? WHERE id = ?", [(REMOVED, i) for i in ids])
+        for version_id in ids:
+            shutil.rmtree(self.version_dir(unit, version_id), ignore_errors=True)
+        return ids
 
     def finish_version(self, version_id: int, status: str, result: dict, counts: tuple[int, int, int]) -> bool:
         """Record the check of a version; a checked one becomes its unit's current version unless
@@ -604,6 +655,11 @@ class Store:
         """The actions the audit log holds (the code's words, never a user's), sorted."""
         with self.connect() as db:
             return [r[0] for r in db.execute("SELECT DISTINCT action FROM audit ORDER BY action")]
+
+
+def _used(db: sqlite3.Connection, unit_id: int) -> int:
+    return db.execute("SELECT COALESCE(SUM(size), 0) FROM versions WHERE unit_id = ? AND status != ?",
+                      (unit_id, REMOVED)).fetchone()[0]
 
 
 def _numbered(db: sqlite3.Connection) -> bool:

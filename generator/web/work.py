@@ -55,6 +55,7 @@ def check_upload(folder: str, filename: str, unit_name: str) -> dict:
     from ..preview import finding_views
     from ..write.atomic import write_bytes
     from ..write.html_writer import render_html
+    from .naming import unit_key
 
     path = Path(filename)
     back = os.getcwd()
@@ -71,7 +72,7 @@ def check_upload(folder: str, filename: str, unit_name: str) -> dict:
             "internal": traceback.format_exc(limit=5)}
     finally:
         os.chdir(back)
-    if result.unit.name != unit_name:
+    if unit_key(result.unit.name) != unit_key(unit_name):     # compared after NFKC, invisible characters aside
         return {"status": UNREADABLE, "problems": [
             f"{filename}：数据中的单位名称是“{result.unit.name}”，不是“{unit_name}”：请上传本单位的数据"
             f"（或请部门财务为“{result.unit.name}”开设单位）"]}
