@@ -17,6 +17,9 @@ import resource
 
 DEFAULT_MEMORY_MB = 2048        # per worker, virtual (RLIMIT_AS); 0: no limit
 DEFAULT_TIMEOUT = 120           # seconds per unit check / render (a batch unit: check and render); 0: none
+# the web server's connection limits (``juesuan serve``; generator/web/server.py keeps them)
+DEFAULT_CONNECTION_LIMITS = {"header_timeout": 20.0, "body_timeout": 60.0, "keep_alive_timeout": 5,
+                             "max_connections": 500}
 
 
 def set_memory_limit(mb: int | None) -> None:

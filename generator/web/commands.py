@@ -12,12 +12,13 @@ import sys
 from pathlib import Path
 
 from ..cli_parser import port_number, positive_int
-from ..limits import add_limit_arguments
+from ..limits import DEFAULT_CONNECTION_LIMITS, add_limit_arguments
 
 EXIT_OK, EXIT_INPUT = 0, 2
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8000
-# server.Limits's defaults (here: server.py imports Uvicorn, which the parser does not)
-DEFAULT_LIMITS = {"header_timeout": 20.0, "body_timeout": 60.0, "keep_alive_timeout": 5, "max_connections": 500}
+# the connection options' defaults; server.Limits takes the same from generator/limits.py (stdlib only:
+# server.py imports Uvicorn, which the parser must not)
+DEFAULT_LIMITS = DEFAULT_CONNECTION_LIMITS
 DEFAULT_UNIT_QUOTA_MB, DEFAULT_MIN_FREE_MB = 200, 1024
 EXAMPLES = {
     "serve": "juesuan serve --data 工作区/ --port 8000",

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from .commands import DEFAULT_LIMITS
+from ..limits import DEFAULT_CONNECTION_LIMITS as DEFAULT_LIMITS
 
 LINGER_SECONDS = 2.0
 LINGER_BYTES = 16 * 1024 * 1024
