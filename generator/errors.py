@@ -44,6 +44,19 @@ _ERRNO_ZH = {
 }
 
 
+def special_file(path) -> str | None:
+    """Why ``path`` (followed through symbolic links) is no regular file to read, in Chinese, or None.
+    Checked before opening: a named pipe would block the open for ever, a device (a link to /dev/zero)
+    never ends. Raises OSError as ``Path.stat`` does."""
+    import stat
+    mode = path.stat().st_mode
+    if stat.S_ISDIR(mode):
+        return _ERRNO_ZH["EISDIR"]
+    if not stat.S_ISREG(mode):
+        return "不是普通文件（是命名管道、设备或套接字），不能作为数据文件读取"
+    return None
+
+
 def os_reason(exc: OSError) -> str:
     """Why an operating-system call failed, in Chinese (“没有权限”), never strerror's English."""
     import errno

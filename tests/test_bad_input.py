@@ -1,11 +1,14 @@
 """Bad input: exit code 2, one Chinese message naming file, line and key path, nothing written."""
 from __future__ import annotations
 
+import os
+import resource
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from .conftest import EXAMPLES, run_cli
+from .conftest import EXAMPLES, JUESUAN, run_cli
 
 BASE = (EXAMPLES / "xiaohe-2022.yaml").read_text(encoding="utf-8")
 
@@ -97,6 +100,38 @@ def test_not_a_yaml_file(tmp_path):
 def test_missing_file(tmp_path):
     err = render_fails(tmp_path, tmp_path / "nope.yaml")
     assert "无法读取文件" in err
+
+
+def _capped_cli(*args: str) -> subprocess.CompletedProcess:
+    """The CLI under a 1 GB address-space limit and a time limit: on code that read a device to its
+    end this test fails instead of taking the machine's memory."""
+    def cap():
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+    return subprocess.run([str(JUESUAN), *args], capture_output=True, text=True, timeout=60, preexec_fn=cap)
+
+
+@pytest.mark.parametrize("suffix", [".yaml", ".xlsx"])
+def test_a_pipe_or_a_device_is_refused_without_being_read(tmp_path, suffix):
+    """A named pipe would block the open for ever, a link to /dev/zero never ends: both are refused
+    before anything is opened, and named as what they are."""
+    pipe, device = tmp_path / f"pipe{suffix}", tmp_path / f"zero{suffix}"
+    os.mkfifo(pipe)
+    device.symlink_to("/dev/zero")
+    for path in (pipe, device):
+        proc = _capped_cli("check", str(path))
+        assert proc.returncode == 2, (proc.returncode, proc.stderr)
+        assert f"{path}：无法读取文件：不是普通文件（是命名管道、设备或套接字）" in proc.stderr, proc.stderr
+        assert "Traceback" not in proc.stderr
+
+
+def test_batch_names_a_pipe_in_the_folder_for_what_it_is(tmp_path):
+    units = tmp_path / "units"
+    units.mkdir()
+    os.mkfifo(units / "pipe.yaml")
+    proc = _capped_cli("batch", str(units), "--out", str(tmp_path / "out"), "--format", "pdf")
+    assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)
+    assert "pipe.yaml：无法读取文件：不是普通文件" in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+    assert "文件不存在" not in proc.stdout + proc.stderr
 
 
 def test_not_utf8(tmp_path):

@@ -117,7 +117,7 @@ def plan(source: Path, formats: tuple[str, ...], reference: Path | None = None,
     jobs = [Job(i, path, shown) for i, (path, shown) in enumerate(discover(source))]
     for job in jobs:
         try:
-            if not job.path.is_file():
+            if not job.path.exists():       # not is_file(): a pipe or a device is the reader's to name
                 raise InputError([Problem(Source(job.shown), "文件不存在")])
             unit = load_unit(job.path)
         except InputError as exc:

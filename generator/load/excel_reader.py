@@ -35,7 +35,7 @@ from typing import Any, Callable
 from defusedxml import DefusedXmlException
 from defusedxml.common import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 
-from ..errors import REQUIRED, InputError, Problem, os_reason
+from ..errors import REQUIRED, InputError, Problem, os_reason, special_file
 from ..layout import Entry, Line
 from ..layout import path as data_path
 from ..model import SANGONG_ITEMS, VEHICLE_KINDS, Source
@@ -512,6 +512,9 @@ def _refuse(name: str, message: str) -> InputError:
 def _sniff(path: Path, name: str) -> None:
     """Size, magic bytes: refuse what is not a workbook before opening anything."""
     try:
+        special = special_file(path)        # before opening: a named pipe's open would wait for ever
+        if special:
+            raise _refuse(name, f"无法读取文件：{special}")
         size = path.stat().st_size
         with path.open("rb") as fh:
             head = fh.read(8)

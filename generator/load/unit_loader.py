@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError, Problem
+from ..errors import InputError, Problem, special_file
 from ..model import Source, Unit
 from .builder import IDENTITY_KEYS, MAX_INTEGER_DIGITS, Builder, clean_text, holds_only_attachments
 from .structure import validate_structure
@@ -43,6 +43,12 @@ READERS = {".yaml": read_yaml, ".yml": read_yaml, ".xlsx": read_xlsx, ".xlsm": r
 def read_located(path: Path | str) -> Located:
     """Any supported unit file -> its plain values and their places, structure-checked."""
     path = Path(path)
+    try:
+        special = special_file(path)    # a pipe, a device, a folder: whatever its name says
+    except OSError:
+        special = None                  # missing, no permission: the reader names it
+    if special:
+        raise InputError([Problem(Source(str(path)), f"无法读取文件：{special}")])
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         raise InputError([Problem(Source(str(path)), f"应为单位数据文件（{'、'.join(sorted(READERS))}）")])

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from ..errors import InputError, Problem, os_reason
+from ..errors import InputError, Problem, os_reason, special_file
 from ..model import Source
 
 MAX_BYTES = 5 * 1024 * 1024   # a unit file is a few dozen KB; refuse anything absurd
@@ -133,13 +133,21 @@ def read_yaml(path: Path, what: str = "单位数据", keys: str = "单位名称�
     use them, and what they expand to is bounded by ``MAX_NODES`` like everything else."""
     name = str(path)
     try:
+        special = special_file(path)
         size = path.stat().st_size
     except OSError as exc:
         raise InputError([Problem(Source(name), f"无法读取文件：{os_reason(exc)}")]) from None
+    if special:
+        raise InputError([Problem(Source(name), f"无法读取文件：{special}")])
     if size > MAX_BYTES:
         raise InputError([Problem(Source(name), f"文件过大（{size // 1024} KB），{what}文件应小于 {MAX_BYTES // 1024 // 1024} MB")])
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_BYTES + 1)        # never more, whatever the file became since stat
+        if len(raw) > MAX_BYTES:
+            raise InputError([Problem(Source(name), f"文件过大，{what}文件应小于 {MAX_BYTES // 1024 // 1024} MB")])
+        # as read_text would: line ends \r\n and \r read as \n
+        text = raw.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
     except UnicodeDecodeError as exc:
         raise InputError([Problem(Source(name), f"文件不是 UTF-8 编码的文本（第 {exc.start} 字节）；请另存为 UTF-8")]) from None
     except OSError as exc:
