@@ -299,3 +299,35 @@ def test_no_change_and_no_change_in_one_clause(tmp_path):
     assert contradictions(text) == []
     for path in (GUIHUA, SHEHUI, EXAMPLES / "xiaohe-2022.yaml", EXAMPLES / "xincailiao-2023.yaml"):
         assert contradictions(narrative_of(path)) == [], path.name
+
+
+ZERO_BUDGET_RATE = re.compile(r"预算(?:为)?0\.00(?:万)?元[^。；]*完成")
+FACTORS = st.sampled_from(["0", "1", "0.5", "2"])     # last year's figure: none, the same, half, double
+
+
+def _scaled(value, factor: str):
+    return (value * Decimal(factor)).quantize(Decimal("0.01"))
+
+
+@settings(max_examples=40, deadline=None)
+@given(base=st.sampled_from(["admin", "guihuaziyuan"]), totals=FACTORS, items=st.lists(FACTORS, min_size=4, max_size=4),
+       spent=st.lists(st.sampled_from(["0", "1"]), min_size=1, max_size=1))
+def test_generated_changes_never_contradict_themselves(base, totals, items, spent):
+    """An example with last year's totals and 三公 items set to none / the same / half / double, and
+    its 三公 spent or not: no clause says both 增减 and 持平, no “比…持平”, no rate of a zero budget."""
+    path = BASES["admin"] if base == "admin" else GUIHUA
+    located = read_located(path)
+    data = located.data
+    last = data["上年"]
+    for k, v in list(last.items()):
+        if isinstance(v, Decimal):
+            last[k] = _scaled(v, totals)
+    sg = last.get("三公经费") or {}
+    for (k, v), f in zip(list(sg.items()), items):
+        sg[k] = _scaled(v, f) if isinstance(v, Decimal) else v
+    if spent[0] == "0":
+        data["三公经费"]["决算数"] = {k: Decimal("0.00") for k in data["三公经费"]["决算数"]}
+    unit = Builder(located).build()
+    text = "\n".join(composed_text(compose(publish(derive(unit, load_profile(unit.profile))))))
+    assert contradictions(text) == []
+    assert not ZERO_BUDGET_RATE.search(text)
