@@ -21,6 +21,7 @@ from .layout import LAYOUTS, Layout, available as available_layouts, load_layout
 from .load.schema import read_checked, validate
 from .load.yaml_reader import Located, overlay, read_yaml
 from .model import Source
+from .numbers import SHARE_TAILS
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 PROFILES = TEMPLATES / "profiles"
@@ -88,6 +89,7 @@ class Profile:
     typography: Typography = field(default_factory=Typography)   # 正文排版: body size and line pitch
     kuan_names: dict[str, str] = field(default_factory=dict)     # 功能分类款目录: 款 code -> name
     kuan_catalogue: str = ""                                     # its file name under templates/catalogs/
+    share_tail: str = "largest"      # 占比尾差: where a list of 占比 puts its 尾差 (numbers.SHARE_TAILS)
 
     def cover_title(self, year: int, kind: str) -> str:
         """The report's title as the profile words it ("2022年度部门决算公开", "2024年度部门决算");
@@ -205,6 +207,7 @@ def load_profile(name: str) -> Profile:
         typography=typography,
         kuan_names={str(e["编码"]): str(e["名称"]) for e in kuan.get("款") or []},
         kuan_catalogue=str(kuan_name or ""),
+        share_tail=SHARE_TAILS[d.get("占比尾差") or "最大项"],
     )
 
 
