@@ -19,7 +19,8 @@ from generator.load.unit_loader import load_unit
 
 from .checkfix import BASES, findings_of, new_ids, replace, set_key
 
-MINE = {r.id for r in RULES if r.id.startswith(("N-", "A-"))}
+# (N-TEXT-AMOUNT and N-TEXT-PERCENT, numbers in the unit's texts, have their own tests/test_text_numbers.py)
+MINE = {r.id for r in RULES if r.id.startswith(("N-", "A-")) and not r.id.startswith("N-TEXT-")}
 
 
 def findings_for(tmp_path, base: str, replacements: list):
@@ -88,7 +89,8 @@ FAILING = [
     ("A-RECEPTION-FOREIGN", "xincailiao", [("    外事接待:\n      金额: 0.00\n      批次: 0",
                                             "    外事接待:\n      金额: 0.00\n      批次: 20")]),
     ("A-CALC-RESULT", "xincailiao", [other(SEED_SANGONG)]),
-    ("A-CALC-OPERAND", "xincailiao", [other(SEED_ADJUST)]),
+    # (xiaohe, whose 附件1 has these budgets: in another unit the amounts are N-TEXT-AMOUNT too)
+    ("A-CALC-OPERAND", "xiaohe", [other(SEED_ADJUST)]),
 ]
 
 # (rule id, base, replacements): the rule must stay silent
