@@ -350,6 +350,31 @@ def distance(s: Stated, f: Fact) -> Decimal:
     return abs(s.value.scaleb(_SCALE[s.unit]) - f.value.scaleb(_SCALE.get(f.unit, 0)))
 
 
+# what a clause says of its number → the figures of that kind (named first in a message)
+KINDS = (
+    (re.compile(r"大于|小于|超过|超出|低于|高于|节约|差额|差异"), ("预决算差额",)),
+    (re.compile(r"比|较|同比|增加|减少|增长|下降|上升|降低|变动"), ("增减额", "增减率")),
+    (re.compile(r"完成|执行率|完成率"), ("完成", "执行率")),
+    (re.compile(r"占"), ("占",)),
+    (re.compile(r"涉及|自评"), ("附件",)),
+)
+
+
+def nearest(st: Stated, facts: list[Fact], own: list[Fact], text: str) -> Fact:
+    """The figure a wrong number was most likely meant to be: of the subject it names, of the kind
+    its clause speaks of (增减、预决算差额、完成 …), then the closest in value."""
+    a = max(text.rfind(c, 0, st.start) for c in CLAUSE) + 1
+    clause = text[a:st.start]
+    pool = own or facts
+    for pattern, words in KINDS:
+        if pattern.search(clause):
+            kind = [f for f in pool if any(w in f.label for w in words)]
+            if kind:
+                pool = kind
+                break
+    return min(pool, key=lambda f: distance(st, f))
+
+
 def _plain(label: str) -> str:
     return re.sub(r"[“”\"]", "", label)
 
@@ -387,7 +412,7 @@ def _check(r: Rule, ctx: Context, want_percent: bool):
             hint = word or subject(text, st.start, sentence=True)     # which figure to name
             own = [f for f in facts if hint and (hint in _plain(f.label) or any(
                 hint.endswith(n) and n in _plain(f.label) for s in pool for n in s.names if len(n) >= 2))]
-            near = min(own or facts, key=lambda f: distance(st, f))
+            near = nearest(st, facts, own, text)
             where = "、".join(dict.fromkeys(s.title for s in pool))
             yield Finding(r.id, r.severity, TEXT,
                           f"“{_field(path)}”写{st.text}，{where}中没有这个数（按印出的位数比对），"
