@@ -66,7 +66,8 @@ FAILING = [
     ("N-REASON-SANGONG", "xincailiao", [("      变动原因: 因工作安排，招商引资力度加大加强，", "      用途: 因工作安排，")]),
     ("N-REASON-ADMIN", "admin", [("  机关运行经费变动原因: 办公费增加\n", "")]),
     ("N-BUDGET-ZERO", "xincailiao", [('    "201": 101.87', '    "201": 0'),
-                                     (XC_CLASS_REASON, XC_CLASS_REASON + "，完成年初预算的63.16%")]),
+                                     # (no rate: with a 0 budget it is N-TEXT-PERCENT as well)
+                                     (XC_CLASS_REASON, XC_CLASS_REASON + "，已完成年初预算")]),
     ("N-BUDGET-CODE", "xincailiao", [('    "206": 14000.00', '    "206": 14000.00\n    "20105": 1.00')]),
     ("N-PLACEHOLDER", "xincailiao", [other("本单位20XX年度无其他需要说明的事项")]),
     ("N-PLACEHOLDER", "xincailiao", [other("××单位无其他事项")]),

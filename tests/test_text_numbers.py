@@ -114,3 +114,28 @@ def test_examples_raise_only_their_true_contradictions():
     assert sorted((f.rule, str(f.actual), str(f.expected)) for f in xiaohe) == [
         ("N-TEXT-PERCENT", "42.8", "65.63"), ("N-TEXT-PERCENT", "43.3", "94.85"), ("N-TEXT-PERCENT", "43.9", "24.93")]
     assert all("执行率" in f.message and f.source.path == "情况说明.预算绩效" for f in xiaohe)
+
+
+# ---------------------------------------------------------------- N-COMPOSED-REPEAT: names are not joins
+
+XC_NAME = "单位名称: 山西转型综合改革示范区新材料产业招商服务中心"
+
+
+@pytest.mark.parametrize("base,old,new", [
+    ("xincailiao", XC_NAME, "单位名称: 山西转型综合改革示范区新材料新材料产业招商服务中心"),      # a unit name
+    # a 项 name the unit typed, printed in 上海's 五（三）“…（款）行政运行运行保障（项）”
+    ("shehuigongzuo", "科目名称: 行政运行,", "科目名称: 行政运行运行保障,"),
+], ids=["unit-name", "item-name"])
+def test_a_repeat_inside_one_name_is_not_a_composed_repeat(tmp_path, base, old, new):
+    """A word repeated inside a name (of the unit, of a 类/款/项) is the name: N-COMPOSED-REPEAT looks for
+    a repeat that straddles the join of the unit's words and the template's."""
+    new_found, found = new_ids(tmp_path, base, lambda t: replace(t, old, new))
+    assert "N-COMPOSED-REPEAT" not in new_found, [f.message for f in found if f.rule == "N-COMPOSED-REPEAT"]
+
+
+def test_a_repeat_across_the_join_is_still_found(tmp_path):
+    """The template writes “主要用于” before 类说明.206.用途: a 用途 that begins with the unit's name
+    ending in the same words is still a doubled run across the join."""
+    new_found, found = new_ids(tmp_path, "xincailiao",
+                               lambda t: replace(t, "      用途: 企业项目扶持", "      用途: 于企业项目扶持"))
+    assert new_found == {"N-COMPOSED-REPEAT"}
