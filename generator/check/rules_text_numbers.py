@@ -27,6 +27,7 @@ of every figure it prints beside a budget; the 预算绩效 section adds its 附
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, fields, is_dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Iterator
@@ -244,6 +245,8 @@ def section_figures(ctx: Context) -> list[SectionFigures]:
 
 NUMBER = re.compile(r"(?<![\d.,，、])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(万元|元|%|％)")
 SENTENCE = "。！？；;!?\n"
+WINDOW = 200              # look back at most this far for a number's clause and sentence (a text may be 30,000 characters)
+MAX_PER_TEXT = 10         # findings per text: a text full of wrong numbers needs rewriting, not 1,000 warnings
 CLAUSE = SENTENCE + "，,：:、"
 NOT_EXACT_BEFORE = ("约", "近", "超过", "≥", "≤", ">", "<", "＞", "＜", "不低于", "不少于", "不高于", "不超过", "大约")
 NOT_EXACT_AFTER = ("以上", "以下", "以内", "左右", "余", "多")
@@ -266,6 +269,12 @@ class Stated:
     end: int
 
 
+def _back(text: str, pos: int, marks: str) -> int:
+    """The start of the clause (``marks`` CLAUSE) or sentence (SENTENCE) holding ``pos``, at most WINDOW back."""
+    floor = max(0, pos - WINDOW)
+    return max(max(text.rfind(c, floor, pos) for c in marks) + 1, floor)
+
+
 def stated_numbers(text: str) -> Iterator[Stated]:
     """Every amount or percentage in ``text`` that states a figure (see the module docstring)."""
     for m in NUMBER.finditer(text):
@@ -281,7 +290,7 @@ def stated_numbers(text: str) -> Iterator[Stated]:
             continue
         if (a > 0 and text[a - 1] in FORMULA_CHARS) or (b < len(text) and text[b] in FORMULA_CHARS):
             continue
-        clause = text[max(text.rfind(c, 0, a) for c in CLAUSE) + 1:a]
+        clause = text[_back(text, a, CLAUSE):a]
         if unit == "%" and any(w in clause for w in TARGET_WORDS):
             continue
         places = len(raw.split(".", 1)[1]) if "." in raw else 0
@@ -295,8 +304,8 @@ def subject(text: str, pos: int, sentence: bool = False) -> str | None:
     """The money word a number at ``pos`` speaks of (“三公经费”, “差旅费”), None without one: the
     last …费/…支出/…资金 of its clause; when the clause has none and starts with a verb or 较/比
     (“项目支出增加，较上年增加…”), that of an earlier clause of its sentence."""
-    start = max(text.rfind(c, 0, pos) for c in SENTENCE) + 1
-    clause = max(max(text.rfind(c, 0, pos) for c in CLAUSE) + 1, start)
+    start = _back(text, pos, SENTENCE)
+    clause = max(_back(text, pos, CLAUSE), start)
     own = text[clause:pos].lstrip("“”\" ")
     hits = list(MONEY_WORD.finditer(text, clause, pos))
     if not hits and (sentence or own.startswith(ELIDED)):
@@ -315,12 +324,12 @@ CLAIM = re.compile(r"增加|减少|增长|下降|上升|降低|增|减|大于|�
 
 def claims(text: str, pos: int) -> bool:
     """Whether the clause before ``pos`` compares or totals (增加、小于预算数、完成、占、合计 …)."""
-    a = max(text.rfind(c, 0, pos) for c in CLAUSE) + 1
-    return bool(CLAIM.search(text, a, pos))
+    return bool(CLAIM.search(text, _back(text, pos, CLAUSE), pos))
 
 
 def _known(word: str, names: set[str]) -> bool:
-    return word in GENERIC or any(word.endswith(n) for n in names if len(n) >= 2)
+    """Whether ``word`` is generic or ends with a name the section prints (“本年度三公经费”)."""
+    return word in GENERIC or any(word[k:] in names for k in range(len(word) - 1))
 
 
 def _q(value: Decimal, exp: int) -> Decimal:
@@ -344,6 +353,29 @@ def matches(s: Stated, f: Fact) -> bool:
     return _q(sv, exp) == _q(fv, exp)
 
 
+def _base(value: Decimal, unit: str) -> Decimal:
+    """An amount in 元 (a percentage as it is), to sort and look up figures."""
+    return value if unit == "%" else value.scaleb(_SCALE.get(unit, 0))
+
+
+class FactIndex:
+    """The non-zero figures of one kind (amounts or percentages), sorted, so that a stated number is
+    compared only with the figures near it (a 30,000-character text of numbers stays fast)."""
+
+    def __init__(self, facts: list[Fact]):
+        self.facts = sorted((f for f in facts if f.value != 0 and (f.percent or f.unit in _SCALE)),
+                            key=lambda f: _base(f.value, f.unit))
+        self.keys = [_base(f.value, f.unit) for f in self.facts]
+        self.coarse = max((_SCALE.get(f.unit, 0) - f.places for f in self.facts), default=0)
+
+    def matches(self, st: Stated) -> bool:
+        v = _base(st.value, st.unit)
+        exp = max(_SCALE.get(st.unit, 0) - st.places, self.coarse)
+        tol = Decimal(1).scaleb(exp) + Decimal("0.01")
+        lo, hi = bisect_left(self.keys, v - tol), bisect_right(self.keys, v + tol)
+        return any(matches(st, f) for f in self.facts[lo:hi])
+
+
 def distance(s: Stated, f: Fact) -> Decimal:
     if s.unit == "%":
         return abs(s.value - f.value)
@@ -363,8 +395,7 @@ KINDS = (
 def nearest(st: Stated, facts: list[Fact], own: list[Fact], text: str) -> Fact:
     """The figure a wrong number was most likely meant to be: of the subject it names, of the kind
     its clause speaks of (增减、预决算差额、完成 …), then the closest in value."""
-    a = max(text.rfind(c, 0, st.start) for c in CLAUSE) + 1
-    clause = text[a:st.start]
+    clause = text[_back(text, st.start, CLAUSE):st.start]
     pool = own or facts
     for pattern, words in KINDS:
         if pattern.search(clause):
@@ -387,6 +418,7 @@ def _show(f: Fact) -> str:
 
 def _check(r: Rule, ctx: Context, want_percent: bool):
     sections = section_figures(ctx)
+    indexes: dict[tuple, FactIndex] = {}
     for path, text in iter_texts(ctx.unit, overview=False):
         if not path.startswith(WORDS + "."):
             continue
@@ -403,15 +435,21 @@ def _check(r: Rule, ctx: Context, want_percent: bool):
             pool = [s for s in homes if word is None or _known(word, s.names)]
             if not pool:
                 continue              # it speaks of something the section does not print
-            facts = [f for s in pool for f in s.facts if f.percent == want_percent and f.value != 0]
-            if not facts or any(matches(st, f) for f in facts):
+            key = (tuple(s.title for s in pool), want_percent)
+            if key not in indexes:
+                indexes[key] = FactIndex([f for s in pool for f in s.facts if f.percent == want_percent])
+            index = indexes[key]
+            facts = index.facts
+            if not facts or index.matches(st):
                 continue
             if st.text in said:
                 continue              # the same number again in the same text: one finding
             said.add(st.text)
+            if len(said) > MAX_PER_TEXT:
+                break
             hint = word or subject(text, st.start, sentence=True)     # which figure to name
-            own = [f for f in facts if hint and (hint in _plain(f.label) or any(
-                hint.endswith(n) and n in _plain(f.label) for s in pool for n in s.names if len(n) >= 2))]
+            named = {n for s in pool for n in s.names if len(n) >= 2 and hint and hint.endswith(n)}
+            own = [f for f in facts if hint and (hint in _plain(f.label) or any(n in _plain(f.label) for n in named))]
             near = nearest(st, facts, own, text)
             where = "、".join(dict.fromkeys(s.title for s in pool))
             yield Finding(r.id, r.severity, TEXT,
