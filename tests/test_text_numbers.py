@@ -44,6 +44,9 @@ MUTATIONS = [
     ("xincailiao", "  人员经费说明:", "  公用经费说明: 主要包括办公费3.80万元\n  人员经费说明:", "N-TEXT-AMOUNT", "3.08万元"),
     ("xincailiao", XC_201_REASON, XC_201_REASON + "；科学技术支出（206）年初预算14000万元，支出决算5923.37万元，"
                                                   "完成年初预算42.13%", "N-TEXT-PERCENT", "42.31%"),
+    # an item of a list separated by 、
+    ("xincailiao", "  人员经费说明:", "  公用经费说明: 分别为办公费3.08万元、邮电费0.02万元\n  人员经费说明:",
+     "N-TEXT-AMOUNT", "0.20万元"),
     # free-text 预算绩效 (xiaohe, a 元 report): a project's 执行数 in 万元 against its 自评表 (附件2: 3.68)
     ("xiaohe", "执行数为3.68万元", "执行数为3.86万元", "N-TEXT-AMOUNT", "万元"),
     # the 整体 自评 amount against the unit's 本年支出合计 163,522.43元
@@ -93,6 +96,8 @@ PASSING = [
     # amounts of things the report does not print (a 款's items, a sub-project, a subsidy)
     ("xincailiao", XC_201_REASON, XC_201_REASON + "，其中差旅费30.60万元，印刷费减少2.13万元"),
     ("xincailiao", XC_OTHER, "  其他事项: 本年度退回多收款项3.58万元"),
+    ("xiaohe", XC_OTHER, "  其他事项: 园区工业产值比上年增加3000万元，招商引资到位资金5000万元，新增投资1200万元"),
+    ("xincailiao", "  人员经费说明:", "  公用经费说明: 分别为办公费3.08万元、邮电费0.20万元、会议费0.20万元\n  人员经费说明:"),
     # the published report's own sentences (seeds/xincailiao-2023-final-accounts.txt) as unit texts
     ("xincailiao", XC_201_REASON, "      变动原因: 较上年决算减少8.24万元，下降11.35%，主要原因是本年度委托业务费用、租赁费、"
                                   "印刷费减少；科学技术支出（206）年初预算14000万元，支出决算5923.37万元，完成年初预算42.31%"),

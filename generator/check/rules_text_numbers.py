@@ -243,7 +243,7 @@ def section_figures(ctx: Context) -> list[SectionFigures]:
 
 # ---------------------------------------------------------------- the numbers a text states
 
-NUMBER = re.compile(r"(?<![\d.,，、])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(万元|元|%|％)")
+NUMBER = re.compile(r"(?<![\d.,])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(万元|元|%|％)")
 SENTENCE = "。！？；;!?\n"
 WINDOW = 200              # look back at most this far for a number's clause and sentence (a text may be 30,000 characters)
 MAX_PER_TEXT = 10         # findings per text: a text full of wrong numbers needs rewriting, not 1,000 warnings
@@ -318,13 +318,22 @@ def subject(text: str, pos: int, sentence: bool = False) -> str | None:
     return re.split(r"\d", word)[-1]
 
 
-CLAIM = re.compile(r"增加|减少|增长|下降|上升|降低|增|减|大于|小于|超|节约|节省|差额|差异|完成|执行|占|预算|决算|合计|总计|"
-                   r"共计|涉及|变动|持平")
+# words that tie an unnamed (or generically named) number to the report's figures: a comparison with
+# last year or the budget, a total, a share, a 执行 figure. Without one (“退回多收款项3.58万元”,
+# “工业产值增加3000万元”) the number is left alone.
+CLAIM = re.compile(r"上年|上一年|去年|同比|预算|决算|执行数|执行率|完成率|占|合计|总计|共计|涉及资金|差额|差异|大于|小于|"
+                   r"超支|节约")
+CHANGE = re.compile(r"增加|减少|增长|下降|上升|降低")
+# a clause about the economy or other things the report does not print (绩效 texts speak of them)
+ELSEWHERE = re.compile(r"产值|投资|税收|利润|外资|营收|销售|交易额|贷款|融资|注册资本|捐赠|招商|引资|产业基金|GDP",
+                       re.IGNORECASE)
 
 
-def claims(text: str, pos: int) -> bool:
-    """Whether the clause before ``pos`` compares or totals (增加、小于预算数、完成、占、合计 …)."""
-    return bool(CLAIM.search(text, _back(text, pos, CLAUSE), pos))
+def claims(text: str, pos: int, generic: bool) -> bool:
+    """Whether the clause before ``pos`` ties its number to the report (比上年、小于预算数、占、合计 …;
+    after a generic subject such as “支出” also 增加、减少 …)."""
+    a = _back(text, pos, CLAUSE)
+    return bool(CLAIM.search(text, a, pos) or (generic and CHANGE.search(text, a, pos)))
 
 
 def _known(word: str, names: set[str]) -> bool:
@@ -429,8 +438,10 @@ def _check(r: Rule, ctx: Context, want_percent: bool):
         for st in stated_numbers(text):
             if (st.unit == "%") != want_percent:
                 continue
+            if ELSEWHERE.search(text, _back(text, st.start, CLAUSE), st.start):
+                continue              # 产值、投资、招商 …: not a figure of the report
             word = subject(text, st.start)
-            if (word is None or word in GENERIC) and not claims(text, st.start):
+            if (word is None or word in GENERIC) and not claims(text, st.start, word is not None):
                 continue              # a bare amount of something unnamed (“退回多收款项3.58万元”)
             pool = [s for s in homes if word is None or _known(word, s.names)]
             if not pool:
