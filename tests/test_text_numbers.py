@@ -115,15 +115,34 @@ def test_a_number_that_is_right_or_not_an_amount_passes(tmp_path, base, old, new
     assert not new_found & IDS, [f.message for f in found if f.rule in IDS]
 
 
+GUIHUA = BASES["xincailiao"].parent / "putuo-guihuaziyuan-2024.yaml"
+GUIHUA_REASON = "  预决算差异原因: 城乡社区支出（类）未完成年初预期"
+
+
+@pytest.mark.parametrize("written,caught", [("463.38万元", True), ("463.83万元", False), ("4638300元", False)])
+def test_shanghai_budget_difference(tmp_path, written, caught):
+    """上海 五: 一般公共预算财政拨款支出 9,746.50 against its 年初预算 10,210.33: 预决算差额 463.83万元."""
+    text = replace(GUIHUA.read_text(encoding="utf-8"), GUIHUA_REASON,
+                   f"  预决算差异原因: 决算数小于预算数{written}，完成年初预算的95.46%，城乡社区支出（类）未完成年初预期")
+    path = tmp_path / "guihua.yaml"
+    path.write_text(text, encoding="utf-8")
+    mine = [f for f in findings_of(path) if f.rule in IDS]
+    if not caught:
+        assert mine == []
+        return
+    assert [f.rule for f in mine] == ["N-TEXT-AMOUNT"]
+    assert "写463.38万元" in mine[0].message and "一般公共预算财政拨款支出预决算差额463.83万元" in mine[0].message
+    assert mine[0].source.path == "情况说明.预决算差异原因"
+
+
 def test_examples_raise_only_their_true_contradictions():
     """The six examples: no finding except xiaohe's 执行率, which its narrative computes against the
     年初预算 (“执行数为3.68万元，执行率为43.3%”, 3.68 / 8.5) while its 自评表 (附件2–4) print the
     执行率 against the 全年预算 (3.68 / 3.88 = 94.85%): the report prints two 执行率 for each project."""
     for name in ("xincailiao", "shehuigongzuo", "huitong", "xinnengyuan"):
         assert not [f for f in findings_of(BASES[name]) if f.rule in IDS], name
-    guihua = BASES["xincailiao"].parent / "putuo-guihuaziyuan-2024.yaml"
     # “项目支出增加，较上一度增加1133.95万元”: 项目支出 of last year is not in the report
-    assert not [f for f in findings_of(guihua) if f.rule in IDS]
+    assert not [f for f in findings_of(GUIHUA) if f.rule in IDS]
     xiaohe = [f for f in findings_of(BASES["xiaohe"]) if f.rule in IDS]
     assert sorted((f.rule, str(f.actual), str(f.expected)) for f in xiaohe) == [
         ("N-TEXT-PERCENT", "42.8", "65.63"), ("N-TEXT-PERCENT", "43.3", "94.85"), ("N-TEXT-PERCENT", "43.9", "24.93")]

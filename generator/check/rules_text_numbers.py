@@ -127,12 +127,13 @@ def _walk(obj: Any, label: str, mu: str, out: list[Fact], names: set[str], depth
                 out.append(Fact(v, pct, "%" if pct else mu, 2, sub))
             elif not isinstance(v, (str, int, bool)):
                 _walk(v, sub, mu, out, names, depth + 1)
-        actual = next((getattr(obj, a) for a in ("amount", "actual", "gp_total", "sg_actual")
-                       if isinstance(getattr(obj, a, None), Decimal)), None)
+        attr = next((a for a in ("amount", "actual", "gp_total", "sg_actual")
+                     if isinstance(getattr(obj, a, None), Decimal)), None)
+        whose = here or {"gp_total": "一般公共预算财政拨款支出", "sg_actual": "“三公”经费"}.get(attr or "", "")
         for b in ("budget", "gp_budget_total", "gp_full_budget_total", "sg_budget"):
             budget = getattr(obj, b, None)
-            if actual is not None and isinstance(budget, Decimal):
-                out.append(Fact(abs(actual - budget), False, mu, 2, f"{here}预决算差额"))
+            if attr is not None and isinstance(budget, Decimal):
+                out.append(Fact(abs(getattr(obj, attr) - budget), False, mu, 2, f"{whose}预决算差额"))
     elif isinstance(obj, (list, tuple)):
         for v in obj:
             _walk(v, label, mu, out, names, depth + 1)
