@@ -47,6 +47,7 @@ MUTATIONS = [
     # an item of a list separated by 、
     ("xincailiao", "  人员经费说明:", "  公用经费说明: 分别为办公费3.08万元、邮电费0.02万元\n  人员经费说明:",
      "N-TEXT-AMOUNT", "0.20万元"),
+    ("xincailiao", "  人员经费说明:", "  公用经费说明: 主要为办公费（3.80万元）\n  人员经费说明:", "N-TEXT-AMOUNT", "3.08万元"),
     # free-text 预算绩效 (xiaohe, a 元 report): a project's 执行数 in 万元 against its 自评表 (附件2: 3.68)
     ("xiaohe", "执行数为3.68万元", "执行数为3.86万元", "N-TEXT-AMOUNT", "万元"),
     # the 整体 自评 amount against the unit's 本年支出合计 163,522.43元
@@ -104,6 +105,8 @@ PASSING = [
     ("xincailiao", XC_SG_REASON, XC_SG_REASON + "，较上年增加1.14万元，增长380%"),
     ("xincailiao", "  人员经费说明:", "  公用经费说明: 主要包括办公费3.08万元，占比88.50%；邮电费0.2万元，占比5.75%；"
                                     "会议费0.2万元，占比5.75%\n  人员经费说明:"),
+    # an amount in brackets is compared like any other
+    ("xincailiao", "  人员经费说明:", "  公用经费说明: 主要为办公费（3.08万元）\n  人员经费说明:"),
     # the unit's own formula is A-CALC's business
     ("xiaohe", XC_OTHER, "  其他事项: 预算调整率为13.64/35.66*100%=38.25%"),
 ]

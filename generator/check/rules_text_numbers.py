@@ -35,9 +35,9 @@ from typing import Any, Iterator
 from ..derive.facts import SECTIONS, Performance, form_summary
 from ..numbers import Change, percent
 from .registry import WARNING, Context, Finding, Rule, rule
+from .rules_other import find_claims
 from .rules_text import TEXT, WORDS, _field, iter_texts, snippet, text_source
 
-HUNDRED, TENK = Decimal(100), Decimal(10000)
 
 
 @dataclass(frozen=True)
@@ -254,7 +254,7 @@ NOT_EXACT_AFTER = ("以上", "以下", "以内", "左右", "余", "多")
 # a percentage in a clause naming one of these is a 绩效 target or result, not a figure of the report
 TARGET_WORDS = ("满意", "覆盖", "合格", "达标", "及时", "准确", "知晓", "好评", "目标", "指标", "利用率", "完好率",
                 "参与率", "出勤", "考核", "得分")
-FORMULA_CHARS = set("+-*/×÷=＝（）()")
+OPERATORS = set("+-*/×÷=＝")
 MONEY_WORD = re.compile(r"(?:经费|费用|费|支出|收入|资金|补贴|补助|拨款)(?![\u4e00-\u9fff]{0,1}(?:率|比))")
 GENERIC = ("资金", "支出", "收入", "经费", "费用", "涉及资金", "共涉及资金", "决算支出", "支出决算", "财政拨款",
            "总支出", "总收入", "本年支出", "本年度支出", "年度支出")
@@ -278,6 +278,7 @@ def _back(text: str, pos: int, marks: str) -> int:
 
 def stated_numbers(text: str) -> Iterator[Stated]:
     """Every amount or percentage in ``text`` that states a figure (see the module docstring)."""
+    formulas = [(c.start, c.end) for c in find_claims(text)] if any(ch in text for ch in "=＝") else []
     for m in NUMBER.finditer(text):
         raw, unit = m.group(1), m.group(2).replace("％", "%")
         value = Decimal(raw.replace(",", ""))
@@ -289,8 +290,9 @@ def stated_numbers(text: str) -> Iterator[Stated]:
             continue
         if any(after.startswith(w) for w in NOT_EXACT_AFTER):
             continue
-        if (a > 0 and text[a - 1] in FORMULA_CHARS) or (b < len(text) and text[b] in FORMULA_CHARS):
-            continue
+        if (a > 0 and text[a - 1] in OPERATORS) or (b < len(text) and text[b] in OPERATORS) \
+                or any(x <= a < y for x, y in formulas):
+            continue                  # a term or the result of the unit's own formula (A-CALC-*)
         clause = text[_back(text, a, CLAUSE):a]
         if unit == "%" and any(w in clause for w in TARGET_WORDS):
             continue
