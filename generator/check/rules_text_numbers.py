@@ -36,7 +36,7 @@ from ..derive.facts import SECTIONS, Performance, form_summary
 from ..numbers import Change, percent
 from .registry import WARNING, Context, Finding, Rule, rule
 from .rules_other import find_claims
-from .rules_text import TEXT, WORDS, _field, iter_texts, snippet, text_source
+from .rules_text import TEXT, WORDS, _field, iter_texts, placeholder_spans, snippet, text_source
 
 
 
@@ -279,6 +279,7 @@ def _back(text: str, pos: int, marks: str) -> int:
 def stated_numbers(text: str) -> Iterator[Stated]:
     """Every amount or percentage in ``text`` that states a figure (see the module docstring)."""
     formulas = [(c.start, c.end) for c in find_claims(text)] if any(ch in text for ch in "=＝") else []
+    residue = placeholder_spans(text)     # “增加（减少）5.00万元” is template residue: N-PLACEHOLDER's
     for m in NUMBER.finditer(text):
         raw, unit = m.group(1), m.group(2).replace("％", "%")
         value = Decimal(raw.replace(",", ""))
@@ -293,7 +294,10 @@ def stated_numbers(text: str) -> Iterator[Stated]:
         if (a > 0 and text[a - 1] in OPERATORS) or (b < len(text) and text[b] in OPERATORS) \
                 or any(x <= a < y for x, y in formulas):
             continue                  # a term or the result of the unit's own formula (A-CALC-*)
-        clause = text[_back(text, a, CLAUSE):a]
+        c0 = _back(text, a, CLAUSE)
+        if any(c0 <= y and x <= b for x, y in residue):
+            continue
+        clause = text[c0:a]
         if unit == "%" and any(w in clause for w in TARGET_WORDS):
             continue
         places = len(raw.split(".", 1)[1]) if "." in raw else 0
