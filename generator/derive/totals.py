@@ -17,7 +17,7 @@ with nothing under it) are input errors.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cached_property
 from typing import Any, Iterable
@@ -189,7 +189,9 @@ class Derived:
 
 def derive(unit: Unit, profile: Profile) -> Derived:
     problems: list[Problem] = []
-    tables = {t: build_subject_table(unit, t, profile, problems) for t in SUBJECT_TABLES}
+    unnamed: dict[str, list[Problem]] = {}
+    tables = {t: build_subject_table(unit, t, profile, problems, unnamed) for t in SUBJECT_TABLES}
+    problems.extend(merge_unnamed(unnamed))
     t02 = tables["收入决算表"]
     t03 = tables["支出决算表"]
     t05 = tables["一般公共预算财政拨款支出决算表"]
@@ -353,9 +355,12 @@ def _parent(code: str) -> str:
     return {7: code[:5], 5: code[:3]}.get(len(code), "")
 
 
-def build_subject_table(unit: Unit, table: str, profile: Profile, problems: list[Problem]) -> SubjectTable:
+def build_subject_table(unit: Unit, table: str, profile: Profile, problems: list[Problem],
+                        unnamed: dict[str, list[Problem]] | None = None) -> SubjectTable:
     """The whole table, bottom up: a row the file states is taken as stated; any other row is the
-    sum of the rows one level down (合计 = Σ类, 类 = Σ款, 款 = Σ项)."""
+    sum of the rows one level down (合计 = Σ类, 类 = Σ款, 款 = Σ项). A 类, 款 or 项 no row, no other
+    table and no catalogue names is a problem; with ``unnamed`` it is kept there by code (for
+    ``merge_unnamed``) instead of being added to ``problems``."""
     columns = SUBJECT_TABLES[table]
     given_rows = {r.code: r for r in unit.subject_tables.get(table, [])}
     codes = sorted(c for c in given_rows if c != "合计")
@@ -400,10 +405,14 @@ def build_subject_table(unit: Unit, table: str, profile: Profile, problems: list
                 name = class_names.get(code, "")
             if not name:       # a 类 or 款 another of the unit's tables names (收入 and 支出 share them)
                 name = _names_in_unit(unit).get(code, "")
-            if not name and len(code) == 5:    # a 款 of the year's catalogue (功能分类款目录)
-                name = profile.kuan_names.get(code, "")
+            if not name:                        # a 款 or 项 of the year's catalogue (功能分类款目录)
+                name = profile.subject_names.get(code, "")
             if not name:
-                problems.append(_missing_name(unit, table, code, given_rows, profile.kuan_catalogue))
+                missing = _missing_name(unit, table, code, given_rows, profile.kuan_catalogue)
+                if unnamed is None:
+                    problems.append(missing)
+                else:                           # one problem per code, said once for every table
+                    unnamed.setdefault(code, []).append(missing)
         built[code] = Row(code, name, {3: 1, 5: 2, 7: 3}.get(len(code), 0), values, row_total, terms, total_terms)
     out = [built[""]] + [built[c] for c in sorted(nodes)]
     return SubjectTable(table, columns, out)
@@ -417,6 +426,19 @@ def _names_in_unit(unit: Unit) -> dict[str, str]:
             if r.name and r.code != "合计":
                 names.setdefault(r.code, r.name)
     return names
+
+
+def merge_unnamed(unnamed: dict[str, list[Problem]]) -> list[Problem]:
+    """One problem per code whose name is missing: said where it is missing first, with the other
+    tables (or sheet!cell) where the same name is missing too — writing it once is enough."""
+    out = []
+    for code, found in unnamed.items():
+        first, others = found[0], found[1:]
+        if others:
+            places = "、".join(dict.fromkeys(str(p.source) for p in others))
+            first = replace(first, message=first.message + f"。同一名称也缺于：{places}（写一次即可）")
+        out.append(first)
+    return out
 
 
 def _missing_name(unit: Unit, table: str, code: str, given_rows: dict[str, SubjectRow],
