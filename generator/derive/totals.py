@@ -450,6 +450,9 @@ def _missing_name(unit: Unit, table: str, code: str, given_rows: dict[str, Subje
     if len(code) == 5 and kuan_catalogue:
         shared += f"；本地区常用的款，也可请管理员补进款目录“{kuan_catalogue}”"
     shared += "）"
+    if code in given_rows:                      # the row is there, without a name
+        return Problem(given_rows[code].src, f"科目“{code}”缺少科目名称：本年度科目目录中没有这一编码的名称，"
+                                             f"请在本行填写科目名称" + shared)
     below = next((given_rows[c] for c in sorted(given_rows) if c != code and c.startswith(code)), None)
     if below is None or not below.src.cell:
         return Problem(unit.src(table), f"缺少科目“{code}”的名称：请在{table}中加一行 科目编码: \"{code}\" 与其科目名称"
