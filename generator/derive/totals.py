@@ -435,8 +435,8 @@ def merge_unnamed(unnamed: dict[str, list[Problem]]) -> list[Problem]:
     for code, found in unnamed.items():
         first, others = found[0], found[1:]
         if others:
-            places = "、".join(dict.fromkeys(str(p.source) for p in others))
-            first = replace(first, message=first.message + f"。同一名称也缺于：{places}（写一次即可）")
+            places = "、".join(dict.fromkeys(" ".join(p.source.place()) or p.source.file for p in others))
+            first = replace(first, message=first.message + f"。同一名称也缺于：{places}")
         out.append(first)
     return out
 
@@ -447,12 +447,15 @@ def _missing_name(unit: Unit, table: str, code: str, given_rows: dict[str, Subje
     a workbook gets the code cell of the first row below it and the columns of the row to add.
     A 款 can also be added to the profile's 款 catalogue (``kuan_catalogue``), which every unit shares."""
     shared = "（各表共用科目名称，在任一张表里写一次即可"
-    if len(code) == 5 and kuan_catalogue:
-        shared += f"；本地区常用的款，也可请管理员补进款目录“{kuan_catalogue}”"
+    if len(code) in (5, 7) and kuan_catalogue:
+        shared += f"；本地区常用的{'款' if len(code) == 5 else '项'}，也可请管理员补进款目录“{kuan_catalogue}”"
     shared += "）"
     if code in given_rows:                      # the row is there, without a name
-        return Problem(given_rows[code].src, f"科目“{code}”缺少科目名称：本年度科目目录中没有这一编码的名称，"
-                                             f"请在本行填写科目名称" + shared)
+        row = given_rows[code]
+        name_cell = unit.src(f"{row.src.path}.科目名称") if row.src.cell else row.src
+        where = "在这一格填写" if name_cell.cell else "在本行填写"
+        return Problem(name_cell if name_cell.cell else row.src,
+                       f"科目“{code}”缺少科目名称：本年度科目目录中没有这一编码的名称，请{where}科目名称" + shared)
     below = next((given_rows[c] for c in sorted(given_rows) if c != code and c.startswith(code)), None)
     if below is None or not below.src.cell:
         return Problem(unit.src(table), f"缺少科目“{code}”的名称：请在{table}中加一行 科目编码: \"{code}\" 与其科目名称"
