@@ -141,3 +141,14 @@ def test_workbook_item_without_a_name_is_one_problem_at_its_name_cell(tmp_path):
     assert said.count("科目“2060499”缺少科目名称") == 1, said
     assert f"{cells[0]}：科目名称" in said and all(c in said for c in cells[1:]), said
     assert "本地区常用的项，也可请管理员补进款目录“gongneng-kuan-2022”" in said
+
+
+def test_a_wrong_class_name_is_one_error_listing_its_places(tmp_path):
+    """类 201 typed “一般公共服务” in 02, 03 and 05: one C-CLASS-NAME (it was one per table)."""
+    text = BASES["xiaohe"].read_text(encoding="utf-8").replace("科目名称: 一般公共服务支出", "科目名称: 一般公共服务")
+    unit = tmp_path / "xiaohe-class.yaml"
+    unit.write_text(text, encoding="utf-8")
+    proc = run_cli("check", str(unit), "--format", "json")
+    found = [f for f in _findings(proc.stdout) if f["rule"] == "C-CLASS-NAME"]
+    assert len(found) == 1, found
+    assert all(f"{t}第" in found[0]["message"] for t in SUBJECT_TABLES), found[0]["message"]

@@ -41,27 +41,43 @@ def c_class(r: Rule, ctx: Context):
                               row.src, f"{row.code} {row.name}", "科目编码")
 
 
+def _typed_names(ctx: Context, wrong) -> dict[tuple[str, str], list]:
+    """(code, typed name) -> [(table, row)] for each named row where ``wrong(row)``: a name is
+    reported once, with every place it is typed."""
+    typed: dict[tuple[str, str], list] = {}
+    for table, row in _named_rows(ctx):
+        if wrong(row):
+            typed.setdefault((row.code, name_key(row.name)), []).append((table, row))
+    return typed
+
+
+def _places(places) -> str:
+    return "、".join(_place(t, x.src) for t, x in places)
+
+
 @rule("C-CLASS-NAME", "类名称必须与本年度支出功能分类科目一致", ERROR, ("02", "03", "05", "07", "08"))
 def c_class_name(r: Rule, ctx: Context):
     known = dict(ctx.profile.classes)
     old = ctx.profile.renamed_classes
-    for table, row in _named_rows(ctx):
-        if (len(row.code) == 3 and row.code in known and name_key(row.name) != name_key(known[row.code])
-                and name_key(row.name) not in {name_key(n) for n in old.get(row.code, ())}):
-            yield Finding(r.id, r.severity, TABLE_KEYS[table],
-                          f"类“{row.code}”名称应为“{known[row.code]}”，填写的是“{row.name}”", row.src,
-                          f"{row.code} {row.name}", "科目名称")
+    for (code, _), places in _typed_names(ctx, lambda row: (
+            len(row.code) == 3 and row.code in known and name_key(row.name) != name_key(known[row.code])
+            and name_key(row.name) not in {name_key(n) for n in old.get(row.code, ())})).items():
+        table, row = places[0]
+        yield Finding(r.id, r.severity, TABLE_KEYS[table],
+                      f"类“{code}”名称应为“{known[code]}”，填写的是“{row.name}”（{_places(places)}）", row.src,
+                      f"{code} {row.name}", "科目名称")
 
 
 @rule("C-OLD-NAME", "科目名称用了以前年度的旧名称", WARNING, ("02", "03", "05", "07", "08"))
 def c_old_name(r: Rule, ctx: Context):
     known = dict(ctx.profile.classes)
-    for table, row in _named_rows(ctx):
-        if (name_key(row.name) in {name_key(n) for n in ctx.profile.renamed_classes.get(row.code, ())}
-                and name_key(row.name) != name_key(known.get(row.code))):
-            yield Finding(r.id, r.severity, TABLE_KEYS[table],
-                          f"“{row.code} {row.name}”是以前年度的科目名称，{ctx.profile.year_label}应为“{known[row.code]}”",
-                          row.src, f"{row.code} {row.name}", "科目名称")
+    for (code, _), places in _typed_names(ctx, lambda row: (
+            name_key(row.name) in {name_key(n) for n in ctx.profile.renamed_classes.get(row.code, ())}
+            and name_key(row.name) != name_key(known.get(row.code)))).items():
+        table, row = places[0]
+        yield Finding(r.id, r.severity, TABLE_KEYS[table],
+                      f"“{code} {row.name}”是以前年度的科目名称，{ctx.profile.year_label}应为“{known[code]}”"
+                      f"（{_places(places)}）", row.src, f"{code} {row.name}", "科目名称")
 
 
 def _place(table: str, src) -> str:
@@ -83,18 +99,15 @@ def c_subject_name(r: Rule, ctx: Context):
     one warning per code and name, listing every place it is typed. Codes the catalogue does not
     hold are not judged here (C-SUBJECT-CODE, only where the catalogue is complete)."""
     names = ctx.profile.subject_names
-    typed: dict[tuple[str, str], list[tuple[str, object]]] = {}
-    for table, row in _named_rows(ctx):
-        expected = names.get(row.code)
-        if len(row.code) in (5, 7) and expected and name_key(row.name) != name_key(expected):
-            typed.setdefault((row.code, name_key(row.name)), []).append((table, row))
+    typed = _typed_names(ctx, lambda row: len(row.code) in (5, 7) and row.code in names
+                         and name_key(row.name) != name_key(names[row.code]))
     source = ctx.profile.kuan_catalogue
     for (code, _), places in typed.items():
         table, row = places[0]
         level = "款" if len(code) == 5 else "项"
         other = _named_by(names, code, row.name)
         hint = f"；“{row.name}”是{level}“{other}”的名称，请核对编码" if other else ""
-        where = "、".join(_place(t, x.src) for t, x in places)
+        where = _places(places)
         yield Finding(r.id, r.severity, TABLE_KEYS[table],
                       f"{level}“{code}”在{ctx.profile.year_label}支出功能分类科目中名为“{names[code]}”，"
                       f"填写的是“{row.name}”（{where}）{hint}；名称照科目原文填写（目录：{source}）",
@@ -115,7 +128,7 @@ def c_subject_code(r: Rule, ctx: Context):
     for code, places in seen.items():
         table, row = places[0]
         level, parent = ("款", "类") if len(code) == 5 else ("项", "款")
-        where = "、".join(_place(t, x.src) for t, x in places)
+        where = _places(places)
         yield Finding(r.id, r.severity, TABLE_KEYS[table],
                       f"{ctx.profile.year_label}支出功能分类科目{parent}“{code[:-2]}”下没有{level}“{code}”（{where}）；"
                       f"请按当年科目核对编码（目录：{ctx.profile.kuan_catalogue}）",
