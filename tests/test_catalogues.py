@@ -41,9 +41,11 @@ def test_unit_with_only_item_rows_passes_with_the_catalogue_names(tmp_path):
     proc = run_cli("render", str(unit), "--format", "html", "--out", str(out))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     html = next(out.glob("*.html")).read_text(encoding="utf-8")
-    for name in ("社会保障和就业支出", "行政事业单位养老支出", "行政事业单位医疗", "城乡社区规划与管理",
-                 "自然资源事务", "住房改革支出", "事业单位医疗", "机关事业单位基本养老保险缴费支出", "购房补贴"):
-        assert name in html, name
+    for code, name in (("208", "社会保障和就业支出"), ("20805", "行政事业单位养老支出"), ("21011", "行政事业单位医疗"),
+                       ("21202", "城乡社区规划与管理"), ("22001", "自然资源事务"), ("22102", "住房改革支出"),
+                       ("2101102", "事业单位医疗"), ("2080505", "机关事业单位基本养老保险缴费支出"),
+                       ("2210203", "购房补贴")):
+        assert f'{code}</td><td class="left">{name}</td>' in html, (code, name)
 
 
 def test_misspelled_kuan_name_is_one_warning_listing_its_places(tmp_path):
