@@ -60,7 +60,18 @@ def x_01_04_carry(r: Rule, ctx: Context):
                       f"01表{label01}为 {blank}，少于04表{label04} {ctx.amount(fiscal)}（{kinds or '三类财政拨款之和'}，"
                       f"由年初结转和结余 + 本年收入 − 本年支出算得）{tail}；财政拨款的结转结余是全部结转结余的一部分，"
                       f"请核对01表的{label01}，或05、07、08表的支出与02表的财政拨款收入",
-                      ctx.unit.src(f"收入支出决算总表.{label01}"), label01, label04, fiscal, whole)
+                      _carry_source(ctx, label01, label04), label01, label04, fiscal, whole)
+
+
+def _carry_source(ctx: Context, label01: str, label04: str):
+    """Where to look: 01's figure when the file states it, else 04's, else table 05 (whose spending,
+    against 02's 财政拨款收入, left the balance)."""
+    u = ctx.unit
+    for path in (f"收入支出决算总表.{label01}", f"财政拨款收入支出决算总表.{label04}", "一般公共预算财政拨款支出决算表"):
+        src = u.sources.get(path)
+        if src is not None:
+            return src
+    return u.src(f"收入支出决算总表.{label01}")
 
 
 # ---------------------------------------------------------------- 上年 among themselves
