@@ -65,3 +65,17 @@ def test_issue_example_fails_the_check(case, tmp_path):
     assert any(f["path"] == path and f["file"] == str(target) and f["line"] for f in mine), mine
     text_out = run_cli("check", str(target)).stdout
     assert rule_id in text_out and "第" in text_out and "行" in text_out
+
+
+@pytest.mark.parametrize("value,severity", [("70.28", "提示"), ("70.30", "错误"), (None, "错误")])
+def test_last_year_by_class_in_wanyuan_allows_a_rounding_tail(tmp_path, value, severity):
+    """万元 figures are rounded: last year's 类 may add to the total ± a 尾差 (提示); more is a 错误, and
+    so is a list that leaves out a 类 of last year (新材料's 215, absent this year)."""
+    text = BASES["xincailiao"].read_text(encoding="utf-8")
+    text = set_key(text, ["上年", "一般公共预算财政拨款支出按类", '"215"'], value)
+    target = tmp_path / "xincailiao-by-class.yaml"
+    target.write_text(text, encoding="utf-8")
+    proc = run_cli("check", str(target), "--format", "json")
+    mine = [f for f in json.loads(proc.stdout) if f["rule"] == "X-LY-GP-CLASS"]
+    assert [f["severity"] for f in mine] == [severity], proc.stdout
+    assert proc.returncode == (1 if severity == "错误" else 0)

@@ -55,9 +55,9 @@ def x_01_04_carry(r: Rule, ctx: Context):
             sev = INFO
             tail = f"：是四舍五入的尾差（容许 {format(tail_tolerance(terms).normalize(), 'f')}{ctx.mu}）"
         kinds = "、".join(f"{k}{ctx.amount(v)}" for k in FISCAL_KINDS if (v := d.fiscal[label04].get(k)))
-        blank = "空白" if not d.summary.get(label01) else ctx.amount(whole)
+        stated01 = "空白" if not d.summary.get(label01) else f"为 {ctx.amount(whole)}"
         yield Finding(r.id, sev, "01",
-                      f"01表{label01}为 {blank}，少于04表{label04} {ctx.amount(fiscal)}（{kinds or '三类财政拨款之和'}，"
+                      f"01表{label01}{stated01}，少于04表{label04} {ctx.amount(fiscal)}（{kinds or '三类财政拨款之和'}，"
                       f"由年初结转和结余 + 本年收入 − 本年支出算得）{tail}；财政拨款的结转结余是全部结转结余的一部分，"
                       f"请核对01表的{label01}，或05、07、08表的支出与02表的财政拨款收入",
                       _carry_source(ctx, label01, label04), label01, label04, fiscal, whole)
