@@ -79,3 +79,25 @@ def test_last_year_by_class_in_wanyuan_allows_a_rounding_tail(tmp_path, value, s
     mine = [f for f in json.loads(proc.stdout) if f["rule"] == "X-LY-GP-CLASS"]
     assert [f["severity"] for f in mine] == [severity], proc.stdout
     assert proc.returncode == (1 if severity == "错误" else 0)
+
+
+def test_workbook_findings_name_the_cell(tmp_path):
+    """The same relations in a workbook: the finding names sheet!cell (上年数, 情况说明)."""
+    import openpyxl
+    book = tmp_path / "admin.xlsx"
+    proc = run_cli("export", str(BASES["admin"]), "--out", str(book))
+    assert proc.returncode == 0, proc.stderr
+    wb = openpyxl.load_workbook(book)
+    labels = {(ws.title, c.value): c for ws in wb.worksheets for row in ws.iter_rows() for c in row
+              if isinstance(c.value, str)}
+    last_total = labels[("上年数", "支出总计")]
+    wb["上年数"].cell(last_total.row, last_total.column + 1).value = 1
+    held = labels[("情况说明", "三公经费／车辆保有量")]
+    wb["情况说明"].cell(held.row, held.column + 1).value = 5
+    wb.save(book)
+    proc = run_cli("check", str(book), "--format", "json")
+    assert proc.returncode == 1, proc.stderr
+    cells = {f["rule"]: f["cell"] for f in json.loads(proc.stdout)}
+    col = openpyxl.utils.get_column_letter(last_total.column + 1)
+    assert cells["X-LY-BALANCE"] == f"上年数!{col}{last_total.row}"
+    assert cells["X-SG-CARS"] == f"情况说明!{openpyxl.utils.get_column_letter(held.column + 1)}{held.row}"
