@@ -2,8 +2,9 @@
 
 Money is Decimal end to end; rounding is 四舍五入 (ROUND_HALF_UP) to two places before
 Babel formats it (zh_CN #,##0.00; Babel is imported on first use). Percentages are part / whole
-× 100 to two places; a list of 占比 sums to exactly 100.00% with the largest share absorbing the
-尾差; a rate against a zero base is None (not printed).
+× 100 to two places; a list of 占比 is rounded share by share and its 尾差 (100.00 minus their sum)
+goes where the profile's 占比尾差 says (SHARE_TAILS: the largest share, the last one, or nowhere);
+a rate against a zero base is None (not printed).
 """
 from __future__ import annotations
 
@@ -90,24 +91,36 @@ def pct(value: Decimal | None) -> str:
     return f"{money(value, grouping=False)}%"
 
 
-def shares(parts: Sequence[Decimal | None], whole: Decimal | None = None) -> list[Decimal | None]:
-    """占比 of each part in ``whole`` (default: the sum of the parts), adding up to exactly 100.00.
+# Where a list of 占比 puts its 尾差 (the profile's 占比尾差 → the value ``shares`` takes).
+SHARE_TAILS = {"最大项": "largest", "末项": "last", "不调整": "none"}
+
+
+def shares(parts: Sequence[Decimal | None], whole: Decimal | None = None,
+           tail: str = "largest") -> list[Decimal | None]:
+    """占比 of each part in ``whole`` (default: the sum of the parts), each part / whole × 100 half up.
 
     ``whole`` is the printed total the narrative names beside the parts ("收入合计X万元，其中：…"),
     which in a 万元 report may differ from the sum of the printed parts by a 尾差; each share is
-    then what a reader computes from the two printed figures. The remainder (100.00 minus the
-    sum of the rounded shares) goes to the largest part (the first one when several are equally
-    large). Returns Nones when the whole is 0.
+    then what a reader computes from the two printed figures. ``tail`` says where the remainder
+    (100.00 minus the sum of the rounded shares) goes, as a region's published reports do:
+    "largest" — to the largest part (the first one when several are equally large; Shanxi),
+    "last" — to the last non-zero part in the list's order (Shanghai), "none" — nowhere (each
+    share on its own; the list may add to 100.01). Returns Nones when the whole is 0.
     """
+    if tail not in SHARE_TAILS.values():
+        raise ValueError(f"占比尾差只能是 {'、'.join(SHARE_TAILS)}")
     values = [p or ZERO for p in parts]
     total = sum(values, ZERO) if whole is None else whole
     if total == 0 or not any(values):
         return [None for _ in values]
     rounded = [percent(v, total) for v in values]
     diff = HUNDRED.quantize(CENT) - sum(rounded, ZERO)  # type: ignore[arg-type]
-    if diff:
-        largest = max(range(len(values)), key=lambda i: (values[i], -i))
-        rounded[largest] = rounded[largest] + diff  # type: ignore[operator]
+    if diff and tail != "none":
+        if tail == "last":
+            target = max(i for i, v in enumerate(values) if v)
+        else:
+            target = max(range(len(values)), key=lambda i: (values[i], -i))
+        rounded[target] = rounded[target] + diff  # type: ignore[operator]
     return rounded
 
 

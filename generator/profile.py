@@ -21,6 +21,7 @@ from .layout import LAYOUTS, Layout, available as available_layouts, load_layout
 from .load.schema import read_checked, validate
 from .load.yaml_reader import Located, overlay, read_yaml
 from .model import Source
+from .numbers import SHARE_TAILS
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 PROFILES = TEMPLATES / "profiles"
@@ -86,8 +87,10 @@ class Profile:
     overall_layout: str = ""                    # 整体自评表版式: the 部门整体支出绩效自评表 (an attachment may name another)
     report_layout: str = ""                     # 评价报告版式: the 部门整体支出绩效评价报告 (idem)
     typography: Typography = field(default_factory=Typography)   # 正文排版: body size and line pitch
-    kuan_names: dict[str, str] = field(default_factory=dict)     # 功能分类款目录: 款 code -> name
+    subject_names: dict[str, str] = field(default_factory=dict)  # 功能分类款目录: 款 and 项 code -> name
+    subject_complete: frozenset[str] = frozenset()               # its 完整: 类 whose 款, 款 whose 项 are all listed
     kuan_catalogue: str = ""                                     # its file name under templates/catalogs/
+    share_tail: str = "largest"      # 占比尾差: where a list of 占比 puts its 尾差 (numbers.SHARE_TAILS)
 
     def cover_title(self, year: int, kind: str) -> str:
         """The report's title as the profile words it ("2022年度部门决算公开", "2024年度部门决算");
@@ -124,7 +127,7 @@ def _profile(name: str, seen: tuple = (), via: Source | None = None) -> Located:
 
 # the profile's key -> the schema of the catalogue it names, and the keys a catalogue has
 CATALOG_SCHEMAS = {"经济分类目录": ("catalog-jingji", "人员经费款、科目"), "功能分类类目录": ("catalog-gongneng-lei", "类、旧名称"),
-                   "功能分类款目录": ("catalog-gongneng-kuan", "款")}
+                   "功能分类款目录": ("catalog-gongneng-kuan", "款、项、完整")}
 
 
 def _catalogue(loc: Located, key: str) -> dict:
@@ -203,8 +206,10 @@ def load_profile(name: str) -> Profile:
         overall_layout=str(d.get("整体自评表版式") or ""),
         report_layout=str(d.get("评价报告版式") or ""),
         typography=typography,
-        kuan_names={str(e["编码"]): str(e["名称"]) for e in kuan.get("款") or []},
+        subject_names={str(e["编码"]): str(e["名称"]) for e in (kuan.get("款") or []) + (kuan.get("项") or [])},
+        subject_complete=frozenset(str(c) for c in kuan.get("完整") or []),
         kuan_catalogue=str(kuan_name or ""),
+        share_tail=SHARE_TAILS[d.get("占比尾差") or "最大项"],
     )
 
 

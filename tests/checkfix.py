@@ -117,3 +117,43 @@ def new_ids(tmp_path: Path, base: str, *edits) -> tuple[set[str], list]:
 
 def rule_ids() -> set[str]:
     return {r.id for r in RULES}
+
+
+# ---------------------------------------------------------------- the relation mutations (issue 23)
+
+MUTATIONS = ROOT / "tests" / "fixtures" / "relation-mutations.yaml"
+BASES["guihuaziyuan"] = ROOT / "data" / "examples" / "putuo-guihuaziyuan-2024.yaml"
+
+
+def load_mutations(path: Path = MUTATIONS) -> list[dict]:
+    """The mutation list: each {关系, 示例, 改动, 规则} (see the file's header)."""
+    import yaml
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def _edit(change: dict):
+    value = change.get("值")
+    value = None if value is None else str(value)
+    if "键" in change:
+        return lambda t: set_key(t, [str(k) for k in change["键"]], value)
+    if "行" in change:
+        table, code, column = (str(x) for x in change["行"])
+        return lambda t: set_row(t, table, code, column, value)
+    return lambda t: replace(t, change["替换"], change["为"])
+
+
+def mutated_text(mutation: dict) -> str:
+    """The example's text with the mutation's changes applied."""
+    text = BASES[mutation["示例"]].read_text(encoding="utf-8")
+    for change in mutation["改动"]:
+        text = _edit(change)(text)
+    return text
+
+
+def run_mutation(mutation: dict, folder: Path) -> tuple[bool, list]:
+    """(caught, findings): caught when the expected rule reports a 错误 or 警告 on the mutated file."""
+    path = folder / f"{mutation['示例']}-mutant.yaml"
+    path.write_text(mutated_text(mutation), encoding="utf-8")
+    found = findings_of(path)
+    caught = any(f.rule == mutation["规则"] and f.severity in ("错误", "警告") for f in found)
+    return caught, found

@@ -1,15 +1,20 @@
-"""Mutation test (issue 3): change every leaf amount of each example, one at a time, and require
-that at least one error names the table that holds it. Prints the share of mutations caught."""
+"""Mutation tests. Issue 3: change every leaf amount of each example, one at a time, and require
+that at least one error names the table that holds it. Issue 23: for every relation between printed
+facts (the map of docs/checks.md), the mutation of tests/fixtures/relation-mutations.yaml must be
+reported by its rule as a 错误 or 警告 (benchmarks/mutation_score.py prints the score); and the
+examples raise no 错误/警告 beyond those recorded in tests/fixtures/example-findings.json."""
 from __future__ import annotations
 
 from decimal import Decimal
+
+import json
 
 import pytest
 
 from generator.load.yaml_reader import read_yaml
 from generator.pipeline import load_and_check
 
-from .checkfix import BASES
+from .checkfix import BASES, ROOT, findings_of, load_mutations, run_mutation
 
 SECTIONS = {"收入决算表": "02", "支出决算表": "03", "一般公共预算财政拨款支出决算表": "05",
             "政府性基金预算财政拨款收入支出决算表": "07", "国有资本经营预算财政拨款支出决算表": "08",
@@ -67,3 +72,34 @@ def test_every_leaf_mutation_is_caught_in_its_table(base, tmp_path, capsys):
     with capsys.disabled():
         print(f"\n{base}: {caught}/{len(leaves)} mutations caught ({100 * caught / len(leaves):.1f}%)")
     assert missed == []
+
+
+RELATION_MUTATIONS = load_mutations()
+
+
+@pytest.mark.parametrize("mutation", RELATION_MUTATIONS, ids=[f"{i:02d}-{m['规则']}" for i, m in enumerate(RELATION_MUTATIONS, 1)])
+def test_every_relation_mutation_is_caught_by_its_rule(mutation, tmp_path):
+    base = {f.rule for f in findings_of(BASES[mutation["示例"]]) if f.severity in ("错误", "警告")}
+    assert mutation["规则"] not in base, "the unmutated example must not raise the rule already"
+    caught, found = run_mutation(mutation, tmp_path)
+    assert caught, [(f.rule, f.severity, f.message) for f in found]
+
+
+def test_relation_mutations_cover_every_relation_rule():
+    """Each rule of the relation map's new module has at least one mutation."""
+    from generator.check import RULES
+    from generator.check import rules_relations
+    ours = {r.id for r in RULES if r.fn.__module__ == rules_relations.__name__}
+    assert ours and ours <= {m["规则"] for m in RELATION_MUTATIONS}
+
+
+EXAMPLE_FINDINGS = json.loads((ROOT / "tests" / "fixtures" / "example-findings.json").read_text(encoding="utf-8"))["示例"]
+
+
+@pytest.mark.parametrize("example", sorted(p.name for p in (ROOT / "data" / "examples").glob("*.yaml")))
+def test_examples_raise_nothing_beyond_their_recorded_findings(example):
+    """No false alarms: every 错误/警告 of an example is one recorded before the relation rules."""
+    found = {(f.severity, f.rule, f.source.path) for f in findings_of(ROOT / "data" / "examples" / example)
+             if f.severity in ("错误", "警告")}
+    recorded = {tuple(x) for x in EXAMPLE_FINDINGS[example]}
+    assert found - recorded == set()

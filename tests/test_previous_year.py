@@ -43,7 +43,7 @@ def test_comparisons_come_from_last_years_file(tmp_path):
 
 def test_same_figures_last_year_read_as_unchanged(tmp_path):
     text = text_of(write_pair(tmp_path))
-    assert "收入总计与上年持平" in text
+    assert "与上年相比，收入总计持平，支出总计持平。" in text
 
 
 def test_last_years_file_must_be_the_year_before(tmp_path):

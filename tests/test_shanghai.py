@@ -3,9 +3,7 @@
 sections of 第三部分, the eleven 名词解释, and the published figures in the text.
 
 Where a published report is wrong we print the right figure and the test expects ours (each
-case is noted in the example's YAML): 社会工作部 五（二） prints 住房保障支出 9.55% and
-一般公共服务支出 86.05% (the four shares would add to 100.01%; the largest share absorbs the
-尾差: 86.04%, 9.56%), “增长100.00%” against a zero base (not printed), “完成年初预算的95.89%” (it is
+case is noted in the example's YAML): “增长100.00%” against a zero base (not printed), “完成年初预算的95.89%” (it is
 of the 全年预算); 规划和自然资源局 writes 95.45% (95.46%), 99.86% (99.87%) and 基本支出 5377.64
 in 六 (5364.75, the 一般公共预算 figure).
 """

@@ -7,8 +7,8 @@ returns every finding. See docs/checks.md for the list (``juesuan check --rules`
 from __future__ import annotations
 
 from ..derive.printed import publish
-from . import (rules_attachments, rules_codes, rules_cross, rules_overall, rules_other, rules_tables, rules_text,  # noqa: F401
-               rules_unit,
+from . import (rules_attachments, rules_codes, rules_cross, rules_overall, rules_other, rules_relations,  # noqa: F401
+               rules_tables, rules_text, rules_text_numbers, rules_unit,
                rules_words)  # (registration)
 from .registry import ERROR, INFO, RULES, WARNING, Context, Finding, Rule, run_checks
 

@@ -418,14 +418,44 @@ def composed_paragraphs(ctx: Context) -> list[tuple[str, str]]:
     return ctx.cache["composed"]
 
 
-@rule("N-COMPOSED-REPEAT", "报告中组成的每一句（模板措辞与单位文字连起来之后）不得有重复的词或标点", ERROR,
-      tables=(TEXT,))
+def printed_names(ctx: Context) -> list[str]:
+    """Names the report prints as the unit typed them (the unit's, each 类/款/项 and 经济分类 row's,
+    each 附件's and 自评 project's), longest first: a repeat inside one of them is the name itself."""
+    if "printed-names" not in ctx.cache:
+        d, u = ctx.derived, ctx.unit
+        names = {u.name, *(a for a in u.attachments or [] if isinstance(a, str))}
+        for t in (d.t02, d.t03, d.t05, d.t07, d.t08):
+            names.update(r.name for r in t.rows if r.name)
+        names.update(line.name for line in d.econ.values() if line.name)
+        for ev in d.self_evals.values():
+            names.update((ev.ev.project, ev.ev.title))
+        ctx.cache["printed-names"] = sorted((n for n in names if isinstance(n, str) and len(n) >= 4),
+                                            key=len, reverse=True)
+    return ctx.cache["printed-names"]
+
+
+def _inside_name(text: str, start: int, end: int, names: list[str]) -> bool:
+    """Whether text[start:end] lies inside one occurrence of one of ``names``."""
+    for n in names:
+        i = text.find(n, max(0, end - len(n)))
+        while i != -1 and i <= start:
+            if i + len(n) >= end:
+                return True
+            i = text.find(n, i + 1)
+    return False
+
+
+@rule("N-COMPOSED-REPEAT", "报告中组成的每一句（模板措辞与单位文字连起来之后）不得有重复的词或标点；名称本身中的重复不算",
+      ERROR, tables=(TEXT,))
 def composed_repeats(r: Rule, ctx: Context):
     texts = list(iter_texts(ctx.unit))
+    names = printed_names(ctx)
     seen: set[str] = set()
     for section, text in composed_paragraphs(ctx):
         for m in doubled(text):
             hit = m.group()
+            if _inside_name(text, m.start(), m.end(), names):
+                continue              # “新材料新材料产业中心”: the name as the unit typed it, not a join
             inside = next(((path, t) for path, t in texts if hit in t), None)
             if inside and (_REPEAT.search(hit) or _DOUBLE_PUNCT.search(hit)):
                 continue              # the unit's own text: N-REPEAT-WORD / N-PUNCT report it there

@@ -177,9 +177,10 @@ def _ch(this: Decimal | None, last: Decimal | None) -> Change | None:
     return None if last is None else change(this, last)
 
 
-def _share_list(items: list[tuple[str, Decimal | None]], whole: Decimal | None = None) -> list[Share]:
-    """Each item with its 占比 in ``whole`` (the printed total named beside them; default their sum)."""
-    rates = shares([v for _, v in items], whole)
+def _share_list(d: Derived, items: list[tuple[str, Decimal | None]], whole: Decimal | None = None) -> list[Share]:
+    """Each item with its 占比 in ``whole`` (the printed total named beside them; default their sum),
+    the 尾差 placed as the profile's 占比尾差 says."""
+    rates = shares([v for _, v in items], whole, d.profile.share_tail)
     return [Share(label, v or ZERO, r) for (label, v), r in zip(items, rates)]
 
 
@@ -363,12 +364,12 @@ def overall(d: Derived) -> Overall:
 
 def income(d: Derived) -> Income:
     s02 = d.t02.sum_row
-    return Income(s02.total or ZERO, _share_list([(c, s02.values.get(c)) for c in INCOME_COLUMNS], s02.total))
+    return Income(s02.total or ZERO, _share_list(d, [(c, s02.values.get(c)) for c in INCOME_COLUMNS], s02.total))
 
 
 def expense(d: Derived) -> Expense:
     s03 = d.t03.sum_row
-    return Expense(s03.total or ZERO, _share_list([(c, s03.values.get(c)) for c in EXPENSE_COLUMNS], s03.total))
+    return Expense(s03.total or ZERO, _share_list(d, [(c, s03.values.get(c)) for c in EXPENSE_COLUMNS], s03.total))
 
 
 def fiscal(d: Derived) -> Fiscal:
@@ -402,7 +403,7 @@ def general(d: Derived) -> General:
     start, full = budget_total(d.budget, codes), budget_total(d.full_budget, codes)
     return General(gp_total=gp_total, gp_share_of_expense=percent(gp_total, d.t03.sum_row.total),
                    ch_gp=_ch(gp_total, ly.gp_expense if ly else None), reason_gp=_reasons(d)("一般公共预算支出变动原因"),
-                   gp_classes=_share_list([(r.name, r.total) for r in d.t05.classes], s05.total),
+                   gp_classes=_share_list(d, [(r.name, r.total) for r in d.t05.classes], s05.total),
                    gp_class_details=_class_details(d, notes),
                    gp_budget_total=start, gp_completion=percent(gp_total, start) if start is not None else None,
                    gp_full_budget_total=full, gp_full_completion=percent(gp_total, full) if full is not None else None,
@@ -419,26 +420,26 @@ def basic(d: Derived) -> Basic:
         (personnel_items if code[:3] in d.profile.personnel_classes else public_items).append((names[code], line.basic))
     return Basic(basic_total=d.t05.sum_row.values.get("基本支出") or ZERO,
                  gp_personnel=d.personnel.basic or ZERO, gp_public=d.public.basic or ZERO,
-                 personnel_items=_share_list(personnel_items, d.personnel.basic),
-                 public_items=_share_list(public_items, d.public.basic),
+                 personnel_items=_share_list(d, personnel_items, d.personnel.basic),
+                 public_items=_share_list(d, public_items, d.public.basic),
                  personnel_note=w.get("人员经费说明") or "", public_note=w.get("公用经费说明") or "")
 
 
-def _balances(table) -> Balances:
+def _balances(d: Derived, table) -> Balances:
     s = table.sum_row
     return Balances(opening=s.values.get("年初结转和结余"), income=s.values.get("本年收入"), spent=s.total,
                     basic=s.values.get("基本支出"), project=s.values.get("项目支出"),
                     closing=s.values.get("年末结转和结余"),
-                    classes=_share_list([(r.name, r.total) for r in table.classes], s.total))
+                    classes=_share_list(d, [(r.name, r.total) for r in table.classes], s.total))
 
 
 def fund(d: Derived) -> Fund:
-    b = _balances(d.t07)
+    b = _balances(d, d.t07)
     return Fund(b, b.empty, item_details(d, d.t07, _words(d).get("类说明") or {}))
 
 
 def soe(d: Derived) -> Soe:
-    b = _balances(d.t08)
+    b = _balances(d, d.t08)
     return Soe(b, b.empty, item_details(d, d.t08, _words(d).get("类说明") or {}))
 
 
@@ -460,7 +461,7 @@ def sangong(d: Derived) -> Sangong:
     dom, abroad = sg_words.get("国内接待") or {}, sg_words.get("国境外接待") or {}
     return Sangong(sg_budget=whole.budget, sg_actual=whole.actual, sg_completion=whole.completion, ch_sg=whole.change,
                    reason_sg=whole.reason, sg_items=items, sg_car=car,
-                   sg_shares=_share_list([(k, actual.get(k)) for k in ("因公出国（境）费", car.name, "公务接待费")],
+                   sg_shares=_share_list(d, [(k, actual.get(k)) for k in ("因公出国（境）费", car.name, "公务接待费")],
                                          actual["合计"]),
                    sg_by_name={i.name: i for i in items}, sg=sg_words,
                    reception=Reception(batches=(dom.get("批次") or 0) + (abroad.get("批次") or 0),

@@ -17,7 +17,7 @@ with nothing under it) are input errors.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cached_property
 from typing import Any, Iterable
@@ -189,7 +189,9 @@ class Derived:
 
 def derive(unit: Unit, profile: Profile) -> Derived:
     problems: list[Problem] = []
-    tables = {t: build_subject_table(unit, t, profile, problems) for t in SUBJECT_TABLES}
+    unnamed: dict[str, list[Problem]] = {}
+    tables = {t: build_subject_table(unit, t, profile, problems, unnamed) for t in SUBJECT_TABLES}
+    problems.extend(merge_unnamed(unnamed))
     t02 = tables["收入决算表"]
     t03 = tables["支出决算表"]
     t05 = tables["一般公共预算财政拨款支出决算表"]
@@ -353,9 +355,12 @@ def _parent(code: str) -> str:
     return {7: code[:5], 5: code[:3]}.get(len(code), "")
 
 
-def build_subject_table(unit: Unit, table: str, profile: Profile, problems: list[Problem]) -> SubjectTable:
+def build_subject_table(unit: Unit, table: str, profile: Profile, problems: list[Problem],
+                        unnamed: dict[str, list[Problem]] | None = None) -> SubjectTable:
     """The whole table, bottom up: a row the file states is taken as stated; any other row is the
-    sum of the rows one level down (合计 = Σ类, 类 = Σ款, 款 = Σ项)."""
+    sum of the rows one level down (合计 = Σ类, 类 = Σ款, 款 = Σ项). A 类, 款 or 项 no row, no other
+    table and no catalogue names is a problem; with ``unnamed`` it is kept there by code (for
+    ``merge_unnamed``) instead of being added to ``problems``."""
     columns = SUBJECT_TABLES[table]
     given_rows = {r.code: r for r in unit.subject_tables.get(table, [])}
     codes = sorted(c for c in given_rows if c != "合计")
@@ -400,10 +405,14 @@ def build_subject_table(unit: Unit, table: str, profile: Profile, problems: list
                 name = class_names.get(code, "")
             if not name:       # a 类 or 款 another of the unit's tables names (收入 and 支出 share them)
                 name = _names_in_unit(unit).get(code, "")
-            if not name and len(code) == 5:    # a 款 of the year's catalogue (功能分类款目录)
-                name = profile.kuan_names.get(code, "")
+            if not name:                        # a 款 or 项 of the year's catalogue (功能分类款目录)
+                name = profile.subject_names.get(code, "")
             if not name:
-                problems.append(_missing_name(unit, table, code, given_rows, profile.kuan_catalogue))
+                missing = _missing_name(unit, table, code, given_rows, profile.kuan_catalogue)
+                if unnamed is None:
+                    problems.append(missing)
+                else:                           # one problem per code, said once for every table
+                    unnamed.setdefault(code, []).append(missing)
         built[code] = Row(code, name, {3: 1, 5: 2, 7: 3}.get(len(code), 0), values, row_total, terms, total_terms)
     out = [built[""]] + [built[c] for c in sorted(nodes)]
     return SubjectTable(table, columns, out)
@@ -419,15 +428,34 @@ def _names_in_unit(unit: Unit) -> dict[str, str]:
     return names
 
 
+def merge_unnamed(unnamed: dict[str, list[Problem]]) -> list[Problem]:
+    """One problem per code whose name is missing: said where it is missing first, with the other
+    tables (or sheet!cell) where the same name is missing too — writing it once is enough."""
+    out = []
+    for code, found in unnamed.items():
+        first, others = found[0], found[1:]
+        if others:
+            places = "、".join(dict.fromkeys(" ".join(p.source.place()) or p.source.file for p in others))
+            first = replace(first, message=first.message + f"。同一名称也缺于：{places}")
+        out.append(first)
+    return out
+
+
 def _missing_name(unit: Unit, table: str, code: str, given_rows: dict[str, SubjectRow],
                   kuan_catalogue: str = "") -> Problem:
     """A 类 or 款 no row names, said in the file's own terms: a YAML file gets the mapping to add;
     a workbook gets the code cell of the first row below it and the columns of the row to add.
     A 款 can also be added to the profile's 款 catalogue (``kuan_catalogue``), which every unit shares."""
     shared = "（各表共用科目名称，在任一张表里写一次即可"
-    if len(code) == 5 and kuan_catalogue:
-        shared += f"；本地区常用的款，也可请管理员补进款目录“{kuan_catalogue}”"
+    if len(code) in (5, 7) and kuan_catalogue:
+        shared += f"；本地区常用的{'款' if len(code) == 5 else '项'}，也可请管理员补进款目录“{kuan_catalogue}”"
     shared += "）"
+    if code in given_rows:                      # the row is there, without a name
+        row = given_rows[code]
+        name_cell = unit.src(f"{row.src.path}.科目名称") if row.src.cell else row.src
+        where = "在这一格填写" if name_cell.cell else "在本行填写"
+        return Problem(name_cell if name_cell.cell else row.src,
+                       f"科目“{code}”缺少科目名称：本年度科目目录中没有这一编码的名称，请{where}科目名称" + shared)
     below = next((given_rows[c] for c in sorted(given_rows) if c != code and c.startswith(code)), None)
     if below is None or not below.src.cell:
         return Problem(unit.src(table), f"缺少科目“{code}”的名称：请在{table}中加一行 科目编码: \"{code}\" 与其科目名称"

@@ -113,9 +113,8 @@ class Builder:
                 self.problems.append(Problem(self.src(table, i, "科目编码"), f"科目编码“{code}”在本表中重复（{where}）"))
                 continue
             seen[code] = i
-            name = (raw.get("科目名称") or "").strip()
-            if code != "合计" and not name:
-                self.problems.append(Problem(self.src(table, i), f"科目“{code}”缺少科目名称"))
+            name = (raw.get("科目名称") or "").strip()   # blank: named by another table or the
+            # year's catalogue when the tables are derived (derive.totals), else a problem there
             values = {c: self.money(raw.get(c), table, i, c) for c in columns}
             stated = self.money(raw.get(total_col), table, i, total_col) if total_col else None
             rows.append(SubjectRow(code, name, values, self.src(table, i), stated))
