@@ -72,10 +72,18 @@ def cmd_template(args) -> int:
     return EXIT_OK
 
 
+# check findings an import refuses: a figure typed into a grey cell that differs from the computed
+# one cannot be written to the YAML file (it holds no computed figures), so it would be lost
+IMPORT_REFUSES = ("W-COMPUTED",)
+IMPORT_SAYS = ("W-UNREAD",)         # said on the way: the YAML file does not hold it either
+
+
 def cmd_import(args) -> int:
-    from .load.excel_reader import read_xls, read_xlsx
+    from .check import ERROR
+    from .errors import Problem
     from .load.builder import Builder
-    from .load.structure import validate_structure
+    from .load.unit_loader import read_located
+    from .pipeline import load_and_check
     from .write.atomic import write_bytes
     from .write.yaml_writer import dump_unit
     path: Path = args.file
@@ -86,11 +94,20 @@ def cmd_import(args) -> int:
     if bad:
         return _fail(bad)
     try:
-        located = (read_xls if path.suffix.lower() == ".xls" else read_xlsx)(path)
-        validate_structure(located)
+        # what `juesuan check` refuses as unusable is refused here too, at the workbook's cells:
+        # the same reading (read_located: also the length of texts), model, 上年数据文件 and derivation
+        located = read_located(path)
         unit = Builder(located).build()
+        _, findings, _ = load_and_check(path, unit=unit)
     except InputError as exc:
         return _input_error(path, exc)
+    refused = [f for f in findings if f.rule in IMPORT_REFUSES and f.severity == ERROR]
+    if refused:
+        return _input_error(path, InputError([Problem(f.source, f"{f.message}（导入的 YAML 文件不保存由程序计算的数，"
+                                                                  "请改正明细或清空这一格）") for f in refused]))
+    for f in findings:
+        if f.rule in IMPORT_SAYS or f.rule in IMPORT_REFUSES:
+            print(f"{f.severity}：{format_problem(Problem(f.source, f.message))}", file=sys.stderr)
     header = [f"{unit.name} {unit.year}年度{unit.kind_word}决算公开：单位数据",
               f"由 juesuan import 从工作簿“{path.name}”导入；格式见 docs/data-format.md"]
     write_bytes(out, dump_unit(located.data, header).encode("utf-8"))

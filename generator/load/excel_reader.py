@@ -492,6 +492,14 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
 }
 
 
+def _is_code(value: Any, lengths: tuple[int, ...] = (3, 5, 7)) -> bool:
+    """The cell holds a subject code (alone, or with its name: “2011301 行政运行”)."""
+    if is_blank(value):
+        return False
+    m = re.match(r"\s*(\d{3,7})(?!\d)", unicodedata.normalize("NFKC", str(value)))
+    return bool(m) and len(m.group(1)) in lengths
+
+
 def parse_code(value: Any, lengths: tuple[int, ...] = (3, 5, 7)) -> str:
     """A subject code from a cell: 201, 201.0, "201 ", "２０１" → "201"."""
     if isinstance(value, float) and value == int(value):
@@ -1044,6 +1052,8 @@ class WorkbookReader:
         self.cells: dict[tuple, str] = {}
         self.problems: list[Problem] = []
         self.reported_required: set[str] = set()
+        self.typed: list = []           # model.TypedFigure: figures typed into grey (computed) cells
+        self.unread: list = []          # model.Unread: content where nothing is read
         # amount cells read inside merged ranges: (sheet, range) -> [(row, col, path)]
         self.merged_reads: dict[tuple[str, str], list[tuple[int, int, tuple]]] = {}
 
@@ -1119,7 +1129,7 @@ class WorkbookReader:
         self.check_meta(found)
         self.report_merges({s.name: s for s in found.values()})
         self.attachments_alone()
-        located = Located(self.file, self.data, cells=self.cells)
+        located = Located(self.file, self.data, cells=self.cells, typed=self.typed, unread=self.unread)
         if self.problems:
             self.raise_with_more(located)
         return located
@@ -1371,7 +1381,7 @@ class WorkbookReader:
         """After the header: skip a 栏次 row (label 栏次, or the column numbers 1, 2, 3 …)."""
         if r < len(sheet.rows):
             vals = [v for v in sheet.rows[r] if not is_blank(v)]
-            if vals and norm(vals[0]) == "栏次":
+            if vals and norm(vals[0]) in ("栏次", "档次"):     # 档次: a published misprint (xiaohe 2022, 04表)
                 return r + 1
             nums = []
             for v in vals:
@@ -1438,13 +1448,17 @@ class WorkbookReader:
         self.cells[(table,)] = sheet.addr(anchor, code_col)
         r = self.skip_number_row(sheet, anchor + 1)
         used = [code_col, name_col, *colmap.values()]
+        below_note = False
         for r in range(r, len(sheet.rows)):
             if all(is_blank(sheet.get(r, c)) for c in used):
                 continue
             code_raw, name_raw = sheet.get(r, code_col), sheet.get(r, name_col)
             code_n, name_n = norm(code_raw), norm(name_raw)
             if code_n.startswith(("注", "说明")) or (is_blank(code_raw) and name_n.startswith(("注:", "说明:"))):
-                break
+                below_note = True       # the table's note: the rows below it are its text ...
+                continue
+            if below_note and all(is_blank(sheet.get(r, c)) for c in colmap.values()) and not _is_code(code_raw):
+                continue                # ... unless a row holds a figure or a 科目编码: then it is read
             i = len(rows)
             path = (table, i)
             if code_n == "合计" or (is_blank(code_raw) and name_n == "合计"):
@@ -1510,29 +1524,69 @@ class WorkbookReader:
             return {norm_label(x) for x in (entry.label, *entry.aliases) if x}
 
         wanted = [[labels(row[s.title]) for s in sides] for row in rows]
+        value_leaves = [[x for x in side.leaves() if x.take == "值"] for side in sides]
         cursor, matched_totals = 0, 0
         for r in range(self.skip_number_row(sheet, anchor + 1), len(sheet.rows)):
             seen = [norm_label(sheet.get(r, lc)) for lc, _ in columns]
             if seen[0].startswith(("注:", "说明:")):
-                break
+                continue            # the table's note; a row below it is read like any other
+            filled = [[c for c in cols if not is_blank(sheet.get(r, c))] for _, cols in columns]
             i = next((i for i in range(cursor, len(rows)) if any(
                 seen[k] and seen[k] in wanted[i][k] for k in range(len(sides)))), None)
-            if i is None:
-                continue
-            cursor = i + 1
+            if i is not None:
+                cursor = i + 1
             for k, side in enumerate(sides):
-                entry = rows[i][side.title]
-                matched_totals += entry.total and seen[k] in wanted[i][k]
-                paths = entry.spread("input", [x for x in side.leaves() if x.take == "值"], layout.name)
-                for col, address in zip(columns[k][1], paths):
+                entry = rows[i][side.title] if i is not None else None
+                if seen[k] and (entry is None or seen[k] not in wanted[i][k]):
+                    # this side's label names another row (the other side found this one), or none
+                    j = next((j for j in range(len(rows)) if seen[k] in wanted[j][k]), None)
+                    entry = rows[j][side.title] if j is not None else None
+                if entry is None:
+                    if filled[k]:
+                        self.unknown_pair_row(sheet, r, columns[k][0], filled[k][0], key)
+                    continue
+                matched_totals += entry.total and seen[k] in labels(entry)
+                paths = entry.spread("input", value_leaves[k], layout.name)
+                figures = entry.spread("value", value_leaves[k], layout.name)
+                for col, leaf, address, figure in zip(columns[k][1], value_leaves[k], paths, figures):
                     if address:
                         path = data_path(address)
                         v = self.value(sheet, r, col, MONEY, path)
                         if v is not None:
                             self.put(path, v)
+                    elif col in filled[k]:
+                        label = entry.label or next((rows[i][s.title].label for s in sides
+                                                     if i is not None and rows[i][s.title].label), "")
+                        self.typed_figure(sheet, r, col, key, figure, norm_label(label) or label,
+                                          fill(leaf.title) if len(value_leaves[k]) > 1 else "")
         if not matched_totals:
             totals = [row[s.title].label for row in rows for s in sides if row[s.title].total]
             self.wrong_header(sheet, key, list(dict.fromkeys(totals)))
+
+    def unknown_pair_row(self, sheet: Sheet, r: int, label_col: int, c: int, key: str) -> None:
+        """A figure on a row of 01/04 whose label is none of the table's rows: not read, so refused."""
+        raw = sheet.get(r, label_col)
+        what = f"项目“{str(raw).strip()}”不是{TABLE_NAMES.get(key, '本表')}的项目" if not is_blank(raw) else \
+            f"这一行没有项目名称（{col_letter(label_col)}{r + 1} 空白）"
+        self.problem(sheet.addr(r, c), f"{what}，这一格的数“{_shown_amount(sheet.get(r, c))}”无法读入："
+                                       f"请把它填在对应项目的行，或清空这一格")
+
+    def typed_figure(self, sheet: Sheet, r: int, c: int, key: str, figure: str | None, row: str, column: str) -> None:
+        """A number typed into a grey cell (computed by the program, not read as data): kept to be
+        compared with the computed figure (rule W-COMPUTED); a cell the table leaves blank is refused."""
+        from ..model import TypedFigure
+        addr = sheet.addr(r, c)
+        if figure is None:
+            self.problem(addr, f"这一格在{TABLE_NAMES.get(key, '本表')}中没有数（公开表中空白），填写的"
+                               f"“{_shown_amount(sheet.get(r, c))}”无法读入：请清空这一格")
+            return
+        try:
+            value = parse_money(sheet.get(r, c))
+        except Bad as exc:
+            self.problem(addr, f"{exc}（这一格由程序计算，可以不填；填了就与算出的数比较）")
+            return
+        if value is not None:
+            self.typed.append(TypedFigure(figure, key, row, column, value, Source(self.file, None, "", addr)))
 
     @staticmethod
     def any_classes() -> list[tuple[str, str]]:
@@ -1587,12 +1641,17 @@ class WorkbookReader:
         totals: list[tuple[int, int, str]] = []
         per_group: list[list[tuple[int, dict, dict]]] = [[] for _ in groups]
         first = self.skip_number_row(sheet, anchor + 1)
+        below_note = False
         for r in range(first, len(sheet.rows)):
             rowvals = sheet.rows[r]
             if all(is_blank(v) for v in rowvals):
                 continue
             if norm(rowvals[0] if rowvals else "").startswith(("注:", "说明:")):
-                break
+                below_note = True       # the table's note: the rows below it are its text, unless
+                continue                # a group of a row holds a figure or an 经济分类 code
+            if below_note and not any(_is_code(sheet.get(r, cc), (3, 5)) or any(
+                    not is_blank(sheet.get(r, c)) for c in cols.values()) for cc, _, cols in groups):
+                continue
             labels = [(c, norm(v)) for c, v in enumerate(rowvals) if norm(v) in total_labels]
             if labels:
                 for n, (c, lab) in enumerate(labels):
@@ -1603,6 +1662,11 @@ class WorkbookReader:
             for gi, (cc, nc, cols) in enumerate(groups):
                 code_raw = sheet.get(r, cc)
                 if is_blank(code_raw):
+                    typed = next((c for c in cols.values() if not is_blank(sheet.get(r, c))), None)
+                    if typed is not None:
+                        self.problem(sheet.addr(r, typed), f"这一格有数“{_shown_amount(sheet.get(r, typed))}”，但同一组的"
+                                                           f"科目编码（{col_letter(cc)}{r + 1}）空白，无法读入：请填写经济分类"
+                                                           "科目编码和名称，或清空这一格")
                     continue
                 per_group[gi].append((r, {"code": code_raw, "name": sheet.get(r, nc)}, cols))
         # column-major: the first group top to bottom, then the next (the published reading order)
@@ -1719,7 +1783,7 @@ class WorkbookReader:
             if not label or label in headings or label == norm(fill(label_leaf.title)):
                 continue
             if label.startswith(("注:", "说明:")):
-                break
+                continue            # the table's note; a row below it that holds a figure is read too
             e = by_label.get(label)
             if e is None:
                 if not is_blank(sheet.get(r, value_col)):

@@ -1,0 +1,171 @@
+"""Issue 23: a workbook never drops what a clerk typed. A number in a grey (computed) cell is compared
+with the computed figure (rule W-COMPUTED) — `import` refuses a mismatch, since the YAML file cannot
+hold it; a row below the table's “注：” line is read; content where nothing is read (right of a
+table, an unknown sheet, 填写说明, a hidden row) is named (rule W-UNREAD). And `import` refuses what
+`check` refuses as unusable, at the same sheet!cell.
+
+Workbooks come from `juesuan export` of an example, edited with openpyxl; everything runs through
+the real CLI.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from .conftest import EXAMPLES, run_cli
+
+XIAOHE = EXAMPLES / "xiaohe-2022.yaml"
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("typed") / "xiaohe.xlsx"
+    proc = run_cli("export", str(XIAOHE), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+def edited(src: Path, dst: Path, edit) -> Path:
+    wb = openpyxl.load_workbook(src)
+    edit(wb)
+    wb.save(dst)
+    return dst
+
+
+def find(ws, text: str) -> tuple[int, int]:
+    for row in ws.iter_rows():
+        for c in row:
+            if isinstance(c.value, str) and c.value.strip() == text:
+                return c.row, c.column
+    raise AssertionError(f"{text!r} not in {ws.title}")
+
+
+def check_json(path: Path) -> tuple[int, list[dict]]:
+    proc = run_cli("check", str(path), "--format", "json")
+    assert proc.returncode in (0, 1), proc.stderr
+    return proc.returncode, json.loads(proc.stdout)
+
+
+def findings_of(path: Path, rule: str) -> list[dict]:
+    return [f for f in check_json(path)[1] if f["rule"] == rule]
+
+
+def imported(path: Path, out: Path) -> tuple[int, str]:
+    proc = run_cli("import", str(path), "--out", str(out))
+    return proc.returncode, proc.stderr
+
+
+# ---------------------------------------------------------------- grey (computed) cells
+
+def test_a_figure_typed_into_a_grey_cell_is_compared_with_the_computed_one(exported, tmp_path):
+    def edit(wb):
+        ws = wb["收入支出决算总表"]
+        r, c = find(ws, "四、上级补助收入")        # computed from 02's 上级补助收入 (0 for xiaohe)
+        ws.cell(r, c + 2, 12345)
+        r, c = find(ws, "一、一般公共服务支出")     # computed from 03
+        ws.cell(r, c + 2, 1)
+    path = edited(exported, tmp_path / "grey.xlsx", edit)
+    found = {f["cell"]: f for f in findings_of(path, "W-COMPUTED")}
+    assert set(found) == {"收入支出决算总表!C10", "收入支出决算总表!F7"}
+    assert all(f["severity"] == "错误" for f in found.values())
+    assert "上级补助收入填写为 12,345.00元" in found["收入支出决算总表!C10"]["message"]
+    assert found["收入支出决算总表!F7"]["expected"] == "163522.43"
+    # import cannot keep it (the YAML file holds no computed figure): refused at the same cells
+    out = tmp_path / "grey.yaml"
+    rc, err = imported(path, out)
+    assert rc == 2 and not out.exists()
+    assert "收入支出决算总表!C10" in err and "收入支出决算总表!F7" in err and "由程序计算" in err
+
+
+def test_a_grey_cell_holding_the_computed_figure_passes(exported, tmp_path):
+    def edit(wb):
+        ws = wb["收入支出决算总表"]
+        r, c = find(ws, "一、一般公共服务支出")
+        ws.cell(r, c + 2, "163,522.43")           # as pasted from the published table
+        ws = wb["财政拨款收入支出决算总表"]
+        r, c = find(ws, "一、一般公共服务支出")
+        ws.cell(r, c + 2, 163522.43)              # 合计 of the class: 05 + 07 + 08
+    path = edited(exported, tmp_path / "same.xlsx", edit)
+    assert findings_of(path, "W-COMPUTED") == []
+    out = tmp_path / "same.yaml"
+    rc, err = imported(path, out)
+    assert rc == 0, err
+    assert out.exists()
+
+
+def test_a_number_in_a_grey_cell_that_holds_no_figure_is_refused(exported, tmp_path):
+    def edit(wb):
+        ws = wb["财政拨款收入支出决算总表"]
+        r, c = find(ws, "年初财政拨款结转和结余")
+        ws.cell(r + 1, c + 6, 7)      # 年末 by kind: only the 合计 column (F) holds a figure, not G
+    path = edited(exported, tmp_path / "blank.xlsx", edit)
+    proc = run_cli("check", str(path))
+    assert proc.returncode == 2
+    assert "财政拨款收入支出决算总表!G" in proc.stderr and "请清空这一格" in proc.stderr
+
+
+def test_a_figure_on_an_unknown_row_of_01_is_refused(exported, tmp_path):
+    def edit(wb):
+        ws = wb["收入支出决算总表"]
+        r, c = find(ws, "使用非财政拨款结余")
+        ws.cell(r, c, "使用非财政拨款结余X")
+        ws.cell(r, c + 2, 5)
+    path = edited(exported, tmp_path / "unknown.xlsx", edit)
+    proc = run_cli("check", str(path))
+    assert proc.returncode == 2
+    assert "使用非财政拨款结余X" in proc.stderr and "收入支出决算总表!C" in proc.stderr
+
+
+# ---------------------------------------------------------------- rows below the 注 line
+
+def test_a_row_below_the_note_line_is_read(exported, tmp_path):
+    def edit(wb):
+        ws = wb["支出决算表"]
+        r, _ = find(ws, "2011302")  # a 项 row: moved below a note line
+        last = ws.max_row
+        ws.cell(last + 1, 1, "注：本表反映单位本年度各项支出情况。")
+        for c in range(1, ws.max_column + 1):
+            ws.cell(last + 3, c, ws.cell(r, c).value)
+            ws.cell(r, c).value = None
+        ws.cell(last + 4, 1, "2.本表金额单位为元。")
+    path = edited(exported, tmp_path / "note.xlsx", edit)
+    rc, findings = check_json(path)
+    assert [f for f in findings if f["severity"] == "错误"] == [], findings
+    out = tmp_path / "note.yaml"
+    rc, err = imported(path, out)
+    assert rc == 0, err
+    assert "2011302" in out.read_text(encoding="utf-8")
+
+
+def test_a_figure_below_the_note_line_without_a_code_is_refused(exported, tmp_path):
+    def edit(wb):
+        ws = wb["支出决算表"]
+        last = ws.max_row
+        ws.cell(last + 1, 1, "注：本表反映单位本年度各项支出情况。")
+        ws.cell(last + 2, 3, 100)
+    path = edited(exported, tmp_path / "note-bad.xlsx", edit)
+    proc = run_cli("check", str(path))
+    assert proc.returncode == 2
+    assert "缺少科目编码" in proc.stderr and "支出决算表!A" in proc.stderr
+
+
+# ---------------------------------------------------------------- import refuses what check refuses
+
+def test_import_refuses_what_check_refuses_at_the_same_cell(exported, tmp_path):
+    def edit(wb):
+        ws = wb["情况说明"]
+        r, c = find(ws, "其他事项")
+        ws.cell(r, c + 1, "很长的说明。" * 5001)     # 30,006 characters: over a text's limit, under a cell's
+    path = edited(exported, tmp_path / "long.xlsx", edit)
+    check = run_cli("check", str(path))
+    assert check.returncode == 2
+    assert "情况说明!B" in check.stderr and "文字过长" in check.stderr
+    place = next(line for line in check.stderr.splitlines() if "文字过长" in line).split("：")[1]
+    out = tmp_path / "long.yaml"
+    rc, err = imported(path, out)
+    assert rc == 2 and not out.exists()
+    assert place in err and "文字过长" in err
+    assert "第" not in err.split("文字过长")[0]          # a cell, not a line of the YAML it would write
