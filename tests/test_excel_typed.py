@@ -169,3 +169,31 @@ def test_import_refuses_what_check_refuses_at_the_same_cell(exported, tmp_path):
     assert rc == 2 and not out.exists()
     assert place in err and "文字过长" in err
     assert "第" not in err.split("文字过长")[0]          # a cell, not a line of the YAML it would write
+
+
+# ---------------------------------------------------------------- content where nothing is read
+
+def test_content_where_nothing_is_read_is_named(exported, tmp_path):
+    def edit(wb):
+        ws = wb["支出决算表"]
+        r, _ = find(ws, "2011301")
+        ws.cell(r, 10, 500)                       # right of the table (it ends at H)
+        ws.cell(r + 1, 11, "已核对")
+        ws = wb["财政拨款“三公”经费支出决算表"]
+        ws.cell(ws.max_row + 2, 2, 800)            # a second row of figures below the one read
+        wb.create_sheet("草稿").cell(3, 2, 1234.5)   # a sheet of the user's own
+        wb["填写说明"].cell(5, 5, 99)              # the guide is never read
+        wb.create_sheet("备忘").cell(1, 1, "只有文字")
+    path = edited(exported, tmp_path / "unread.xlsx", edit)
+    found = {f["cell"]: f for f in findings_of(path, "W-UNREAD")}
+    sangong = next(c for c in found if c.startswith("财政拨款“三公”经费支出决算表!"))
+    assert set(found) == {"支出决算表!J10", "草稿!B3", "填写说明!E5", "备忘!A1", sangong}, found
+    assert found["支出决算表!J10"]["severity"] == "警告"
+    assert "J10“500.00”" in found["支出决算表!J10"]["message"] and "K11“已核对”" in found["支出决算表!J10"]["message"]
+    assert found["备忘!A1"]["severity"] == "提示"
+    assert all(found[c]["severity"] == "警告" for c in ("草稿!B3", "填写说明!E5", sangong))
+    # import writes the data and says what it did not read, at the same cells
+    out = tmp_path / "unread.yaml"
+    rc, err = imported(path, out)
+    assert rc == 0, err
+    assert all(c in err for c in found)

@@ -1044,6 +1044,23 @@ def _shown_amount(value: Any) -> str:
     return f"{amount:,.2f}" if amount is not None else str(value).strip()
 
 
+def _numeric(value: Any) -> bool:
+    """A cell that holds a number (or a number written as text)."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float, Decimal)):
+        return True
+    try:
+        return parse_money(value) is not None
+    except Bad:
+        return False
+
+
+def _short(value: Any) -> str:
+    text = _shown_amount(value) if _numeric(value) else str(value).strip()
+    return text if len(text) <= 20 else text[:20] + "…"
+
+
 class WorkbookReader:
     def __init__(self, file: str, sheets: list[Sheet]):
         self.file = file
@@ -1054,6 +1071,9 @@ class WorkbookReader:
         self.reported_required: set[str] = set()
         self.typed: list = []           # model.TypedFigure: figures typed into grey (computed) cells
         self.unread: list = []          # model.Unread: content where nothing is read
+        # sheet name -> (last header row, last column of the table, last row read or None): the cells
+        # right of the table below its header (and below the last row read) are not read
+        self.extents: dict[str, tuple[int, int, int | None]] = {}
         # amount cells read inside merged ranges: (sheet, range) -> [(row, col, path)]
         self.merged_reads: dict[tuple[str, str], list[tuple[int, int, tuple]]] = {}
 
@@ -1127,12 +1147,67 @@ class WorkbookReader:
         if SHEET_MEMBERS in found:
             self.read_list(found[SHEET_MEMBERS], MEMBERS, MEMBER_COLUMNS, optional=("备注",))
         self.check_meta(found)
+        self.report_unread(found)
         self.report_merges({s.name: s for s in found.values()})
         self.attachments_alone()
         located = Located(self.file, self.data, cells=self.cells, typed=self.typed, unread=self.unread)
         if self.problems:
             self.raise_with_more(located)
         return located
+
+    # -- content where nothing is read: said (rule W-UNREAD), never dropped silently
+    def extent(self, sheet: Sheet, header_rows: list[int], last: int | None = None) -> None:
+        """The table of ``sheet`` ends at the last column of its header rows (a merged head counts
+        to its right edge); with ``last``, at that row too. The first call for a sheet counts."""
+        if sheet.name in self.extents or not header_rows:
+            return
+        width = -1
+        for r in header_rows:
+            row = sheet.rows[r] if r < len(sheet.rows) else ()
+            width = max([width, *(c for c, v in enumerate(row) if not is_blank(v))])
+            for c in range(len(row)):
+                if (m := sheet.merge_at(r, c)) is not None and not is_blank(row[c]):
+                    span = merge_span(m[0])
+                    width = max(width, span[3] if span else c)
+        self.extents[sheet.name] = (max(header_rows), width, last)
+
+    def report_unread(self, found: dict[str, Sheet]) -> None:
+        for sheet in found.values():
+            if sheet.name not in self.extents:
+                continue
+            head, width, last = self.extents[sheet.name]
+            right = [(r, c) for r in range(head + 1, len(sheet.rows)) for c in range(width + 1, len(sheet.rows[r]))]
+            self.unread_cells(sheet, right, f"工作表“{sheet.name}”中表格右侧的内容没有读入",
+                              "数请填在表内对应的格；不需要的请删除")
+            if last is not None:
+                below, note = [], False
+                for r in range(last + 1, len(sheet.rows)):
+                    first = next((v for v in sheet.rows[r] if not is_blank(v)), None)
+                    note = note or norm(first).startswith(("注", "说明"))
+                    below += [(r, c) for c in range(min(width + 1, len(sheet.rows[r])))
+                              if not (note and isinstance(sheet.rows[r][c], str) and not _numeric(sheet.rows[r][c]))]
+                self.unread_cells(sheet, below, f"工作表“{sheet.name}”只读表头下的一行数，下面的内容没有读入",
+                                  "本表的数都填在表头下的那一行")
+
+    def unread_guide(self, sheet: Sheet) -> None:
+        """填写说明 is the program's text, never read: a number in it, or anything right of its three
+        columns, was typed by someone and is said."""
+        cells = [(r, c) for r in range(len(sheet.rows)) for c, v in enumerate(sheet.rows[r])
+                 if not is_blank(v) and (c > 2 or _numeric(v))]
+        self.unread_cells(sheet, cells, f"工作表“{sheet.name}”是程序生成的说明，导入时不读取，其中填写的内容没有读入",
+                          "数请填在对应的工作表")
+
+    def unread_cells(self, sheet: Sheet, cells: list[tuple[int, int]], what: str, fix: str) -> None:
+        """One notice per sheet and kind: the first cells with what they hold, and how many."""
+        from ..model import Unread
+        cells = [(r, c) for r, c in cells if not is_blank(sheet.get(r, c))]
+        if not cells:
+            return
+        number = any(_numeric(sheet.get(r, c)) for r, c in cells)
+        shown = "、".join(f"{col_letter(c)}{r + 1}“{_short(sheet.get(r, c))}”" for r, c in cells[:5])
+        more = f"等 {len(cells)} 格" if len(cells) > 5 else ""
+        addr = sheet.addr(*cells[0])
+        self.unread.append(Unread(f"{what}：{shown}{more}。{fix}", Source(self.file, None, "", addr), number))
 
     def report_merges(self, sheets: dict[str, Sheet]) -> None:
         """A merged range over an amount cell hides it: Excel keeps only the upper-left value, the
@@ -1253,6 +1328,7 @@ class WorkbookReader:
             if n in text_names:
                 key = text_names[n]
                 if key == SHEET_GUIDE:
+                    self.unread_guide(sheet)
                     continue
             elif n in titles:
                 key = "table:" + titles[n]
@@ -1261,8 +1337,11 @@ class WorkbookReader:
             # the title written inside the sheet
             inner = self.inner_title(sheet, titles, labels)
             if key is None:
-                if inner is None:
-                    continue            # a sheet of the user's own: ignored
+                if inner is None:       # a sheet of the user's own: not read, and said so
+                    self.unread_cells(sheet, [(r, c) for r in range(len(sheet.rows)) for c in range(len(sheet.rows[r]))],
+                                      f"工作表“{sheet.name}”不是本模板的工作表（表内标题也不是公开表的标题），没有读入",
+                                      "要读入的数请填在对应的工作表；不需要的工作表可以删除")
+                    continue
                 key = "table:" + inner[0]
             elif key.startswith("table:") and inner is not None and inner[0] != key[6:]:
                 self.problem(inner[1], f"工作表“{sheet.name}”里是“{TABLE_NAMES[inner[0]]}”，不是“{TABLE_NAMES[key[6:]]}”："
@@ -1427,6 +1506,7 @@ class WorkbookReader:
             self.wrong_header(sheet, key, ["科目编码", "科目名称", *expected])
             return
         block = self.header_block(sheet, anchor)
+        self.extent(sheet, block)
         leaves = self.leaves(sheet, block)
         code_col = next(c for c, v in enumerate(sheet.rows[anchor]) if norm(v) in CODE_LABELS)
         name_col = next((c for c, v in enumerate(sheet.rows[anchor]) if norm(v) in NAME_LABELS), code_col + 1)
@@ -1510,6 +1590,7 @@ class WorkbookReader:
         if anchor is None:
             self.wrong_header(sheet, key, expected)
             return
+        self.extent(sheet, [anchor])
         heads = [norm(v) for v in sheet.rows[anchor]]
         starts = [c for c, v in enumerate(heads) if v == norm(label_titles[0])][:len(sides)]
         if len(starts) < len(sides):
@@ -1617,6 +1698,7 @@ class WorkbookReader:
         if anchor is None:
             self.wrong_header(sheet, key, expected)
             return
+        self.extent(sheet, [anchor])
         heads = [norm(v) for v in sheet.rows[anchor]]
         starts = [c for c, v in enumerate(heads) if v in CODE_LABELS]
         groups = []         # (code col, name col, {"basic": col, "amount": col})
@@ -1745,6 +1827,7 @@ class WorkbookReader:
         r = self.skip_number_row(sheet, r)
         while r < len(sheet.rows) and sheet.row_blank(r):
             r += 1
+        self.extent(sheet, list(range(top, min(top + 4, r))), last=r)    # one row of figures
         for leaf, c in zip(leaves, run):
             if leaf.input:
                 path = data_path(leaf.input)
@@ -1765,6 +1848,7 @@ class WorkbookReader:
         if head is None:
             self.wrong_header(sheet, key, expected)
             return
+        self.extent(sheet, [head])
         heads = [norm(v) for v in sheet.rows[head]]
         label_col = heads.index(norm(fill(label_leaf.title)))
         value_titles = {norm(fill(value_leaf.title)), *(norm(a) for a in value_leaf.aliases)}
@@ -1832,6 +1916,7 @@ class WorkbookReader:
         if header is None:
             return
         hr, kc, vc = header
+        self.extent(sheet, [hr])
         by_label = {norm(label).replace("/", ""): f for f in fields for label in (f.label(prefix), *f.aliases)}
         seen: dict[tuple, str] = {}
         for r in range(hr + 1, len(sheet.rows)):
@@ -1877,6 +1962,7 @@ class WorkbookReader:
             if required:
                 self.problem(f"{sheet.name}!A1", f"工作表“{sheet.name}”应有表头：科目编码、科目名称、{'、'.join(columns)}")
             return None
+        self.extent(sheet, [r0])
         heads = [norm(v) for v in sheet.rows[r0]]
         code_col = next(c for c, v in enumerate(heads) if v in CODE_LABELS)
         colmap = {}
@@ -1953,6 +2039,7 @@ class WorkbookReader:
         r0 = self.find_row(sheet, lambda row: ATTACHMENT_NO in row and "项目" in row and "内容" in row, stop=8)
         if r0 is None:
             return
+        self.extent(sheet, [r0])
         heads = [norm(v) for v in sheet.rows[r0]]
         nc, kc, vc = heads.index(ATTACHMENT_NO), heads.index("项目"), heads.index("内容")
         fields = {f.label(): f for f in spec.fields}
@@ -1980,6 +2067,7 @@ class WorkbookReader:
         if r0 is None:
             self.problem(f"{sheet.name}!A1", f"工作表“{sheet.name}”应有表头：{ATTACHMENT_NO}、{'、'.join(c[0] for c in columns)}")
             return
+        self.extent(sheet, [r0])
         heads = [norm(v) for v in sheet.rows[r0]]
         nc = heads.index(ATTACHMENT_NO)
         cols = {c[0]: heads.index(norm(c[0])) for c in columns if norm(c[0]) in heads}
@@ -2010,6 +2098,7 @@ class WorkbookReader:
         if r0 is None:
             self.problem(f"{sheet.name}!A1", f"工作表“{sheet.name}”应有表头：{'、'.join(columns)}")
             return
+        self.extent(sheet, [r0])
         heads = [norm(v) for v in sheet.rows[r0]]
         cols = {c: heads.index(norm(c)) for c in columns}
         items = []
