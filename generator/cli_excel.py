@@ -75,7 +75,7 @@ def cmd_template(args) -> int:
 # check findings an import refuses: a figure typed into a grey cell that differs from the computed
 # one cannot be written to the YAML file (it holds no computed figures), so it would be lost
 IMPORT_REFUSES = ("W-COMPUTED",)
-IMPORT_SAYS = ("W-UNREAD",)         # said on the way: the YAML file does not hold it either
+IMPORT_SAYS = ("W-UNREAD", "W-HIDDEN")     # said on the way: not read, or read from what Excel hides
 
 
 def cmd_import(args) -> int:

@@ -175,11 +175,13 @@ class TypedFigure:
 @dataclass(frozen=True)
 class Unread:
     """What a workbook holds where nothing is read (right of a table, an unknown sheet, 填写说明 …):
-    said by rule W-UNREAD, a 警告 when it holds a number, else a 提示."""
+    said by rule W-UNREAD, a 警告 when it holds a number, else a 提示; or what it holds in hidden rows
+    and columns, read (rule W-HIDDEN, a 提示)."""
 
     message: str
     src: Source
     number: bool
+    rule: str = "W-UNREAD"      # W-HIDDEN: read, but in rows or columns hidden in Excel (a 提示)
 
 
 @dataclass

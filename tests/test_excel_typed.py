@@ -197,3 +197,60 @@ def test_content_where_nothing_is_read_is_named(exported, tmp_path):
     rc, err = imported(path, out)
     assert rc == 0, err
     assert all(c in err for c in found)
+
+
+def test_what_hidden_rows_and_columns_hold_is_read_and_said(exported, tmp_path):
+    def edit(wb):
+        ws = wb["支出决算表"]
+        r, _ = find(ws, "2011302")
+        ws.row_dimensions[r].hidden = True        # read as before, but nobody sees it
+        ws = wb["收入决算表"]
+        ws.column_dimensions["D"].hidden = True      # 财政拨款收入
+    path = edited(exported, tmp_path / "hidden.xlsx", edit)
+    found = {f["cell"]: f for f in findings_of(path, "W-HIDDEN")}
+    assert set(found) == {"支出决算表!A11", "收入决算表!D7"}, found
+    assert all(f["severity"] == "提示" for f in found.values())
+    assert "照常读入" in found["支出决算表!A11"]["message"] and "62,862.13" in found["支出决算表!A11"]["message"]
+    assert findings_of(exported, "W-HIDDEN") == []
+
+
+# ---------------------------------------------------------------- text typed where no 项目 names it
+
+@pytest.mark.parametrize("sheet, label, column, value, place", [
+    ("情况说明", "其他事项", 2, "第二段文字写在了下一行。", "情况说明!B"),          # 内容 of a row without 项目
+    ("部门决算公开相关信息统计表", "货物", 3, 900, "部门决算公开相关信息统计表!C"),  # a figure on a row without a label
+])
+def test_content_on_a_row_without_its_label_is_refused(exported, tmp_path, sheet, label, column, value, place):
+    def edit(wb):
+        ws = wb[sheet]
+        r, c = find(ws, label) if sheet != "部门决算公开相关信息统计表" else find_label(ws, label)
+        ws.insert_rows(r + 1)
+        ws.cell(r + 1, column, value)
+    path = edited(exported, tmp_path / "nolabel.xlsx", edit)
+    proc = run_cli("check", str(path))
+    assert proc.returncode == 2, proc.stdout
+    assert place in proc.stderr and ("项目" in proc.stderr or "没有项目名称" in proc.stderr)
+    out = tmp_path / "nolabel.yaml"
+    rc, err = imported(path, out)
+    assert rc == 2 and not out.exists() and place in err
+
+
+def find_label(ws, label: str) -> tuple[int, int]:
+    for row in ws.iter_rows():
+        for c in row:
+            if isinstance(c.value, str) and c.value.strip().endswith(label):
+                return c.row, c.column
+    raise AssertionError(label)
+
+
+def test_a_figure_on_the_06_totals_row_under_no_total_is_refused(exported, tmp_path):
+    def edit(wb):
+        ws = wb["一般公共预算财政拨款支出决算明细表"]
+        r, _ = find(ws, "人员经费合计")
+        merged = next(m for m in ws.merged_cells.ranges if m.min_row == r and m.min_col == 5)
+        ws.unmerge_cells(str(merged))              # as pasted: 公用经费合计 in one cell
+        ws.cell(r, 7, 10)                          # the second group's amount: under neither total
+    path = edited(exported, tmp_path / "total06.xlsx", edit)
+    proc = run_cli("check", str(path))
+    assert proc.returncode == 2
+    assert "一般公共预算财政拨款支出决算明细表!G" in proc.stderr and "合计行" in proc.stderr

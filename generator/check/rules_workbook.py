@@ -1,5 +1,6 @@
 """Rules on what a workbook holds besides its data: a figure typed into a cell the program
-computes (a grey cell of 01, 04), and content where nothing is read. A YAML file has neither."""
+computes (a grey cell of 01, 04), content where nothing is read, content read from rows and columns
+hidden in Excel. A YAML file has none of these."""
 from __future__ import annotations
 
 from typing import Iterator
@@ -37,4 +38,12 @@ def typed_computed(r: Rule, ctx: Context) -> Iterator[Finding | None]:
       WARNING)
 def unread(r: Rule, ctx: Context) -> Iterator[Finding]:
     for u in ctx.unit.unread:
-        yield Finding(r.id, WARNING if u.number else INFO, "", u.message, u.src)
+        if u.rule == r.id:
+            yield Finding(r.id, WARNING if u.number else INFO, "", u.message, u.src)
+
+
+@rule("W-HIDDEN", "工作簿：隐藏的行、列中的内容照常读入，要指出（在 Excel 中看不到）", INFO)
+def hidden(r: Rule, ctx: Context) -> Iterator[Finding]:
+    for u in ctx.unit.unread:
+        if u.rule == r.id:
+            yield Finding(r.id, INFO, "", u.message, u.src)

@@ -603,6 +603,8 @@ class SheetFacts:
     uncached: set[str] = field(default_factory=set)     # formula cells without a cached value
     merged: list[str] = field(default_factory=list)     # merged ranges, “C8:D8”
     hidden: bool = False                                # hidden or very hidden in Excel
+    hidden_rows: set[int] = field(default_factory=set)  # 1-based rows hidden in Excel
+    hidden_cols: list[tuple[int, int]] = field(default_factory=list)   # 1-based (min, max) column ranges hidden
 
 
 def _scan_xml(zf: zipfile.ZipFile, name: str) -> dict[str, SheetFacts]:
@@ -617,7 +619,7 @@ def _scan_xml(zf: zipfile.ZipFile, name: str) -> dict[str, SheetFacts]:
     the length of texts and the merged ranges. No tree is built: the pass holds one part's state."""
     sheets: list[tuple[str, str, bool]] = []      # (sheet name, r:id, hidden)
     rels: dict[str, str] = {}
-    facts_by_part: dict[str, tuple[set[str], list[str]]] = {}
+    facts_by_part: dict[str, tuple[set[str], list[str], set[int], list[tuple[int, int]]]] = {}
     # the workbook and its relationships first: a sheet's part is then known by its name
     first = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
     infos = sorted(zf.infolist(), key=lambda i: first.index(i.filename) if i.filename in first else len(first))
@@ -643,18 +645,19 @@ def _scan_xml(zf: zipfile.ZipFile, name: str) -> dict[str, SheetFacts]:
             raise _refuse(name, f"工作簿已损坏：内部文件“{part}”无法解压（{exc}）。请用 Excel 打开并修复后另存") from None
         except Exception as exc:        # pyexpat.ExpatError and friends
             raise _refuse(name, f"工作簿已损坏：内部文件“{part}”不是有效的 XML（{exc}）") from None
-        if scan.uncached or scan.merged:
-            facts_by_part[part] = (scan.uncached, scan.merged)
+        if scan.uncached or scan.merged or scan.hidden_rows or scan.hidden_cols:
+            facts_by_part[part] = (scan.uncached, scan.merged, scan.hidden_rows, scan.hidden_cols)
     out: dict[str, SheetFacts] = {}
     for sheet, rid, hidden in sheets:
-        uncached, merged = facts_by_part.get(_part_of(rels.get(rid, "")), (set(), []))
-        out[sheet] = SheetFacts(uncached, merged, hidden)
+        uncached, merged, rows, cols = facts_by_part.get(_part_of(rels.get(rid, "")), (set(), [], set(), []))
+        out[sheet] = SheetFacts(uncached, merged, hidden, rows, cols)
     return out
 
 
 _X_MAIN = _MAIN[1:]                                  # expat's names: “namespace}local”, no “{”
 _X_C, _X_ROW, _X_V, _X_F, _X_T = (_X_MAIN + t for t in ("c", "row", "v", "f", "t"))
-_X_MERGE, _X_SHEET = _X_MAIN + "mergeCell", _X_MAIN + "sheet"
+_X_MERGE, _X_SHEET, _X_COL = _X_MAIN + "mergeCell", _X_MAIN + "sheet", _X_MAIN + "col"
+_TRUE = ("1", "true")
 _X_RID = _REL[1:] + "id"
 _X_RELATIONSHIP = _PKG_REL[1:] + "Relationship"
 
@@ -669,6 +672,9 @@ class _PartScan:
         self.uncached: set[str] = set()
         self.merged: list[str] = []
         self.merged_cells = 0
+        self.hidden_rows: set[int] = set()
+        self.hidden_cols: list[tuple[int, int]] = []
+        self.row_hidden = False
         self.depth = 0
         self.row_no = 0             # openpyxl's row counter: the row's r, or the previous one + 1
         self.next_row = 1           # the first row openpyxl has not yielded yet
@@ -730,6 +736,12 @@ class _PartScan:
                 self.longest = 0
             elif tag == _X_ROW:
                 self.row_ref = attrs.get("r")
+                self.row_hidden = attrs.get("hidden") in _TRUE
+            elif tag == _X_COL and attrs.get("hidden") in _TRUE:
+                try:
+                    self.hidden_cols.append((int(attrs.get("min", "")), int(attrs.get("max", ""))))
+                except ValueError:
+                    pass
             elif tag == _X_MERGE and attrs.get("ref"):
                 self.merge(attrs["ref"])
         elif self.is_book and tag == _X_SHEET:
@@ -777,7 +789,9 @@ class _PartScan:
                     if sizes.grid > MAX_GRID:
                         sizes.refuse_grid(self.row_no, col)
                     self.next_row = self.row_no + 1
-                self.last_ref, self.after, self.row_ref = None, 0, None
+                if self.row_hidden:
+                    self.hidden_rows.add(self.row_no)
+                self.last_ref, self.after, self.row_ref, self.row_hidden = None, 0, None, False
         self.depth -= 1
 
     def merge(self, ref: str) -> None:
@@ -931,6 +945,8 @@ class Sheet:
     uncached: set[str] = field(default_factory=set)
     merged: list[str] = field(default_factory=list)     # “C8:D8”
     hidden: bool = False
+    hidden_rows: set[int] = field(default_factory=set)  # 1-based, as SheetFacts
+    hidden_cols: list[tuple[int, int]] = field(default_factory=list)
     # row -> [(left column, right column, range, top row)] of the ranges over that row, in file order
     _merge_rows: dict | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -1022,7 +1038,8 @@ def _load_sheets(blob: bytes, name: str, facts: dict[str, SheetFacts]) -> list[S
             except Exception as exc:
                 raise _refuse(name, f"工作表“{ws.title}”无法读取（{type(exc).__name__}: {exc}）") from None
             known = facts.get(ws.title) or SheetFacts()
-            out.append(Sheet(ws.title, rows, known.uncached, known.merged, known.hidden))
+            out.append(Sheet(ws.title, rows, known.uncached, known.merged, known.hidden,
+                             known.hidden_rows, known.hidden_cols))
     finally:
         wb.close()
     return out
@@ -1148,6 +1165,7 @@ class WorkbookReader:
             self.read_list(found[SHEET_MEMBERS], MEMBERS, MEMBER_COLUMNS, optional=("备注",))
         self.check_meta(found)
         self.report_unread(found)
+        self.report_hidden(found)
         self.report_merges({s.name: s for s in found.values()})
         self.attachments_alone()
         located = Located(self.file, self.data, cells=self.cells, typed=self.typed, unread=self.unread)
@@ -1189,6 +1207,23 @@ class WorkbookReader:
                 self.unread_cells(sheet, below, f"工作表“{sheet.name}”只读表头下的一行数，下面的内容没有读入",
                                   "本表的数都填在表头下的那一行")
 
+    def report_hidden(self, found: dict[str, Sheet]) -> None:
+        """Rows and columns hidden in Excel are read like the others; what they hold inside a table
+        is said (a 提示, rule W-HIDDEN): the clerk does not see it, the report prints it."""
+        for sheet in found.values():
+            if not (sheet.hidden_rows or sheet.hidden_cols) or sheet.name not in self.extents:
+                continue
+            head, width, last = self.extents[sheet.name]
+            end = len(sheet.rows) if last is None else min(len(sheet.rows), last + 1)
+
+            def hidden_col(c: int) -> bool:
+                return any(lo <= c + 1 <= hi for lo, hi in sheet.hidden_cols)
+            cols = [c for c in range(width + 1) if hidden_col(c)]
+            cells = [(r, c) for r in range(head + 1, end) for c in range(min(width + 1, len(sheet.rows[r])))
+                     if r + 1 in sheet.hidden_rows or c in cols]
+            self.unread_cells(sheet, cells, f"工作表“{sheet.name}”中隐藏的行或列里有内容，照常读入（在 Excel 中看不到）",
+                              "请取消隐藏（选中相邻的行或列，右键“取消隐藏”）核对，不要的请删除", rule="W-HIDDEN")
+
     def unread_guide(self, sheet: Sheet) -> None:
         """填写说明 is the program's text, never read: a number in it, or anything right of its three
         columns, was typed by someone and is said."""
@@ -1197,7 +1232,8 @@ class WorkbookReader:
         self.unread_cells(sheet, cells, f"工作表“{sheet.name}”是程序生成的说明，导入时不读取，其中填写的内容没有读入",
                           "数请填在对应的工作表")
 
-    def unread_cells(self, sheet: Sheet, cells: list[tuple[int, int]], what: str, fix: str) -> None:
+    def unread_cells(self, sheet: Sheet, cells: list[tuple[int, int]], what: str, fix: str,
+                     rule: str = "W-UNREAD") -> None:
         """One notice per sheet and kind: the first cells with what they hold, and how many."""
         from ..model import Unread
         cells = [(r, c) for r, c in cells if not is_blank(sheet.get(r, c))]
@@ -1207,7 +1243,7 @@ class WorkbookReader:
         shown = "、".join(f"{col_letter(c)}{r + 1}“{_short(sheet.get(r, c))}”" for r, c in cells[:5])
         more = f"等 {len(cells)} 格" if len(cells) > 5 else ""
         addr = sheet.addr(*cells[0])
-        self.unread.append(Unread(f"{what}：{shown}{more}。{fix}", Source(self.file, None, "", addr), number))
+        self.unread.append(Unread(f"{what}：{shown}{more}。{fix}", Source(self.file, None, "", addr), number, rule))
 
     def report_merges(self, sheets: dict[str, Sheet]) -> None:
         """A merged range over an amount cell hides it: Excel keeps only the upper-left value, the
@@ -1506,7 +1542,6 @@ class WorkbookReader:
             self.wrong_header(sheet, key, ["科目编码", "科目名称", *expected])
             return
         block = self.header_block(sheet, anchor)
-        self.extent(sheet, block)
         leaves = self.leaves(sheet, block)
         code_col = next(c for c, v in enumerate(sheet.rows[anchor]) if norm(v) in CODE_LABELS)
         name_col = next((c for c, v in enumerate(sheet.rows[anchor]) if norm(v) in NAME_LABELS), code_col + 1)
@@ -1527,6 +1562,7 @@ class WorkbookReader:
         self.data[table] = rows
         self.cells[(table,)] = sheet.addr(anchor, code_col)
         r = self.skip_number_row(sheet, anchor + 1)
+        self.extent(sheet, [*block, *range(anchor + 1, r)])
         used = [code_col, name_col, *colmap.values()]
         below_note = False
         for r in range(r, len(sheet.rows)):
@@ -1590,7 +1626,7 @@ class WorkbookReader:
         if anchor is None:
             self.wrong_header(sheet, key, expected)
             return
-        self.extent(sheet, [anchor])
+        self.extent(sheet, list(range(anchor, self.skip_number_row(sheet, anchor + 1))))
         heads = [norm(v) for v in sheet.rows[anchor]]
         starts = [c for c, v in enumerate(heads) if v == norm(label_titles[0])][:len(sides)]
         if len(starts) < len(sides):
@@ -1652,6 +1688,12 @@ class WorkbookReader:
         self.problem(sheet.addr(r, c), f"{what}，这一格的数“{_shown_amount(sheet.get(r, c))}”无法读入："
                                        f"请把它填在对应项目的行，或清空这一格")
 
+    def no_label(self, sheet: Sheet, r: int, kc: int, vc: int) -> None:
+        """内容 on a row whose 项目 is blank (often the next paragraph of the text above): not read, so refused."""
+        self.problem(sheet.addr(r, vc), f"这一行的“项目”（{col_letter(kc)}{r + 1}）空白，“内容”"
+                                        f"“{_short(sheet.get(r, vc))}”无法读入：接着上一项写的文字请写在上一项的同一格"
+                                        "（按 Alt+Enter 换行，空一行分段）；第一列的项目不要删除")
+
     def typed_figure(self, sheet: Sheet, r: int, c: int, key: str, figure: str | None, row: str, column: str) -> None:
         """A number typed into a grey cell (computed by the program, not read as data): kept to be
         compared with the computed figure (rule W-COMPUTED); a cell the table leaves blank is refused."""
@@ -1698,7 +1740,6 @@ class WorkbookReader:
         if anchor is None:
             self.wrong_header(sheet, key, expected)
             return
-        self.extent(sheet, [anchor])
         heads = [norm(v) for v in sheet.rows[anchor]]
         starts = [c for c, v in enumerate(heads) if v in CODE_LABELS]
         groups = []         # (code col, name col, {"basic": col, "amount": col})
@@ -1723,6 +1764,7 @@ class WorkbookReader:
         totals: list[tuple[int, int, str]] = []
         per_group: list[list[tuple[int, dict, dict]]] = [[] for _ in groups]
         first = self.skip_number_row(sheet, anchor + 1)
+        self.extent(sheet, list(range(anchor, first)))
         below_note = False
         for r in range(first, len(sheet.rows)):
             rowvals = sheet.rows[r]
@@ -1736,10 +1778,17 @@ class WorkbookReader:
                 continue
             labels = [(c, norm(v)) for c, v in enumerate(rowvals) if norm(v) in total_labels]
             if labels:
+                taken = set()
                 for n, (c, lab) in enumerate(labels):
                     nxt = labels[n + 1][0] if n + 1 < len(labels) else 10 ** 6
                     g = max([g for g in groups if g[0] < nxt] or groups[:1], key=lambda g: g[0])
                     totals.append((r, groups.index(g), lab))
+                    taken.add(groups.index(g))
+                for gi, (cc, _, cols) in enumerate(groups):        # amounts under no total's label
+                    typed = next((c for c in cols.values() if not is_blank(sheet.get(r, c))), None)
+                    if gi not in taken and typed is not None:
+                        self.problem(sheet.addr(r, typed), f"合计行的这一格“{_shown_amount(sheet.get(r, typed))}”不属于"
+                                                           f"{'、'.join(x for _, x in labels)}，无法读入：请清空这一格")
                 continue
             for gi, (cc, nc, cols) in enumerate(groups):
                 code_raw = sheet.get(r, cc)
@@ -1864,6 +1913,8 @@ class WorkbookReader:
         for r in range(head + 1, len(sheet.rows)):
             raw = sheet.get(r, label_col)
             label = norm_label(raw)
+            if not label and not is_blank(sheet.get(r, value_col)):
+                self.unknown_pair_row(sheet, r, label_col, value_col, key)      # a figure on a row without a label
             if not label or label in headings or label == norm(fill(label_leaf.title)):
                 continue
             if label.startswith(("注:", "说明:")):
@@ -1923,6 +1974,8 @@ class WorkbookReader:
             raw_key = sheet.get(r, kc)
             key = re.sub(r"[/.·\\-]", "", norm(raw_key))
             if not key:
+                if not is_blank(sheet.get(r, vc)):
+                    self.no_label(sheet, r, kc, vc)
                 continue
             if code_table and key in CODE_LABELS:
                 self.read_code_table(sheet, code_table[0], code_table[1], header_row=r)
@@ -2045,6 +2098,8 @@ class WorkbookReader:
         fields = {f.label(): f for f in spec.fields}
         for r in range(r0 + 1, len(sheet.rows)):
             label = str(sheet.get(r, kc) or "").strip()
+            if not label and not is_blank(sheet.get(r, vc)):
+                self.no_label(sheet, r, kc, vc)
             if not label or is_blank(sheet.get(r, vc)):
                 continue
             f = fields.get(label)
