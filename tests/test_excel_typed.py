@@ -254,3 +254,23 @@ def test_a_figure_on_the_06_totals_row_under_no_total_is_refused(exported, tmp_p
     proc = run_cli("check", str(path))
     assert proc.returncode == 2
     assert "一般公共预算财政拨款支出决算明细表!G" in proc.stderr and "合计行" in proc.stderr
+
+
+def test_an_amount_in_the_row_number_column_is_refused_and_a_number_in_the_help_column_said(exported, tmp_path):
+    def edit(wb):
+        ws = wb["收入支出决算总表"]
+        r, c = find(ws, "年初结转和结余")
+        ws.cell(r, c + 1, 2500.5)                 # pasted one column off: the figure lands in 行次
+        ws = wb["上年数"]
+        r, c = find(ws, "机关运行经费")
+        ws.cell(r, c + 2, 8800)                   # typed into 说明 instead of 内容
+    path = edited(exported, tmp_path / "columns.xlsx", edit)
+    proc = run_cli("check", str(path))
+    assert proc.returncode == 2
+    assert "收入支出决算总表!B" in proc.stderr and "不是行次" in proc.stderr
+    wb = openpyxl.load_workbook(path)
+    wb["收入支出决算总表"].cell(*find(wb["收入支出决算总表"], "年初结转和结余")).offset(0, 1).value = None
+    wb.save(path)
+    found = findings_of(path, "W-UNREAD")
+    assert [(f["cell"], f["severity"]) for f in found] == [(f"上年数!C{find(wb['上年数'], '机关运行经费')[0]}", "警告")]
+    assert "8,800.00" in found[0]["message"]

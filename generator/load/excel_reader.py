@@ -1633,9 +1633,11 @@ class WorkbookReader:
             self.wrong_header(sheet, key, expected)
             return
         columns = []           # per side: (label col, [value cols])
+        numbers = []           # the 行次 columns
         for side, start in zip(sides, starts):
             leaves = side.leaves()
             columns.append((start, [start + i for i, x in enumerate(leaves) if x.take == "值"]))
+            numbers += [start + i for i, x in enumerate(leaves) if x.take == "行次"]
 
         def labels(entry) -> set[str]:
             return {norm_label(x) for x in (entry.label, *entry.aliases) if x}
@@ -1648,6 +1650,8 @@ class WorkbookReader:
             if seen[0].startswith(("注:", "说明:")):
                 continue            # the table's note; a row below it is read like any other
             filled = [[c for c in cols if not is_blank(sheet.get(r, c))] for _, cols in columns]
+            for c in numbers:
+                self.not_a_row_number(sheet, r, c)
             i = next((i for i in range(cursor, len(rows)) if any(
                 seen[k] and seen[k] in wanted[i][k] for k in range(len(sides)))), None)
             if i is not None:
@@ -1687,6 +1691,16 @@ class WorkbookReader:
             f"这一行没有项目名称（{col_letter(label_col)}{r + 1} 空白）"
         self.problem(sheet.addr(r, c), f"{what}，这一格的数“{_shown_amount(sheet.get(r, c))}”无法读入："
                                        f"请把它填在对应项目的行，或清空这一格")
+
+    def not_a_row_number(self, sheet: Sheet, r: int, c: int) -> None:
+        """The 行次 column holds row numbers (not read); an amount there (a paste one column off) is refused."""
+        v = sheet.get(r, c)
+        if is_blank(v) or not _numeric(v):
+            return
+        n = parse_money(v)
+        if n is not None and (n != n.to_integral_value() or not 0 < n < 1000):
+            self.problem(sheet.addr(r, c), f"“行次”列中是“{_shown_amount(v)}”，不是行次，没有读入：金额请填在右边的金额列"
+                                           "（行次列只印行号）")
 
     def no_label(self, sheet: Sheet, r: int, kc: int, vc: int) -> None:
         """内容 on a row whose 项目 is blank (often the next paragraph of the text above): not read, so refused."""
@@ -1910,7 +1924,10 @@ class WorkbookReader:
                                                                      if isinstance(e, Line) for t in e.texts))}
         shared: dict[tuple, list[tuple[str, Any]]] = {}
         stated = 0
+        number_col = heads.index(norm(fill(number_leaf.title))) if number_leaf else None
         for r in range(head + 1, len(sheet.rows)):
+            if number_col is not None:
+                self.not_a_row_number(sheet, r, number_col)
             raw = sheet.get(r, label_col)
             label = norm_label(raw)
             if not label and not is_blank(sheet.get(r, value_col)):
@@ -1968,6 +1985,14 @@ class WorkbookReader:
             return
         hr, kc, vc = header
         self.extent(sheet, [hr])
+        heads = [norm(v) for v in sheet.rows[hr]]
+        if "说明" in heads:       # the help column, never read: a number typed there is said (W-UNREAD)
+            hc = heads.index("说明")
+            end = next((r for r in range(hr + 1, len(sheet.rows)) if norm(sheet.get(r, kc)) in CODE_LABELS),
+                       len(sheet.rows))        # 上年数: its 科目 table below has figures in that column
+            self.unread_cells(sheet, [(r, hc) for r in range(hr + 1, end) if _numeric(sheet.get(r, hc))],
+                              f"工作表“{sheet.name}”的“说明”列是提示文字，不读取，其中填写的数没有读入",
+                              "数请填在“内容”列")
         by_label = {norm(label).replace("/", ""): f for f in fields for label in (f.label(prefix), *f.aliases)}
         seen: dict[tuple, str] = {}
         for r in range(hr + 1, len(sheet.rows)):
