@@ -29,7 +29,7 @@ import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, Iterator
 
 
 from defusedxml import DefusedXmlException
@@ -1194,18 +1194,24 @@ class WorkbookReader:
             if sheet.name not in self.extents:
                 continue
             head, width, last = self.extents[sheet.name]
-            right = [(r, c) for r in range(head + 1, len(sheet.rows)) for c in range(width + 1, len(sheet.rows[r]))]
+            right = ((r, c) for r in range(head + 1, len(sheet.rows)) for c in range(width + 1, len(sheet.rows[r])))
             self.unread_cells(sheet, right, f"工作表“{sheet.name}”中表格右侧的内容没有读入",
                               "数请填在表内对应的格；不需要的请删除")
             if last is not None:
-                below, note = [], False
-                for r in range(last + 1, len(sheet.rows)):
-                    first = next((v for v in sheet.rows[r] if not is_blank(v)), None)
-                    note = note or norm(first).startswith(("注", "说明"))
-                    below += [(r, c) for c in range(min(width + 1, len(sheet.rows[r])))
-                              if not (note and isinstance(sheet.rows[r][c], str) and not _numeric(sheet.rows[r][c]))]
-                self.unread_cells(sheet, below, f"工作表“{sheet.name}”只读表头下的一行数，下面的内容没有读入",
+                self.unread_cells(sheet, self.below(sheet, last, width), f"工作表“{sheet.name}”只读表头下的一行数，下面的内容没有读入",
                                   "本表的数都填在表头下的那一行")
+
+    @staticmethod
+    def below(sheet: Sheet, last: int, width: int) -> Iterator[tuple[int, int]]:
+        """The cells of the table's columns below row ``last``; after a 注 line, only numbers."""
+        note = False
+        for r in range(last + 1, len(sheet.rows)):
+            row = sheet.rows[r]
+            first = next((v for v in row if not is_blank(v)), None)
+            note = note or norm(first).startswith(("注", "说明"))
+            for c in range(min(width + 1, len(row))):
+                if not (note and isinstance(row[c], str) and not _numeric(row[c])):
+                    yield r, c
 
     def report_hidden(self, found: dict[str, Sheet]) -> None:
         """Rows and columns hidden in Excel are read like the others; what they hold inside a table
@@ -1219,30 +1225,39 @@ class WorkbookReader:
             def hidden_col(c: int) -> bool:
                 return any(lo <= c + 1 <= hi for lo, hi in sheet.hidden_cols)
             cols = [c for c in range(width + 1) if hidden_col(c)]
-            cells = [(r, c) for r in range(head + 1, end) for c in range(min(width + 1, len(sheet.rows[r])))
-                     if r + 1 in sheet.hidden_rows or c in cols]
+            cells = ((r, c) for r in range(head + 1, end) for c in range(min(width + 1, len(sheet.rows[r])))
+                     if r + 1 in sheet.hidden_rows or c in cols)
             self.unread_cells(sheet, cells, f"工作表“{sheet.name}”中隐藏的行或列里有内容，照常读入（在 Excel 中看不到）",
                               "请取消隐藏（选中相邻的行或列，右键“取消隐藏”）核对，不要的请删除", rule="W-HIDDEN")
 
     def unread_guide(self, sheet: Sheet) -> None:
         """填写说明 is the program's text, never read: a number in it, or anything right of its three
         columns, was typed by someone and is said."""
-        cells = [(r, c) for r in range(len(sheet.rows)) for c, v in enumerate(sheet.rows[r])
-                 if not is_blank(v) and (c > 2 or _numeric(v))]
+        cells = ((r, c) for r in range(len(sheet.rows)) for c, v in enumerate(sheet.rows[r])
+                 if not is_blank(v) and (c > 2 or _numeric(v)))
         self.unread_cells(sheet, cells, f"工作表“{sheet.name}”是程序生成的说明，导入时不读取，其中填写的内容没有读入",
                           "数请填在对应的工作表")
 
-    def unread_cells(self, sheet: Sheet, cells: list[tuple[int, int]], what: str, fix: str,
+    def unread_cells(self, sheet: Sheet, cells: Iterable[tuple[int, int]], what: str, fix: str,
                      rule: str = "W-UNREAD") -> None:
-        """One notice per sheet and kind: the first cells with what they hold, and how many."""
+        """One notice per sheet and kind: the first cells with what they hold, and how many. ``cells``
+        is walked once and not kept (a sheet of the user's own may be a large grid)."""
         from ..model import Unread
-        cells = [(r, c) for r, c in cells if not is_blank(sheet.get(r, c))]
-        if not cells:
+        first: list[tuple[int, int]] = []
+        count, number = 0, False
+        for r, c in cells:
+            v = sheet.get(r, c)
+            if is_blank(v):
+                continue
+            count += 1
+            if len(first) < 5:
+                first.append((r, c))
+            number = number or _numeric(v)
+        if not count:
             return
-        number = any(_numeric(sheet.get(r, c)) for r, c in cells)
-        shown = "、".join(f"{col_letter(c)}{r + 1}“{_short(sheet.get(r, c))}”" for r, c in cells[:5])
-        more = f"等 {len(cells)} 格" if len(cells) > 5 else ""
-        addr = sheet.addr(*cells[0])
+        shown = "、".join(f"{col_letter(c)}{r + 1}“{_short(sheet.get(r, c))}”" for r, c in first)
+        more = f"等 {count} 格" if count > 5 else ""
+        addr = sheet.addr(*first[0])
         self.unread.append(Unread(f"{what}：{shown}{more}。{fix}", Source(self.file, None, "", addr), number, rule))
 
     def report_merges(self, sheets: dict[str, Sheet]) -> None:
@@ -1374,7 +1389,7 @@ class WorkbookReader:
             inner = self.inner_title(sheet, titles, labels)
             if key is None:
                 if inner is None:       # a sheet of the user's own: not read, and said so
-                    self.unread_cells(sheet, [(r, c) for r in range(len(sheet.rows)) for c in range(len(sheet.rows[r]))],
+                    self.unread_cells(sheet, ((r, c) for r in range(len(sheet.rows)) for c in range(len(sheet.rows[r]))),
                                       f"工作表“{sheet.name}”不是本模板的工作表（表内标题也不是公开表的标题），没有读入",
                                       "要读入的数请填在对应的工作表；不需要的工作表可以删除")
                     continue
@@ -1990,7 +2005,7 @@ class WorkbookReader:
             hc = heads.index("说明")
             end = next((r for r in range(hr + 1, len(sheet.rows)) if norm(sheet.get(r, kc)) in CODE_LABELS),
                        len(sheet.rows))        # 上年数: its 科目 table below has figures in that column
-            self.unread_cells(sheet, [(r, hc) for r in range(hr + 1, end) if _numeric(sheet.get(r, hc))],
+            self.unread_cells(sheet, ((r, hc) for r in range(hr + 1, end) if _numeric(sheet.get(r, hc))),
                               f"工作表“{sheet.name}”的“说明”列是提示文字，不读取，其中填写的数没有读入",
                               "数请填在“内容”列")
         by_label = {norm(label).replace("/", ""): f for f in fields for label in (f.label(prefix), *f.aliases)}
