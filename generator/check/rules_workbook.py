@@ -26,6 +26,11 @@ def computed_figure(ctx: Context, address: str) -> Fig:
     return Fig(value, terms if terms is not None else (0 if value is None else 2))
 
 
+def _sheet(u) -> str:
+    """The sheet a notice is about: the row of its finding."""
+    return (u.src.cell or "").rsplit("!", 1)[0]
+
+
 @rule("W-COMPUTED", "工作簿：灰色（由程序计算）单元格中填写的数 = 程序算出的数", ERROR, ("01", "04"))
 def typed_computed(r: Rule, ctx: Context) -> Iterator[Finding | None]:
     for t in ctx.unit.typed:
@@ -39,11 +44,11 @@ def typed_computed(r: Rule, ctx: Context) -> Iterator[Finding | None]:
 def unread(r: Rule, ctx: Context) -> Iterator[Finding]:
     for u in ctx.unit.unread:
         if u.rule == r.id:
-            yield Finding(r.id, WARNING if u.number else INFO, "", u.message, u.src)
+            yield Finding(r.id, WARNING if u.number else INFO, "", u.message, u.src, _sheet(u))
 
 
 @rule("W-HIDDEN", "工作簿：隐藏的行、列中的内容照常读入，要指出（在 Excel 中看不到）", INFO)
 def hidden(r: Rule, ctx: Context) -> Iterator[Finding]:
     for u in ctx.unit.unread:
         if u.rule == r.id:
-            yield Finding(r.id, INFO, "", u.message, u.src)
+            yield Finding(r.id, INFO, "", u.message, u.src, _sheet(u))

@@ -1074,7 +1074,9 @@ def _numeric(value: Any) -> bool:
 
 
 def _short(value: Any) -> str:
-    text = _shown_amount(value) if _numeric(value) else str(value).strip()
+    """A cell's value as a notice quotes it: a number with two decimals, text as written (cut at 20)."""
+    number = isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
+    text = _shown_amount(value) if number else str(value).strip()
     return text if len(text) <= 20 else text[:20] + "…"
 
 
