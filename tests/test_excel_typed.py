@@ -274,3 +274,17 @@ def test_an_amount_in_the_row_number_column_is_refused_and_a_number_in_the_help_
     found = findings_of(path, "W-UNREAD")
     assert [(f["cell"], f["severity"]) for f in found] == [(f"上年数!C{find(wb['上年数'], '机关运行经费')[0]}", "警告")]
     assert "8,800.00" in found[0]["message"]
+
+
+def test_import_refuses_a_missing_previous_year_file_as_check_does(exported, tmp_path):
+    def edit(wb):
+        ws = wb["单位信息"]
+        r, c = find(ws, "上年数据文件")
+        ws.cell(r, c + 1, "没有这个文件-2021.yaml")
+    path = edited(exported, tmp_path / "previous.xlsx", edit)
+    check = run_cli("check", str(path))
+    assert check.returncode == 2 and "单位信息!B" in check.stderr
+    out = tmp_path / "previous.yaml"
+    rc, err = imported(path, out)
+    assert rc == 2 and not out.exists()
+    assert "单位信息!B" in err
