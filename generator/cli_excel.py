@@ -110,9 +110,33 @@ def cmd_import(args) -> int:
             print(f"{f.severity}：{format_problem(Problem(f.source, f.message))}", file=sys.stderr)
     header = [f"{unit.name} {unit.year}年度{unit.kind_word}决算公开：单位数据",
               f"由 juesuan import 从工作簿“{path.name}”导入；格式见 docs/data-format.md"]
-    write_bytes(out, dump_unit(located.data, header).encode("utf-8"))
+    text = dump_unit(located.data, header)
+    refused_yaml = _yaml_refuses(text, path)
+    if refused_yaml:
+        return _input_error(path, InputError(refused_yaml))
+    write_bytes(out, text.encode("utf-8"))
     print(f"已导入：{out}（来自 {path}）；下一步：juesuan check {out}")
     return EXIT_OK
+
+
+def _yaml_refuses(text: str, path: Path) -> list:
+    """The YAML file import would write, read back as `juesuan check` reads a YAML file: what that
+    refuses (a file over the YAML reader's size, values or depth) is refused now, said of the
+    workbook, instead of writing a file that check then refuses."""
+    import tempfile
+    from .errors import Problem
+    from .load.yaml_reader import read_yaml
+    from .model import Source
+    with tempfile.TemporaryDirectory(prefix="juesuan-import-") as tmp:
+        probe = Path(tmp) / f"{path.stem}.yaml"
+        probe.write_text(text, encoding="utf-8")
+        try:
+            read_yaml(probe)
+        except InputError as exc:
+            return [Problem(Source(str(path)), f"导入得到的 YAML 数据文件将无法读入（{p.message}）：工作簿中的内容超出了 YAML "
+                                               f"数据文件的上限。这个工作簿可以直接检查和生成（juesuan check {path.name}、"
+                                               f"juesuan render {path.name}），或删减文字后再导入") for p in exc.problems]
+    return []
 
 
 def cmd_export(args) -> int:

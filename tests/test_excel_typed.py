@@ -288,3 +288,31 @@ def test_import_refuses_a_missing_previous_year_file_as_check_does(exported, tmp
     rc, err = imported(path, out)
     assert rc == 2 and not out.exists()
     assert "单位信息!B" in err
+
+
+def test_import_refuses_a_yaml_file_that_check_would_refuse(exported, tmp_path):
+    """Each text under the 30,000-character limit, the workbook under its own limits: check reads it.
+    The YAML file import would write is over the YAML reader's 5 MB: refused now, not written."""
+    import random
+    rnd = random.Random(23)
+
+    def text() -> str:          # varied characters: a repeated phrase would compress like a zip bomb
+        return "".join(chr(0x4E00 + rnd.randrange(3000)) for _ in range(29_000))
+
+    def edit(wb):
+        ws = wb["类说明"]
+        for r in range(3, 29):
+            ws.cell(r, 3, text())
+            ws.cell(r, 4, text())
+        ws = wb["情况说明"]
+        for r in range(3, ws.max_row + 1):
+            label = ws.cell(r, 1).value or ""
+            if label.endswith(("变动原因", "用途", "说明")) and not label.startswith("预算绩效"):
+                ws.cell(r, 2, text())
+    path = edited(exported, tmp_path / "words.xlsx", edit)
+    check = run_cli("check", str(path))
+    assert check.returncode in (0, 1), check.stderr
+    out = tmp_path / "words.yaml"
+    rc, err = imported(path, out)
+    assert rc == 2 and not out.exists()
+    assert "words.xlsx" in err and "文件过大" in err and "juesuan check words.xlsx" in err
