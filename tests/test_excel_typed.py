@@ -316,3 +316,16 @@ def test_import_refuses_a_yaml_file_that_check_would_refuse(exported, tmp_path):
     rc, err = imported(path, out)
     assert rc == 2 and not out.exists()
     assert "words.xlsx" in err and "文件过大" in err and "juesuan check words.xlsx" in err
+
+
+def test_a_column_that_is_none_of_the_tables_is_said(exported, tmp_path):
+    def edit(wb):
+        ws = wb["支出决算表"]
+        r, c = find(ws, "对附属单位补助支出")
+        ws.cell(r, c + 1, "其他资金支出")           # a column the published table of another region has
+        r2, _ = find(ws, "2011301")
+        ws.cell(r2, c + 1, 100)
+    path = edited(exported, tmp_path / "column.xlsx", edit)
+    found = findings_of(path, "W-UNREAD")
+    assert [(f["cell"], f["severity"]) for f in found] == [("支出决算表!I10", "警告")], found
+    assert "“其他资金支出”列" in found[0]["message"]

@@ -1581,6 +1581,11 @@ class WorkbookReader:
         r = self.skip_number_row(sheet, anchor + 1)
         self.extent(sheet, [*block, *range(anchor + 1, r)])
         used = [code_col, name_col, *colmap.values()]
+        for c, label in sorted(leaves.items()):       # a column of the header that is none of the table's
+            if c not in used:
+                self.unread_cells(sheet, ((rr, c) for rr in range(r, len(sheet.rows))),
+                                  f"工作表“{sheet.name}”的“{label}”列不是{TABLE_NAMES.get(key, '本表')}的列，其中的内容没有读入",
+                                  f"本表的列：{'、'.join(labels[0] for labels in columns.values())}")
         below_note = False
         for r in range(r, len(sheet.rows)):
             if all(is_blank(sheet.get(r, c)) for c in used):
