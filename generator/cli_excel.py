@@ -72,10 +72,18 @@ def cmd_template(args) -> int:
     return EXIT_OK
 
 
+# check findings an import refuses: a figure typed into a grey cell that differs from the computed
+# one cannot be written to the YAML file (it holds no computed figures), so it would be lost
+IMPORT_REFUSES = ("W-COMPUTED",)
+IMPORT_SAYS = ("W-UNREAD", "W-HIDDEN")     # said on the way: not read, or read from what Excel hides
+
+
 def cmd_import(args) -> int:
-    from .load.excel_reader import read_xls, read_xlsx
+    from .check import ERROR
+    from .errors import Problem
     from .load.builder import Builder
-    from .load.structure import validate_structure
+    from .load.unit_loader import read_located
+    from .pipeline import load_and_check
     from .write.atomic import write_bytes
     from .write.yaml_writer import dump_unit
     path: Path = args.file
@@ -86,16 +94,49 @@ def cmd_import(args) -> int:
     if bad:
         return _fail(bad)
     try:
-        located = (read_xls if path.suffix.lower() == ".xls" else read_xlsx)(path)
-        validate_structure(located)
+        # what `juesuan check` refuses as unusable is refused here too, at the workbook's cells:
+        # the same reading (read_located: also the length of texts), model, 上年数据文件 and derivation
+        located = read_located(path)
         unit = Builder(located).build()
+        _, findings, _ = load_and_check(path, unit=unit)
     except InputError as exc:
         return _input_error(path, exc)
+    refused = [f for f in findings if f.rule in IMPORT_REFUSES and f.severity == ERROR]
+    if refused:
+        return _input_error(path, InputError([Problem(f.source, f"{f.message}（导入的 YAML 文件不保存由程序计算的数，"
+                                                                  "请改正明细或清空这一格）") for f in refused]))
+    for f in findings:
+        if f.rule in IMPORT_SAYS or f.rule in IMPORT_REFUSES:
+            print(f"{f.severity}：{format_problem(Problem(f.source, f.message))}", file=sys.stderr)
     header = [f"{unit.name} {unit.year}年度{unit.kind_word}决算公开：单位数据",
               f"由 juesuan import 从工作簿“{path.name}”导入；格式见 docs/data-format.md"]
-    write_bytes(out, dump_unit(located.data, header).encode("utf-8"))
+    text = dump_unit(located.data, header)
+    refused_yaml = _yaml_refuses(text, path)
+    if refused_yaml:
+        return _input_error(path, InputError(refused_yaml))
+    write_bytes(out, text.encode("utf-8"))
     print(f"已导入：{out}（来自 {path}）；下一步：juesuan check {out}")
     return EXIT_OK
+
+
+def _yaml_refuses(text: str, path: Path) -> list:
+    """The YAML file import would write, read back as `juesuan check` reads a YAML file: what that
+    refuses (a file over the YAML reader's size, values or depth) is refused now, said of the
+    workbook, instead of writing a file that check then refuses."""
+    import tempfile
+    from .errors import Problem
+    from .load.yaml_reader import read_yaml
+    from .model import Source
+    with tempfile.TemporaryDirectory(prefix="juesuan-import-") as tmp:
+        probe = Path(tmp) / f"{path.stem}.yaml"
+        probe.write_text(text, encoding="utf-8")
+        try:
+            read_yaml(probe)
+        except InputError as exc:
+            return [Problem(Source(str(path)), f"导入得到的 YAML 数据文件将无法读入（{p.message}）：工作簿中的内容超出了 YAML "
+                                               f"数据文件的上限。这个工作簿可以直接检查和生成（juesuan check {path.name}、"
+                                               f"juesuan render {path.name}），或删减文字后再导入") for p in exc.problems]
+    return []
 
 
 def cmd_export(args) -> int:

@@ -159,6 +159,31 @@ class Stated:
     src: Source
 
 
+@dataclass(frozen=True)
+class TypedFigure:
+    """A figure typed into a workbook cell the program computes (a grey cell of 01, 04): never used
+    in place of the computed figure, but compared with it (rule W-COMPUTED)."""
+
+    address: str        # the figure's address in the table layout (docs/layouts.md), e.g. 收支.上级补助收入
+    table: str          # "01", "04"
+    row: str
+    column: str
+    value: Decimal
+    src: Source
+
+
+@dataclass(frozen=True)
+class Unread:
+    """What a workbook holds where nothing is read (right of a table, an unknown sheet, 填写说明 …):
+    said by rule W-UNREAD, a 警告 when it holds a number, else a 提示; or what it holds in hidden rows
+    and columns, read (rule W-HIDDEN, a 提示)."""
+
+    message: str
+    src: Source
+    number: bool
+    rule: str = "W-UNREAD"      # W-HIDDEN: read, but in rows or columns hidden in Excel (a 提示)
+
+
 @dataclass
 class LastYear:
     """Last year's figures as last year's report printed them, in ``money_unit``."""
@@ -322,6 +347,8 @@ class Unit:
     overall_evals: dict[int, OverallEval] = field(default_factory=dict)   # 附件 index -> 部门整体支出绩效自评表
     eval_reports: dict[int, EvalReport] = field(default_factory=dict)    # 附件 index -> 绩效评价报告
     sources: dict[str, Source] = field(default_factory=dict)  # key path -> Source
+    typed: list[TypedFigure] = field(default_factory=list)   # workbook: figures typed into computed cells
+    unread: list[Unread] = field(default_factory=list)       # workbook: content that is not read
     only_attachments: bool = False      # a file of 附件 alone (no tables, no 情况说明): rendered as its attachments
 
     @property

@@ -81,13 +81,15 @@ NO_PREVIOUS_FILE = ("这里只能上传一个文件，不能引用其他文件�
                     "（YAML 中的“上年”）")
 
 
-def load_and_check(path: Path, allow_previous: bool = True) -> tuple[Derived, list[Finding], dict[str, float]]:
+def load_and_check(path: Path, allow_previous: bool = True,
+                   unit: Unit | None = None) -> tuple[Derived, list[Finding], dict[str, float]]:
     """Load (with last year's file, if named), derive, run every check rule. Returns the printed
     figures (derive.printed.publish) that compose uses, the findings and the step timings.
     ``allow_previous=False`` (the web workspace, where a file must not read another): a file naming
-    上年数据文件 is refused before that file is opened."""
+    上年数据文件 is refused before that file is opened. ``unit``: the file's unit, when the caller
+    has loaded it already (``juesuan import``)."""
     t0 = time.perf_counter()
-    unit = load_unit(path)
+    unit = unit if unit is not None else load_unit(path)
     profile = load_profile(unit.profile)
     previous = unit.previous_file
     if previous and not allow_previous:

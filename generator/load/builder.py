@@ -408,6 +408,8 @@ class Builder:
             stated=self.stated,
             previous_file=d.get("上年数据文件"),
             sources=self.loc.all_sources(),
+            typed=list(self.loc.typed),
+            unread=list(self.loc.unread),
             only_attachments=holds_only_attachments(d),
         )
         if self.problems:

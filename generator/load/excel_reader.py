@@ -29,7 +29,7 @@ import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, Iterator
 
 
 from defusedxml import DefusedXmlException
@@ -492,6 +492,14 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
 }
 
 
+def _is_code(value: Any, lengths: tuple[int, ...] = (3, 5, 7)) -> bool:
+    """The cell holds a subject code (alone, or with its name: “2011301 行政运行”)."""
+    if is_blank(value):
+        return False
+    m = re.match(r"\s*(\d{3,7})(?!\d)", unicodedata.normalize("NFKC", str(value)))
+    return bool(m) and len(m.group(1)) in lengths
+
+
 def parse_code(value: Any, lengths: tuple[int, ...] = (3, 5, 7)) -> str:
     """A subject code from a cell: 201, 201.0, "201 ", "２０１" → "201"."""
     if isinstance(value, float) and value == int(value):
@@ -598,6 +606,8 @@ class SheetFacts:
     uncached: set[str] = field(default_factory=set)     # formula cells without a cached value
     merged: list[str] = field(default_factory=list)     # merged ranges, “C8:D8”
     hidden: bool = False                                # hidden or very hidden in Excel
+    hidden_rows: set[int] = field(default_factory=set)  # 1-based rows hidden in Excel
+    hidden_cols: list[tuple[int, int]] = field(default_factory=list)   # 1-based (min, max) column ranges hidden
 
 
 def _scan_xml(zf: zipfile.ZipFile, name: str) -> dict[str, SheetFacts]:
@@ -612,7 +622,7 @@ def _scan_xml(zf: zipfile.ZipFile, name: str) -> dict[str, SheetFacts]:
     the length of texts and the merged ranges. No tree is built: the pass holds one part's state."""
     sheets: list[tuple[str, str, bool]] = []      # (sheet name, r:id, hidden)
     rels: dict[str, str] = {}
-    facts_by_part: dict[str, tuple[set[str], list[str]]] = {}
+    facts_by_part: dict[str, tuple[set[str], list[str], set[int], list[tuple[int, int]]]] = {}
     # the workbook and its relationships first: a sheet's part is then known by its name
     first = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
     infos = sorted(zf.infolist(), key=lambda i: first.index(i.filename) if i.filename in first else len(first))
@@ -638,18 +648,19 @@ def _scan_xml(zf: zipfile.ZipFile, name: str) -> dict[str, SheetFacts]:
             raise _refuse(name, f"工作簿已损坏：内部文件“{part}”无法解压（{exc}）。请用 Excel 打开并修复后另存") from None
         except Exception as exc:        # pyexpat.ExpatError and friends
             raise _refuse(name, f"工作簿已损坏：内部文件“{part}”不是有效的 XML（{exc}）") from None
-        if scan.uncached or scan.merged:
-            facts_by_part[part] = (scan.uncached, scan.merged)
+        if scan.uncached or scan.merged or scan.hidden_rows or scan.hidden_cols:
+            facts_by_part[part] = (scan.uncached, scan.merged, scan.hidden_rows, scan.hidden_cols)
     out: dict[str, SheetFacts] = {}
     for sheet, rid, hidden in sheets:
-        uncached, merged = facts_by_part.get(_part_of(rels.get(rid, "")), (set(), []))
-        out[sheet] = SheetFacts(uncached, merged, hidden)
+        uncached, merged, rows, cols = facts_by_part.get(_part_of(rels.get(rid, "")), (set(), [], set(), []))
+        out[sheet] = SheetFacts(uncached, merged, hidden, rows, cols)
     return out
 
 
 _X_MAIN = _MAIN[1:]                                  # expat's names: “namespace}local”, no “{”
 _X_C, _X_ROW, _X_V, _X_F, _X_T = (_X_MAIN + t for t in ("c", "row", "v", "f", "t"))
-_X_MERGE, _X_SHEET = _X_MAIN + "mergeCell", _X_MAIN + "sheet"
+_X_MERGE, _X_SHEET, _X_COL = _X_MAIN + "mergeCell", _X_MAIN + "sheet", _X_MAIN + "col"
+_TRUE = ("1", "true")
 _X_RID = _REL[1:] + "id"
 _X_RELATIONSHIP = _PKG_REL[1:] + "Relationship"
 
@@ -664,6 +675,9 @@ class _PartScan:
         self.uncached: set[str] = set()
         self.merged: list[str] = []
         self.merged_cells = 0
+        self.hidden_rows: set[int] = set()
+        self.hidden_cols: list[tuple[int, int]] = []
+        self.row_hidden = False
         self.depth = 0
         self.row_no = 0             # openpyxl's row counter: the row's r, or the previous one + 1
         self.next_row = 1           # the first row openpyxl has not yielded yet
@@ -725,6 +739,12 @@ class _PartScan:
                 self.longest = 0
             elif tag == _X_ROW:
                 self.row_ref = attrs.get("r")
+                self.row_hidden = attrs.get("hidden") in _TRUE
+            elif tag == _X_COL and attrs.get("hidden") in _TRUE:
+                try:
+                    self.hidden_cols.append((int(attrs.get("min", "")), int(attrs.get("max", ""))))
+                except ValueError:
+                    pass
             elif tag == _X_MERGE and attrs.get("ref"):
                 self.merge(attrs["ref"])
         elif self.is_book and tag == _X_SHEET:
@@ -772,7 +792,9 @@ class _PartScan:
                     if sizes.grid > MAX_GRID:
                         sizes.refuse_grid(self.row_no, col)
                     self.next_row = self.row_no + 1
-                self.last_ref, self.after, self.row_ref = None, 0, None
+                if self.row_hidden:
+                    self.hidden_rows.add(self.row_no)
+                self.last_ref, self.after, self.row_ref, self.row_hidden = None, 0, None, False
         self.depth -= 1
 
     def merge(self, ref: str) -> None:
@@ -926,6 +948,8 @@ class Sheet:
     uncached: set[str] = field(default_factory=set)
     merged: list[str] = field(default_factory=list)     # “C8:D8”
     hidden: bool = False
+    hidden_rows: set[int] = field(default_factory=set)  # 1-based, as SheetFacts
+    hidden_cols: list[tuple[int, int]] = field(default_factory=list)
     # row -> [(left column, right column, range, top row)] of the ranges over that row, in file order
     _merge_rows: dict | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -1017,7 +1041,8 @@ def _load_sheets(blob: bytes, name: str, facts: dict[str, SheetFacts]) -> list[S
             except Exception as exc:
                 raise _refuse(name, f"工作表“{ws.title}”无法读取（{type(exc).__name__}: {exc}）") from None
             known = facts.get(ws.title) or SheetFacts()
-            out.append(Sheet(ws.title, rows, known.uncached, known.merged, known.hidden))
+            out.append(Sheet(ws.title, rows, known.uncached, known.merged, known.hidden,
+                             known.hidden_rows, known.hidden_cols))
     finally:
         wb.close()
     return out
@@ -1039,6 +1064,25 @@ def _shown_amount(value: Any) -> str:
     return f"{amount:,.2f}" if amount is not None else str(value).strip()
 
 
+def _numeric(value: Any) -> bool:
+    """A cell that holds a number (or a number written as text)."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float, Decimal)):
+        return True
+    try:
+        return parse_money(value) is not None
+    except Bad:
+        return False
+
+
+def _short(value: Any) -> str:
+    """A cell's value as a notice quotes it: a number with two decimals, text as written (cut at 20)."""
+    number = isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
+    text = _shown_amount(value) if number else str(value).strip()
+    return text if len(text) <= 20 else text[:20] + "…"
+
+
 class WorkbookReader:
     def __init__(self, file: str, sheets: list[Sheet]):
         self.file = file
@@ -1047,6 +1091,11 @@ class WorkbookReader:
         self.cells: dict[tuple, str] = {}
         self.problems: list[Problem] = []
         self.reported_required: set[str] = set()
+        self.typed: list = []           # model.TypedFigure: figures typed into grey (computed) cells
+        self.unread: list = []          # model.Unread: content where nothing is read
+        # sheet name -> (last header row, last column of the table, last row read or None): the cells
+        # right of the table below its header (and below the last row read) are not read
+        self.extents: dict[str, tuple[int, int, int | None]] = {}
         # amount cells read inside merged ranges: (sheet, range) -> [(row, col, path)]
         self.merged_reads: dict[tuple[str, str], list[tuple[int, int, tuple]]] = {}
 
@@ -1120,12 +1169,101 @@ class WorkbookReader:
         if SHEET_MEMBERS in found:
             self.read_list(found[SHEET_MEMBERS], MEMBERS, MEMBER_COLUMNS, optional=("备注",))
         self.check_meta(found)
+        self.report_unread(found)
+        self.report_hidden(found)
         self.report_merges({s.name: s for s in found.values()})
         self.attachments_alone()
-        located = Located(self.file, self.data, cells=self.cells)
+        located = Located(self.file, self.data, cells=self.cells, typed=self.typed, unread=self.unread)
         if self.problems:
             self.raise_with_more(located)
         return located
+
+    # -- content where nothing is read: said (rule W-UNREAD), never dropped silently
+    def extent(self, sheet: Sheet, header_rows: list[int], last: int | None = None) -> None:
+        """The table of ``sheet`` ends at the last column of its header rows (a merged head counts
+        to its right edge); with ``last``, at that row too. The first call for a sheet counts."""
+        if sheet.name in self.extents or not header_rows:
+            return
+        width = -1
+        for r in header_rows:
+            row = sheet.rows[r] if r < len(sheet.rows) else ()
+            width = max([width, *(c for c, v in enumerate(row) if not is_blank(v))])
+            for c in range(len(row)):
+                if (m := sheet.merge_at(r, c)) is not None and not is_blank(row[c]):
+                    span = merge_span(m[0])
+                    width = max(width, span[3] if span else c)
+        self.extents[sheet.name] = (max(header_rows), width, last)
+
+    def report_unread(self, found: dict[str, Sheet]) -> None:
+        for sheet in found.values():
+            if sheet.name not in self.extents:
+                continue
+            head, width, last = self.extents[sheet.name]
+            right = ((r, c) for r in range(head + 1, len(sheet.rows)) for c in range(width + 1, len(sheet.rows[r])))
+            self.unread_cells(sheet, right, f"工作表“{sheet.name}”中表格右侧的内容没有读入",
+                              "数请填在表内对应的格；不需要的请删除")
+            if last is not None:
+                self.unread_cells(sheet, self.below(sheet, last, width), f"工作表“{sheet.name}”只读表头下的一行数，下面的内容没有读入",
+                                  "本表的数都填在表头下的那一行")
+
+    @staticmethod
+    def below(sheet: Sheet, last: int, width: int) -> Iterator[tuple[int, int]]:
+        """The cells of the table's columns below row ``last``; after a 注 line, only numbers."""
+        note = False
+        for r in range(last + 1, len(sheet.rows)):
+            row = sheet.rows[r]
+            first = next((v for v in row if not is_blank(v)), None)
+            note = note or norm(first).startswith(("注", "说明"))
+            for c in range(min(width + 1, len(row))):
+                if not (note and isinstance(row[c], str) and not _numeric(row[c])):
+                    yield r, c
+
+    def report_hidden(self, found: dict[str, Sheet]) -> None:
+        """Rows and columns hidden in Excel are read like the others; what they hold inside a table
+        is said (a 提示, rule W-HIDDEN): the clerk does not see it, the report prints it."""
+        for sheet in found.values():
+            if not (sheet.hidden_rows or sheet.hidden_cols) or sheet.name not in self.extents:
+                continue
+            head, width, last = self.extents[sheet.name]
+            end = len(sheet.rows) if last is None else min(len(sheet.rows), last + 1)
+
+            def hidden_col(c: int) -> bool:
+                return any(lo <= c + 1 <= hi for lo, hi in sheet.hidden_cols)
+            cols = [c for c in range(width + 1) if hidden_col(c)]
+            cells = ((r, c) for r in range(head + 1, end) for c in range(min(width + 1, len(sheet.rows[r])))
+                     if r + 1 in sheet.hidden_rows or c in cols)
+            self.unread_cells(sheet, cells, f"工作表“{sheet.name}”中隐藏的行或列里有内容，照常读入（在 Excel 中看不到）",
+                              "请取消隐藏（选中相邻的行或列，右键“取消隐藏”）核对，不要的请删除", rule="W-HIDDEN")
+
+    def unread_guide(self, sheet: Sheet) -> None:
+        """填写说明 is the program's text, never read: a number in it, or anything right of its three
+        columns, was typed by someone and is said."""
+        cells = ((r, c) for r in range(len(sheet.rows)) for c, v in enumerate(sheet.rows[r])
+                 if not is_blank(v) and (c > 2 or _numeric(v)))
+        self.unread_cells(sheet, cells, f"工作表“{sheet.name}”是程序生成的说明，导入时不读取，其中填写的内容没有读入",
+                          "数请填在对应的工作表")
+
+    def unread_cells(self, sheet: Sheet, cells: Iterable[tuple[int, int]], what: str, fix: str,
+                     rule: str = "W-UNREAD") -> None:
+        """One notice per sheet and kind: the first cells with what they hold, and how many. ``cells``
+        is walked once and not kept (a sheet of the user's own may be a large grid)."""
+        from ..model import Unread
+        first: list[tuple[int, int]] = []
+        count, number = 0, False
+        for r, c in cells:
+            v = sheet.get(r, c)
+            if is_blank(v):
+                continue
+            count += 1
+            if len(first) < 5:
+                first.append((r, c))
+            number = number or _numeric(v)
+        if not count:
+            return
+        shown = "、".join(f"{col_letter(c)}{r + 1}“{_short(sheet.get(r, c))}”" for r, c in first)
+        more = f"等 {count} 格" if count > 5 else ""
+        addr = sheet.addr(*first[0])
+        self.unread.append(Unread(f"{what}：{shown}{more}。{fix}", Source(self.file, None, "", addr), number, rule))
 
     def report_merges(self, sheets: dict[str, Sheet]) -> None:
         """A merged range over an amount cell hides it: Excel keeps only the upper-left value, the
@@ -1246,6 +1384,7 @@ class WorkbookReader:
             if n in text_names:
                 key = text_names[n]
                 if key == SHEET_GUIDE:
+                    self.unread_guide(sheet)
                     continue
             elif n in titles:
                 key = "table:" + titles[n]
@@ -1254,8 +1393,11 @@ class WorkbookReader:
             # the title written inside the sheet
             inner = self.inner_title(sheet, titles, labels)
             if key is None:
-                if inner is None:
-                    continue            # a sheet of the user's own: ignored
+                if inner is None:       # a sheet of the user's own: not read, and said so
+                    self.unread_cells(sheet, ((r, c) for r in range(len(sheet.rows)) for c in range(len(sheet.rows[r]))),
+                                      f"工作表“{sheet.name}”不是本模板的工作表（表内标题也不是公开表的标题），没有读入",
+                                      "要读入的数请填在对应的工作表；不需要的工作表可以删除")
+                    continue
                 key = "table:" + inner[0]
             elif key.startswith("table:") and inner is not None and inner[0] != key[6:]:
                 self.problem(inner[1], f"工作表“{sheet.name}”里是“{TABLE_NAMES[inner[0]]}”，不是“{TABLE_NAMES[key[6:]]}”："
@@ -1374,7 +1516,7 @@ class WorkbookReader:
         """After the header: skip a 栏次 row (label 栏次, or the column numbers 1, 2, 3 …)."""
         if r < len(sheet.rows):
             vals = [v for v in sheet.rows[r] if not is_blank(v)]
-            if vals and norm(vals[0]) == "栏次":
+            if vals and norm(vals[0]) in ("栏次", "档次"):     # 档次: a published misprint (xiaohe 2022, 04表)
                 return r + 1
             nums = []
             for v in vals:
@@ -1440,14 +1582,24 @@ class WorkbookReader:
         self.data[table] = rows
         self.cells[(table,)] = sheet.addr(anchor, code_col)
         r = self.skip_number_row(sheet, anchor + 1)
+        self.extent(sheet, [*block, *range(anchor + 1, r)])
         used = [code_col, name_col, *colmap.values()]
+        for c, label in sorted(leaves.items()):       # a column of the header that is none of the table's
+            if c not in used:
+                self.unread_cells(sheet, ((rr, c) for rr in range(r, len(sheet.rows))),
+                                  f"工作表“{sheet.name}”的“{label}”列不是{TABLE_NAMES.get(key, '本表')}的列，其中的内容没有读入",
+                                  f"本表的列：{'、'.join(labels[0] for labels in columns.values())}")
+        below_note = False
         for r in range(r, len(sheet.rows)):
             if all(is_blank(sheet.get(r, c)) for c in used):
                 continue
             code_raw, name_raw = sheet.get(r, code_col), sheet.get(r, name_col)
             code_n, name_n = norm(code_raw), norm(name_raw)
             if code_n.startswith(("注", "说明")) or (is_blank(code_raw) and name_n.startswith(("注:", "说明:"))):
-                break
+                below_note = True       # the table's note: the rows below it are its text ...
+                continue
+            if below_note and all(is_blank(sheet.get(r, c)) for c in colmap.values()) and not _is_code(code_raw):
+                continue                # ... unless a row holds a figure or a 科目编码: then it is read
             i = len(rows)
             path = (table, i)
             if code_n == "合计" or (is_blank(code_raw) and name_n == "合计"):
@@ -1499,43 +1651,104 @@ class WorkbookReader:
         if anchor is None:
             self.wrong_header(sheet, key, expected)
             return
+        self.extent(sheet, list(range(anchor, self.skip_number_row(sheet, anchor + 1))))
         heads = [norm(v) for v in sheet.rows[anchor]]
         starts = [c for c, v in enumerate(heads) if v == norm(label_titles[0])][:len(sides)]
         if len(starts) < len(sides):
             self.wrong_header(sheet, key, expected)
             return
         columns = []           # per side: (label col, [value cols])
+        numbers = []           # the 行次 columns
         for side, start in zip(sides, starts):
             leaves = side.leaves()
             columns.append((start, [start + i for i, x in enumerate(leaves) if x.take == "值"]))
+            numbers += [start + i for i, x in enumerate(leaves) if x.take == "行次"]
 
         def labels(entry) -> set[str]:
             return {norm_label(x) for x in (entry.label, *entry.aliases) if x}
 
         wanted = [[labels(row[s.title]) for s in sides] for row in rows]
+        value_leaves = [[x for x in side.leaves() if x.take == "值"] for side in sides]
         cursor, matched_totals = 0, 0
         for r in range(self.skip_number_row(sheet, anchor + 1), len(sheet.rows)):
             seen = [norm_label(sheet.get(r, lc)) for lc, _ in columns]
             if seen[0].startswith(("注:", "说明:")):
-                break
+                continue            # the table's note; a row below it is read like any other
+            filled = [[c for c in cols if not is_blank(sheet.get(r, c))] for _, cols in columns]
+            for c in numbers:
+                self.not_a_row_number(sheet, r, c)
             i = next((i for i in range(cursor, len(rows)) if any(
                 seen[k] and seen[k] in wanted[i][k] for k in range(len(sides)))), None)
-            if i is None:
-                continue
-            cursor = i + 1
+            if i is not None:
+                cursor = i + 1
             for k, side in enumerate(sides):
-                entry = rows[i][side.title]
-                matched_totals += entry.total and seen[k] in wanted[i][k]
-                paths = entry.spread("input", [x for x in side.leaves() if x.take == "值"], layout.name)
-                for col, address in zip(columns[k][1], paths):
+                entry = rows[i][side.title] if i is not None else None
+                if seen[k] and (entry is None or seen[k] not in wanted[i][k]):
+                    # this side's label names another row (the other side found this one), or none
+                    j = next((j for j in range(len(rows)) if seen[k] in wanted[j][k]), None)
+                    entry = rows[j][side.title] if j is not None else None
+                if entry is None:
+                    if filled[k]:
+                        self.unknown_pair_row(sheet, r, columns[k][0], filled[k][0], key)
+                    continue
+                matched_totals += entry.total and seen[k] in labels(entry)
+                paths = entry.spread("input", value_leaves[k], layout.name)
+                figures = entry.spread("value", value_leaves[k], layout.name)
+                for col, leaf, address, figure in zip(columns[k][1], value_leaves[k], paths, figures):
                     if address:
                         path = data_path(address)
                         v = self.value(sheet, r, col, MONEY, path)
                         if v is not None:
                             self.put(path, v)
+                    elif col in filled[k]:
+                        label = entry.label or next((rows[i][s.title].label for s in sides
+                                                     if i is not None and rows[i][s.title].label), "")
+                        self.typed_figure(sheet, r, col, key, figure, norm_label(label) or label,
+                                          fill(leaf.title) if len(value_leaves[k]) > 1 else "")
         if not matched_totals:
             totals = [row[s.title].label for row in rows for s in sides if row[s.title].total]
             self.wrong_header(sheet, key, list(dict.fromkeys(totals)))
+
+    def unknown_pair_row(self, sheet: Sheet, r: int, label_col: int, c: int, key: str) -> None:
+        """A figure on a row of 01/04 whose label is none of the table's rows: not read, so refused."""
+        raw = sheet.get(r, label_col)
+        what = f"项目“{str(raw).strip()}”不是{TABLE_NAMES.get(key, '本表')}的项目" if not is_blank(raw) else \
+            f"这一行没有项目名称（{col_letter(label_col)}{r + 1} 空白）"
+        self.problem(sheet.addr(r, c), f"{what}，这一格的数“{_shown_amount(sheet.get(r, c))}”无法读入："
+                                       f"请把它填在对应项目的行，或清空这一格")
+
+    def not_a_row_number(self, sheet: Sheet, r: int, c: int) -> None:
+        """The 行次 column holds row numbers (not read); an amount there (a paste one column off) is refused."""
+        v = sheet.get(r, c)
+        if is_blank(v) or not _numeric(v):
+            return
+        n = parse_money(v)
+        if n is not None and (n != n.to_integral_value() or not 0 < n < 1000):
+            self.problem(sheet.addr(r, c), f"“行次”列中是“{_shown_amount(v)}”，不是行次，没有读入：金额请填在右边的金额列"
+                                           "（行次列只印行号）")
+
+    def no_label(self, sheet: Sheet, r: int, kc: int, vc: int) -> None:
+        """内容 on a row whose 项目 is blank (often the next paragraph of the text above): not read, so refused."""
+        self.problem(sheet.addr(r, vc), f"这一行的“项目”（{col_letter(kc)}{r + 1}）空白，“内容”"
+                                        f"“{_short(sheet.get(r, vc))}”无法读入：接着上一项写的文字请写在上一项的同一格"
+                                        "（按 Alt+Enter 换行，空一行分段）；第一列的项目不要删除")
+
+    def typed_figure(self, sheet: Sheet, r: int, c: int, key: str, figure: str | None, row: str, column: str) -> None:
+        """A number typed into a grey cell (computed by the program, not read as data): kept to be
+        compared with the computed figure (rule W-COMPUTED); a cell the table leaves blank is refused."""
+        from ..model import TypedFigure
+        addr = sheet.addr(r, c)
+        if figure is None:
+            self.problem(addr, f"这一格在{TABLE_NAMES.get(key, '本表')}中没有数（公开表中空白），填写的"
+                               f"“{_shown_amount(sheet.get(r, c))}”无法读入：请清空这一格")
+            return
+        try:
+            value = parse_money(sheet.get(r, c))
+        except Bad as exc:
+            self.problem(addr, f"{exc}（这一格由程序计算，可以不填；填了就与算出的数比较）")
+            return
+        if value is not None:
+            self.typed.append(TypedFigure(figure, key, row, column, value, Source(self.file, None, "", addr)))
 
     @staticmethod
     def any_classes() -> list[tuple[str, str]]:
@@ -1590,22 +1803,40 @@ class WorkbookReader:
         totals: list[tuple[int, int, str]] = []
         per_group: list[list[tuple[int, dict, dict]]] = [[] for _ in groups]
         first = self.skip_number_row(sheet, anchor + 1)
+        self.extent(sheet, list(range(anchor, first)))
+        below_note = False
         for r in range(first, len(sheet.rows)):
             rowvals = sheet.rows[r]
             if all(is_blank(v) for v in rowvals):
                 continue
             if norm(rowvals[0] if rowvals else "").startswith(("注:", "说明:")):
-                break
+                below_note = True       # the table's note: the rows below it are its text, unless
+                continue                # a group of a row holds a figure or an 经济分类 code
+            if below_note and not any(_is_code(sheet.get(r, cc), (3, 5)) or any(
+                    not is_blank(sheet.get(r, c)) for c in cols.values()) for cc, _, cols in groups):
+                continue
             labels = [(c, norm(v)) for c, v in enumerate(rowvals) if norm(v) in total_labels]
             if labels:
+                taken = set()
                 for n, (c, lab) in enumerate(labels):
                     nxt = labels[n + 1][0] if n + 1 < len(labels) else 10 ** 6
                     g = max([g for g in groups if g[0] < nxt] or groups[:1], key=lambda g: g[0])
                     totals.append((r, groups.index(g), lab))
+                    taken.add(groups.index(g))
+                for gi, (cc, _, cols) in enumerate(groups):        # amounts under no total's label
+                    typed = next((c for c in cols.values() if not is_blank(sheet.get(r, c))), None)
+                    if gi not in taken and typed is not None:
+                        self.problem(sheet.addr(r, typed), f"合计行的这一格“{_shown_amount(sheet.get(r, typed))}”不属于"
+                                                           f"{'、'.join(x for _, x in labels)}，无法读入：请清空这一格")
                 continue
             for gi, (cc, nc, cols) in enumerate(groups):
                 code_raw = sheet.get(r, cc)
                 if is_blank(code_raw):
+                    typed = next((c for c in cols.values() if not is_blank(sheet.get(r, c))), None)
+                    if typed is not None:
+                        self.problem(sheet.addr(r, typed), f"这一格有数“{_shown_amount(sheet.get(r, typed))}”，但同一组的"
+                                                           f"科目编码（{col_letter(cc)}{r + 1}）空白，无法读入：请填写经济分类"
+                                                           "科目编码和名称，或清空这一格")
                     continue
                 per_group[gi].append((r, {"code": code_raw, "name": sheet.get(r, nc)}, cols))
         # column-major: the first group top to bottom, then the next (the published reading order)
@@ -1684,6 +1915,7 @@ class WorkbookReader:
         r = self.skip_number_row(sheet, r)
         while r < len(sheet.rows) and sheet.row_blank(r):
             r += 1
+        self.extent(sheet, list(range(top, min(top + 4, r))), last=r)    # one row of figures
         for leaf, c in zip(leaves, run):
             if leaf.input:
                 path = data_path(leaf.input)
@@ -1704,6 +1936,7 @@ class WorkbookReader:
         if head is None:
             self.wrong_header(sheet, key, expected)
             return
+        self.extent(sheet, [head])
         heads = [norm(v) for v in sheet.rows[head]]
         label_col = heads.index(norm(fill(label_leaf.title)))
         value_titles = {norm(fill(value_leaf.title)), *(norm(a) for a in value_leaf.aliases)}
@@ -1716,13 +1949,18 @@ class WorkbookReader:
                                                                      if isinstance(e, Line) for t in e.texts))}
         shared: dict[tuple, list[tuple[str, Any]]] = {}
         stated = 0
+        number_col = heads.index(norm(fill(number_leaf.title))) if number_leaf else None
         for r in range(head + 1, len(sheet.rows)):
+            if number_col is not None:
+                self.not_a_row_number(sheet, r, number_col)
             raw = sheet.get(r, label_col)
             label = norm_label(raw)
+            if not label and not is_blank(sheet.get(r, value_col)):
+                self.unknown_pair_row(sheet, r, label_col, value_col, key)      # a figure on a row without a label
             if not label or label in headings or label == norm(fill(label_leaf.title)):
                 continue
             if label.startswith(("注:", "说明:")):
-                break
+                continue            # the table's note; a row below it that holds a figure is read too
             e = by_label.get(label)
             if e is None:
                 if not is_blank(sheet.get(r, value_col)):
@@ -1771,12 +2009,23 @@ class WorkbookReader:
         if header is None:
             return
         hr, kc, vc = header
+        self.extent(sheet, [hr])
+        heads = [norm(v) for v in sheet.rows[hr]]
+        if "说明" in heads:       # the help column, never read: a number typed there is said (W-UNREAD)
+            hc = heads.index("说明")
+            end = next((r for r in range(hr + 1, len(sheet.rows)) if norm(sheet.get(r, kc)) in CODE_LABELS),
+                       len(sheet.rows))        # 上年数: its 科目 table below has figures in that column
+            self.unread_cells(sheet, ((r, hc) for r in range(hr + 1, end) if _numeric(sheet.get(r, hc))),
+                              f"工作表“{sheet.name}”的“说明”列是提示文字，不读取，其中填写的数没有读入",
+                              "数请填在“内容”列")
         by_label = {norm(label).replace("/", ""): f for f in fields for label in (f.label(prefix), *f.aliases)}
         seen: dict[tuple, str] = {}
         for r in range(hr + 1, len(sheet.rows)):
             raw_key = sheet.get(r, kc)
             key = re.sub(r"[/.·\\-]", "", norm(raw_key))
             if not key:
+                if not is_blank(sheet.get(r, vc)):
+                    self.no_label(sheet, r, kc, vc)
                 continue
             if code_table and key in CODE_LABELS:
                 self.read_code_table(sheet, code_table[0], code_table[1], header_row=r)
@@ -1816,6 +2065,7 @@ class WorkbookReader:
             if required:
                 self.problem(f"{sheet.name}!A1", f"工作表“{sheet.name}”应有表头：科目编码、科目名称、{'、'.join(columns)}")
             return None
+        self.extent(sheet, [r0])
         heads = [norm(v) for v in sheet.rows[r0]]
         code_col = next(c for c, v in enumerate(heads) if v in CODE_LABELS)
         colmap = {}
@@ -1892,11 +2142,14 @@ class WorkbookReader:
         r0 = self.find_row(sheet, lambda row: ATTACHMENT_NO in row and "项目" in row and "内容" in row, stop=8)
         if r0 is None:
             return
+        self.extent(sheet, [r0])
         heads = [norm(v) for v in sheet.rows[r0]]
         nc, kc, vc = heads.index(ATTACHMENT_NO), heads.index("项目"), heads.index("内容")
         fields = {f.label(): f for f in spec.fields}
         for r in range(r0 + 1, len(sheet.rows)):
             label = str(sheet.get(r, kc) or "").strip()
+            if not label and not is_blank(sheet.get(r, vc)):
+                self.no_label(sheet, r, kc, vc)
             if not label or is_blank(sheet.get(r, vc)):
                 continue
             f = fields.get(label)
@@ -1919,6 +2172,7 @@ class WorkbookReader:
         if r0 is None:
             self.problem(f"{sheet.name}!A1", f"工作表“{sheet.name}”应有表头：{ATTACHMENT_NO}、{'、'.join(c[0] for c in columns)}")
             return
+        self.extent(sheet, [r0])
         heads = [norm(v) for v in sheet.rows[r0]]
         nc = heads.index(ATTACHMENT_NO)
         cols = {c[0]: heads.index(norm(c[0])) for c in columns if norm(c[0]) in heads}
@@ -1949,6 +2203,7 @@ class WorkbookReader:
         if r0 is None:
             self.problem(f"{sheet.name}!A1", f"工作表“{sheet.name}”应有表头：{'、'.join(columns)}")
             return
+        self.extent(sheet, [r0])
         heads = [norm(v) for v in sheet.rows[r0]]
         cols = {c: heads.index(norm(c)) for c in columns}
         items = []

@@ -60,13 +60,15 @@ class Located:
 
     def __init__(self, file: str, data: Any, lines: dict[tuple, int] | None = None,
                  cells: dict[tuple, str] | None = None, words: dict[tuple, str] | None = None,
-                 files: dict[tuple, str] | None = None):
+                 files: dict[tuple, str] | None = None, typed: list | None = None, unread: list | None = None):
         self.file = file
         self.data = data
         self.lines = lines or {}
         self.cells = cells or {}
         self.words = words or {}     # key path -> the word YAML read as true/false (yes, no, on …)
         self.files = files or {}     # key path -> the file that wrote it, when not ``file`` (overlay)
+        self.typed = typed or []     # workbook: model.TypedFigure, figures typed into computed (grey) cells
+        self.unread = unread or []   # workbook: model.Unread, content where nothing is read
 
     def shown(self, parts: tuple, value: Any) -> str:
         """A value as the user wrote it, for messages: “yes”, not “True”."""

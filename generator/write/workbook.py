@@ -154,7 +154,8 @@ class SheetWriter:
                 self.fit(col, value, 50)
 
     def grey(self, row: int, col: int, text: Any = None) -> None:
-        """A cell the program computes: locked, grey, not read back."""
+        """A cell the program computes: locked, grey, not read as data (a figure typed into it is
+        compared with the computed one: rule W-COMPUTED)."""
         cell = self.ws.cell(row, col, text)
         cell.border, cell.protection, cell.fill = BORDER, LOCKED, GREY_FILL
         cell.alignment = CENTER if text else RIGHT
@@ -583,7 +584,7 @@ GENERAL_RULES = [
     "可以使用公式，但文件必须在 Excel 或 WPS 中保存过（保存时记下公式的计算结果）；没有计算结果的公式会被指出。",
     "导入：juesuan import 本文件.xlsx --out 单位数据.yaml；也可以直接生成：juesuan render 本文件.xlsx。"
     "有问题时会列出“工作表!单元格”和应填写的内容。",
-    "不要改工作表的名称（表中标题行写明是哪张表时，改名也能识别）；不认识的工作表会被忽略。",
+    "不要改工作表的名称（表中标题行写明是哪张表时，改名也能识别）；不认识的工作表不读取（其中有内容时，检查会指出）。",
 ]
 
 
