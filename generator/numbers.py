@@ -166,9 +166,23 @@ _DIGITS = "零一二三四五六七八九"
 
 
 def chinese_number(n: int) -> str:
-    """1 → 一, 10 → 十, 12 → 十二, 26 → 二十六 (for 一、二、… numbering up to 99)."""
-    if not 0 < n < 100:
+    """1 → 一, 10 → 十, 12 → 十二, 26 → 二十六, 101 → 一百零一, 110 → 一百一十, 1010 → 一千零一十
+    (for 一、二、… numbering). From 10000 on the Arabic digits: no list of a report is that long,
+    but a unit's data may be (a glossary of 10000 terms is refused by nobody else)."""
+    if n <= 0:
         raise ValueError(n)
-    tens, ones = divmod(n, 10)
-    head = "" if tens == 0 else ("十" if tens == 1 else _DIGITS[tens] + "十")
-    return head + (_DIGITS[ones] if ones else "")
+    if n < 100:
+        tens, ones = divmod(n, 10)
+        head = "" if tens == 0 else ("十" if tens == 1 else _DIGITS[tens] + "十")
+        return head + (_DIGITS[ones] if ones else "")
+    if n >= 10000:
+        return str(n)
+    out, zero = "", False
+    for digit, unit in zip(f"{n:04d}", "千百十 "):
+        d = int(digit)
+        if not d:
+            zero = bool(out)
+            continue
+        out += ("零" if zero else "") + _DIGITS[d] + unit.strip()
+        zero = False
+    return out

@@ -149,3 +149,15 @@ def test_user_text_is_never_template_source(tmp_path):
     html = next(out.glob("*.html")).read_text(encoding="utf-8")
     assert "{{ 7*7 }}{% raw %}&lt;b&gt;" in html
     assert "49" not in html.split("其他需要说明的事项")[-1][:200]
+
+
+def test_a_glossary_of_a_hundred_and_more_terms_is_numbered_not_a_crash(tmp_path):
+    """名词解释补充 with 120 terms: the 第四部分 numbers them 一百零一、… (chinese_number stopped at 99:
+    程序内部出错（ValueError: 100）)."""
+    terms = "".join(f"\n    - {{名词: 名词{i}, 解释: 解释{i}}}" for i in range(120))
+    path, _ = broken(tmp_path, "\n情况说明:\n", f"\n情况说明:\n  名词解释补充:{terms}\n")
+    proc = run_cli("render", str(path), "--format", "html", "--out", str(tmp_path / "out"))
+    assert proc.returncode in (0, 1), proc.stderr
+    assert "程序内部出错" not in proc.stderr
+    html = next((tmp_path / "out").glob("*.html")).read_text(encoding="utf-8")
+    assert "名词119" in html and "一百" in html

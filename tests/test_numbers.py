@@ -103,6 +103,10 @@ def test_change_up_down_same_and_zero_base():
 
 def test_chinese_numbers():
     assert [chinese_number(n) for n in (1, 9, 10, 11, 20, 26)] == ["一", "九", "十", "十一", "二十", "二十六"]
+    # beyond 99 (a glossary of 100 terms crashed the check with ValueError: 100)
+    assert [chinese_number(n) for n in (100, 101, 110, 111, 120, 999, 1000, 1001, 1010, 1100, 2026, 9999, 10000)] == [
+        "一百", "一百零一", "一百一十", "一百一十一", "一百二十", "九百九十九", "一千", "一千零一", "一千零一十",
+        "一千一百", "二千零二十六", "九千九百九十九", "10000"]
 
 
 def test_safe_filename():
