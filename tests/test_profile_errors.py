@@ -233,7 +233,8 @@ def test_the_fixed_catalogues_are_checked(tmp_path, file, schema_name, old, new,
 def _shipped() -> list[tuple[Path, str]]:
     files = [(p, "layout") for p in sorted(LAYOUTS.glob("*.yaml"))]
     kinds = {"jingji": "catalog-jingji", "gongneng-lei": "catalog-gongneng-lei", "gongneng-kuan": "catalog-gongneng-kuan",
-             "name-breaks": "catalog-name-breaks", "ratios": "catalog-ratios"}
+             "name-breaks": "catalog-name-breaks", "ratios": "catalog-ratios",
+             "text-number-words": "catalog-text-number-words"}
     for p in sorted(CATALOGS.glob("*.yaml")):
         kind = next(v for k, v in kinds.items() if p.stem.startswith(k))
         files.append((p, kind))

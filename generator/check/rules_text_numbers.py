@@ -29,8 +29,11 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, fields, is_dataclass
+from functools import lru_cache
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 from typing import Any, Iterator
+
 
 from ..derive.facts import SECTIONS, Performance, form_summary
 from ..numbers import Change, percent
@@ -52,42 +55,19 @@ class Fact:
 # ---------------------------------------------------------------- the figures of a section
 
 # how a field of derive.facts is named in a message
-LABELS = {
-    "income_total": "收入总计", "expense_total": "支出总计", "ch_income_total": "收入总计", "ch_expense_total": "支出总计",
-    "income_sum": "本年收入合计", "expense_sum": "本年支出合计",
-    "fiscal_income_total": "财政拨款收入总计", "fiscal_expense_total": "财政拨款支出总计",
-    "ch_fiscal_income": "财政拨款收入总计", "ch_fiscal_expense": "财政拨款支出总计",
-    "gp_total": "一般公共预算财政拨款支出", "ch_gp": "一般公共预算财政拨款支出",
-    "gp_share_of_expense": "一般公共预算财政拨款支出占本年支出合计",
-    "gp_budget_total": "一般公共预算财政拨款年初预算", "gp_completion": "一般公共预算财政拨款支出完成年初预算",
-    "gp_full_budget_total": "一般公共预算财政拨款全年预算", "gp_full_completion": "一般公共预算财政拨款支出完成全年预算",
-    "basic_total": "基本支出", "gp_personnel": "人员经费", "gp_public": "公用经费",
-    "sg_budget": "“三公”经费预算", "sg_actual": "“三公”经费决算", "sg_completion": "“三公”经费完成预算",
-    "ch_sg": "“三公”经费", "admin_cost": "机关运行经费", "ch_admin": "机关运行经费",
-    "fund": "政府性基金预算财政拨款", "soe": "国有资本经营预算财政拨款", "purchase": "政府采购",
-    "opening": "年初结转和结余", "income": "本年收入", "spent": "本年支出", "basic": "基本支出",
-    "project": "项目支出", "closing": "年末结转和结余", "goods": "货物", "works": "工程", "services": "服务",
-    "sme": "授予中小企业合同金额", "small": "授予小微企业合同金额", "sme_share": "中小企业合同金额占比",
-    "small_share": "小微企业合同金额占比", "amount": "", "gp_amount": "其中一般公共预算",
-    "target_amount": "绩效目标金额", "tracking_amount": "绩效跟踪金额", "this": "本年数", "last": "上年数",
-    "budget": "预算数", "actual": "决算数", "share": "占比", "completion": "完成预算", "rate": "增减率",
-}
+CATALOGS = Path(__file__).resolve().parents[2] / "templates" / "catalogs"
+
+
+@lru_cache(maxsize=1)
+def _words() -> dict:
+    """What the facts are called (事实名称) and the fixed names each section prints (各节名称): data,
+    templates/catalogs/text-number-words.yaml, checked by its schema."""
+    from ..load.schema import read_checked
+    return read_checked(CATALOGS / "text-number-words.yaml", "catalog-text-number-words", "目录", "事实名称、各节名称").data
+
+
 SKIP = {"average", "profile", "unit", "words", "sg", "assets", "grade_counts", "annexes"}
 # fixed names of what each section prints, beside the names its facts carry (类、项、三公 items …)
-SECTION_WORDS = {
-    "收支总体": ("收入总计", "支出总计", "总收入", "总支出"),
-    "收入": ("本年收入", "收入合计", "财政拨款收入", "事业收入", "经营收入", "其他收入"),
-    "支出": ("本年支出", "支出合计", "基本支出", "项目支出", "经营支出"),
-    "财政拨款总体": ("财政拨款收入", "财政拨款支出", "财政拨款"),
-    "一般公共预算": ("一般公共预算财政拨款支出", "一般公共预算支出", "财政拨款支出", "一般公共预算"),
-    "基本支出": ("基本支出", "人员经费", "公用经费", "日常公用经费"),
-    "政府性基金": ("政府性基金预算财政拨款支出", "政府性基金"),
-    "国有资本经营": ("国有资本经营预算财政拨款支出", "国有资本经营"),
-    "三公经费": ("三公经费", "三公", "公务用车购置及运行维护费", "公务用车购置费", "公务用车运行维护费"),
-    "预算绩效": ("自评金额", "项目支出", "基本支出", "一般公共预算支出", "支出合计"),
-    "其他事项": ("机关运行经费", "政府采购", "采购", "合同金额", "自评金额", "项目支出", "基本支出",
-                 "一般公共预算支出", "支出合计"),
-}
 PERCENT_FIELDS = re.compile(r"(share|rate|completion)$")
 
 
@@ -120,7 +100,7 @@ def _walk(obj: Any, label: str, mu: str, out: list[Fact], names: set[str], depth
             if f.name in SKIP:
                 continue
             v = getattr(obj, f.name)
-            word = LABELS.get(f.name, "")
+            word = _words()["事实名称"].get(f.name, "")
             sub = here if not word or word in here else f"{here}{word}"
             if isinstance(v, Decimal):
                 pct = bool(PERCENT_FIELDS.search(f.name))
@@ -231,7 +211,7 @@ def section_figures(ctx: Context) -> list[SectionFigures]:
         obj = ctx.cache.get(("facts", s.facts)) or fn(ctx.printed)
         ctx.cache[("facts", s.facts)] = obj
         facts: list[Fact] = []
-        names: set[str] = set(SECTION_WORDS.get(s.facts, ()))
+        names: set[str] = set(_words()["各节名称"].get(s.facts, ()))
         _walk(obj, "", mu, facts, names)
         texts: set[str] = set()
         _texts(obj, texts)

@@ -2,7 +2,8 @@
 
 ``load/<name>.schema.json``: ``unit`` (a unit's data), ``profile`` (templates/profiles/, after
 继承), ``layout`` (templates/layouts/) and one per kind of catalogue (``catalog-jingji``,
-``catalog-gongneng-lei``, ``catalog-gongneng-kuan``, ``catalog-name-breaks``, ``catalog-ratios``).
+``catalog-gongneng-lei``, ``catalog-gongneng-kuan``, ``catalog-name-breaks``, ``catalog-ratios``,
+``catalog-text-number-words``).
 
 ``validate`` checks a located file (load/yaml_reader.py): the schema compiled to Python by
 fastjsonschema accepts a valid file in a few ms (its code kept in the cache folder,
