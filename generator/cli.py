@@ -11,14 +11,33 @@ import signal
 import sys
 from pathlib import Path
 
-from .cli_excel import add_commands as add_excel_commands
-from .cli_excel import run as run_excel
-from .check.report import format_human, rules_listing, summary_line, to_json
-from .cli_parser import Parser
-from .errors import InputError, format_problem, os_reason
-from .pipeline import FAILED_MARK, ChecksFailed, add_review_arguments, load_and_check, render, review_options
-from .write.formats import DEFAULT_FORMATS, FORMAT_HELP, format_argument
-from .write.names import FAILED_SUFFIX
+
+def _stopped_while_starting(signum, frame) -> None:
+    """Ctrl-C or SIGTERM while the `juesuan` command is still importing (a second or more on a busy
+    machine): nothing has been read or written yet; one line and the usual exit code, no traceback."""
+    what = "已中断（Ctrl-C）" if signum == signal.SIGINT else "已终止（收到 SIGTERM）"
+    os.write(2, f"\n{what}：程序还在启动，没有读取或写出任何文件。\n".encode())
+    os._exit(130 if signum == signal.SIGINT else 143)
+
+
+# only in the console script itself: a library user (tests, the web server) keeps its own handlers
+_STARTING = os.path.basename(sys.argv[0] or "") == "juesuan"
+if _STARTING:
+    signal.signal(signal.SIGINT, _stopped_while_starting)
+    signal.signal(signal.SIGTERM, _stopped_while_starting)
+
+from .cli_excel import add_commands as add_excel_commands  # noqa: E402  (after the handlers above)
+from .cli_excel import run as run_excel  # noqa: E402
+from .check.report import format_human, rules_listing, summary_line, to_json  # noqa: E402
+from .cli_parser import Parser  # noqa: E402
+from .errors import InputError, format_problem, os_reason  # noqa: E402
+from .pipeline import FAILED_MARK, ChecksFailed, add_review_arguments, load_and_check, render, review_options  # noqa: E402
+from .write.formats import DEFAULT_FORMATS, FORMAT_HELP, format_argument  # noqa: E402
+from .write.names import FAILED_SUFFIX  # noqa: E402
+
+if _STARTING:                       # started: Ctrl-C is KeyboardInterrupt again (console() handles it and SIGTERM)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 EXIT_OK, EXIT_CHECKS, EXIT_INPUT = 0, 1, 2
 EXIT_INTERRUPTED = 130          # 128 + SIGINT, as shells report Ctrl-C

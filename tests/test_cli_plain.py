@@ -185,3 +185,39 @@ def test_formats_come_from_one_registry(tmp_path):
     proc = run_cli("render", str(XIAOHE), "--format", "pdf,PDF,docx", "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     assert [line.rsplit(".", 1)[-1] for line in proc.stdout.splitlines() if line.startswith("已生成")] == ["pdf", "docx"]
+
+
+SLOW_IMPORT = '''
+import importlib.abc, os, sys, time
+
+class _Slow(importlib.abc.MetaPathFinder):
+    """Holds the import of generator.pipeline for a while, saying so in a marker file."""
+    def find_spec(self, name, path=None, target=None):
+        if name == "generator.pipeline":
+            open(os.environ["JUESUAN_TEST_MARKER"], "w").close()
+            time.sleep(30)
+        return None
+
+sys.meta_path.insert(0, _Slow())
+'''
+
+
+@pytest.mark.parametrize("sig,code,words", [(signal.SIGINT, 130, "已中断（Ctrl-C）"),
+                                             (signal.SIGTERM, 143, "已终止（收到 SIGTERM）")])
+def test_a_signal_while_the_command_is_still_starting_is_one_line(tmp_path, sig, code, words):
+    """Ctrl-C (or SIGTERM) before the imports are done — a second or more on a busy machine — ended in
+    a Python traceback (KeyboardInterrupt inside an import); now one line, the usual exit code."""
+    (tmp_path / "sitecustomize.py").write_text(SLOW_IMPORT, encoding="utf-8")
+    marker = tmp_path / "importing"
+    env = dict(os.environ, PYTHONPATH=str(tmp_path), JUESUAN_TEST_MARKER=str(marker))
+    proc = subprocess.Popen([str(JUESUAN), "check", str(XIAOHE)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert marker.exists(), "the import hook did not run"
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == code, (proc.returncode, err)
+    assert words in err and "程序还在启动" in err, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
