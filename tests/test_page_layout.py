@@ -117,3 +117,27 @@ def test_shanxi_toc_on_one_page_with_its_page_numbers(pdf_of, key, writer):
     entries = [line.strip() for line in texts[1].splitlines()[1:] if line.strip()]
     assert entries[-1].startswith("第五部分") and all(re.search(r"\d+$", e) for e in entries), entries
     assert not any(e.startswith("附件") for e in entries)
+
+
+def test_a_class_outside_the_fixed_rows_is_printed_when_the_unit_has_an_amount(tmp_path):
+    """固定行类 names the rows always printed; a 类 the unit spent in is printed as well (catalogue order),
+    so the rows of 01 and 04 still add up to their totals."""
+    from generator.profile import PROFILES
+    from .conftest import EXAMPLES, run_cli
+    profile = PROFILES / "test-fixed-classes.yaml"
+    assert not profile.exists()
+    profile.write_text("继承: shanghai-2024\n固定行类: [202]\n", encoding="utf-8")
+    try:
+        unit = tmp_path / "unit.yaml"
+        unit.write_text((EXAMPLES / "putuo-shehuigongzuo-2024.yaml").read_text(encoding="utf-8")
+                        .replace("模板: shanghai-2024", "模板: test-fixed-classes"), encoding="utf-8")
+        proc = run_cli("render", str(unit), "--format", "html", "--out", str(tmp_path / "out"))
+        assert proc.returncode == 0, proc.stderr
+        html = next((tmp_path / "out").glob("*.html")).read_text(encoding="utf-8")
+    finally:
+        profile.unlink()
+    for key in ("t01", "t04"):
+        table = html[html.index(f'id="{key}"'):]
+        table = table[:table.index("</table>")]
+        labels = re.findall(r"[一二三四五六七八九十]+、([^<]+支出)<", table)
+        assert labels == ["一般公共服务支出", "外交支出", "社会保障和就业支出", "卫生健康支出", "住房保障支出"], (key, labels)

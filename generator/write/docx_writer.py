@@ -7,7 +7,8 @@ only direct formatting is what belongs to one place: cell alignment, bold and si
 of the meta line, column widths.
 
 Pages: a Cover and a Toc at the start are front matter without page numbers; numbering
-("— 1 —") starts at 1 on the first page after them. A PageBreak starts a new page in the
+("— 1 —") starts at 1 on the first page after them (an empty footer when Document.page_numbers
+is false, the profile's 页码). A PageBreak starts a new page in the
 orientation it names (a new section when the orientation changes). A table whose orientation
 differs from the page it would land on gets a section of its own; the text after it returns
 to the orientation of the last PageBreak.
