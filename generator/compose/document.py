@@ -60,6 +60,7 @@ class Table:
     empty_note: str | None = None                     # "说明：本表无数据" when the table has no data
     landscape: bool = False
     font_size: float = 9.0        # points; wide tables use smaller text
+    line_height: float | None = None   # points: the cells' fixed line height (None: the style's)
     toc_title: str = ""           # entry in the 目录 (level 2), e.g. "一、收入支出决算总表"
     anchor: str = ""              # stable id for links (set by compose)
 
@@ -103,6 +104,7 @@ class Cover:
 @dataclass
 class Toc:
     title: str = "目  录"
+    numbers: bool = True          # each entry with its leader and page number (profile 目录页码)
 
 
 @dataclass
@@ -111,6 +113,7 @@ class Heading:
     text: str
     toc: bool = True              # listed in the 目录
     anchor: str = ""              # stable id for links (set by compose)
+    toc_text: str = ""            # its words in the 目录 when they differ from ``text``
 
 
 @dataclass
@@ -174,6 +177,7 @@ class Document:
     lang: str = "zh-CN"
     marking: Marking | None = None   # on every page (watermark and/or header line)
     typography: Typography = field(default_factory=Typography)   # the profile's 正文排版
+    page_numbers: bool = True        # "— n —" in the footer of the numbered pages (profile 页码)
 
     def toc_entries(self) -> list[tuple[int, str, str]]:
         """(level, text, anchor) of every 目录 entry in order: headings with toc=True and
@@ -181,7 +185,7 @@ class Document:
         out = []
         for b in self.blocks:
             if isinstance(b, Heading) and b.toc:
-                out.append((b.level, b.text, b.anchor))
+                out.append((b.level, b.toc_text or b.text, b.anchor))
             elif isinstance(b, Table) and b.toc_title:
                 out.append((2, b.toc_title, b.anchor))
         return out

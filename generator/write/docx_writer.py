@@ -7,7 +7,8 @@ only direct formatting is what belongs to one place: cell alignment, bold and si
 of the meta line, column widths.
 
 Pages: a Cover and a Toc at the start are front matter without page numbers; numbering
-("— 1 —") starts at 1 on the first page after them. A PageBreak starts a new page in the
+("— 1 —") starts at 1 on the first page after them (an empty footer when Document.page_numbers
+is false, the profile's 页码). A PageBreak starts a new page in the
 orientation it names (a new section when the orientation changes). A table whose orientation
 differs from the page it would land on gets a section of its own; the text after it returns
 to the orientation of the last PageBreak.
@@ -403,7 +404,7 @@ class _DocxBuilder:
         while front < len(blocks) and isinstance(blocks[front], (Cover, Toc, PageBreak)):
             front += 1
         has_front = any(isinstance(b, (Cover, Toc)) for b in blocks[:front])
-        page_footer = self._footer(page_number=True)
+        page_footer = self._footer(page_number=doc.page_numbers)
         if has_front:
             self.cur_footer = self._footer(page_number=False)
         else:
@@ -414,7 +415,7 @@ class _DocxBuilder:
             if isinstance(b, Heading) and b.toc:
                 n += 1
                 self.bookmarks[i] = f"_Toc{n:06d}"
-                entries.append((b.level, b.text, self.bookmarks[i], b.anchor))
+                entries.append((b.level, b.toc_text or b.text, self.bookmarks[i], b.anchor))
             elif isinstance(b, Table) and b.toc_title:   # a table caption is its own entry
                 n += 1
                 self.bookmarks[i] = f"_Toc{n:06d}"
@@ -499,8 +500,8 @@ class _DocxBuilder:
         for level, text, name, anchor in entries:
             number = self.page_numbers.get(anchor)
             pageref = _field(f"PAGEREF {name} \\h", str(number) if number is not None else "")
-            link = (f'<w:hyperlink w:anchor="{name}" w:history="1">{_runs(text)}'
-                    f'<w:r><w:tab/></w:r>{pageref}</w:hyperlink>')
+            tail = f'<w:r><w:tab/></w:r>{pageref}' if toc.numbers else ""    # profile 目录页码
+            link = f'<w:hyperlink w:anchor="{name}" w:history="1">{_runs(text)}{tail}</w:hyperlink>'
             self._p(f"TOC {min(max(level, 1), 3)}", link)
         self.pending = True
 
@@ -574,9 +575,11 @@ class _DocxBuilder:
         mark = f"<w:rPr>{size}</w:rPr>" if size else ""
         rpr = {False: f"<w:rPr>{size}</w:rPr>" if size else "",
                True: f"<w:rPr><w:b/><w:bCs/>{size}</w:rPr>"}
-        ppr = {a: f'<w:pPr><w:pStyle w:val="{tt}"/><w:jc w:val="{j}"/>{mark}</w:pPr>'
+        # the layout's 行高: a fixed line height for the cells of a compact table
+        line = f'<w:spacing w:line="{round(t.line_height * 20)}" w:lineRule="exact"/>' if t.line_height else ""
+        ppr = {a: f'<w:pPr><w:pStyle w:val="{tt}"/>{line}<w:jc w:val="{j}"/>{mark}</w:pPr>'
                for a, j in _JC.items()}
-        empty_p = f'<w:p><w:pPr><w:pStyle w:val="{tt}"/>{mark}</w:pPr></w:p>'
+        empty_p = f'<w:p><w:pPr><w:pStyle w:val="{tt}"/>{line}{mark}</w:pPr></w:p>'
 
         nrows = len(rows)
         cells: list[list[tuple[int, str]]] = [[] for _ in range(nrows)]
