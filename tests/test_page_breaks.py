@@ -112,3 +112,24 @@ def test_table_rows_keep_together_in_docx(rendered):
     assert all(kept[:nh + TABLE_START_ROWS - 1])
     assert not any(kept[nh + TABLE_START_ROWS:len(rows) - TABLE_START_ROWS])
     assert all(kept[len(rows) - TABLE_START_ROWS:-1])
+
+
+def test_year_line_alone_is_centred(rendered):
+    """A table whose meta line is only its 年度 (项目支出绩效自评表: “（2022年度）”) prints it centred
+    under the title; it sat at three quarters of the line (the empty left part took half of it)."""
+    blocks = prepare(_yaml("xiaohe")).document.blocks
+    years = {b.meta_center for b in blocks if isinstance(b, Table) and b.meta_center
+             and not b.meta_left and not b.meta_right}
+    assert years
+    xml = subprocess.run(["pdftotext", "-bbox", str(rendered["xiaohe"]["pdf"]), "-"], capture_output=True,
+                         text=True, timeout=120).stdout
+    seen = 0
+    for page in re.findall(r"<page (.*?)</page>", xml, re.S):
+        width = float(re.search(r'width="([\d.]+)"', page).group(1))
+        words = re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', page)
+        for x0, y0, x1, word in words:
+            alone = sum(1 for w in words if abs(float(w[1]) - float(y0)) < 2) == 1   # the line's only word
+            if word in years and alone:
+                seen += 1
+                assert abs((float(x0) + float(x1)) / 2 - width / 2) < 0.02 * width, (word, x0, x1, width)
+    assert seen >= len(years)
