@@ -25,6 +25,7 @@ from typing import Iterator, Literal, Union
 STYLES = {
     "body": "Body Text",          # 正文，仿宋，首行缩进两字
     "plain": "Plain Text",        # 正文无缩进（列表项、表外说明）
+    "lead": "Plain Text",         # 无缩进的小标题行（评价报告“（一）部门概况”）：与下文同页
     "subhead": "Subheading",      # 单位文字中的“（1）……”小标题：加粗，与下文同页
     "note": "Table Note",         # 表下“注：本表反映……”
     "empty": "Table Note",        # “说明：本表无数据”
@@ -32,6 +33,13 @@ STYLES = {
     "caption": "Table Caption",   # 表标题，居中
     "meta": "Table Meta",         # “部门名称：… 2022年度 金额单位：元”
 }
+
+# Roles whose paragraph stays on the page of the paragraph after it (a title line of the text):
+# DOCX keepNext/keepLines, CSS break-after: avoid. A Word style of its own says so for `subhead`;
+# `lead` shares Plain Text and the writer adds the keep.
+KEEP_WITH_NEXT = frozenset({"subhead", "lead"})
+# A table does not start with fewer than this many body rows at the bottom of a page.
+TABLE_START_ROWS = 3
 
 Align = Literal["left", "center", "right"]
 

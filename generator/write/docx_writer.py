@@ -29,7 +29,7 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import qn
 from lxml import etree
 
-from generator.compose.document import (STYLES, Cell, Cover, Document, Heading, Marking, PageBreak,
+from generator.compose.document import (KEEP_WITH_NEXT, STYLES, TABLE_START_ROWS, Cell, Cover, Document, Heading, Marking, PageBreak,
                                         Paragraph, Table, Toc, Typography)
 from generator.write.atomic import atomic_path
 from generator.write.names import property_text
@@ -384,11 +384,12 @@ class _DocxBuilder:
         return rid
 
     # ---- paragraphs
-    def _p(self, style: str, inner: str, tabs: str = "", extra: str = "") -> None:
+    def _p(self, style: str, inner: str, tabs: str = "", extra: str = "", keep: bool = False) -> None:
         brk = ""
         if self.break_next:
             brk, self.break_next = "<w:pageBreakBefore/>", False
-        self.items.append(f'<w:p><w:pPr><w:pStyle w:val="{self.sid[style]}"/>{brk}{tabs}{extra}'
+        kept = "<w:keepNext/><w:keepLines/>" if keep else ""
+        self.items.append(f'<w:p><w:pPr><w:pStyle w:val="{self.sid[style]}"/>{kept}{brk}{tabs}{extra}'
                           f"</w:pPr>{inner}</w:p>")
 
     def _style_of(self, role: str) -> str:
@@ -439,7 +440,7 @@ class _DocxBuilder:
             elif isinstance(b, Heading):
                 self._heading(b, self.bookmarks.get(i), i + 1)
             elif isinstance(b, Paragraph):
-                self._p(self._style_of(b.style), _runs(b.text))
+                self._p(self._style_of(b.style), _runs(b.text), keep=b.style in KEEP_WITH_NEXT)
             elif isinstance(b, Table):
                 self._table(b, self.bookmarks.get(i), i + 1)
             else:
@@ -608,7 +609,11 @@ class _DocxBuilder:
             row.sort(key=lambda x: x[0])
             head = "<w:tblHeader/>" if r < nh else ""
             tcs = "".join(x for _, x in row)
-            if r == nrows - 1 and (t.notes or t.empty_note):   # keep the last row with the note
+            # the header and the first body rows stay together, and so do the last rows: a table
+            # never starts at a page bottom or ends at a page top with a row or two (keepNext on a
+            # row's paragraphs keeps it with the next row; Word honours it, LibreOffice 7.4 not)
+            keep = r < nrows - 1 and (r < nh + TABLE_START_ROWS - 1 or r >= nrows - TABLE_START_ROWS)
+            if keep or (r == nrows - 1 and (t.notes or t.empty_note)):   # keep the last row with the note
                 tcs = tcs.replace(f'<w:pStyle w:val="{tt}"/>',
                                   f'<w:pStyle w:val="{tt}"/><w:keepNext/>')
             trs.append(f"<w:tr><w:trPr><w:cantSplit/>{head}</w:trPr>{tcs}</w:tr>")
