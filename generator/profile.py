@@ -48,6 +48,7 @@ class TableSpec:
     landscape: bool = False
     toc_title: str = ""     # entry under 第二部分 in the 目录 (defaults to title)
     empty_note: str = "说明：本表无数据"
+    meta_right: str = ""    # 表右上 of this table ("" = the profile's 文字 表右上), e.g. "单位：{金额单位}"
 
 
 @dataclass
@@ -179,7 +180,8 @@ def load_profile(name: str) -> Profile:
         tables.append(TableSpec(key=str(t["表"]).zfill(2), label=str(t.get("标签", "")), title=t["标题"],
                                 note=t.get("注", ""), landscape=bool(t.get("横向", False)), layout=layout,
                                 toc_title=t.get("目录标题", t["标题"]),
-                                empty_note=t.get("无数据说明", "说明：本表无数据")))
+                                empty_note=t.get("无数据说明", "说明：本表无数据"),
+                                meta_right=t.get("表右上", "")))
     typography = _typography(d.get("正文排版"), loc, problems)
     all_classes = [(str(c["编码"]), c["名称"]) for c in classes["类"]]
     fixed = _fixed_classes(d.get("固定行类"), all_classes, loc, problems)

@@ -153,7 +153,7 @@ class Frame:
             key=spec.key, label=spec.label, title=spec.title,
             meta_left=words["表左上"].format_map(values),
             meta_center=words["表中上"].format_map(values),
-            meta_right=words["表右上"].format_map(values),
+            meta_right=(spec.meta_right or words["表右上"]).format_map(values),
             header=header, body=body, widths=widths,
             notes=[spec.note] if spec.note else [],
             empty_note=None if self.a.any else spec.empty_note.format_map(values),
