@@ -32,6 +32,7 @@ from generator import cache
 from generator.compose.document import (
     STYLES, Block, Cover, Document, Heading, PageBreak, Paragraph, Table, Toc,
 )
+from generator.write.joiners import bind, keep
 from generator.write.names import property_text
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
@@ -58,8 +59,11 @@ class Region:
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     """The Jinja2 environment over ``templates/html/``, autoescaping every template."""
-    return Environment(loader=FileSystemLoader(HTML_TEMPLATES), autoescape=True,
-                       undefined=StrictUndefined, bytecode_cache=cache.jinja_bytecode_cache())
+    env = Environment(loader=FileSystemLoader(HTML_TEMPLATES), autoescape=True,
+                      undefined=StrictUndefined, bytecode_cache=cache.jinja_bytecode_cache())
+    env.filters["bind"] = bind            # no line break between an amount and its unit (joiners.py)
+    env.filters["keep"] = keep            # a heading breaks before the profile's phrase, not inside
+    return env
 
 
 def render_html(doc: Document, *, inline_css: bool = True, template: str = REPORT_TEMPLATE) -> str:
