@@ -181,3 +181,9 @@ def test_the_pdf_outline_has_no_joiners():
     walk(lay_out(doc).make_bookmark_tree())
     assert any(label.endswith("决算情况说明") for label in labels)
     assert not [label for label in labels if "\u2060" in label]
+
+
+@pytest.mark.parametrize("key", ["xiaohe", "guihuaziyuan"])
+def test_the_html_a_browser_shows_has_no_joiners(rendered, key):
+    text = rendered[key]["html"].read_text(encoding="utf-8")
+    assert "\u2060" not in text and "万元" in text

@@ -1,6 +1,7 @@
 """Where a line may not break in body text: between an amount and its unit, inside 万元, after
-the minus sign of a negative number. The HTML writer (so the PDF) puts U+2060 WORD JOINER there
-(Unicode line breaking, UAX #14: no break on either side of it; zero width).
+the minus sign of a negative number. The page the PDF writer lays out puts U+2060 WORD JOINER there
+(Unicode line breaking, UAX #14: no break on either side of it; zero width); the HTML a browser
+shows (--format html, the preview) has none, so its text is the document's.
 
 WeasyPrint (Pango) honours it and draws it as an empty glyph with no text of its own, so text
 taken from the PDF (pdftotext, copy and paste) reads "12.34万元" as before. The Document keeps

@@ -99,7 +99,7 @@ def render_document(html: str) -> LaidOutDocument:
 
 def lay_out(doc: Document) -> LaidOutDocument:
     """``doc`` laid out in pages (``doc.marking`` on every page), ready to write."""
-    html = render_html(doc, inline_css=False)
+    html = render_html(doc, inline_css=False, for_print=True)
     with _cyclic_gc_paused():
         return render_document(html)
 
