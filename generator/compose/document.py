@@ -186,6 +186,9 @@ class Document:
     marking: Marking | None = None   # on every page (watermark and/or header line)
     typography: Typography = field(default_factory=Typography)   # the profile's 正文排版
     page_numbers: bool = True        # "— n —" in the footer of the numbered pages (profile 页码)
+    # phrases a heading line may not break inside (the last fixed phrase of each of the profile's
+    # 部分标题, e.g. "决算情况说明"): a long heading breaks before such a phrase, not within it
+    keep_together: tuple[str, ...] = ()
 
     def toc_entries(self) -> list[tuple[int, str, str]]:
         """(level, text, anchor) of every 目录 entry in order: headings with toc=True and

@@ -5,6 +5,8 @@ Order (as published): cover, 目录, 第一部分 概况, 第二部分 the table
 """
 from __future__ import annotations
 
+import re
+
 from ..derive.facts import section_facts
 from ..model import Unit
 from ..profile import Profile
@@ -177,4 +179,12 @@ def compose(d: Derived, *, draft_line: str | None = None, marking: Marking | Non
         worded(p.part_templates["五"], {**words, "attachments": u.attachments})
         blocks += forms(d, heading, toc=p.toc_attachments)
     return Document(title=f"{u.name}{report_title(d)}", blocks=blocks, marking=marking,
-                    typography=d.profile.typography, page_numbers=p.page_numbers)
+                    typography=d.profile.typography, page_numbers=p.page_numbers,
+                    keep_together=title_tails(p.part_titles.values()))
+
+
+def title_tails(templates) -> tuple[str, ...]:
+    """The last fixed phrase of each heading template (after its last {…} or space): "第三部分
+    {单位名称}{年度}年度{类别}决算情况说明" → "决算情况说明"; a heading breaks before it, not inside."""
+    tails = {re.split(r"\{[^{}]*\}|\s+", t)[-1] for t in templates}
+    return tuple(sorted(t for t in tails if len(t) > 1))

@@ -13,7 +13,8 @@ uses (HarfBuzz's subsetter when libharfbuzz-subset is installed). One ``FontConf
 (fontconfig's font list, Pango's font map and its caches) serves every document a process lays
 out, e.g. all the units of a batch worker; ``weasy_fonts`` keeps WeasyPrint from copying whole
 font files into memory (about 90 MB of the peak), and ``weasy_import`` imports it without the slow
-library look-ups of ``ctypes.util.find_library`` (~0.2 s).
+library look-ups of ``ctypes.util.find_library`` (~0.2 s). ``weasy_justify`` justifies Chinese
+lines between their characters (WeasyPrint itself stretches only spaces).
 
 Speed: a seed-sized report (~25 pages, ten tables) takes about 2 s. WeasyPrint allocates
 hundreds of thousands of objects per render; Python's cyclic garbage collector then runs
@@ -40,11 +41,12 @@ from weasyprint.text.fonts import FontConfiguration  # noqa: E402
 from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
 
 from generator.compose.document import Document  # noqa: E402
-from generator.write import weasy_fonts  # noqa: E402
+from generator.write import weasy_fonts, weasy_justify  # noqa: E402
 from generator.write.atomic import atomic_path  # noqa: E402
 from generator.write.html_writer import HTML_TEMPLATES, render_html  # noqa: E402
 
 weasy_fonts.apply()
+weasy_justify.apply()                # Chinese lines justified between their characters
 
 
 class RefusedURLError(ValueError):
@@ -109,7 +111,7 @@ def render_document(html: str) -> LaidOutDocument:
 
 def lay_out(doc: Document) -> LaidOutDocument:
     """``doc`` laid out in pages (``doc.marking`` on every page), ready to write."""
-    html = render_html(doc, inline_css=False)
+    html = render_html(doc, inline_css=False, for_print=True)
     with _cyclic_gc_paused():
         return render_document(html)
 
