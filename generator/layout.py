@@ -36,7 +36,7 @@ LAYOUTS = Path(__file__).resolve().parents[1] / "templates" / "layouts"
 KINDS = ("科目", "对照", "经济分类", "单行", "清单")
 FORM_KINDS = ("自评表", "整体自评表", "评价报告")   # forms of 第五部分 (compose/attachments.py), not published tables
 LABEL_TAKES = ("编码", "名称", "标签")           # label columns: “栏次” above them
-SETTINGS = ("栏次", "合计行", "空值印零", "字号")      # what a profile's table entry may override
+SETTINGS = ("栏次", "合计行", "空值印零", "字号", "行高")      # what a profile's table entry may override
 
 
 @dataclass(frozen=True)
@@ -120,6 +120,7 @@ class Layout:
     total_row: str = "首"               # 科目: 合计 row first (首) or last (尾)
     zero_blank: bool = False            # print a blank amount as 0.00 (空值印零)
     font_size: float = 9.0
+    line_height: float | None = None    # 行高 (a profile's 版式设置): the cells' fixed line height in points
     default_width: float | None = None
     data: str = ""                      # 科目: the data table
     rows: tuple = ()                    # 对照: Block | dict[side, Entry] | None (blank row); 清单: dicts
@@ -139,9 +140,10 @@ class Layout:
         return [x for c in self.columns for x in c.leaves()]
 
     def with_settings(self, over: dict[str, Any]) -> "Layout":
-        """This layout with a profile's overrides (栏次, 合计行, 空值印零, 字号)."""
-        names = {"栏次": "serial", "合计行": "total_row", "空值印零": "zero_blank", "字号": "font_size"}
-        return replace(self, **{names[k]: v for k, v in over.items()})
+        """This layout with a profile's overrides (栏次, 合计行, 空值印零, 字号, 行高)."""
+        names = {"栏次": "serial", "合计行": "total_row", "空值印零": "zero_blank", "字号": "font_size",
+                 "行高": "line_height"}
+        return replace(self, **{names[k]: float(v) if k in ("字号", "行高") else v for k, v in over.items()})
 
     def header_rows(self, fill: Callable[[str], str], columns: list[Column] | None = None) -> list[list[tuple[str, int, int]]]:
         """Header rows as (text, colspan, rowspan) from the column tree: a group spans its

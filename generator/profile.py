@@ -48,6 +48,7 @@ class TableSpec:
     landscape: bool = False
     toc_title: str = ""     # entry under 第二部分 in the 目录 (defaults to title)
     empty_note: str = "说明：本表无数据"
+    meta_right: str = ""    # 表右上 of this table ("" = the profile's 文字 表右上), e.g. "单位：{金额单位}"
 
 
 @dataclass
@@ -55,6 +56,7 @@ class Section:
     title: str              # "一、收入支出决算总体情况说明"
     template: str           # wording template under templates/wording/
     facts: str              # 事实: the section of derive.facts.SECTIONS its template gets (收支总体 …)
+    toc_title: str = ""     # 目录标题: its entry in the 目录 when it differs from the heading
 
 
 @dataclass
@@ -91,6 +93,12 @@ class Profile:
     subject_complete: frozenset[str] = frozenset()               # its 完整: 类 whose 款, 款 whose 项 are all listed
     kuan_catalogue: str = ""                                     # its file name under templates/catalogs/
     share_tail: str = "largest"      # 占比尾差: where a list of 占比 puts its 尾差 (numbers.SHARE_TAILS)
+    page_numbers: bool = True        # 页码: "— n —" in the page footer
+    toc_numbers: bool = True         # 目录页码: each 目录 entry with its leader and page number
+    toc_attachments: bool = True     # 目录列出附件: the 附件 listed under 第五部分 in the 目录
+    part_page_titles: dict[str, str] = field(default_factory=dict)   # 部分页内标题: printed instead of 部分标题
+    part_new_page: frozenset[str] = frozenset()                      # 部分另起页: parts that start a page
+    fixed_classes: list[tuple[str, str]] = field(default_factory=list)   # 固定行类: the 类 rows of 01 and 04
 
     def cover_title(self, year: int, kind: str) -> str:
         """The report's title as the profile words it ("2022年度部门决算公开", "2024年度部门决算");
@@ -100,6 +108,11 @@ class Profile:
     def part_title(self, part: str, year: int, kind: str, name: str) -> str:
         """第一…第五部分 headings: {年度}, {类别} (部门/单位) and {单位名称} filled."""
         return self.part_titles[part].format(年度=year, 类别=kind, 单位名称=name)
+
+    def part_page_title(self, part: str, year: int, kind: str, name: str) -> str:
+        """The heading printed on the page for ``part`` (部分页内标题, else its 部分标题; "" none)."""
+        text = self.part_page_titles.get(part, self.part_titles[part])
+        return text.format(年度=year, 类别=kind, 单位名称=name)
 
     def table(self, key: str) -> TableSpec | None:
         return next((t for t in self.tables if t.key == key), None)
@@ -167,8 +180,11 @@ def load_profile(name: str) -> Profile:
         tables.append(TableSpec(key=str(t["表"]).zfill(2), label=str(t.get("标签", "")), title=t["标题"],
                                 note=t.get("注", ""), landscape=bool(t.get("横向", False)), layout=layout,
                                 toc_title=t.get("目录标题", t["标题"]),
-                                empty_note=t.get("无数据说明", "说明：本表无数据")))
+                                empty_note=t.get("无数据说明", "说明：本表无数据"),
+                                meta_right=t.get("表右上", "")))
     typography = _typography(d.get("正文排版"), loc, problems)
+    all_classes = [(str(c["编码"]), c["名称"]) for c in classes["类"]]
+    fixed = _fixed_classes(d.get("固定行类"), all_classes, loc, problems)
     if problems:
         raise InputError(problems)
     catalogue = [(str(e["编码"]), str(e["名称"])) for e in econ["科目"]]
@@ -181,9 +197,9 @@ def load_profile(name: str) -> Profile:
         year_label=str(d.get("适用年度", "")),
         cell_grouping=bool(d.get("表内千分位", False)),
         tables=tables,
-        outline=[Section(s["标题"], s["模板"], s["事实"]) for s in d["情况说明提纲"]],
+        outline=[Section(s["标题"], s["模板"], s["事实"], s.get("目录标题", "")) for s in d["情况说明提纲"]],
         glossary=[(str(k), str(v)) for k, v in d["名词解释"].items()],
-        classes=[(str(c["编码"]), c["名称"]) for c in classes["类"]],
+        classes=all_classes,
         econ_names=dict(catalogue),
         econ_catalogue=catalogue,
         econ_columns=columns,
@@ -210,7 +226,30 @@ def load_profile(name: str) -> Profile:
         subject_complete=frozenset(str(c) for c in kuan.get("完整") or []),
         kuan_catalogue=str(kuan_name or ""),
         share_tail=SHARE_TAILS[d.get("占比尾差") or "最大项"],
+        page_numbers=bool(d.get("页码", True)),
+        toc_numbers=bool(d.get("目录页码", True)),
+        toc_attachments=bool(d.get("目录列出附件", True)),
+        part_page_titles={str(k): str(v) for k, v in (d.get("部分页内标题") or {}).items()},
+        part_new_page=frozenset(str(k) for k in d.get("部分另起页") or []),
+        fixed_classes=fixed,
     )
+
+
+def _fixed_classes(codes: Any, classes: list[tuple[str, str]], loc: Located,
+                   problems: list[Problem]) -> list[tuple[str, str]]:
+    """固定行类: the 类 printed as the fixed rows of 01 and 04, in the order written; each must be
+    in the profile's 功能分类类目录. Absent: every 类 of the catalogue."""
+    if codes is None:
+        return list(classes)
+    names = dict(classes)
+    out = []
+    for i, c in enumerate(codes):
+        if str(c) not in names:
+            problems.append(Problem(_line(loc, "固定行类", i),
+                                    f"固定行类中的“{c}”不是功能分类类目录中的类编码（可用：{'、'.join(names)}）"))
+            continue
+        out.append((str(c), names[str(c)]))
+    return out
 
 
 _TYPE_KEYS = {"字号": (Decimal("9"), Decimal("22"), Decimal("0.5")),      # Word sizes are half points

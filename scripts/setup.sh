@@ -11,6 +11,7 @@ APT_PACKAGES=(
   libharfbuzz-subset0                # fast font subsetting (else fontTools, ~17x slower)
   fontconfig fonts-noto-cjk          # Noto Serif/Sans CJK SC for the PDF
   fonts-arphic-ukai                  # 楷体 stand-in (AR PL UKai)
+  fonts-liberation2                  # Times New Roman stand-in (Liberation Serif): digits, Latin
   poppler-utils                      # pdftotext, pdffonts (tests)
   libreoffice-writer-nogui           # headless DOCX conversion (tests)
   python3-uno                        # drives LibreOffice to update the DOCX fields (tests/lo_update_toc.py)

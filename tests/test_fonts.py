@@ -18,6 +18,8 @@ from lxml import etree
 ROOT = Path(__file__).resolve().parents[1]
 CONF = ROOT / "scripts" / "fontconfig" / "64-juesuan-official-fonts.conf"
 OFFICIAL = ["仿宋_GB2312", "楷体_GB2312", "黑体", "方正小标宋简体", "宋体"]
+LATIN_FONTS = [ROOT / "templates" / "fonts" / f"JuesuanLatin-{style}.ttf" for style in ("Regular", "Bold")]
+EXAMPLE_KEYS = ["xiaohe", "xincailiao", "shehuigongzuo", "guihuaziyuan", "huitong", "xinnengyuan"]
 
 
 def aliases() -> dict[str, list[str]]:
@@ -97,3 +99,70 @@ def test_libreoffice_sets_the_docx_in_the_stand_ins(libreoffice_pdf):
     cjk = [n for n in names if "CJK" in n or "UKai" in n]
     assert not [n for n in names if n.startswith(("DejaVuSans", "Droid"))], names
     assert len(cjk) >= 3
+
+
+def fc_match(pattern: str, fmt: str) -> str:
+    return subprocess.run(["fc-match", "-f", fmt, pattern], capture_output=True, text=True, check=True).stdout
+
+
+def test_times_new_roman_has_its_metric_twin():
+    """Times New Roman, the DOCX's Latin font (w:ascii), is drawn by LibreOffice as Liberation Serif
+    (fonts-liberation2), not DejaVu Serif; its whole character set is kept for LibreOffice."""
+    assert fc_match("Times New Roman", "%{family[0]}") in ("Times New Roman", "Liberation Serif")
+    assert fc_match("Times New Roman:bold", "%{family[0]} %{weight}") in ("Times New Roman 200", "Liberation Serif 200")
+    assert fc_match("Times New Roman", "%{charset}") != "20-7e"
+
+
+def hhea_em(font: TTFont) -> tuple[float, float]:
+    return font["hhea"].ascent / font["head"].unitsPerEm, -font["hhea"].descent / font["head"].unitsPerEm
+
+
+@pytest.mark.parametrize("path", LATIN_FONTS, ids=lambda p: p.stem)
+def test_pdf_latin_face_is_times_fitted_to_the_cjk_lines(path):
+    """The PDF's face of digits and Latin letters (templates/fonts/, scripts/make_latin_font.py):
+    Liberation Serif's glyphs and widths (Times New Roman's), printable ASCII only (curly quotes and
+    full-width punctuation stay CJK), named "Juesuan Latin", with ascent − descent as the body face's
+    (a cell of digits sits on the CJK baseline) and within every CJK stand-in's (no taller lines)."""
+    font = TTFont(path)
+    assert font["name"].getDebugName(1) == "Juesuan Latin"
+    assert set(font.getBestCmap()) == set(range(0x21, 0x7F))
+    style = path.stem.split("-")[1]
+    twin = TTFont(subprocess.run(["fc-match", "-f", "%{file}", f"Liberation Serif:style={style}"],
+                                 capture_output=True, text=True, check=True).stdout, lazy=True)
+    widths = {c: font["hmtx"][g][0] for c, g in font.getBestCmap().items()}
+    assert widths == {c: twin["hmtx"][twin.getBestCmap()[c]][0] for c in widths}
+    ascent, descent = hhea_em(font)
+    body = face_of("仿宋_GB2312")
+    assert ascent - descent == pytest.approx(hhea_em(body)[0] - hhea_em(body)[1], abs=1e-3)
+    for name in ("仿宋_GB2312", "黑体", "楷体_GB2312", "方正小标宋简体"):
+        a, d = hhea_em(face_of(name))
+        assert ascent <= a + 1e-3 and descent <= d + 1e-3, name
+
+
+def face_of(family: str) -> TTFont:
+    path, index = fc_match(family, "%{file}|%{index}").split("|")
+    return TTFont(path, fontNumber=int(index), lazy=True)
+
+
+def pdf_font_names(pdf: Path) -> list[str]:
+    out = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    return [line.split()[0].split("+", 1)[-1] for line in out.splitlines()[2:]]
+
+
+@pytest.mark.parametrize("key", EXAMPLE_KEYS)
+def test_libreoffice_draws_digits_in_times_not_dejavu(libreoffice_pdf, key):
+    """LibreOffice's PDF of each example's DOCX: Latin letters and digits in Liberation Serif (Times
+    New Roman's stand-in), no DejaVu face anywhere (issue 24)."""
+    names = pdf_font_names(libreoffice_pdf(key))
+    assert not [n for n in names if "DejaVu" in n], names
+    assert any(n.startswith(("LiberationSerif", "TimesNewRoman")) for n in names), names
+
+
+@pytest.mark.parametrize("key", EXAMPLE_KEYS)
+def test_pdf_draws_digits_in_times_as_the_docx(rendered, key):
+    """The PDF sets digits and Latin letters in the same Times-like face as the DOCX in LibreOffice,
+    and its CJK text in the CJK stand-ins; no DejaVu face."""
+    names = pdf_font_names(rendered[key]["pdf"])
+    assert not [n for n in names if "DejaVu" in n], names
+    assert any(n.startswith("Juesuan-Latin") for n in names), names
+    assert any(n.startswith("Noto-Serif-CJK-SC") for n in names), names

@@ -41,5 +41,7 @@ def test_no_heading_is_left_alone_at_a_page_foot(rendered, key, stem):
              | {b.text for b in doc.blocks if isinstance(b, Paragraph) and b.style == "subhead"}) - paragraphs
     assert len(heads) >= 10
     pages = _pages(rendered[key]["pdf"])
-    alone = [(n, page[-1]) for n, page in enumerate(pages, 1) if page and page[-1] in heads]
+    # a 目录 page ends with an entry that is a heading's text (Shanghai's 目录 prints no page numbers)
+    alone = [(n, page[-1]) for n, page in enumerate(pages, 1)
+             if page and page[-1] in heads and page[0].replace(" ", "") != "目录"]
     assert alone == []

@@ -142,7 +142,8 @@ def test_meta_lines(xiaohe, xincailiao):
     assert xiaohe["02"].meta_left == f"部门名称：{name}"
     assert xiaohe["10"].meta_left == f"单位名称：{name}"
     assert xiaohe["02"].meta_right == "金额单位：元"
-    assert xincailiao["07"].meta_right == "金额单位：万元"
+    assert xincailiao["07"].meta_right == "单位：万元"           # 政府性基金: as the seed prints it
+    assert xincailiao["09"].meta_right == "金额单位：万元"
     assert xincailiao["01"].meta_center == "2023年度"
 
 
@@ -366,3 +367,24 @@ def test_a_table_with_amounts_all_blank_gets_the_empty_note():
     t = build_table(dataclasses.replace(d, sangong=blank), d.profile.table("09"))
     assert t.empty_note == "说明：本表无数据"
     assert texts(t.body[0]) == [""] * 12
+
+
+UNIT_LABEL = re.compile(r"(公开\d\d表).*?((?:金额)?单位：(?:万元|元))", re.S)
+
+
+@pytest.mark.parametrize("key, seed", [("xiaohe", "xiaohe-2022-final-accounts.txt"),
+                                       ("xincailiao", "xincailiao-2023-final-accounts.txt")])
+def test_each_tables_unit_label_is_the_seeds(rendered, key, seed):
+    """Issue 24 item 8: each table's label at the top right is the published one — Shanxi's 政府性基金
+    and 国有资本经营 tables print “单位：元”, the others “金额单位：元” (the profile's 表 … 表右上), in
+    the PDF and in the DOCX. A table whose page the seed lacks (新材料's 公开08表) is not compared."""
+    import subprocess
+    import zipfile
+    expected = dict(UNIT_LABEL.findall((SEEDS / seed).read_text(encoding="utf-8")))
+    pdf = subprocess.run(["pdftotext", str(rendered[key]["pdf"]), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    xml = zipfile.ZipFile(rendered[key]["docx"]).read("word/document.xml").decode("utf-8")
+    docx = "".join(re.findall(r"<w:t(?: [^>]*)?>([^<]*)</w:t>", xml))
+    for got in (dict(UNIT_LABEL.findall(pdf)), dict(UNIT_LABEL.findall(docx))):
+        assert {k: got.get(k) for k in expected} == expected
+    assert any(v.startswith("单位：") for v in expected.values()) and len(expected) >= 8

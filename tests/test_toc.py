@@ -23,7 +23,7 @@ def pdf_toc_numbers(path) -> list[str]:
     return re.findall(r"\.{3,}\s*(\d+)\s*$", text, flags=re.M)
 
 
-@pytest.mark.parametrize("key", ["xiaohe", "xincailiao", "shehuigongzuo"])
+@pytest.mark.parametrize("key", ["xiaohe", "xincailiao"])   # Shanghai prints no page numbers (test_page_layout)
 def test_every_docx_toc_entry_has_the_pdf_page_number(rendered, key):
     docx_numbers = docx_toc_numbers(rendered[key]["docx"])
     assert len(docx_numbers) >= 25 and all(n.isdigit() for n in docx_numbers), docx_numbers

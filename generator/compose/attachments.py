@@ -270,10 +270,10 @@ class OverallForm:
                            right=f"{lab['填报日期']}{ev.date}")
 
     def narrative(self) -> list[Block]:
-        out: list[Block] = [Paragraph(self.labels["情况"], style="plain")] if self.r.ev.narrative else []
+        out: list[Block] = [Paragraph(self.labels["情况"], style="lead")] if self.r.ev.narrative else []
         for title, content in self.r.ev.narrative:
             if title:
-                out.append(Paragraph(title, style="plain"))
+                out.append(Paragraph(title, style="lead"))
             out += [Paragraph(line.strip()) for line in content.split("\n") if line.strip()]
         return out
 

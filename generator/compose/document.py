@@ -25,6 +25,7 @@ from typing import Iterator, Literal, Union
 STYLES = {
     "body": "Body Text",          # 正文，仿宋，首行缩进两字
     "plain": "Plain Text",        # 正文无缩进（列表项、表外说明）
+    "lead": "Plain Text",         # 无缩进的小标题行（评价报告“（一）部门概况”）：与下文同页
     "subhead": "Subheading",      # 单位文字中的“（1）……”小标题：加粗，与下文同页
     "note": "Table Note",         # 表下“注：本表反映……”
     "empty": "Table Note",        # “说明：本表无数据”
@@ -32,6 +33,13 @@ STYLES = {
     "caption": "Table Caption",   # 表标题，居中
     "meta": "Table Meta",         # “部门名称：… 2022年度 金额单位：元”
 }
+
+# Roles whose paragraph stays on the page of the paragraph after it (a title line of the text):
+# DOCX keepNext/keepLines, CSS break-after: avoid. A Word style of its own says so for `subhead`;
+# `lead` shares Plain Text and the writer adds the keep.
+KEEP_WITH_NEXT = frozenset({"subhead", "lead"})
+# A table does not start with fewer than this many body rows at the bottom of a page.
+TABLE_START_ROWS = 3
 
 Align = Literal["left", "center", "right"]
 
@@ -60,6 +68,7 @@ class Table:
     empty_note: str | None = None                     # "说明：本表无数据" when the table has no data
     landscape: bool = False
     font_size: float = 9.0        # points; wide tables use smaller text
+    line_height: float | None = None   # points: the cells' fixed line height (None: the style's)
     toc_title: str = ""           # entry in the 目录 (level 2), e.g. "一、收入支出决算总表"
     anchor: str = ""              # stable id for links (set by compose)
 
@@ -103,6 +112,7 @@ class Cover:
 @dataclass
 class Toc:
     title: str = "目  录"
+    numbers: bool = True          # each entry with its leader and page number (profile 目录页码)
 
 
 @dataclass
@@ -111,6 +121,7 @@ class Heading:
     text: str
     toc: bool = True              # listed in the 目录
     anchor: str = ""              # stable id for links (set by compose)
+    toc_text: str = ""            # its words in the 目录 when they differ from ``text``
 
 
 @dataclass
@@ -174,6 +185,10 @@ class Document:
     lang: str = "zh-CN"
     marking: Marking | None = None   # on every page (watermark and/or header line)
     typography: Typography = field(default_factory=Typography)   # the profile's 正文排版
+    page_numbers: bool = True        # "— n —" in the footer of the numbered pages (profile 页码)
+    # phrases a heading line may not break inside (the last fixed phrase of each of the profile's
+    # 部分标题, e.g. "决算情况说明"): a long heading breaks before such a phrase, not within it
+    keep_together: tuple[str, ...] = ()
 
     def toc_entries(self) -> list[tuple[int, str, str]]:
         """(level, text, anchor) of every 目录 entry in order: headings with toc=True and
@@ -181,7 +196,7 @@ class Document:
         out = []
         for b in self.blocks:
             if isinstance(b, Heading) and b.toc:
-                out.append((b.level, b.text, b.anchor))
+                out.append((b.level, b.toc_text or b.text, b.anchor))
             elif isinstance(b, Table) and b.toc_title:
                 out.append((2, b.toc_title, b.anchor))
         return out

@@ -5,6 +5,8 @@ Order (as published): cover, 目录, 第一部分 概况, 第二部分 the table
 """
 from __future__ import annotations
 
+import re
+
 from ..derive.facts import section_facts
 from ..model import Unit
 from ..profile import Profile
@@ -72,12 +74,13 @@ def report_blocks(d: Derived, result) -> list[Block]:
     return blocks
 
 
-def forms(d: Derived, heading, level: int = 2) -> list[Block]:
-    """Each attachment that carries a form, in the order of 附件, on a new page under its 附件N heading."""
+def forms(d: Derived, heading, level: int = 2, toc: bool = True) -> list[Block]:
+    """Each attachment that carries a form, in the order of 附件, on a new page under its 附件N heading
+    (listed in the 目录 when ``toc``)."""
     out: list[Block] = []
     for i in form_indices(d):
         landscape, blocks = attachment_blocks(d, i)
-        title = heading(level, d.profile.texts["附件标题"].format(序号=i + 1, 名称=d.unit.attachments[i]))
+        title = heading(level, d.profile.texts["附件标题"].format(序号=i + 1, 名称=d.unit.attachments[i]), toc)
         out += [PageBreak(landscape=landscape), title, *blocks]
     return out
 
@@ -104,11 +107,12 @@ def compose_attachments(d: Derived, *, draft_line: str | None = None, marking: M
     if len(indices) == 1 and draft_line is None:
         landscape, blocks = attachment_blocks(d, indices[0])
         return Document(title=attachments_file_title(d.unit, d.profile), blocks=[PageBreak(landscape=landscape), *blocks],
-                        marking=marking, typography=d.profile.typography)
+                        marking=marking, typography=d.profile.typography, page_numbers=d.profile.page_numbers)
     title = attachments_title(d.unit, d.profile)
-    blocks: list[Block] = [Cover(cover_lines(d.unit.name), title, draft_line), Toc(), *forms(d, heading, level=1)]
+    blocks: list[Block] = [Cover(cover_lines(d.unit.name), title, draft_line), Toc(numbers=d.profile.toc_numbers),
+                           *forms(d, heading, level=1)]
     return Document(title=attachments_file_title(d.unit, d.profile), blocks=blocks, marking=marking,
-                    typography=d.profile.typography)
+                    typography=d.profile.typography, page_numbers=d.profile.page_numbers)
 
 
 def compose(d: Derived, *, draft_line: str | None = None, marking: Marking | None = None,
@@ -118,11 +122,18 @@ def compose(d: Derived, *, draft_line: str | None = None, marking: Marking | Non
     tables (for a rule that reads only the text)."""
     u, p = d.unit, d.profile
     parts = {k: p.part_title(k, u.year, u.kind_word, u.name) for k in p.part_titles}
-    blocks: list[Block] = [Cover(cover_lines(u.name), report_title(d), draft_line), Toc(), PageBreak()]
+    blocks: list[Block] = [Cover(cover_lines(u.name), report_title(d), draft_line), Toc(numbers=p.toc_numbers),
+                           PageBreak()]
     counter = iter(range(1, 10_000))
 
     def heading(level: int, text: str, toc: bool = True) -> Heading:
         return Heading(level, text, toc=toc, anchor=f"h{next(counter)}")
+
+    def part(key: str) -> Heading:
+        """第N部分's heading: its 部分标题 in the 目录, its 部分页内标题 on the page."""
+        h = heading(1, p.part_page_title(key, u.year, u.kind_word, u.name))
+        h.toc_text = parts[key] if parts[key] != h.text else ""
+        return h
 
     def worded(template: str, facts: dict) -> None:
         """The blocks of a wording template, its headings anchored in document order."""
@@ -134,35 +145,46 @@ def compose(d: Derived, *, draft_line: str | None = None, marking: Marking | Non
     words = {"unit": u, "year": u.year, "kind": u.kind_word, "members": u.members}
 
     # 第一部分 概况
-    blocks.append(heading(1, parts["一"]))
+    blocks.append(part("一"))
     worded(p.part_templates["一"], {**words, "duty": _paragraphs(u.duty), "organisation": _paragraphs(u.organisation)})
 
     # 第二部分 决算表
     for i, table in enumerate(build_tables(d) if tables else []):
         blocks.append(PageBreak(landscape=table.landscape))
         if i == 0:
-            blocks.append(heading(1, parts["二"]))
+            blocks.append(part("二"))
         table.toc_title = f"{chinese_number(i + 1)}、{p.table(table.key).toc_title or table.title}"  # type: ignore[union-attr]
         table.anchor = f"t{table.key}"
         blocks.append(table)
 
     # 第三部分 情况说明
     blocks.append(PageBreak())
-    blocks.append(heading(1, parts["三"]))
+    blocks.append(part("三"))
     for section in p.outline:
         blocks.append(heading(2, section.title))
+        blocks[-1].toc_text = section.toc_title     # type: ignore[union-attr]
         worded(section.template, section_facts(d, section.facts))
 
     # 第四部分 名词解释
     if "四" in parts:
-        blocks.append(heading(1, parts["四"]))
+        blocks += [PageBreak()] if "四" in p.part_new_page else []
+        blocks.append(part("四"))
         glossary = list(p.glossary) + [(g["名词"], g["解释"]) for g in (u.words.get("名词解释补充") or [])]
         worded(p.part_templates["四"], {**words, "glossary": glossary})
 
     # 第五部分 附件: the list, then each 项目支出绩效自评表 on its own landscape page
     if "五" in parts:
-        blocks.append(heading(1, parts["五"]))
+        blocks += [PageBreak()] if "五" in p.part_new_page else []
+        blocks.append(part("五"))
         worded(p.part_templates["五"], {**words, "attachments": u.attachments})
-        blocks += forms(d, heading)
+        blocks += forms(d, heading, toc=p.toc_attachments)
     return Document(title=f"{u.name}{report_title(d)}", blocks=blocks, marking=marking,
-                    typography=d.profile.typography)
+                    typography=d.profile.typography, page_numbers=p.page_numbers,
+                    keep_together=title_tails(p.part_titles.values()))
+
+
+def title_tails(templates) -> tuple[str, ...]:
+    """The last fixed phrase of each heading template (after its last {…} or space): "第三部分
+    {单位名称}{年度}年度{类别}决算情况说明" → "决算情况说明"; a heading breaks before it, not inside."""
+    tails = {re.split(r"\{[^{}]*\}|\s+", t)[-1] for t in templates}
+    return tuple(sorted(t for t in tails if len(t) > 1))

@@ -153,11 +153,11 @@ class Frame:
             key=spec.key, label=spec.label, title=spec.title,
             meta_left=words["表左上"].format_map(values),
             meta_center=words["表中上"].format_map(values),
-            meta_right=words["表右上"].format_map(values),
+            meta_right=(spec.meta_right or words["表右上"]).format_map(values),
             header=header, body=body, widths=widths,
             notes=[spec.note] if spec.note else [],
             empty_note=None if self.a.any else spec.empty_note.format_map(values),
-            landscape=spec.landscape, font_size=self.layout.font_size,
+            landscape=spec.landscape, font_size=self.layout.font_size, line_height=self.layout.line_height,
         ))
 
 
@@ -197,9 +197,17 @@ def build_subject(fr: Frame) -> Table:
 
 # ---------------------------------------------------------------- 对照: two sides of fixed rows
 
+def pair_classes(d: Derived) -> list[tuple[str, str]]:
+    """The 类 rows of 01 and 04: the profile's 固定行类, and any other 类 the unit has an amount
+    in (so that the rows still add up to the total), in the catalogue's order."""
+    fixed = {c for c, _ in d.profile.fixed_classes}
+    return [(c, name) for c, name in d.profile.classes
+            if c in fixed or d.expense_by_class.get(c) or any((d.fiscal_by_class.get(c) or {}).values())]
+
+
 def build_pair(fr: Frame) -> Table:
     body = []
-    for row in fr.layout.pair_grid(fr.d.profile.classes, fr.fill):
+    for row in fr.layout.pair_grid(pair_classes(fr.d), fr.fill):
         cells: list[Cell] = []
         for leaf, entry, held in row:
             if leaf.take == "标签":

@@ -7,7 +7,8 @@ only direct formatting is what belongs to one place: cell alignment, bold and si
 of the meta line, column widths.
 
 Pages: a Cover and a Toc at the start are front matter without page numbers; numbering
-("— 1 —") starts at 1 on the first page after them. A PageBreak starts a new page in the
+("— 1 —") starts at 1 on the first page after them (an empty footer when Document.page_numbers
+is false, the profile's 页码). A PageBreak starts a new page in the
 orientation it names (a new section when the orientation changes). A table whose orientation
 differs from the page it would land on gets a section of its own; the text after it returns
 to the orientation of the last PageBreak.
@@ -28,7 +29,7 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import qn
 from lxml import etree
 
-from generator.compose.document import (STYLES, Cell, Cover, Document, Heading, Marking, PageBreak,
+from generator.compose.document import (KEEP_WITH_NEXT, STYLES, TABLE_START_ROWS, Cell, Cover, Document, Heading, Marking, PageBreak,
                                         Paragraph, Table, Toc, Typography)
 from generator.write.atomic import atomic_path
 from generator.write.names import property_text
@@ -383,11 +384,12 @@ class _DocxBuilder:
         return rid
 
     # ---- paragraphs
-    def _p(self, style: str, inner: str, tabs: str = "", extra: str = "") -> None:
+    def _p(self, style: str, inner: str, tabs: str = "", extra: str = "", keep: bool = False) -> None:
         brk = ""
         if self.break_next:
             brk, self.break_next = "<w:pageBreakBefore/>", False
-        self.items.append(f'<w:p><w:pPr><w:pStyle w:val="{self.sid[style]}"/>{brk}{tabs}{extra}'
+        kept = "<w:keepNext/><w:keepLines/>" if keep else ""
+        self.items.append(f'<w:p><w:pPr><w:pStyle w:val="{self.sid[style]}"/>{kept}{brk}{tabs}{extra}'
                           f"</w:pPr>{inner}</w:p>")
 
     def _style_of(self, role: str) -> str:
@@ -403,7 +405,7 @@ class _DocxBuilder:
         while front < len(blocks) and isinstance(blocks[front], (Cover, Toc, PageBreak)):
             front += 1
         has_front = any(isinstance(b, (Cover, Toc)) for b in blocks[:front])
-        page_footer = self._footer(page_number=True)
+        page_footer = self._footer(page_number=doc.page_numbers)
         if has_front:
             self.cur_footer = self._footer(page_number=False)
         else:
@@ -414,7 +416,7 @@ class _DocxBuilder:
             if isinstance(b, Heading) and b.toc:
                 n += 1
                 self.bookmarks[i] = f"_Toc{n:06d}"
-                entries.append((b.level, b.text, self.bookmarks[i], b.anchor))
+                entries.append((b.level, b.toc_text or b.text, self.bookmarks[i], b.anchor))
             elif isinstance(b, Table) and b.toc_title:   # a table caption is its own entry
                 n += 1
                 self.bookmarks[i] = f"_Toc{n:06d}"
@@ -438,7 +440,7 @@ class _DocxBuilder:
             elif isinstance(b, Heading):
                 self._heading(b, self.bookmarks.get(i), i + 1)
             elif isinstance(b, Paragraph):
-                self._p(self._style_of(b.style), _runs(b.text))
+                self._p(self._style_of(b.style), _runs(b.text), keep=b.style in KEEP_WITH_NEXT)
             elif isinstance(b, Table):
                 self._table(b, self.bookmarks.get(i), i + 1)
             else:
@@ -499,8 +501,8 @@ class _DocxBuilder:
         for level, text, name, anchor in entries:
             number = self.page_numbers.get(anchor)
             pageref = _field(f"PAGEREF {name} \\h", str(number) if number is not None else "")
-            link = (f'<w:hyperlink w:anchor="{name}" w:history="1">{_runs(text)}'
-                    f'<w:r><w:tab/></w:r>{pageref}</w:hyperlink>')
+            tail = f'<w:r><w:tab/></w:r>{pageref}' if toc.numbers else ""    # profile 目录页码
+            link = f'<w:hyperlink w:anchor="{name}" w:history="1">{_runs(text)}{tail}</w:hyperlink>'
             self._p(f"TOC {min(max(level, 1), 3)}", link)
         self.pending = True
 
@@ -574,9 +576,11 @@ class _DocxBuilder:
         mark = f"<w:rPr>{size}</w:rPr>" if size else ""
         rpr = {False: f"<w:rPr>{size}</w:rPr>" if size else "",
                True: f"<w:rPr><w:b/><w:bCs/>{size}</w:rPr>"}
-        ppr = {a: f'<w:pPr><w:pStyle w:val="{tt}"/><w:jc w:val="{j}"/>{mark}</w:pPr>'
+        # the layout's 行高: a fixed line height for the cells of a compact table
+        line = f'<w:spacing w:line="{round(t.line_height * 20)}" w:lineRule="exact"/>' if t.line_height else ""
+        ppr = {a: f'<w:pPr><w:pStyle w:val="{tt}"/>{line}<w:jc w:val="{j}"/>{mark}</w:pPr>'
                for a, j in _JC.items()}
-        empty_p = f'<w:p><w:pPr><w:pStyle w:val="{tt}"/>{mark}</w:pPr></w:p>'
+        empty_p = f'<w:p><w:pPr><w:pStyle w:val="{tt}"/>{line}{mark}</w:pPr></w:p>'
 
         nrows = len(rows)
         cells: list[list[tuple[int, str]]] = [[] for _ in range(nrows)]
@@ -605,7 +609,11 @@ class _DocxBuilder:
             row.sort(key=lambda x: x[0])
             head = "<w:tblHeader/>" if r < nh else ""
             tcs = "".join(x for _, x in row)
-            if r == nrows - 1 and (t.notes or t.empty_note):   # keep the last row with the note
+            # the header and the first body rows stay together, and so do the last rows: a table
+            # never starts at a page bottom or ends at a page top with a row or two (keepNext on a
+            # row's paragraphs keeps it with the next row; Word honours it, LibreOffice 7.4 not)
+            keep = r < nrows - 1 and (r < nh + TABLE_START_ROWS - 1 or r >= nrows - TABLE_START_ROWS)
+            if keep or (r == nrows - 1 and (t.notes or t.empty_note)):   # keep the last row with the note
                 tcs = tcs.replace(f'<w:pStyle w:val="{tt}"/>',
                                   f'<w:pStyle w:val="{tt}"/><w:keepNext/>')
             trs.append(f"<w:tr><w:trPr><w:cantSplit/>{head}</w:trPr>{tcs}</w:tr>")

@@ -32,6 +32,7 @@ from generator import cache
 from generator.compose.document import (
     STYLES, Block, Cover, Document, Heading, PageBreak, Paragraph, Table, Toc,
 )
+from generator.write.joiners import bind, keep
 from generator.write.names import property_text
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
@@ -58,29 +59,38 @@ class Region:
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     """The Jinja2 environment over ``templates/html/``, autoescaping every template."""
-    return Environment(loader=FileSystemLoader(HTML_TEMPLATES), autoescape=True,
-                       undefined=StrictUndefined, bytecode_cache=cache.jinja_bytecode_cache())
+    env = Environment(loader=FileSystemLoader(HTML_TEMPLATES), autoescape=True,
+                      undefined=StrictUndefined, bytecode_cache=cache.jinja_bytecode_cache())
+    return env
 
 
-def render_html(doc: Document, *, inline_css: bool = True, template: str = REPORT_TEMPLATE) -> str:
+def render_html(doc: Document, *, inline_css: bool = True, template: str = REPORT_TEMPLATE,
+                for_print: bool = False) -> str:
     """Render ``doc`` as one HTML page.
 
     ``doc.marking`` is shown on every page (diagonally and/or in the page header). With ``inline_css`` (the
     default) the stylesheet is embedded, so the page stands alone; otherwise it links
     ``report.css`` relative to ``templates/html/``, which is how the PDF writer loads it.
     ``template`` names a template in ``templates/html/``: the default, or one extending it.
+    ``for_print`` (the PDF writer's page): word joiners where a line must not break (joiners.py);
+    the HTML a browser shows has none, so its text is the document's.
     """
-    context = report_context(doc, inline_css=inline_css)
+    context = report_context(doc, inline_css=inline_css, for_print=for_print)
     return environment().get_template(template).render(context)
 
 
-def report_context(doc: Document, *, inline_css: bool = True) -> dict:
+def _same(text: str, *_) -> str:
+    return text
+
+
+def report_context(doc: Document, *, inline_css: bool = True, for_print: bool = False) -> dict:
     """The variables of ``report.html.j2`` (listed at its top), for it or a template extending it."""
     toc_entries = doc.toc_entries()
     _check_anchors(doc, toc_entries)
     css = Markup((HTML_TEMPLATES / STYLESHEET).read_text(encoding="utf-8")) if inline_css else None
     return dict(doc=doc, title=property_text(doc.title), regions=_regions(doc), toc_entries=toc_entries,
-                marking=doc.marking, inline_css=css)
+                marking=doc.marking, inline_css=css,
+                bind=bind if for_print else _same, keep=keep if for_print else _same)
 
 
 def _check_anchors(doc: Document, toc_entries: list[tuple[int, str, str]]) -> None:

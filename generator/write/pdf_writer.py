@@ -7,12 +7,14 @@ else: other local files, http(s), ftp … WeasyPrint itself only logs a failed l
 on, so ``write_pdf`` raises ``RefusedURLError`` after layout if anything was refused, before
 the output file is touched.
 
-Fonts come from fontconfig (no @font-face), and WeasyPrint embeds a subset of each font it
+Fonts come from fontconfig (no @font-face; the project's own Latin face, templates/fonts/, is added
+to the process's font configuration once), and WeasyPrint embeds a subset of each font it
 uses (HarfBuzz's subsetter when libharfbuzz-subset is installed). One ``FontConfiguration``
 (fontconfig's font list, Pango's font map and its caches) serves every document a process lays
 out, e.g. all the units of a batch worker; ``weasy_fonts`` keeps WeasyPrint from copying whole
 font files into memory (about 90 MB of the peak), and ``weasy_import`` imports it without the slow
-library look-ups of ``ctypes.util.find_library`` (~0.2 s).
+library look-ups of ``ctypes.util.find_library`` (~0.2 s). ``weasy_justify`` justifies Chinese
+lines between their characters (WeasyPrint itself stretches only spaces).
 
 Speed: a seed-sized report (~25 pages, ten tables) takes about 2 s. WeasyPrint allocates
 hundreds of thousands of objects per render; Python's cyclic garbage collector then runs
@@ -39,11 +41,12 @@ from weasyprint.text.fonts import FontConfiguration  # noqa: E402
 from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
 
 from generator.compose.document import Document  # noqa: E402
-from generator.write import weasy_fonts  # noqa: E402
+from generator.write import weasy_fonts, weasy_justify  # noqa: E402
 from generator.write.atomic import atomic_path  # noqa: E402
 from generator.write.html_writer import HTML_TEMPLATES, render_html  # noqa: E402
 
 weasy_fonts.apply()
+weasy_justify.apply()                # Chinese lines justified between their characters
 
 
 class RefusedURLError(ValueError):
@@ -78,11 +81,22 @@ class ProjectURLFetcher(URLFetcher):
         raise RefusedURLError(f"拒绝加载 {url}：PDF 只能引用 {self.root} 下的文件")
 
 
+# The face of digits and Latin letters (Liberation Serif, Times New Roman's metric twin, with the CJK
+# faces' vertical metrics; scripts/make_latin_font.py), first in every font stack of report.css.
+LATIN_FONTS = tuple(HTML_TEMPLATES.parent / "fonts" / f"JuesuanLatin-{style}.ttf" for style in ("Regular", "Bold"))
+
+
 @lru_cache(maxsize=1)
 def font_configuration() -> FontConfiguration:
     """The process's font configuration, shared by every document it lays out (the stylesheets
-    have no @font-face, so nothing is added to it per document)."""
-    return FontConfiguration()
+    have no @font-face, so nothing is added to it per document), with the project's Latin face
+    (``LATIN_FONTS``) added once."""
+    from weasyprint.text.ffi import ffi, fontconfig, pangoft2
+    config = FontConfiguration()
+    for path in LATIN_FONTS:
+        fontconfig.FcConfigAppFontAddFile(config._config, str(path).encode())
+    pangoft2.pango_fc_font_map_config_changed(ffi.cast("PangoFcFontMap *", config.font_map))
+    return config
 
 
 def render_document(html: str) -> LaidOutDocument:
@@ -97,7 +111,7 @@ def render_document(html: str) -> LaidOutDocument:
 
 def lay_out(doc: Document) -> LaidOutDocument:
     """``doc`` laid out in pages (``doc.marking`` on every page), ready to write."""
-    html = render_html(doc, inline_css=False)
+    html = render_html(doc, inline_css=False, for_print=True)
     with _cyclic_gc_paused():
         return render_document(html)
 

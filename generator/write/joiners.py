@@ -1,0 +1,46 @@
+"""Where a line may not break in body text: between an amount and its unit, inside 万元, after
+the minus sign of a negative number. The page the PDF writer lays out puts U+2060 WORD JOINER there
+(Unicode line breaking, UAX #14: no break on either side of it; zero width); the HTML a browser
+shows (--format html, the preview) has none, so its text is the document's.
+
+WeasyPrint (Pango) honours it and draws it as an empty glyph with no text of its own, so text
+taken from the PDF (pdftotext, copy and paste) reads "12.34万元" as before. The Document keeps
+the plain text. The DOCX gets no joiners: LibreOffice 7.4 still breaks beside U+2060 in CJK text
+(measured: the same breaks with and without it), and text copied out of Word would carry it.
+
+Headings: ``keep`` joins the characters of a phrase the profile's 部分标题 end with (Document.
+keep_together), so "…2024年度部门决算情况说明" breaks before the phrase, not inside a word; the
+PDF outline takes the heading's plain text (data-label in report.html.j2).
+"""
+from __future__ import annotations
+
+import re
+
+WORD_JOINER = "\u2060"
+# a digit and the unit after it; 万/亿/千 and the 元 after it; a minus sign and the digit after it
+_BIND = re.compile(r"(?<=\d)(?=[亿万千]?元|[%％‰])|(?<=[亿万千])(?=元)|(?<=[-－−])(?=\d)")
+
+
+def bind(text: str) -> str:
+    """``text`` with a word joiner wherever a line must not break (see above)."""
+    if not text:
+        return text
+    return _BIND.sub(WORD_JOINER, text)
+
+
+KEEP_MAX = 12                         # a phrase kept whole must fit a line with room to spare
+
+
+def keep(text: str, phrases) -> str:
+    """``text`` with the last occurrence of each of ``phrases`` (up to KEEP_MAX characters) made
+    unbreakable: a heading then breaks before "决算情况说明", not inside it."""
+    for phrase in phrases:
+        at = text.rfind(phrase)
+        if at >= 0 and 1 < len(phrase) <= KEEP_MAX:
+            text = text[:at] + WORD_JOINER.join(phrase) + text[at + len(phrase):]
+    return text
+
+
+def unbind(text: str) -> str:
+    """``text`` without the joiners ``bind`` put in."""
+    return text.replace(WORD_JOINER, "")
