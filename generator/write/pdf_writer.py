@@ -35,7 +35,6 @@ from generator.write import weasy_import
 
 weasy_import.imported()              # before the names below: loads its libraries quickly
 
-from weasyprint import HTML  # noqa: E402
 from weasyprint import Document as LaidOutDocument  # noqa: E402
 from weasyprint.text.fonts import FontConfiguration  # noqa: E402
 from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
@@ -44,6 +43,7 @@ from generator.compose.document import Document  # noqa: E402
 from generator.write import weasy_fonts, weasy_justify  # noqa: E402
 from generator.write.atomic import atomic_path  # noqa: E402
 from generator.write.html_writer import HTML_TEMPLATES, render_html  # noqa: E402
+from generator.write.weasy_parse import html_document  # noqa: E402
 
 weasy_fonts.apply()
 weasy_justify.apply()                # Chinese lines justified between their characters
@@ -102,8 +102,8 @@ def font_configuration() -> FontConfiguration:
 def render_document(html: str) -> LaidOutDocument:
     """Lay out ``html`` (resolved against ``templates/html/``) with the project's fetcher."""
     fetcher = ProjectURLFetcher()
-    laid_out = HTML(string=html, base_url=HTML_TEMPLATES.as_uri() + "/",
-                    url_fetcher=fetcher).render(font_config=font_configuration())
+    laid_out = html_document(html, HTML_TEMPLATES.as_uri() + "/", fetcher).render(
+        font_config=font_configuration())
     if fetcher.refused:
         raise RefusedURLError("页面引用了项目以外的资源，已拒绝：" + "、".join(fetcher.refused))
     return laid_out

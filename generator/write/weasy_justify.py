@@ -5,9 +5,10 @@ right margin). The official reports, Word and LibreOffice spread the missing wid
 characters of the line instead (CSS ``text-justify: inter-character``, which WeasyPrint lacks).
 
 ``apply()`` replaces ``justify_line``: on a line with CJK characters (U+2E80 and up: ideographs,
-full-width punctuation) the missing width is given to those characters as Pango letter spacing,
-measured on the re-shaped line and scaled once so that the line ends at the right margin; digits
-and Latin letters keep their spacing. A line without CJK characters is justified by WeasyPrint as
+full-width punctuation) the missing width is given to those characters as Pango letter spacing;
+digits and Latin letters keep their spacing. The spacing is computed from the characters' count
+(Pango trims half a spacing at a box's CJK ends), the line is shaped once with it, and shaped a
+second time with the spacing scaled only when it misses the right margin by more than ``CLOSE``. A line without CJK characters is justified by WeasyPrint as
 before (at its spaces). Only justified lines change: the last line of a paragraph and a line
 before a forced break (``white-space: pre-line``) are not justified (CSS; WeasyPrint's
 ``text_align`` passes them by), and no line break moves (justification comes after line breaking).
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import re
 
 # sha256 of inspect.getsource(...) in WeasyPrint 70.0
 SOURCES_SHA256 = {
@@ -29,6 +31,7 @@ SOURCES_SHA256 = {
     "Layout.reactivate": "0b89ee097104b71376c179f48a98858708b07169dc0212c393263a1a831607c9",
 }
 _original = None          # WeasyPrint's justify_line while the patch is applied
+CLOSE = 0.25              # points: a justified line ends this near the right margin or is shaped again
 
 
 def _functions():
@@ -55,23 +58,27 @@ def applied() -> bool:
     return _original is not None
 
 
-def _is_cjk(ch: str) -> bool:
-    return ord(ch) >= 0x2E80
+_CJK_RUN = re.compile("[\u2e80-\U0010ffff]+")     # CJK characters: U+2E80 and up
 
 
-def _cjk_ranges(text: str) -> list[tuple[int, int]]:
-    """UTF-8 byte ranges of the runs of CJK characters in ``text`` (Pango indexes bytes)."""
+def _cjk_runs(text: str) -> tuple[list[tuple[int, int]], int]:
+    """UTF-8 byte ranges of the runs of CJK characters in ``text`` (Pango indexes bytes), and how
+    many CJK characters they hold."""
     ranges: list[tuple[int, int]] = []
-    pos = 0
-    for ch in text:
-        size = len(ch.encode("utf-8"))
-        if _is_cjk(ch):
-            if ranges and ranges[-1][1] == pos:
-                ranges[-1] = (ranges[-1][0], pos + size)
-            else:
-                ranges.append((pos, pos + size))
-        pos += size
-    return ranges
+    count = chars = offset = 0
+    for match in _CJK_RUN.finditer(text):
+        start = offset + len(text[chars:match.start()].encode("utf-8"))
+        offset = start + len(match.group().encode("utf-8"))
+        chars = match.end()
+        count += chars - match.start()
+        ranges.append((start, offset))
+    return ranges, count
+
+
+def _gaps(text: str, count: int) -> float:
+    """The spacings a box's CJK characters gain with letter spacing on them: one per character,
+    less half a spacing that Pango trims at each end of the box where a CJK character stands."""
+    return count - 0.5 * (_CJK_RUN.match(text[0]) is not None) - 0.5 * (_CJK_RUN.match(text[-1]) is not None)
 
 
 def apply() -> bool:
@@ -96,11 +103,11 @@ def apply() -> bool:
 
         def set_text(self, text, justify=False):
             super().set_text(text, justify)
-            ranges = _cjk_ranges(self.text)
+            ranges, _ = _cjk_runs(self.text)
             if not ranges:
                 return
             base = self.style["letter_spacing"]
-            units = int(((0 if base == "normal" else base) + self.cjk_spacing) * TO_UNITS)
+            units = int(((0 if base == "normal" else base) + self.cjk_spacing) * TO_UNITS + 0.5)
             attr_list = pango.pango_layout_get_attributes(self.layout)
             if attr_list == ffi.NULL:
                 attr_list = ffi.gc(pango.pango_attr_list_new(), pango.pango_attr_list_unref)
@@ -148,15 +155,25 @@ def apply() -> bool:
         return x_advance
 
     def justify_line(context, line, extra_width):
-        spaced_boxes = [box for box in text_boxes(line) if _cjk_ranges(box.text)]
-        count = sum(sum(1 for ch in box.text if _is_cjk(ch)) for box in spaced_boxes)
+        spaced_boxes, count, gaps = [], 0, 0.0
+        for box in text_boxes(line):
+            _, box_count = _cjk_runs(box.text)
+            if box_count:
+                spaced_boxes.append(box)
+                count += box_count
+                gaps += _gaps(box.text, box_count)
         if count < 2 or extra_width <= 0:
             return _original(context, line, extra_width)
-        spacing = extra_width / (count - 1)
-        gained = sum(spaced(box, spacing)[1] - box.width for box in spaced_boxes)
-        if gained > FROM_UNITS:               # Pango trims half a spacing at each box's ends
+        # Shape once with the spacing that should fill the line; only when the shaped line misses
+        # the margin by more than CLOSE (Pango keeps no spacing at some CJK characters beside
+        # digits) is it shaped again with the spacing scaled by what it gained.
+        spacing = extra_width / (gaps if gaps > 0 else count - 1)
+        new = {id(box): spaced(box, spacing) for box in spaced_boxes}
+        gained = sum(new[id(box)][1] - box.width for box in spaced_boxes)
+        if abs(gained - extra_width) > CLOSE and gained > FROM_UNITS:
             spacing *= extra_width / gained
-        shift(line, {id(box): spaced(box, spacing) for box in spaced_boxes}, 0)
+            new = {id(box): spaced(box, spacing) for box in spaced_boxes}
+        shift(line, new, 0)
 
     _original = inline.justify_line
     inline.justify_line = justify_line
