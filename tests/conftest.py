@@ -65,3 +65,16 @@ def libreoffice_pdf(rendered, tmp_path_factory):
             assert done[key].exists(), conv.stdout + conv.stderr
         return done[key]
     return convert
+
+
+def open_docx(*args, **kwargs):
+    """A DOCX as python-docx reads it, with the word joiners (U+2060) of its text taken out: they
+    are invisible and keep an amount with its unit on one line (generator/write/joiners.py), and
+    the tests read the text a reader sees. tests/test_page_text.py checks the joiners are there."""
+    import docx
+    from docx.oxml.ns import qn
+    document = docx.Document(*args, **kwargs)
+    for t in document.element.body.iter(qn("w:t")):
+        if t.text and "\u2060" in t.text:
+            t.text = t.text.replace("\u2060", "")
+    return document

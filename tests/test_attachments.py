@@ -12,7 +12,6 @@ import re
 import subprocess
 from decimal import Decimal
 
-import docx
 import pytest
 
 from generator.check import RULES
@@ -20,6 +19,7 @@ from generator.derive.performance import evaluate, round_to
 from generator.model import FundRow, Indicator, SelfEval
 
 from .checkfix import new_ids, replace
+from tests.conftest import open_docx
 
 # (附件, figures the form prints) — our results, from the data
 XINCAILIAO = {
@@ -70,13 +70,13 @@ def test_pdf_prints_every_form_with_its_computed_figures(rendered):
 def test_xiaohe_2022_forms_in_pdf_and_docx(rendered):
     text = forms_in_pdf(rendered, "xiaohe", XIAOHE, 2, 2022)
     assert "65.62%" not in text                        # the published rate, rounded down
-    d = docx.Document(str(rendered["xiaohe"]["docx"]))
+    d = open_docx(str(rendered["xiaohe"]["docx"]))
     cells = {c.text for t in d.tables for row in t.rows for c in row.cells}
     assert {"94.85%", "95.5", "24.93%", "65.63%", "6.5"} <= cells
 
 
 def test_docx_carries_the_same_forms(rendered):
-    d = docx.Document(str(rendered["xincailiao"]["docx"]))
+    d = open_docx(str(rendered["xincailiao"]["docx"]))
     headings = [p.text for p in d.paragraphs if p.style.name == "Heading 2" and p.text.startswith("附件")]
     assert headings == [f"附件{i}：{t}" for i, t in enumerate(XINCAILIAO, start=1)]
     cells = {c.text for t in d.tables for row in t.rows for c in row.cells}
@@ -192,7 +192,7 @@ def test_the_forms_render_on_their_own(tmp_path):
     for i, title in enumerate(XINCAILIAO, start=1):
         assert re.search(re.escape(f"附件{i}：{title}") + r"\.+\d+", text), title     # in the 目录, with its page
     assert all(f in text for figures in XINCAILIAO.values() for f in figures)
-    d = docx.Document(str(pdf.with_suffix(".docx")))
+    d = open_docx(str(pdf.with_suffix(".docx")))
     assert len(d.tables) == 5
     proc = run_cli("render", str(EXAMPLES / "putuo-shehuigongzuo-2024.yaml"), "--attachments-only", "--out", str(tmp_path))
     assert proc.returncode == 2 and "没有可以单独生成的附件" in proc.stderr and "Traceback" not in proc.stderr

@@ -18,13 +18,13 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote
 
-import docx
 import pytest
 
 from generator import batch
 from generator.write.names import safe_filename
 
 from .conftest import EXAMPLES, ROOT, run_cli
+from tests.conftest import open_docx
 
 PYTHON = ROOT / ".venv" / "bin" / "python"
 BASES = {
@@ -126,7 +126,7 @@ def pdf_ok(path: Path) -> str:
 
 
 def docx_ok(path: Path) -> str:
-    return "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
+    return "\n".join(p.text for p in open_docx(str(path)).paragraphs)
 
 
 def assert_whole_files(out: Path, recursive: bool = True) -> None:

@@ -9,7 +9,6 @@ import subprocess
 import zipfile
 from pathlib import Path
 
-import docx
 import pytest
 from docx.enum.section import WD_ORIENT
 from docx.oxml.ns import qn
@@ -18,6 +17,7 @@ from generator.compose.document import (STYLES, Cell, Cover, Document, Heading, 
                                         Paragraph, Table, Toc)
 from generator.write import reference as ref
 from generator.write.docx_writer import USED_STYLES, write_docx
+from tests.conftest import open_docx
 
 ROOT = Path(__file__).resolve().parents[1]
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -115,7 +115,7 @@ def written(tmp_path_factory) -> Path:
 
 # --------------------------------------------------------------------------- structure
 def test_headings_have_heading_styles_and_outline(written):
-    d = docx.Document(written)
+    d = open_docx(written)
     heads = [(p.style.name, p.text) for p in d.paragraphs if p.style.name.startswith("Heading")]
     assert heads == [("Heading 1", "第一部分 概况"), ("Heading 2", "一、本部门（单位）职责"),
                      ("Heading 3", "（一）主要职能"), ("Heading 1", "第二部分 2022年部门决算表"),
@@ -127,7 +127,7 @@ def test_headings_have_heading_styles_and_outline(written):
 
 
 def test_paragraph_roles_use_their_styles(written):
-    d = docx.Document(written)
+    d = open_docx(written)
     by_text = {p.text: p.style.name for p in d.paragraphs}
     assert by_text["山西转型综合改革示范区晋中开发区潇河产业园事业服务中心"] == "Title"
     assert by_text["2022年度部门决算公开"] == "Subtitle"
@@ -148,7 +148,7 @@ def test_paragraph_roles_use_their_styles(written):
 
 
 def test_tables_merges_widths_and_header_rows(written):
-    d = docx.Document(written)
+    d = open_docx(written)
     assert len(d.tables) == 3
     t01, t06, t08 = d.tables
     # column span in the header, row span in the body, column span in the last row
@@ -181,7 +181,7 @@ def test_tables_merges_widths_and_header_rows(written):
 
 
 def test_chinese_fonts_are_east_asian_fonts_of_the_styles(written):
-    d = docx.Document(written)
+    d = open_docx(written)
     styles = d.styles.element
 
     def east_asia(name):
@@ -203,7 +203,7 @@ def test_chinese_fonts_are_east_asian_fonts_of_the_styles(written):
 
 
 def test_sections_orientation_and_page_numbers(written):
-    d = docx.Document(written)
+    d = open_docx(written)
     secs = d.sections
     orient = [s.orientation for s in secs]
     assert orient == [WD_ORIENT.PORTRAIT, WD_ORIENT.PORTRAIT, WD_ORIENT.LANDSCAPE,
@@ -232,7 +232,7 @@ def test_sections_orientation_and_page_numbers(written):
 def test_toc_prefilled_entries_with_page_fields(written):
     """The 目录 is written entries (no TOC field, whose rebuild would replace the entries' words by
     the headings' and captions'), each linking to its heading, the page number a PAGEREF field."""
-    d = docx.Document(written)
+    d = open_docx(written)
     body = d.element.body
     instr = [t.text for t in body.iter(f"{W}instrText")]
     assert not [i for i in instr if i.strip().startswith("TOC")]
@@ -253,7 +253,7 @@ def test_toc_prefilled_entries_with_page_fields(written):
 
 
 def test_core_properties(written):
-    d = docx.Document(written)
+    d = open_docx(written)
     assert d.core_properties.title == "潇河产业园事业服务中心2022年度部门决算公开"
     assert d.core_properties.language == "zh-CN"
 
@@ -306,7 +306,7 @@ def test_committed_reference_is_built_from_styles_yaml():
 def test_reference_specimen_has_every_style(tmp_path):
     out = tmp_path / "custom-reference.docx"
     ref.export_reference(out)
-    d = docx.Document(out)
+    d = open_docx(out)
     names = {s.name.lower() for s in d.styles}
     for name in set(USED_STYLES) | set(STYLES.values()):
         assert name.lower() in names, name
@@ -342,7 +342,7 @@ def test_user_reference_styles_are_kept_and_missing_ones_added(tmp_path):
 
     out = tmp_path / "report.docx"
     write_docx(sample_document(), out, reference=custom)
-    d = docx.Document(out)
+    d = open_docx(out)
     h1 = d.styles["Heading 1"]
     assert h1.style_id == "1"
     assert h1.element.find(f"{W}rPr/{W}rFonts").get(f"{W}eastAsia") == "微软雅黑"
@@ -355,7 +355,7 @@ def test_user_reference_styles_are_kept_and_missing_ones_added(tmp_path):
 
 
 def test_headers_and_footers_of_the_reference_are_replaced(tmp_path):
-    d = docx.Document(ref.REFERENCE_PATH)
+    d = open_docx(ref.REFERENCE_PATH)
     d.sections[0].header.paragraphs[0].text = "内部资料"
     d.sections[0].footer.paragraphs[0].text = "第 页"
     custom = tmp_path / "with-header.docx"
@@ -374,7 +374,7 @@ def test_text_with_line_breaks_tabs_and_markup_characters(tmp_path):
     out = tmp_path / "x.docx"
     write_docx(Document("x", [Paragraph("第一行\r\n第二行\t<&> \x0b"),
                               Heading(1, "A&B <C>")]), out)
-    d = docx.Document(out)
+    d = open_docx(out)
     assert d.paragraphs[0].text == "第一行\n第二行\t<&> "
     assert d.paragraphs[1].text == "A&B <C>"
 
@@ -406,7 +406,7 @@ def test_document_without_front_matter_is_numbered_from_page_one(tmp_path):
     out = tmp_path / "plain.docx"
     write_docx(Document("x", [Heading(1, "第一部分"), Paragraph("正文"),
                               PageBreak(landscape=True), wide_table(rows=3, cols=5)]), out)
-    d = docx.Document(out)
+    d = open_docx(out)
     assert [s.orientation for s in d.sections] == [WD_ORIENT.PORTRAIT, WD_ORIENT.LANDSCAPE]
     assert d.sections[0]._sectPr.find(f"{W}pgNumType").get(f"{W}start") == "1"
     assert "PAGE" in xml_text(d.sections[0].footer._element)

@@ -9,6 +9,7 @@ import zipfile
 import pytest
 
 from .conftest import EXAMPLES, run_cli
+from tests.conftest import open_docx
 
 
 def pages(pdf) -> list[str]:
@@ -55,8 +56,7 @@ def test_draft_docx_every_section_has_the_watermark_header(draft, tmp_path, libr
     mark = [h for h in headers if 'string="内部征求意见稿"' in h]
     assert len(mark) == 1 and "v:textpath" in mark[0]
     assert sects and all("<w:headerReference" in s for s in sects)
-    import docx
-    d = docx.Document(str(draft["docx"]))
+    d = open_docx(str(draft["docx"]))
     assert any(p.text.startswith("草稿（生成于") for p in d.paragraphs[:5])
     proc = subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/lo", "--headless", "--convert-to",
                            "pdf", "--outdir", str(tmp_path), str(draft["docx"])], capture_output=True, text=True,
@@ -135,8 +135,7 @@ def test_mark_header_in_every_docx_section_without_watermark(marked):
     mark = [h for h in headers if "仅供内部审核" in h]
     assert len(mark) == 1 and "v:textpath" not in mark[0] and 'w:jc w:val="right"' in mark[0]
     assert sects and all("<w:headerReference" in s for s in sects)
-    import docx
-    d = docx.Document(str(marked["docx"]))
+    d = open_docx(str(marked["docx"]))
     assert not any(p.text.startswith("草稿") for p in d.paragraphs[:5])
 
 

@@ -13,7 +13,6 @@ import zipfile
 from decimal import Decimal
 from pathlib import Path
 
-import docx
 import openpyxl
 import pytest
 
@@ -29,6 +28,7 @@ from generator.profile import load_profile
 
 from .conftest import EXAMPLES, ROOT, SEEDS, run_cli
 from .new_user_fill import patch_cached_value
+from tests.conftest import open_docx
 
 FIXTURES = Path(__file__).parent / "fixtures" / "excel"
 PY = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv" / "bin" / "python").exists() else sys.executable
@@ -151,7 +151,7 @@ def test_cli_export_then_import(tmp_path):
 
 
 def _docx_texts(path: Path) -> list[str]:
-    d = docx.Document(str(path))
+    d = open_docx(str(path))
     texts = [p.text for p in d.paragraphs]
     for t in d.tables:
         texts += [c.text for row in t.rows for c in row.cells]
@@ -232,7 +232,7 @@ def test_a_kuan_named_in_one_table_serves_the_others(exported, tmp_path):
     out = tmp_path / "out"
     proc = run_cli("render", str(path), "--format", "docx", "--out", str(out))
     assert proc.returncode == 0, proc.stderr
-    table = next(t for t in docx.Document(str(next(out.iterdir()))).tables
+    table = next(t for t in open_docx(str(next(out.iterdir()))).tables
                  if any("20113" in c.text for c in t.columns[0].cells))
     assert any(c.text == "商贸事务" for row in table.rows for c in row.cells)
 

@@ -11,12 +11,12 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-import docx
 import pytest
 
 from generator.load.yaml_reader import read_yaml
 
 from .conftest import EXAMPLES, ROOT, run_cli, seed_text
+from tests.conftest import open_docx
 
 TAILS = ROOT / "tests" / "fixtures" / "wanyuan-tails-2023.yaml"
 WAN = Decimal(10000)
@@ -43,7 +43,7 @@ def unique_cells(row) -> list[str]:
 def docx_tables(path: Path) -> dict[str, list[list[str]]]:
     """The ten tables of a rendered report by DOMAIN.md key, in xiaohe's profile order (the forms
     of 第五部分 follow them: a 部门整体支出绩效自评表's header and indicator tables, 项目支出绩效自评表)."""
-    d = docx.Document(str(path))
+    d = open_docx(str(path))
     keys = ["01", "02", "03", "04", "05", "06", "09", "07", "08", "10"]
     assert len(d.tables) >= len(keys)
     assert all(unique_cells(t.rows[0])[0] in ("项目名称", "单位负责人", "评价指标") for t in d.tables[len(keys):])
@@ -51,7 +51,7 @@ def docx_tables(path: Path) -> dict[str, list[list[str]]]:
 
 
 def paragraphs(path: Path) -> str:
-    return "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
+    return "\n".join(p.text for p in open_docx(str(path)).paragraphs)
 
 
 def total(values) -> Decimal | None:
@@ -243,7 +243,7 @@ def tails_rendered(tmp_path_factory):
 
 
 def test_stated_totals_are_printed_as_stated(tails_rendered):
-    d = docx.Document(str(tails_rendered))
+    d = open_docx(str(tails_rendered))
     tables = [[unique_cells(r) for r in t.rows] for t in d.tables]
     t02 = {r[0]: r for r in tables[1]}
     assert t02["合计"][1:3] == ["166.40", "166.40"]             # not the sum of the 类, 166.39
@@ -310,7 +310,7 @@ def test_both_paths_work_from_the_workbook(tmp_path):
         proc = run_cli("render", str(book), "--format", "docx", "--out", str(out))
         assert proc.returncode == 0, proc.stdout + proc.stderr
         rendered = next(out.glob("*.docx"))
-        rows = {r[0]: r for r in [unique_cells(r) for r in docx.Document(str(rendered)).tables[1].rows]}
+        rows = {r[0]: r for r in [unique_cells(r) for r in open_docx(str(rendered)).tables[1].rows]}
         assert rows["合计"][1] == ("16.35" if key == "xiaohe" else "166.40")
         check = run_cli("check", str(book), "--format", "json")
         assert check.returncode == 0

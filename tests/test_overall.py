@@ -9,7 +9,6 @@ import re
 import subprocess
 from decimal import Decimal
 
-import docx
 import pytest
 
 from generator.derive.ratios import ratio
@@ -19,6 +18,7 @@ from generator.derive.performance import evaluate_overall
 from .checkfix import new_ids, replace
 from .conftest import EXAMPLES, SEEDS, run_cli
 from .test_attachments import squash
+from tests.conftest import open_docx
 
 HUITONG = EXAMPLES / "huitong-2021-overall-self-eval.yaml"
 HUITONG_PDF = "汇通产业园事业服务中心示范区晋中开发区部门整体支出绩效自评表.pdf"
@@ -52,7 +52,7 @@ def pdf_text(path) -> str:
 
 
 def docx_cells(path) -> list[str]:
-    d = docx.Document(str(path))
+    d = open_docx(str(path))
     return [c.text for t in d.tables for row in t.rows for c in row.cells]
 
 
@@ -125,11 +125,11 @@ def test_huitong_renders_as_the_form_alone(tmp_path):
         assert formula in text, formula
     assert "1616" in text and "100" in text                        # 一级 投入 subtotal: 参考 16, 设定 16
     cells = docx_cells(pdf.with_suffix(".docx"))
-    table = docx.Document(str(pdf.with_suffix(".docx"))).tables[-1]
+    table = open_docx(str(pdf.with_suffix(".docx"))).tables[-1]
     total = next([c.text for c in row.cells] for row in table.rows if row.cells[0].text == "合计")
     assert total[3:] == ["97", "100", "", "92"]          # 参考 97 (a blank in the seed), 设定 100, 得分 92
     assert all(f in cells for f in HUITONG_FORMULAS)
-    assert "（备注：1.“设定分值”" in "".join(p.text for p in docx.Document(str(pdf.with_suffix(".docx"))).paragraphs)
+    assert "（备注：1.“设定分值”" in "".join(p.text for p in open_docx(str(pdf.with_suffix(".docx"))).paragraphs)
     out = tmp_path / "lo"
     conv = subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(out),
                            str(pdf.with_suffix(".docx"))], capture_output=True, text=True, timeout=180)
@@ -233,7 +233,7 @@ def test_xinnengyuan_report_renders_alone_with_computed_rates(tmp_path):
     assert "目录" not in text[:200] and "二、主要经验和做法" in text and "四、下一步改进建议" in text
     for figure in REPORT_FIGURES:
         assert figure in text, figure
-    d = docx.Document(str(pdf.with_suffix(".docx")))
+    d = open_docx(str(pdf.with_suffix(".docx")))
     body = "".join(p.text for p in d.paragraphs)
     for figure in REPORT_FIGURES:
         assert figure in body, figure

@@ -113,6 +113,14 @@ def test_no_break_between_an_amount_and_its_unit_in_the_pdf(rendered, key, stem)
 
 
 @pytest.mark.parametrize("key,stem", ALL)
+def test_no_break_between_an_amount_and_its_unit_in_libreoffice(libreoffice_pdf, key, stem):
+    """Also in LibreOffice's layout of the DOCX (joiners in runs marked as English text, and no
+    automatic space between Chinese and digits: with either missing LibreOffice broke there 2–13
+    times a report), and no minus sign left at a line end ("变动率- / 10.10%")."""
+    assert unit_breaks(libreoffice_pdf(key)) == []
+
+
+@pytest.mark.parametrize("key,stem", ALL)
 def test_pdf_text_has_no_joiners(rendered, key, stem):
     """The word joiners are not in the text taken from the PDF: "12.34万元" reads as before."""
     text = subprocess.run(["pdftotext", str(rendered[key]["pdf"]), "-"],
@@ -161,6 +169,22 @@ def test_a_heading_breaks_before_the_profiles_phrase_not_inside_it(rendered, key
         for a, b in zip(lines, lines[1:]):
             if flat.startswith(a) and a + b == flat:          # the heading on two lines
                 assert phrase in a or phrase in b, (a, b)
+
+
+@pytest.mark.parametrize("key,stem", REPORTS)
+def test_a_heading_breaks_before_the_profiles_phrase_in_libreoffice(libreoffice_pdf, key, stem):
+    kept = _kept_headings(stem)
+    lines = [text for _, _, text in _bbox_lines(libreoffice_pdf(key))]
+    for heading, phrase in kept:
+        flat = SPACE.sub("", heading)
+        for a, b in zip(lines, lines[1:]):
+            if flat.startswith(a) and a + b == flat:
+                assert phrase in a or phrase in b, (a, b)
+
+
+def test_the_guihua_part_three_heading_wraps_before_its_phrase_in_libreoffice(libreoffice_pdf):
+    lines = [text for _, _, text in _bbox_lines(libreoffice_pdf("guihuaziyuan"))]
+    assert "决算情况说明" in lines                           # "…部门决算情 / 况说明" before
 
 
 def test_the_guihua_part_three_heading_wraps_before_its_phrase(rendered):

@@ -10,7 +10,6 @@ import re
 import subprocess
 import zipfile
 
-import docx
 import pytest
 
 from generator.compose.document import Heading, Paragraph, Table
@@ -18,6 +17,7 @@ from generator.pipeline import prepare
 
 from .conftest import EXAMPLES
 from .test_narrative import XIAOHE, XINCAILIAO
+from tests.conftest import open_docx
 
 UNITS = {"xiaohe": ("xiaohe-2022", XIAOHE), "xincailiao": ("xincailiao-2023", XINCAILIAO)}
 
@@ -51,7 +51,7 @@ def test_output_names(rendered):
 
 @pytest.mark.parametrize("key", UNITS)
 def test_docx_read_back(rendered, key):
-    d = docx.Document(str(rendered[key]["docx"]))
+    d = open_docx(str(rendered[key]["docx"]))
     doc = document(key)
     texts = [p.text for p in d.paragraphs]
     # the ten table titles, in profile order, each as its own caption paragraph
@@ -85,7 +85,7 @@ def test_docx_read_back(rendered, key):
 def test_docx_table_cells_equal_composed_cells(rendered, key):
     """Each composed table is a Word table whose cell at every grid position (row, column; a
     merged cell at its top-left) holds the composed text — positions, not just the set of texts."""
-    d = docx.Document(str(rendered[key]["docx"]))
+    d = open_docx(str(rendered[key]["docx"]))
     composed = document(key).tables()
     word_tables = [[[c.text for c in row.cells] for row in t.rows] for t in d.tables]
 
@@ -158,7 +158,7 @@ def test_pdf_toc_page_numbers_are_real(rendered, key):
 
 
 def test_same_words_in_docx_and_pdf(rendered):
-    d = docx.Document(str(rendered["xincailiao"]["docx"]))
+    d = open_docx(str(rendered["xincailiao"]["docx"]))
     pdf = re.sub(r"—\d+—", "", squash(pdf_text(rendered["xincailiao"]["pdf"])))   # page footers
     for p in d.paragraphs:
         if p.text.strip() and p.style.name in ("Body Text", "Heading 2", "Heading 3"):
@@ -180,7 +180,7 @@ def test_admin_unit_with_funds_renders_every_part(tmp_path):
     assert "80,000.00" in [c.text for _, _, c in t07.placements()]
     assert "本年度无此项" not in pdf
     assert squash("机关运行经费支出130,000.00元，比上年增加5,000.00元，增长4.00%") in pdf
-    texts = "\n".join(p.text for p in docx.Document(str(docx_path)).paragraphs)
+    texts = "\n".join(p.text for p in open_docx(str(docx_path)).paragraphs)
     assert "本年支出80,000.00元" in texts and "国有资本经营预算财政拨款支出20,000.00元" in texts
 
 

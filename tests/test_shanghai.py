@@ -12,12 +12,12 @@ from __future__ import annotations
 import re
 import subprocess
 
-import docx
 import pytest
 
 from generator.profile import load_profile
 
 from .conftest import EXAMPLES, run_cli
+from tests.conftest import open_docx
 
 PROFILE = load_profile("shanghai-2024")
 TABLES = ["收入支出决算总表", "收入决算表", "支出决算表", "财政拨款收入支出决算总表", "一般公共预算财政拨款支出决算表",
@@ -112,7 +112,7 @@ def test_pdf_has_the_tables_sections_glossary_and_figures(rendered, key):
 
 @pytest.mark.parametrize("key", UNITS)
 def test_docx_has_the_tables_and_sections(rendered, key):
-    d = docx.Document(str(rendered[key]["docx"]))
+    d = open_docx(str(rendered[key]["docx"]))
     paragraphs = [p.text for p in d.paragraphs]
     captions = [p.text for p in d.paragraphs if p.style.name == "Table Caption"]
     assert captions == TABLES

@@ -9,6 +9,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from tests.conftest import open_docx
 
 
 def docx_toc_numbers(path) -> list[str]:
@@ -32,8 +33,7 @@ def test_every_docx_toc_entry_has_the_pdf_page_number(rendered, key):
 
 
 def docx_toc_entries(path) -> list[str]:
-    import docx
-    return [p.text.split("\t")[0] for p in docx.Document(str(path)).paragraphs
+    return [p.text.split("\t")[0] for p in open_docx(str(path)).paragraphs
             if p.style.name.lower().startswith("toc ") and p.style.name.lower() != "toc heading"]
 
 

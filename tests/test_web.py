@@ -28,13 +28,13 @@ import zipfile
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
-import docx
 import pytest
 
 from generator.web.store import RUNNING, STOPPED, Store
 
 from .browsers import wait_for_line
 from .conftest import EXAMPLES, ROOT
+from tests.conftest import open_docx
 
 XIAOHE = "山西转型综合改革示范区晋中开发区潇河产业园事业服务中心"
 XINCAILIAO = "山西转型综合改革示范区新材料产业招商服务中心"
@@ -461,7 +461,7 @@ def test_downloads_are_valid_pdf_and_docx(zhang, xiaohe_version, tmp_path):
     assert "仅供内部审核" not in text and "草稿" not in text             # the final report has no marking
     status, headers, raw = zhang.get(f"/api/units/{q(XIAOHE)}/report.docx")
     assert status == 200 and raw.startswith(b"PK")
-    d = docx.Document(io.BytesIO(raw))
+    d = open_docx(io.BytesIO(raw))
     assert any(XIAOHE in p.text for p in d.paragraphs)
     # the draft is named apart from the final: saved into one folder, neither overwrites the other
     status, headers, raw = zhang.get(f"/api/units/{q(XIAOHE)}/report.docx?draft=1")

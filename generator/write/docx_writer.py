@@ -32,6 +32,7 @@ from lxml import etree
 from generator.compose.document import (KEEP_WITH_NEXT, STYLES, TABLE_START_ROWS, Cell, Cover, Document, Heading, Marking, PageBreak,
                                         Paragraph, Table, Toc, Typography)
 from generator.write.atomic import atomic_path
+from generator.write.joiners import bind, keep
 from generator.write.names import property_text
 from generator.write.reference import (NSDECL, ReferenceSpec, default_reference_bytes,
                                        load_spec, style_xml)
@@ -124,6 +125,36 @@ def _runs(text: str, rpr: str = "") -> str:
                 out.append(f"<w:r>{rpr}<w:tab/></w:r>")
             if piece:
                 out.append(f"<w:r>{rpr}{_t(piece)}</w:r>")
+    return "".join(out)
+
+
+# Text the joiners bind (joiners.py: an amount and its unit, a heading's last phrase) goes in a run
+# of its own marked as English text: LibreOffice breaks lines of Chinese text (w:lang w:eastAsia
+# zh-CN) with rules of its own that ignore U+2060, and honours it in English text (Unicode line
+# breaking). The characters keep their fonts (Word and LibreOffice choose the East Asian font by
+# the character, not by the language); w:noProof keeps spelling marks off the marked words.
+_BOUND = re.compile("[0-9.,]*[^\\s\u2060](?:\u2060[^\\s\u2060][0-9.,]*)+")
+_BOUND_LANG = '<w:lang w:eastAsia="en-US"/>'
+
+
+def _bound_rpr(rpr: str) -> str:
+    """``rpr`` (empty, or <w:rPr> with b, bCs, sz, szCs as the writer makes it) for bound text."""
+    inner = rpr[len("<w:rPr>"):-len("</w:rPr>")] if rpr else ""
+    at = inner.find("<w:sz")
+    at = len(inner) if at < 0 else at                  # w:noProof comes after w:b/w:bCs, before w:sz
+    return f"<w:rPr>{inner[:at]}<w:noProof/>{inner[at:]}{_BOUND_LANG}</w:rPr>"
+
+
+def _bound_runs(text: str, rpr: str = "") -> str:
+    """``_runs`` of ``text``, with each stretch that word joiners bind in a run of its own (above)."""
+    if "\u2060" not in text:
+        return _runs(text, rpr)
+    out, pos, bound = [], 0, _bound_rpr(rpr)
+    for match in _BOUND.finditer(text):
+        out.append(_runs(text[pos:match.start()], rpr))
+        out.append(_runs(match.group(), bound))
+        pos = match.end()
+    out.append(_runs(text[pos:], rpr))
     return "".join(out)
 
 
@@ -438,9 +469,9 @@ class _DocxBuilder:
             elif isinstance(b, Toc):
                 self._toc(b, entries)
             elif isinstance(b, Heading):
-                self._heading(b, self.bookmarks.get(i), i + 1)
+                self._heading(b, self.bookmarks.get(i), i + 1, doc.keep_together)
             elif isinstance(b, Paragraph):
-                self._p(self._style_of(b.style), _runs(b.text), keep=b.style in KEEP_WITH_NEXT)
+                self._p(self._style_of(b.style), _bound_runs(bind(b.text)), keep=b.style in KEEP_WITH_NEXT)
             elif isinstance(b, Table):
                 self._table(b, self.bookmarks.get(i), i + 1)
             else:
@@ -506,10 +537,10 @@ class _DocxBuilder:
             self._p(f"TOC {min(max(level, 1), 3)}", link)
         self.pending = True
 
-    def _heading(self, h: Heading, bookmark: str | None, bid: int) -> None:
+    def _heading(self, h: Heading, bookmark: str | None, bid: int, phrases=()) -> None:
         if h.level not in (1, 2, 3):
             raise ValueError(f"标题级别只能是 1–3：{h.level}（{h.text}）")
-        inner = _runs(h.text)
+        inner = _bound_runs(keep(h.text, phrases))
         if bookmark:
             inner = (f'<w:bookmarkStart w:id="{bid}" w:name="{bookmark}"/>{inner}'
                      f'<w:bookmarkEnd w:id="{bid}"/>')
@@ -593,7 +624,7 @@ class _DocxBuilder:
             text = cell.text
             if text:
                 pp = ppr.get(cell.align) or ppr["left"]
-                para = f"<w:p>{pp}{_runs(text, rpr[cell.bold])}</w:p>"
+                para = f"<w:p>{pp}{_bound_runs(bind(text), rpr[cell.bold])}</w:p>"
             else:
                 para = empty_p
             cells[r].append((c, f'<w:tc><w:tcPr>{tcw}{vm}<w:vAlign w:val="center"/></w:tcPr>'

@@ -5,8 +5,15 @@ shows (--format html, the preview) has none, so its text is the document's.
 
 WeasyPrint (Pango) honours it and draws it as an empty glyph with no text of its own, so text
 taken from the PDF (pdftotext, copy and paste) reads "12.34万元" as before. The Document keeps
-the plain text. The DOCX gets no joiners: LibreOffice 7.4 still breaks beside U+2060 in CJK text
-(measured: the same breaks with and without it), and text copied out of Word would carry it.
+the plain text.
+
+The DOCX gets the same joiners (docx_writer.py), with two things LibreOffice needs to honour them
+(measured with LibreOffice 7.4: without either, 2–13 breaks a report remained): the bound text
+in a run of its own marked as English text (LibreOffice breaks Chinese text with rules of its own
+that ignore U+2060), and no automatic space between Chinese and digits (styles.yaml ``autospace:
+false``; with that space LibreOffice breaks beside it). The joiners are invisible, but they are in
+the DOCX's text: text copied out of Word carries them, and a search for "12.34万元" typed without
+them may not find it (a search for the number alone does).
 
 Headings: ``keep`` joins the characters of a phrase the profile's 部分标题 end with (Document.
 keep_together), so "…2024年度部门决算情况说明" breaks before the phrase, not inside a word; the

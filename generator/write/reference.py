@@ -76,7 +76,7 @@ class PageSetup:
 _STYLE_KEYS = {"name", "id", "type", "based_on", "next", "font", "latin", "size", "bold",
                "italic", "align", "first_line", "left", "space_before", "space_after", "line",
                "line_exact", "keep_next", "keep_lines", "outline", "tabs", "sample", "borders",
-               "cell_margin"}
+               "cell_margin", "autospace"}
 
 
 @dataclass(frozen=True)
@@ -208,6 +208,9 @@ def ppr_xml(props: Mapping[str, Any], size: float) -> str:
             + (f' w:leader="{t["leader"]}"' if t.get("leader") else "")
             + f' w:pos="{round(float(t["pos"]) * CM)}"/>' for t in props["tabs"])
         out.append(f"<w:tabs>{tabs}</w:tabs>")
+    if "autospace" in props:            # space between CJK and Latin letters / digits (Word: on)
+        val = "" if props["autospace"] else ' w:val="0"'
+        out.append(f"<w:autoSpaceDE{val}/><w:autoSpaceDN{val}/>")
     sp = ""
     if "space_before" in props:
         sp += f' w:before="{_twips(float(props["space_before"]))}"'
