@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from generator.compose.document import Heading, Paragraph
+from generator.compose.document import Heading, Paragraph, Table
 from generator.pipeline import prepare
 from generator.write import pdf_writer, weasy_justify  # noqa: F401  (pdf_writer applies the patch)
-from generator.write.joiners import bind, unbind
+from generator.write.joiners import bind, bind_cell, unbind
 from tests.conftest import EXAMPLES
 
 REPORTS = [("xiaohe", "xiaohe-2022"), ("xincailiao", "xincailiao-2023"),
@@ -118,6 +118,40 @@ def test_no_break_between_an_amount_and_its_unit_in_libreoffice(libreoffice_pdf,
     automatic space between Chinese and digits: with either missing LibreOffice broke there 2–13
     times a report), and no minus sign left at a line end ("变动率- / 10.10%")."""
     assert unit_breaks(libreoffice_pdf(key)) == []
+
+
+_CELL_END = re.compile(r"[\u4e00-\u9fff）)][\u4e00-\u9fff]$")
+
+
+def orphaned_cells(pdf: Path, stem: str) -> list[str]:
+    """Table cells whose last line holds one character ("科目编 / 码", "附属单位上缴收 / 入"): a
+    cell's text of three or more characters ending in a character, one line of the PDF its end
+    except that character, the next line that character alone."""
+    doc = prepare(EXAMPLES / f"{stem}.yaml").document
+    cells = {c.text.strip() for b in doc.blocks if isinstance(b, Table) for row in b.header + b.body
+             for c in row if c.text and len(c.text.strip()) >= 3 and _CELL_END.search(c.text.strip())}
+    lines = [text for _, _, text in _bbox_lines(pdf)]
+    return sorted({t for t in cells for a, b in zip(lines, lines[1:])
+                   if b == t[-1] and a and t[:-1].endswith(a[-2:]) and t.startswith(a[0])})
+
+
+@pytest.mark.parametrize("key,stem", ALL)
+def test_no_table_cell_ends_with_a_single_character_on_a_line(rendered, key, stem):
+    """37 cells of xiaohe and 15 of xincailiao wrapped their last character alone before
+    (joiners.bind_cell)."""
+    assert orphaned_cells(rendered[key]["pdf"], stem) == []
+
+
+@pytest.mark.parametrize("key,stem", ALL)
+def test_no_table_cell_ends_with_a_single_character_in_libreoffice(libreoffice_pdf, key, stem):
+    assert orphaned_cells(libreoffice_pdf(key), stem) == []
+
+
+def test_bind_cell_keeps_the_last_two_characters_together():
+    assert bind_cell("科目编码") == "科目编\u2060码"
+    assert bind_cell("资金结（转）余") == "资金结（转）\u2060余"
+    assert bind_cell("增加12.34万元") == "增加12.34\u2060万\u2060元"
+    assert bind_cell("合计") == "合计" and bind_cell("12.34") == "12.34" and bind_cell("") == ""
 
 
 @pytest.mark.parametrize("key,stem", ALL)

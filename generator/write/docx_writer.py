@@ -32,7 +32,7 @@ from lxml import etree
 from generator.compose.document import (KEEP_WITH_NEXT, STYLES, TABLE_START_ROWS, Cell, Cover, Document, Heading, Marking, PageBreak,
                                         Paragraph, Table, Toc, Typography)
 from generator.write.atomic import atomic_path
-from generator.write.joiners import bind, keep
+from generator.write.joiners import bind, bind_cell, keep
 from generator.write.names import property_text
 from generator.write.reference import (NSDECL, ReferenceSpec, default_reference_bytes,
                                        load_spec, style_xml)
@@ -624,7 +624,7 @@ class _DocxBuilder:
             text = cell.text
             if text:
                 pp = ppr.get(cell.align) or ppr["left"]
-                para = f"<w:p>{pp}{_bound_runs(bind(text), rpr[cell.bold])}</w:p>"
+                para = f"<w:p>{pp}{_bound_runs(bind_cell(text), rpr[cell.bold])}</w:p>"
             else:
                 para = empty_p
             cells[r].append((c, f'<w:tc><w:tcPr>{tcw}{vm}<w:vAlign w:val="center"/></w:tcPr>'

@@ -32,7 +32,7 @@ from generator import cache
 from generator.compose.document import (
     STYLES, Block, Cover, Document, Heading, PageBreak, Paragraph, Table, Toc,
 )
-from generator.write.joiners import bind, keep
+from generator.write.joiners import bind, bind_cell, keep
 from generator.write.names import property_text
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
@@ -90,7 +90,8 @@ def report_context(doc: Document, *, inline_css: bool = True, for_print: bool = 
     css = Markup((HTML_TEMPLATES / STYLESHEET).read_text(encoding="utf-8")) if inline_css else None
     return dict(doc=doc, title=property_text(doc.title), regions=_regions(doc), toc_entries=toc_entries,
                 marking=doc.marking, inline_css=css,
-                bind=bind if for_print else _same, keep=keep if for_print else _same)
+                bind=bind if for_print else _same, bind_cell=bind_cell if for_print else _same,
+                keep=keep if for_print else _same)
 
 
 def _check_anchors(doc: Document, toc_entries: list[tuple[int, str, str]]) -> None:

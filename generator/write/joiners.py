@@ -35,6 +35,18 @@ def bind(text: str) -> str:
     return _BIND.sub(WORD_JOINER, text)
 
 
+# the last two characters of a table cell of three or more: "科目编 / 码" becomes "科目 / 编码"
+_LAST_PAIR = re.compile(r"(?<=\S{2})(?<=[\u4e00-\u9fff）)])(?=[\u4e00-\u9fff][）)”」』]?$)")
+
+
+def bind_cell(text: str) -> str:
+    """``bind(text)`` for a table cell, whose last line also never holds a single character: a
+    cell wraps "附属单位上缴 / 收入", not "附属单位上缴收 / 入" (the official tables never do)."""
+    if not text:
+        return text
+    return _LAST_PAIR.sub(WORD_JOINER, bind(text), count=1)
+
+
 KEEP_MAX = 12                         # a phrase kept whole must fit a line with room to spare
 
 
