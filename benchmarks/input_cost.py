@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from check_speed import generated_unit  # noqa: E402
 
-from generator.load import excel_reader  # noqa: E402
+from generator.load import xlsx_guard  # noqa: E402
 from generator.load.yaml_reader import MAX_BYTES, MAX_NODES, read_yaml  # noqa: E402
 from generator.write.yaml_writer import dump_unit  # noqa: E402
 from tests import bombs  # noqa: E402
@@ -85,16 +85,16 @@ def build(folder: Path) -> list[tuple[str, str, Path]]:
            ("yaml: over 5 MB", "refused", _write(folder / "huge.yaml", "单位名称: 测试\n说明: |\n" +
                                                   ("  " + "长" * 100 + "\n") * (MAX_BYTES // 300 + 10)))]
     cases = [("xlsx: 2000 merged ranges of 100×100", lambda p: bombs.merged_bomb(base, p)),
-             (f"xlsx: {excel_reader.MAX_MERGED_RANGES + 1:,} merged ranges of 1×2",
-              lambda p: bombs.merged_bomb(base, p, ranges=excel_reader.MAX_MERGED_RANGES + 1, height=1, width=2)),
+             (f"xlsx: {xlsx_guard.MAX_MERGED_RANGES + 1:,} merged ranges of 1×2",
+              lambda p: bombs.merged_bomb(base, p, ranges=xlsx_guard.MAX_MERGED_RANGES + 1, height=1, width=2)),
              ("xlsx: a cell in row 900,000,000", lambda p: bombs.far_row(base, p)),
              ("xlsx: 5000 rows reaching column XFD", lambda p: bombs.wide_rows(base, p)),
-             (f"xlsx: {excel_reader.MAX_CELLS:,} more cells", lambda p: bombs.many_cells(base, p, excel_reader.MAX_CELLS)),
+             (f"xlsx: {xlsx_guard.MAX_CELLS:,} more cells", lambda p: bombs.many_cells(base, p, xlsx_guard.MAX_CELLS)),
              ("xlsx: a text of 32,768 characters",
-              lambda p: bombs.long_text(base, p, excel_reader.MAX_CELL_CHARS + 1)),
-             (f"xlsx: {excel_reader.MAX_SHEETS} more sheets", lambda p: bombs.many_sheets(base, p, excel_reader.MAX_SHEETS)),
-             (f"xlsx: {excel_reader.MAX_XML_ELEMENTS:,} more XML elements",
-              lambda p: bombs.many_elements(base, p, excel_reader.MAX_XML_ELEMENTS)),
+              lambda p: bombs.long_text(base, p, xlsx_guard.MAX_CELL_CHARS + 1)),
+             (f"xlsx: {xlsx_guard.MAX_SHEETS} more sheets", lambda p: bombs.many_sheets(base, p, xlsx_guard.MAX_SHEETS)),
+             (f"xlsx: {xlsx_guard.MAX_XML_ELEMENTS:,} more XML elements",
+              lambda p: bombs.many_elements(base, p, xlsx_guard.MAX_XML_ELEMENTS)),
              ("xlsx: 2,000,000 XML elements nested",
               lambda p: bombs.many_elements(base, p, 2_000_000, nested=True))]
     for i, (name, make) in enumerate(cases):
@@ -107,7 +107,7 @@ def build(folder: Path) -> list[tuple[str, str, Path]]:
     oversize = folder / "oversize.xlsx"
     with oversize.open("wb") as fh:
         fh.write(b"PK\x03\x04")
-        fh.truncate(excel_reader.MAX_FILE_BYTES + 1)
+        fh.truncate(xlsx_guard.MAX_FILE_BYTES + 1)
     out.append(("xlsx: over 20 MB", "refused", oversize))
     return out
 

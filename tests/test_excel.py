@@ -17,7 +17,7 @@ import openpyxl
 import pytest
 
 from generator.errors import InputError
-from generator.load import excel_reader
+from generator.load import xlsx_guard
 from generator.load.excel_reader import read_xlsx
 from generator.load.unit_loader import load_unit
 from generator.load.yaml_reader import read_yaml
@@ -90,7 +90,7 @@ def test_openpyxl_parses_worksheets_through_defusedxml():
             body = f'<?xml version="1.0" encoding="{encoding}"?>{dtd}'.encode(encoding)
             for part in ("xl/worksheets/sheet1.xml", "xl/sharedStrings.xml"):
                 with pytest.raises(defusedxml.DTDForbidden):
-                    excel_reader._PartScan(part, "worksheets" in part, excel_reader._Sizes("t"), [], {}).run(io.BytesIO(body))
+                    xlsx_guard._PartScan(part, "worksheets" in part, xlsx_guard._Sizes("t"), [], {}).run(io.BytesIO(body))
 
 
 # ---------------------------------------------------------------- round trip
@@ -519,14 +519,14 @@ def test_password_protected_workbook(tmp_path):
 
 def test_cfb_header_named_xlsx_without_encryption_streams_is_an_old_workbook(tmp_path):
     path = tmp_path / "renamed.xlsx"
-    path.write_bytes(excel_reader.CFB_MAGIC + b"\0" * 504 + "Workbook".encode("utf-16-le") + b"\0" * 1000)
+    path.write_bytes(xlsx_guard.CFB_MAGIC + b"\0" * 504 + "Workbook".encode("utf-16-le") + b"\0" * 1000)
     err = refused(path, tmp_path)
     assert ".xls" in err and "另存为" in err
 
 
 def test_old_xls_says_how_to_convert(tmp_path):
     path = tmp_path / "旧版.xls"
-    path.write_bytes(excel_reader.CFB_MAGIC + b"\0" * 504 + "Workbook".encode("utf-16-le") + b"\0" * 1000)
+    path.write_bytes(xlsx_guard.CFB_MAGIC + b"\0" * 504 + "Workbook".encode("utf-16-le") + b"\0" * 1000)
     err = refused(path, tmp_path)
     assert "97-2003" in err and "Excel 工作簿（*.xlsx）" in err and "--convert-to xlsx" in err
     with pytest.raises(InputError):

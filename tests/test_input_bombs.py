@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from generator.errors import InputError
-from generator.load import excel_reader
+from generator.load import xlsx_guard, xlsx_values
 from generator.load.yaml_reader import MAX_NODES, read_yaml
 
 from . import bombs
@@ -103,9 +103,9 @@ def test_merged_range_bomb_is_refused_naming_the_sheet(workbook, tmp_path):
 
 def test_too_many_merged_ranges_is_refused(workbook, tmp_path):
     path = tmp_path / "ranges.xlsx"
-    bombs.merged_bomb(workbook, path, ranges=excel_reader.MAX_MERGED_RANGES + 1, height=1, width=2)
+    bombs.merged_bomb(workbook, path, ranges=xlsx_guard.MAX_MERGED_RANGES + 1, height=1, width=2)
     err = refused(tmp_path, path)
-    assert f"合并区域超过 {excel_reader.MAX_MERGED_RANGES:,} 个" in err, err
+    assert f"合并区域超过 {xlsx_guard.MAX_MERGED_RANGES:,} 个" in err, err
 
 
 def test_many_small_merged_ranges_are_read_as_before(workbook, tmp_path):
@@ -114,7 +114,7 @@ def test_many_small_merged_ranges_are_read_as_before(workbook, tmp_path):
     bombs.merged_bomb(workbook, path, ranges=1000, height=2, width=3)
     proc = run_cli("check", str(path))
     assert proc.returncode == 0, proc.stderr
-    sheet = excel_reader.Sheet("表", [], merged=["B2:D3", "A1:A1", "C3:E4", "A10:ZZ30", "F1"])
+    sheet = xlsx_values.Sheet("表", [], merged=["B2:D3", "A1:A1", "C3:E4", "A10:ZZ30", "F1"])
     assert sheet.merge_at(1, 1) == ("B2:D3", 1, 1)
     assert sheet.merge_at(2, 2) == ("C3:E4", 2, 2)          # overlapping (never from Excel): the last wins
     assert sheet.merge_at(0, 0) == ("A1:A1", 0, 0)
@@ -138,14 +138,14 @@ def test_rows_reaching_column_xfd_are_refused(workbook, tmp_path):
 
 def test_too_many_cells_is_refused(workbook, tmp_path):
     path = tmp_path / "cells.xlsx"
-    bombs.many_cells(workbook, path, excel_reader.MAX_CELLS)
+    bombs.many_cells(workbook, path, xlsx_guard.MAX_CELLS)
     err = refused(tmp_path, path)
-    assert f"单元格超过 {excel_reader.MAX_CELLS:,} 个" in err and "填写说明!" in err, err
+    assert f"单元格超过 {xlsx_guard.MAX_CELLS:,} 个" in err and "填写说明!" in err, err
 
 
 def test_a_text_longer_than_excel_allows_is_refused(workbook, tmp_path):
     path = tmp_path / "long.xlsx"
-    bombs.long_text(workbook, path, excel_reader.MAX_CELL_CHARS + 1)
+    bombs.long_text(workbook, path, xlsx_guard.MAX_CELL_CHARS + 1)
     err = refused(tmp_path, path)
     assert "填写说明!B2000" in err and "上限" in err, err
 
@@ -153,7 +153,7 @@ def test_a_text_longer_than_excel_allows_is_refused(workbook, tmp_path):
 @pytest.mark.parametrize("nested", [False, True])
 def test_too_many_xml_elements_are_refused_as_they_open(workbook, tmp_path, nested):
     path = tmp_path / "elements.xlsx"
-    bombs.many_elements(workbook, path, excel_reader.MAX_XML_ELEMENTS, nested=nested)
+    bombs.many_elements(workbook, path, xlsx_guard.MAX_XML_ELEMENTS, nested=nested)
     err = refused(tmp_path, path)
     assert "工作簿的内容过多" in err and "xl/extra.xml" in err, err
 

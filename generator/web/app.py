@@ -51,7 +51,7 @@ from starlette.responses import (FileResponse, HTMLResponse, JSONResponse, Plain
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ..load.excel_reader import MAX_FILE_BYTES
+from ..load.xlsx_guard import MAX_FILE_BYTES
 from ..load.unit_loader import READERS
 from ..load.yaml_reader import MAX_BYTES as MAX_YAML_BYTES
 from ..limits import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT

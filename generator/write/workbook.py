@@ -26,15 +26,15 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..layout import Entry, Line
 from ..layout import path as data_path
-from ..load.excel_reader import (BOOL, BUDGET_BY_CLASS, BUDGET_COLUMN, CHOICE, CLASS_WORD_COLUMNS, COUNT,
-                                 LAST_BY_CLASS, LAST_CLASS_COLUMN, LAST_FIELDS, LONGTEXT, MONEY,
-                                 SHEET_ATTACH, SHEET_BUDGET, SHEET_FULL_BUDGET, SHEET_MEMBERS, FULL_BUDGET_BY_CLASS,
-                                 FULL_BUDGET_COLUMN, MEMBERS, MEMBER_COLUMNS, SHEET_INFO, INFO, INFO_FIELDS,
-                                 SHEET_SELF_EVAL, SHEET_SELF_FUNDS, SHEET_SELF_INDICATORS, ATTACHMENT_NO, FORM_SHEETS,
-                                 PAIRS, SHEET_OVERALL, SHEET_OVERALL_INDICATORS, SHEET_OVERALL_PEOPLE, SHEET_OVERALL_TEXT,
-                                 SHEET_CLASS_WORDS, SHEET_GLOSSARY, SHEET_GUIDE, FormSheets, column_path,
-                                 SHEET_LAST, SHEET_UNIT, SHEET_WORDS, TEXT, UNIT_FIELDS,
-                                 WORD_FIELDS, YEAR, Field)
+from ..load.workbook_spec import (BOOL, BUDGET_BY_CLASS, BUDGET_COLUMN, CHOICE, CLASS_WORD_COLUMNS, COUNT,
+                                  LAST_BY_CLASS, LAST_CLASS_COLUMN, LAST_FIELDS, LONGTEXT, MONEY,
+                                  SHEET_ATTACH, SHEET_BUDGET, SHEET_FULL_BUDGET, SHEET_MEMBERS, FULL_BUDGET_BY_CLASS,
+                                  FULL_BUDGET_COLUMN, MEMBERS, MEMBER_COLUMNS, SHEET_INFO, INFO, INFO_FIELDS,
+                                  SHEET_SELF_EVAL, SHEET_SELF_FUNDS, SHEET_SELF_INDICATORS, ATTACHMENT_NO, FORM_SHEETS,
+                                  PAIRS, SHEET_OVERALL, SHEET_OVERALL_INDICATORS, SHEET_OVERALL_PEOPLE, SHEET_OVERALL_TEXT,
+                                  SHEET_CLASS_WORDS, SHEET_GLOSSARY, SHEET_GUIDE, FormSheets, column_path,
+                                  SHEET_LAST, SHEET_UNIT, SHEET_WORDS, TEXT, UNIT_FIELDS,
+                                  WORD_FIELDS, YEAR, Field)
 from ..errors import InputError, Problem
 from ..profile import Profile, TableSpec, available, load_profile
 from .atomic import atomic_path
@@ -566,7 +566,7 @@ def guide_rows(p: Profile) -> list[tuple[str, str, str]]:
             "调整后预算、年末结余（不填时）、比率与算式、一级二级分值、综合得分、等次由程序计算"),
            (SHEET_OVERALL_TEXT, "整体自评表的“部门整体支出情况”：每段一行（标题、内容）", "文字原样印出"),
            (SHEET_OVERALL_INDICATORS, "整体自评表的评价指标：一级、二级、三级指标、分值、计算分析、得分；"
-                                      "比率行写比率名称（templates/catalogs/ratios.yaml），数据写“名称=数；名称=数”",
+                                       "比率行写比率名称（templates/catalogs/ratios.yaml），数据写“名称=数；名称=数”",
             "比率的算式与结果由程序按数据印出；表上手写的结果可写在“填写结果／填写计算”以便核对"),
            (SHEET_OVERALL_PEOPLE, "整体自评表的评价人员：姓名、职务、科室", "可不填")]
           if p.overall_layout else []),
@@ -774,6 +774,6 @@ def export_unit(path: Path, out: Path) -> None:
         lost = [k for k in ("项目自评", "整体自评", "评价报告") if a.get(k) and k not in kept]
         if lost:
             raise InputError([Problem(located.source(("附件", i, lost[0])),
-                                      f"工作簿还不能容纳附件{i + 1}的{lost[0]}（模板“{profile.name}”的工作簿没有这部分），"
-                                      "导出会丢失它：请继续用 YAML 文件维护这个单位")])
+                                       f"工作簿还不能容纳附件{i + 1}的{lost[0]}（模板“{profile.name}”的工作簿没有这部分），"
+                                       "导出会丢失它：请继续用 YAML 文件维护这个单位")])
     save_workbook(build_workbook(profile, data), out)
