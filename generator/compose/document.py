@@ -40,6 +40,10 @@ STYLES = {
 KEEP_WITH_NEXT = frozenset({"subhead", "lead"})
 # A table does not start with fewer than this many body rows at the bottom of a page.
 TABLE_START_ROWS = 3
+# A cell spanning at most this many rows stays on one page with all of them; a taller one keeps
+# its first TABLE_START_ROWS rows together (its text, printed at the top of its part of the first
+# page, fits there instead of running below the page's last rule).
+SPAN_KEPT_WHOLE = 4
 
 Align = Literal["left", "center", "right"]
 
@@ -75,6 +79,22 @@ class Table:
     @property
     def ncols(self) -> int:
         return len(self.widths)
+
+    def kept_rows(self) -> set[int]:
+        """The rows (numbered over header + body) that stay on the page of the row after them:
+        the header and the first body rows and the rows before the last, so that a table neither
+        starts at a page bottom nor ends at a page top with fewer than TABLE_START_ROWS body rows,
+        and the rows of a cell with text spanning several (SPAN_KEPT_WHOLE). CSS ``break-after:
+        avoid`` on the row in the PDF, ``keepNext`` on its paragraphs in the DOCX."""
+        rows = self.header + self.body
+        n, nh = len(rows), len(self.header)
+        kept = set(range(min(nh + TABLE_START_ROWS - 1, n - 1)))
+        kept.update(range(max(n - TABLE_START_ROWS, 0), n - 1))
+        for r, _, cell in self.placements(rows):
+            if cell.rowspan > 1 and cell.text.strip() and r >= nh:
+                span = min(cell.rowspan, n - r)
+                kept.update(range(r, r + (span if span <= SPAN_KEPT_WHOLE else TABLE_START_ROWS) - 1))
+        return kept
 
     def placements(self, rows: list[list[Cell]] | None = None) -> Iterator[tuple[int, int, Cell]]:
         """Yield (row, col, cell) with grid positions resolved from the spans.

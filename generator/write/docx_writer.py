@@ -29,7 +29,7 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import qn
 from lxml import etree
 
-from generator.compose.document import (KEEP_WITH_NEXT, STYLES, TABLE_START_ROWS, Cell, Cover, Document, Heading, Marking, PageBreak,
+from generator.compose.document import (KEEP_WITH_NEXT, STYLES, Cell, Cover, Document, Heading, Marking, PageBreak,
                                         Paragraph, Table, Toc, Typography)
 from generator.write.atomic import atomic_path
 from generator.write.joiners import bind, bind_cell, keep
@@ -635,16 +635,16 @@ class _DocxBuilder:
                 for dr in range(1, min(cell.rowspan, nrows - r)):
                     cells[r + dr].append((c, cont))
         nh = len(t.header)
+        kept = t.kept_rows()
         trs = []
         for r, row in enumerate(cells):
             row.sort(key=lambda x: x[0])
             head = "<w:tblHeader/>" if r < nh else ""
             tcs = "".join(x for _, x in row)
-            # the header and the first body rows stay together, and so do the last rows: a table
-            # never starts at a page bottom or ends at a page top with a row or two (keepNext on a
-            # row's paragraphs keeps it with the next row; Word honours it, LibreOffice 7.4 not)
-            keep = r < nrows - 1 and (r < nh + TABLE_START_ROWS - 1 or r >= nrows - TABLE_START_ROWS)
-            if keep or (r == nrows - 1 and (t.notes or t.empty_note)):   # keep the last row with the note
+            # the header and the first body rows stay together, and so do the last rows and the
+            # rows of a cell spanning a few (Table.kept_rows): keepNext on a row's paragraphs keeps
+            # it with the next row
+            if r in kept or (r == nrows - 1 and (t.notes or t.empty_note)):   # keep the last row with the note
                 tcs = tcs.replace(f'<w:pStyle w:val="{tt}"/>',
                                   f'<w:pStyle w:val="{tt}"/><w:keepNext/>')
             trs.append(f"<w:tr><w:trPr><w:cantSplit/>{head}</w:trPr>{tcs}</w:tr>")

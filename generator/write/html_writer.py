@@ -47,6 +47,7 @@ class Item:
     kind: str                     # "cover" | "toc" | "heading" | "paragraph" | "table"
     block: Block
     widths: tuple[float, ...] = ()  # tables: column widths in percent
+    centred_meta: bool = False      # tables: the 年度 at the middle of the meta line (_centred_meta)
 
 
 @dataclass
@@ -129,12 +130,12 @@ def _regions(doc: Document) -> list[Region]:
         starts_part_one = has_front and i == first_part
         if fresh or starts_part_one or not regions or regions[-1].page != page:
             regions.append(Region(page))
-        regions[-1].items.append(_item(block))
+        regions[-1].items.append(_item(block, landscape=page == "landscape"))
         fresh = isinstance(block, (Cover, Toc))      # what follows them starts a new page
     return regions
 
 
-def _item(block: Block) -> Item:
+def _item(block: Block, landscape: bool = False) -> Item:
     if isinstance(block, Cover):
         return Item("cover", block)
     if isinstance(block, Toc):
@@ -146,8 +147,29 @@ def _item(block: Block) -> Item:
             raise ValueError(f"未定义的段落样式：{block.style!r}（{block.text[:20]}）")
         return Item("paragraph", block)
     if isinstance(block, Table):
-        return Item("table", block, widths=_percent_widths(block))
+        return Item("table", block, widths=_percent_widths(block),
+                    centred_meta=_centred_meta(block, landscape or block.landscape))
     raise TypeError(f"未知的文档块：{type(block).__name__}")
+
+
+# the text width of report.css's pages in ems of the meta line (12pt): A4 portrait 210 − 28 − 26 mm,
+# landscape 297 − 22 − 22 mm
+_META_LINE_EM = {False: 156 / 25.4 * 72 / 12, True: 253 / 25.4 * 72 / 12}
+
+
+def _em(text: str) -> float:
+    """Rough width of ``text`` in ems: CJK and full-width characters 1, the rest ½ (as the DOCX
+    writer's)."""
+    return sum(1.0 if ord(ch) >= 0x2E80 else 0.5 for ch in text)
+
+
+def _centred_meta(table: Table, landscape: bool) -> bool:
+    """Whether a table's 年度 goes to the middle of its meta line: its left and its right part
+    each fit in their half beside it (1 em to spare), as the DOCX's centre tab (docx_writer._meta).
+    Otherwise the 年度 is centred in the room the left part leaves (“单位名称：（盖章）” was
+    short and “填报日期：” shorter, so “（2022年度）” sat 66 pt right of the middle)."""
+    half = _META_LINE_EM[landscape] / 2 - _em(table.meta_center) / 2 - 1
+    return bool(table.meta_center) and _em(table.meta_left) <= half and _em(table.meta_right) <= half
 
 
 def _percent_widths(table: Table) -> tuple[float, ...]:
