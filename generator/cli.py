@@ -31,7 +31,8 @@ from .cli_excel import run as run_excel  # noqa: E402
 from .check.report import format_human, rules_listing, summary_line, to_json  # noqa: E402
 from .cli_parser import Parser  # noqa: E402
 from .errors import InputError, format_problem, os_reason  # noqa: E402
-from .pipeline import FAILED_MARK, ChecksFailed, add_review_arguments, load_and_check, render, review_options  # noqa: E402
+from .pipeline import ChecksFailed, load_and_check, render  # noqa: E402
+from .review import FAILED_MARK, add_review_arguments, review_options  # noqa: E402
 from .write.formats import DEFAULT_FORMATS, FORMAT_HELP, format_argument  # noqa: E402
 from .write.names import FAILED_SUFFIX  # noqa: E402
 

@@ -1,4 +1,4 @@
-"""Number rules of the 决算 documents (DOMAIN.md "Numbers").
+"""Number rules of the 决算 documents (docs/domain.md "Numbers").
 
 Money is Decimal end to end; rounding is 四舍五入 (ROUND_HALF_UP) to two places before
 Babel formats it (zh_CN #,##0.00; Babel is imported on first use). Percentages are part / whole

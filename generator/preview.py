@@ -39,7 +39,8 @@ from .check.report import summary_line
 from .compose.document import Document, Heading, Marking
 from .errors import InputError, format_problem
 from .load.unit_loader import load_unit
-from .pipeline import Result, add_review_arguments, prepare, review_options
+from .pipeline import Result, prepare
+from .review import add_review_arguments, review_options
 from .profile import load_profile
 from .write.html_writer import TEMPLATES_DIR, environment, report_context
 

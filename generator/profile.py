@@ -40,7 +40,7 @@ TEXT_DEFAULTS = {
 
 @dataclass
 class TableSpec:
-    key: str                # semantic id 01…10 (DOMAIN.md numbering)
+    key: str                # semantic id 01…10 (docs/domain.md numbering)
     label: str              # printed label, e.g. 公开07表
     title: str
     note: str

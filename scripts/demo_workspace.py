@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT))
 from generator.load.unit_loader import load_unit          # noqa: E402
 from generator.web import work                           # noqa: E402
 from generator.web.accounts import hash_password         # noqa: E402
-from generator.web.app import _counts                    # noqa: E402
+from generator.web.common import _counts                   # noqa: E402
 from generator.web.store import Store                    # noqa: E402
 
 ADMIN, ADMIN_PASSWORD, UNIT_PASSWORD = "财务", "demo-admin-1", "demo-unit-1"

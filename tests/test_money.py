@@ -41,7 +41,7 @@ def unique_cells(row) -> list[str]:
 
 
 def docx_tables(path: Path) -> dict[str, list[list[str]]]:
-    """The ten tables of a rendered report by DOMAIN.md key, in xiaohe's profile order (the forms
+    """The ten tables of a rendered report by docs/domain.md key, in xiaohe's profile order (the forms
     of 第五部分 follow them: a 部门整体支出绩效自评表's header and indicator tables, 项目支出绩效自评表)."""
     d = open_docx(str(path))
     keys = ["01", "02", "03", "04", "05", "06", "09", "07", "08", "10"]

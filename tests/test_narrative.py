@@ -1,7 +1,7 @@
-"""第三部分 情况说明 of both examples carries the published figures (DOMAIN.md, issue 2).
+"""第三部分 情况说明 of both examples carries the published figures (docs/domain.md, issue 2).
 
 Each phrase is also looked up in the seed report itself, so the expectation comes from the
-published document, not from our output. Where the seed is wrong (listed in DOMAIN.md) the
+published document, not from our output. Where the seed is wrong (listed in docs/domain.md) the
 test says so and expects the correct figure.
 """
 from __future__ import annotations

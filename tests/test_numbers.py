@@ -1,4 +1,4 @@
-"""Number rules (DOMAIN.md "Numbers"): half-up rounding, 占比 summing to 100.00, zero bases."""
+"""Number rules (docs/domain.md "Numbers"): half-up rounding, 占比 summing to 100.00, zero bases."""
 from decimal import ROUND_HALF_UP, Decimal as D
 
 import pytest

@@ -469,7 +469,7 @@ def test_downloads_are_valid_pdf_and_docx(zhang, xiaohe_version, tmp_path):
 
 
 def test_a_draft_stored_under_the_finals_name_is_downloaded_as_a_draft():
-    from generator.web.app import _report_download_name
+    from generator.web.common import _report_download_name
     assert _report_download_name("某单位2022年度部门决算公开.pdf", True) == "某单位2022年度部门决算公开-草稿.pdf"
     assert _report_download_name("某单位2022年度部门决算公开-草稿.pdf", True) == "某单位2022年度部门决算公开-草稿.pdf"
     assert _report_download_name("某单位2022年度部门决算公开.pdf", False) == "某单位2022年度部门决算公开.pdf"

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from ..cli_parser import Parser, positive_int
-from ..pipeline import add_review_arguments, review_options
+from ..review import add_review_arguments, review_options
 from ..write.formats import DEFAULT_FORMATS, FORMAT_HELP, format_argument
 from ..limits import add_limit_arguments
 from .records import EXIT_INPUT, BatchError

@@ -1,4 +1,4 @@
-"""Across-table rules (DOMAIN.md): the same money seen from two tables must agree."""
+"""Across-table rules (docs/domain.md): the same money seen from two tables must agree."""
 from __future__ import annotations
 
 from decimal import Decimal

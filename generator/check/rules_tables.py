@@ -1,4 +1,4 @@
-"""Within-table rules (DOMAIN.md "Arithmetic that must hold"): every total the file states must
+"""Within-table rules (docs/domain.md "Arithmetic that must hold"): every total the file states must
 equal the sum of what it stands for. Totals the file does not state are computed (derive) and
 cannot disagree; so these rules look at what the finance person actually wrote.
 """

@@ -3,7 +3,7 @@
 ``publish(d)`` takes the Derived of ``derive`` (exact, in the file's 金额单位) and returns the same
 structure with every amount converted to the report's unit (公开金额单位) and rounded half up once,
 as the 决算软件 prints a 万元 table from its 元 figures: each cell, total and 总计 is the rounding of
-its own exact value, so a printed 合计 is not always the sum of the printed rows (DOMAIN.md,
+its own exact value, so a printed 合计 is not always the sum of the printed rows (docs/domain.md,
 docs/money.md). When the file is already in the report's unit the figures are printed as given.
 
 Everything after this step — the tables, the narrative's 占比, 增减 and rates — reads the printed
