@@ -5,13 +5,20 @@ PDF; each of the huitong seed's hand-typed errors caught by a rule when the type
 """
 from __future__ import annotations
 
+import html
 import re
 import subprocess
 from decimal import Decimal
 
 import pytest
 
+from docx.oxml.ns import qn
+
 from generator.derive.ratios import ratio
+from generator.derive.totals import derive
+from generator.layout import load_layout
+from generator.load.unit_loader import load_unit
+from generator.profile import load_profile
 from generator.model import OverallEval, OverallIndicator
 from generator.derive.performance import evaluate_overall
 
@@ -49,6 +56,12 @@ XIAOHE_FORMULAS = [
 
 def pdf_text(path) -> str:
     return squash(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout)
+
+
+def distinct(row) -> list[str]:
+    """The texts of a DOCX table row's cells, a cell spanning several grid columns once."""
+    cells = row.cells
+    return [c.text for k, c in enumerate(cells) if k == 0 or c._tc is not cells[k - 1]._tc]
 
 
 def docx_cells(path) -> list[str]:
@@ -126,8 +139,8 @@ def test_huitong_renders_as_the_form_alone(tmp_path):
     assert "1616" in text and "100" in text                        # 一级 投入 subtotal: 参考 16, 设定 16
     cells = docx_cells(pdf.with_suffix(".docx"))
     table = open_docx(str(pdf.with_suffix(".docx"))).tables[-1]
-    total = next([c.text for c in row.cells] for row in table.rows if row.cells[0].text == "合计")
-    assert total[3:] == ["97", "100", "", "92"]          # 参考 97 (a blank in the seed), 设定 100, 得分 92
+    total = next(distinct(row) for row in table.rows if row.cells[0].text == "合计")
+    assert total[1:] == ["97", "100", "", "92"]          # 参考 97 (a blank in the seed), 设定 100, 得分 92
     assert all(f in cells for f in HUITONG_FORMULAS)
     assert "（备注：1.“设定分值”" in "".join(p.text for p in open_docx(str(pdf.with_suffix(".docx"))).paragraphs)
     out = tmp_path / "lo"
@@ -141,6 +154,138 @@ def test_the_seed_states_what_we_print_where_it_is_right():
     seed = (SEEDS / "huitong-2021-overall-performance-self-eval.txt").read_text(encoding="utf-8")
     for published in ("=50%", "-10.14%", "= 100%", "= 61.68%", "= 65.97%", "= 41.88%", "36.68%", "=67.25%"):
         assert published in seed.replace("\u3000", " "), published
+
+
+# ---------------------------------------------------------------- one form
+
+FORM_KEYS = {"huitong": "huitong-2021-overall-self-eval", "xiaohe": "xiaohe-2022"}
+NOT_SPACE = re.compile(r"[\s\u2060\u00a0]+")
+FOOTER = re.compile(r"—\d+—")
+
+
+def overall_of(key: str):
+    """(the unit's first 部门整体支出绩效自评表 as evaluated from its data, its layout)."""
+    unit = load_unit(str(EXAMPLES / f"{FORM_KEYS[key]}.yaml"))
+    profile = load_profile(unit.profile)
+    d = derive(unit, profile)
+    result = d.overall_evals[min(d.overall_evals)]
+    return result, load_layout(result.ev.layout or profile.overall_layout)
+
+
+def figure(value) -> str:
+    return "" if value is None else format(value.quantize(Decimal("0.01")), "f")
+
+
+def narrative_paragraphs(result) -> list[str]:
+    out = []
+    for title, content in result.ev.narrative:
+        out += [t.strip() for t in [title, *content.split("\n")] if t.strip()]
+    return out
+
+
+def calc_title(layout) -> str:
+    return next(c.title for c in layout.leaves() if c.take == "计算")
+
+
+@pytest.mark.parametrize("key", ["huitong", "xiaohe"])
+def test_docx_overall_form_is_one_table_with_the_narrative_in_a_cell(rendered, key):
+    """The header rows, 部门整体支出情况 and the indicator rows are one DOCX table: the unit's text is
+    in a cell of it (a paragraph each), beside the label, and in no paragraph outside a table; its
+    row may break across pages, the others not; the header figures are the unit's."""
+    result, layout = overall_of(key)
+    lab = layout.form["标签"]
+    paragraphs = narrative_paragraphs(result)
+    d = open_docx(str(rendered[key]["docx"]))
+    table = next(t for t in d.tables if any(c.text == lab["单位负责人"] for c in t.rows[0].cells))
+    rows = [distinct(r) for r in table.rows]
+    assert rows[0] == [lab["单位负责人"], result.ev.head, lab["联系电话"], result.ev.phone]
+    pairs = layout.form["资金"]
+    for k in range(0, len(pairs), 2):
+        expected = [x for key_, label in pairs[k:k + 2] for x in (label, figure(result.funds[key_]))]
+        assert expected in [r[:len(expected)] for r in rows], expected
+    at = next(i for i, r in enumerate(table.rows) if any(c.text == paragraphs[0] or c.text.startswith(paragraphs[0] + "\n")
+                                                         for c in r.cells))
+    label, text = distinct(table.rows[at])
+    assert label.replace("\n", "") == lab["情况"]
+    cell = next(c for c in table.rows[at].cells if c.text == text)
+    assert [p.text for p in cell.paragraphs] == paragraphs
+    outside = {p.text.strip() for p in d.paragraphs}
+    assert not outside & set(paragraphs)
+    assert at < next(i for i, r in enumerate(rows) if calc_title(layout) in r)          # the indicator rows follow
+    formulas = [r.text for r in result.rows if r.ratio is not None and r.text]
+    cells = {c.text for r in table.rows for c in r.cells}
+    assert formulas and all(f in cells for f in formulas)
+    split = [r._tr.trPr is not None and r._tr.trPr.find(qn("w:cantSplit")) is not None for r in table.rows]
+    assert not split[at] and all(split[:at]) and all(split[at + 1:])
+
+
+def pdf_words(pdf) -> list[tuple[int, float, float, float, str]]:
+    """(page, y centre, xMin, xMax, text) of every word (pdftotext -bbox), in page then line order."""
+    out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    words = []
+    for n, page in enumerate(out.split("<page ")[1:]):
+        for x0, y0, x1, y1, text in re.findall(r'<word xMin="([^"]+)" yMin="([^"]+)" xMax="([^"]+)" yMax="([^"]+)">(.*?)</word>', page):
+            text = NOT_SPACE.sub("", html.unescape(text))
+            if text:
+                words.append((n, (float(y0) + float(y1)) / 2, float(x0), float(x1), text))
+    words.sort(key=lambda w: (w[0], w[1]))
+    lines: list[list] = []
+    for w in words:                      # words of one line (within 3 pt) left to right
+        if lines and lines[-1][0][0] == w[0] and w[1] - lines[-1][0][1] < 3:
+            lines[-1].append(w)
+        else:
+            lines.append([w])
+    lines = [sorted(line, key=lambda w: w[2]) for line in lines]
+    return [w for line in lines if not FOOTER.fullmatch("".join(w[4] for w in line)) for w in line]
+
+
+def check_form_in_pdf(pdf, key: str) -> None:
+    result, layout = overall_of(key)
+    lab = layout.form["标签"]
+    words = pdf_words(pdf)
+    start = next(i for i, w in enumerate(words) if w[4] == lab["单位负责人"])
+    pairs = layout.form["资金"]
+    last_label = pairs[-1][1]
+    last = words[next(i for i in range(start, len(words)) if words[i][4] == last_label)]
+    header_end = max(i for i, w in enumerate(words) if w[0] == last[0] and abs(w[1] - last[1]) < 3)   # its line
+    titles = next(i for i in range(header_end, len(words)) if words[i][4] == calc_title(layout))
+    header = "".join(w[4] for w in words[start:header_end + 1])
+    for k in range(0, len(pairs), 2):           # each header row: 名称 数 名称 数, the figures from the data
+        row = "".join(f"{label}{figure(result.funds[key_])}" for key_, label in pairs[k:k + 2])
+        assert row in header, row
+    right = max(w[3] for w in words[start:header_end + 1])               # the header's right edge
+    left = min(w[2] for w in words[start:header_end + 1])
+    first = next((w for w in words[header_end + 1:titles] if w[4] == lab["情况"][0] and w[3] < left + 40), None)
+    assert first, "no 部门整体支出情况 label in the form's first column"
+    label = [w for w in words[header_end + 1:titles]                     # the column of its first character
+             if len(w[4]) == 1 and w[4] in lab["情况"] and abs(w[2] - first[2]) < 2]
+    assert "".join(w[4] for w in label) == lab["情况"], "部门整体支出情况 is not the label column of the form"
+    column = max(w[3] for w in label)
+    want, got, used = squash("".join(narrative_paragraphs(result))), "", []
+    for i in range(header_end + 1, titles):     # the words after the header rows, the label's left out
+        if words[i] not in label and len(got) < len(want):
+            got += squash(words[i][4])
+            used.append(words[i])
+    assert got == want                          # all of the text, in order, before the indicator titles
+    assert min(w[2] for w in used) > column, "the text is not right of the label"
+    assert max(w[3] for w in used) <= right + 1, "the text runs past the form"
+    assert used[0][0] == words[header_end][0]   # it starts on the page of the header rows
+    assert len({w[0] for w in used}) > 1        # and breaks across pages
+
+
+@pytest.mark.parametrize("key", ["huitong", "xiaohe"])
+def test_pdf_narrative_lies_in_the_form(rendered, key):
+    """In the PDF the unit's 部门整体支出情况 lies inside the form: below its header rows (whose
+    figures are the unit's), above the indicator columns' titles, right of its vertical label and
+    within the form's width — all of it, across the page break, no line lost."""
+    check_form_in_pdf(rendered[key]["pdf"], key)
+
+
+@pytest.mark.parametrize("key", ["huitong", "xiaohe"])
+def test_libreoffice_lays_the_narrative_in_the_form(libreoffice_pdf, key):
+    """The same in LibreOffice's PDF of the DOCX: the text's row breaks across pages inside the form
+    (xiaohe: it is not moved whole to the next page, away from the header rows)."""
+    check_form_in_pdf(libreoffice_pdf(key), key)
 
 
 # ---------------------------------------------------------------- rules

@@ -15,7 +15,7 @@ from ..derive.performance import Evaluation, OverallEvaluation
 from ..layout import Layout
 from ..model import EvalReport, Indicator
 from ..numbers import money, q2
-from .document import Block, Cell, Paragraph, Table
+from .document import Block, Cell, Paragraph, Table, TextCell
 from .fit import fit_amounts
 from .tables import head
 
@@ -232,9 +232,53 @@ def _fig(value: Decimal | None) -> str:
     return "" if value is None else money(value, grouping=False)
 
 
+# Edges of two parts of one form this close (points) are one edge: the header's cells end on the
+# indicator columns' edges near them instead of leaving a sliver column between the two.
+SNAP = 8.0
+
+
+def _edges(widths: list[float]) -> list[float]:
+    out, acc = [0.0], 0.0
+    for w in widths:
+        acc += w
+        out.append(acc)
+    return out
+
+
+def one_grid(parts: list[tuple[list[float], list[list[Cell]]]]) -> tuple[list[float], list[list[Cell]]]:
+    """Parts of one form, each laid out on a grid of its own (widths in points, all of the same
+    total), as rows of one table: the grid has every part's column edges (an edge within SNAP of
+    an edge of an earlier part goes to that one), and each cell spans the grid columns between
+    its own edges. Rowspans stay within their part."""
+    kept: list[float] = []
+    maps: list[dict[int, float]] = []
+    for widths, _ in parts:
+        mine: dict[int, float] = {}
+        for k, e in enumerate(_edges(widths)):
+            near = min(kept, key=lambda x: abs(x - e), default=None)
+            if near is not None and abs(near - e) <= SNAP:
+                mine[k] = near
+            else:
+                kept.append(e)
+                mine[k] = e
+        maps.append(mine)
+    grid = sorted(set(kept))
+    index = {e: i for i, e in enumerate(grid)}
+    rows_out: list[list[Cell]] = []
+    for (widths, rows), mine in zip(parts, maps):
+        probe = Table(key="", label="", title="", meta_left="", meta_center="", meta_right="", header=[],
+                      body=rows, widths=widths)
+        spans = [(cell, index[mine[c + cell.colspan]] - index[mine[c]]) for _, c, cell in probe.placements(rows)]
+        for cell, span in spans:
+            cell.colspan = span
+        rows_out += rows
+    return [b - a for a, b in zip(grid, grid[1:])], rows_out
+
+
 class OverallForm:
-    """A 部门整体支出绩效自评表 as blocks: the header table, the unit's 部门整体支出情况, the indicator
-    table with its totals and the 评价人员, laid out by templates/layouts/overall-*.yaml."""
+    """A 部门整体支出绩效自评表 as one table, laid out by templates/layouts/overall-*.yaml: the header
+    rows (单位负责人, the 资金 figures) in four cells, the unit's 部门整体支出情况 in one cell beside
+    its label (情况栏), the indicator columns' titles and rows, the totals and the 评价人员."""
 
     def __init__(self, layout: Layout, result: OverallEvaluation, grade_names: dict[str, str]):
         self.layout, self.f, self.r = layout, layout.form, result
@@ -244,38 +288,40 @@ class OverallForm:
         self.labels: dict[str, str] = self.f["标签"]
         self.grade_names = grade_names
 
-    def _table(self, body: list[list[Cell]], header: list[list[Cell]], widths: list[float], **meta: Any) -> Table:
-        table = Table(key="", label="", title=meta.get("title", ""), meta_left=meta.get("left", ""),
-                      meta_center=meta.get("center", ""), meta_right=meta.get("right", ""), header=header,
-                      body=body, widths=widths, notes=meta.get("notes", []), landscape=False,
-                      font_size=self.layout.font_size)
-        for _ in table.placements():     # a mistake in the layout is caught here, not in a writer
-            pass
-        return fit_amounts(table)
-
-    def header_table(self) -> Table:
-        """Four equal columns, as wide as the indicator table: 名称, 数, 名称, 数."""
+    def header_rows(self) -> list[list[Cell]]:
+        """Four cells of equal width: 名称, 数, 名称, 数."""
         ev, lab = self.r.ev, self.labels
-        a, b, c, d = 1, 1, 1, 1
-        rows = [[head(lab["单位负责人"], a), _cell(ev.head, b), head(lab["联系电话"], c), _cell(ev.phone, d)]]
+        rows = [[head(lab["单位负责人"]), _cell(ev.head), head(lab["联系电话"]), _cell(ev.phone)]]
         pairs: list[list[str]] = self.f["资金"]
         for k in range(0, len(pairs), 2):
             row: list[Cell] = []
-            for (key, label), (s1, s2) in zip(pairs[k:k + 2], ((a, b), (c, d))):
-                row += [head(label, s1), _cell(_fig(self.r.funds.get(key)), s2, align="right")]
+            for key, label in pairs[k:k + 2]:
+                row += [head(label), _cell(_fig(self.r.funds.get(key)), align="right")]
             if len(row) == 2:
-                row.append(_cell("", c + d))
+                row.append(_cell("", 2))
             rows.append(row)
-        return self._table(rows, [], [sum(self.widths) / 4] * 4, title=ev.title, left=lab["盖章"], center=f"（{ev.year}年度）",
-                           right=f"{lab['填报日期']}{ev.date}")
+        return rows
 
-    def narrative(self) -> list[Block]:
-        out: list[Block] = [Paragraph(self.labels["情况"], style="lead")] if self.r.ev.narrative else []
-        for title, content in self.r.ev.narrative:
+    def narrative_rows(self) -> list[list[Cell]]:
+        """部门整体支出情况: its label over the layout's 情况栏 标签栏数 first columns (one character a
+        line when 竖排), the unit's text in one cell over the others — titles as lead lines, each
+        line of a content a paragraph."""
+        narrative = self.r.ev.narrative
+        if not narrative:
+            return []
+        spec = self.f.get("情况栏") or {}
+        span = int(spec.get("标签栏数", 1))
+        label = self.labels["情况"]
+        if spec.get("竖排"):
+            label = "\n".join(ch for ch in label if not ch.isspace())
+        paragraphs: list[Paragraph] = []
+        for title, content in narrative:
             if title:
-                out.append(Paragraph(title, style="lead"))
-            out += [Paragraph(line.strip()) for line in content.split("\n") if line.strip()]
-        return out
+                paragraphs.append(Paragraph(title.strip(), style="lead"))
+            paragraphs += [Paragraph(line.strip()) for line in content.split("\n") if line.strip()]
+        text = TextCell("\n".join(p.text for p in paragraphs), colspan=len(self.widths) - span, align="left",
+                        paragraphs=tuple(paragraphs))
+        return [[head(label, span), text]]
 
     def _span_of(self, takes: tuple[str, ...]) -> int:
         return sum(1 for t in self.takes if t in takes)
@@ -341,12 +387,28 @@ class OverallForm:
         rows.append([_cell(f"{lab['签章']}\n{lab['日期']}", n)])
         return rows
 
-    def blocks(self) -> list[Block]:
-        header = [[head(text, colspan, rowspan) for text, colspan, rowspan in row]
+    def table(self) -> Table:
+        """The whole form, one table: header rows on four equal cells, then 部门整体支出情况 and the
+        indicator part on the layout's columns. No row repeats on a following page (the form's
+        top rows are not column titles); the indicator part's column titles stay with its first row."""
+        ev, lab = self.r.ev, self.labels
+        titles = [[head(text, colspan, rowspan) for text, colspan, rowspan in row]
                   for row in self.layout.header_rows(lambda s: s)]
-        indicators = self._table(self.indicator_rows() + self.total_rows(), header, self.widths,
-                                 notes=list(self.f.get("备注") or []))
-        return [self.header_table(), *self.narrative(), indicators]
+        top, narrative = self.header_rows(), self.narrative_rows()
+        parts = [([sum(self.widths) / 4] * 4, top), (self.widths, narrative),
+                 (self.widths, titles + self.indicator_rows() + self.total_rows())]
+        widths, body = one_grid([(w, rows) for w, rows in parts if rows])
+        first_titles = len(top) + len(narrative)
+        table = Table(key="", label="", title=ev.title, meta_left=lab["盖章"], meta_center=f"（{ev.year}年度）",
+                      meta_right=f"{lab['填报日期']}{ev.date}", header=[], body=body, widths=widths,
+                      notes=list(self.f.get("备注") or []), landscape=False, font_size=self.layout.font_size,
+                      keep_rows=tuple(range(first_titles, first_titles + len(titles))))
+        for _ in table.placements():     # a mistake in the layout is caught here, not in a writer
+            pass
+        return fit_amounts(table)
+
+    def blocks(self) -> list[Block]:
+        return [self.table()]
 
 
 def overall_blocks(layout: Layout, result: OverallEvaluation) -> list[Block]:

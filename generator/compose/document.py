@@ -56,6 +56,18 @@ class Cell:
     align: Align = "left"
     bold: bool = False
 
+    flows = False       # a TextCell: its row may break across pages
+
+
+@dataclass
+class TextCell(Cell):
+    """A cell of running text (a form's 部门整体支出情况): its paragraphs, each in its role's indent
+    ("lead" none, "body" two characters), justified; ``text`` is their lines joined. Its row may
+    break across pages between two lines; every other row stays whole on one page."""
+    paragraphs: tuple["Paragraph", ...] = ()
+
+    flows = True
+
 
 @dataclass
 class Table:
@@ -75,6 +87,8 @@ class Table:
     line_height: float | None = None   # points: the cells' fixed line height (None: the style's)
     toc_title: str = ""           # entry in the 目录 (level 2), e.g. "一、收入支出决算总表"
     anchor: str = ""              # stable id for links (set by compose)
+    keep_rows: tuple[int, ...] = ()   # body rows kept on the page of the row after them (the column
+                                      # titles inside a form)
 
     @property
     def ncols(self) -> int:
@@ -94,7 +108,14 @@ class Table:
             if cell.rowspan > 1 and cell.text.strip() and r >= nh:
                 span = min(cell.rowspan, n - r)
                 kept.update(range(r, r + (span if span <= SPAN_KEPT_WHOLE else TABLE_START_ROWS) - 1))
-        return kept
+        kept.update(nh + k for k in self.keep_rows)          # the rows the table itself keeps
+        flowing = {r for r, row in enumerate(rows) if any(c.flows for c in row)}
+        return kept - flowing                                # a row of running text may break
+
+    @property
+    def flows(self) -> bool:
+        """A row of running text may break across pages (see Cell.paragraphs)."""
+        return any(cell.flows for row in self.body for cell in row)
 
     def placements(self, rows: list[list[Cell]] | None = None) -> Iterator[tuple[int, int, Cell]]:
         """Yield (row, col, cell) with grid positions resolved from the spans.

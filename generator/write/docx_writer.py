@@ -415,11 +415,12 @@ class _DocxBuilder:
         return rid
 
     # ---- paragraphs
-    def _p(self, style: str, inner: str, tabs: str = "", extra: str = "", keep: bool = False) -> None:
+    def _p(self, style: str, inner: str, tabs: str = "", extra: str = "", keep: bool | None = False) -> None:
+        """``keep``: True keeps the paragraph with the next one, None lets it go (whatever its style)."""
         brk = ""
         if self.break_next:
             brk, self.break_next = "<w:pageBreakBefore/>", False
-        kept = "<w:keepNext/><w:keepLines/>" if keep else ""
+        kept = "<w:keepNext/><w:keepLines/>" if keep else '<w:keepNext w:val="0"/>' if keep is None else ""
         self.items.append(f'<w:p><w:pPr><w:pStyle w:val="{self.sid[style]}"/>{kept}{brk}{tabs}{extra}'
                           f"</w:pPr>{inner}</w:p>")
 
@@ -586,7 +587,10 @@ class _DocxBuilder:
                 text = f"{t.meta_left}\n\t{t.meta_center}\t{t.meta_right}"
         tabs = (f'<w:tabs><w:tab w:val="center" w:pos="{mid}"/>'
                 f'<w:tab w:val="right" w:pos="{width}"/></w:tabs>')
-        self._p(STYLES["meta"], _runs(text), tabs=tabs)
+        # above a table whose row of running text breaks across pages, the meta line is not kept with
+        # the table: LibreOffice 7.4 then moves that row whole to the next page, leaving the page
+        # under the header rows blank (the form follows its caption on a fresh page anyway)
+        self._p(STYLES["meta"], _runs(text), tabs=tabs, keep=None if t.flows else False)
 
     def _table_xml(self, t: Table, rows: list[list[Cell]], width: int) -> str:
         ncols = t.ncols
@@ -612,6 +616,11 @@ class _DocxBuilder:
         ppr = {a: f'<w:pPr><w:pStyle w:val="{tt}"/>{line}<w:jc w:val="{j}"/>{mark}</w:pPr>'
                for a, j in _JC.items()}
         empty_p = f'<w:p><w:pPr><w:pStyle w:val="{tt}"/>{line}{mark}</w:pPr></w:p>'
+        # a cell of running text: each paragraph justified, a content one ("body") indented two
+        # characters of the table's size
+        indent = f'<w:ind w:firstLine="{round(t.font_size * 40)}"/>'
+        text_ppr = {role: f'<w:pPr><w:pStyle w:val="{tt}"/>{line}{indent if role == "body" else ""}'
+                          f'<w:jc w:val="both"/>{mark}</w:pPr>' for role in ("body", "lead")}
 
         nrows = len(rows)
         cells: list[list[tuple[int, str]]] = [[] for _ in range(nrows)]
@@ -622,7 +631,10 @@ class _DocxBuilder:
                 tcw += f'<w:gridSpan w:val="{span}"/>'
             vm = '<w:vMerge w:val="restart"/>' if cell.rowspan > 1 else ""
             text = cell.text
-            if text:
+            if cell.flows:
+                para = "".join(f"<w:p>{text_ppr.get(x.style, text_ppr['lead'])}"
+                               f"{_bound_runs(bind(x.text), rpr[cell.bold])}</w:p>" for x in cell.paragraphs)
+            elif text:
                 pp = ppr.get(cell.align) or ppr["left"]
                 para = f"<w:p>{pp}{_bound_runs(bind_cell(text), rpr[cell.bold])}</w:p>"
             else:
@@ -635,6 +647,8 @@ class _DocxBuilder:
                 for dr in range(1, min(cell.rowspan, nrows - r)):
                     cells[r + dr].append((c, cont))
         nh = len(t.header)
+        # rows that may break across pages (a cell of running text); rows kept with the next one
+        flowing = {r for r, row in enumerate(rows) if any(c.flows for c in row)}
         kept = t.kept_rows()
         trs = []
         for r, row in enumerate(cells):
@@ -647,7 +661,8 @@ class _DocxBuilder:
             if r in kept or (r == nrows - 1 and (t.notes or t.empty_note)):   # keep the last row with the note
                 tcs = tcs.replace(f'<w:pStyle w:val="{tt}"/>',
                                   f'<w:pStyle w:val="{tt}"/><w:keepNext/>')
-            trs.append(f"<w:tr><w:trPr><w:cantSplit/>{head}</w:trPr>{tcs}</w:tr>")
+            split = "" if r in flowing else "<w:cantSplit/>"
+            trs.append(f"<w:tr><w:trPr>{split}{head}</w:trPr>{tcs}</w:tr>")
         return (f'<w:tbl><w:tblPr><w:tblStyle w:val="{self.sid[TABLE_STYLE]}"/>'
                 f'<w:tblW w:w="{width}" w:type="dxa"/><w:jc w:val="center"/>'
                 f'<w:tblLayout w:type="fixed"/></w:tblPr><w:tblGrid>'
