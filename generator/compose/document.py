@@ -5,6 +5,7 @@ unit's data, so the DOCX and the PDF carry the same words, numbers and table cel
 
 Block kinds:
   Cover        the cover page (unit name, report title, optional draft line)
+  TitlePage    the title page of a report printed as a 附件 (a 绩效评价报告): title, units, date
   Toc          the 目录: entries are Document.toc_entries() — headings with ``toc=True`` and
                tables with a ``toc_title`` (writers fill page numbers)
   Heading      level 1 = 第一部分…, 2 = 一、…, 3 = （一）…
@@ -32,7 +33,13 @@ STYLES = {
     "label": "Table Label",       # “公开01表”，右对齐
     "caption": "Table Caption",   # 表标题，居中
     "meta": "Table Meta",         # “部门名称：… 2022年度 金额单位：元”
+    # the lines of a TitlePage (a 绩效评价报告's 封面), as its wording template prints them
+    "report-title": "Report Title",   # 标题，居中
+    "report-line": "Report Line",     # “实施单位：……”
+    "report-date": "Report Date",     # 日期，居中
 }
+# The roles of a TitlePage's paragraphs.
+TITLE_PAGE_ROLES = ("report-title", "report-line", "report-date")
 
 # Roles whose paragraph stays on the page of the paragraph after it (a title line of the text):
 # DOCX keepNext/keepLines, CSS break-after: avoid. A Word style of its own says so for `subhead`;
@@ -151,6 +158,28 @@ class Cover:
 
 
 @dataclass
+class TitlePage:
+    """The title page of a report printed as a 附件 (a 绩效评价报告, layout report-*.yaml), on a page
+    of its own: its paragraphs (roles TITLE_PAGE_ROLES, the lines its wording template prints),
+    ``space`` the room in points above the first paragraph of a role (the layout's 封面 上空: the
+    title in the upper part of the page, the units and the date lower), ``keep`` the phrases the
+    title does not break inside (joiners.keep). Opening the document, the page is front matter: no
+    page number, and the next page is page 1."""
+    paragraphs: list["Paragraph"]
+    space: dict[str, float] = field(default_factory=dict)
+    keep: tuple[str, ...] = ()
+
+    def spaced(self) -> list[tuple["Paragraph", float]]:
+        """Each paragraph with the room above it (points): its role's ``space`` above the first
+        paragraph of the role, none above the others."""
+        out, seen = [], set()
+        for p in self.paragraphs:
+            out.append((p, 0.0 if p.style in seen else float(self.space.get(p.style, 0))))
+            seen.add(p.style)
+        return out
+
+
+@dataclass
 class Toc:
     title: str = "目  录"
     numbers: bool = True          # each entry with its leader and page number (profile 目录页码)
@@ -176,7 +205,7 @@ class PageBreak:
     landscape: bool = False
 
 
-Block = Union[Cover, Toc, Heading, Paragraph, Table, PageBreak]
+Block = Union[Cover, TitlePage, Toc, Heading, Paragraph, Table, PageBreak]
 
 
 @dataclass(frozen=True)

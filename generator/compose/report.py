@@ -12,7 +12,7 @@ from ..model import Unit
 from ..profile import Profile
 from ..derive.totals import Derived
 from ..numbers import chinese_number
-from .document import Block, Cover, Document, Heading, Marking, PageBreak, Toc
+from .document import TITLE_PAGE_ROLES, Block, Cover, Document, Heading, Marking, PageBreak, Paragraph, TitlePage, Toc
 from .narrative import render_section
 from ..layout import load_layout
 from .attachments import goals_table, overall_blocks, self_eval_table
@@ -67,11 +67,29 @@ def report_blocks(d: Derived, result) -> list[Block]:
     facts = {"ev": result.ev, "r": result, "labels": layout.form["标签"], "year": result.ev.year,
              "unit": result.ev.implementer or d.unit.name}
     worded = lambda key: render_section(templates[key], facts, d.profile.wording_dir)  # noqa: E731
-    blocks = [*worded("封面"), PageBreak(), *worded("表前"), goals_table(layout, result.ev), *worded("表后")]
+    blocks = [title_page(layout.form.get("封面") or {}, worded("封面"), facts["unit"]), PageBreak(),
+              *worded("表前"), goals_table(layout, result.ev), *worded("表后")]
     for b in blocks:
         if isinstance(b, Heading):
             b.toc = False
     return blocks
+
+
+# the layout's 封面 上空 keys and the roles of the title page's lines they space
+TITLE_PAGE_SPACE = dict(zip(("标题", "单位", "日期"), TITLE_PAGE_ROLES))
+
+
+def title_page(cover: dict, blocks: list[Block], unit: str) -> TitlePage:
+    """The title page of a 绩效评价报告: the lines its wording template prints (roles report-title,
+    report-line, report-date), spaced over the page as the layout's 封面 says (上空: points above
+    the title, the units, the date), the title broken before a whole phrase: neither inside one of
+    the layout's 标题词组 nor inside the unit's name."""
+    paragraphs = [b for b in blocks if isinstance(b, Paragraph) and b.style in TITLE_PAGE_ROLES]
+    if len(paragraphs) != len(blocks):
+        raise ValueError(f"封面措辞只能印段落样式 {'、'.join(TITLE_PAGE_ROLES)} 的行")
+    space = {TITLE_PAGE_SPACE[k]: float(v) for k, v in (cover.get("上空") or {}).items()}
+    keep = (*(str(w) for w in cover.get("标题词组") or []), unit)
+    return TitlePage(paragraphs, space, keep)
 
 
 def forms(d: Derived, heading, level: int = 2, toc: bool = True) -> list[Block]:

@@ -6,7 +6,7 @@ replaces its body. Every paragraph and table points at a named style (docs/style
 only direct formatting is what belongs to one place: cell alignment, bold and size, tab stops
 of the meta line, column widths.
 
-Pages: a Cover and a Toc at the start are front matter without page numbers; numbering
+Pages: a Cover, a TitlePage and a Toc at the start are front matter without page numbers; numbering
 ("— 1 —") starts at 1 on the first page after them (an empty footer when Document.page_numbers
 is false, the profile's 页码). A PageBreak starts a new page in the
 orientation it names (a new section when the orientation changes). A table whose orientation
@@ -30,6 +30,7 @@ from docx.oxml.ns import qn
 from lxml import etree
 
 from generator.compose.document import (KEEP_WITH_NEXT, STYLES, Cell, Cover, Document, Heading, Marking, PageBreak,
+                                        TitlePage,
                                         Paragraph, Table, Toc, Typography)
 from generator.write.atomic import atomic_path
 from generator.write.joiners import bind, bind_cell, keep
@@ -434,9 +435,9 @@ class _DocxBuilder:
     def build(self, doc: Document) -> None:
         blocks = doc.blocks
         front = 0
-        while front < len(blocks) and isinstance(blocks[front], (Cover, Toc, PageBreak)):
+        while front < len(blocks) and isinstance(blocks[front], (Cover, TitlePage, Toc, PageBreak)):
             front += 1
-        has_front = any(isinstance(b, (Cover, Toc)) for b in blocks[:front])
+        has_front = any(isinstance(b, (Cover, TitlePage, Toc)) for b in blocks[:front])
         page_footer = self._footer(page_number=doc.page_numbers)
         if has_front:
             self.cur_footer = self._footer(page_number=False)
@@ -467,6 +468,8 @@ class _DocxBuilder:
                 self._begin(land)
             if isinstance(b, Cover):
                 self._cover(b)
+            elif isinstance(b, TitlePage):
+                self._title_page(b)
             elif isinstance(b, Toc):
                 self._toc(b, entries)
             elif isinstance(b, Heading):
@@ -520,6 +523,16 @@ class _DocxBuilder:
         self._p("Subtitle", _runs(c.title))
         if c.draft_line:
             self._p("Cover Note", _runs(c.draft_line))
+        self.pending = True
+
+    def _title_page(self, page: TitlePage) -> None:
+        """A report's title page: each line in its role's style, the layout's room above the first
+        line of a role as the paragraph's space before (the same points as the PDF's margins), the
+        title's kept phrases bound (joiners.keep); the next block starts a new page."""
+        for p, space in page.spaced():
+            text = keep(p.text, page.keep) if p.style == "report-title" else bind(p.text)
+            before = f'<w:spacing w:before="{round(space * 20)}"/>' if space else ""
+            self._p(self._style_of(p.style), _bound_runs(text), extra=before)
         self.pending = True
 
     def _toc(self, toc: Toc, entries: list[tuple[int, str, str, str]]) -> None:

@@ -7,7 +7,9 @@ in a unit's text comes out literally.
 The blocks are grouped into page regions (``<section class="region PAGE">``), where PAGE is a
 named page of ``report.css``:
 
-  cover      the Cover block, alone on its page
+  cover      the Cover block, alone on its page; a TitlePage that opens the document (the
+             title page of a 绩效评价报告 printed on its own) too: no page number, the page
+             count restarts so that the next page is page 1
   front      the Toc, alone on its page(s), and when there is a Cover or a Toc, whatever
              else comes before the first level-1 heading: no page number, and the page
              count restarts so that the first page of 第一部分 is page 1
@@ -30,7 +32,7 @@ from markupsafe import Markup
 
 from generator import cache
 from generator.compose.document import (
-    STYLES, Block, Cover, Document, Heading, PageBreak, Paragraph, Table, Toc,
+    STYLES, TITLE_PAGE_ROLES, Block, Cover, Document, Heading, PageBreak, Paragraph, Table, TitlePage, Toc,
 )
 from generator.write.joiners import bind, bind_cell, keep
 from generator.write.names import property_text
@@ -44,7 +46,7 @@ STYLESHEET = "report.css"
 @dataclass(frozen=True)
 class Item:
     """One block as the template sees it."""
-    kind: str                     # "cover" | "toc" | "heading" | "paragraph" | "table"
+    kind: str                     # "cover" | "title_page" | "toc" | "heading" | "paragraph" | "table"
     block: Block
     widths: tuple[float, ...] = ()  # tables: column widths in percent
     centred_meta: bool = False      # tables: the 年度 at the middle of the meta line (_centred_meta)
@@ -121,7 +123,7 @@ def _regions(doc: Document) -> list[Region]:
         if isinstance(block, PageBreak):
             orientation, fresh = ("landscape" if block.landscape else "portrait"), True
             continue
-        if isinstance(block, Cover):
+        if isinstance(block, Cover) or (isinstance(block, TitlePage) and not regions):
             page = "cover"
         elif isinstance(block, Toc) or (has_front and i < first_part and orientation == "portrait"):
             page = "front"
@@ -131,13 +133,18 @@ def _regions(doc: Document) -> list[Region]:
         if fresh or starts_part_one or not regions or regions[-1].page != page:
             regions.append(Region(page))
         regions[-1].items.append(_item(block, landscape=page == "landscape"))
-        fresh = isinstance(block, (Cover, Toc))      # what follows them starts a new page
+        fresh = isinstance(block, (Cover, TitlePage, Toc))      # what follows them starts a new page
     return regions
 
 
 def _item(block: Block, landscape: bool = False) -> Item:
     if isinstance(block, Cover):
         return Item("cover", block)
+    if isinstance(block, TitlePage):
+        for p in block.paragraphs:
+            if p.style not in TITLE_PAGE_ROLES:
+                raise ValueError(f"封面的段落样式只能是 {'、'.join(TITLE_PAGE_ROLES)}：{p.style!r}（{p.text[:20]}）")
+        return Item("title_page", block)
     if isinstance(block, Toc):
         return Item("toc", block)
     if isinstance(block, Heading):
