@@ -16,7 +16,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from generator.check import context_for, run_checks  # noqa: E402
+from generator.check import context_for, run_checks, run_composed_checks  # noqa: E402
+from generator.compose.report import compose  # noqa: E402
+from generator.derive.printed import publish  # noqa: E402
 from generator.derive.totals import derive  # noqa: E402
 from generator.load.unit_loader import load_unit  # noqa: E402
 from generator.profile import load_profile  # noqa: E402
@@ -64,7 +66,7 @@ def main() -> None:
     args = ap.parse_args()
     path = Path(tempfile.mkdtemp(prefix="juesuan-check-")) / "unit.yaml"
     path.write_text(generated_unit(args.rows), encoding="utf-8")
-    load_s, derive_s, check_s = [], [], []
+    load_s, derive_s, check_s, compose_s = [], [], [], []
     findings = []
     for _ in range(args.repeat):
         t0 = time.perf_counter()
@@ -72,14 +74,22 @@ def main() -> None:
         t1 = time.perf_counter()
         derived = derive(unit, load_profile(unit.profile))
         t2 = time.perf_counter()
-        findings = run_checks(context_for(derived))
+        printed = publish(derived)
+        ctx = context_for(derived, printed)
+        findings = run_checks(ctx)
         t3 = time.perf_counter()
-        load_s.append(t1 - t0), derive_s.append(t2 - t1), check_s.append(t3 - t2)
+        texts = compose(printed, tables=False).section_texts()   # what `juesuan check` composes for the text rules
+        t4 = time.perf_counter()
+        findings += run_composed_checks(ctx, texts)
+        t5 = time.perf_counter()
+        load_s.append(t1 - t0), derive_s.append(t2 - t1), check_s.append(t3 - t2 + t5 - t4)
+        compose_s.append(t4 - t3)
     rows = sum(len(v) for v in unit.subject_tables.values())
     med = statistics.median
     print(f"unit: {args.rows} 项 per table, {rows} rows in all subject tables; {len(findings)} findings")
     print(f"load {med(load_s) * 1000:.1f} ms   derive {med(derive_s) * 1000:.1f} ms   "
-          f"check (all rules) {med(check_s) * 1000:.1f} ms   — median of {args.repeat}")
+          f"check (all rules) {med(check_s) * 1000:.1f} ms   compose for the text rules "
+          f"{med(compose_s) * 1000:.1f} ms   — median of {args.repeat}")
 
 
 if __name__ == "__main__":

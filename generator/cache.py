@@ -12,7 +12,7 @@ and the HTML template: ~0.07 s). Their compiled code objects are kept in a cache
   version and this Python's bytecode magic; Jinja checks its own source checksum) and is used
   only when the key matches, so an edited schema or template is compiled afresh and the entry
   replaced — a cached entry never changes what the program does, only how soon;
-- entries are written through ``write.atomic`` (a reader never sees half an entry); a folder
+- entries are written through ``atomic`` (a reader never sees half an entry); a folder
   that cannot be made or written, or that others can write to, is simply not used.
 """
 from __future__ import annotations
@@ -66,7 +66,7 @@ def write(name: str, data: bytes) -> None:
     folder = directory()
     if folder is None:
         return
-    from .write.atomic import write_bytes
+    from .atomic import write_bytes
     try:
         write_bytes(folder / name, data)
     except OSError:

@@ -34,7 +34,7 @@ from .errors import InputError, format_problem, os_reason  # noqa: E402
 from .pipeline import ChecksFailed, load_and_check, render  # noqa: E402
 from .review import FAILED_MARK, add_review_arguments, review_options  # noqa: E402
 from .write.formats import DEFAULT_FORMATS, FORMAT_HELP, format_argument  # noqa: E402
-from .write.names import FAILED_SUFFIX  # noqa: E402
+from .names import FAILED_SUFFIX  # noqa: E402
 
 if _STARTING:                       # started: Ctrl-C is KeyboardInterrupt again (console() handles it and SIGTERM)
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -148,7 +148,7 @@ def cmd_check(args) -> int:
 def _environment_problems(args) -> list[str]:
     """--out and --reference-doc, checked before any unit is read: their problems are the
     environment's, and the message names the option, not a data file."""
-    from .write.atomic import output_dir_problem
+    from .atomic import output_dir_problem
     problems = []
     why = output_dir_problem(args.out)
     if why:
@@ -210,7 +210,7 @@ def cmd_render(args) -> int:
         return EXIT_INPUT
     draft, marking = review_options(args)
     from .load.unit_loader import load_unit
-    from .write.names import output_stem
+    from .names import output_stem
     stems: list[tuple[Path, str]] = []
     for path in _distinct(args.files):
         try:
@@ -285,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
 
 class Terminated(BaseException):
     """SIGTERM, raised in the main thread: like KeyboardInterrupt, no ``except Exception`` catches it,
-    and the atomic writers (write.atomic) remove their temporary files on the way out."""
+    and the atomic writers (atomic) remove their temporary files on the way out."""
 
 
 def _terminate(signum, frame) -> None:

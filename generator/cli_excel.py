@@ -84,7 +84,7 @@ def cmd_import(args) -> int:
     from .load.builder import Builder
     from .load.unit_loader import read_located
     from .pipeline import load_and_check
-    from .write.atomic import write_bytes
+    from .atomic import write_bytes
     from .write.yaml_writer import dump_unit
     path: Path = args.file
     if path.suffix.lower() not in WORKBOOK_SUFFIXES:

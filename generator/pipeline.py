@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .check import ERROR, Finding, context_for, run_checks
+from .check import ERROR, Context, Finding, context_for, ordered, run_checks, run_composed_checks
 from .compose.document import Document, Marking
 from .compose.report import compose, compose_attachments, has_forms
 from .derive.printed import publish
@@ -22,7 +22,7 @@ from .model import Source, Unit
 from .previous_year import attach_previous_year
 from .review import draft_line, failed_line, failed_marking
 from .profile import load_profile
-from .write.names import output_stem
+from .names import output_stem
 
 
 class ChecksFailed(Exception):
@@ -51,11 +51,23 @@ class Result:
 
 def load_and_check(path: Path, allow_previous: bool = True,
                    unit: Unit | None = None) -> tuple[Derived, list[Finding], dict[str, float]]:
-    """Load (with last year's file, if named), derive, run every check rule. Returns the printed
-    figures (derive.printed.publish) that compose uses, the findings and the step timings.
+    """Load (with last year's file, if named), derive, run every check rule — those on the
+    composed report's text on the report composed for them. Returns the printed figures
+    (derive.printed.publish) that compose uses, the findings and the step timings.
     ``allow_previous=False`` (the web workspace, where a file must not read another): a file naming
     上年数据文件 is refused before that file is opened. ``unit``: the file's unit, when the caller
     has loaded it already (``juesuan import``)."""
+    printed, ctx, findings, seconds = _checked(path, allow_previous, unit)
+    t = time.perf_counter()
+    texts = compose(printed, tables=False).section_texts()     # the printed report's text, without its tables
+    findings = ordered(findings + run_composed_checks(ctx, texts))
+    seconds["check"] += time.perf_counter() - t
+    return printed, findings, seconds
+
+
+def _checked(path: Path, allow_previous: bool = True,
+             unit: Unit | None = None) -> tuple[Derived, Context, list[Finding], dict[str, float]]:
+    """Load, derive and run the rules that need no composed text (``load_and_check``)."""
     t0 = time.perf_counter()
     unit = unit if unit is not None else load_unit(path)
     profile = load_profile(unit.profile)
@@ -64,9 +76,10 @@ def load_and_check(path: Path, allow_previous: bool = True,
     derived = derive(unit, profile)
     printed = publish(derived)
     t2 = time.perf_counter()
-    findings = run_checks(context_for(derived, printed))
+    ctx = context_for(derived, printed)
+    findings = run_checks(ctx)
     t3 = time.perf_counter()
-    return printed, findings, {"load": t1 - t0, "derive": t2 - t1, "check": t3 - t2}
+    return printed, ctx, findings, {"load": t1 - t0, "derive": t2 - t1, "check": t3 - t2}
 
 
 def prepare(path: Path, draft: bool = False, marking: Marking | None = None,
@@ -77,21 +90,27 @@ def prepare(path: Path, draft: bool = False, marking: Marking | None = None,
     for a file that holds nothing but 附件; ``allow_previous``: as for ``load_and_check``;
     ``mark_failed``: when the checks found errors, every page and the cover say so
     (``failed_marking``, ``failed_line``: a forced render)."""
-    derived, findings, seconds = load_and_check(path, allow_previous)
+    derived, ctx, findings, seconds = _checked(path, allow_previous)
+    only_attachments = attachments_only or derived.unit.only_attachments
+    if only_attachments and not has_forms(derived):
+        raise InputError([Problem(Source(str(path), None, "附件"),
+                                  "没有可以单独生成的附件：附件中没有项目自评、整体自评或评价报告")])
     t = time.perf_counter()
+    report = compose(derived)               # the report, composed once: printed and read by the rules
+    t1 = time.perf_counter()
+    findings = ordered(findings + run_composed_checks(ctx, report.section_texts()))
+    t2 = time.perf_counter()
     cover = draft_line() if draft else None
     errors = sum(f.severity == ERROR for f in findings)
     if mark_failed and errors:
         marking = failed_marking(marking)
         cover = "　".join(x for x in (cover, failed_line(errors)) if x)
-    if attachments_only or derived.unit.only_attachments:
-        if not has_forms(derived):
-            raise InputError([Problem(Source(str(path), None, "附件"),
-                                      "没有可以单独生成的附件：附件中没有项目自评、整体自评或评价报告")])
+    if only_attachments:
         document = compose_attachments(derived, draft_line=cover, marking=marking)
     else:
-        document = compose(derived, draft_line=cover, marking=marking)
-    seconds["compose"] = time.perf_counter() - t
+        document = report.marked(cover, marking)
+    seconds["check"] += t2 - t1
+    seconds["compose"] = (t1 - t) + (time.perf_counter() - t2)
     return Result(derived.unit, derived, document, findings=findings, seconds=seconds)
 
 
@@ -120,7 +139,7 @@ def write_outputs(result: Result, path: Path, out_dir: Path, formats: tuple[str,
                   reference: Path | None = None) -> Result:
     """Write a prepared unit (``prepare_render``) into ``out_dir``: every format, or none."""
     out_dir = Path(out_dir)
-    from .write.atomic import all_or_nothing, clean_stale_parts
+    from .atomic import all_or_nothing, clean_stale_parts
     if out_dir.is_dir():
         clean_stale_parts(out_dir)        # what a killed run left (its process is gone)
     with all_or_nothing():               # the unit's formats land together, or none of them

@@ -15,13 +15,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .compose.document import Typography
 from .errors import InputError, Problem
 from .layout import LAYOUTS, Layout, available as available_layouts, load_layout
 from .load.schema import read_checked, validate
 from .load.yaml_reader import Located, overlay, read_yaml
-from .model import Source
+from .model import Source, Unit
 from .numbers import SHARE_TAILS
+from .typography import Typography
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 PROFILES = TEMPLATES / "profiles"
@@ -288,3 +288,20 @@ def _typography(spec: Any, loc: Located, problems: list[Problem]) -> Typography:
     if size is not None and pitch is not None and pitch < size:
         problems.append(Problem(_line(loc, "正文排版", "行距"), f"正文排版.行距（{pitch} 磅）不能小于字号（{size} 磅）"))
     return Typography(body_size=size, line_pitch=pitch)
+
+
+# ---------------------------------------------------------------- titles of the 附件 printed on their own
+
+def attachments_title(unit: Unit, profile: Profile) -> str:
+    """The cover of the 附件 printed on their own (profile 文字 附件封面标题)."""
+    return profile.texts["附件封面标题"].format(年度=unit.year, 类别=unit.kind_word)
+
+
+def attachments_file_title(unit: Unit, profile: Profile) -> str:
+    """The title (and file name) of the 附件 printed on their own: the attachment's name when the
+    file holds one form (prefixed with the unit's name unless it names the unit), else the cover's."""
+    indices = sorted({*unit.self_evals, *unit.overall_evals, *unit.eval_reports})
+    if len(indices) == 1:
+        name = unit.attachments[indices[0]]
+        return name if unit.name in name else f"{unit.name}{name}"
+    return f"{unit.name}{attachments_title(unit, profile)}"

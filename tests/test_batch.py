@@ -21,7 +21,7 @@ from urllib.parse import unquote
 import pytest
 
 from generator import batch
-from generator.write.names import safe_filename
+from generator.names import safe_filename
 
 from .conftest import EXAMPLES, ROOT, run_cli
 from tests.conftest import open_docx

@@ -190,3 +190,60 @@ def test_excel_reader_does_not_import_unit_loader():
     graph_edges = edges(PACKAGE)
     assert "generator.load.unit_loader" not in reachable(graph_edges, "generator.load.excel_reader")
     assert "generator.load.excel_reader" in reachable(graph_edges, "generator.load.unit_loader")
+
+
+# ---------------------------------------------------------------- the stages in order (issue 25)
+
+STAGES = ("load", "derive", "check", "compose", "write")      # the order the data flows in
+# modules that run the stages in order (they may import any stage) and the front ends on them
+ORCHESTRATION = ("generator.pipeline", "generator.previous_year", "generator.review", "generator.preview",
+                 "generator.cli", "generator.cli_excel", "generator.cli_parser", "generator.commands",
+                 "generator.batch", "generator.web")
+
+
+def _stage(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if len(parts) >= 2 and parts[1] in STAGES else None
+
+
+def _orchestration(module: str) -> bool:
+    return any(module == o or module.startswith(o + ".") for o in ORCHESTRATION)
+
+
+def stage_violations(graph_edges) -> list[str]:
+    """Imports against the flow load → derive → check → compose → write: a stage imports only
+    earlier stages, its own and the shared modules (generator/*.py: model, profile, layout,
+    numbers, names, atomic …); a shared module imports only shared modules and the load stage's
+    readers (profiles, layouts and catalogues are files read like a unit's); the orchestration
+    modules (pipeline, the CLI, batch, web) may import anything."""
+    out = []
+    for e in graph_edges:
+        if _orchestration(e.source):
+            continue
+        source, target = _stage(e.source), _stage(e.target)
+        if _orchestration(e.target):
+            out.append(f"{e}：阶段与共用模块不导入流程模块")
+        elif source is not None and target is not None and STAGES.index(target) > STAGES.index(source):
+            out.append(f"{e}：{source} 在 {target} 之前")
+        elif source is None and target not in (None, "load"):
+            out.append(f"{e}：共用模块只可导入共用模块与 load")
+    return out
+
+
+def test_the_stages_import_in_the_order_the_data_flows():
+    found = stage_violations(edges(PACKAGE))
+    assert not found, "\n".join(found)
+
+
+def test_a_stage_importing_a_later_one_is_found(tmp_path):
+    pkg = tmp_path / "generator"
+    for sub in ("check", "compose"):
+        (pkg / sub).mkdir(parents=True)
+        (pkg / sub / "__init__.py").write_text("", encoding="utf-8")
+    (pkg / "__init__.py").write_text("", encoding="utf-8")
+    (pkg / "check" / "rules.py").write_text("def f():\n    from ..compose import report\n", encoding="utf-8")
+    (pkg / "compose" / "report.py").write_text("from ..check import rules\n", encoding="utf-8")
+    (pkg / "model.py").write_text("from .compose import report\n", encoding="utf-8")
+    found = stage_violations(edges(pkg))
+    assert len(found) == 2 and any("check 在 compose 之前" in f for f in found) \
+        and any("共用模块只可导入共用模块与 load" in f for f in found), found

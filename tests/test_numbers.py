@@ -110,7 +110,7 @@ def test_chinese_numbers():
 
 
 def test_safe_filename():
-    from generator.write.names import safe_filename
+    from generator.names import safe_filename
     assert safe_filename("../../etc/passwd") == "etcpasswd"
     assert "/" not in safe_filename("a/b\\c") and ".." not in safe_filename("a..b")
     assert len(safe_filename("长" * 300).encode("utf-8")) <= 200

@@ -10,7 +10,7 @@ from ..compose.document import Marking
 from ..errors import InputError, Problem
 from ..load.unit_loader import READERS, load_unit
 from ..model import Source
-from ..write.names import output_stem, safe_filename
+from ..names import output_stem, safe_filename
 from .fingerprint import environment_digest, options_digest, unit_digest
 from .messages import crash_text, problem_text
 from .records import CRASHED, UNREADABLE, BatchError, Job

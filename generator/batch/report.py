@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
-from ..write.atomic import write_bytes
+from ..atomic import write_bytes
 from .records import FAILED, INTERRUPTED, RENDERED, SKIPPED, STATUSES, Outcome, Record
 
 REPORT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "batch"

@@ -46,7 +46,7 @@ def run_batch(source: Path, out_dir: Path, formats: tuple[str, ...] = ("docx", "
         if why:
             raise BatchError(f"--reference-doc {reference}：{why}")
         reference = Path(reference).resolve()
-    from ..write.atomic import output_dir_problem
+    from ..atomic import output_dir_problem
     why = output_dir_problem(Path(out_dir))
     if why:
         raise BatchError(f"--out {out_dir}：{why}")

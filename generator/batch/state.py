@@ -9,7 +9,7 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
-from ..write.atomic import is_part_file, write_bytes
+from ..atomic import is_part_file, write_bytes
 from .fingerprint import file_sha256
 from .records import BatchError, Job
 

@@ -61,6 +61,9 @@ class Context:
     derived: Derived                # exact figures, in the file's 金额单位 (what the rules compare)
     profile: Profile
     printed: Derived | None = None  # the figures as the report prints them (what the narrative says)
+    # (section heading, text) of every heading and paragraph of the composed report: the rules
+    # registered with ``composed=True`` read it (run_composed_checks, after compose)
+    composed: list[tuple[str, str]] | None = None
     cache: dict = field(default_factory=dict)   # indexes rules share (built once per unit)
 
     @property
@@ -113,6 +116,7 @@ class Rule:
     severity: str
     tables: tuple[str, ...]
     fn: Check = field(repr=False)
+    composed: bool = False          # reads the composed report's text: runs after compose
 
     def __call__(self, ctx: Context) -> Iterator[Finding]:
         for f in self.fn(self, ctx) or ():
@@ -123,19 +127,37 @@ class Rule:
 RULES: list[Rule] = []
 
 
-def rule(rule_id: str, description: str, severity: str = ERROR, tables: tuple[str, ...] = ()) -> Callable[[Check], Check]:
-    """Register a rule function under a stable id."""
+def rule(rule_id: str, description: str, severity: str = ERROR, tables: tuple[str, ...] = (),
+         composed: bool = False) -> Callable[[Check], Check]:
+    """Register a rule function under a stable id; ``composed``: the rule reads the composed
+    report's text (``Context.composed``) and runs after compose (``run_composed_checks``)."""
     if any(r.id == rule_id for r in RULES):
         raise ValueError(f"规则编号重复：{rule_id}")
 
     def register(fn: Check) -> Check:
-        RULES.append(Rule(rule_id, description, severity, tables, fn))
+        RULES.append(Rule(rule_id, description, severity, tables, fn, composed))
         return fn
     return register
 
 
+def ordered(findings: Iterable[Finding]) -> list[Finding]:
+    """Findings by table, severity, rule and row: the order every report lists them in."""
+    return sorted(findings, key=lambda f: (f.table or "~", SEVERITY_ORDER[f.severity], f.rule, f.row))
+
+
 def run_checks(ctx: Context, rules: list[Rule] | None = None) -> list[Finding]:
+    """Every finding of ``rules`` (all registered rules by default); a rule on the composed text
+    runs only when ``ctx.composed`` is there."""
     findings: list[Finding] = []
     for r in list(rules if rules is not None else RULES):
+        if r.composed and ctx.composed is None:
+            continue
         findings.extend(r(ctx))
-    return sorted(findings, key=lambda f: (f.table or "~", SEVERITY_ORDER[f.severity], f.rule, f.row))
+    return ordered(findings)
+
+
+def run_composed_checks(ctx: Context, paragraphs: list[tuple[str, str]]) -> list[Finding]:
+    """The rules on the composed report's text, given as (section heading, text) pairs
+    (``Document.section_texts()``): compose makes the report once, the rules read it."""
+    ctx.composed = paragraphs
+    return run_checks(ctx, [r for r in RULES if r.composed])

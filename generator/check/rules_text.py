@@ -401,23 +401,6 @@ def doubled(text: str) -> list[re.Match]:
     return list(DOUBLED_RUN.finditer(text)) + chars + list(DOUBLED_MARK.finditer(text))
 
 
-def composed_paragraphs(ctx: Context) -> list[tuple[str, str]]:
-    """(section heading, text) of every heading and paragraph of the report as composed from the
-    printed figures, the wording templates and the unit's texts (built once per unit)."""
-    if "composed" not in ctx.cache:
-        from ..compose.document import Heading, Paragraph
-        from ..compose.report import compose
-        out, section = [], ""
-        for b in compose(ctx.printed, tables=False).blocks:
-            if isinstance(b, Heading):
-                section = b.text if b.level <= 2 else section
-                out.append((section, b.text))
-            elif isinstance(b, Paragraph):
-                out.append((section, b.text))
-        ctx.cache["composed"] = out
-    return ctx.cache["composed"]
-
-
 def printed_names(ctx: Context) -> list[str]:
     """Names the report prints as the unit typed them (the unit's, each 类/款/项 and 经济分类 row's,
     each 附件's and 自评 project's), longest first: a repeat inside one of them is the name itself."""
@@ -446,12 +429,12 @@ def _inside_name(text: str, start: int, end: int, names: list[str]) -> bool:
 
 
 @rule("N-COMPOSED-REPEAT", "报告中组成的每一句（模板措辞与单位文字连起来之后）不得有重复的词或标点；名称本身中的重复不算",
-      ERROR, tables=(TEXT,))
+      ERROR, tables=(TEXT,), composed=True)
 def composed_repeats(r: Rule, ctx: Context):
     texts = list(iter_texts(ctx.unit))
     names = printed_names(ctx)
     seen: set[str] = set()
-    for section, text in composed_paragraphs(ctx):
+    for section, text in ctx.composed or ():
         for m in doubled(text):
             hit = m.group()
             if _inside_name(text, m.start(), m.end(), names):

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from ..numbers import MONEY_UNITS, money
-from ..write.names import NAME_BYTES, PROPERTY_CHARS, fitted_stem, kept_chars, stem_parts
+from ..names import NAME_BYTES, PROPERTY_CHARS, fitted_stem, kept_chars, stem_parts
 from .registry import WARNING, Context, Finding, Rule, rule
 from .rules_text import key_source
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..compose.tables import figure_map
+from ..derive.figures import figure_map
 from ..derive.totals import Fig
 from .registry import ERROR, INFO, WARNING, Context, Finding, Rule, rule
 

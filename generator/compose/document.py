@@ -17,9 +17,10 @@ Text is plain Unicode; writers escape it for their format.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from decimal import Decimal
+from dataclasses import dataclass, field, replace
 from typing import Iterator, Literal, Union
+
+from ..typography import Typography
 
 # Paragraph roles. Each maps to a Word paragraph style in the reference document and to a
 # CSS class in the HTML; docs/styles.md lists both.
@@ -234,20 +235,6 @@ class Marking:
         return cls(text, watermark=style in ("watermark", "both"), header=style in ("header", "both"))
 
 
-@dataclass(frozen=True)
-class Typography:
-    """The body text's type a profile asks for (正文排版), e.g. GB/T 9704: 三号 (16 pt) 仿宋 on a
-    fixed line pitch of 28 pt. Applies to body paragraphs (body, plain, subhead) and level-3
-    headings; the line pitch also to level-2 headings. None keeps the stylesheet's and the
-    reference document's own."""
-
-    body_size: Decimal | None = None     # points
-    line_pitch: Decimal | None = None    # points, from one baseline to the next
-
-    def __bool__(self) -> bool:
-        return self.body_size is not None or self.line_pitch is not None
-
-
 @dataclass
 class Document:
     title: str                    # used for file metadata: "<单位名称>2022年度部门决算公开"
@@ -259,6 +246,24 @@ class Document:
     # phrases a heading line may not break inside (the last fixed phrase of each of the profile's
     # 部分标题, e.g. "决算情况说明"): a long heading breaks before such a phrase, not within it
     keep_together: tuple[str, ...] = ()
+
+    def marked(self, draft_line: str | None, marking: Marking | None) -> "Document":
+        """This document with the cover's 草稿 line and the marking of every page set (they change
+        no other block: the checks read the text before the cover and the marking are known)."""
+        blocks = [replace(b, draft_line=draft_line) if isinstance(b, Cover) else b for b in self.blocks]
+        return replace(self, blocks=blocks, marking=marking)
+
+    def section_texts(self) -> list[tuple[str, str]]:
+        """(section heading, text) of every heading and paragraph, the section being the last
+        heading of level 1 or 2: the text the composed-report rules read (check.run_composed_checks)."""
+        out, section = [], ""
+        for b in self.blocks:
+            if isinstance(b, Heading):
+                section = b.text if b.level <= 2 else section
+                out.append((section, b.text))
+            elif isinstance(b, Paragraph):
+                out.append((section, b.text))
+        return out
 
     def toc_entries(self) -> list[tuple[int, str, str]]:
         """(level, text, anchor) of every 目录 entry in order: headings with toc=True and

@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 
 from ..derive.facts import section_facts
-from ..model import Unit
-from ..profile import Profile
+
+from ..profile import attachments_file_title, attachments_title
 from ..derive.totals import Derived
 from ..numbers import chinese_number
 from .document import TITLE_PAGE_ROLES, Block, Cover, Document, Heading, Marking, PageBreak, Paragraph, TitlePage, Toc
@@ -23,11 +23,6 @@ from .tables import build_tables
 def report_title(d: Derived) -> str:
     """The cover's title, as the profile words it ("2022年度部门决算公开")."""
     return d.profile.cover_title(d.unit.year, d.unit.kind_word)
-
-
-def attachments_title(unit: Unit, profile: Profile) -> str:
-    """The cover of the 附件 printed on their own (profile 文字 附件封面标题)."""
-    return profile.texts["附件封面标题"].format(年度=unit.year, 类别=unit.kind_word)
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -103,16 +98,6 @@ def forms(d: Derived, heading, level: int = 2, toc: bool = True) -> list[Block]:
     return out
 
 
-def attachments_file_title(unit: Unit, profile: Profile) -> str:
-    """The title (and file name) of the 附件 printed on their own: the attachment's name when the
-    file holds one form (prefixed with the unit's name unless it names the unit), else the cover's."""
-    indices = sorted({*unit.self_evals, *unit.overall_evals, *unit.eval_reports})
-    if len(indices) == 1:
-        name = unit.attachments[indices[0]]
-        return name if unit.name in name else f"{unit.name}{name}"
-    return f"{unit.name}{attachments_title(unit, profile)}"
-
-
 def compose_attachments(d: Derived, *, draft_line: str | None = None, marking: Marking | None = None) -> Document:
     """The 附件 on their own (``juesuan render --attachments-only``, or a file of 附件 alone): one
     form as it is published on its own (no cover, no 目录); several behind a cover and a 目录."""
@@ -137,7 +122,7 @@ def compose(d: Derived, *, draft_line: str | None = None, marking: Marking | Non
             tables: bool = True) -> Document:
     """The whole report. ``draft_line``: the 草稿 line of the cover; ``marking``: the review
     marking of every page (the two are independent). ``tables=False`` leaves out 第二部分's
-    tables (for a rule that reads only the text)."""
+    tables, not its heading (``check`` reads the text of that report: the same as the printed one's)."""
     u, p = d.unit, d.profile
     parts = {k: p.part_title(k, u.year, u.kind_word, u.name) for k in p.part_titles}
     blocks: list[Block] = [Cover(cover_lines(u.name), report_title(d), draft_line), Toc(numbers=p.toc_numbers),
@@ -166,7 +151,9 @@ def compose(d: Derived, *, draft_line: str | None = None, marking: Marking | Non
     blocks.append(part("一"))
     worded(p.part_templates["一"], {**words, "duty": _paragraphs(u.duty), "organisation": _paragraphs(u.organisation)})
 
-    # 第二部分 决算表
+    # 第二部分 决算表 (without tables, its heading alone: the text the rules read is the same)
+    if not tables:
+        blocks.append(part("二"))
     for i, table in enumerate(build_tables(d) if tables else []):
         blocks.append(PageBreak(landscape=table.landscape))
         if i == 0:

@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from ..load.unit_loader import READERS
 from ..load.xlsx_guard import MAX_FILE_BYTES
 from ..load.yaml_reader import MAX_BYTES as MAX_YAML_BYTES
-from ..write.names import safe_filename
+from ..names import safe_filename
 from . import uploads, work
 from .batchjob import BatchBusy
 from .common import (

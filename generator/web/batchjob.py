@@ -28,7 +28,7 @@ import zipfile
 from pathlib import Path
 
 from ..limits import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
-from ..write.atomic import all_or_nothing, atomic_path
+from ..atomic import all_or_nothing, atomic_path
 from .store import DONE, FAILED, Account, Store, Unit, Version
 
 OUT_NAME = "out"

@@ -141,7 +141,7 @@ def _fail(message: str) -> int:
 
 
 def _data_problem(data: Path) -> str | None:
-    from ..write.atomic import output_dir_problem
+    from ..atomic import output_dir_problem
     why = output_dir_problem(data)
     return f"--data {data}：{why}" if why else None
 

@@ -15,9 +15,9 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse
 
 from ..limits import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
-from ..write.atomic import clean_stale_parts
+from ..atomic import clean_stale_parts
 from ..write.html_writer import TEMPLATES_DIR
-from ..write.names import DRAFT_SUFFIX, safe_filename
+from ..names import DRAFT_SUFFIX, safe_filename
 from . import accounts, work
 from .batchjob import BatchRunner
 from .pool import WorkerDied, WorkerPool
@@ -203,7 +203,7 @@ def _page(request: Request, template: str, status: int = 200, **context) -> HTML
 
 
 def _download_name(name: str) -> str:
-    """A download's file name: unsafe characters removed (write.names), at most 240 bytes before
+    """A download's file name: unsafe characters removed (names), at most 240 bytes before
     the extension (a report's name is up to 200 bytes and its “-草稿-未通过检查”)."""
     stem, dot, ext = name.rpartition(".")
     return safe_filename(stem, limit_bytes=240) + dot + ext if dot else safe_filename(name, limit_bytes=240)

@@ -37,7 +37,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterator
 
-from ..write.names import safe_filename
+from ..names import safe_filename
 from .naming import unit_key, unit_name_problem
 
 DB_NAME = "juesuan.sqlite3"

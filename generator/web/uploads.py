@@ -16,7 +16,7 @@ twice the last one counts. The text fields together (names, values, part headers
 
 The caller owns the size limit of the whole body (``drop()`` once it is over: nothing more is
 kept) and must call ``remove()`` on every path: it deletes the temporary file unless the store has
-taken it (``path`` is then None). Temporary names carry the process id (``write.atomic``'s
+taken it (``path`` is then None). Temporary names carry the process id (``atomic``'s
 pattern), so the server removes at start what a killed one left (``clean_stale_parts``).
 """
 from __future__ import annotations

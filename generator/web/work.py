@@ -53,7 +53,7 @@ def check_upload(folder: str, filename: str, unit_name: str) -> dict:
     from ..errors import InputError, format_problem
     from ..pipeline import prepare
     from ..preview import finding_views
-    from ..write.atomic import write_bytes
+    from ..atomic import write_bytes
     from ..write.html_writer import render_html
     from .naming import unit_key
 

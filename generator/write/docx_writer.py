@@ -32,9 +32,9 @@ from lxml import etree
 from generator.compose.document import (KEEP_WITH_NEXT, STYLES, Cell, Cover, Document, Heading, Marking, PageBreak,
                                         TitlePage,
                                         Paragraph, Table, Toc, Typography)
-from generator.write.atomic import atomic_path
+from generator.atomic import atomic_path
 from generator.write.joiners import bind, bind_cell, keep
-from generator.write.names import property_text
+from generator.names import property_text
 from generator.write.reference import (NSDECL, ReferenceSpec, default_reference_bytes,
                                        load_spec, style_xml)
 

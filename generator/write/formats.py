@@ -60,7 +60,7 @@ def _pdf(job: Job) -> int | None:
 
 
 def _html(job: Job) -> int | None:
-    from .atomic import write_bytes
+    from ..atomic import write_bytes
     from .html_writer import render_html
     write_bytes(job.target, render_html(job.document).encode("utf-8"))
     return None

@@ -35,7 +35,7 @@ from generator.compose.document import (
     STYLES, TITLE_PAGE_ROLES, Block, Cover, Document, Heading, PageBreak, Paragraph, Table, TitlePage, Toc,
 )
 from generator.write.joiners import bind, bind_cell, keep
-from generator.write.names import property_text
+from generator.names import property_text
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 HTML_TEMPLATES = TEMPLATES_DIR / "html"

@@ -41,7 +41,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
 
 from generator.compose.document import Document  # noqa: E402
 from generator.write import weasy_fonts, weasy_justify  # noqa: E402
-from generator.write.atomic import atomic_path  # noqa: E402
+from generator.atomic import atomic_path  # noqa: E402
 from generator.write.html_writer import HTML_TEMPLATES, render_html  # noqa: E402
 from generator.write.weasy_parse import html_document  # noqa: E402
 

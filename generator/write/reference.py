@@ -25,7 +25,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import yaml
 
-from generator.write.atomic import write_bytes
+from generator.atomic import write_bytes
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "docx"
 SPEC_PATH = TEMPLATES / "styles.yaml"

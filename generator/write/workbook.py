@@ -37,7 +37,7 @@ from ..load.workbook_spec import (BOOL, BUDGET_BY_CLASS, BUDGET_COLUMN, CHOICE, 
                                   WORD_FIELDS, YEAR, Field)
 from ..errors import InputError, Problem
 from ..profile import Profile, TableSpec, available, load_profile
-from .atomic import atomic_path
+from ..atomic import atomic_path
 
 # ---------------------------------------------------------------- styles
 

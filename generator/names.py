@@ -12,9 +12,9 @@ from __future__ import annotations
 import hashlib
 import re
 
-from ..compose.report import attachments_file_title
-from ..model import Unit
-from ..profile import load_profile
+from .profile import attachments_file_title
+from .model import Unit
+from .profile import load_profile
 
 NAME_BYTES = 200    # file systems allow 255 bytes a name; room for ".docx" and the suffixes below
 DRAFT_SUFFIX = "-草稿"             # render --draft, the workspace's draft downloads
