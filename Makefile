@@ -8,6 +8,7 @@ demo: setup
 	.venv/bin/juesuan render data/examples/*.yaml --format docx,pdf --out output/
 
 test: setup
+	.venv/bin/ruff check generator tests benchmarks scripts
 	.venv/bin/python -m pytest -q
 
 # the web workspace on the examples (output/工作区, git-ignored); accounts are printed
