@@ -78,3 +78,32 @@ def open_docx(*args, **kwargs):
         if t.text and "\u2060" in t.text:
             t.text = t.text.replace("\u2060", "")
     return document
+
+
+# ---------------------------------------------------------------- make test-fast
+
+# Fixtures that run the CLI, LibreOffice, a server or a browser (each in its own process).
+SLOW_FIXTURES = {"rendered", "libreoffice_pdf", "server", "login_server", "site", "browser", "second_browser",
+                 "workbooks", "twelve"}
+# What a test's own source calls that starts another process.
+SLOW_CALLS = ("run_cli(", "subprocess", "Popen", "soffice", "pdftotext", "pdftoppm", "pdffonts", "pdfinfo",
+              "pdftocairo", "multiprocessing", "ProcessPool", "WorkerPool")
+
+
+def _starts_a_process(item) -> bool:
+    if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return True
+    import inspect
+    try:
+        source = inspect.getsource(item.function)
+    except (OSError, TypeError):
+        return False
+    return any(call in source for call in SLOW_CALLS)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark ``slow`` every test that starts another process: the CLI, LibreOffice, poppler, a
+    server, a browser, a worker pool (``make test-fast`` runs the others: ``-m "not slow"``)."""
+    for item in items:
+        if _starts_a_process(item):
+            item.add_marker(pytest.mark.slow)
