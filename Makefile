@@ -1,5 +1,5 @@
 # The two commands of the README. Both set up what is missing first.
-.PHONY: setup demo test bench serve clean
+.PHONY: setup demo test test-fast bench serve clean
 
 setup:
 	bash scripts/setup.sh
@@ -7,8 +7,15 @@ setup:
 demo: setup
 	.venv/bin/juesuan render data/examples/*.yaml --format docx,pdf --out output/
 
+# two test processes (pytest-xdist; this machine has 2 cores), then alone the tests that write into templates/
 test: setup
-	.venv/bin/python -m pytest -q
+	.venv/bin/ruff check generator tests benchmarks scripts
+	.venv/bin/python -m pytest -q -n 2 -m "not serial"
+	.venv/bin/python -m pytest -q -m serial
+
+# the tests that start no other process (no CLI, LibreOffice, poppler, server or browser): under 2 minutes
+test-fast: setup
+	.venv/bin/python -m pytest -q -m "not slow"
 
 # the web workspace on the examples (output/工作区, git-ignored); accounts are printed
 serve: setup

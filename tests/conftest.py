@@ -78,3 +78,51 @@ def open_docx(*args, **kwargs):
         if t.text and "\u2060" in t.text:
             t.text = t.text.replace("\u2060", "")
     return document
+
+
+# ---------------------------------------------------------------- make test-fast
+
+# Fixtures that run the CLI, LibreOffice, a server or a browser (each in its own process).
+SLOW_FIXTURES = {"rendered", "libreoffice_pdf", "server", "login_server", "site", "browser", "second_browser",
+                 "workbooks", "twelve"}
+# Modules whose every test runs worker processes or a server (batch, the web workspace, limits).
+SLOW_MODULES = {"test_batch", "test_batch_jobs", "test_worker_limits", "test_web", "test_web_limits",
+                "test_web_browser"}
+# What a test's own source calls that starts another process.
+SLOW_CALLS = ("run_cli(", "subprocess", "Popen", "soffice", "pdftotext", "pdftoppm", "pdffonts", "pdfinfo",
+              "pdftocairo", "multiprocessing", "ProcessPool", "WorkerPool")
+
+
+def _starts_a_process(item) -> bool:
+    if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or item.module.__name__.split(".")[-1] in SLOW_MODULES:
+        return True
+    import inspect
+    try:
+        source = inspect.getsource(item.function)
+    except (OSError, TypeError):
+        return False
+    return any(call in source for call in SLOW_CALLS)
+
+
+def _writes_templates(item) -> bool:
+    """Whether the test writes a profile into templates/ for a while (every other process reading
+    the profiles then sees it, or sees it vanish)."""
+    import inspect
+    if "templates" in getattr(item, "fixturenames", ()):
+        return True
+    try:
+        return "PROFILES /" in inspect.getsource(item.function)
+    except (OSError, TypeError):
+        return False
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark ``slow`` every test that starts another process: the CLI, LibreOffice, poppler, a
+    server, a browser, a worker pool (``make test-fast`` runs the others: ``-m "not slow"``); mark
+    ``serial`` a test that writes into templates/ (``make test`` runs them alone, the rest in
+    parallel with pytest-xdist)."""
+    for item in items:
+        if _starts_a_process(item):
+            item.add_marker(pytest.mark.slow)
+        if _writes_templates(item):
+            item.add_marker(pytest.mark.serial)

@@ -11,7 +11,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from decimal import Decimal
 from html.parser import HTMLParser

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from docx.enum.section import WD_ORIENT
-from docx.oxml.ns import qn
 
 from generator.compose.document import (STYLES, Cell, Cover, Document, Heading, PageBreak,
                                         Paragraph, Table, Toc)

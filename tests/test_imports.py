@@ -247,3 +247,12 @@ def test_a_stage_importing_a_later_one_is_found(tmp_path):
     found = stage_violations(edges(pkg))
     assert len(found) == 2 and any("check 在 compose 之前" in f for f in found) \
         and any("共用模块只可导入共用模块与 load" in f for f in found), found
+
+
+MAX_MODULE_LINES = 800         # a module a newcomer reads in one sitting (issue 25)
+
+
+def test_no_module_is_longer_than_a_sitting():
+    long = {name: n for name, path in modules(PACKAGE).items()
+            if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES}
+    assert not long, f"超过 {MAX_MODULE_LINES} 行的模块（按其中各节拆开）：{long}"

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from generator import model
-from generator.layout import FORM_KINDS, Block, Column, Entry, Line, Repeat, available, load_layout
+from generator.layout import Block, Column, Entry, Line, Repeat, available, load_layout
 from generator.profile import available as profiles, load_profile
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -86,7 +86,7 @@ def test_ratio_and_its_formula_from_the_same_numbers(name, a, b, result):
         return
     assert r.result == Decimal(result)
     assert r.text.endswith(f"={result}%")
-    for part, value in zip(r.definition.parts, (a, b)):
+    for part, _value in zip(r.definition.parts, (a, b)):
         assert part.name in r.text
 
 

@@ -235,7 +235,7 @@ def cell_text_outside_rules(pdf) -> list[str]:
     the table's left edge under it is a note (注：…), not a cell."""
     found = []
     for n, ((hs, vs), lines) in enumerate(zip(_rules(pdf), _lines(pdf)), start=1):
-        for x0, x1, y0, y1 in _frames(vs):
+        for x0, x1, _y0, y1 in _frames(vs):
             for lx0, ly0, lx1, ly1, text in lines:
                 if lx0 < x0 - 1 or lx1 > x1 + 1:
                     continue
@@ -308,8 +308,8 @@ def test_year_line_alone_is_centred(rendered, libreoffice_pdf):
     assert years
     for pdf in (rendered["xiaohe"]["pdf"], libreoffice_pdf("xiaohe")):
         seen = 0
-        for (hs, vs), lines in zip(_rules(pdf), _lines(pdf)):
-            for x0, y0, x1, y1, text in lines:
+        for (_hs, vs), lines in zip(_rules(pdf), _lines(pdf)):
+            for x0, _y0, x1, y1, text in lines:
                 if _squeeze(text) in years:
                     if not vs:        # a form drawn cell by cell (.flowing: separate borders), no rules to read
                         continue

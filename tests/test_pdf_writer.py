@@ -11,7 +11,7 @@ import pytest
 import weasyprint
 from weasyprint.urls import URLFetcherResponse
 
-from generator.compose.document import (Marking, 
+from generator.compose.document import (Marking,
     Cell, Cover, Document, Heading, PageBreak, Paragraph, Table, Toc,
 )
 from generator.write.html_writer import HTML_TEMPLATES, environment, render_html, report_context

@@ -12,7 +12,7 @@ import zipfile
 
 import pytest
 
-from generator.compose.document import Heading, Paragraph, Table
+from generator.compose.document import Heading, Paragraph
 from generator.pipeline import prepare
 
 from .conftest import EXAMPLES
@@ -117,7 +117,7 @@ def test_pdf_read_back(rendered, key):
     pdf = rendered[key]["pdf"]
     text = squash(pdf_text(pdf))
     doc = document(key)
-    for level, title, _ in doc.toc_entries():
+    for _level, title, _ in doc.toc_entries():
         assert squash(title) in text, title
     for table in doc.tables():
         assert table.label in text and squash(table.title) in text
@@ -148,7 +148,7 @@ def test_pdf_toc_page_numbers_are_real(rendered, key):
     doc = document(key)
     printed = {t.toc_title: t.title for t in doc.tables()}   # a table's page shows its caption
     checked = 0
-    for level, title, _ in doc.toc_entries():
+    for _level, title, _ in doc.toc_entries():
         m = re.search(re.escape(squash(title)) + r"\.*(\d+)", squash(toc_page))
         assert m, title
         number = int(m.group(1))

@@ -1068,7 +1068,7 @@ def test_trusted_proxy_gives_the_client_address_and_https(tmp_path):
         assert status == 303 and "Secure" in session
         assert audit_rows(tmp_path, "登录", account="目标")[0]["ip"] == "198.51.100.7"   # past the trusted hops
         # the lock counts the client the proxy reports: another client behind it is not locked out
-        for i in range(6):
+        for _ in range(6):
             Browser(server).login_answer("目标", "wrong-password", headers={"X-Forwarded-For": "198.51.100.66"})
         status, _, _, _ = Browser(server).login_answer("目标", "wrong-password", headers={"X-Forwarded-For": "198.51.100.66"})
         assert status == 429

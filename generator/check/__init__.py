@@ -12,7 +12,8 @@ from . import (rules_attachments, rules_codes, rules_cross, rules_overall, rules
                rules_words, rules_workbook)  # (registration)
 from .registry import ERROR, INFO, RULES, WARNING, Context, Finding, Rule, ordered, run_checks, run_composed_checks
 
-__all__ = ["ERROR", "INFO", "WARNING", "RULES", "Context", "Finding", "Rule", "run_checks", "context_for"]
+__all__ = ["ERROR", "INFO", "WARNING", "RULES", "Context", "Finding", "Rule", "run_checks", "run_composed_checks",
+           "ordered", "context_for"]
 
 
 def context_for(derived, printed=None) -> Context:

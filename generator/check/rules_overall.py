@@ -89,7 +89,7 @@ def p_overall_layout(r: Rule, ctx: Context):
     p = ctx.profile
     for forms, profile_layout, what, key in ((_overall(ctx), p.overall_layout, "部门整体支出绩效自评表", "整体自评表版式"),
                                             (_reports(ctx), p.report_layout, "绩效评价报告", "评价报告版式")):
-        for i, result, name, path in forms:
+        for _i, result, name, path in forms:
             if not (result.ev.layout or profile_layout):
                 yield Finding(r.id, r.severity, TABLE, f"{name}：版式“{p.name}”没有{what}的版式（{key}），"
                               "附件也没有写“版式”，无法印出", ctx.unit.src(path))
@@ -97,7 +97,7 @@ def p_overall_layout(r: Rule, ctx: Context):
 
 @rule("P-OVERALL-SCORE", "整体自评表：每个三级指标的评价得分在 0 与其分值之间", ERROR, (TABLE,))
 def p_overall_score(r: Rule, ctx: Context):
-    for i, result, name, path in _overall(ctx):
+    for _i, result, name, path in _overall(ctx):
         for j, x in enumerate(result.ev.indicators):
             if x.score is not None and x.weight is not None and not ZERO <= x.score <= x.weight:
                 yield Finding(r.id, r.severity, TABLE, f"{name}：指标“{x.level3}”得分 {x.score} 超出 0–{x.weight} 分",
@@ -106,7 +106,7 @@ def p_overall_score(r: Rule, ctx: Context):
 
 @rule("P-OVERALL-WEIGHTS", "整体自评表：设定分值（及参考分值）之和为 100", WARNING, (TABLE,))
 def p_overall_weights(r: Rule, ctx: Context):
-    for i, result, name, path in _overall(ctx):
+    for _i, result, name, path in _overall(ctx):
         for what, value in (("分值", result.total.weight), ("参考分值", result.total.reference)):
             if value is not None and value != 100:
                 yield Finding(r.id, r.severity, TABLE, f"{name}：各三级指标的{what}合计 {value} 分，应为 100 分",
@@ -115,7 +115,7 @@ def p_overall_weights(r: Rule, ctx: Context):
 
 @rule("P-OVERALL-TYPED", "整体自评表：写出的综合得分、等次须与由各指标得分算得的相同", ERROR, (TABLE,))
 def p_overall_typed(r: Rule, ctx: Context):
-    for i, result, name, path in _overall(ctx):
+    for _i, result, name, path in _overall(ctx):
         typed = result.ev.typed
         score = typed.get("综合得分")
         if score is not None and score != result.total.score:
@@ -131,7 +131,7 @@ def p_overall_typed(r: Rule, ctx: Context):
 
 @rule("P-OVERALL-BALANCE", "整体自评表：写出的年末结余 = 上年结转 + 年初预算 + 预算调整 + 其他调整 − 预算执行", ERROR, (TABLE,))
 def p_overall_balance(r: Rule, ctx: Context):
-    for i, result, name, path in _overall(ctx):
+    for _i, result, name, path in _overall(ctx):
         stated, computed = result.ev.stated_balance, result.computed_balance
         if stated is not None and computed is not None and stated != computed:
             yield Finding(r.id, r.severity, TABLE, f"{name}：年末结余写作 {stated} 万元，按上年结转 + 年初预算 + 预算调整 + "
@@ -141,7 +141,7 @@ def p_overall_balance(r: Rule, ctx: Context):
 
 @rule("P-RATIO-INPUT", "整体自评表：比率的两项都要有数，取自表头的项不另写或与表头相同", ERROR, (TABLE,))
 def p_ratio_input(r: Rule, ctx: Context):
-    for i, result, name, path in _overall(ctx):
+    for _i, result, name, path in _overall(ctx):
         for j, row in enumerate(result.rows):
             x = row.indicator
             if not x.ratio:
@@ -159,7 +159,7 @@ def p_ratio_input(r: Rule, ctx: Context):
 
 @rule("P-RATIO-PARTS", "整体自评表：算式与文字中写在比率各项名称后的数须是数据中的数", ERROR, (TABLE,))
 def p_ratio_parts(r: Rule, ctx: Context):
-    for i, result, name, path in _overall(ctx):
+    for _i, result, name, path in _overall(ctx):
         values: dict[str, Decimal] = {}
         for row in result.rows:
             if row.ratio:
@@ -177,7 +177,7 @@ def p_ratio_parts(r: Rule, ctx: Context):
 
 @rule("P-RATIO-TEXT", "整体自评表：算式与文字中写出的比率须与由数据算得的相同", ERROR, (TABLE,))
 def p_ratio_text(r: Rule, ctx: Context):
-    for i, result, name, path in _overall(ctx):
+    for _i, result, name, path in _overall(ctx):
         for j, row in enumerate(result.rows):
             if row.ratio is None or row.ratio.result is None:
                 continue
@@ -213,7 +213,7 @@ def _report_texts(ev, path: str) -> Iterator[tuple[str, str]]:
 
 @rule("P-REPORT-MONEY", "评价报告：支出决算 = 基本支出 + 项目支出", ERROR, (TABLE,))
 def p_report_money(r: Rule, ctx: Context):
-    for i, result, name, path in _reports(ctx):
+    for _i, result, name, path in _reports(ctx):
         spent = result.ev.funds.get("支出决算")
         if spent is not None and result.spent_parts is not None and spent != result.spent_parts:
             yield Finding(r.id, r.severity, TABLE, f"{name}：支出决算 {spent} 万元，基本支出与项目支出合计 {result.spent_parts} 万元",
@@ -222,7 +222,7 @@ def p_report_money(r: Rule, ctx: Context):
 
 @rule("P-REPORT-TYPED", "评价报告：写出的等级和比率（填写，或文字中“…率X%”）须与由数据算得的相同", ERROR, (TABLE,))
 def p_report_typed(r: Rule, ctx: Context):
-    for i, result, name, path in _reports(ctx):
+    for _i, result, name, path in _reports(ctx):
         grade = result.ev.typed.get("等级")
         if grade and result.grade and grade != result.grade:
             yield Finding(r.id, r.severity, TABLE, f"{name}：等级写作“{grade}”，得分 {result.ev.score} 分应为“{result.grade}”",

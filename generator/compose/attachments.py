@@ -192,7 +192,7 @@ class Form:
 def enumerate_runs(values: list[str]) -> list[tuple[int, int]]:
     """(first index, length) of each run of equal values."""
     out, i = [], 0
-    for v, n in _runs(values):
+    for _v, n in _runs(values):
         out.append((i, n))
         i += n
     return out

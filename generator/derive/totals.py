@@ -432,7 +432,7 @@ def merge_unnamed(unnamed: dict[str, list[Problem]]) -> list[Problem]:
     """One problem per code whose name is missing: said where it is missing first, with the other
     tables (or sheet!cell) where the same name is missing too — writing it once is enough."""
     out = []
-    for code, found in unnamed.items():
+    for _code, found in unnamed.items():
         first, others = found[0], found[1:]
         if others:
             places = "、".join(dict.fromkeys(" ".join(p.source.place()) or p.source.file for p in others))

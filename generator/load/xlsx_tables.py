@@ -100,7 +100,7 @@ class TableReading:
                                   f"工作表“{sheet.name}”的“{label}”列不是{TABLE_NAMES.get(key, '本表')}的列，其中的内容没有读入",
                                   f"本表的列：{'、'.join(labels[0] for labels in columns.values())}")
         below_note = False
-        for r in range(r, len(sheet.rows)):
+        for r in range(r, len(sheet.rows)):  # noqa: B020  (goes on from the row the header search stopped at)
             if all(is_blank(sheet.get(r, c)) for c in used):
                 continue
             code_raw, name_raw = sheet.get(r, code_col), sheet.get(r, name_col)
@@ -328,12 +328,12 @@ class TableReading:
             labels = [(c, norm(v)) for c, v in enumerate(rowvals) if norm(v) in total_labels]
             if labels:
                 taken = set()
-                for n, (c, lab) in enumerate(labels):
+                for n, (_c, lab) in enumerate(labels):
                     nxt = labels[n + 1][0] if n + 1 < len(labels) else 10 ** 6
                     g = max([g for g in groups if g[0] < nxt] or groups[:1], key=lambda g: g[0])
                     totals.append((r, groups.index(g), lab))
                     taken.add(groups.index(g))
-                for gi, (cc, _, cols) in enumerate(groups):        # amounts under no total's label
+                for gi, (_cc, _, cols) in enumerate(groups):        # amounts under no total's label
                     typed = next((c for c in cols.values() if not is_blank(sheet.get(r, c))), None)
                     if gi not in taken and typed is not None:
                         self.problem(sheet.addr(r, typed), f"合计行的这一格“{_shown_amount(sheet.get(r, typed))}”不属于"
