@@ -20,8 +20,8 @@ def last_year_from(d: Derived) -> LastYear:
     return LastYear(
         income_total=d.summary["收入总计"], expense_total=d.summary["支出总计"],
         fiscal_income_total=d.fiscal["合计"]["收入总计"], fiscal_expense_total=d.fiscal["合计"]["支出总计"],
-        gp_expense=d.t05.sum_row.total,
-        gp_by_class={r.code: r.total for r in d.t05.classes if r.total is not None},
+        gp_expense=d.gp_expense_table.sum_row.total,
+        gp_by_class={r.code: r.total for r in d.gp_expense_table.classes if r.total is not None},
         sangong={k: d.sangong["决算数"].get(k) for k in [*SANGONG_ITEMS, "合计"]},
         admin_cost=d.admin_cost, src=Source(d.unit.file), money_unit=d.money_unit,
     )

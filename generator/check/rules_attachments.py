@@ -100,7 +100,7 @@ def p_project_money(r: Rule, ctx: Context):
     forms = form_summary(ctx.printed) if ctx.printed is not None else None
     if forms is None:
         return
-    project = ctx.printed.t05.sum_row.values.get("项目支出") or ZERO
+    project = ctx.printed.gp_expense_table.sum_row.values.get("项目支出") or ZERO
     if forms.spent > project:
         yield Finding(r.id, r.severity, TABLE, f"附件中 {forms.projects} 张项目支出绩效自评表的全年执行数合计 "
                       f"{ctx.printed_amount(forms.spent)}，超过05表一般公共预算财政拨款项目支出 {ctx.printed_amount(project)}",

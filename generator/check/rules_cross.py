@@ -29,7 +29,7 @@ def x_01_04(r: Rule, ctx: Context):
 def x_01_03(r: Rule, ctx: Context):
     s = ctx.unit.stated_value("收入支出决算总表 本年支出合计")
     if s:
-        t03 = ctx.derived.t03.sum_row.fig()
+        t03 = ctx.derived.expense_table.sum_row.fig()
         yield ctx.compare(r, table="01", row="本年支出合计", column="", stated=s.value, computed=t03,
                           how="03表本年支出合计", source=s.src)
 
@@ -41,7 +41,7 @@ def x_04_02(r: Rule, ctx: Context):
     if not any(_fiscal_stated(ctx, "本年收入", k) is not None for k in income):
         return       # nothing stated: 一般公共预算 income is computed as the remainder (see T04-NEGATIVE)
     kinds = fsum(d.fig(f"04.本年收入.{k}", v) for k, v in income.items())
-    f02 = d.t02.sum_row.fig("财政拨款收入")
+    f02 = d.income_table.sum_row.fig("财政拨款收入")
     yield ctx.compare(r, table="04", row="本年收入合计", column="", stated=kinds.value or ZERO,
                       computed=f02.value or ZERO, how="02表财政拨款收入合计", terms=pair_terms(kinds, f02),
                       source=ctx.unit.src("财政拨款收入支出决算总表.本年收入"))
@@ -49,7 +49,7 @@ def x_04_02(r: Rule, ctx: Context):
 
 @rule("X-04-07", "04表政府性基金预算财政拨款的年初、本年收入、年末 = 07表合计行", ERROR, ("04", "07"))
 def x_04_07(r: Rule, ctx: Context):
-    s07 = ctx.derived.t07.sum_row
+    s07 = ctx.derived.fund_table.sum_row
     for section, col in (("年初财政拨款结转和结余", "年初结转和结余"), ("本年收入", "本年收入"),
                          ("年末财政拨款结转和结余", "年末结转和结余")):
         stated = _fiscal_stated(ctx, section, "政府性基金预算财政拨款")
@@ -62,8 +62,8 @@ def x_04_07(r: Rule, ctx: Context):
 @rule("X-03-05", "05表（一般公共预算财政拨款）每个科目不超过03表（全部资金）同一科目", ERROR, ("03", "05"))
 def x_03_05(r: Rule, ctx: Context):
     d = ctx.derived
-    for row05 in d.t05.rows:
-        row03 = d.t03.sum_row if row05.level == 0 else d.t03.row(row05.code)
+    for row05 in d.gp_expense_table.rows:
+        row03 = d.expense_table.sum_row if row05.level == 0 else d.expense_table.row(row05.code)
         label = row05.code and f"{row05.code} {row05.name}" or "合计"
         pairs = (("本年支出合计", row05.total, row03.total if row03 else None),
                  ("基本支出", row05.values.get("基本支出"), row03.values.get("基本支出") if row03 else None),
@@ -78,11 +78,11 @@ def x_03_05(r: Rule, ctx: Context):
 @rule("X-03-FISCAL", "05、07、08表同一科目的财政拨款支出之和不超过03表", ERROR, ("03", "05", "07", "08"))
 def x_03_fiscal(r: Rule, ctx: Context):
     d = ctx.derived
-    codes = {row.code for t in (d.t05, d.t07, d.t08) for row in t.rows if row.level}
+    codes = {row.code for t in (d.gp_expense_table, d.fund_table, d.soe_table) for row in t.rows if row.level}
     for code in sorted(codes):
-        parts = [d.t05.row(code), d.t07.row(code), d.t08.row(code)]
+        parts = [d.gp_expense_table.row(code), d.fund_table.row(code), d.soe_table.row(code)]
         fiscal = sum(((p.total or ZERO) for p in parts if p), ZERO)
-        row03 = d.t03.row(code)
+        row03 = d.expense_table.row(code)
         spent = row03.total if row03 else None
         if fiscal > (spent or ZERO):
             name = next(p.name for p in parts if p)
@@ -94,7 +94,7 @@ def x_03_fiscal(r: Rule, ctx: Context):
 @rule("X-05-06", "05表基本支出合计 = 06表人员经费合计 + 公用经费合计", ERROR, ("05", "06"))
 def x_05_06(r: Rule, ctx: Context):
     d = ctx.derived
-    econ, t05 = d.personnel.fig("basic") + d.public.fig("basic"), d.t05.sum_row.fig("基本支出")
+    econ, t05 = d.personnel.fig("basic") + d.public.fig("basic"), d.gp_expense_table.sum_row.fig("基本支出")
     yield ctx.compare(r, table="06", row="人员经费合计 + 公用经费合计", column="基本支出", stated=econ.value or ZERO,
                       computed=t05.value or ZERO, how="05表基本支出合计", terms=pair_terms(econ, t05),
                       source=ctx.unit.src("经济分类支出明细"))
@@ -105,7 +105,7 @@ def x_05_06_project(r: Rule, ctx: Context):
     d = ctx.derived
     if not any(g.project is not None for g in ctx.unit.econ_rows):
         return
-    econ, t05 = d.personnel.fig("project") + d.public.fig("project"), d.t05.sum_row.fig("项目支出")
+    econ, t05 = d.personnel.fig("project") + d.public.fig("project"), d.gp_expense_table.sum_row.fig("项目支出")
     yield ctx.compare(r, table="06", row="各款项目支出之和", column="项目支出", stated=econ.value or ZERO,
                       computed=t05.value or ZERO, how="05表项目支出合计", terms=pair_terms(econ, t05),
                       source=ctx.unit.src("经济分类支出明细"))
@@ -123,8 +123,8 @@ def x_02_03(r: Rule, ctx: Context):
     if not _no_carryover(ctx):
         return
     d = ctx.derived
-    rows02 = {row.code: row for row in d.t02.rows if row.level == 3}
-    rows03 = {row.code: row for row in d.t03.rows if row.level == 3}
+    rows02 = {row.code: row for row in d.income_table.rows if row.level == 3}
+    rows03 = {row.code: row for row in d.expense_table.rows if row.level == 3}
     for code in sorted(set(rows02) | set(rows03)):
         a, b = rows02.get(code), rows03.get(code)
         name = (a or b).name  # type: ignore[union-attr]

@@ -165,8 +165,8 @@ ECON_OF_SANGONG = (("因公出国（境）费", "30212"), ("公务接待费", "3
                       "（30212、30217、30231、31013）的金额", WARNING, ("09", "06"))
 def x_09_06_over(r: Rule, ctx: Context):
     d = ctx.derived
-    covers_all = any(g.project is not None for g in ctx.unit.econ_rows) or not (d.t05.sum_row.values.get("项目支出") or ZERO)
-    if not ctx.unit.econ_rows or not covers_all or not d.t07.empty or not d.t08.empty:
+    covers_all = any(g.project is not None for g in ctx.unit.econ_rows) or not (d.gp_expense_table.sum_row.values.get("项目支出") or ZERO)
+    if not ctx.unit.econ_rows or not covers_all or not d.fund_table.empty or not d.soe_table.empty:
         return
     for item, code in ECON_OF_SANGONG:
         sg = _sg_actual(ctx, item)

@@ -41,8 +41,8 @@ def child_sums(ctx: Context, table: str, prefix: str) -> dict[str, Fig]:
     them, else as derived — and the number of rounded figures it adds up. Comparing a stated
     total with what the file says one level down reports a wrong figure once, where it is."""
     given = given_rows(ctx, table)
-    derived = next(t for t in (ctx.derived.t02, ctx.derived.t03, ctx.derived.t05, ctx.derived.t07,
-                               ctx.derived.t08) if t.name == table)
+    derived = next(t for t in (ctx.derived.income_table, ctx.derived.expense_table, ctx.derived.gp_expense_table, ctx.derived.fund_table,
+                               ctx.derived.soe_table) if t.name == table)
     parts = []                  # per child: its given row (if it states amounts) or its derived row
     for child in derived.children.get(prefix, []):
         g = given.get(child.code)

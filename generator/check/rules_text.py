@@ -235,7 +235,7 @@ def _class_budget(unit: Unit, code: str) -> Decimal | None:
 @rule("N-BUDGET-ZERO", "年初预算为0的类不印“完成年初预算”，其类说明不得声称完成年初预算", ERROR, tables=(TEXT, "05"))
 def budget_zero(r: Rule, ctx: Context):
     notes = (ctx.unit.words or {}).get("类说明") or {}
-    for cls in ctx.derived.t05.classes:
+    for cls in ctx.derived.gp_expense_table.classes:
         budget = _class_budget(ctx.unit, cls.code)
         if budget is None or budget != 0:
             continue
@@ -255,7 +255,7 @@ def budget_zero(r: Rule, ctx: Context):
 
 @rule("N-BUDGET-CODE", "年初预算的科目编码须是05表中的类、款或项", WARNING, tables=("05",))
 def budget_code(r: Rule, ctx: Context):
-    codes = {row.code for row in ctx.derived.t05.rows if row.code}
+    codes = {row.code for row in ctx.derived.gp_expense_table.rows if row.code}
     for code, value in ctx.unit.budget.items():
         if code not in codes:
             yield Finding(r.id, r.severity, "05",
@@ -407,7 +407,7 @@ def printed_names(ctx: Context) -> list[str]:
     if "printed-names" not in ctx.cache:
         d, u = ctx.derived, ctx.unit
         names = {u.name, *(a for a in u.attachments or [] if isinstance(a, str))}
-        for t in (d.t02, d.t03, d.t05, d.t07, d.t08):
+        for t in (d.income_table, d.expense_table, d.gp_expense_table, d.fund_table, d.soe_table):
             names.update(r.name for r in t.rows if r.name)
         names.update(line.name for line in d.econ.values() if line.name)
         for ev in d.self_evals.values():

@@ -183,7 +183,7 @@ def _annex_facts(ctx: Context, out: list[Fact], names: set[str]) -> None:
             if ratio.result is not None:
                 out.append(Fact(ratio.result, True, "%", 2, f"附件{i + 1}（评价报告）{k}"))
     mu = ctx.unit.printed_unit
-    s03, s05 = p.t03.sum_row, p.t05.sum_row
+    s03, s05 = p.expense_table.sum_row, p.gp_expense_table.sum_row
     for label, v in (("本年支出合计", s03.total), ("基本支出合计", s03.values.get("基本支出")),
                      ("项目支出合计", s03.values.get("项目支出")), ("一般公共预算财政拨款支出", s05.total),
                      ("一般公共预算财政拨款项目支出", s05.values.get("项目支出"))):

@@ -131,7 +131,7 @@ class Frame:
 # ---------------------------------------------------------------- 科目: rows of 功能分类 科目
 
 def _subject_table(d: Derived, name: str) -> SubjectTable:
-    for t in (d.t02, d.t03, d.t05, d.t07, d.t08):
+    for t in (d.income_table, d.expense_table, d.gp_expense_table, d.fund_table, d.soe_table):
         if t.name == name:
             return t
     raise ValueError(f"没有名为“{name}”的数据表")

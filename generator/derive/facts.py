@@ -151,7 +151,7 @@ def _compare(amount: Decimal | None, budget: Decimal | None) -> str:
 def item_details(d: Derived, table, notes: dict) -> list[ItemDetail]:
     """Every 项 of ``table`` with its 类/款/项 names, its budget (全年 if given, else 年初; only
     for 一般公共预算) and the unit's 用途 and 原因 (类说明 by code)."""
-    gp = table is d.t05
+    gp = table is d.gp_expense_table
     out = []
     for r in table.rows:
         if r.level != 3:
@@ -363,12 +363,12 @@ def overall(d: Derived) -> Overall:
 
 
 def income(d: Derived) -> Income:
-    s02 = d.t02.sum_row
+    s02 = d.income_table.sum_row
     return Income(s02.total or ZERO, _share_list(d, [(c, s02.values.get(c)) for c in INCOME_COLUMNS], s02.total))
 
 
 def expense(d: Derived) -> Expense:
-    s03 = d.t03.sum_row
+    s03 = d.expense_table.sum_row
     return Expense(s03.total or ZERO, _share_list(d, [(c, s03.values.get(c)) for c in EXPENSE_COLUMNS], s03.total))
 
 
@@ -382,7 +382,7 @@ def fiscal(d: Derived) -> Fiscal:
 
 def _class_details(d: Derived, notes: dict) -> list[ClassDetail]:
     ly, out = d.last_year, []
-    for r in d.t05.classes:
+    for r in d.gp_expense_table.classes:
         budget = d.budget.get(r.code)
         last = ly.gp_by_class.get(r.code) if ly else None
         if ly and ly.gp_by_class and last is None:
@@ -397,18 +397,18 @@ def _class_details(d: Derived, notes: dict) -> list[ClassDetail]:
 
 def general(d: Derived) -> General:
     w, ly = _words(d), d.last_year
-    s05, notes = d.t05.sum_row, w.get("类说明") or {}
+    s05, notes = d.gp_expense_table.sum_row, w.get("类说明") or {}
     gp_total = s05.total or ZERO
-    codes = [r.code for r in d.t05.classes]
+    codes = [r.code for r in d.gp_expense_table.classes]
     start, full = budget_total(d.budget, codes), budget_total(d.full_budget, codes)
-    return General(gp_total=gp_total, gp_share_of_expense=percent(gp_total, d.t03.sum_row.total),
+    return General(gp_total=gp_total, gp_share_of_expense=percent(gp_total, d.expense_table.sum_row.total),
                    ch_gp=_ch(gp_total, ly.gp_expense if ly else None), reason_gp=_reasons(d)("一般公共预算支出变动原因"),
-                   gp_classes=_share_list(d, [(r.name, r.total) for r in d.t05.classes], s05.total),
+                   gp_classes=_share_list(d, [(r.name, r.total) for r in d.gp_expense_table.classes], s05.total),
                    gp_class_details=_class_details(d, notes),
                    gp_budget_total=start, gp_completion=percent(gp_total, start) if start is not None else None,
                    gp_full_budget_total=full, gp_full_completion=percent(gp_total, full) if full is not None else None,
                    gp_compare=_compare(gp_total, full if full is not None else start),
-                   reason_gp_budget=w.get("预决算差异原因") or "", gp_items=item_details(d, d.t05, notes))
+                   reason_gp_budget=w.get("预决算差异原因") or "", gp_items=item_details(d, d.gp_expense_table, notes))
 
 
 def basic(d: Derived) -> Basic:
@@ -418,7 +418,7 @@ def basic(d: Derived) -> Basic:
         if len(code) != 5 or not line.basic:
             continue
         (personnel_items if code[:3] in d.profile.personnel_classes else public_items).append((names[code], line.basic))
-    return Basic(basic_total=d.t05.sum_row.values.get("基本支出") or ZERO,
+    return Basic(basic_total=d.gp_expense_table.sum_row.values.get("基本支出") or ZERO,
                  gp_personnel=d.personnel.basic or ZERO, gp_public=d.public.basic or ZERO,
                  personnel_items=_share_list(d, personnel_items, d.personnel.basic),
                  public_items=_share_list(d, public_items, d.public.basic),
@@ -434,13 +434,13 @@ def _balances(d: Derived, table) -> Balances:
 
 
 def fund(d: Derived) -> Fund:
-    b = _balances(d, d.t07)
-    return Fund(b, b.empty, item_details(d, d.t07, _words(d).get("类说明") or {}))
+    b = _balances(d, d.fund_table)
+    return Fund(b, b.empty, item_details(d, d.fund_table, _words(d).get("类说明") or {}))
 
 
 def soe(d: Derived) -> Soe:
-    b = _balances(d, d.t08)
-    return Soe(b, b.empty, item_details(d, d.t08, _words(d).get("类说明") or {}))
+    b = _balances(d, d.soe_table)
+    return Soe(b, b.empty, item_details(d, d.soe_table, _words(d).get("类说明") or {}))
 
 
 def _sangong_item(name: str, d: Derived, words: dict) -> SangongItem:

@@ -34,7 +34,9 @@ def publish(d: Derived) -> Derived:
     c = converter(d.money_unit, to)
     return replace(
         d,
-        t02=_table(d.t02, c), t03=_table(d.t03, c), t05=_table(d.t05, c), t07=_table(d.t07, c), t08=_table(d.t08, c),
+        income_table=_table(d.income_table, c), expense_table=_table(d.expense_table, c),
+        gp_expense_table=_table(d.gp_expense_table, c), fund_table=_table(d.fund_table, c),
+        soe_table=_table(d.soe_table, c),
         econ={k: _econ(v, c) for k, v in d.econ.items()},
         personnel=_econ(d.personnel, c), public=_econ(d.public, c),
         summary=_flat(d.summary, c), expense_by_class=_flat(d.expense_by_class, c),

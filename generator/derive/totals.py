@@ -154,11 +154,11 @@ def econ_line(code: str, name: str, basic: Fig, project: Fig, amount: Decimal | 
 class Derived:
     unit: Unit
     profile: Profile
-    t02: SubjectTable
-    t03: SubjectTable
-    t05: SubjectTable
-    t07: SubjectTable
-    t08: SubjectTable
+    income_table: SubjectTable                 # 02 收入决算表 by 类/款/项
+    expense_table: SubjectTable                # 03 支出决算表
+    gp_expense_table: SubjectTable             # 05 一般公共预算财政拨款支出决算表
+    fund_table: SubjectTable                   # 07 政府性基金预算财政拨款收入支出决算表
+    soe_table: SubjectTable                    # 08 国有资本经营预算财政拨款支出决算表
     econ: dict[str, EconLine]                  # 06 by code, 款 and 项
     personnel: EconLine                        # 人员经费合计 (301 + 303)
     public: EconLine                           # 公用经费合计 (the rest)
@@ -284,7 +284,8 @@ def derive(unit: Unit, profile: Profile) -> Derived:
 
     if problems:
         raise InputError(problems)
-    return Derived(unit=unit, profile=profile, t02=t02, t03=t03, t05=t05, t07=t07, t08=t08,
+    return Derived(unit=unit, profile=profile, income_table=t02, expense_table=t03, gp_expense_table=t05,
+                   fund_table=t07, soe_table=t08,
                    econ=econ, personnel=personnel, public=public, summary=summary,
                    expense_by_class=expense_by_class, fiscal=fiscal, fiscal_by_class=fiscal_by_class,
                    sangong=sangong, purchase=purchase, vehicles=dict(unit.vehicles),
