@@ -60,10 +60,10 @@ def _check_out(out: Path, suffixes: tuple[str, ...], force: bool) -> str | None:
 
 
 def cmd_template(args) -> int:
-    from .profile import available
+    from .profile import available, unknown_message
     from .write.workbook import write_template
     if args.profile not in available():
-        return _fail(f"找不到模板“{args.profile}”；可用的模板：{'、'.join(available())}")
+        return _fail(unknown_message(args.profile))
     bad = _check_out(args.out, (".xlsx",), args.force)
     if bad:
         return _fail(bad)

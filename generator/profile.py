@@ -99,6 +99,21 @@ class Profile:
     part_page_titles: dict[str, str] = field(default_factory=dict)   # 部分页内标题: printed instead of 部分标题
     part_new_page: frozenset[str] = frozenset()                      # 部分另起页: parts that start a page
     fixed_classes: list[tuple[str, str]] = field(default_factory=list)   # 固定行类: the 类 rows of 01 and 04
+    region: str = ""                            # 地区, e.g. 山西省
+    first_year: int | None = None               # 起始年度: the first 决算年度 it serves
+    last_year: int | None = None                # 截止年度: the last (None: until a newer one)
+
+    @property
+    def display_name(self) -> str:
+        """How a person chooses it: “山西省 部门决算公开（2023年度起）”."""
+        if self.first_year is None and self.last_year is None:
+            return self.description or self.name
+        return _display(self.region, self.first_year, self.last_year)
+
+    def serves(self, year: int) -> bool:
+        """Whether a unit of 决算年度 ``year`` uses this profile (unknown years: yes)."""
+        return ((self.first_year is None or year >= self.first_year)
+                and (self.last_year is None or year <= self.last_year))
 
     def cover_title(self, year: int, kind: str) -> str:
         """The report's title as the profile words it ("2022年度部门决算公开", "2024年度部门决算");
@@ -122,19 +137,88 @@ def available() -> list[str]:
     return sorted(p.stem for p in PROFILES.glob("*.yaml"))
 
 
+def _years(name: str, seen: tuple = ()) -> tuple[str, int | None, int | None] | None:
+    """(地区, 起始年度, 截止年度) a profile file states or inherits (继承), read without loading the
+    profile (a message about a profile that cannot be loaded lists the others with it); None when
+    it states none or cannot be read."""
+    path = PROFILES / f"{name}.yaml"
+    if name in seen or not path.is_file():
+        return None
+    try:
+        data = read_yaml(path, "模板", "说明、表、情况说明提纲", aliases=True).data
+    except InputError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    parent = _years(str(data["继承"]), seen + (name,)) if data.get("继承") else None
+    region = str(data.get("地区", parent[0] if parent else ""))      # the region is inherited, the years not
+    first, last = data.get("起始年度"), data.get("截止年度")
+    ok = lambda y: y is None or (isinstance(y, int) and not isinstance(y, bool))    # noqa: E731
+    return (region, first, last) if (first, last) != (None, None) and ok(first) and ok(last) else None
+
+
+def _display(region: str, first: int | None, last: int | None) -> str:
+    years = (f"{last}年度及以前" if first is None else f"{first}年度" if last == first else
+             f"{first}—{last}年度" if last else f"{first}年度起")
+    return f"{region} 部门决算公开（{years}）"
+
+
+def labels() -> dict[str, str]:
+    """Each profile's display name (“山西省 部门决算公开（2023年度起）”), "" when it states no years."""
+    return {name: _display(*years) if (years := _years(name)) else "" for name in available()}
+
+
+def choices() -> list[str]:
+    """Every profile as a person chooses it: “shanxi-2023（山西省 部门决算公开（2023年度起））”
+    (a profile that states no region and years is listed by its name)."""
+    return [f"{name}（{label}）" if label else name for name, label in labels().items()]
+
+
+def serving(year: int, region: str) -> list[str]:
+    """The profiles of ``region`` that serve 决算年度 ``year``."""
+    found = []
+    for name in available():
+        years = _years(name)
+        if years and years[0] == region and (years[1] is None or year >= years[1]) \
+                and (years[2] is None or year <= years[2]):
+            found.append(name)
+    return found
+
+
+def unknown_message(name: str) -> str:
+    """The message for a profile name that does not exist: what there is, and, when the name reads
+    like another profile's region and a year (“shanxi-2024”), which profile serves that year."""
+    message = f"找不到模板“{name}”；可用的模板：{'、'.join(choices())}"
+    stem, _, year = name.rpartition("-")
+    if stem and year.isdigit() and len(year) == 4:
+        regions = {years[0] for other in available()
+                   if other.rpartition("-")[0] == stem and (years := _years(other))}
+        for region in sorted(r for r in regions if r):
+            use = serving(int(year), region)
+            if use:
+                message += f"。{region}{year}年度的版式是 {'、'.join(use)}"
+    return message
+
+
+OWN_KEYS = {"起始年度", "截止年度"}
+
+
 def _profile(name: str, seen: tuple = (), via: Source | None = None) -> Located:
     """The profile ``name`` with what it inherits (继承) written under it: mappings merge key by
     key, any other value replaces the inherited one; every key keeps the file and line that wrote
     it. ``via``: the 继承 that names it (for a message)."""
     path = PROFILES / f"{name}.yaml"
     if not path.is_file():
-        raise InputError([Problem(via or Source("模板"), f"找不到模板“{name}”；可用的模板：{'、'.join(available())}")])
+        raise InputError([Problem(via or Source("模板"), unknown_message(name))])
     if name in seen:
         raise InputError([Problem(via or Source(str(path)), f"模板继承成环：{' → '.join(f'“{n}”' for n in seen + (name,))}")])
     loc = read_yaml(path, "模板", "说明、表、情况说明提纲", aliases=True)
     parent = loc.data.get("继承")
     if isinstance(parent, str) and parent:
+        own = set(loc.data)
         loc = overlay(_profile(parent, seen + (name,), loc.source(("继承",))), loc)
+        for key in OWN_KEYS - own:        # the years a profile serves are its own, never inherited
+            loc.data.pop(key, None)
     return loc
 
 
@@ -195,6 +279,9 @@ def load_profile(name: str) -> Profile:
         name=name,
         description=d.get("说明", ""),
         year_label=str(d.get("适用年度", "")),
+        region=str(d.get("地区", "")),
+        first_year=d.get("起始年度"),
+        last_year=d.get("截止年度"),
         cell_grouping=bool(d.get("表内千分位", False)),
         tables=tables,
         outline=[Section(s["标题"], s["模板"], s["事实"], s.get("目录标题", "")) for s in d["情况说明提纲"]],

@@ -76,8 +76,10 @@ def assert_one_message(proc, path: Path, line: int, *words: str) -> str:
 
 
 def foreign(message: str) -> list[str]:
-    """Latin words other than names of files and folders (“可用的版式：econ-basic、…”, templates/)."""
-    message = re.sub(r"可用的[^：]*：[^；。）\n]*", "", message)
+    """Latin words other than names of files and folders (“可用的版式：econ-basic、…”, templates/) and
+    of the profile a message says to use (“山西省2024年度的版式是 shanxi-2023”)."""
+    message = re.sub(r"可用的[^：]*：[^；。\n]*", "", message)
+    message = re.sub(r"年度的版式是 [\w、-]+", "", message)
     return [w for w in english(message) if w not in ("templates", "catalogs", "layouts", "profiles")]
 
 
@@ -290,3 +292,30 @@ def test_the_schemas_name_what_the_code_knows():
         json.loads(text)
         defs = schema.schema(name).get("$defs", {})
         assert all(k.isascii() for k in defs), (name, defs)   # fastjsonschema names its functions after them
+
+
+# ---------------------------------------------------------------- which profile serves a year (issue 25)
+
+def test_profiles_say_their_region_and_years():
+    from generator.profile import choices, load_profile
+    assert choices() == ["shanghai-2024（上海市 部门决算公开（2024年度起））",
+                         "shanxi-2022（山西省 部门决算公开（2022年度及以前））",
+                         "shanxi-2023（山西省 部门决算公开（2023年度起））"]
+    assert load_profile("shanxi-2023").serves(2024) and not load_profile("shanxi-2022").serves(2024)
+    assert load_profile("shanxi-2022").serves(2021)          # huitong's 2021 form is printed by it
+
+
+def test_a_name_for_a_year_without_its_own_profile_is_told_which_serves_it(tmp_path):
+    proc = check_with_profile(tmp_path, "shanxi-2024")
+    assert proc.returncode == 2, proc.stderr
+    assert "找不到模板“shanxi-2024”" in proc.stderr and "山西省2024年度的版式是 shanxi-2023" in proc.stderr, proc.stderr
+
+
+def test_a_unit_on_a_profile_of_other_years_is_warned_with_the_one_to_use(tmp_path):
+    unit = tmp_path / "unit.yaml"
+    text = (EXAMPLES / "xiaohe-2022.yaml").read_text(encoding="utf-8")
+    unit.write_text(replaced(text, "年度: 2022", "年度: 2024"), encoding="utf-8")
+    proc = run_cli("check", str(unit), "--format", "json")
+    found = [f for f in json.loads(proc.stdout) if f["rule"] == "U-PROFILE-YEAR"]
+    assert len(found) == 1, proc.stdout
+    assert "shanxi-2023" in found[0]["message"] and "2024年度" in found[0]["message"], found

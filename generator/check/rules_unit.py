@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from ..numbers import MONEY_UNITS, money
 from ..names import NAME_BYTES, PROPERTY_CHARS, fitted_stem, kept_chars, stem_parts
+from ..profile import serving
 from .registry import WARNING, Context, Finding, Rule, rule
 from .rules_text import key_source
 
@@ -49,6 +50,19 @@ def name_implausibly_long(r: Rule, ctx: Context):
                       f"（开头是“{name[:20]}…”）。封面与各表仍用全称；文件名只取前 {kept_chars(head, tail)} 个字，"
                       f"文档属性中的标题最多 {PROPERTY_CHARS} 个字",
                       key_source(ctx.unit, "单位名称"), column="单位名称")
+
+
+@rule("U-PROFILE-YEAR", "模板（版式）应适用于单位的决算年度（版式的 起始年度、截止年度）", WARNING)
+def profile_for_another_year(r: Rule, ctx: Context):
+    p, year = ctx.profile, ctx.unit.year
+    if p.serves(year):
+        return
+    use = [n for n in serving(year, p.region) if n != p.name] if p.region else []
+    advice = (f"{p.region}{year}年度的版式是 {'、'.join(use)}，请把“模板”改为它" if use else
+              f"没有适用于{year}年度的{p.region}版式：请确认年度，或按 docs/profiles.md 加一个")
+    yield Finding(r.id, r.severity, WHOLE,
+                  f"本单位是{year}年度，“模板”{p.name}是{p.display_name}；{advice}",
+                  key_source(ctx.unit, "模板"), column="模板")
 
 
 @rule("U-YEAR", f"年度应在今年之前 {YEARS_BACK} 年以内（决算公开的是上一年度）", WARNING)

@@ -44,11 +44,11 @@ async def unit_page(request: Request) -> Response:
     versions = ws.store.versions(unit)
     current = next((v for v in versions if v.id == unit.current_version), None)
     latest = versions[0] if versions else None
-    from ..profile import available
+    from ..profile import available, labels
     profile = (current.result.get("profile") if current else None) or ""
     rendered = {d: bool(current and _existing(ws.store.reports_dir(unit, current.id, d), "pdf")) for d in (False, True)}
     return _page(request, "unit.html.j2", unit=unit, versions=versions, current=current, latest=latest,
-                 groups=_grouped(current), profiles=available(), profile=profile, rendered=rendered,
+                 groups=_grouped(current), profiles=available(), labels=labels(), profile=profile, rendered=rendered,
                  quoted=quote(unit.name, safe=""), notice=request.query_params.get("notice", ""))
 
 
