@@ -7,7 +7,8 @@ setup:
 demo: setup
 	.venv/bin/juesuan render data/examples/*.yaml --format docx,pdf --out output/
 
-# two test processes (pytest-xdist; this machine has 2 cores), then alone the tests that write into templates/
+# two test processes (pytest-xdist; this machine has 2 cores), then alone the tests that write into
+# templates/ or hold the machine's limits (open files, connections, worker limits)
 test: setup
 	.venv/bin/ruff check generator tests benchmarks scripts
 	.venv/bin/python -m pytest -q -n 2 -m "not serial"

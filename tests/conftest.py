@@ -104,11 +104,17 @@ def _starts_a_process(item) -> bool:
     return any(call in source for call in SLOW_CALLS)
 
 
+# Modules whose tests hold the machine's limits (open files, connections, worker time and memory
+# limits): with another test process beside them their timings are not their own (a CI run saw a
+# server at its open-files limit fail to accept while the other process ran).
+SERIAL_MODULES = {"test_web_limits", "test_worker_limits"}
+
+
 def _writes_templates(item) -> bool:
     """Whether the test writes a profile into templates/ for a while (every other process reading
-    the profiles then sees it, or sees it vanish)."""
+    the profiles then sees it, or sees it vanish), or holds the machine's limits (SERIAL_MODULES)."""
     import inspect
-    if "templates" in getattr(item, "fixturenames", ()):
+    if "templates" in getattr(item, "fixturenames", ()) or item.module.__name__.split(".")[-1] in SERIAL_MODULES:
         return True
     try:
         return "PROFILES /" in inspect.getsource(item.function)
@@ -119,8 +125,8 @@ def _writes_templates(item) -> bool:
 def pytest_collection_modifyitems(config, items):
     """Mark ``slow`` every test that starts another process: the CLI, LibreOffice, poppler, a
     server, a browser, a worker pool (``make test-fast`` runs the others: ``-m "not slow"``); mark
-    ``serial`` a test that writes into templates/ (``make test`` runs them alone, the rest in
-    parallel with pytest-xdist)."""
+    ``serial`` a test that writes into templates/ or holds the machine's limits (``make test`` runs
+    them alone, the rest in parallel with pytest-xdist)."""
     for item in items:
         if _starts_a_process(item):
             item.add_marker(pytest.mark.slow)
