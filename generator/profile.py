@@ -112,8 +112,7 @@ class Profile:
 
     def serves(self, year: int) -> bool:
         """Whether a unit of 决算年度 ``year`` uses this profile (unknown years: yes)."""
-        return ((self.first_year is None or year >= self.first_year)
-                and (self.last_year is None or year <= self.last_year))
+        return _covers(self.first_year, self.last_year, year)
 
     def cover_title(self, year: int, kind: str) -> str:
         """The report's title as the profile words it ("2022年度部门决算公开", "2024年度部门决算");
@@ -157,6 +156,11 @@ def _years(name: str, seen: tuple = ()) -> tuple[str, int | None, int | None] | 
     return (region, first, last) if (first, last) != (None, None) and ok(first) and ok(last) else None
 
 
+def _covers(first: int | None, last: int | None, year: int) -> bool:
+    """Whether the years from ``first`` to ``last`` (None: open on that side) hold ``year``."""
+    return (first is None or year >= first) and (last is None or year <= last)
+
+
 def _display(region: str, first: int | None, last: int | None) -> str:
     years = (f"{last}年度及以前" if first is None else f"{first}年度" if last == first else
              f"{first}—{last}年度" if last else f"{first}年度起")
@@ -176,13 +180,8 @@ def choices() -> list[str]:
 
 def serving(year: int, region: str) -> list[str]:
     """The profiles of ``region`` that serve 决算年度 ``year``."""
-    found = []
-    for name in available():
-        years = _years(name)
-        if years and years[0] == region and (years[1] is None or year >= years[1]) \
-                and (years[2] is None or year <= years[2]):
-            found.append(name)
-    return found
+    return [name for name in available()
+            if (years := _years(name)) and years[0] == region and _covers(years[1], years[2], year)]
 
 
 def unknown_message(name: str) -> str:
