@@ -10,7 +10,7 @@ from .derive.printed import publish
 from .derive.totals import Derived, derive
 from .errors import InputError, Problem
 from .load.unit_loader import load_unit
-from .model import SANGONG_ITEMS, LastYear, Source, Unit
+from .model import LastYear, Source, Unit
 from .profile import load_profile
 
 
@@ -22,7 +22,7 @@ def last_year_from(d: Derived) -> LastYear:
         fiscal_income_total=d.fiscal["合计"]["收入总计"], fiscal_expense_total=d.fiscal["合计"]["支出总计"],
         gp_expense=d.gp_expense_table.sum_row.total,
         gp_by_class={r.code: r.total for r in d.gp_expense_table.classes if r.total is not None},
-        sangong={k: d.sangong["决算数"].get(k) for k in [*SANGONG_ITEMS, "合计"]},
+        sangong={k: d.sangong["决算数"].get(k) for k in d.profile.sangong.keys},
         admin_cost=d.admin_cost, src=Source(d.unit.file), money_unit=d.money_unit,
     )
 

@@ -59,6 +59,51 @@ class Section:
     toc_title: str = ""     # 目录标题: its entry in the 目录 when it differs from the heading
 
 
+@dataclass(frozen=True)
+class SangongItems:
+    """The profile's “三公”经费 items (三公经费目录, templates/catalogs/sangong*.yaml): what a unit fills
+    under 三公经费, the 小计 summed from their items, what 合计 adds, and the items rules know by role."""
+    total: str                                  # 合计's key and name
+    top: tuple[str, ...]                        # the items of the table's first level, in order (小计 included)
+    groups: dict[str, tuple[str, ...]]          # 小计 -> its items
+    leaves: tuple[str, ...]                     # what a unit fills, in order
+    counted: tuple[str, ...]                    # the first-level items 合计 adds (计入合计)
+    roles: dict[str, str]                       # 出国 / 购车 / 接待 -> item
+    econ: dict[str, str]                        # item -> 经济分类 code (09 ↔ 06)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Every key of a 三公 column: 合计, then each item and 小计 in table order."""
+        return (self.total, *(k for t in self.top for k in (t, *self.groups.get(t, ()))))
+
+    @property
+    def others(self) -> tuple[str, ...]:
+        """First-level items printed beside the 三公 but not added into 合计 (会议费、培训费 …)."""
+        return tuple(t for t in self.top if t not in self.counted)
+
+    def leaves_of(self, item: str) -> tuple[str, ...]:
+        return self.groups.get(item, (item,))
+
+    @classmethod
+    def from_catalogue(cls, data: dict) -> "SangongItems":
+        top, groups, leaves, counted, roles, econ = [], {}, [], [], {}, {}
+        for item in data["项目"]:
+            name = str(item["名称"])
+            top.append(name)
+            if item.get("计入合计", True):
+                counted.append(name)
+            below = item.get("下级") or [item]
+            if item.get("下级"):
+                groups[name] = tuple(str(b["名称"]) for b in below)
+            for b in below:
+                leaves.append(str(b["名称"]))
+                if b.get("角色"):
+                    roles[str(b["角色"])] = str(b["名称"])
+                if b.get("经济分类"):
+                    econ[str(b["名称"])] = str(b["经济分类"])
+        return cls(str(data["合计"]), tuple(top), groups, tuple(leaves), tuple(counted), roles, econ)
+
+
 @dataclass
 class Profile:
     name: str
@@ -76,6 +121,7 @@ class Profile:
     personnel_classes: list[str]
     vehicle_labels: dict[str, str]              # data key -> printed label
     part_titles: dict[str, str]                 # 第一部分 … 第五部分 headings
+    sangong: SangongItems                       # 三公经费目录: the “三公”经费 items
     texts: dict[str, str] = field(default_factory=dict)   # fixed phrases (meta labels …)
     wording_dir: str = "default"
     renamed_classes: dict[str, tuple[str, ...]] = field(default_factory=dict)   # 类 code -> old names
@@ -223,7 +269,8 @@ def _profile(name: str, seen: tuple = (), via: Source | None = None) -> Located:
 
 # the profile's key -> the schema of the catalogue it names, and the keys a catalogue has
 CATALOG_SCHEMAS = {"经济分类目录": ("catalog-jingji", "人员经费款、科目"), "功能分类类目录": ("catalog-gongneng-lei", "类、旧名称"),
-                   "功能分类款目录": ("catalog-gongneng-kuan", "款、项、完整")}
+                   "功能分类款目录": ("catalog-gongneng-kuan", "款、项、完整"),
+                   "三公经费目录": ("catalog-sangong", "合计、项目")}
 
 
 def _catalogue(loc: Located, key: str) -> dict:
@@ -253,7 +300,7 @@ def load_profile(name: str) -> Profile:
     validate(loc, "profile")
     d = loc.data
     problems: list[Problem] = []
-    econ, classes, kuan = (_catalogue(loc, k) for k in CATALOG_SCHEMAS)
+    econ, classes, kuan, sangong = (_catalogue(loc, k) for k in CATALOG_SCHEMAS)
     for key in ("整体自评表版式", "评价报告版式"):     # loaded when a form is printed; named now
         if d.get(key):
             _layout_named(loc, (key,), d[key])
@@ -266,6 +313,7 @@ def load_profile(name: str) -> Profile:
                                 empty_note=t.get("无数据说明", "说明：本表无数据"),
                                 meta_right=t.get("表右上", "")))
     typography = _typography(d.get("正文排版"), loc, problems)
+    _sangong_names(sangong, loc, problems)
     all_classes = [(str(c["编码"]), c["名称"]) for c in classes["类"]]
     fixed = _fixed_classes(d.get("固定行类"), all_classes, loc, problems)
     if problems:
@@ -318,6 +366,7 @@ def load_profile(name: str) -> Profile:
         part_page_titles={str(k): str(v) for k, v in (d.get("部分页内标题") or {}).items()},
         part_new_page=frozenset(str(k) for k in d.get("部分另起页") or []),
         fixed_classes=fixed,
+        sangong=SangongItems.from_catalogue(sangong),
     )
 
 
@@ -336,6 +385,20 @@ def _fixed_classes(codes: Any, classes: list[tuple[str, str]], loc: Located,
             continue
         out.append((str(c), names[str(c)]))
     return out
+
+
+def _sangong_names(catalogue: dict, loc: Located, problems: list[Problem]) -> None:
+    """三公经费目录: every name (合计, items, 小计) once, every 角色 once: they are keys of one mapping."""
+    seen = [str(catalogue["合计"])]
+    roles: list[str] = []
+    for item in catalogue["项目"]:
+        for entry in [item, *(item.get("下级") or [])]:
+            seen.append(str(entry["名称"]))
+            roles += [str(entry["角色"])] if entry.get("角色") else []
+    for what, values in (("项目名称", seen), ("角色", roles)):
+        for v in sorted({v for v in values if values.count(v) > 1}):
+            problems.append(Problem(_line(loc, "三公经费目录"),
+                                    f"三公经费目录“{loc.data['三公经费目录']}”中{what}“{v}”出现了不止一次"))
 
 
 _TYPE_KEYS = {"字号": (Decimal("9"), Decimal("22"), Decimal("0.5")),      # Word sizes are half points

@@ -187,6 +187,7 @@ def test_a_broken_layout_is_named(tmp_path, templates, case, layout, old, new, n
 
 JINGJI = (CATALOGS / "jingji-2023.yaml").read_text(encoding="utf-8")
 LEI = (CATALOGS / "gongneng-lei-2022.yaml").read_text(encoding="utf-8")
+SANGONG = (CATALOGS / "sangong.yaml").read_text(encoding="utf-8")
 
 # (id, profile key, catalogue file, old, new, needle, words)
 CATALOG_CASES = [
@@ -199,6 +200,8 @@ CATALOG_CASES = [
      ("类[4].编码", "“2050”", "3 位数字")),
     ("bad-yaml", "功能分类类目录", LEI, "旧名称:\n", "旧名称:\n  \"207\": [文化体育与传媒支出\n", '"207": [文化体育与传媒支出]',
      ("YAML 语法错误",)),                          # the parser stops on the next line
+    ("sangong-role", "三公经费目录", SANGONG, "角色: 出国,", "角色: 出差,", "角色: 出差", ("项目[0].角色", "“出差”")),
+    ("sangong-name", "三公经费目录", SANGONG, "{名称: 公务接待费,", "{名称: 公务.接待费,", "公务.接待费", ("项目[2].名称",)),
 ]
 
 
@@ -207,9 +210,22 @@ def test_a_broken_catalogue_is_named(tmp_path, templates, case, key, original, o
     name = f"test-broken-{case}"
     text = replaced(original, old, new)
     path = templates("catalogs", name, text)
-    current = {"经济分类目录": "jingji-2023", "功能分类类目录": "gongneng-lei-2022"}[key]
+    current = {"经济分类目录": "jingji-2023", "功能分类类目录": "gongneng-lei-2022", "三公经费目录": "sangong"}[key]
     templates("profiles", name, replaced(PROFILE, f"{key}: {current}", f"{key}: {name}"))
     assert_one_message(check_with_profile(tmp_path, name), path, line_of(text, needle), *words)
+
+
+def test_a_sangong_catalogue_naming_an_item_twice_is_refused_at_the_profiles_line(tmp_path, templates):
+    """Items, 小计 and 合计 are keys of one mapping in the unit's data, and a 角色 names one item."""
+    name = "test-broken-sangong-twice"
+    templates("catalogs", name, replaced(SANGONG, "{名称: 公务接待费, 角色: 接待,", "{名称: 合计, 角色: 出国,"))
+    profile_text = replaced(PROFILE, "三公经费目录: sangong", f"三公经费目录: {name}")
+    path = templates("profiles", name, profile_text)
+    proc = check_with_profile(tmp_path, name)
+    assert proc.returncode == 2, proc.stderr
+    line = line_of(profile_text, "三公经费目录")
+    for what in ("项目名称“合计”", "角色“出国”"):
+        assert f"{path}：第{line}行：三公经费目录“{name}”中{what}出现了不止一次" in proc.stderr, proc.stderr
 
 
 @pytest.mark.parametrize("file,schema_name,old,new,words", [
@@ -238,7 +254,7 @@ def _shipped() -> list[tuple[Path, str]]:
     files = [(p, "layout") for p in sorted(LAYOUTS.glob("*.yaml"))]
     kinds = {"jingji": "catalog-jingji", "gongneng-lei": "catalog-gongneng-lei", "gongneng-kuan": "catalog-gongneng-kuan",
              "name-breaks": "catalog-name-breaks", "ratios": "catalog-ratios",
-             "text-number-words": "catalog-text-number-words"}
+             "text-number-words": "catalog-text-number-words", "sangong": "catalog-sangong"}
     for p in sorted(CATALOGS.glob("*.yaml")):
         kind = next(v for k, v in kinds.items() if p.stem.startswith(k))
         files.append((p, kind))

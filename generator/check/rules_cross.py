@@ -161,10 +161,10 @@ def x_admin_na(r: Rule, ctx: Context):
                       "机关运行经费", "", ZERO, u.admin_cost)
 
 
-@rule("X-09-06", "09表三公决算不少于06表对应经济分类（30212、30217、30231）", WARNING, ("09", "06"))
+@rule("X-09-06", "09表三公各项决算不少于06表对应经济分类（模板的三公经费目录：30212、30217、30231 …）", WARNING, ("09", "06"))
 def x_09_06(r: Rule, ctx: Context):
     actual = ctx.derived.sangong["决算数"]
-    for code, item in (("30212", "因公出国（境）费"), ("30217", "公务接待费"), ("30231", "公务用车运行维护费")):
+    for item, code in ctx.profile.sangong.econ.items():
         line = ctx.derived.econ.get(code)
         econ = (line.amount if line else None) or ZERO
         sg = actual.get(item) or ZERO

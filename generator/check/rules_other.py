@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, DivisionByZero, InvalidOperation, localcontext
 from typing import Any, Iterator
 
-from ..model import SANGONG_ITEMS
 from ..numbers import ZERO
 from .registry import ERROR, WARNING, Context, Finding, Rule, rule
 from .rules_text import WORDS, iter_texts, key_source, snippet, text_source
@@ -62,11 +61,12 @@ def _sangong_words(ctx: Context) -> dict[str, Any]:
 def sangong_over_budget(r: Rule, ctx: Context):
     budget, actual = ctx.derived.sangong["预算数"], ctx.derived.sangong["决算数"]
     words = _sangong_words(ctx)
-    for item in ["合计", *SANGONG_ITEMS]:
+    of = ctx.profile.sangong
+    for item in [of.total, *of.leaves]:
         b, a = budget.get(item) or ZERO, actual.get(item) or ZERO
         if a <= b:
             continue
-        if item == "合计":
+        if item == of.total:
             reason, reason_key, where = words.get("变动原因"), "三公经费.变动原因", "三公经费.决算数"
         else:
             iw = words.get(item) or {}
@@ -75,7 +75,7 @@ def sangong_over_budget(r: Rule, ctx: Context):
         has = isinstance(reason, str) and reason.strip()
         tail = (f"已填写“{reason_key}”，请确认其中说明了超预算的原因" if has
                 else f"未填写“{reason_key}”，须说明超预算的原因")
-        label = "“三公”经费合计" if item == "合计" else item
+        label = "“三公”经费合计" if item == of.total else item
         yield Finding(r.id, r.severity, "09",
                       f"{label}决算数 {ctx.amount(a)} 超过预算数 {ctx.amount(b)}（超出 {ctx.amount(a - b)}）；{tail}",
                       key_source(ctx.unit, where), row=item, column="决算数", expected=b, actual=a)
@@ -86,20 +86,24 @@ def _reception(ctx: Context, kind: str) -> dict[str, Any]:
     return v if isinstance(v, dict) else {}
 
 
-@rule("A-RECEPTION-SUM", "国内接待金额与国（境）外接待金额之和须等于09表公务接待费决算数", ERROR, tables=("09",))
+@rule("A-RECEPTION-SUM", "国内接待金额与国（境）外接待金额之和须等于09表公务接待费（三公经费目录中角色为“接待”的项目）决算数",
+      ERROR, tables=("09",))
 def reception_sum(r: Rule, ctx: Context):
+    item = ctx.profile.sangong.roles.get("接待")
+    if item is None:
+        return
     dom, abroad = _reception(ctx, "国内接待").get("金额"), _reception(ctx, "国境外接待").get("金额")
     if not isinstance(dom, Decimal) and not isinstance(abroad, Decimal):
         return
     stated = (dom if isinstance(dom, Decimal) else ZERO) + (abroad if isinstance(abroad, Decimal) else ZERO)
-    table = ctx.derived.sangong["决算数"].get("公务接待费") or ZERO
+    table = ctx.derived.sangong["决算数"].get(item) or ZERO
     if stated != table:
         path = f"{WORDS}.三公经费.{'国内接待' if isinstance(dom, Decimal) else '国境外接待'}.金额"
         yield Finding(r.id, r.severity, "09",
                       f"国内接待金额 {ctx.amount(dom)} + 国（境）外接待金额 {ctx.amount(abroad)} = {ctx.amount(stated)}，"
-                      f"与09表公务接待费决算数 {ctx.amount(table)} 不符（{'多' if stated > table else '少'} "
+                      f"与09表{item}决算数 {ctx.amount(table)} 不符（{'多' if stated > table else '少'} "
                       f"{ctx.amount(abs(stated - table))}）",
-                      key_source(ctx.unit, path), row="公务接待费", column="决算数", expected=table, actual=stated)
+                      key_source(ctx.unit, path), row=item, column="决算数", expected=table, actual=stated)
 
 
 @rule("A-RECEPTION-FOREIGN", "外事接待是国内接待的一部分：其金额、批次、人次不得大于国内接待", ERROR, tables=(WORDS,))

@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from ..model import FISCAL_KINDS, SANGONG_ITEMS
+from ..model import FISCAL_KINDS
 from ..numbers import ZERO, is_tail, money, tail_tolerance
 from .registry import ERROR, INFO, WARNING, Context, Finding, Rule, rule
 from .rules_text import WORDS, key_source
@@ -31,6 +31,11 @@ def _sg_words(ctx: Context) -> dict[str, Any]:
 
 def _sg_actual(ctx: Context, item: str) -> Decimal:
     return ctx.derived.sangong["决算数"].get(item) or ZERO
+
+
+def _role(ctx: Context, role: str) -> str | None:
+    """The 三公 item the profile's 三公经费目录 gives ``role`` (出国、购车、接待); None: the rule does not apply."""
+    return ctx.profile.sangong.roles.get(role)
 
 
 def _n(value: int | None) -> str:
@@ -149,16 +154,12 @@ def x_ly_gp_class(r: Rule, ctx: Context):
 
 @rule("X-09-04", "09表“三公”经费决算合计不超过04表财政拨款本年支出合计（“三公”经费是财政拨款支出的一部分）", ERROR, ("09", "04"))
 def x_09_04(r: Rule, ctx: Context):
-    sg = _sg_actual(ctx, "合计")
+    sg = _sg_actual(ctx, ctx.profile.sangong.total)
     spent = ctx.derived.fiscal["合计"].get("本年支出合计") or ZERO
     if sg > spent:
         yield Finding(r.id, r.severity, "09", f"“三公”经费决算合计 {ctx.amount(sg)} 超过财政拨款本年支出合计 {ctx.amount(spent)}"
                       f"（多 {ctx.amount(sg - spent)}）；“三公”经费是财政拨款支出的一部分",
                       ctx.unit.src("三公经费.决算数"), "决算数", "合计", spent, sg)
-
-
-ECON_OF_SANGONG = (("因公出国（境）费", "30212"), ("公务接待费", "30217"), ("公务用车运行维护费", "30231"),
-                   ("公务用车购置费", "31013"))
 
 
 @rule("X-09-06-OVER", "06表列出项目支出（或没有项目支出）、且没有政府性基金和国有资本经营支出时：09表三公各项决算不超过06表对应经济分类"
@@ -168,7 +169,7 @@ def x_09_06_over(r: Rule, ctx: Context):
     covers_all = any(g.project is not None for g in ctx.unit.econ_rows) or not (d.gp_expense_table.sum_row.values.get("项目支出") or ZERO)
     if not ctx.unit.econ_rows or not covers_all or not d.fund_table.empty or not d.soe_table.empty:
         return
-    for item, code in ECON_OF_SANGONG:
+    for item, code in ctx.profile.sangong.econ.items():
         sg = _sg_actual(ctx, item)
         line = d.econ.get(code)
         econ = ((line.basic or ZERO) + (line.project or ZERO)) if line else ZERO
@@ -185,18 +186,21 @@ def x_09_06_over(r: Rule, ctx: Context):
 @rule("X-SG-ABROAD", "因公出国（境）：团组数、人次与因公出国（境）费决算数相符（有费用须有团组，有团组须有费用；团组数不超过人次）",
       ERROR, ("09", "情况说明"))
 def x_sg_abroad(r: Rule, ctx: Context):
+    item = _role(ctx, "出国")
+    if item is None:
+        return
     w = _sg_words(ctx)
     groups, people = _count(w.get("出国团组数")), _count(w.get("出国人次"))
-    spent = _sg_actual(ctx, "因公出国（境）费")
+    spent = _sg_actual(ctx, item)
     src = key_source(ctx.unit, f"{SG}.出国团组数")
     g, p = groups or 0, people or 0
     if spent > 0 and g == 0:
-        yield Finding(r.id, r.severity, "09", f"因公出国（境）费决算数 {ctx.amount(spent)}，出国团组数{_n(groups)}：说明将印"
-                      f"“出国团组共0个”，与费用矛盾；请填写“三公经费.出国团组数”和“出国人次”", src, "因公出国（境）费",
+        yield Finding(r.id, r.severity, "09", f"{item}决算数 {ctx.amount(spent)}，出国团组数{_n(groups)}：说明将印"
+                      f"“出国团组共0个”，与费用矛盾；请填写“三公经费.出国团组数”和“出国人次”", src, item,
                       "出国团组数", None, spent)
     elif spent == 0 and (g or p):
-        yield Finding(r.id, r.severity, "09", f"出国团组 {g} 个、{p} 人次，但因公出国（境）费决算数为 {ctx.amount(spent)}："
-                      f"出国的费用应在09表中（若确无财政拨款支出，团组数与人次填 0）", src, "因公出国（境）费", "出国团组数",
+        yield Finding(r.id, r.severity, "09", f"出国团组 {g} 个、{p} 人次，但{item}决算数为 {ctx.amount(spent)}："
+                      f"出国的费用应在09表中（若确无财政拨款支出，团组数与人次填 0）", src, item, "出国团组数",
                       None, Decimal(g))
     if (g == 0) != (p == 0) or g > p:
         yield Finding(r.id, r.severity, "情况说明", f"出国团组 {g} 个、{p} 人次：每个团组至少一人，团组数不能多于人次，"
@@ -211,13 +215,16 @@ def _receptions(ctx: Context) -> list[tuple[str, str, dict]]:
 
 @rule("X-SG-RECEPTION", "公务接待：有接待费须有批次、人次（说明不印“共接待0批次”），批次不多于人次", ERROR, ("09", "情况说明"))
 def x_sg_reception(r: Rule, ctx: Context):
-    spent = _sg_actual(ctx, "公务接待费")
+    item = _role(ctx, "接待")
+    if item is None:
+        return
+    spent = _sg_actual(ctx, item)
     parts = _receptions(ctx)
     batches = sum(_count(p.get("批次")) or 0 for label, _, p in parts if label != "外事接待")
     if spent > 0 and batches == 0:
-        yield Finding(r.id, r.severity, "09", f"公务接待费决算数 {ctx.amount(spent)}，接待批次为 0（未填写按 0 印出）：说明将印"
+        yield Finding(r.id, r.severity, "09", f"{item}决算数 {ctx.amount(spent)}，接待批次为 0（未填写按 0 印出）：说明将印"
                       f"“共接待0批次，0人次”，与费用矛盾；请填写“三公经费.国内接待”（及国境外接待）的批次、人次",
-                      key_source(ctx.unit, f"{SG}.国内接待.批次"), "公务接待费", "批次", None, spent)
+                      key_source(ctx.unit, f"{SG}.国内接待.批次"), item, "批次", None, spent)
     for label, key, p in parts:
         amount, b, n = p.get("金额"), _count(p.get("批次")) or 0, _count(p.get("人次")) or 0
         if isinstance(amount, Decimal) and amount > 0 and b == 0 and not (spent > 0 and batches == 0):
@@ -230,25 +237,31 @@ def x_sg_reception(r: Rule, ctx: Context):
 
 @rule("X-SG-RECEPTION-FREE", "公务接待：有接待批次而公务接待费为 0（不花钱的公务接待少见，请核对）", WARNING, ("09", "情况说明"))
 def x_sg_reception_free(r: Rule, ctx: Context):
-    spent = _sg_actual(ctx, "公务接待费")
+    item = _role(ctx, "接待")
+    if item is None:
+        return
+    spent = _sg_actual(ctx, item)
     batches = sum(_count(p.get("批次")) or 0 for label, _, p in _receptions(ctx) if label != "外事接待")
     if spent == 0 and batches > 0:
-        yield Finding(r.id, r.severity, "09", f"共接待 {batches} 批次，公务接待费决算数为 {ctx.amount(spent)}：请确认接待的"
-                      f"费用没有漏填在09表中", key_source(ctx.unit, f"{SG}.国内接待.批次"), "公务接待费", "批次",
+        yield Finding(r.id, r.severity, "09", f"共接待 {batches} 批次，{item}决算数为 {ctx.amount(spent)}：请确认接待的"
+                      f"费用没有漏填在09表中", key_source(ctx.unit, f"{SG}.国内接待.批次"), item, "批次",
                       None, Decimal(batches))
 
 
 @rule("X-SG-CAR-BUY", "公务用车购置：购置车辆数与公务用车购置费决算数相符（有费用须有车辆，有车辆须有费用）", ERROR, ("09", "情况说明"))
 def x_sg_car_buy(r: Rule, ctx: Context):
+    item = _role(ctx, "购车")
+    if item is None:
+        return
     bought = _count(_sg_words(ctx).get("购置车辆数"))
-    spent = _sg_actual(ctx, "公务用车购置费")
+    spent = _sg_actual(ctx, item)
     src = key_source(ctx.unit, f"{SG}.购置车辆数")
     if spent > 0 and not bought:
-        yield Finding(r.id, r.severity, "09", f"公务用车购置费决算数 {ctx.amount(spent)}，购置车辆数{_n(bought)}：说明将印"
-                      f"“购置公务用车0辆”，与费用矛盾", src, "公务用车购置费", "购置车辆数", None, spent)
+        yield Finding(r.id, r.severity, "09", f"{item}决算数 {ctx.amount(spent)}，购置车辆数{_n(bought)}：说明将印"
+                      f"“购置公务用车0辆”，与费用矛盾", src, item, "购置车辆数", None, spent)
     elif spent == 0 and bought:
-        yield Finding(r.id, r.severity, "09", f"购置公务用车 {bought} 辆，但公务用车购置费决算数为 {ctx.amount(spent)}",
-                      src, "公务用车购置费", "购置车辆数", None, Decimal(bought))
+        yield Finding(r.id, r.severity, "09", f"购置公务用车 {bought} 辆，但{item}决算数为 {ctx.amount(spent)}",
+                      src, item, "购置车辆数", None, Decimal(bought))
 
 
 @rule("X-SG-CARS", "公务用车保有量不超过10表（国有资产占用）车辆数合计", ERROR, ("09", "10"))
@@ -272,4 +285,4 @@ def x_sg_car_held(r: Rule, ctx: Context):
                       Decimal(held))
 
 
-__all__ = ["ECON_OF_SANGONG", "SANGONG_ITEMS"]
+__all__: list[str] = []

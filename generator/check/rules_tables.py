@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Iterator
 
-from ..model import (FISCAL_KINDS, INCOME_COLUMNS, PURCHASE_KINDS, SANGONG_ITEMS, SUBJECT_TABLES,
+from ..model import (FISCAL_KINDS, INCOME_COLUMNS, PURCHASE_KINDS, SUBJECT_TABLES,
                      SPENDING_TOTAL_TABLES, TOTAL_COLUMN, SubjectRow, row_sum_columns)
 from ..derive.totals import Fig, fsum, given as given_fig, states_amounts
 from ..numbers import ZERO
@@ -275,28 +275,39 @@ def _sangong_parts(ctx: Context) -> list[tuple[str, str, dict]]:
     return parts
 
 
-@rule("T09-TOTAL", "09表：合计 = 因公出国（境）费 + 公务用车购置及运行维护费 + 公务接待费（预算数、决算数、上年决算数）",
-      ERROR, ("09",))
+def _sangong_sum(ctx: Context, prefix: str, items: dict, names: tuple[str, ...]) -> Fig:
+    """The sum of ``names`` in one 三公 column, a 小计 as the file states it (else its items)."""
+    of = ctx.profile.sangong
+    figs = []
+    for name in names:
+        s = ctx.unit.stated_value(f"{prefix}{name}") if name in of.groups else None
+        figs.append(Fig(s.value, 1) if s else fsum(given_fig(items.get(k)) for k in of.leaves_of(name)))
+    return fsum(figs)
+
+
+@rule("T09-TOTAL", "09表：合计 = 计入合计的各项之和（模板的三公经费目录；通常是因公出国（境）费 + 公务用车购置及运行维护费 + "
+      "公务接待费），预算数、决算数、上年决算数", ERROR, ("09",))
 def t09_total(r: Rule, ctx: Context):
+    of = ctx.profile.sangong
     for prefix, label, items in _sangong_parts(ctx):
-        s = ctx.unit.stated_value(f"{prefix}合计")
+        s = ctx.unit.stated_value(f"{prefix}{of.total}")
         if s:
-            car = ctx.unit.stated_value(f"{prefix}公务用车购置及运行维护费")
-            car_fig = Fig(car.value, 1) if car else given_fig(items.get("公务用车购置费")) + given_fig(items.get("公务用车运行维护费"))
-            computed = given_fig(items.get("因公出国（境）费")) + car_fig + given_fig(items.get("公务接待费"))
-            yield ctx.compare(r, table="09", row=label, column="合计", stated=s.value, computed=computed,
-                              how="三项之和", source=s.src)
+            yield ctx.compare(r, table="09", row=label, column=of.total, stated=s.value,
+                              computed=_sangong_sum(ctx, prefix, items, of.counted),
+                              how=" + ".join(of.counted), source=s.src)
 
 
-@rule("T09-CAR", "09表：公务用车购置及运行维护费小计 = 购置费 + 运行维护费（预算数、决算数、上年决算数）", ERROR, ("09",))
+@rule("T09-CAR", "09表：小计 = 其下各项之和（如公务用车购置及运行维护费 = 购置费 + 运行维护费），预算数、决算数、上年决算数",
+      ERROR, ("09",))
 def t09_car(r: Rule, ctx: Context):
+    of = ctx.profile.sangong
     for prefix, label, items in _sangong_parts(ctx):
-        s = ctx.unit.stated_value(f"{prefix}公务用车购置及运行维护费")
-        if s:
-            computed = given_fig(items.get("公务用车购置费")) + given_fig(items.get("公务用车运行维护费"))
-            yield ctx.compare(r, table="09", row=label, column="公务用车购置及运行维护费", stated=s.value,
-                              computed=computed, how="购置费 + 运行维护费",
-                              source=s.src)
+        for group, parts in of.groups.items():
+            s = ctx.unit.stated_value(f"{prefix}{group}")
+            if s:
+                yield ctx.compare(r, table="09", row=label, column=group, stated=s.value,
+                                  computed=fsum(given_fig(items.get(k)) for k in parts), how=" + ".join(parts),
+                                  source=s.src)
 
 
 @rule("T10-PURCHASE", "10表：政府采购合计 = 货物 + 工程 + 服务", ERROR, ("10",))
@@ -334,8 +345,7 @@ def t_negative(r: Rule, ctx: Context):
             if v is not None and v < 0:
                 yield Finding(r.id, r.severity, "06", f"{g.code}的{col}为负数 {ctx.amount(v)}", g.src, g.code, col, None, v)
     for part, items in u.sangong.items():
-        for k in SANGONG_ITEMS:
-            v = items.get(k)
+        for k, v in items.items():
             if v is not None and v < 0:
                 yield Finding(r.id, r.severity, "09", f"三公经费{part}的{k}为负数 {ctx.amount(v)}",
                               u.src(f"三公经费.{part}.{k}"), part, k, None, v)

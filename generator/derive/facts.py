@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any, Callable
 
-from ..model import EXPENSE_COLUMNS, INCOME_COLUMNS, SANGONG_ITEMS
+from ..model import EXPENSE_COLUMNS, INCOME_COLUMNS
 from ..numbers import ZERO, Change, change, percent, shares, total
 from .performance import summarize
 from .totals import Derived
@@ -304,10 +304,12 @@ class Sangong:                           # 九 “三公”经费
     sg_completion: Decimal | None
     ch_sg: Change | None
     reason_sg: str
-    sg_items: list[SangongItem]          # the four items
-    sg_car: SangongItem                  # 公务用车购置及运行维护费
-    sg_shares: list[Share]               # 出国、车辆、接待 in the 合计
-    sg_by_name: dict[str, SangongItem]
+    sg_items: list[SangongItem]          # the items 合计 adds, down to a 小计's items (三公经费目录)
+    sg_car: SangongItem | None           # the 小计 that holds the 购车 item (公务用车购置及运行维护费)
+    sg_shares: list[Share]               # the first-level items in the 合计 (出国、车辆、接待)
+    sg_by_name: dict[str, SangongItem]   # every item and 小计 by name
+    sg_by_role: dict[str, SangongItem]   # 出国、购车、用车、接待 -> its item (三公经费目录's 角色)
+    sg_others: list[SangongItem]         # items printed beside the 三公 but not in its 合计 (会议费、培训费 …)
     sg: dict                             # the unit's words (团组、车辆、接待 details)
     reception: Reception                 # 国内 + 国境外 接待
 
@@ -454,16 +456,19 @@ def _sangong_item(name: str, d: Derived, words: dict) -> SangongItem:
 
 def sangong(d: Derived) -> Sangong:
     sg_words = _words(d).get("三公经费") or {}
-    whole = _sangong_item("合计", d, sg_words)
-    items = [_sangong_item(k, d, sg_words.get(k) or {}) for k in SANGONG_ITEMS]
-    car = _sangong_item("公务用车购置及运行维护费", d, {})
+    of = d.profile.sangong
+    whole = _sangong_item(of.total, d, sg_words)
+    by_name = {k: _sangong_item(k, d, sg_words.get(k) if k in of.leaves and isinstance(sg_words.get(k), dict) else {})
+               for k in of.keys[1:]}
+    items = [by_name[k] for top in of.counted for k in of.leaves_of(top)]
+    car = next((by_name[g] for g, parts in of.groups.items() if of.roles.get("购车") in parts), None)
     actual = d.sangong["决算数"]
     dom, abroad = sg_words.get("国内接待") or {}, sg_words.get("国境外接待") or {}
     return Sangong(sg_budget=whole.budget, sg_actual=whole.actual, sg_completion=whole.completion, ch_sg=whole.change,
                    reason_sg=whole.reason, sg_items=items, sg_car=car,
-                   sg_shares=_share_list(d, [(k, actual.get(k)) for k in ("因公出国（境）费", car.name, "公务接待费")],
-                                         actual["合计"]),
-                   sg_by_name={i.name: i for i in items}, sg=sg_words,
+                   sg_shares=_share_list(d, [(k, actual.get(k)) for k in of.counted], actual[of.total]),
+                   sg_by_name=by_name, sg_by_role={role: by_name[k] for role, k in of.roles.items()},
+                   sg_others=[by_name[k] for top in of.others for k in of.leaves_of(top)], sg=sg_words,
                    reception=Reception(batches=(dom.get("批次") or 0) + (abroad.get("批次") or 0),
                                        people=(dom.get("人次") or 0) + (abroad.get("人次") or 0)))
 

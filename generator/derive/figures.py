@@ -6,13 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from ..model import (ADMIN_NATURES, FISCAL_KINDS, FISCAL_SECTIONS, FISCAL_TOTALS, INCOME_COLUMNS, PURCHASE_KINDS,
-                     SANGONG_ITEMS, VEHICLE_KINDS)
+                     VEHICLE_KINDS)
 from .totals import Derived
 
 SUMMARY_KEYS = [f"{k}收入" for k in FISCAL_KINDS] + INCOME_COLUMNS[1:] + [
     "本年收入合计", "本年支出合计", "使用非财政拨款结余", "结余分配", "年初结转和结余", "年末结转和结余",
     "收入总计", "支出总计"]
-SANGONG_KEYS = ["合计", *SANGONG_ITEMS, "公务用车购置及运行维护费"]
 
 
 def figure_map(d: Derived) -> dict[str, Any]:
@@ -32,7 +31,7 @@ def figure_map(d: Derived) -> dict[str, Any]:
         kinds = d.fiscal_by_class.get(code, {})
         f.update({f"财政拨款.类.{code}.{k}": kinds.get(k) for k in [*FISCAL_KINDS, "合计"]})
     for part in ("预算数", "决算数"):
-        f.update({f"三公.{part}.{k}": d.sangong.get(part, {}).get(k) for k in SANGONG_KEYS})
+        f.update({f"三公.{part}.{k}": d.sangong.get(part, {}).get(k) for k in d.profile.sangong.keys})
     f.update({f"采购.{k}": d.purchase.get(k) for k in ["合计", *PURCHASE_KINDS]})
     for nature in ADMIN_NATURES:           # one row per nature in some layouts: the unit's own row is filled
         f[f"机关运行经费.{nature}"] = d.admin_cost if d.unit.nature == nature else None

@@ -17,16 +17,17 @@ with nothing under it) are input errors.
 """
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cached_property
 from typing import Any, Iterable
 
 from ..errors import InputError, Problem
-from ..model import (FISCAL_KINDS, INCOME_COLUMNS, PURCHASE_KINDS, SANGONG_ITEMS, SUBJECT_TABLES, LastYear,
+from ..model import (FISCAL_KINDS, INCOME_COLUMNS, PURCHASE_KINDS, SUBJECT_TABLES, LastYear,
                      SubjectRow, Unit, row_sum_columns)
 from ..numbers import ZERO, is_tail, total
-from ..profile import Profile
+from ..profile import Profile, SangongItems
 from .performance import evaluate, evaluate_overall, evaluate_report
 
 FUND_TABLE = "政府性基金预算财政拨款收入支出决算表"
@@ -268,12 +269,14 @@ def derive(unit: Unit, profile: Profile) -> Derived:
     summary = {k: keep(f"01.{k}", f) for k, f in s01.items()}
     expense_by_class = {code: _row_total(t03, code) for code, _ in profile.classes}
 
-    # ---- 09 三公经费 (T09-CAR, T09-TOTAL)
+    # ---- 09 三公经费 (T09-CAR, T09-TOTAL): the items, 小计 and 合计 of the profile's 三公经费目录
+    items_of = profile.sangong
+    problems += unknown_sangong_keys(unit, items_of, profile.name)
     sangong: dict[str, dict[str, Decimal | None]] = {}
     for part in ("预算数", "决算数"):
-        items = {k: given(unit.sangong.get(part, {}).get(k)) for k in SANGONG_ITEMS}
-        items.update(sangong_totals(unit, f"三公经费{part}", items))
-        sangong[part] = {k: keep(f"09.{part}.{k}", f) for k, f in items.items()}
+        items = {k: given(unit.sangong.get(part, {}).get(k)) for k in items_of.leaves}
+        items.update(sangong_totals(unit, f"三公经费{part}", items, items_of))
+        sangong[part] = {k: keep(f"09.{part}.{k}", items[k]) for k in items_of.keys}
 
     # ---- 10 相关信息 (T10-PURCHASE)
     kinds = {k: given(unit.purchase.get(k)) for k in PURCHASE_KINDS}
@@ -293,7 +296,7 @@ def derive(unit: Unit, profile: Profile) -> Derived:
                    full_budget=dict(unit.full_budget), self_evals=evaluations(unit, profile),
                    overall_evals={i: evaluate_overall(ev, profile.grade_thresholds) for i, ev in unit.overall_evals.items()},
                    eval_reports={i: evaluate_report(ev, profile.grade_thresholds) for i, ev in unit.eval_reports.items()},
-                   last_year=_last_year(unit), words=unit.words or {}, money_unit=unit.money_unit,
+                   last_year=_last_year(unit, items_of), words=unit.words or {}, money_unit=unit.money_unit,
                    terms=terms)
 
 
@@ -312,31 +315,64 @@ def stated_or_given(value: Decimal | None, computed: Fig) -> Fig:
     return computed if value is None else Fig(value, 1)
 
 
-def sangong_totals(unit: Unit, label: str, items: dict[str, Fig]) -> dict[str, Fig]:
-    """公务用车购置及运行维护费 and 合计 of one 三公 column: stated (``{label}{key}``) or summed."""
+def sangong_totals(unit: Unit, label: str, items: dict[str, Fig], of: SangongItems) -> dict[str, Fig]:
+    """The 小计 and 合计 of one 三公 column (``items``: its items' figures): each stated
+    (``{label}{key}``) or summed. 合计 adds the first-level items 计入合计, a 小计 as the file states it."""
     def stated(key: str) -> Decimal | None:
         s = unit.stated_value(f"{label}{key}")
         return s.value if s else None
 
     rounded = unit.rounded_input
-    car_sum = items["公务用车购置费"] + items["公务用车运行维护费"]
-    car_stated = stated("公务用车购置及运行维护费")
-    car = accept(car_stated, car_sum, rounded)
-    # T09-TOTAL adds the 小计 as the file states it
-    against = items["因公出国（境）费"] + (Fig(car_stated, 1) if car_stated is not None else car_sum) + items["公务接待费"]
-    whole = accept(stated("合计"), against, rounded, items["因公出国（境）费"] + car + items["公务接待费"])
-    return {"公务用车购置及运行维护费": car, "合计": whole}
+    out: dict[str, Fig] = {}
+    against, summed = [], []          # T09-TOTAL adds a 小计 as the file states it
+    for top in of.top:
+        if top in of.groups:
+            parts = fsum(items[k] for k in of.groups[top])
+            written = stated(top)
+            out[top] = accept(written, parts, rounded)
+            first, second = (Fig(written, 1) if written is not None else parts), out[top]
+        else:
+            first = second = items[top]
+        if top in of.counted:
+            against.append(first)
+            summed.append(second)
+    out[of.total] = accept(stated(of.total), fsum(against), rounded, fsum(summed))
+    return out
 
 
-def _last_year(unit: Unit) -> LastYear | None:
-    """Last year's figures with the 三公 合计 (stated, or the sum of the items)."""
+def unknown_sangong_keys(unit: Unit, of: SangongItems, profile: str) -> list[Problem]:
+    """Keys under 三公经费 (预算数、决算数, 上年) and the items of 情况说明.三公经费 that the profile's
+    三公经费目录 does not have: refused with their place (a misspelt item would be blank otherwise)."""
+    known = of.keys
+    columns = [(f"三公经费.{part}", unit.sangong.get(part) or {}) for part in ("预算数", "决算数")]
+    if unit.last_year is not None:
+        columns.append(("上年.三公经费", unit.last_year.sangong or {}))
+    words = (unit.words or {}).get("三公经费")
+    problems = []
+    for where, column in columns:
+        problems += [_unknown(unit, f"{where}.{k}", k, known, profile) for k in column if k not in known]
+    if isinstance(words, dict):        # 情况说明.三公经费: an item's 变动原因 and 用途 under its name
+        problems += [_unknown(unit, f"情况说明.三公经费.{k}", k, known, profile) for k, v in words.items()
+                     if isinstance(v, dict) and set(v) <= {"变动原因", "用途"} and k not in known]
+    return problems
+
+
+def _unknown(unit: Unit, path: str, key: str, known: tuple[str, ...], profile: str) -> Problem:
+    near = difflib.get_close_matches(key, known, n=1, cutoff=0.5)
+    return Problem(unit.src(path), f"“{key}”不是模板“{profile}”的“三公”经费项目" + (f"，是不是“{near[0]}”？" if near else "；")
+                   + f"可填：{'、'.join(known)}（模板的三公经费目录）")
+
+
+def _last_year(unit: Unit, of: SangongItems) -> LastYear | None:
+    """Last year's figures with the 三公 小计 and 合计 (stated, or the sum of the items)."""
     ly = unit.last_year
     if ly is None:
         return None
     sangong = dict(ly.sangong)
-    if sangong and "合计" not in sangong:
-        items = {k: given(sangong.get(k)) for k in SANGONG_ITEMS}
-        sangong["合计"] = sangong_totals(unit, "上年三公经费", items)["合计"].value
+    if sangong:
+        items = {k: given(sangong.get(k)) for k in of.leaves}
+        for k, fig in sangong_totals(unit, "上年三公经费", items, of).items():
+            sangong.setdefault(k, fig.value)
     return LastYear(**{**ly.__dict__, "sangong": sangong, "money_unit": ly.money_unit or unit.money_unit})
 
 

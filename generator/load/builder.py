@@ -11,7 +11,7 @@ from ..errors import REQUIRED, InputError, Problem
 from ..layout import available as available_layouts, load_layout
 from ..ratios import REPORT_RATIOS, catalogue as ratio_catalogue
 from ..model import (EvalReport, FundRow, Indicator, OverallEval, OverallIndicator, SelfEval, WORD_MONEY_KEYS, WORD_NUMBER_KEYS, EconRow, LastYear, PURCHASE_KINDS,
-                     SANGONG_ITEMS, SUBJECT_TABLES, TOTAL_COLUMN, VEHICLE_KINDS, Source, Stated, SubjectRow, Unit)
+                     SUBJECT_TABLES, TOTAL_COLUMN, VEHICLE_KINDS, Source, Stated, SubjectRow, Unit)
 from .yaml_reader import Located, RawInt
 
 # The keys that say who and what a file is; a file with only these and 附件 holds attachments alone.
@@ -141,12 +141,15 @@ class Builder:
         return {k: self.money(v, *parts, k) for k, v in section.items()}
 
     def sangong(self, section: dict | None, label: str, *parts) -> dict[str, Decimal | None]:
-        """The four items; a stated 合计 / 公务用车购置及运行维护费 is kept as ``{label}{key}``."""
+        """One 三公 column as the file writes it, every key (the profile's 三公经费目录 says which are
+        items, 小计 and 合计: derive reads it; a key it does not know is refused there). Each written
+        figure is also kept as ``{label}{key}``: a stated 小计 or 合计 is checked against its items."""
         section = section or {}
-        out = {k: self.money(section.get(k), *parts, k) for k in SANGONG_ITEMS}
-        for k in ("合计", "公务用车购置及运行维护费"):
-            if k in section:
-                self.stated_money(f"{label}{k}", section.get(k), *parts, k)
+        out = {}
+        for k, v in section.items():
+            out[str(k)] = dec = self.money(v, *parts, k)
+            if dec is not None:
+                self.stated.append(Stated(f"{label}{k}", dec, self.src(*parts, k)))
         return out
 
     def code_map(self, mapping: dict | None, *parts) -> dict[str, Decimal]:

@@ -40,7 +40,6 @@ from .workbook_spec import (
     INFO_FIELDS,
     LAST_BY_CLASS,
     LAST_CLASS_COLUMN,
-    LAST_FIELDS,
     MEMBER_COLUMNS,
     MEMBERS,
     MONEY,
@@ -60,7 +59,8 @@ from .workbook_spec import (
     TABLE_TITLES,
     TEXT_SHEETS,
     UNIT_FIELDS,
-    WORD_FIELDS,
+    last_fields,
+    word_fields,
 )
 from .xlsx_guard import (
     SheetFacts,
@@ -205,13 +205,13 @@ class WorkbookReader(TableReading, SheetReading):
             if key.startswith("table:"):
                 self.read_table(key[6:], sheet, profile)
         if SHEET_LAST in found:
-            self.read_key_values(found[SHEET_LAST], LAST_FIELDS, ("上年",),
+            self.read_key_values(found[SHEET_LAST], last_fields(self.sangong_items(profile)), ("上年",),
                                  code_table=(LAST_BY_CLASS, {LAST_CLASS_COLUMN: ["上年决算数", "决算数", "金额", "上年数"]}))
         if SHEET_BUDGET in found:
             self.read_code_table(found[SHEET_BUDGET], BUDGET_BY_CLASS,
                                  {BUDGET_COLUMN: ["年初预算数", "年初预算", "预算数", "金额"]}, required=True)
         if SHEET_WORDS in found:
-            self.read_key_values(found[SHEET_WORDS], WORD_FIELDS, ("情况说明",))
+            self.read_key_values(found[SHEET_WORDS], word_fields(self.sangong_items(profile)), ("情况说明",))
             self.text_only_performance()
         if SHEET_CLASS_WORDS in found:
             self.read_class_words(found[SHEET_CLASS_WORDS])
@@ -397,6 +397,13 @@ class WorkbookReader(TableReading, SheetReading):
             return load_profile(name)
         except InputError:
             return None
+
+    @staticmethod
+    def sangong_items(profile):
+        """The 三公 items whose rows 上年数 and 情况说明 hold: the workbook's profile's (三公经费目录), or,
+        when it names none that loads (said elsewhere), the first profile's."""
+        from ..profile import available, load_profile
+        return (profile or load_profile(available()[0])).sangong
 
     @staticmethod
     def sheet_label(key: str, profile) -> str:

@@ -4,9 +4,15 @@ and labels the published tables are known by. ``load/excel_reader.py`` reads wor
 this way; ``write/workbook.py`` writes the template and the filled workbook from it (docs/excel.md).
 """
 
-from dataclasses import dataclass
+from __future__ import annotations
 
-from ..model import SANGONG_ITEMS, VEHICLE_KINDS
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ..model import VEHICLE_KINDS
+
+if TYPE_CHECKING:
+    from ..profile import SangongItems
 
 # ---------------------------------------------------------------- sheets and fields (shared with the writer)
 
@@ -69,9 +75,7 @@ UNIT_FIELDS = [
     Field(("概况", "机构设置"), LONGTEXT, "第一部分 二、机构设置情况"),
 ]
 
-_SANGONG_ALL = SANGONG_ITEMS + ["合计", "公务用车购置及运行维护费"]
-
-LAST_FIELDS = [
+_LAST_FIELDS = [
     Field(("上年", "金额单位"), CHOICE, "本表上年数的金额单位；不填则与“单位信息”的金额单位相同"
           "（可照抄上年公开报告中的万元数）", ("元", "万元")),
     Field(("上年", "收入总计"), MONEY, "上年收入总计（公开01表）"),
@@ -80,10 +84,16 @@ LAST_FIELDS = [
     Field(("上年", "财政拨款支出总计"), MONEY, "上年财政拨款支出总计（公开04表）"),
     Field(("上年", "一般公共预算财政拨款支出"), MONEY, "上年一般公共预算财政拨款支出合计（公开05表）"),
     Field(("上年", "机关运行经费"), MONEY, "上年机关运行经费（行政单位、参公事业单位）"),
-    *(Field(("上年", "三公经费", k), MONEY, f"上年“三公”经费决算数：{k}"
-            + ("（可不填，由各项计算；若填须相等）" if k in ("合计", "公务用车购置及运行维护费") else ""))
-      for k in _SANGONG_ALL),
 ]
+
+
+def last_fields(sangong: SangongItems) -> list[Field]:
+    """The rows of 上年数: the fixed ones, then last year's 三公 items of the profile's 三公经费目录,
+    its 合计 and 小计 (which may be left blank)."""
+    return _LAST_FIELDS + [
+        Field(("上年", "三公经费", k), MONEY, f"上年“三公”经费决算数：{k}"
+              + ("（可不填，由各项计算；若填须相等）" if k == sangong.total or k in sangong.groups else ""))
+        for k in (*sangong.leaves, sangong.total, *sangong.groups)]
 
 INFO = ("相关信息统计",)
 INFO_FIELDS = [
@@ -168,7 +178,7 @@ def column_path(column: tuple) -> tuple[str, ...]:
 
 _REASON_USE = ("变动原因", "用途")
 PERFORMANCE_GRADES = ("优", "良", "中", "合格", "差", "不合格")   # every grade a profile may name (绩效等级)
-WORD_FIELDS = [
+_WORD_FIELDS = [
     Field(("情况说明", "收入支出变动原因"), LONGTEXT, "第三部分 一：收入、支出总计与上年相比增减的主要原因"),
     Field(("情况说明", "财政拨款收支变动原因"), LONGTEXT, "第三部分 四：财政拨款收支增减的主要原因（不填则用上一项）"),
     Field(("情况说明", "一般公共预算支出变动原因"), LONGTEXT, "第三部分 五（一）：一般公共预算财政拨款支出增减的主要原因（不填则用上一项）"),
@@ -176,8 +186,7 @@ WORD_FIELDS = [
     Field(("情况说明", "人员经费说明"), LONGTEXT, "第三部分 六：人员经费的补充说明（可不填）"),
     Field(("情况说明", "公用经费说明"), LONGTEXT, "第三部分 六：公用经费的补充说明（可不填）"),
     Field(("情况说明", "三公经费", "变动原因"), LONGTEXT, "第三部分 九：“三公”经费合计增减的主要原因"),
-    *(Field(("情况说明", "三公经费", item, what), LONGTEXT, f"第三部分 九：{item}的{what}")
-      for item in SANGONG_ITEMS for what in _REASON_USE),
+    Field(("情况说明", "三公经费", "{项目}"), LONGTEXT, ""),       # here: each item's 变动原因 and 用途 (word_fields)
     Field(("情况说明", "三公经费", "出国团组数"), COUNT, "因公出国（境）团组数"),
     Field(("情况说明", "三公经费", "出国人次"), COUNT, "因公出国（境）人次"),
     Field(("情况说明", "三公经费", "购置车辆数"), COUNT, "本年购置公务用车（辆）"),
@@ -218,6 +227,20 @@ WORD_FIELDS = [
     *(Field(("情况说明", "名词说明", term), LONGTEXT, f"第四部分 名词解释“{term}”后的“主要是：……”（上海；没有的不填）")
       for term in ("事业收入", "经营收入", "其他收入")),
 ]
+
+
+
+def word_fields(sangong: SangongItems) -> list[Field]:
+    """The rows of 情况说明, each 三公 item's 变动原因 and 用途 (the profile's 三公经费目录) in its place."""
+    out = []
+    for f in _WORD_FIELDS:
+        if f.path[-1] == "{项目}":
+            out += [Field(("情况说明", "三公经费", item, what), LONGTEXT, f"第三部分 九：{item}的{what}")
+                    for item in sangong.leaves for what in _REASON_USE]
+        else:
+            out.append(f)
+    return out
+
 
 # Column tables of the text sheets: (column label, key, kind); the first two are 科目编码, 科目名称.
 LAST_BY_CLASS = ("上年", "一般公共预算财政拨款支出按类")

@@ -27,14 +27,14 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ..layout import Entry, Line
 from ..layout import path as data_path
 from ..load.workbook_spec import (BOOL, BUDGET_BY_CLASS, BUDGET_COLUMN, CHOICE, CLASS_WORD_COLUMNS, COUNT,
-                                  LAST_BY_CLASS, LAST_CLASS_COLUMN, LAST_FIELDS, LONGTEXT, MONEY,
+                                  LAST_BY_CLASS, LAST_CLASS_COLUMN, LONGTEXT, MONEY,
                                   SHEET_ATTACH, SHEET_BUDGET, SHEET_FULL_BUDGET, SHEET_MEMBERS, FULL_BUDGET_BY_CLASS,
                                   FULL_BUDGET_COLUMN, MEMBERS, MEMBER_COLUMNS, SHEET_INFO, INFO, INFO_FIELDS,
                                   SHEET_SELF_EVAL, SHEET_SELF_FUNDS, SHEET_SELF_INDICATORS, ATTACHMENT_NO, FORM_SHEETS,
                                   PAIRS, SHEET_OVERALL, SHEET_OVERALL_INDICATORS, SHEET_OVERALL_PEOPLE, SHEET_OVERALL_TEXT,
                                   SHEET_CLASS_WORDS, SHEET_GLOSSARY, SHEET_GUIDE, FormSheets, column_path,
                                   SHEET_LAST, SHEET_UNIT, SHEET_WORDS, TEXT, UNIT_FIELDS,
-                                  WORD_FIELDS, YEAR, Field)
+                                  YEAR, Field, last_fields, word_fields as spec_word_fields)
 from ..errors import InputError, Problem
 from ..profile import Profile, TableSpec, available, load_profile
 from ..atomic import atomic_path
@@ -635,7 +635,7 @@ def info_fields(p: Profile) -> list[Field]:
 def word_fields(p: Profile, data: dict) -> list[Field]:
     """The 情况说明 rows: the 自评等级 rows are the profile's grades (绩效等级) and any the data names."""
     grades = set(p.performance_grades) | set(_get(data, ("情况说明", "预算绩效", "自评等级")) or {})
-    return [f for f in WORD_FIELDS if f.path[2:3] != ("自评等级",) or f.path[3] in grades]
+    return [f for f in spec_word_fields(p.sangong) if f.path[2:3] != ("自评等级",) or f.path[3] in grades]
 
 
 def budget_sheet(wb: Workbook, p: Profile, data: dict, name: str, title: str, path: tuple, column: str) -> None:
@@ -714,7 +714,7 @@ def build_workbook(p: Profile, data: dict | None = None) -> Workbook:
         sw = SheetWriter(wb.create_sheet(spec.title[:31]))
         SHEET_WRITERS[spec.layout.kind](Sheet(sw, p, spec, data))
     sw = SheetWriter(wb.create_sheet(SHEET_LAST))
-    r = write_key_values(sw, "上年数（与上年比较用）", LAST_FIELDS, ("上年",), data)
+    r = write_key_values(sw, "上年数（与上年比较用）", last_fields(p.sangong), ("上年",), data)
     by_class = _get(data, LAST_BY_CLASS) or {}
     r += 1
     sw.ws.cell(r, 1, "一般公共预算财政拨款支出按类（上年决算数）").font = BOLD
