@@ -29,7 +29,7 @@ from typing import Any, Callable
 from .errors import InputError, Problem
 from .load.schema import read_checked
 from .load.yaml_reader import Located
-from .model import ECON_TOTAL_CODES, VEHICLE_KINDS, Source
+from .model import ECON_TOTAL_CODES, Source
 from .numbers import chinese_number
 
 LAYOUTS = Path(__file__).resolve().parents[1] / "templates" / "layouts"
@@ -267,14 +267,15 @@ class Layout:
         return out
 
     def list_rows(self, vehicle_labels: dict[str, str], fill: Callable[[str], str]) -> list[Entry | Line]:
-        """清单: every printed row, the vehicle kinds expanded, labels filled."""
+        """清单: every printed row, the vehicle kinds expanded (the profile's 车辆类别名称: kind -> label,
+        in its order), labels filled."""
         out: list[Entry | Line] = []
         for row in self.rows:
             if isinstance(row, Line):
                 out.append(Line(row.kind, tuple(fill(t) for t in row.texts)))
             elif isinstance(row, Repeat):
                 e = row.pattern
-                for i, kind in enumerate(VEHICLE_KINDS, start=1):
+                for i, kind in enumerate(vehicle_labels, start=1):
                     out.append(replace(e, label=e.label.format(序号=i, 名称=vehicle_labels.get(kind, kind)),
                                        value=_kind(e.value, kind), input=_kind(e.input, kind),
                                        number=row.start + i - 1, aliases=(kind,)))

@@ -95,8 +95,6 @@ SUBJECT_TABLES = {
 }
 
 FISCAL_KINDS = ["一般公共预算财政拨款", "政府性基金预算财政拨款", "国有资本经营预算财政拨款"]
-VEHICLE_KINDS = ["副部（省）级及以上领导用车", "主要领导干部用车", "机要通信用车", "应急保障用车",
-                 "执法执勤用车", "特种专业技术用车", "离退休干部用车", "其他用车"]
 PURCHASE_KINDS = ["货物", "工程", "服务"]
 # 04 by section: each holds the three kinds (本年支出 and 总计 are computed)
 FISCAL_SECTIONS = ["本年收入", "本年支出", "年初财政拨款结转和结余", "年末财政拨款结转和结余", "总计"]

@@ -150,6 +150,11 @@ class Profile:
     last_year: int | None = None                # 截止年度: the last (None: until a newer one)
 
     @property
+    def vehicle_kinds(self) -> list[str]:
+        """The vehicle kinds a unit counts (相关信息统计.车辆), in the table's order: 车辆类别名称's keys."""
+        return list(self.vehicle_labels)
+
+    @property
     def display_name(self) -> str:
         """How a person chooses it: “山西省 部门决算公开（2023年度起）”."""
         if self.first_year is None and self.last_year is None:

@@ -67,10 +67,10 @@ def at(path: tuple[str, ...], node: dict | None = None) -> dict | None:
 
 def _workbook_fields():
     profile = load_profile(available()[0])
-    rows = [(f, ()) for f in spec.UNIT_FIELDS + spec.INFO_FIELDS]
+    rows = [(f, ()) for f in spec.UNIT_FIELDS]
     for name in available():
-        sangong = load_profile(name).sangong
-        rows += [(f, ()) for f in spec.last_fields(sangong) + spec.word_fields(sangong)]
+        p = load_profile(name)
+        rows += [(f, ()) for f in spec.last_fields(p.sangong) + spec.word_fields(p.sangong) + spec.info_fields(p.vehicle_kinds)]
     for form in spec.FORM_SHEETS:
         rows += [(f, ("附件", form.key)) for f in form.fields]
         for _, key, columns in form.lists:
@@ -99,7 +99,7 @@ def _leaves(node: dict, path: tuple) -> list[tuple]:
 @pytest.mark.parametrize("section,sheet_rows", [
     (("上年",), lambda: spec.last_fields(load_profile("shanxi-2023").sangong)),
     (("情况说明",), lambda: spec.word_fields(load_profile("shanxi-2023").sangong)),
-    (("相关信息统计",), lambda: spec.INFO_FIELDS),
+    (("相关信息统计",), lambda: spec.info_fields(load_profile("shanxi-2023").vehicle_kinds)),
 ], ids=["上年", "情况说明", "相关信息统计"])
 def test_every_key_of_a_key_value_section_has_its_row_in_the_workbook(section, sheet_rows):
     """What a YAML file can say, a workbook can say: no key of these sections is YAML-only (their
@@ -144,7 +144,10 @@ def test_every_layout_input_cell_is_a_key_of_the_unit_data():
 
 def test_the_models_lists_are_the_schemas_keys():
     info = SCHEMA["properties"]["相关信息统计"]["properties"]
-    assert list(_deref(info["车辆"])["properties"]) == [*model.VEHICLE_KINDS, "车辆数合计"]
+    assert list(_deref(info["车辆"])["properties"]) == ["车辆数合计"]      # the kinds: each profile's 车辆类别名称
+    for name in available():
+        kinds = load_profile(name).vehicle_kinds
+        assert kinds and all(at(("相关信息统计", "车辆", k)) == {"$ref": "#/$defs/count"} for k in kinds), name
     assert list(_deref(info["政府采购"])["properties"]) == [*model.PURCHASE_KINDS, "合计"]
     assert list(_deref(SCHEMA["$defs"]["kinds"])["properties"]) == model.FISCAL_KINDS
     for table, columns in model.SUBJECT_TABLES.items():

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..model import (ADMIN_NATURES, FISCAL_KINDS, FISCAL_SECTIONS, FISCAL_TOTALS, INCOME_COLUMNS, PURCHASE_KINDS,
-                     VEHICLE_KINDS)
+)
 from .totals import Derived
 
 SUMMARY_KEYS = [f"{k}收入" for k in FISCAL_KINDS] + INCOME_COLUMNS[1:] + [
@@ -36,6 +36,6 @@ def figure_map(d: Derived) -> dict[str, Any]:
     for nature in ADMIN_NATURES:           # one row per nature in some layouts: the unit's own row is filled
         f[f"机关运行经费.{nature}"] = d.admin_cost if d.unit.nature == nature else None
     f["车辆.合计"] = d.vehicles_total
-    f.update({f"车辆.{k}": d.vehicles.get(k) for k in VEHICLE_KINDS})
+    f.update({f"车辆.{k}": d.vehicles.get(k) for k in d.profile.vehicle_kinds})
     f["设备.单价100万元以上"] = d.unit.big_equipment
     return f

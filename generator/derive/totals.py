@@ -282,7 +282,11 @@ def derive(unit: Unit, profile: Profile) -> Derived:
     kinds = {k: given(unit.purchase.get(k)) for k in PURCHASE_KINDS}
     purchase = {k: keep(f"10.{k}", f) for k, f in kinds.items()}
     purchase["合计"] = keep("10.合计", accept(stated("政府采购合计"), fsum(kinds.values()), rounded))
-    vehicles_known = [v for v in unit.vehicles.values() if v is not None]
+    kinds = profile.vehicle_kinds              # 车辆类别名称: the kinds the profile's table counts
+    problems += [Problem(unit.src(f"相关信息统计.车辆.{k}"), f"“{k}”不是模板“{profile.name}”的车辆类别；可填："
+                         f"{'、'.join(kinds)}、车辆数合计（模板的车辆类别名称）") for k in unit.vehicles if k not in kinds]
+    vehicles = {k: unit.vehicles.get(k) for k in kinds}
+    vehicles_known = [v for v in vehicles.values() if v is not None]
     vehicles_total = sum(vehicles_known) if vehicles_known else None
 
     if problems:
@@ -291,7 +295,7 @@ def derive(unit: Unit, profile: Profile) -> Derived:
                    fund_table=t07, soe_table=t08,
                    econ=econ, personnel=personnel, public=public, summary=summary,
                    expense_by_class=expense_by_class, fiscal=fiscal, fiscal_by_class=fiscal_by_class,
-                   sangong=sangong, purchase=purchase, vehicles=dict(unit.vehicles),
+                   sangong=sangong, purchase=purchase, vehicles=vehicles,
                    vehicles_total=vehicles_total, admin_cost=unit.admin_cost, budget=dict(unit.budget),
                    full_budget=dict(unit.full_budget), self_evals=evaluations(unit, profile),
                    overall_evals={i: evaluate_overall(ev, profile.grade_thresholds) for i, ev in unit.overall_evals.items()},

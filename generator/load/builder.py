@@ -11,7 +11,7 @@ from ..errors import REQUIRED, InputError, Problem
 from ..layout import available as available_layouts, load_layout
 from ..ratios import REPORT_RATIOS, catalogue as ratio_catalogue
 from ..model import (EvalReport, FundRow, Indicator, OverallEval, OverallIndicator, SelfEval, WORD_MONEY_KEYS, WORD_NUMBER_KEYS, EconRow, LastYear, PURCHASE_KINDS,
-                     SUBJECT_TABLES, TOTAL_COLUMN, VEHICLE_KINDS, Source, Stated, SubjectRow, Unit)
+                     SUBJECT_TABLES, TOTAL_COLUMN, Source, Stated, SubjectRow, Unit)
 from .yaml_reader import Located, RawInt
 
 # The keys that say who and what a file is; a file with only these and 附件 holds attachments alone.
@@ -361,7 +361,8 @@ class Builder:
         if "合计" in purchase_raw:
             self.stated_money("政府采购合计", purchase_raw.get("合计"), "相关信息统计", "政府采购", "合计")
         vehicles_raw = info.get("车辆") or {}
-        vehicles = {k: (int(vehicles_raw[k]) if vehicles_raw.get(k) is not None else None) for k in VEHICLE_KINDS}
+        # the kinds are the profile's (车辆类别名称): derive reads them in its order and refuses others
+        vehicles = {str(k): (int(v) if v is not None else None) for k, v in vehicles_raw.items() if k != "车辆数合计"}
         if vehicles_raw.get("车辆数合计") is not None:
             self.stated.append(Stated("车辆数合计", Decimal(int(vehicles_raw["车辆数合计"])),
                                       self.src("相关信息统计", "车辆", "车辆数合计")))

@@ -37,7 +37,6 @@ from .workbook_spec import (
     FULL_BUDGET_BY_CLASS,
     FULL_BUDGET_COLUMN,
     INFO,
-    INFO_FIELDS,
     LAST_BY_CLASS,
     LAST_CLASS_COLUMN,
     MEMBER_COLUMNS,
@@ -59,6 +58,7 @@ from .workbook_spec import (
     TABLE_TITLES,
     TEXT_SHEETS,
     UNIT_FIELDS,
+    info_fields,
     last_fields,
     word_fields,
 )
@@ -224,7 +224,7 @@ class WorkbookReader(TableReading, SheetReading):
                                  {FULL_BUDGET_COLUMN: ["全年预算数", "全年预算", "调整后预算数", "金额"]})
         self.read_forms(found)
         if SHEET_INFO in found:
-            self.read_key_values(found[SHEET_INFO], INFO_FIELDS, INFO)
+            self.read_key_values(found[SHEET_INFO], info_fields(self.vehicle_kinds(profile)), INFO)
         if SHEET_MEMBERS in found:
             self.read_list(found[SHEET_MEMBERS], MEMBERS, MEMBER_COLUMNS, optional=("备注",))
         self.check_meta(found)
@@ -404,6 +404,12 @@ class WorkbookReader(TableReading, SheetReading):
         when it names none that loads (said elsewhere), the first profile's."""
         from ..profile import available, load_profile
         return (profile or load_profile(available()[0])).sangong
+
+    @staticmethod
+    def vehicle_kinds(profile) -> list[str]:
+        """The vehicle rows of 相关信息: the workbook's profile's kinds (else the first profile's)."""
+        from ..profile import available, load_profile
+        return (profile or load_profile(available()[0])).vehicle_kinds
 
     @staticmethod
     def sheet_label(key: str, profile) -> str:

@@ -9,8 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..model import VEHICLE_KINDS
-
 if TYPE_CHECKING:
     from ..profile import SangongItems
 
@@ -96,14 +94,17 @@ def last_fields(sangong: SangongItems) -> list[Field]:
         for k in (*sangong.leaves, sangong.total, *sangong.groups)]
 
 INFO = ("相关信息统计",)
-INFO_FIELDS = [
-    Field(INFO + ("机关运行经费",), MONEY, "机关运行经费（行政单位、参公事业单位）"),
-    *(Field(INFO + ("政府采购", k), MONEY, f"政府采购{k}（以合同签订为准）" if k == "合计" else f"政府采购：{k}")
-      for k in ("合计", "货物", "工程", "服务")),
-    Field(INFO + ("车辆", "车辆数合计"), COUNT, "年末车辆数合计（辆）"),
-    *(Field(INFO + ("车辆", k), COUNT, f"{k}（辆）") for k in VEHICLE_KINDS),
-    Field(INFO + ("单价100万元以上设备",), COUNT, "单价100万元（含）以上设备（不含车辆），台（套）"),
-]
+def info_fields(vehicle_kinds: list[str]) -> list[Field]:
+    """The rows of 相关信息 (相关信息统计 of a profile without its table): the vehicle rows are the
+    profile's kinds (车辆类别名称)."""
+    return [
+        Field(INFO + ("机关运行经费",), MONEY, "机关运行经费（行政单位、参公事业单位）"),
+        *(Field(INFO + ("政府采购", k), MONEY, f"政府采购{k}（以合同签订为准）" if k == "合计" else f"政府采购：{k}")
+          for k in ("合计", "货物", "工程", "服务")),
+        Field(INFO + ("车辆", "车辆数合计"), COUNT, "年末车辆数合计（辆）"),
+        *(Field(INFO + ("车辆", k), COUNT, f"{k}（辆）") for k in vehicle_kinds),
+        Field(INFO + ("单价100万元以上设备",), COUNT, "单价100万元（含）以上设备（不含车辆），台（套）"),
+    ]
 
 # 项目支出绩效自评表 (附件[i].项目自评): the fields of one form, the columns of its 资金 and 指标 rows
 SELF_EVAL = "项目自评"

@@ -29,12 +29,13 @@ from ..layout import path as data_path
 from ..load.workbook_spec import (BOOL, BUDGET_BY_CLASS, BUDGET_COLUMN, CHOICE, CLASS_WORD_COLUMNS, COUNT,
                                   LAST_BY_CLASS, LAST_CLASS_COLUMN, LONGTEXT, MONEY,
                                   SHEET_ATTACH, SHEET_BUDGET, SHEET_FULL_BUDGET, SHEET_MEMBERS, FULL_BUDGET_BY_CLASS,
-                                  FULL_BUDGET_COLUMN, MEMBERS, MEMBER_COLUMNS, SHEET_INFO, INFO, INFO_FIELDS,
+                                  FULL_BUDGET_COLUMN, MEMBERS, MEMBER_COLUMNS, SHEET_INFO, INFO,
                                   SHEET_SELF_EVAL, SHEET_SELF_FUNDS, SHEET_SELF_INDICATORS, ATTACHMENT_NO, FORM_SHEETS,
                                   PAIRS, SHEET_OVERALL, SHEET_OVERALL_INDICATORS, SHEET_OVERALL_PEOPLE, SHEET_OVERALL_TEXT,
                                   SHEET_CLASS_WORDS, SHEET_GLOSSARY, SHEET_GUIDE, FormSheets, column_path,
                                   SHEET_LAST, SHEET_UNIT, SHEET_WORDS, TEXT, UNIT_FIELDS,
-                                  YEAR, Field, last_fields, word_fields as spec_word_fields)
+                                  YEAR, Field, info_fields as spec_info_fields, last_fields,
+                                  word_fields as spec_word_fields)
 from ..errors import InputError, Problem
 from ..profile import Profile, TableSpec, available, load_profile
 from ..atomic import atomic_path
@@ -629,7 +630,7 @@ def layout_inputs(p: Profile) -> set[tuple[str, ...]]:
 def info_fields(p: Profile) -> list[Field]:
     """相关信息统计 rows no table sheet of the profile holds (a profile without the 相关信息统计表)."""
     held = layout_inputs(p)
-    return [f for f in INFO_FIELDS if f.path not in held]
+    return [f for f in spec_info_fields(p.vehicle_kinds) if f.path not in held]
 
 
 def word_fields(p: Profile, data: dict) -> list[Field]:
