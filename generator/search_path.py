@@ -132,11 +132,3 @@ def _stamp() -> tuple:
 def key() -> tuple:
     """What a cache of things read from the roots is keyed on (see the module's doc)."""
     return (_user, _stamp()) if _user else ()
-
-
-def user_files() -> list[Path]:
-    """Every file in the user folders (the batch's content hash covers them)."""
-    files = []
-    for root in _user:
-        files += sorted(p for p in root.rglob("*") if p.is_file())
-    return files
