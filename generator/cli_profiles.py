@@ -152,12 +152,10 @@ def cmd_new(args) -> int:
         f"继承: {base}",
         f"说明: {_quoted(f'{name}（继承 {base}）')}",
         f"地区: {_quoted(profile.region or '（填写地区）')}              # 本版式用于哪个地区",
-        f"起始年度: {year('起始年度') or 'null'}                # 用于哪些决算年度：起始年度、截止年度不继承，要自己写",
+        "# 用于哪些决算年度：起始年度、截止年度不继承，要自己写（不写起始：以前各年；不写截止：直到有新版）",
+        f"起始年度: {year('起始年度')}" if d.get("起始年度") is not None else "# 起始年度: 2024",
+        f"截止年度: {year('截止年度')}" if d.get("截止年度") is not None else "# 截止年度: 2025",
     ]
-    if d.get("截止年度") is not None:
-        lines.append(f"截止年度: {year('截止年度')}")
-    else:
-        lines.append("# 截止年度: 2025                # 不写：直到有新版")
     lines += [
         f"措辞目录: {name}               # wording/{name}/ 中的模板优先，缺的用 "
         f"{'、'.join(profile.wording_dirs)} 的（内置）",
