@@ -30,6 +30,8 @@ from .cli_excel import add_commands as add_excel_commands  # noqa: E402  (after 
 from .cli_excel import run as run_excel  # noqa: E402
 from .check.report import format_human, rules_listing, summary_line, to_json  # noqa: E402
 from .cli_parser import Parser  # noqa: E402
+from .cli_profiles import add_profiles_argument, apply_profiles  # noqa: E402
+from .cli_profiles import add_command as add_profile_command, run as run_profile  # noqa: E402
 from .errors import InputError, format_problem, os_reason  # noqa: E402
 from .pipeline import ChecksFailed, load_and_check, render  # noqa: E402
 from .review import FAILED_MARK, add_review_arguments, review_options  # noqa: E402
@@ -57,6 +59,7 @@ EXAMPLES = {    # one example line per command, printed under its help
     "batch": "juesuan batch 各单位数据/ --out output/ --jobs 2",
     "preview": "juesuan preview 单位.yaml",
     "reference-docx": "juesuan reference-docx --out 我的样式.docx",
+    "profile": "juesuan profile new zhejiang-2024 --from shanghai-2024 --out 我的版式/；juesuan profile check 我的版式/",
 }
 
 def _with_examples(parser: argparse.ArgumentParser, sub) -> None:
@@ -68,7 +71,7 @@ def _with_examples(parser: argparse.ArgumentParser, sub) -> None:
 
 # Commands whose modules are imported only when used: their parsers are added unless the command
 # line names another command (so `juesuan -h` and an unknown command still list them).
-OWN_COMMANDS = ("render", "check", "template", "import", "export", "reference-docx")
+OWN_COMMANDS = ("render", "check", "template", "import", "export", "reference-docx", "profile")
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -84,11 +87,14 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     r.add_argument("--attachments-only", action="store_true",
                    help="只生成附件（项目支出绩效自评表），单独成一个文件：“<单位名称><年度>年度部门决算公开附件”")
     add_review_arguments(r)
+    add_profiles_argument(r)
     c = sub.add_parser("check", help="只做勾稽检查，不生成文件")
     c.add_argument("files", nargs="*", type=Path, help="单位数据文件（.yaml 或 .xlsx）")
     c.add_argument("--format", choices=("text", "json"), default="text", help="输出：text（默认，按表分组）或 json")
     c.add_argument("--rules", action="store_true", help="列出全部检查规则")
+    add_profiles_argument(c)
     add_excel_commands(sub)
+    add_profile_command(sub)
     if command not in OWN_COMMANDS:
         from . import batch, preview
         from .web import commands as web_commands      # argparse only; the web stack loads in `serve`
@@ -265,6 +271,9 @@ def cmd_render(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser(argv[0] if argv else None).parse_args(argv)
+    refused = apply_profiles(args)          # --profiles: the user's folders, before templates/
+    if refused is not None:
+        return refused
     if args.command == "reference-docx":
         from .write.reference import export_reference
         export_reference(args.out)
@@ -272,6 +281,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     if args.command == "check":
         return cmd_check(args)
+    if args.command == "profile":
+        return run_profile(args)
     if args.command in ("template", "import", "export"):
         return run_excel(args)
     if args.command in ("batch", "preview"):
@@ -294,7 +305,7 @@ def _terminate(signum, frame) -> None:
 
 
 # Commands that end on SIGTERM as on Ctrl-C (batch, preview and serve handle it themselves)
-TERMINABLE = ("render", "check", "template", "import", "export", "reference-docx")
+TERMINABLE = ("render", "check", "template", "import", "export", "reference-docx", "profile")
 STOPPED = "正在处理的单位没有写出任何文件（临时文件已删除，原有的文件不变）；此前列出“已生成”的文件完整可用。"
 
 

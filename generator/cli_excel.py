@@ -23,8 +23,9 @@ WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 
 def add_commands(subparsers) -> None:
     """Add the template / import / export parsers to ``juesuan``'s subparsers."""
+    from .cli_profiles import add_profiles_argument
     t = subparsers.add_parser("template", help="生成空白的单位数据工作簿（.xlsx），供财务人员填写")
-    t.add_argument("--profile", required=True, metavar="模板", help="公开版式，如 shanxi-2023（templates/profiles/ 下的名称）")
+    t.add_argument("--profile", required=True, metavar="模板", help="公开版式，如 shanxi-2023（templates/profiles/ 或 --profiles 文件夹中的名称）")
     t.add_argument("--out", type=Path, required=True, help="写到此 .xlsx 文件")
     t.add_argument("--force", action="store_true", help="输出文件已存在时覆盖")
     i = subparsers.add_parser("import", help="把填好的工作簿（.xlsx）转成单位数据文件（.yaml）")
@@ -35,6 +36,8 @@ def add_commands(subparsers) -> None:
     e.add_argument("file", type=Path, help="单位数据文件（.yaml）")
     e.add_argument("--out", type=Path, required=True, help="写到此 .xlsx 文件")
     e.add_argument("--force", action="store_true", help="输出文件已存在时覆盖")
+    for p in (t, i, e):
+        add_profiles_argument(p)
 
 
 def _fail(message: str) -> int:

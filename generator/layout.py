@@ -26,13 +26,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
+from . import search_path
 from .errors import InputError, Problem
 from .load.schema import read_checked
 from .load.yaml_reader import Located
 from .model import ECON_TOTAL_CODES, Source
 from .numbers import chinese_number
 
-LAYOUTS = Path(__file__).resolve().parents[1] / "templates" / "layouts"
+LAYOUTS = Path(__file__).resolve().parents[1] / "templates" / "layouts"   # built-in; search_path adds the user's
 KINDS = ("科目", "对照", "经济分类", "单行", "清单")
 FORM_KINDS = ("自评表", "整体自评表", "评价报告")   # forms of 第五部分 (compose/attachments.py), not published tables
 LABEL_TAKES = ("编码", "名称", "标签")           # label columns: “栏次” above them
@@ -318,7 +319,8 @@ def path(address: str) -> tuple[str, ...]:
 
 
 def available() -> list[str]:
-    return sorted(p.stem for p in LAYOUTS.glob("*.yaml"))
+    """Every table layout: the user's folders' (search_path) and the built-in ones."""
+    return search_path.names("layouts", LAYOUTS)
 
 
 def _column(raw: dict) -> Column:
@@ -401,10 +403,19 @@ def _form(name: str, kind: str, d: dict, src: Source) -> Layout:
                   columns=columns, font_size=float(d.get("字号", 9)), form=form)
 
 
-@lru_cache(maxsize=64)
 def load_layout(name: str) -> Layout:
-    path = LAYOUTS / f"{name}.yaml"
-    if not path.is_file():
+    """The layout ``name``, found in the user's folders or templates/ (search_path), read once for
+    the folders as they are (the cache is keyed on them)."""
+    return _load_layout(name, search_path.key())
+
+
+load_layout.cache_clear = lambda: _load_layout.cache_clear()     # type: ignore[attr-defined]
+
+
+@lru_cache(maxsize=64)
+def _load_layout(name: str, key: tuple) -> Layout:
+    path = search_path.find("layouts", name, builtin=LAYOUTS)
+    if path is None:
         raise InputError([Problem(Source("版式"), f"找不到表格版式“{name}”；可用的版式：{'、'.join(available())}")])
     loc = read_checked(path, "layout", "表格版式", "说明、种类、列")
     d = loc.data

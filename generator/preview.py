@@ -41,6 +41,7 @@ from .errors import InputError, format_problem
 from .load.unit_loader import load_unit
 from .pipeline import Result, prepare
 from .review import add_review_arguments, review_options
+from . import search_path
 from .profile import load_profile
 from .write.html_writer import TEMPLATES_DIR, environment, report_context
 
@@ -211,7 +212,11 @@ class Preview:
 
     def version(self) -> str:
         """The token /version answers: changes whenever a watched file does."""
-        return _digest({str(p): _stat(p) for p in self.watched()}, templates_fingerprint(self.templates))
+        return _digest({str(p): _stat(p) for p in self.watched()}, self._templates_fingerprint())
+
+    def _templates_fingerprint(self) -> str:
+        """templates/ and the user's profile folders (--profiles)."""
+        return "".join(templates_fingerprint(root) for root in (self.templates, *search_path.user_roots()))
 
     def page(self) -> Page:
         """The current page, rendered anew when the version has changed since the last one."""
@@ -219,7 +224,7 @@ class Preview:
             # stat before rendering: a change made while rendering then gives a newer version,
             # and the page reloads once more, instead of a stale page that never reloads
             files = {str(p): _stat(p) for p in self.watched()}
-            tfp = templates_fingerprint(self.templates)
+            tfp = self._templates_fingerprint()
             version = _digest(files, tfp)
             if self._page is not None and self._page.version == version:
                 return self._page
@@ -363,6 +368,8 @@ def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("--port", type=port_number, default=0, help="端口（默认 0：自动选一个空闲端口）")
     p.add_argument("--no-browser", action="store_true", help="不自动打开浏览器")
     add_review_arguments(p)
+    from .cli_profiles import add_profiles_argument
+    add_profiles_argument(p)
     return p
 
 
@@ -389,6 +396,10 @@ class _Stop(BaseException):
 
 def run(args) -> int:
     """Serve the preview until Ctrl-C. Exit code 0; 2 when the file or the port cannot be used."""
+    from .cli_profiles import apply_profiles
+    refused = apply_profiles(args)      # --profiles: watched as templates/ is
+    if refused is not None:
+        return refused
     path = Path(args.file)
     if not path.is_file():
         print(f"错误：{path}：文件不存在", file=sys.stderr)

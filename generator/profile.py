@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError, Problem
+from . import search_path
 from .layout import LAYOUTS, Layout, available as available_layouts, load_layout
 from .load.schema import read_checked, validate
 from .load.yaml_reader import Located, overlay, read_yaml
@@ -24,7 +25,7 @@ from .numbers import SHARE_TAILS
 from .typography import Typography
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
-PROFILES = TEMPLATES / "profiles"
+PROFILES = TEMPLATES / "profiles"      # the built-in ones; search_path adds the user's folders before them
 CATALOGS = TEMPLATES / "catalogs"
 
 # Words every table's meta line uses, unless the profile's 文字 says otherwise ({名称标签} is
@@ -124,6 +125,8 @@ class Profile:
     sangong: SangongItems                       # 三公经费目录: the “三公”经费 items
     texts: dict[str, str] = field(default_factory=dict)   # fixed phrases (meta labels …)
     wording_dir: str = "default"
+    wording_dirs: tuple[str, ...] = ("default",)  # its 措辞目录, those of the profiles it inherits, default
+    path: str = ""                              # the file it was read from
     renamed_classes: dict[str, tuple[str, ...]] = field(default_factory=dict)   # 类 code -> old names
     list_zero_items: bool = False    # 二、三 also list kinds of income/expense whose amount is 0
     part_templates: dict[str, str] = field(default_factory=dict)   # 第一、四、五部分 -> wording template
@@ -184,15 +187,23 @@ class Profile:
 
 
 def available() -> list[str]:
-    return sorted(p.stem for p in PROFILES.glob("*.yaml"))
+    """Every profile: the user's folders' (search_path) and the built-in ones."""
+    return search_path.names("profiles", PROFILES)
+
+
+def _find(name: str, where: Source | None = None) -> Path | None:
+    return search_path.find("profiles", name, where, PROFILES)
 
 
 def _years(name: str, seen: tuple = ()) -> tuple[str, int | None, int | None] | None:
     """(地区, 起始年度, 截止年度) a profile file states or inherits (继承), read without loading the
     profile (a message about a profile that cannot be loaded lists the others with it); None when
     it states none or cannot be read."""
-    path = PROFILES / f"{name}.yaml"
-    if name in seen or not path.is_file():
+    try:
+        path = _find(name)
+    except InputError:
+        return None
+    if name in seen or path is None:
         return None
     try:
         data = read_yaml(path, "模板", "说明、表、情况说明提纲", aliases=True).data
@@ -257,8 +268,8 @@ def _profile(name: str, seen: tuple = (), via: Source | None = None) -> Located:
     """The profile ``name`` with what it inherits (继承) written under it: mappings merge key by
     key, any other value replaces the inherited one; every key keeps the file and line that wrote
     it. ``via``: the 继承 that names it (for a message)."""
-    path = PROFILES / f"{name}.yaml"
-    if not path.is_file():
+    path = _find(name, via)
+    if path is None:
         raise InputError([Problem(via or Source("模板"), unknown_message(name))])
     if name in seen:
         raise InputError([Problem(via or Source(str(path)), f"模板继承成环：{' → '.join(f'“{n}”' for n in seen + (name,))}")])
@@ -272,6 +283,18 @@ def _profile(name: str, seen: tuple = (), via: Source | None = None) -> Located:
     return loc
 
 
+def _wording_dirs(name: str) -> tuple[str, ...]:
+    """The 措辞目录 of ``name`` and of the profiles it inherits (继承), nearest first, then default:
+    a template its own dir lacks is the one the profile it inherits would use."""
+    dirs: list[str] = []
+    while name and (path := _find(name)) is not None and len(dirs) < 20:
+        data = read_yaml(path, "模板", "说明、表、情况说明提纲", aliases=True).data
+        if isinstance(data.get("措辞目录"), str):
+            dirs.append(data["措辞目录"])
+        name = data.get("继承") if isinstance(data.get("继承"), str) else ""
+    return tuple(dict.fromkeys([*dirs, "default"]))
+
+
 # the profile's key -> the schema of the catalogue it names, and the keys a catalogue has
 CATALOG_SCHEMAS = {"经济分类目录": ("catalog-jingji", "人员经费款、科目"), "功能分类类目录": ("catalog-gongneng-lei", "类、旧名称"),
                    "功能分类款目录": ("catalog-gongneng-kuan", "款、项、完整"),
@@ -283,10 +306,10 @@ def _catalogue(loc: Located, key: str) -> dict:
     name = loc.data.get(key)
     if not name:
         return {}
-    path = CATALOGS / f"{name}.yaml"
-    if not path.is_file():
-        known = sorted(p.stem for p in CATALOGS.glob("*.yaml"))
-        raise InputError([Problem(loc.source((key,)), f"templates/catalogs/ 下找不到目录“{name}”；"
+    path = search_path.find("catalogs", str(name), loc.source((key,)), CATALOGS)
+    if path is None:
+        known = search_path.names("catalogs", CATALOGS)
+        raise InputError([Problem(loc.source((key,)), f"catalogs/ 下找不到目录“{name}”；"
                                                       f"可用的目录：{'、'.join(known)}")])
     schema, keys = CATALOG_SCHEMAS[key]
     return read_checked(path, schema, "目录", keys).data
@@ -294,13 +317,22 @@ def _catalogue(loc: Located, key: str) -> dict:
 
 def _layout_named(loc: Located, parts: tuple, name: str) -> str:
     """``name`` (a layout the profile names at ``parts``), or InputError there when there is no such file."""
-    if not (LAYOUTS / f"{name}.yaml").is_file():
+    if search_path.find("layouts", name, loc.source(parts), LAYOUTS) is None:
         raise InputError([Problem(loc.source(parts), f"找不到表格版式“{name}”；可用的版式：{'、'.join(available_layouts())}")])
     return name
 
 
-@lru_cache(maxsize=16)
 def load_profile(name: str) -> Profile:
+    """The profile ``name``, found in the user's folders or templates/ (search_path), read once
+    for the folders as they are (the cache is keyed on them)."""
+    return _load_profile(name, search_path.key())
+
+
+load_profile.cache_clear = lambda: _load_profile.cache_clear()     # type: ignore[attr-defined]
+
+
+@lru_cache(maxsize=32)
+def _load_profile(name: str, key: tuple) -> Profile:
     loc = _profile(name)
     validate(loc, "profile")
     d = loc.data
@@ -348,6 +380,8 @@ def load_profile(name: str) -> Profile:
         part_titles=dict(d["部分标题"]),
         texts={**TEXT_DEFAULTS, **{k: str(v) for k, v in d["文字"].items()}},
         wording_dir=d.get("措辞目录", "default"),
+        wording_dirs=_wording_dirs(name),
+        path=str(_find(name) or ""),
         renamed_classes={str(k): tuple(v) for k, v in (classes.get("旧名称") or {}).items()},
         list_zero_items=bool(d.get("情况说明列出零值项", False)),
         part_templates={"一": "p1_overview.j2", "四": "p4_glossary.j2", "五": "p5_attachments.j2",

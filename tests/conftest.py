@@ -87,7 +87,7 @@ SLOW_FIXTURES = {"rendered", "libreoffice_pdf", "server", "login_server", "site"
                  "workbooks", "twelve"}
 # Modules whose every test runs worker processes or a server (batch, the web workspace, limits).
 SLOW_MODULES = {"test_batch", "test_batch_jobs", "test_worker_limits", "test_web", "test_web_limits",
-                "test_web_browser"}
+                "test_web_browser", "test_web_profiles"}
 # What a test's own source calls that starts another process.
 SLOW_CALLS = ("run_cli(", "subprocess", "Popen", "soffice", "pdftotext", "pdftoppm", "pdffonts", "pdfinfo",
               "pdftocairo", "multiprocessing", "ProcessPool", "WorkerPool")

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from ..cli_parser import Parser, positive_int
+from ..cli_profiles import add_profiles_argument, apply_profiles
 from ..review import add_review_arguments, review_options
 from ..write.formats import DEFAULT_FORMATS, FORMAT_HELP, format_argument
 from ..limits import add_limit_arguments
@@ -26,10 +27,14 @@ def add_command(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--reference-doc", type=Path, default=None, help="Word 样式参考文档（默认 templates/docx/reference.docx）")
     add_limit_arguments(p)
     add_review_arguments(p)
+    add_profiles_argument(p)
     return p
 
 
 def run(args) -> int:
+    refused = apply_profiles(args)      # the workers get the same folders (each task names them)
+    if refused is not None:
+        return refused
     draft, marking = review_options(args)
     try:
         outcome = run_batch(args.source, args.out, args.format, jobs=args.jobs, force=args.force,

@@ -7,6 +7,7 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
+from .. import search_path
 from ..compose.document import Marking
 from .records import Job
 from .report import REPORT_TEMPLATES
@@ -25,11 +26,19 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-@lru_cache(maxsize=1)
 def environment_digest() -> str:
     """Everything besides the unit's own files that shapes its outputs: the package version,
-    the generator's source files and every file under templates/ (not this batch runner and
-    its report template, which change no unit's files)."""
+    the generator's source files, every file under templates/ (not this batch runner and
+    its report template, which change no unit's files) and every file of the user's profile
+    folders (--profiles; search_path)."""
+    return _environment_digest(search_path.key())
+
+
+environment_digest.cache_clear = lambda: _environment_digest.cache_clear()     # type: ignore[attr-defined]
+
+
+@lru_cache(maxsize=2)
+def _environment_digest(key: tuple) -> str:
     h = hashlib.sha256()
     try:
         from importlib.metadata import version
@@ -41,6 +50,9 @@ def environment_digest() -> str:
     files += [p for p in TEMPLATES.rglob("*") if p.is_file() and not p.is_relative_to(REPORT_TEMPLATES)]
     for p in sorted(files):
         h.update(f"{p.relative_to(ROOT).as_posix()} {file_sha256(p)}\n".encode())
+    for root in search_path.user_roots():
+        for p in sorted(q for q in root.rglob("*") if q.is_file()):
+            h.update(f"{root} {p.relative_to(root).as_posix()} {file_sha256(p)}\n".encode())
     return h.hexdigest()
 
 

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import Callable, TextIO
 
+from .. import search_path
 from ..compose.document import Marking
 from ..errors import os_reason
 from ..write.formats import parse_formats
@@ -101,6 +102,7 @@ def run_batch(source: Path, out_dir: Path, formats: tuple[str, ...] = ("docx", "
         tasks = [{"index": job.index, "path": str(job.path), "formats": list(formats),
                   "reference": str(reference) if reference else None, "draft": draft, "marking": marking,
                   "memory_mb": worker_memory_mb,
+                  "profiles": [str(p) for p in search_path.user_roots()],   # --profiles, in a spawned worker too
                   "staging": str(staging_root / f"{os.getpid()}-{job.index}")}
                  for job in sorted(to_render, key=lambda j: -j.path.stat().st_size)]   # big ones first
 

@@ -15,6 +15,7 @@ import signal
 import time
 from pathlib import Path
 
+from .. import search_path
 from ..errors import InputError
 from .fingerprint import file_sha256
 from ..limits import memory_text, set_memory_limit, vm_peak_mb
@@ -69,6 +70,7 @@ def render_unit(task: dict) -> dict:
     path, staging = Path(task["path"]), Path(task["staging"])
     _current_staging = staging
     reference = Path(task["reference"]) if task["reference"] else None
+    search_path.set_user_roots(task.get("profiles") or ())     # the batch's --profiles
     t0 = time.perf_counter()
     out: dict = {"index": task["index"], "messages": [], "outputs": [], "errors": 0, "warnings": 0}
     try:

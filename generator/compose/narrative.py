@@ -1,8 +1,13 @@
 """Render the wording templates (第一部分, the 第三部分 sections, 第四部分, 第五部分) into
 headings and paragraphs.
 
-Templates live in templates/wording/<profile wording dir>/, falling back to
-templates/wording/default/ (a profile overrides only the parts it words differently).
+Templates live in templates/wording/<profile wording dir>/, falling back to the wording dirs of
+the profiles it inherits (继承) and then templates/wording/default/ (a profile overrides only the
+parts it words differently); the user's profile folders (search_path) are searched first for each
+of these dirs. ``{% extends "!default/s09_sangong.j2" %}`` (or ``!shanghai/…``) names the built-in
+template of that wording dir (falling back to built-in default/), so a user's template can extend it
+and replace one ``{% block %}``. Templates render in a SandboxedEnvironment: a user's template
+cannot reach Python's internals through the objects it is given.
 The templates produce plain text, not HTML: each non-empty line is one paragraph (Jinja's
 trim_blocks makes blank lines after block tags unreliable, so they carry no meaning);
 ``h2()`` marks a heading listed in the 目录 (“一、本部门（单位）职责”), ``h3()`` a （一）
@@ -17,8 +22,11 @@ import re
 from functools import lru_cache
 
 import jinja2
+from jinja2.sandbox import SandboxedEnvironment
 
-from .. import cache
+from .. import cache, search_path
+from ..errors import InputError, Problem
+from ..model import Source
 from ..numbers import chinese_number, money, pct
 from ..profile import TEMPLATES
 from .document import STYLES, Block, Cell, Heading, Paragraph, Table
@@ -85,11 +93,40 @@ def _defined(number_filter):
     return checked
 
 
-def environment(wording_dir: str) -> jinja2.Environment:
+BUILTIN_PREFIX = "!"         # "!default/s09_sangong.j2": the built-in template of wording dir default
+
+
+def wording_search(wording_dirs: tuple[str, ...]) -> list:
+    """The folders a template name is looked up in, in order: for each wording dir (the profile's,
+    those it inherits, default), each user folder's, then the built-in one. A user wording dir with
+    a built-in dir's name is an error (the name would mean two things)."""
     base = TEMPLATES / "wording"
-    dirs = [base / wording_dir] if wording_dir != "default" else []
-    env = jinja2.Environment(
-        loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader([str(d) for d in dirs] + [str(base / "default")])]),
+    out = []
+    for name in dict.fromkeys((*wording_dirs, "default")):
+        for folder in search_path.folders("wording", base):
+            path = folder / name
+            if path.is_dir():
+                if folder != base and (base / name).is_dir():
+                    raise InputError([Problem(Source(str(path)), search_path.clash_message("wording", name, path))])
+                out.append(path)
+    return out
+
+
+def environment(wording_dirs: tuple[str, ...] | str = ("default",)) -> jinja2.Environment:
+    """The Jinja environment of a profile's wording dirs (Profile.wording_dirs; one name: that dir,
+    then default), for the roots as they are (search_path.key())."""
+    dirs = (wording_dirs,) if isinstance(wording_dirs, str) else tuple(wording_dirs)
+    return _environment(dirs, search_path.key())
+
+
+@lru_cache(maxsize=8)
+def _environment(wording_dirs: tuple[str, ...], key: tuple) -> jinja2.Environment:
+    base = TEMPLATES / "wording"
+    builtin = {f"{BUILTIN_PREFIX}{d.name}": jinja2.FileSystemLoader([str(d), str(base / "default")])
+               for d in sorted(base.iterdir()) if d.is_dir()}
+    env = SandboxedEnvironment(
+        loader=jinja2.ChoiceLoader([jinja2.PrefixLoader(builtin, delimiter="/"),
+                                    jinja2.FileSystemLoader([str(d) for d in wording_search(wording_dirs)])]),
         autoescape=False,          # plain text; the HTML writer escapes it
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -102,8 +139,8 @@ def environment(wording_dir: str) -> jinja2.Environment:
     return env
 
 
-def render_section(template: str, facts: dict, wording_dir: str) -> list[Block]:
-    text = environment(wording_dir).get_template(template).render(**facts)
+def render_section(template: str, facts: dict, wording_dirs: tuple[str, ...] | str) -> list[Block]:
+    text = environment(wording_dirs).get_template(template).render(**facts)
     return text_to_blocks(text)
 
 

@@ -61,7 +61,7 @@ def report_blocks(d: Derived, result) -> list[Block]:
     templates: dict[str, str] = layout.form["措辞"]
     facts = {"ev": result.ev, "r": result, "labels": layout.form["标签"], "year": result.ev.year,
              "unit": result.ev.implementer or d.unit.name}
-    worded = lambda key: render_section(templates[key], facts, d.profile.wording_dir)  # noqa: E731
+    worded = lambda key: render_section(templates[key], facts, d.profile.wording_dirs)  # noqa: E731
     blocks = [title_page(layout.form.get("封面") or {}, worded("封面"), facts["unit"]), PageBreak(),
               *worded("表前"), goals_table(layout, result.ev), *worded("表后")]
     for b in blocks:
@@ -140,7 +140,7 @@ def compose(d: Derived, *, draft_line: str | None = None, marking: Marking | Non
 
     def worded(template: str, facts: dict) -> None:
         """The blocks of a wording template, its headings anchored in document order."""
-        for b in render_section(template, facts, p.wording_dir):
+        for b in render_section(template, facts, p.wording_dirs):
             if isinstance(b, Heading):
                 b.anchor = f"h{next(counter)}"
             blocks.append(b)

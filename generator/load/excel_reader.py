@@ -389,9 +389,9 @@ class WorkbookReader(TableReading, SheetReading):
         raise InputError(problems)
 
     def profile(self):
-        from ..profile import PROFILES, load_profile
+        from ..profile import available, load_profile
         name = self.data.get("模板")
-        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_-]+", name) or not (PROFILES / f"{name}.yaml").is_file():
+        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_-]+", name) or name not in available():
             return None
         try:
             return load_profile(name)

@@ -5,6 +5,7 @@ download names."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse
 
+from .. import search_path
 from ..limits import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 from ..atomic import clean_stale_parts
 from ..write.html_writer import TEMPLATES_DIR
@@ -33,6 +35,7 @@ WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 ID_PATTERN = re.compile(r"[0-9]{1,18}")     # a version's or account's id; a job's is JOB_ID_PATTERN
 JOB_ID_PATTERN = re.compile(r"[0-9a-f]{1,64}")
 JSON_BODY_BYTES = 1024 * 1024          # the largest JSON body read (/api/batch)
+PROFILES_FOLDER = "profiles"           # <data>/profiles/: the workspace's own profiles (a --profiles DIR)
 
 CSP_PAGES = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
              "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
@@ -73,6 +76,9 @@ class Workspace:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.store = Store(settings.data)
+        # the admin's profile folder: searched before templates/ here, in every worker and batch
+        self.profiles = Path(settings.data) / PROFILES_FOLDER
+        search_path.set_user_roots([self.profiles])
         self.batches = BatchRunner(self.store, settings.batch_jobs, settings.worker_memory_mb, settings.worker_timeout)
         self.check_pool: WorkerPool | None = None
         self.render_pool: WorkerPool | None = None
@@ -82,7 +88,8 @@ class Workspace:
 
     def _pool(self, workers: int) -> WorkerPool:
         # each worker under the memory limit, each task under the time limit (pool.WorkerPool)
-        return WorkerPool(workers, work.init_worker, self.settings.worker_memory_mb, self.settings.worker_timeout)
+        init = functools.partial(work.init_worker, tuple(str(p) for p in search_path.user_roots()))
+        return WorkerPool(workers, init, self.settings.worker_memory_mb, self.settings.worker_timeout)
 
     def start(self) -> None:
         self.store.mark_unfinished()

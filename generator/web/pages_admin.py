@@ -12,7 +12,7 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
-from . import accounts
+from . import accounts, work
 from .api import _existing, _job_for, _start_batch
 from .batchjob import KEEP_JOBS
 from .common import CSP_PREVIEW, HTTP_TEXT, Refused, _check_csrf, _id, _ip, _page, _require, _require_admin, _ws
@@ -54,6 +54,16 @@ async def admin_page(request: Request) -> Response:
                  accounts_list=ws.store.accounts(), units_by_id={u.id: u.name for u in ws.store.units()},
                  audit=ws.store.audit_log(50), roles=accounts.ROLES, token_counts=ws.store.token_counts(),
                  account_notice=ACCOUNT_NOTICES.get(request.query_params.get("notice", ""), ""))
+
+
+async def profiles_page(request: Request) -> Response:
+    """The workspace's profile folder (<data>/profiles/, a --profiles DIR the admin manages on the
+    server): its profiles and what ``juesuan profile check`` says of them, run in a check worker."""
+    account, _ = _require(request)
+    _require_admin(account)
+    ws = _ws(request)
+    result = await ws.in_pool("check", work.check_profiles, str(ws.profiles))
+    return _page(request, "profiles.html.j2", folder=str(ws.profiles), **result)
 
 
 def _query(request: Request, name: str, limit: int = 200) -> str:

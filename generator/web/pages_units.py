@@ -103,11 +103,21 @@ async def blank_workbook(request: Request) -> Response:
     profile = request.query_params.get("profile", "")
     if profile not in available():
         raise Refused(404, f"没有版式“{profile}”；可用：{'、'.join(available())}")
-    target = ws.store.data / "templates" / f"{profile}.xlsx"
+    target = ws.store.data / "templates" / f"{profile}{_profiles_version()}.xlsx"
     if not target.is_file():
         await ws.in_pool("check", _write_template, profile, str(target))
     ws.store.audit(account.name, "下载", unit.name, f"空白工作簿 {profile}", _ip(request))
     return _file(target, f"{unit.name}-空白工作簿-{profile}.xlsx", "xlsx")
+
+
+def _profiles_version() -> str:
+    """"" with the built-in profiles only; else a digest of the workspace's profile folder as it
+    is, so a workbook made before the admin edited a profile is not handed out after."""
+    import hashlib
+
+    from .. import search_path
+    key = search_path.key()
+    return "-" + hashlib.sha256(repr(key).encode()).hexdigest()[:12] if key else ""
 
 
 def _write_template(profile: str, target: str) -> None:

@@ -28,10 +28,13 @@ PREVIEW_NAME = "preview.html"
 WATERMARK = "草稿 仅供内部审核"
 
 
-def init_worker() -> None:
+def init_worker(profiles: tuple[str, ...] = ()) -> None:
     """Ctrl-C is the server's to handle; the worker ends with the server (Linux: even when the
-    server is killed); the pipeline is loaded before the first upload."""
+    server is killed); the workspace's profile folder is searched before templates/ (a spawned
+    worker has none of the server's state); the pipeline is loaded before the first upload."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from .. import search_path
+    search_path.set_user_roots(profiles)
     from ..batch.worker import die_with_parent
     die_with_parent()
     for module in ("..pipeline", "..check.report"):
@@ -83,6 +86,25 @@ def check_upload(folder: str, filename: str, unit_name: str) -> dict:
     write_bytes(Path(folder) / PREVIEW_NAME, render_html(result.document).encode("utf-8"))
     return {"status": CHECKED, "findings": findings, "views": views, "unit": result.unit.name,
             "year": result.unit.year, "profile": result.unit.profile}
+
+
+def check_profiles(folder: str) -> dict:
+    """``juesuan profile check`` of the workspace's profile folder: its profiles (name, display
+    name, file) and every problem, located, as the command prints them."""
+    from .. import search_path
+    from ..cli_profiles import check_folder
+    from ..errors import format_problem
+    from ..profile import load_profile
+    root = Path(folder)
+    if not root.is_dir():
+        return {"profiles": [], "problems": [], "missing": True}
+    checked: list[str] = []
+    problems = [format_problem(p) for p in check_folder(root, checked)]
+    rows = []
+    for name in search_path.in_folder("profiles", root / "profiles"):
+        label = load_profile(name).display_name if name in checked else ""
+        rows.append({"name": name, "label": label, "ok": name in checked})
+    return {"profiles": rows, "problems": problems, "missing": False}
 
 
 def render_version(folder: str, filename: str, out_dir: str, draft: bool) -> dict:
