@@ -18,13 +18,28 @@ ZERO = Decimal("0")
 HUNDRED = Decimal("100")
 
 
+ROUNDING = ROUND_HALF_UP     # 四舍五入: the one rounding of every printed and compared figure
+
+
+def round_places(value: Decimal, places: int) -> Decimal:
+    """``value`` to ``places`` decimal places (0: whole), 四舍五入. Every rounding of the program is
+    this one or ``round_step`` (a rule comparing a figure at the places it is written, a score to its
+    step), so the rounding is changed here alone."""
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUNDING)
+
+
+def round_step(value: Decimal, step: Decimal) -> Decimal:
+    """``value`` to the nearest multiple of ``step`` (0.5, 0.01 …), 四舍五入."""
+    return (round_places(value / step, 0) * step).quantize(step if step < 1 else Decimal(1))
+
+
 def q2(value: Decimal | None) -> Decimal:
     """Round to two places, half up. None (a blank cell) counts as 0."""
     if value is None:
         return ZERO.quantize(CENT)
     if not isinstance(value, Decimal):
         raise TypeError(f"金额必须是 Decimal，收到 {type(value).__name__}")
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    return round_places(value, 2)
 
 
 # Money units a file or a report may use, as multiples of 元.

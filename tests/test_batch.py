@@ -675,14 +675,14 @@ def test_a_unit_past_the_time_limit_is_killed_and_the_others_rendered(tmp_path):
                         "fine-1.yaml": ("xiaohe", "测试超时正常甲单位", None, None),
                         "fine-2.yaml": ("admin", "测试超时正常乙单位", None, 2)})
     out = tmp_path / "out"
-    # 20 s: far more than a unit's DOCX takes (about 1 s), so only the unit that never ends is stopped
-    proc = run_batch(units, "--out", out, "--format", "docx", "--jobs", "2", "--worker-timeout", "20",
+    # 10 s: ten times what a unit's DOCX takes (about 1 s), so only the unit that never ends is stopped
+    proc = run_batch(units, "--out", out, "--format", "docx", "--jobs", "2", "--worker-timeout", "10",
                      env=hooked_env(tmp_path, LIMIT_HOOK))
     assert proc.returncode == 2, (proc.stdout, proc.stderr)
     rows = report_rows(out)
     assert {k: r["状态"] for k, r in rows.items()} == {
         "slow.yaml": "超出限制", "fine-1.yaml": "已生成", "fine-2.yaml": "已生成"}, rows
-    assert "超时（超过 20 秒）" in rows["slow.yaml"]["问题"] and "--worker-timeout" in rows["slow.yaml"]["问题"]
+    assert "超时（超过 10 秒）" in rows["slow.yaml"]["问题"] and "--worker-timeout" in rows["slow.yaml"]["问题"]
     assert_whole_files(out)
 
 

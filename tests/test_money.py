@@ -338,3 +338,20 @@ def test_last_year_copied_from_last_years_wanyuan_report(tmp_path):
         texts[name] = paragraphs(next(out.glob("*.docx")))
     assert texts["yuan"] == texts["wan"]
     assert "与上年相比，收入总计减少18.10万元，下降52.54%" in texts["wan"]    # 16.35 against 34.45
+
+
+def test_the_rounding_is_chosen_in_one_place():
+    """Every rounding goes through numbers.round_places / round_step (四舍五入, numbers.ROUNDING):
+    no other module names a rounding mode or rounds with quantize, so changing it is one line."""
+    import ast
+    offenders = []
+    for path in sorted((ROOT / "generator").rglob("*.py")):
+        if path.name == "numbers.py" and path.parent.name == "generator":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.Name, ast.alias)) and (getattr(node, "id", None) or node.name).startswith("ROUND_"):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno if hasattr(node, 'lineno') else ''}")
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "quantize" and \
+                    (len(node.args) > 1 or node.keywords):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert offenders == []

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, DivisionByZero, InvalidOperation, localcontext
+from decimal import Decimal, DivisionByZero, InvalidOperation, localcontext
 from typing import Any, Iterator
 
-from ..numbers import ZERO
+from ..numbers import ZERO, round_places
 from .registry import ERROR, WARNING, Context, Finding, Rule, rule
 from .rules_text import WORDS, iter_texts, key_source, snippet, text_source
 
@@ -282,7 +282,7 @@ class Claim:
 
     def rounded(self, value: Decimal, places: int | None = None) -> Decimal:
         n = self.decimals if places is None else places
-        return value.quantize(Decimal(1).scaleb(-n), rounding=ROUND_HALF_UP)
+        return round_places(value, n)
 
     @property
     def holds(self) -> bool:

@@ -6,12 +6,12 @@ lists them."""
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Iterator
 
 from ..derive.performance import OverallEvaluation
 from ..layout import load_layout
-from ..numbers import ZERO
+from ..numbers import ZERO, round_places
 from ..ratios import FUND_FIGURES, catalogue
 from .registry import ERROR, WARNING, Context, Finding, Rule, rule
 
@@ -70,8 +70,8 @@ def same_percent(stated: Decimal, computed: Decimal) -> bool:
     (50% for 50.00, 41.9% for 41.88); more places than two must round to it (36.687% ≠ 36.68%)."""
     places = -stated.as_tuple().exponent    # type: ignore[operator]
     if places > 2:
-        return stated.quantize(Decimal("0.01"), ROUND_HALF_UP) == computed
-    return computed.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP) == stated
+        return round_places(stated, 2) == computed
+    return round_places(computed, places) == stated
 
 
 def labelled(text: str, labels: list[str]) -> Iterator[tuple[str, Decimal]]:

@@ -30,13 +30,13 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, fields, is_dataclass
 from functools import lru_cache
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterator
 
 
 from ..derive.facts import SECTIONS, Performance, form_summary
-from ..numbers import Change, percent
+from ..numbers import Change, percent, round_places
 from .registry import WARNING, Context, Finding, Rule, rule
 from .rules_other import find_claims
 from .rules_text import TEXT, WORDS, _field, iter_texts, placeholder_spans, snippet, text_source
@@ -329,7 +329,7 @@ def _known(word: str, names: set[str]) -> bool:
 
 
 def _q(value: Decimal, exp: int) -> Decimal:
-    return value.quantize(Decimal(1).scaleb(exp), rounding=ROUND_HALF_UP)
+    return round_places(value, -exp)
 
 
 _SCALE = {"元": 0, "万元": 4}

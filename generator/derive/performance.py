@@ -9,10 +9,10 @@ judgements and are taken as written.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from ..model import EvalReport, FundRow, OverallEval, OverallIndicator, SelfEval
-from ..numbers import ZERO, convert, percent
+from ..numbers import ZERO, convert, percent, round_step
 from ..ratios import REPORT_RATIOS, catalogue
 from .ratios import Ratio, ratio
 
@@ -40,7 +40,7 @@ class Evaluation:
 
 def round_to(value: Decimal, step: Decimal) -> Decimal:
     """``value`` to the nearest multiple of ``step`` (0.5, 0.01 …), half up."""
-    return ((value / step).quantize(Decimal(1), ROUND_HALF_UP) * step).quantize(step if step < 1 else Decimal(1))
+    return round_step(value, step)
 
 
 def grade_of(total: Decimal, thresholds: list[tuple[str, Decimal]]) -> str:
