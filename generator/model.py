@@ -12,12 +12,6 @@ from decimal import Decimal
 from typing import Any
 
 
-# Workbook sheets of “项目 | 内容” rows and the key their 项目 labels are relative to (excel_reader's
-# Field.label): beside their cells a message names the item as the 项目 column writes it.
-KEY_VALUE_SHEETS = {"单位信息": "", "上年数": "上年", "情况说明": "情况说明", "相关信息": "相关信息统计",
-                    "项目自评": "附件.项目自评", "整体自评": "附件.整体自评"}
-
-
 @dataclass(frozen=True)
 class Source:
     file: str
@@ -40,6 +34,7 @@ class Source:
         (the cell names the row), no codes, no table key (the sheet is the table), levels joined
         with “／” as in the 项目 column — “本年收入合计”, not “收入决算表[3].本年收入合计”;
         “三公经费／国内接待／金额” on 情况说明, not “情况说明.三公经费.国内接待.金额”."""
+        from .load.workbook_spec import KEY_VALUE_SHEETS     # the workbook's sheets are the loader's words
         parts = [p for p in re.sub(r"\[\d+\]", "", self.path).split(".") if p and not p.isdigit()]
         sheet = self.sheet
         prefix = KEY_VALUE_SHEETS.get(sheet)

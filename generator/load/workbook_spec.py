@@ -7,10 +7,14 @@ this way; ``write/workbook.py`` writes the template and the filled workbook from
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from ..profile import SangongItems
+
+class SangongItems(Protocol):
+    """What the workbook's rows need of a profile's 三公经费目录 (profile.SangongItems)."""
+    total: str
+    leaves: tuple[str, ...]
+    groups: dict[str, tuple[str, ...]]
 
 # ---------------------------------------------------------------- sheets and fields (shared with the writer)
 
@@ -36,6 +40,11 @@ SHEET_OVERALL_INDICATORS = "整体自评指标"
 SHEET_OVERALL_PEOPLE = "整体自评人员"
 OPTIONAL_SHEETS = [SHEET_FULL_BUDGET, SHEET_MEMBERS, SHEET_INFO, SHEET_SELF_EVAL, SHEET_SELF_FUNDS, SHEET_SELF_INDICATORS,
                    SHEET_OVERALL, SHEET_OVERALL_TEXT, SHEET_OVERALL_INDICATORS, SHEET_OVERALL_PEOPLE]
+
+# Sheets of “项目 | 内容” rows and the key their 项目 labels are relative to (Field.label): beside
+# their cells a message names the item as the 项目 column writes it (model.Source.cell_path).
+KEY_VALUE_SHEETS = {SHEET_UNIT: "", SHEET_LAST: "上年", SHEET_WORDS: "情况说明", SHEET_INFO: "相关信息统计",
+                    SHEET_SELF_EVAL: "附件.项目自评", SHEET_OVERALL: "附件.整体自评"}
 
 SEP = "／"          # key path separator in the 项目 column of the key–value sheets
 
