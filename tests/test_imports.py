@@ -257,3 +257,11 @@ def test_no_module_is_longer_than_a_sitting():
     long = {name: n for name, path in modules(PACKAGE).items()
             if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES}
     assert not long, f"超过 {MAX_MODULE_LINES} 行的模块（按其中各节拆开）：{long}"
+
+
+def test_the_architecture_names_every_module():
+    """docs/architecture.md is where a newcomer finds a module: each one is named there (issue 25)."""
+    doc = (PACKAGE.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    unnamed = sorted(str(path.relative_to(PACKAGE)) for path in PACKAGE.rglob("*.py")
+                     if path.stem != "__init__" and "__pycache__" not in path.parts and path.stem not in doc)
+    assert unnamed == [], f"docs/architecture.md 没有提到：{unnamed}"
