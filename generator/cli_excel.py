@@ -25,7 +25,10 @@ def add_commands(subparsers) -> None:
     """Add the template / import / export parsers to ``juesuan``'s subparsers."""
     from .cli_profiles import add_profiles_argument
     t = subparsers.add_parser("template", help="生成空白的单位数据工作簿（.xlsx），供财务人员填写")
-    t.add_argument("--profile", required=True, metavar="模板", help="公开版式，如 shanxi-2023（templates/profiles/ 或 --profiles 文件夹中的名称）")
+    which = t.add_mutually_exclusive_group(required=True)
+    which.add_argument("--profile", metavar="模板", help="公开版式，如 shanxi-2023（templates/profiles/ 或 --profiles 文件夹中的名称）")
+    which.add_argument("--year", type=int, metavar="年度", help="决算年度，如 2024：与 --region 一起，用该地区这一年度的版式")
+    t.add_argument("--region", metavar="地区", help="地区，如 山西省（与 --year 一起用）")
     t.add_argument("--out", type=Path, required=True, help="写到此 .xlsx 文件")
     t.add_argument("--force", action="store_true", help="输出文件已存在时覆盖")
     i = subparsers.add_parser("import", help="把填好的工作簿（.xlsx）转成单位数据文件（.yaml）")
@@ -62,9 +65,33 @@ def _check_out(out: Path, suffixes: tuple[str, ...], force: bool) -> str | None:
     return None
 
 
+def chosen_profile(region: str | None, year: int) -> tuple[str | None, str]:
+    """The profile a unit of ``region`` and 决算年度 ``year`` uses, or (None, why not) naming what
+    there is: profiles say which region and years they serve (地区、起始年度、截止年度)."""
+    from .profile import choices, regions, serving
+    if not region:
+        return None, f"--year 要与 --region 一起用（地区，如 山西省）；可用的模板：{'、'.join(choices())}"
+    found = serving(year, region)
+    if len(found) == 1:
+        return found[0], ""
+    known = regions()
+    if not found and region not in known:
+        return None, f"没有地区“{region}”的模板（有：{'、'.join(known)}）；可用的模板：{'、'.join(choices())}"
+    if not found:
+        return None, f"{region}没有{year}年度的模板；可用的模板：{'、'.join(c for c in choices() if region in c)}"
+    return None, f"{region}{year}年度有不止一个模板：{'、'.join(found)}；请用 --profile 选一个"
+
+
 def cmd_template(args) -> int:
     from .profile import available, unknown_message
     from .write.workbook import write_template
+    if args.profile is None:
+        args.profile, why = chosen_profile(args.region, args.year)
+        if args.profile is None:
+            return _fail(why)
+        print(f"{args.region}{args.year}年度的版式是 {args.profile}")
+    elif args.region:
+        return _fail("--region 与 --year 一起用，不与 --profile 同用")
     if args.profile not in available():
         return _fail(unknown_message(args.profile))
     bad = _check_out(args.out, (".xlsx",), args.force)

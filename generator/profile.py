@@ -246,6 +246,11 @@ def serving(year: int, region: str) -> list[str]:
             if (years := _years(name)) and years[0] == region and _covers(years[1], years[2], year)]
 
 
+def regions() -> list[str]:
+    """The regions the profiles serve (地区), sorted."""
+    return sorted({years[0] for name in available() if (years := _years(name)) and years[0]})
+
+
 def unknown_message(name: str) -> str:
     """The message for a profile name that does not exist: what there is, and, when the name reads
     like another profile's region and a year (“shanxi-2024”), which profile serves that year."""

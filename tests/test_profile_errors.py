@@ -334,3 +334,18 @@ def test_a_unit_on_a_profile_of_other_years_is_warned_with_the_one_to_use(tmp_pa
     found = [f for f in json.loads(proc.stdout) if f["rule"] == "U-PROFILE-YEAR"]
     assert len(found) == 1, proc.stdout
     assert "shanxi-2023" in found[0]["message"] and "2024年度" in found[0]["message"], found
+
+
+def test_template_chooses_the_profile_by_region_and_year(tmp_path):
+    """A clerk knows the region and the year, not the profile's name."""
+    out = tmp_path / "a.xlsx"
+    proc = run_cli("template", "--region", "山西省", "--year", "2024", "--out", str(out))
+    assert proc.returncode == 0 and out.is_file(), proc.stderr
+    assert "山西省2024年度的版式是 shanxi-2023" in proc.stdout, proc.stdout
+    proc = run_cli("template", "--region", "山西省", "--year", "2021", "--out", str(tmp_path / "b.xlsx"))
+    assert proc.returncode == 0 and "shanxi-2022" in proc.stdout, proc.stdout
+    for args, words in ((("--region", "陕西省", "--year", "2024"), "没有地区“陕西省”的模板（有：上海市、山西省）"),
+                        (("--region", "上海市", "--year", "2023"), "上海市没有2023年度的模板"),
+                        (("--year", "2024"), "--year 要与 --region 一起用")):
+        proc = run_cli("template", *args, "--out", str(tmp_path / "c.xlsx"))
+        assert proc.returncode == 2 and words in proc.stderr and not (tmp_path / "c.xlsx").exists(), proc.stderr
