@@ -1,0 +1,223 @@
+"""The 科目 tables of a published report read from its PDF (issue 26, first step): 收入决算表,
+支出决算表, 一般公共预算财政拨款支出决算表, 政府性基金 and 国有资本经营 tables — whichever the profile
+prints with a 科目 layout — as the unit data's rows (科目编码, 科目名称, one amount per column).
+
+The profile says what to look for: each table's title (its TableSpec), its columns (the layout's
+leaf titles with the profile's words filled in), and the order of the tables. A table is found by
+its title, continues on the next pages while no other table's title or a note (“注：”) ends it,
+and its rows are the lines that start with a code (a split code such as “201 06 01” is joined)
+or with 合计. A name that wraps belongs to the row whose line is nearest; an amount belongs to the
+column whose header it lies under. What cannot be placed is listed by page, never guessed.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from ..layout import Column
+from ..profile import Profile, TableSpec
+from .pdf_text import Page, Word
+
+AMOUNT = re.compile(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|-?\d+(?:\.\d+)?")
+CODE = re.compile(r"\d{3}(?:\d{2}){0,2}")
+EMPTY = {"——", "—", "-", "－", "--"}
+UNITS = (("万元", "万元"), ("元", "元"))
+
+
+@dataclass
+class ReadTable:
+    key: str                                   # the profile's table key (02, 03 …)
+    title: str
+    pages: list[int]
+    money_unit: str                            # 元 / 万元 as the table's head says ("" not said)
+    rows: list[dict]                           # 科目编码, 科目名称, then each column's amount
+    unplaced: list[str] = field(default_factory=list)   # “第N页：…” what could not be placed
+
+
+def _flat(line: list[Word]) -> str:
+    return "".join(w.text for w in line)
+
+
+def _starts(pages: list[Page], title: str) -> list[tuple[int, int]]:
+    """(page index, line index) of each line that is ``title`` (spaces and joiners aside)."""
+    return [(p, k) for p, page in enumerate(pages) for k, line in enumerate(page.lines) if _flat(line) == title]
+
+
+def subject_tables(pages: list[Page], profile: Profile) -> list[ReadTable]:
+    """Every 科目 table of ``profile`` found in ``pages``, in the profile's order."""
+    titles = [t.title for t in profile.tables]
+    out = []
+    for spec in profile.tables:
+        if spec.layout.kind != "科目":
+            continue
+        starts = _starts(pages, spec.title)
+        if starts:
+            out.append(_read(pages, starts[0], spec, profile, set(titles) - {spec.title}))
+    return out
+
+
+def _body(pages: list[Page], start: tuple[int, int], others: set[str]) -> list[tuple[int, list[list[Word]]]]:
+    """The table's lines page by page, from its title to the note, another table's title or a 部分."""
+    p, k = start
+    out = []
+    while p < len(pages):
+        lines = []
+        for line in pages[p].lines[k + 1:]:
+            text = _flat(line)
+            if text in others or text.startswith("注：") or text.startswith("第三部分"):
+                out.append((pages[p].number, lines))
+                return out
+            lines.append(line)
+        out.append((pages[p].number, lines))
+        p, k = p + 1, -1
+    return out
+
+
+def _leaves(spec: TableSpec, profile: Profile) -> list[tuple[Column, str]]:
+    fill = spec.layout.filler(profile.texts)
+    return [(leaf, fill(leaf.title)) for leaf in spec.layout.leaves()]
+
+
+def _header_place(lines: list[list[Word]], title: str) -> tuple[float, float] | None:
+    """The x-range of ``title`` in the header: one word, or words stacked in one column whose
+    texts (top to bottom) make it (“附属单位上缴” over “收入”)."""
+    words = [w for line in lines for w in line]
+    for w in words:
+        if w.text == title:
+            return w.x0, w.x1
+        if not title.startswith(w.text):
+            continue
+        text, x0, x1, mid = w.text, w.x0, w.x1, w.cy
+        while len(text) < len(title):
+            nxt = min((v for v in words if v.cy > mid + 1 and v.x0 < x1 and v.x1 > x0
+                       and title.startswith(text + v.text)), key=lambda v: v.top, default=None)
+            if nxt is None:
+                break
+            text, x0, x1, mid = text + nxt.text, min(x0, nxt.x0), max(x1, nxt.x1), nxt.cy
+        if text == title:
+            return x0, x1
+    return None
+
+
+def _amount(text: str) -> Decimal | None:
+    if text in EMPTY:
+        return None
+    return Decimal(text.replace(",", "")) if AMOUNT.fullmatch(text) else None
+
+
+def _read(pages: list[Page], start: tuple[int, int], spec: TableSpec, profile: Profile,
+          others: set[str]) -> ReadTable:
+    leaves = _leaves(spec, profile)
+    body = _body(pages, start, others)
+    money_unit = ""
+    table = ReadTable(spec.key, spec.title, [n for n, _ in body], "", [])
+    rows: list[dict] = []
+    places: dict[str, tuple[float, float]] = {}
+    for number, lines in body:
+        first = next((k for k, line in enumerate(lines) if _row_start(line)), len(lines))
+        words = _header_words(spec, profile)
+        end = max((k for k in range(first) if any(_in_header(w.text, words) for w in lines[k])), default=-1) + 1
+        head = lines[:end]
+        for line in head:
+            for unit_word, unit in UNITS:
+                if any(w.text.endswith(f"单位：{unit_word}") for w in line):
+                    money_unit = money_unit or unit
+        found, missing = {}, []
+        for leaf, title in leaves:
+            if leaf.take in ("编码", "名称"):
+                continue
+            place = _header_place(head, title)
+            if place is None:
+                missing.append(title)
+            else:
+                found[_column_key(leaf)] = place
+        if found or not places:            # a page without the header goes on in the last page's columns
+            places = found
+            table.unplaced += [f"第{number}页：表头中找不到“{title}”一栏" for title in missing]
+        if first == len(lines):
+            continue
+        code_edge = min((x0 for x0, _ in places.values()), default=float("inf"))
+        page_rows = _rows(lines[end:], places, code_edge, number, table.unplaced)
+        rows += page_rows
+    table.money_unit = money_unit
+    table.rows = rows
+    return table
+
+
+LABELS = {"项目", "栏次", "功能分类", "科目编码", "科目名称", "科目代码", "编码", "名称"}
+
+
+def _header_words(spec: TableSpec, profile: Profile) -> set[str]:
+    """Every column title of the table's layout (leaves and groups), its words filled in."""
+    fill = spec.layout.filler(profile.texts)
+    out = set(LABELS)
+
+    def walk(col: Column) -> None:
+        out.add(fill(col.title))
+        for c in col.children:
+            walk(c)
+    for col in spec.layout.columns:
+        walk(col)
+    return out
+
+
+def _in_header(text: str, titles: set[str]) -> bool:
+    """A header's word: a title, a piece of a wrapped one, or a 栏次 number."""
+    return text.isdigit() and len(text) <= 2 or any(text in t for t in titles)
+
+
+def _column_key(leaf: Column) -> str:
+    """The unit data's key of a value column: its data column, or the stated total's key."""
+    return leaf.input if leaf.take == "合计" and leaf.input else leaf.take
+
+
+def _row_start(line: list[Word]) -> bool:
+    """A line that opens a row: a code first, or 合计 followed by amounts only (a header line may
+    begin with a column titled 合计)."""
+    first = line[0].text if line else ""
+    if CODE.fullmatch(first):
+        return True
+    return first in ("合计", "总计") and all(_amount(w.text) is not None or w.text in EMPTY for w in line[1:])
+
+
+def _rows(lines: list[list[Word]], places: dict[str, tuple[float, float]], code_edge: float, page: int,
+          unplaced: list[str]) -> list[dict]:
+    """Rows from the table's lines below its header: a line starting with a code (or 合计) opens a
+    row; words left of the first amount column are its name (a wrapped name: the nearest row's);
+    each amount goes to the column it lies under."""
+    starts = [line for line in lines if _row_start(line)]
+    rows = [{"line": line, "cy": line[0].cy, "name": [], "values": {}} for line in starts]
+    for line in lines:
+        words = list(line)
+        row = min(rows, key=lambda r: abs(r["cy"] - line[0].cy))
+        if line is row["line"]:
+            code = []
+            while words and CODE.fullmatch(words[0].text) or (code and words and words[0].text.isdigit()
+                                                                and len(words[0].text) == 2):
+                code.append(words.pop(0).text)
+            row["code"] = "".join(code) or None
+            if not code:                               # 合计 / 总计
+                row["code"] = "合计"
+                words.pop(0)
+        for w in words:
+            if w.x1 <= code_edge + 1 and _amount(w.text) is None:
+                row["name"].append(w)
+                continue
+            value = _amount(w.text)
+            # the column whose header's middle is nearest (headers are centred, amounts right-aligned)
+            column = min(places, key=lambda k: abs(w.cx - sum(places[k]) / 2), default=None)
+            if column is None or w.x1 < code_edge - 2 or (value is None and w.text not in EMPTY):
+                unplaced.append(f"第{page}页：“{w.text}”（在“{_flat(row['line'])[:20]}”一行）不在任何一栏之下")
+                continue
+            row["values"][column] = value
+    out = []
+    for r in rows:
+        name = "".join(w.text for w in sorted(r["name"], key=lambda w: (w.top, w.x0)))
+        item = {"科目编码": r["code"]}
+        if r["code"] != "合计" and name:
+            item["科目名称"] = name
+        item.update({k: v for k, v in r["values"].items() if v is not None})
+        out.append(item)
+    return out
+

@@ -1,0 +1,158 @@
+"""The text of a published report's PDF as words with their places (issue 26: reading published
+决算公开 back into data).
+
+PDFium (pypdfium2) gives every character with its box; characters are grouped into lines by their
+vertical middle and into words by the gaps between them, the way a reader sees a table's cells.
+Reading is bounded: a file larger than a report can be, more pages than a report has, or a page
+of more characters than a page holds is refused before it is read, with one Chinese message. A
+PDF without a text layer (a scan) gets a plain message: it is not read (no OCR).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import InputError, Problem
+from ..model import Source
+
+MAX_BYTES = 100 << 20          # a published report is a few MB (the Putuo PDFs: 0.2–0.7 MB)
+MAX_PAGES = 500                # a department's report with every unit's 附件: a few hundred at most
+MAX_CHARS_PER_PAGE = 50_000    # a dense A4 table page holds about 3,000
+INVISIBLE = {"\u2060", "\ufeff", "\u200b", "\u200c", "\u200d", "\ufffe", "\u00ad"}
+
+
+@dataclass(frozen=True)
+class Word:
+    """A run of characters on one line with no gap between them (a table cell's text, or part of it)."""
+    text: str
+    x0: float                  # points from the page's left edge
+    x1: float
+    top: float                 # points from the page's top edge
+    bottom: float
+
+    @property
+    def cx(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+    @property
+    def cy(self) -> float:
+        return (self.top + self.bottom) / 2
+
+    @property
+    def height(self) -> float:
+        return self.bottom - self.top
+
+
+@dataclass
+class Page:
+    number: int                # 1-based, as a reader counts them
+    width: float
+    height: float
+    lines: list[list[Word]]    # top to bottom, each left to right
+
+    @property
+    def words(self) -> list[Word]:
+        return [w for line in self.lines for w in line]
+
+    def text(self) -> str:
+        return "\n".join("".join(w.text for w in line) for line in self.lines)
+
+
+def read_pages(path: Path) -> list[Page]:
+    """Every page of the PDF at ``path`` as lines of words; InputError naming the file when it
+    cannot be read, is too large, or has no text layer."""
+    import pypdfium2 as pdfium
+
+    src = Source(str(path))
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InputError([Problem(src, f"无法读取文件：{exc.strerror or exc}")]) from None
+    if size > MAX_BYTES:
+        raise InputError([Problem(src, f"PDF 文件过大（{size >> 20} MB，最多 {MAX_BYTES >> 20} MB）：一份决算公开通常只有几 MB")])
+    try:
+        doc = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
+        raise InputError([Problem(src, f"不是可以读取的 PDF 文件（{exc}）")]) from None
+    try:
+        if len(doc) > MAX_PAGES:
+            raise InputError([Problem(src, f"PDF 有 {len(doc)} 页，超过 {MAX_PAGES} 页：不像一份决算公开")])
+        pages = [_page(doc, i, src) for i in range(len(doc))]
+    finally:
+        doc.close()
+    if not any(p.lines for p in pages):
+        raise InputError([Problem(src, "PDF 没有文字层（可能是扫描件或图片）：无法读出其中的表和文字；"
+                                       "请用决算软件或 Word 导出的 PDF（本程序不做文字识别）")])
+    return pages
+
+
+def _page(doc, index: int, src: Source) -> Page:
+    page = doc[index]
+    width, height = page.get_size()
+    textpage = page.get_textpage()
+    try:
+        count = textpage.count_chars()
+        if count > MAX_CHARS_PER_PAGE:
+            raise InputError([Problem(src, f"第{index + 1}页有 {count} 个字符，超过一页能印的（{MAX_CHARS_PER_PAGE}）")])
+        text = textpage.get_text_range(0, count) if count else ""
+        chars = []
+        if len(text) == count:                  # one character of text per character box
+            for i, ch in enumerate(text):
+                if ch.isspace() or ch in INVISIBLE or not ch.isprintable():
+                    chars.append(None)          # a space or line end: a gap between words
+                    continue
+                left, bottom, right, top = textpage.get_charbox(i, loose=True)
+                chars.append((ch, left, right, height - top, height - bottom))
+        else:                                   # PDFium added or merged characters: box by box
+            for i in range(count):
+                ch = textpage.get_text_range(i, 1)
+                if not ch or ch.isspace() or ch in INVISIBLE or not ch.isprintable():
+                    chars.append(None)
+                    continue
+                left, bottom, right, top = textpage.get_charbox(i, loose=True)
+                chars.append((ch, left, right, height - top, height - bottom))
+    finally:
+        textpage.close()
+        page.close()
+    return Page(index + 1, width, height, _lines(chars))
+
+
+def _lines(chars: list) -> list[list[Word]]:
+    """Characters → lines (by vertical middle, within a third of their height) → words (split
+    where the gap to the next character is more than a quarter of the height, or at a space)."""
+    placed = [(c, k) for k, c in enumerate(chars) if c is not None]
+    placed.sort(key=lambda item: ((item[0][3] + item[0][4]) / 2, item[0][1]))
+    rows: list[list[tuple]] = []
+    for c, k in placed:
+        mid, h = (c[3] + c[4]) / 2, c[4] - c[3]
+        if rows:
+            last = rows[-1]
+            last_mid = sum((x[0][3] + x[0][4]) / 2 for x in last) / len(last)
+            if abs(mid - last_mid) <= max(h, 1.0) / 3:
+                last.append((c, k))
+                continue
+        rows.append([(c, k)])
+    lines = []
+    for row in rows:
+        row.sort(key=lambda item: item[0][1])
+        words: list[Word] = []
+        run: list[tuple] = []
+        for c, k in row:
+            if run:
+                prev, prev_k = run[-1]
+                gap = c[1] - prev[2]
+                spaced = any(chars[j] is None for j in range(min(prev_k, k) + 1, max(prev_k, k)))
+                if gap > (prev[4] - prev[3]) / 4 or (spaced and gap > 0.5):
+                    words.append(_word(run))
+                    run = []
+            run.append((c, k))
+        if run:
+            words.append(_word(run))
+        lines.append(words)
+    return lines
+
+
+def _word(run: list[tuple]) -> Word:
+    cs = [c for c, _ in run]
+    return Word("".join(c[0] for c in cs), min(c[1] for c in cs), max(c[2] for c in cs),
+                min(c[3] for c in cs), max(c[4] for c in cs))
