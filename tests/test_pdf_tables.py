@@ -10,7 +10,7 @@ import pytest
 
 from generator.derive.printed import publish
 from generator.derive.totals import derive
-from generator.load.pdf_tables import subject_tables
+from generator.load.pdf_tables import single_row_tables, subject_tables
 from generator.load.pdf_text import read_pages
 from generator.load.unit_loader import load_unit
 from generator.profile import load_profile
@@ -102,3 +102,31 @@ def test_a_pdf_without_text_and_a_file_that_is_no_pdf_are_refused(tmp_path):
     with pytest.raises(InputError) as info:
         read_pages(fake)
     assert "不是可以读取的 PDF 文件" in str(info.value.problems[0])
+
+
+def _printed_sangong(name: str) -> dict[str, Decimal]:
+    unit = load_unit(EXAMPLES / f"{name}.yaml")
+    d = publish(derive(unit, load_profile(unit.profile)))
+    return {f"三公经费.{part}.{item}": v for part, items in d.sangong.items() for item, v in items.items()}
+
+
+def _nonzero(values: dict) -> dict:
+    return {k: v for k, v in values.items() if v}
+
+
+@pytest.mark.parametrize("key", sorted(UNITS))
+def test_the_sangong_row_of_our_pdf_gives_back_its_figures(rendered, key):
+    (table,) = single_row_tables(read_pages(rendered[key]["pdf"]),
+                                 load_profile(load_unit(EXAMPLES / f"{UNITS[key]}.yaml").profile))
+    printed = _printed_sangong(UNITS[key])
+    assert table.unplaced == [] and len(table.values) == (12 if any(printed.values()) else 0), table
+    assert _nonzero(table.values) == {k: v for k, v in printed.items() if v}
+
+
+@pytest.mark.parametrize("key,seed", [("shehuigongzuo", "shanghai-putuo-shehuigongzuo-2024-final-accounts.pdf"),
+                                      ("guihuaziyuan", "shanghai-putuo-guihuaziyuan-2024-final-accounts.pdf")])
+def test_the_published_sangong_row_is_the_transcribed_one(key, seed):
+    (table,) = single_row_tables(read_pages(SEEDS / seed), load_profile("shanghai-2024"))
+    printed = _printed_sangong(UNITS[key])
+    assert table.unplaced == [] and len(table.values) == (12 if any(printed.values()) else 0), table
+    assert _nonzero(table.values) == {k: v for k, v in printed.items() if v}

@@ -221,3 +221,65 @@ def _rows(lines: list[list[Word]], places: dict[str, tuple[float, float]], code_
         out.append(item)
     return out
 
+
+
+# ---------------------------------------------------------------- 单行: one row of figures (三公)
+
+@dataclass
+class ReadRow:
+    key: str
+    title: str
+    pages: list[int]
+    money_unit: str
+    values: dict[str, Decimal | None]          # each input cell's data path (三公经费.决算数.合计) -> amount
+    unplaced: list[str] = field(default_factory=list)
+
+
+def single_row_tables(pages: list[Page], profile: Profile) -> list[ReadRow]:
+    """Every 单行 table of ``profile`` (the 三公 table) found in ``pages``: its one row of figures,
+    each under the header column it lies below. The leaves' titles repeat (预算数, 决算数 under each
+    item), so they are found left to right in the layout's order."""
+    titles = {t.title for t in profile.tables}
+    out = []
+    for spec in profile.tables:
+        if spec.layout.kind != "单行":
+            continue
+        starts = _starts(pages, spec.title)
+        if not starts:
+            continue
+        number, lines = _body(pages, starts[0], titles - {spec.title})[0]
+        out.append(_read_single(number, lines, spec, profile))
+    return out
+
+
+def _read_single(number: int, lines: list[list[Word]], spec: TableSpec, profile: Profile) -> ReadRow:
+    leaves = _leaves(spec, profile)
+    row = ReadRow(spec.key, spec.title, [number], "", {})
+    data = next((k for k, line in enumerate(lines) if line and all(_amount(w.text) is not None or w.text in EMPTY
+                                                                   for w in line) and not _serials(line)), None)
+    if data is None:            # a table printed without figures (“本表无数据”): nothing to read
+        return row
+    head = lines[:data]
+    row.money_unit = next((unit for line in head for unit_word, unit in UNITS
+                           if any(w.text.endswith(f"单位：{unit_word}") for w in line)), "")
+    places, left = {}, -1.0
+    for leaf, title in leaves:
+        place = _header_place([[w for w in line if w.x0 > left] for line in head], title)
+        if place is None:
+            row.unplaced.append(f"第{number}页：表头中找不到“{title}”一栏")
+            continue
+        places[leaf.input] = place
+        left = (place[0] + place[1]) / 2
+    row.values = {path: None for path in places}
+    for w in lines[data]:
+        path = min(places, key=lambda k: abs(w.cx - sum(places[k]) / 2), default=None)
+        if path is None:
+            row.unplaced.append(f"第{number}页：“{w.text}”不在任何一栏之下")
+            continue
+        row.values[path] = _amount(w.text)
+    return row
+
+
+def _serials(line: list[Word]) -> bool:
+    """The 栏次 line: 1, 2, 3 … in order."""
+    return [w.text for w in line] == [str(k) for k in range(1, len(line) + 1)]
