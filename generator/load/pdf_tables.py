@@ -19,6 +19,7 @@ from ..layout import Column
 from ..profile import Profile, TableSpec
 from .pdf_text import Page, Word
 
+FOOTER = re.compile(r"[—－-]*\d+[—－-]*")      # the page number at a page's foot: “— 4 —”
 AMOUNT = re.compile(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|-?\d+(?:\.\d+)?")
 CODE = re.compile(r"\d{3}(?:\d{2}){0,2}")
 EMPTY = {"——", "—", "-", "－", "--"}
@@ -65,6 +66,8 @@ def _body(pages: list[Page], start: tuple[int, int], others: set[str]) -> list[t
         lines = []
         for line in pages[p].lines[k + 1:]:
             text = _flat(line)
+            if FOOTER.fullmatch(text) and line[0].top > pages[p].height * 0.85:
+                continue
             if text in others or text.startswith("注：") or text.startswith("第三部分"):
                 out.append((pages[p].number, lines))
                 return out
@@ -283,3 +286,138 @@ def _read_single(number: int, lines: list[list[Word]], spec: TableSpec, profile:
 def _serials(line: list[Word]) -> bool:
     """The 栏次 line: 1, 2, 3 … in order."""
     return [w.text for w in line] == [str(k) for k in range(1, len(line) + 1)]
+
+
+# ---------------------------------------------------------------- 对照: 收入 beside 支出 (01, 04)
+
+NUMBERING = re.compile(r"^(?:[一二三四五六七八九十百]+、|（[一二三四五六七八九十]+）)")
+
+
+def _label_key(text: str) -> str:
+    """A row label as compared: without its numbering (“一、”, “（一）”) and spaces."""
+    return NUMBERING.sub("", re.sub(r"\s+", "", text))
+
+
+@dataclass
+class ReadPairs:
+    key: str
+    title: str
+    pages: list[int]
+    money_unit: str
+    values: dict[str, Decimal | None]          # each printed figure's address (收支.本年收入合计) -> amount
+    unplaced: list[str] = field(default_factory=list)
+
+
+def pair_tables(pages: list[Page], profile: Profile) -> list[ReadPairs]:
+    """Every 对照 table of ``profile`` found in ``pages`` (收入支出决算总表, 财政拨款收入支出决算总表):
+    each side's rows matched to the layout's rows by their labels (numbering aside, a wrapped label
+    joined, a row the report leaves out skipped), each amount placed under its column."""
+    titles = {t.title for t in profile.tables}
+    out = []
+    for spec in profile.tables:
+        if spec.layout.kind != "对照":
+            continue
+        starts = _starts(pages, spec.title)
+        if starts:
+            out.append(_read_pairs(_body(pages, starts[0], titles - {spec.title}), spec, profile))
+    return out
+
+
+def _read_pairs(body: list[tuple[int, list[list[Word]]]], spec: TableSpec, profile: Profile) -> ReadPairs:
+    layout = spec.layout
+    fill = layout.filler(profile.texts)
+    table = ReadPairs(spec.key, spec.title, [n for n, _ in body], "", {})
+    grid = layout.pair_grid(profile.classes, fill)
+    sides = layout.sides()
+    # per side: the expected rows in order, (label key, label aliases, {leaf index: address})
+    expected: list[list[tuple[set[str], dict[int, str]]]] = [[] for _ in sides]
+    leaves = layout.leaves()
+    for row in grid:
+        k = 0
+        for s, side in enumerate(sides):
+            n = len(side.leaves())
+            cells = row[k:k + n]
+            entry = cells[0][1]
+            if entry.label:
+                labels = {_label_key(entry.label), *(_label_key(fill(a)) for a in entry.aliases)}
+                expected[s].append((labels, {k + i: held for i, (leaf, _, held) in enumerate(cells)
+                                             if leaf.take == "值" and isinstance(held, str)}))
+            k += n
+    table.values = {address: None for rows in expected for _, cells in rows for address in cells.values()}
+    places: dict[int, tuple[float, float]] = {}
+    pointer = [0 for _ in sides]
+    side_of = [s for s, side in enumerate(sides) for _ in side.leaves()]
+    for number, lines in body:
+        marks = [k for k, line in enumerate(lines[:15]) if any(w.text in ("项目", "栏次", "行次") for w in line)]
+        first = marks[-1] + 1 if marks else 0
+        words = _header_words(spec, profile)
+        while first < len(lines) and all(_in_header(w.text, words) and _amount(w.text) is None for w in lines[first]) \
+                and not any(_label_key(w.text) in labels for w in lines[first] for labels, _ in expected[0]):
+            first += 1                     # the last pieces of a stacked column title (“拨款”)
+        head = lines[:first]
+        for line in head:
+            for unit_word, unit in UNITS:
+                if any(w.text.endswith(f"单位：{unit_word}") for w in line):
+                    table.money_unit = table.money_unit or unit
+        found, left = {}, -1.0
+        for i, leaf in enumerate(leaves):
+            if leaf.take == "标签":
+                continue
+            place = _header_place([[w for w in line if w.x0 > left] for line in head], fill(leaf.title))
+            if place is not None:
+                found[i] = place
+                left = (place[0] + place[1]) / 2
+        if found or not places:
+            places = found
+        if not places:
+            table.unplaced.append(f"第{number}页：表头中找不到“{spec.title}”的栏")
+            continue
+        # a word's side: text right of a side's last column belongs to the next side
+        last = [max((sum(p) / 2 for i, p in places.items() if side_of[i] == s), default=-1.0) for s in range(len(sides))]
+        per_side: list[list[tuple[str, list[tuple[int, Word]]]]] = [[] for _ in sides]
+        for line in lines[first:]:
+            text: list[list[Word]] = [[] for _ in sides]
+            amounts: list[list[tuple[int, Word]]] = [[] for _ in sides]
+            for w in line:
+                if _amount(w.text) is not None or w.text in EMPTY:
+                    i = min(places, key=lambda c: abs(w.cx - sum(places[c]) / 2))
+                    amounts[side_of[i]].append((i, w))
+                else:
+                    text[sum(1 for c in last[:-1] if 0 <= c < w.cx)].append(w)
+            for s in range(len(sides)):
+                if text[s] or amounts[s]:
+                    per_side[s].append(("".join(w.text for w in text[s]), amounts[s]))
+        for s in range(len(sides)):
+            _pair_side(per_side[s], expected[s], pointer, s, leaves, table, number)
+    return table
+
+
+def _pair_side(lines, expected, pointer, s, leaves, table: ReadPairs, page: int) -> None:
+    """One side of a 对照 table: labels (joined over wrapped lines) matched to the expected rows in
+    order, the amounts of the label's lines placed under the side's value columns."""
+    pending, pending_amounts = "", []
+    for label, amounts in lines:
+        if not label and not pending:
+            shown = [w.text for i, w in amounts if leaves[i].take != "行次"]
+            if shown:
+                table.unplaced.append(f"第{page}页：{'、'.join(shown)} 没有所属的项目")
+            continue
+        pending += label
+        pending_amounts += amounts
+        key = _label_key(pending)
+        match = next((j for j in range(pointer[s], len(expected)) if key in expected[j][0]), None)
+        if match is None:
+            if not any(any(lab.startswith(key) for lab in labels) for labels, _ in expected[pointer[s]:]):
+                table.unplaced.append(f"第{page}页：“{pending}”不是本表的项目")
+                pending, pending_amounts = "", []
+            continue
+        cells = expected[match][1]
+        for i, w in pending_amounts:
+            if leaves[i].take == "行次":
+                continue
+            if i not in cells:
+                table.unplaced.append(f"第{page}页：“{w.text}”（在“{pending}”一行）不在任何一栏之下")
+                continue
+            table.values[cells[i]] = _amount(w.text)
+        pointer[s] = match + 1
+        pending, pending_amounts = "", []
