@@ -10,7 +10,7 @@ import pytest
 
 from generator.derive.printed import publish
 from generator.derive.totals import derive
-from generator.load.pdf_tables import pair_tables, single_row_tables, subject_tables
+from generator.load.pdf_tables import list_tables, pair_tables, single_row_tables, subject_tables
 from generator.load.pdf_text import read_pages
 from generator.load.unit_loader import load_unit
 from generator.profile import load_profile
@@ -170,3 +170,12 @@ def test_the_two_sided_tables_of_our_pdf_give_back_their_figures(rendered, key):
 def test_the_published_two_sided_tables_are_the_transcribed_ones(key, seed):
     _pairs_agree(pair_tables(read_pages(SEEDS / seed), load_profile("shanghai-2024")), _printed_figures(UNITS[key]),
                  CONTRADICTIONS.get(key))
+
+
+@pytest.mark.parametrize("key", ["xiaohe", "xincailiao"])
+def test_the_information_table_of_our_pdf_gives_back_its_figures(rendered, key):
+    (table,) = list_tables(read_pages(rendered[key]["pdf"]), load_profile(load_unit(EXAMPLES / f"{UNITS[key]}.yaml").profile))
+    assert table.unplaced == [] and len(table.values) == 16, table     # 行次 1–15 and 17, as the form numbers them
+    figures = _printed_figures(UNITS[key])
+    read = {k: v for k, v in table.values.items() if v}
+    assert read and read == {k: figures[k] for k in table.values if figures.get(k)}

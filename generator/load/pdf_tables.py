@@ -421,3 +421,61 @@ def _pair_side(lines, expected, pointer, s, leaves, table: ReadPairs, page: int)
             table.values[cells[i]] = _amount(w.text)
         pointer[s] = match + 1
         pending, pending_amounts = "", []
+
+
+# ---------------------------------------------------------------- 清单: labelled rows (相关信息统计表)
+
+def list_tables(pages: list[Page], profile: Profile) -> list[ReadPairs]:
+    """Every 清单 table of ``profile`` (相关信息统计表) found in ``pages``: each printed row known by its
+    行次 (the layout numbers every row), its figure under the value column."""
+    titles = {t.title for t in profile.tables}
+    out = []
+    for spec in profile.tables:
+        if spec.layout.kind != "清单":
+            continue
+        starts = _starts(pages, spec.title)
+        if starts:
+            out.append(_read_list(_body(pages, starts[0], titles - {spec.title}), spec, profile))
+    return out
+
+
+def _read_list(body: list[tuple[int, list[list[Word]]]], spec: TableSpec, profile: Profile) -> ReadPairs:
+    from ..layout import Entry
+    layout = spec.layout
+    fill = layout.filler(profile.texts)
+    table = ReadPairs(spec.key, spec.title, [n for n, _ in body], "", {})
+    entries = {e.number: e for e in layout.list_rows(profile.vehicle_labels, fill)
+               if isinstance(e, Entry) and e.number and isinstance(e.value, str)}
+    table.values = {e.value: None for e in entries.values()}
+    leaves = layout.leaves()
+    for number, lines in body:
+        places: dict[str, tuple[float, float]] = {}
+        for line in lines:
+            for unit_word, unit in UNITS:
+                if any(w.text.endswith(f"单位：{unit_word}") for w in line):
+                    table.money_unit = table.money_unit or unit
+            for leaf in leaves:          # the header may be repeated with other words (统计数): the first found
+                if leaf.take in ("行次", "值") and leaf.take not in places:
+                    for title in (fill(leaf.title), *leaf.aliases):
+                        place = _header_place([line], title)
+                        if place:
+                            places[leaf.take] = place
+                            break
+        if set(places) != {"行次", "值"}:
+            table.unplaced.append(f"第{number}页：表头中找不到“行次”和数值栏")
+            continue
+        for line in lines:
+            near = lambda w: min(places, key=lambda k: abs(w.cx - sum(places[k]) / 2))  # noqa: E731
+            serial = [w for w in line if w.text.isdigit() and near(w) == "行次"]
+            amounts = [w for w in line if (_amount(w.text) is not None or w.text in EMPTY) and near(w) == "值"]
+            if not serial:
+                if amounts:
+                    table.unplaced.append(f"第{number}页：{'、'.join(w.text for w in amounts)} 没有行次")
+                continue
+            entry = entries.get(int(serial[0].text))
+            if entry is None:
+                table.unplaced.append(f"第{number}页：行次 {serial[0].text} 不是本表的行")
+                continue
+            for w in amounts:
+                table.values[entry.value] = _amount(w.text)
+    return table
