@@ -45,17 +45,23 @@ def _starts(pages: list[Page], title: str) -> list[tuple[int, int]]:
     return [(p, k) for p, page in enumerate(pages) for k, line in enumerate(page.lines) if _flat(line) == title]
 
 
+def _unit_of(lines: list[list[Word]]) -> str:
+    """元 or 万元 as a table's head states it (“金额单位：万元”, “单位：元”), "" when it does not."""
+    return next((unit for line in lines for unit_word, unit in UNITS
+                 if any(w.text.endswith(f"单位：{unit_word}") for w in line)), "")
+
+
+def _found(pages: list[Page], profile: Profile, kind: str):
+    """(spec, body) of each table of ``profile`` with a layout of ``kind`` that ``pages`` print."""
+    titles = {t.title for t in profile.tables}
+    for spec in profile.tables:
+        if spec.layout.kind == kind and (starts := _starts(pages, spec.title)):
+            yield spec, _body(pages, starts[0], titles - {spec.title})
+
+
 def subject_tables(pages: list[Page], profile: Profile) -> list[ReadTable]:
     """Every 科目 table of ``profile`` found in ``pages``, in the profile's order."""
-    titles = [t.title for t in profile.tables]
-    out = []
-    for spec in profile.tables:
-        if spec.layout.kind != "科目":
-            continue
-        starts = _starts(pages, spec.title)
-        if starts:
-            out.append(_read(pages, starts[0], spec, profile, set(titles) - {spec.title}))
-    return out
+    return [_read(body, spec, profile) for spec, body in _found(pages, profile, "科目")]
 
 
 def _body(pages: list[Page], start: tuple[int, int], others: set[str]) -> list[tuple[int, list[list[Word]]]]:
@@ -109,10 +115,8 @@ def _amount(text: str) -> Decimal | None:
     return Decimal(text.replace(",", "")) if AMOUNT.fullmatch(text) else None
 
 
-def _read(pages: list[Page], start: tuple[int, int], spec: TableSpec, profile: Profile,
-          others: set[str]) -> ReadTable:
+def _read(body: list[tuple[int, list[list[Word]]]], spec: TableSpec, profile: Profile) -> ReadTable:
     leaves = _leaves(spec, profile)
-    body = _body(pages, start, others)
     money_unit = ""
     table = ReadTable(spec.key, spec.title, [n for n, _ in body], "", [])
     rows: list[dict] = []
@@ -122,10 +126,7 @@ def _read(pages: list[Page], start: tuple[int, int], spec: TableSpec, profile: P
         words = _header_words(spec, profile)
         end = max((k for k in range(first) if any(_in_header(w.text, words) for w in lines[k])), default=-1) + 1
         head = lines[:end]
-        for line in head:
-            for unit_word, unit in UNITS:
-                if any(w.text.endswith(f"单位：{unit_word}") for w in line):
-                    money_unit = money_unit or unit
+        money_unit = money_unit or _unit_of(head)
         found, missing = {}, []
         for leaf, title in leaves:
             if leaf.take in ("编码", "名称"):
@@ -242,17 +243,7 @@ def single_row_tables(pages: list[Page], profile: Profile) -> list[ReadRow]:
     """Every 单行 table of ``profile`` (the 三公 table) found in ``pages``: its one row of figures,
     each under the header column it lies below. The leaves' titles repeat (预算数, 决算数 under each
     item), so they are found left to right in the layout's order."""
-    titles = {t.title for t in profile.tables}
-    out = []
-    for spec in profile.tables:
-        if spec.layout.kind != "单行":
-            continue
-        starts = _starts(pages, spec.title)
-        if not starts:
-            continue
-        number, lines = _body(pages, starts[0], titles - {spec.title})[0]
-        out.append(_read_single(number, lines, spec, profile))
-    return out
+    return [_read_single(*body[0], spec, profile) for spec, body in _found(pages, profile, "单行")]
 
 
 def _read_single(number: int, lines: list[list[Word]], spec: TableSpec, profile: Profile) -> ReadRow:
@@ -263,8 +254,7 @@ def _read_single(number: int, lines: list[list[Word]], spec: TableSpec, profile:
     if data is None:            # a table printed without figures (“本表无数据”): nothing to read
         return row
     head = lines[:data]
-    row.money_unit = next((unit for line in head for unit_word, unit in UNITS
-                           if any(w.text.endswith(f"单位：{unit_word}") for w in line)), "")
+    row.money_unit = _unit_of(head)
     places, left = {}, -1.0
     for leaf, title in leaves:
         place = _header_place([[w for w in line if w.x0 > left] for line in head], title)
@@ -312,15 +302,7 @@ def pair_tables(pages: list[Page], profile: Profile) -> list[ReadPairs]:
     """Every 对照 table of ``profile`` found in ``pages`` (收入支出决算总表, 财政拨款收入支出决算总表):
     each side's rows matched to the layout's rows by their labels (numbering aside, a wrapped label
     joined, a row the report leaves out skipped), each amount placed under its column."""
-    titles = {t.title for t in profile.tables}
-    out = []
-    for spec in profile.tables:
-        if spec.layout.kind != "对照":
-            continue
-        starts = _starts(pages, spec.title)
-        if starts:
-            out.append(_read_pairs(_body(pages, starts[0], titles - {spec.title}), spec, profile))
-    return out
+    return [_read_pairs(body, spec, profile) for spec, body in _found(pages, profile, "对照")]
 
 
 def _read_pairs(body: list[tuple[int, list[list[Word]]]], spec: TableSpec, profile: Profile) -> ReadPairs:
@@ -355,10 +337,7 @@ def _read_pairs(body: list[tuple[int, list[list[Word]]]], spec: TableSpec, profi
                 and not any(_label_key(w.text) in labels for w in lines[first] for labels, _ in expected[0]):
             first += 1                     # the last pieces of a stacked column title (“拨款”)
         head = lines[:first]
-        for line in head:
-            for unit_word, unit in UNITS:
-                if any(w.text.endswith(f"单位：{unit_word}") for w in line):
-                    table.money_unit = table.money_unit or unit
+        table.money_unit = table.money_unit or _unit_of(head)
         found, left = {}, -1.0
         for i, leaf in enumerate(leaves):
             if leaf.take == "标签":
@@ -428,15 +407,7 @@ def _pair_side(lines, expected, pointer, s, leaves, table: ReadPairs, page: int)
 def list_tables(pages: list[Page], profile: Profile) -> list[ReadPairs]:
     """Every 清单 table of ``profile`` (相关信息统计表) found in ``pages``: each printed row known by its
     行次 (the layout numbers every row), its figure under the value column."""
-    titles = {t.title for t in profile.tables}
-    out = []
-    for spec in profile.tables:
-        if spec.layout.kind != "清单":
-            continue
-        starts = _starts(pages, spec.title)
-        if starts:
-            out.append(_read_list(_body(pages, starts[0], titles - {spec.title}), spec, profile))
-    return out
+    return [_read_list(body, spec, profile) for spec, body in _found(pages, profile, "清单")]
 
 
 def _read_list(body: list[tuple[int, list[list[Word]]]], spec: TableSpec, profile: Profile) -> ReadPairs:
@@ -450,10 +421,8 @@ def _read_list(body: list[tuple[int, list[list[Word]]]], spec: TableSpec, profil
     leaves = layout.leaves()
     for number, lines in body:
         places: dict[str, tuple[float, float]] = {}
+        table.money_unit = table.money_unit or _unit_of(lines)
         for line in lines:
-            for unit_word, unit in UNITS:
-                if any(w.text.endswith(f"单位：{unit_word}") for w in line):
-                    table.money_unit = table.money_unit or unit
             for leaf in leaves:          # the header may be repeated with other words (统计数): the first found
                 if leaf.take in ("行次", "值") and leaf.take not in places:
                     for title in (fill(leaf.title), *leaf.aliases):
