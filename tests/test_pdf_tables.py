@@ -10,7 +10,7 @@ import pytest
 
 from generator.derive.printed import publish
 from generator.derive.totals import derive
-from generator.load.pdf_tables import list_tables, pair_tables, single_row_tables, subject_tables
+from generator.load.pdf_tables import econ_tables, list_tables, pair_tables, single_row_tables, subject_tables
 from generator.load.pdf_text import read_pages
 from generator.load.unit_loader import load_unit
 from generator.profile import load_profile
@@ -179,3 +179,34 @@ def test_the_information_table_of_our_pdf_gives_back_its_figures(rendered, key):
     figures = _printed_figures(UNITS[key])
     read = {k: v for k, v in table.values.items() if v}
     assert read and read == {k: figures[k] for k in table.values if figures.get(k)}
+
+
+def _printed_econ(name: str) -> dict[str, Decimal]:
+    unit = load_unit(EXAMPLES / f"{name}.yaml")
+    d = publish(derive(unit, load_profile(unit.profile)))
+    lines = {**d.econ, "人员经费合计": d.personnel, "公用经费合计": d.public}
+    return {f"{code}.{take}": getattr(line, attr) for code, line in lines.items()
+            for take, attr in (("基本支出", "basic"), ("金额", "amount")) if getattr(line, attr)}
+
+
+def _econ_agrees(table, printed: dict) -> None:
+    assert table.unplaced == [], table.unplaced
+    read = {k: v for k, v in table.values.items() if v}
+    assert read and read == {k: v for k, v in printed.items() if k in table.values}, table.title
+    # every printed figure of a column the table has was read (a 款 or 项 the table does not list aside)
+    takes = {k.split(".")[1] for k in table.values}
+    listed = {k.split(".")[0] for k in table.values}
+    assert {k for k in printed if k.split(".")[1] in takes and k.split(".")[0] in listed} <= set(read)
+
+
+@pytest.mark.parametrize("key", sorted(UNITS))
+def test_the_economic_classification_table_of_our_pdf_gives_back_its_figures(rendered, key):
+    (table,) = econ_tables(read_pages(rendered[key]["pdf"]), load_profile(load_unit(EXAMPLES / f"{UNITS[key]}.yaml").profile))
+    _econ_agrees(table, _printed_econ(UNITS[key]))
+
+
+@pytest.mark.parametrize("key,seed", [("shehuigongzuo", "shanghai-putuo-shehuigongzuo-2024-final-accounts.pdf"),
+                                      ("guihuaziyuan", "shanghai-putuo-guihuaziyuan-2024-final-accounts.pdf")])
+def test_the_published_economic_classification_table_is_the_transcribed_one(key, seed):
+    (table,) = econ_tables(read_pages(SEEDS / seed), load_profile("shanghai-2024"))
+    _econ_agrees(table, _printed_econ(UNITS[key]))

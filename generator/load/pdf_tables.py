@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ..layout import Column
+from ..model import ECON_TOTAL_CODES
 from ..profile import Profile, TableSpec
 from .pdf_text import Page, Word
 
@@ -447,4 +448,58 @@ def _read_list(body: list[tuple[int, list[list[Word]]]], spec: TableSpec, profil
                 continue
             for w in amounts:
                 table.values[entry.value] = _amount(w.text)
+    return table
+
+
+# ---------------------------------------------------------------- 经济分类: column groups of code, name, amounts (06)
+
+def econ_tables(pages: list[Page], profile: Profile) -> list[ReadPairs]:
+    """The 经济分类 table of ``profile`` (06) found in ``pages``: every code's amounts, keyed
+    “30101.基本支出” (“30101.金额” where the table prints 金额), whichever column group it stands in."""
+    return [_read_econ(body, spec, profile) for spec, body in _found(pages, profile, "经济分类")]
+
+
+def _places_all(head: list[list[Word]], title: str) -> list[tuple[float, float]]:
+    """Every place of ``title`` in the header, left to right (one per column group)."""
+    out, left = [], -1.0
+    while (place := _header_place([[w for w in line if w.x0 > left] for line in head], title)) is not None:
+        out.append(place)
+        left = place[1]
+    return out
+
+
+def _read_econ(body: list[tuple[int, list[list[Word]]]], spec: TableSpec, profile: Profile) -> ReadPairs:
+    layout = spec.layout
+    fill = layout.filler(profile.texts)
+    table = ReadPairs(spec.key, spec.title, [n for n, _ in body], "", {})
+    known = set(profile.econ_names)
+    totals = set(ECON_TOTAL_CODES)              # the rows 人员经费合计, 公用经费合计 (their label is their key)
+    places: list[tuple[str, tuple[float, float]]] = []
+    for number, lines in body:
+        first = next((k for k, line in enumerate(lines) if line and line[0].text in known), len(lines))
+        head = lines[:first]
+        table.money_unit = table.money_unit or _unit_of(head)
+        for columns in (layout.columns, layout.econ_detail_columns):
+            found = [(c.take, p) for c in columns if c.take not in ("编码", "名称")
+                     for title in (fill(c.title), *c.aliases) for p in _places_all(head, title)]
+            if found:
+                places = sorted(set(found), key=lambda item: item[1][0])
+                break
+        if not places:
+            table.unplaced.append(f"第{number}页：表头中找不到“{spec.title}”的数值栏")
+            continue
+        for line in lines[first:]:
+            code = None
+            for w in line:
+                if w.text in known and len(w.text) in (3, 5) or w.text in totals:
+                    code = w.text
+                    continue
+                value = _amount(w.text)
+                if value is None and w.text not in EMPTY:
+                    continue                   # a name, or a piece of a wrapped one
+                take, _ = min(places, key=lambda item: abs(w.cx - sum(item[1]) / 2))
+                if code is None:
+                    table.unplaced.append(f"第{number}页：“{w.text}”前面没有科目编码")
+                    continue
+                table.values[f"{code}.{take}"] = value
     return table
