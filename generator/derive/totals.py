@@ -283,8 +283,8 @@ def derive(unit: Unit, profile: Profile) -> Derived:
     purchase = {k: keep(f"10.{k}", f) for k, f in kinds.items()}
     purchase["合计"] = keep("10.合计", accept(stated("政府采购合计"), fsum(kinds.values()), rounded))
     kinds = profile.vehicle_kinds              # 车辆类别名称: the kinds the profile's table counts
-    problems += [Problem(unit.src(f"相关信息统计.车辆.{k}"), f"“{k}”不是模板“{profile.name}”的车辆类别；可填："
-                         f"{'、'.join(kinds)}、车辆数合计（模板的车辆类别名称）") for k in unit.vehicles if k not in kinds]
+    problems += [not_the_profiles(unit, f"相关信息统计.车辆.{k}", k, (*kinds, "车辆数合计"), profile.name,
+                                  "车辆类别", "车辆类别名称") for k in unit.vehicles if k not in kinds]
     vehicles = {k: unit.vehicles.get(k) for k in kinds}
     vehicles_known = [v for v in vehicles.values() if v is not None]
     vehicles_total = sum(vehicles_known) if vehicles_known else None
@@ -353,18 +353,22 @@ def unknown_sangong_keys(unit: Unit, of: SangongItems, profile: str) -> list[Pro
         columns.append(("上年.三公经费", unit.last_year.sangong or {}))
     words = (unit.words or {}).get("三公经费")
     problems = []
+    unknown = lambda path, k: not_the_profiles(unit, path, k, known, profile, "“三公”经费项目", "三公经费目录")  # noqa: E731
     for where, column in columns:
-        problems += [_unknown(unit, f"{where}.{k}", k, known, profile) for k in column if k not in known]
+        problems += [unknown(f"{where}.{k}", k) for k in column if k not in known]
     if isinstance(words, dict):        # 情况说明.三公经费: an item's 变动原因 and 用途 under its name
-        problems += [_unknown(unit, f"情况说明.三公经费.{k}", k, known, profile) for k, v in words.items()
+        problems += [unknown(f"情况说明.三公经费.{k}", k) for k, v in words.items()
                      if isinstance(v, dict) and set(v) <= {"变动原因", "用途"} and k not in known]
     return problems
 
 
-def _unknown(unit: Unit, path: str, key: str, known: tuple[str, ...], profile: str) -> Problem:
+def not_the_profiles(unit: Unit, path: str, key: str, known: tuple[str, ...], profile: str, what: str,
+                     where: str) -> Problem:
+    """A key of the unit's data that the profile's list (``where``: 三公经费目录, 车辆类别名称) does not
+    hold: its place, the nearest name, and what may be written."""
     near = difflib.get_close_matches(key, known, n=1, cutoff=0.5)
-    return Problem(unit.src(path), f"“{key}”不是模板“{profile}”的“三公”经费项目" + (f"，是不是“{near[0]}”？" if near else "；")
-                   + f"可填：{'、'.join(known)}（模板的三公经费目录）")
+    return Problem(unit.src(path), f"“{key}”不是模板“{profile}”的{what}" + (f"，是不是“{near[0]}”？" if near else "；")
+                   + f"可填：{'、'.join(known)}（模板的{where}）")
 
 
 def _last_year(unit: Unit, of: SangongItems) -> LastYear | None:

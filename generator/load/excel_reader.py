@@ -193,6 +193,7 @@ class WorkbookReader(TableReading, SheetReading):
         if unit_sheet is not None:
             self.read_key_values(unit_sheet, UNIT_FIELDS, ())
         profile = self.profile()
+        rows_of = profile or self.first_profile()   # whose 三公 items and vehicle kinds the text sheets hold
         required = [SHEET_UNIT] + [f"table:{k}" for k in ([t.key for t in profile.tables] if profile else TABLE_NAMES)] + \
                    [s for s in TEXT_SHEETS if s != SHEET_UNIT]
         missing = [k for k in required if k not in found]
@@ -205,13 +206,13 @@ class WorkbookReader(TableReading, SheetReading):
             if key.startswith("table:"):
                 self.read_table(key[6:], sheet, profile)
         if SHEET_LAST in found:
-            self.read_key_values(found[SHEET_LAST], last_fields(self.sangong_items(profile)), ("上年",),
+            self.read_key_values(found[SHEET_LAST], last_fields(rows_of.sangong), ("上年",),
                                  code_table=(LAST_BY_CLASS, {LAST_CLASS_COLUMN: ["上年决算数", "决算数", "金额", "上年数"]}))
         if SHEET_BUDGET in found:
             self.read_code_table(found[SHEET_BUDGET], BUDGET_BY_CLASS,
                                  {BUDGET_COLUMN: ["年初预算数", "年初预算", "预算数", "金额"]}, required=True)
         if SHEET_WORDS in found:
-            self.read_key_values(found[SHEET_WORDS], word_fields(self.sangong_items(profile)), ("情况说明",))
+            self.read_key_values(found[SHEET_WORDS], word_fields(rows_of.sangong), ("情况说明",))
             self.text_only_performance()
         if SHEET_CLASS_WORDS in found:
             self.read_class_words(found[SHEET_CLASS_WORDS])
@@ -224,7 +225,7 @@ class WorkbookReader(TableReading, SheetReading):
                                  {FULL_BUDGET_COLUMN: ["全年预算数", "全年预算", "调整后预算数", "金额"]})
         self.read_forms(found)
         if SHEET_INFO in found:
-            self.read_key_values(found[SHEET_INFO], info_fields(self.vehicle_kinds(profile)), INFO)
+            self.read_key_values(found[SHEET_INFO], info_fields(rows_of.vehicle_kinds), INFO)
         if SHEET_MEMBERS in found:
             self.read_list(found[SHEET_MEMBERS], MEMBERS, MEMBER_COLUMNS, optional=("备注",))
         self.check_meta(found)
@@ -399,17 +400,10 @@ class WorkbookReader(TableReading, SheetReading):
             return None
 
     @staticmethod
-    def sangong_items(profile):
-        """The 三公 items whose rows 上年数 and 情况说明 hold: the workbook's profile's (三公经费目录), or,
-        when it names none that loads (said elsewhere), the first profile's."""
+    def first_profile():
+        """What a workbook naming no profile that loads (said elsewhere) is read with: the first profile."""
         from ..profile import available, load_profile
-        return (profile or load_profile(available()[0])).sangong
-
-    @staticmethod
-    def vehicle_kinds(profile) -> list[str]:
-        """The vehicle rows of 相关信息: the workbook's profile's kinds (else the first profile's)."""
-        from ..profile import available, load_profile
-        return (profile or load_profile(available()[0])).vehicle_kinds
+        return load_profile(available()[0])
 
     @staticmethod
     def sheet_label(key: str, profile) -> str:

@@ -260,10 +260,8 @@ class TableReading:
         if value is not None:
             self.typed.append(TypedFigure(figure, key, row, column, value, Source(self.file, None, "", addr)))
 
-    @staticmethod
-    def any_classes() -> list[tuple[str, str]]:
-        from ..profile import available, load_profile
-        return load_profile(available()[0]).classes
+    def any_classes(self) -> list[tuple[str, str]]:
+        return self.first_profile().classes
 
     @staticmethod
     def econ_heads() -> dict[str, set[str]]:
