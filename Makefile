@@ -8,12 +8,12 @@ demo: setup
 	.venv/bin/juesuan render data/examples/*.yaml --format docx,pdf --out output/
 
 # two test processes (pytest-xdist; this machine has 2 cores; a file's tests stay together and in
-# order: test_web's share one server and build on each other), then alone the tests that write into
-# templates/ or hold the machine's limits (open files, connections, worker limits)
+# order: test_web's share one server and build on each other), then, with nothing else running, the
+# two files of tests that hold the machine's limits (open files, connections, worker time and memory)
 test: setup
 	.venv/bin/ruff check generator tests benchmarks scripts
 	.venv/bin/python -m pytest -q -n 2 --dist loadfile -m "not serial"
-	.venv/bin/python -m pytest -q -m serial
+	.venv/bin/python -m pytest -q -n 2 --dist loadfile -m serial
 
 # the tests that start no other process (no CLI, LibreOffice, poppler, server or browser): under 2 minutes
 test-fast: setup

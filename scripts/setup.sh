@@ -55,3 +55,6 @@ if [ ! -f "$stamp" ]; then
   rm -f .venv/.installed-*
   touch "$stamp"
 fi
+# The package's compiled modules, written now: where PYTHONDONTWRITEBYTECODE is set (as on some
+# build machines) Python would otherwise compile every module again at each juesuan start.
+.venv/bin/python -m compileall -q generator

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
+import fcntl
 import os
 import shutil
 import subprocess
@@ -36,12 +38,35 @@ RENDERED_KEYS = {"潇河": "xiaohe", "新材料": "xincailiao", "社会工作部
                  "汇通": "huitong", "新能源汽车园": "xinnengyuan"}
 
 
+@contextlib.contextmanager
+def _shared(tmp_path_factory, name: str):
+    """A folder every test process of this run shares (pytest-xdist starts two), held under a lock:
+    the first process to get it makes what goes in, the others find it made. Yields the folder,
+    whether it is made, and what to call once it is."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent                      # the run's folder above each worker's own
+    folder = base / f"shared-{name}"
+    folder.mkdir(exist_ok=True)
+    with open(base / f"shared-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            marker = base / f"shared-{name}.made"
+            yield folder, marker.exists(), marker.touch
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 @pytest.fixture(scope="session")
 def rendered(tmp_path_factory):
-    """Every example rendered once through the CLI into one folder: {key: {fmt: Path}}."""
-    out = tmp_path_factory.mktemp("rendered")
-    proc = run_cli("render", *map(str, sorted(EXAMPLES.glob("*.yaml"))), "--format", "docx,pdf,html", "--out", str(out))
-    assert proc.returncode == 0, proc.stderr
+    """Every example rendered once through the CLI into one folder: {key: {fmt: Path}} (once per
+    test run: the test processes share it)."""
+    with _shared(tmp_path_factory, "rendered") as (out, made, done):
+        if not made:
+            proc = run_cli("render", *map(str, sorted(EXAMPLES.glob("*.yaml"))), "--format", "docx,pdf,html",
+                           "--out", str(out))
+            assert proc.returncode == 0, proc.stderr
+            done()
     files: dict[str, dict[str, Path]] = {}
     for f in out.iterdir():
         key = next((k for word, k in RENDERED_KEYS.items() if word in f.name), f.name)
@@ -51,20 +76,43 @@ def rendered(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def libreoffice_pdf(rendered, tmp_path_factory):
-    """LibreOffice's PDF of an example's DOCX (headless conversion, once per example): {key: Path}."""
-    out = tmp_path_factory.mktemp("libreoffice")
-    done: dict[str, Path] = {}
+    """LibreOffice's PDF of an example's DOCX (headless conversion, once per example and test run):
+    {key: Path}."""
+    profile = tmp_path_factory.getbasetemp() / "libreoffice-profile"    # one per process: soffice locks it
 
     def convert(key: str) -> Path:
-        if key not in done:
-            conv = subprocess.run(["soffice", f"-env:UserInstallation=file://{out}/profile", "--headless",
-                                   "--convert-to", "pdf", "--outdir", str(out), str(rendered[key]["docx"])],
-                                  capture_output=True, text=True, timeout=300)
-            assert conv.returncode == 0, conv.stderr
-            done[key] = out / rendered[key]["docx"].with_suffix(".pdf").name
-            assert done[key].exists(), conv.stdout + conv.stderr
-        return done[key]
+        with _shared(tmp_path_factory, f"libreoffice-{key}") as (out, made, done):
+            pdf = out / rendered[key]["docx"].with_suffix(".pdf").name
+            if not made:
+                conv = subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless",
+                                       "--convert-to", "pdf", "--outdir", str(out), str(rendered[key]["docx"])],
+                                      capture_output=True, text=True, timeout=300)
+                assert conv.returncode == 0, conv.stderr
+                assert pdf.exists(), conv.stdout + conv.stderr
+                done()
+        return pdf
     return convert
+
+
+def user_profile(root: Path, name: str, text: str) -> Path:
+    """A profile written into a user profile folder ``root`` (``--profiles root``, searched before
+    templates/): tests that need a changed profile never write into templates/, which every other
+    test process reads. Returns ``root``."""
+    (root / "profiles").mkdir(parents=True, exist_ok=True)
+    (root / "profiles" / f"{name}.yaml").write_text(text, encoding="utf-8")
+    return root
+
+
+@contextlib.contextmanager
+def profiles_from(root: Path):
+    """In this process, profiles are also searched in ``root`` (as ``--profiles root`` does)."""
+    from generator import search_path
+    before = search_path.user_roots()
+    search_path.set_user_roots([root])
+    try:
+        yield
+    finally:
+        search_path.set_user_roots(before)
 
 
 def open_docx(*args, **kwargs):
@@ -105,16 +153,18 @@ def _starts_a_process(item) -> bool:
 
 
 # Modules whose tests hold the machine's limits (open files, connections, worker time and memory
-# limits): with another test process beside them their timings are not their own (a CI run saw a
-# server at its open-files limit fail to accept while the other process ran).
+# limits): beside the render-heavy tests their timings are not their own (a CI run saw a server at
+# its open-files limit fail to accept while another test process rendered). make test runs them
+# after the others, the two files side by side, one process each.
 SERIAL_MODULES = {"test_web_limits", "test_worker_limits"}
 
 
 def _writes_templates(item) -> bool:
-    """Whether the test writes a profile into templates/ for a while (every other process reading
-    the profiles then sees it, or sees it vanish), or holds the machine's limits (SERIAL_MODULES)."""
+    """Whether the test holds the machine's limits (SERIAL_MODULES) or writes a profile into
+    templates/ for a while (every other process reading the profiles then sees it, or sees it
+    vanish; none does now: a test writes a changed profile into a user folder, ``user_profile``)."""
     import inspect
-    if "templates" in getattr(item, "fixturenames", ()) or item.module.__name__.split(".")[-1] in SERIAL_MODULES:
+    if item.module.__name__.split(".")[-1] in SERIAL_MODULES:
         return True
     try:
         return "PROFILES /" in inspect.getsource(item.function)

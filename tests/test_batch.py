@@ -129,13 +129,16 @@ def docx_ok(path: Path) -> str:
 
 
 def assert_whole_files(out: Path, recursive: bool = True) -> None:
-    """Every PDF opens with pdftotext and every DOCX with python-docx; no temporary files."""
+    """Every PDF opens with pdftotext, every DOCX with python-docx, every HTML page ends; no
+    temporary files."""
     files = [p for p in (out.rglob("*") if recursive else out.iterdir()) if p.is_file()]
     for p in files:
         if p.suffix == ".pdf" and not p.name.startswith("."):
             assert "部门决算公开" in pdf_ok(p).replace("\n", ""), p
         elif p.suffix == ".docx" and not p.name.startswith("."):
             assert "决算公开" in docx_ok(p), p
+        elif p.suffix == ".html" and not p.name.startswith("."):
+            assert p.read_text(encoding="utf-8").rstrip().endswith("</html>"), p
     if recursive:
         assert [p for p in files if p.name.endswith(".part")] == []
         assert not (out / batch.STAGING_NAME).exists()
@@ -253,7 +256,7 @@ def test_twelve_html_report(twelve):
 def test_sigkill_mid_run_then_rerun_renders_each_unit_once(tmp_path):
     units = tmp_path / "units"
     specs = {f"u{i}.yaml": (base, f"测试强杀第{i}单位", None, i)
-             for i, base in enumerate(["xiaohe", "xincailiao", "admin"] * 3, 1)}
+             for i, base in enumerate(["xiaohe", "xincailiao", "admin"] * 2, 1)}
     stems = write_units(units, specs)
     out = tmp_path / "out"
 
@@ -291,7 +294,7 @@ def test_sigkill_mid_run_then_rerun_renders_each_unit_once(tmp_path):
 def test_ctrl_c_stops_cleanly_and_rerun_finishes(tmp_path):
     units = tmp_path / "units"
     stems = write_units(units, {f"c{i}.yaml": (base, f"测试中断第{i}单位", None, None)
-                                for i, base in enumerate(["xiaohe", "xincailiao", "admin"] * 2, 1)})
+                                for i, base in enumerate(["xiaohe", "xincailiao", "admin", "xiaohe"], 1)})
     out = tmp_path / "out"
     proc = start_batch(units, "--out", out, "--format", "docx,pdf", "--jobs", "2")
     try:
@@ -376,37 +379,37 @@ def test_second_run_renders_nothing_editing_one_file_renders_only_it(tmp_path):
                         "b.yaml": ("xincailiao", "测试增量乙单位", None, 2),
                         "c/c.yaml": ("admin", "测试增量丙单位", None, 3)})
     out = tmp_path / "out"
-    first = run_batch(units, "--out", out, "--format", "docx")
+    first = run_batch(units, "--out", out, "--format", "html")
     assert first.returncode == 0, first.stderr
     assert set(statuses(out).values()) == {"已生成"}
-    stamps = {p.name: p.stat().st_mtime_ns for p in out.glob("*.docx")}
+    stamps = {p.name: p.stat().st_mtime_ns for p in out.glob("测试*.html")}
     assert len(stamps) == 3
 
-    second = run_batch(units, "--out", out, "--format", "docx")
+    second = run_batch(units, "--out", out, "--format", "html")
     assert second.returncode == 0
     assert set(statuses(out).values()) == {"已跳过（未变化）"}
     assert "没有重新生成" in second.stdout
-    assert {p.name: p.stat().st_mtime_ns for p in out.glob("*.docx")} == stamps
+    assert {p.name: p.stat().st_mtime_ns for p in out.glob("测试*.html")} == stamps
     assert "测试增量乙单位" in (out / "batch-report.html").read_text(encoding="utf-8")
 
     with open(units / "b.yaml", "a", encoding="utf-8") as f:   # edit one data file
         f.write("\n# 已复核\n")
-    third = run_batch(units, "--out", out, "--format", "docx")
+    third = run_batch(units, "--out", out, "--format", "html")
     assert third.returncode == 0
     assert statuses(out) == {"a.yaml": "已跳过（未变化）", "b.yaml": "已生成", "c/c.yaml": "已跳过（未变化）"}
 
     # an output file damaged or removed: that unit is rendered again
-    (out / f"{stem('测试增量甲单位', 2022)}.docx").write_bytes(b"truncated")
-    (out / f"{stem('测试增量丙单位', 2023)}.docx").unlink()
-    fourth = run_batch(units, "--out", out, "--format", "docx")
+    (out / f"{stem('测试增量甲单位', 2022)}.html").write_bytes(b"truncated")
+    (out / f"{stem('测试增量丙单位', 2023)}.html").unlink()
+    fourth = run_batch(units, "--out", out, "--format", "html")
     assert statuses(out) == {"a.yaml": "已生成", "b.yaml": "已跳过（未变化）", "c/c.yaml": "已生成"}
     assert_whole_files(out)
 
     assert fourth.returncode == 0
     # --force, or other options: everything again
-    assert run_batch(units, "--out", out, "--format", "docx", "--force").returncode == 0
+    assert run_batch(units, "--out", out, "--format", "html", "--force").returncode == 0
     assert set(statuses(out).values()) == {"已生成"}
-    assert run_batch(units, "--out", out, "--format", "docx,html").returncode == 0
+    assert run_batch(units, "--out", out, "--format", "html", "--draft").returncode == 0
     assert set(statuses(out).values()) == {"已生成"}
 
 
@@ -458,7 +461,7 @@ def test_crash_in_rendering_is_recorded_and_the_batch_goes_on(tmp_path):
     (hook / "sitecustomize.py").write_text(CRASH_HOOK, encoding="utf-8")
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(hook), os.environ.get("PYTHONPATH")])))
     out = tmp_path / "out"
-    proc = run_batch(units, "--out", out, "--format", "docx", "--jobs", "2", env=env)
+    proc = run_batch(units, "--out", out, "--format", "html", "--jobs", "2", env=env)
     assert proc.returncode == 2, (proc.stdout, proc.stderr)
     rows = report_rows(out)
     assert {k: r["状态"] for k, r in rows.items()} == {
@@ -468,7 +471,7 @@ def test_crash_in_rendering_is_recorded_and_the_batch_goes_on(tmp_path):
     assert "RuntimeError: 测试用的渲染错误" in rows["raises.yaml"]["问题"]
     assert_whole_files(out)
     # without the hook, the next run renders just the two
-    again = run_batch(units, "--out", out, "--format", "docx", "--jobs", "2")
+    again = run_batch(units, "--out", out, "--format", "html", "--jobs", "2")
     assert again.returncode == 0
     assert {k for k, v in statuses(out).items() if v == "已生成"} == {"dies.yaml", "raises.yaml"}
 
@@ -491,16 +494,16 @@ def test_manifest_lists_files_and_folders(tmp_path):
     manifest.write_text("# 2024 年批量\n\n../data/one.yaml\n  # 注释\n../data/more\n../data/one.yaml\n"
                         "../data/missing.yaml\n", encoding="utf-8")
     out = tmp_path / "out"
-    proc = run_batch(manifest, "--out", out, "--format", "docx")
+    proc = run_batch(manifest, "--out", out, "--format", "html")
     assert proc.returncode == 2, proc.stderr
     rows = report_rows(out)
     assert {k: r["状态"] for k, r in rows.items()} == {
         "../data/one.yaml": "已生成", "../data/more/two.yaml": "已生成",
         "../data/more/three.yaml": "已生成", "../data/more/four.xlsx": "已生成",
         "../data/missing.yaml": "无法读取"}
-    assert (out / f"{stem('测试清单丁单位', 2023)}.docx").is_file()
+    assert (out / f"{stem('测试清单丁单位', 2023)}.html").is_file()
     assert "文件不存在" in rows["../data/missing.yaml"]["问题"]
-    assert not (out / f"{stem('测试未列入单位', 2023)}.docx").exists()
+    assert not (out / f"{stem('测试未列入单位', 2023)}.html").exists()
 
 
 def test_disambiguation_keeps_every_unit():
@@ -529,15 +532,15 @@ def test_leftovers_of_a_killed_run_are_removed_and_a_busy_folder_is_refused(tmp_
     (out / batch.STAGING_NAME / "123-0" / "half.pdf").write_bytes(b"%PDF-1.7 half")
     (out / ".测试清理单位2023年度部门决算公开.abc123.pdf.part").write_bytes(b"%PDF-1.7 half")
     (out / "keep-me.txt").write_text("not ours", encoding="utf-8")
-    proc = run_batch(units, "--out", out, "--format", "docx")
+    proc = run_batch(units, "--out", out, "--format", "html")
     assert proc.returncode == 0, proc.stderr
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
-        "batch-report.csv", "batch-report.html", "keep-me.txt", "测试清理单位2023年度部门决算公开.docx"]
+        "batch-report.csv", "batch-report.html", "keep-me.txt", "测试清理单位2023年度部门决算公开.html"]
     assert_whole_files(out)
     # a folder another batch is writing to is refused, nothing touched
     with open(out / batch.LOCK_NAME, "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        busy = run_batch(units, "--out", out, "--format", "docx", "--force")
+        busy = run_batch(units, "--out", out, "--format", "html", "--force")
     assert busy.returncode == 2 and "正在写入" in busy.stderr
     assert statuses(out) == {"a.yaml": "已生成"}
 
@@ -580,7 +583,7 @@ def test_on_progress_is_told_each_unit(tmp_path):
     folder.mkdir()
     for name in ("xiaohe-2022.yaml", "xincailiao-2023.yaml"):
         (folder / name).write_bytes((EXAMPLES / name).read_bytes())
-    run_batch(folder, tmp_path / "out", ("docx",), jobs=1, progress_stream=None, on_progress=lambda d, t: seen.append((d, t)))
+    run_batch(folder, tmp_path / "out", ("html",), jobs=1, progress_stream=None, on_progress=lambda d, t: seen.append((d, t)))
     assert seen == [(0, 2), (1, 2), (2, 2)]
 
 
@@ -600,7 +603,7 @@ def test_report_csv_cells_never_start_a_formula_and_the_html_escapes(tmp_path):
     units = tmp_path / "units"
     write_units(units, {rel: ("xincailiao", f"'{name}'", None, None) for rel, name in FORMULA_NAMES.items()})
     out = tmp_path / "out"
-    proc = run_batch(units, "--out", out, "--format", "docx", "--jobs", "2")
+    proc = run_batch(units, "--out", out, "--format", "html", "--jobs", "2")
     assert proc.returncode == 0, (proc.stdout, proc.stderr)
     raw = (out / "batch-report.csv").read_bytes().decode("utf-8-sig")
     rows = list(csv.reader(raw.splitlines(keepends=True)))
@@ -658,7 +661,7 @@ def test_a_unit_past_the_memory_limit_is_reported_and_the_others_rendered(tmp_pa
     out = tmp_path / "out"
     # with WeasyPrint loaded in the main process, the workers are spawned (pool.default_start_method)
     env = hooked_env(tmp_path, LIMIT_HOOK + ("import weasyprint\n" if start_method == "spawn" else ""))
-    proc = run_batch(units, "--out", out, "--format", "docx", "--jobs", "1", "--worker-memory-mb", "1024", env=env)
+    proc = run_batch(units, "--out", out, "--format", "html", "--jobs", "1", "--worker-memory-mb", "1024", env=env)
     assert proc.returncode == 2, (proc.stdout, proc.stderr)
     rows = report_rows(out)
     assert {k: r["状态"] for k, r in rows.items()} == {
@@ -675,14 +678,14 @@ def test_a_unit_past_the_time_limit_is_killed_and_the_others_rendered(tmp_path):
                         "fine-1.yaml": ("xiaohe", "测试超时正常甲单位", None, None),
                         "fine-2.yaml": ("admin", "测试超时正常乙单位", None, 2)})
     out = tmp_path / "out"
-    # 10 s: ten times what a unit's DOCX takes (about 1 s), so only the unit that never ends is stopped
-    proc = run_batch(units, "--out", out, "--format", "docx", "--jobs", "2", "--worker-timeout", "10",
+    # 5 s: more than ten times what a unit's HTML takes, so only the unit that never ends is stopped
+    proc = run_batch(units, "--out", out, "--format", "html", "--jobs", "2", "--worker-timeout", "5",
                      env=hooked_env(tmp_path, LIMIT_HOOK))
     assert proc.returncode == 2, (proc.stdout, proc.stderr)
     rows = report_rows(out)
     assert {k: r["状态"] for k, r in rows.items()} == {
         "slow.yaml": "超出限制", "fine-1.yaml": "已生成", "fine-2.yaml": "已生成"}, rows
-    assert "超时（超过 10 秒）" in rows["slow.yaml"]["问题"] and "--worker-timeout" in rows["slow.yaml"]["问题"]
+    assert "超时（超过 5 秒）" in rows["slow.yaml"]["问题"] and "--worker-timeout" in rows["slow.yaml"]["问题"]
     assert_whole_files(out)
 
 

@@ -100,18 +100,15 @@ def test_no_number_in_narrative_without_two_decimals():
 
 def test_zero_kinds_are_listed_only_when_the_profile_says_so(tmp_path):
     """Shanxi lists 上级补助收入0万元 (profile 情况说明列出零值项: true); a profile without it does not."""
-    from generator.profile import PROFILES
+    from .conftest import profiles_from, user_profile
     listed = narrative("xincailiao-2023")
     assert "上级补助收入0.00万元，占比0.00%" in listed and "上缴上级支出0.00万元，占比0.00%" in listed
-    profile = PROFILES / "test-no-zero-lines.yaml"
-    profile.write_text("继承: shanxi-2023\n情况说明列出零值项: false\n", encoding="utf-8")
-    try:
-        unit = tmp_path / "unit.yaml"
-        unit.write_text((EXAMPLES / "xincailiao-2023.yaml").read_text(encoding="utf-8")
-                        .replace("模板: shanxi-2023", "模板: test-no-zero-lines"), encoding="utf-8")
+    root = user_profile(tmp_path / "profiles", "test-no-zero-lines", "继承: shanxi-2023\n情况说明列出零值项: false\n")
+    unit = tmp_path / "unit.yaml"
+    unit.write_text((EXAMPLES / "xincailiao-2023.yaml").read_text(encoding="utf-8")
+                    .replace("模板: shanxi-2023", "模板: test-no-zero-lines"), encoding="utf-8")
+    with profiles_from(root):
         doc = prepare(unit).document
-    finally:
-        profile.unlink()
     text = "\n".join(b.text for b in doc.blocks if isinstance(b, Paragraph))
     assert "上级补助收入" not in text and "上缴上级支出" not in text
     assert "财政拨款收入5,987.71万元，占比100.00%。" in text

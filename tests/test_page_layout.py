@@ -122,20 +122,14 @@ def test_shanxi_toc_on_one_page_with_its_page_numbers(pdf_of, key, writer):
 def test_a_class_outside_the_fixed_rows_is_printed_when_the_unit_has_an_amount(tmp_path):
     """固定行类 names the rows always printed; a 类 the unit spent in is printed as well (catalogue order),
     so the rows of 01 and 04 still add up to their totals."""
-    from generator.profile import PROFILES
-    from .conftest import EXAMPLES, run_cli
-    profile = PROFILES / "test-fixed-classes.yaml"
-    assert not profile.exists()
-    profile.write_text("继承: shanghai-2024\n固定行类: [202]\n", encoding="utf-8")
-    try:
-        unit = tmp_path / "unit.yaml"
-        unit.write_text((EXAMPLES / "putuo-shehuigongzuo-2024.yaml").read_text(encoding="utf-8")
-                        .replace("模板: shanghai-2024", "模板: test-fixed-classes"), encoding="utf-8")
-        proc = run_cli("render", str(unit), "--format", "html", "--out", str(tmp_path / "out"))
-        assert proc.returncode == 0, proc.stderr
-        html = next((tmp_path / "out").glob("*.html")).read_text(encoding="utf-8")
-    finally:
-        profile.unlink()
+    from .conftest import EXAMPLES, run_cli, user_profile
+    root = user_profile(tmp_path / "profiles", "test-fixed-classes", "继承: shanghai-2024\n固定行类: [202]\n")
+    unit = tmp_path / "unit.yaml"
+    unit.write_text((EXAMPLES / "putuo-shehuigongzuo-2024.yaml").read_text(encoding="utf-8")
+                    .replace("模板: shanghai-2024", "模板: test-fixed-classes"), encoding="utf-8")
+    proc = run_cli("render", str(unit), "--format", "html", "--out", str(tmp_path / "out"), "--profiles", str(root))
+    assert proc.returncode == 0, proc.stderr
+    html = next((tmp_path / "out").glob("*.html")).read_text(encoding="utf-8")
     for key in ("t01", "t04"):
         table = html[html.index(f'id="{key}"'):]
         table = table[:table.index("</table>")]

@@ -3,8 +3,8 @@ through the same located reader as unit files: a broken one ends `juesuan check`
 and one Chinese message naming the file, the line and the key — in the file that wrote it, when a
 profile inherits (继承) — never a traceback or 程序内部出错.
 
-Profiles and layouts are found by name under templates/; each case writes its broken copy there
-under a test- name and removes it afterwards (as tests/test_typography.py does)."""
+Each case writes its broken copy under a test- name into a profile folder of its own (``--profiles``,
+searched before templates/ and read by the same reader)."""
 from __future__ import annotations
 
 import json
@@ -19,30 +19,29 @@ from generator.errors import InputError
 from generator.layout import LAYOUTS
 from generator.load import schema
 from generator.load.yaml_reader import read_yaml
-from generator.profile import CATALOG_SCHEMAS, CATALOGS, PROFILES, TEMPLATES
+from generator.profile import CATALOG_SCHEMAS, CATALOGS, PROFILES
 
 from .conftest import EXAMPLES, run_cli
 from .test_bad_input_corpus import EXCEPTIONS, english
 
 UNIT = EXAMPLES / "xincailiao-2023.yaml"          # 模板: shanxi-2023
 PROFILE = (PROFILES / "shanxi-2023.yaml").read_text(encoding="utf-8")
+USER_FOLDER = "my-profiles"
 
 
 @pytest.fixture
-def templates():
-    """write(folder, name, text) -> the path of templates/<folder>/<name>.yaml, removed afterwards."""
-    written: list[Path] = []
+def templates(tmp_path):
+    """write(folder, name, text) -> the path of <a user profile folder>/<folder>/<name>.yaml; the
+    checks below run with ``--profiles`` that folder, so a broken copy is read through the same
+    located reader as the built-in files without touching templates/."""
+    root = tmp_path / USER_FOLDER
 
     def write(folder: str, name: str, text: str) -> Path:
-        path = TEMPLATES / folder / f"{name}.yaml"
-        assert not path.exists(), path
-        written.append(path)
+        path = root / folder / f"{name}.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         return path
-
-    yield write
-    for path in written:
-        path.unlink(missing_ok=True)
+    return write
 
 
 def replaced(text: str, old: str, new: str) -> str:
@@ -57,7 +56,8 @@ def line_of(text: str, needle: str) -> int:
 def check_with_profile(tmp_path: Path, profile: str):
     unit = tmp_path / "unit.yaml"
     unit.write_text(replaced(UNIT.read_text(encoding="utf-8"), "模板: shanxi-2023", f"模板: {profile}"), encoding="utf-8")
-    return run_cli("check", str(unit))
+    user = tmp_path / USER_FOLDER
+    return run_cli("check", str(unit), *(("--profiles", str(user)) if user.is_dir() else ()))
 
 
 def assert_one_message(proc, path: Path, line: int, *words: str) -> str:

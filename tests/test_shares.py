@@ -113,18 +113,12 @@ def test_the_last_share_takes_the_tail_only_when_it_is_not_zero():
     assert shares([D("1"), D("1"), D("1")], None, "none") == [D("33.33")] * 3
 
 
-def test_a_profile_with_an_unknown_setting_is_refused_with_its_line(tmp_path, monkeypatch):
-    import shutil
-
+def test_a_profile_with_an_unknown_setting_is_refused_with_its_line(tmp_path):
     import generator.profile as prof
     from generator.errors import InputError
-    shutil.copy(prof.PROFILES / "shanghai-2024.yaml", tmp_path)
-    (tmp_path / "x.yaml").write_text("继承: shanghai-2024\n占比尾差: 四舍五入\n", encoding="utf-8")
-    monkeypatch.setattr(prof, "PROFILES", tmp_path)
-    prof.load_profile.cache_clear()
-    try:
+
+    from .conftest import profiles_from, user_profile
+    with profiles_from(user_profile(tmp_path, "x", "继承: shanghai-2024\n占比尾差: 四舍五入\n")):
         with pytest.raises(InputError) as e:
             prof.load_profile("x")
-    finally:
-        prof.load_profile.cache_clear()
-    assert [str(p) for p in e.value.problems] == [f"{tmp_path / 'x.yaml'}：第2行：占比尾差：应为以下之一：最大项、末项、不调整，实际是“四舍五入”"]
+    assert [str(p) for p in e.value.problems] == [f"{tmp_path / 'profiles' / 'x.yaml'}：第2行：占比尾差：应为以下之一：最大项、末项、不调整，实际是“四舍五入”"]

@@ -11,14 +11,15 @@ import pytest
 from docx.enum.text import WD_LINE_SPACING
 from docx.shared import Pt
 
-from generator.profile import PROFILES
-from tests.conftest import EXAMPLES, run_cli, open_docx
+from tests.conftest import EXAMPLES, open_docx, profiles_from, run_cli, user_profile
 
 OPENING = "潇河产业园事业服务中心的主要职责"      # first body paragraph of 第一部分 (xiaohe)
 
 
 def _unit_with_profile(tmp_path: Path, name: str, body: str) -> Path:
-    (PROFILES / f"{name}.yaml").write_text(f"继承: shanxi-2022\n{body}", encoding="utf-8")
+    """A copy of xiaohe on profile ``name`` (shanxi-2022 and ``body``), which is written into the
+    folder ``tmp_path/profiles-of-test`` (run with ``--profiles`` that folder)."""
+    user_profile(tmp_path / "profiles-of-test", name, f"继承: shanxi-2022\n{body}")
     unit = tmp_path / "unit.yaml"
     unit.write_text((EXAMPLES / "xiaohe-2022.yaml").read_text(encoding="utf-8")
                     .replace("模板: shanxi-2022", f"模板: {name}"), encoding="utf-8")
@@ -40,11 +41,9 @@ def _body_lines(pdf: Path) -> list[tuple[float, float]]:
 def gbt9704(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("typo")
     name = "test-gbt9704-body"
-    try:
-        unit = _unit_with_profile(tmp, name, "正文排版: {字号: 16, 行距: 28}\n")
-        proc = run_cli("render", str(unit), "--format", "docx,pdf", "--out", str(tmp / "out"))
-    finally:
-        (PROFILES / f"{name}.yaml").unlink()
+    unit = _unit_with_profile(tmp, name, "正文排版: {字号: 16, 行距: 28}\n")
+    proc = run_cli("render", str(unit), "--format", "docx,pdf", "--out", str(tmp / "out"),
+                   "--profiles", str(tmp / "profiles-of-test"))
     assert proc.returncode == 0, proc.stderr
     return {p.suffix[1:]: p for p in (tmp / "out").iterdir()}
 
@@ -81,23 +80,17 @@ def test_docx_styles_follow_the_profile(gbt9704, rendered):
 ])
 def test_bad_typography_is_named(tmp_path, body, expected):
     name = "test-gbt9704-bad"
-    try:
-        unit = _unit_with_profile(tmp_path, name, body)
-        proc = run_cli("check", str(unit))
-    finally:
-        (PROFILES / f"{name}.yaml").unlink()
+    unit = _unit_with_profile(tmp_path, name, body)
+    proc = run_cli("check", str(unit), "--profiles", str(tmp_path / "profiles-of-test"))
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert expected in proc.stderr and f"{name}.yaml" in proc.stderr, proc.stderr
 
 
-def test_half_points_are_accepted():
+def test_half_points_are_accepted(tmp_path):
     """YAML reads 10.5 as a decimal number: a half-point size and a fractional pitch are kept."""
     from generator.profile import load_profile
     name = "test-gbt9704-half"
-    (PROFILES / f"{name}.yaml").write_text("继承: shanxi-2022\n正文排版: {字号: 10.5, 行距: 18.5}\n", encoding="utf-8")
-    try:
+    root = user_profile(tmp_path, name, "继承: shanxi-2022\n正文排版: {字号: 10.5, 行距: 18.5}\n")
+    with profiles_from(root):
         typography = load_profile(name).typography
-    finally:
-        (PROFILES / f"{name}.yaml").unlink()
-        load_profile.cache_clear()
     assert (typography.body_size, typography.line_pitch) == (Decimal("10.5"), Decimal("18.5"))

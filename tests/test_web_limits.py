@@ -165,8 +165,9 @@ class LimitedServer(Server):
 
 
 def get_login(server: Server) -> int | None:
-    """The status of GET /login, None when no answer came within 3 s."""
-    conn = http.client.HTTPConnection(server.host, server.port, timeout=3)
+    """The status of GET /login, None when no answer came within 10 s (a bound for a busy machine:
+    the server answers at once or refuses at once)."""
+    conn = http.client.HTTPConnection(server.host, server.port, timeout=10)
     try:
         conn.request("GET", "/login")
         r = conn.getresponse()

@@ -1,5 +1,5 @@
 """The web workspace's check and render workers under their limits (issue 22): a real server
-(``serve --worker-memory-mb 1024 --worker-timeout 10``) whose workers run a ``sitecustomize`` hook
+(``serve --worker-memory-mb 1024 --worker-timeout 6``) whose workers run a ``sitecustomize`` hook
 that makes the check (``pipeline.prepare``) or the render (``pipeline.render``) of a file of a
 given name grow without end or never end. The upload (or download) that hits a limit gets a plain
 message naming it; the other units' uploads, under way at the same time or after, are checked
@@ -52,7 +52,9 @@ def limited(tmp_path_factory):
                    "--password-stdin", stdin=PASSWORD + "\n")
         assert proc.returncode == 0, proc.stderr
         tokens[name] = cli("user", "token", name, "--data", str(data)).stdout.strip().splitlines()[-1]
-    server = Server(data, "--worker-memory-mb", "1024", "--worker-timeout", "10", pythonpath=(str(hook),))
+    # 6 s: three times the longest render here (about 2 s; these tests run with no other test
+    # process beside them: make test's serial part), so only what never ends is stopped
+    server = Server(data, "--worker-memory-mb", "1024", "--worker-timeout", "6", pythonpath=(str(hook),))
     yield server, Api(server, tokens["甲"]), Api(server, tokens["乙"]), Api(server, tokens["管理员"])
     server.stop()
 
@@ -91,7 +93,7 @@ def test_an_upload_past_the_time_limit_is_stopped_while_other_units_are_checked(
         thread.join(timeout=300)
     assert slow["status"] == 422, slow
     [problem] = slow["out"]["problems"]
-    assert problem.startswith("check-slow.yaml：检查超时（超过 10 秒），已停止"), problem
+    assert problem.startswith("check-slow.yaml：检查超时（超过 6 秒），已停止"), problem
     for api, unit, name, data in ((jia, XIAOHE, "xiaohe-2022.yaml", XIAOHE_YAML),
                                   (yi, XINCAILIAO, "xincailiao-2023.yaml", XINCAILIAO_YAML)):
         status, out = api.upload(unit, name, data)
@@ -99,7 +101,7 @@ def test_an_upload_past_the_time_limit_is_stopped_while_other_units_are_checked(
 
 
 @pytest.mark.parametrize("stage, message", [("huge", "生成超出内存限制（1024 MB），已停止"),
-                                             ("slow", "生成超时（超过 10 秒），已停止")])
+                                             ("slow", "生成超时（超过 6 秒），已停止")])
 def test_a_render_past_a_limit_says_so_and_the_next_render_works(limited, stage, message):
     server, jia, yi, admin = limited
     status, out = yi.upload(XINCAILIAO, f"render-{stage}.yaml", XINCAILIAO_YAML)
