@@ -2,6 +2,7 @@
 
   juesuan template --profile shanxi-2023 --out 模板.xlsx        an empty workbook to fill
   juesuan import 某单位.xlsx --out data/units/某单位-2024.yaml   workbook → YAML data file
+  juesuan import 去年的报告.pdf --out 某单位-2023.yaml           a published report's tables → YAML (issue 26)
   juesuan export data/examples/xiaohe-2022.yaml --out xiaohe.xlsx   YAML → filled workbook
 
 `add_commands(subparsers)` adds the three parsers to the `juesuan` command; `run(args)` runs
@@ -31,9 +32,10 @@ def add_commands(subparsers) -> None:
     t.add_argument("--region", metavar="地区", help="地区，如 山西省（与 --year 一起用）")
     t.add_argument("--out", type=Path, required=True, help="写到此 .xlsx 文件")
     t.add_argument("--force", action="store_true", help="输出文件已存在时覆盖")
-    i = subparsers.add_parser("import", help="把填好的工作簿（.xlsx）转成单位数据文件（.yaml）")
-    i.add_argument("file", type=Path, help="工作簿（.xlsx / .xlsm）")
-    i.add_argument("--out", type=Path, default=None, help="写到此 .yaml 文件（默认：与工作簿同名的 .yaml）")
+    i = subparsers.add_parser("import", help="把填好的工作簿（.xlsx）或已公开的决算公开 PDF 转成单位数据文件（.yaml）")
+    i.add_argument("file", type=Path, help="工作簿（.xlsx / .xlsm），或已公开的报告（.pdf，有文字层）")
+    i.add_argument("--out", type=Path, default=None, help="写到此 .yaml 文件（默认：与输入文件同名的 .yaml）")
+    i.add_argument("--profile", metavar="模板", help="PDF 所用的公开版式，如 shanghai-2024（不写：按报告的封面和表格认出）")
     i.add_argument("--force", action="store_true", help="输出文件已存在时覆盖")
     e = subparsers.add_parser("export", help="把单位数据文件（.yaml）导出为填好的工作簿（.xlsx）")
     e.add_argument("file", type=Path, help="单位数据文件（.yaml）")
@@ -117,8 +119,12 @@ def cmd_import(args) -> int:
     from .atomic import write_bytes
     from .write.yaml_writer import dump_unit
     path: Path = args.file
+    if path.suffix.lower() == ".pdf":
+        return _import_pdf(args)
+    if args.profile:
+        return _fail(f"--profile 只用于导入 PDF；工作簿“{path}”的版式写在它的“单位信息”工作表中")
     if path.suffix.lower() not in WORKBOOK_SUFFIXES:
-        return _fail(f"{path}：应为 Excel 工作簿（.xlsx）；YAML 数据文件不需要导入")
+        return _fail(f"{path}：应为 Excel 工作簿（.xlsx）或已公开的报告（.pdf）；YAML 数据文件不需要导入")
     out: Path = args.out or path.with_suffix(".yaml")
     bad = _check_out(out, (".yaml", ".yml"), args.force)
     if bad:
@@ -146,6 +152,46 @@ def cmd_import(args) -> int:
         return _input_error(path, InputError(refused_yaml))
     write_bytes(out, text.encode("utf-8"))
     print(f"已导入：{out}（来自 {path}）；下一步：juesuan check {out}")
+    return EXIT_OK
+
+
+def _import_pdf(args) -> int:
+    """A published report's PDF -> the unit's data file: every table the profile prints, read as
+    the layout lays it out (load/pdf_import.py); what could not be placed is said, and written at
+    the head of the file, page by page."""
+    from .atomic import write_bytes
+    from .load.pdf_import import import_pdf
+    from .profile import load_profile
+    from .write.yaml_writer import dump_unit
+    path: Path = args.file
+    out: Path = args.out or path.with_suffix(".yaml")
+    bad = _check_out(out, (".yaml", ".yml"), args.force)
+    if bad:
+        return _fail(bad)
+    try:
+        profile = load_profile(args.profile) if args.profile else None
+        imported = import_pdf(path, profile)
+    except InputError as exc:
+        return _input_error(path, exc)
+    data = imported.data
+    found = len(imported.tables_found)
+    header = [f"{data.get('单位名称', '（单位名称未读出）')} {data.get('年度', '')}年度决算公开：单位数据",
+              f"由 juesuan import 从已公开的报告“{path.name}”读入（版式 {imported.profile}）；格式见 docs/data-format.md",
+              f"读出 {found} 张表（{'、'.join(imported.tables_found) or '无'}），表中数值格 {imported.figures_printed} 个，"
+              f"其中有数的 {imported.figures_read} 个",
+              "说明、上年数、预算数和附件不从 PDF 读入：需要时照报告填写"]
+    if imported.tables_missing:
+        header.append(f"版式中有、报告中没有找到的表：{'、'.join(imported.tables_missing)}")
+    if imported.unplaced:
+        header += ["未能放入数据的内容（请对照报告核对）："] + [f"  {u}" for u in imported.unplaced]
+    text = dump_unit(data, header)
+    refused_yaml = _yaml_refuses(text, path)
+    if refused_yaml:
+        return _input_error(path, InputError(refused_yaml))
+    write_bytes(out, text.encode("utf-8"))
+    for u in imported.unplaced:
+        print(f"提示：{path}：{u}", file=sys.stderr)
+    print(f"已导入：{out}（来自 {path}，版式 {imported.profile}，{found} 张表）；下一步：juesuan check {out}")
     return EXIT_OK
 
 

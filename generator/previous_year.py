@@ -1,4 +1,5 @@
-"""Last year's figures from last year's own data file (上年数据文件): the rules that file must meet
+"""Last year's figures from last year's own data file (上年数据文件; or last year's published report,
+a PDF whose tables are read as `juesuan import` reads them): the rules that file must meet
 (not this file, not a folder, a usable unit file of the year before, not beside a 上年 table of
 this file, not in the web workspace, where a file must not read another) and the comparison figures
 taken from it as last year's report printed them."""
@@ -34,11 +35,17 @@ def _load_previous(unit: Unit, written: str, path: Path) -> Unit:
     if not path.exists():
         raise InputError([Problem(where, f"找不到上年数据文件“{written}”（相对本文件所在的文件夹：{path}）")])
     if not path.is_file():
-        raise InputError([Problem(where, f"上年数据文件“{written}”是一个文件夹，应为上年的单位数据文件（.yaml 或 .xlsx）")])
+        raise InputError([Problem(where, f"上年数据文件“{written}”是一个文件夹，应为上年的单位数据文件（.yaml 或 .xlsx）"
+                                         "或上年已公开的报告（.pdf）")])
     try:
+        if path.suffix.lower() == ".pdf":      # last year's published report: its tables (load/pdf_import.py)
+            from .load.builder import Builder
+            from .load.pdf_import import read_pdf_located
+            return Builder(read_pdf_located(path)).build()
         return load_unit(path)
     except InputError as exc:
-        raise InputError([Problem(where, f"上年数据文件“{written}”不是可用的单位数据文件，"
+        what = "可以读出决算表的已公开报告" if path.suffix.lower() == ".pdf" else "可用的单位数据文件"
+        raise InputError([Problem(where, f"上年数据文件“{written}”不是{what}，"
                                          f"其中有 {len(exc.problems)} 处问题（见下）"), *exc.problems]) from None
 
 

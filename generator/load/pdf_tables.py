@@ -35,6 +35,7 @@ class ReadTable:
     money_unit: str                            # 元 / 万元 as the table's head says ("" not said)
     rows: list[dict]                           # 科目编码, 科目名称, then each column's amount
     unplaced: list[str] = field(default_factory=list)   # “第N页：…” what could not be placed
+    row_pages: list[int] = field(default_factory=list)  # the page of each row
 
 
 def _flat(line: list[Word]) -> str:
@@ -145,6 +146,7 @@ def _read(body: list[tuple[int, list[list[Word]]]], spec: TableSpec, profile: Pr
         code_edge = min((x0 for x0, _ in places.values()), default=float("inf"))
         page_rows = _rows(lines[end:], places, code_edge, number, table.unplaced)
         rows += page_rows
+        table.row_pages += [number] * len(page_rows)
     table.money_unit = money_unit
     table.rows = rows
     return table
