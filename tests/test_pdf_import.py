@@ -70,6 +70,8 @@ def test_the_published_putuo_reports_give_the_transcribed_tables(tmp_path, name)
     # 机关运行经费 is stated in the text only (Shanghai prints no 10表): read from there
     source = prepare(EXAMPLES / f"putuo-{name}-2024.yaml").unit
     assert imported.data["相关信息统计"]["机关运行经费"] == source.admin_cost
+    # 单位构成: the small table of 第一部分, a long name printed over two lines around its number
+    assert [m["单位名称"] for m in imported.data["概况"]["单位构成"]] == [name for name, _ in source.members]
 
 
 def test_the_cover_gives_name_year_and_kind():

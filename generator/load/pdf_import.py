@@ -121,6 +121,51 @@ def read_admin_cost(pages: list[Page]) -> tuple[str, Decimal | None, int] | None
     return None
 
 
+# ---------------------------------------------------------------- 单位构成: the units in the report
+
+HEADING = re.compile(r"^(?:第[一二三四五六七八九十]+部分|[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）)")
+
+
+def read_members(pages: list[Page], titles: set[str]) -> tuple[list[dict], int] | None:
+    """The units the report covers (概况.单位构成) from the small table under “序号 单位名称 (备注)”:
+    each row's number in the 序号 column, its name (and 备注) from the lines nearest to that
+    number (a long name is printed over two lines around it); (rows, page), None when not printed."""
+    for page in pages:
+        for k, line in enumerate(page.lines):
+            texts = [w.text for w in line]
+            if texts[:2] != ["序号", "单位名称"]:
+                continue
+            serial_head = line[0]
+            note_head = next((w for w in line if w.text == "备注"), None)
+            body: list[list] = []
+            for below in page.lines[k + 1:]:
+                text = "".join(w.text for w in below)
+                if HEADING.match(text) or text in titles or below[0].x0 < serial_head.x0 - 8:
+                    break
+                body.append(below)
+            numbers = [(w, int(w.text)) for ln in body for w in ln
+                       if w.text.isdigit() and abs(w.cx - serial_head.cx) < 12]
+            if not numbers:
+                return None
+            rows = {n: {"name": [], "note": []} for _, n in numbers}
+            for ln in body:
+                for w in ln:
+                    if any(w is num for num, _ in numbers):
+                        continue
+                    nearest = min(numbers, key=lambda item: abs(item[0].cy - w.cy))[1]
+                    side = "note" if note_head is not None and w.x0 >= note_head.x0 - 20 else "name"
+                    rows[nearest][side].append(w)
+            out = []
+            for n in sorted(rows):
+                row = {"单位名称": "".join(w.text for w in sorted(rows[n]["name"], key=lambda w: (w.top, w.x0)))}
+                note = "".join(w.text for w in sorted(rows[n]["note"], key=lambda w: (w.top, w.x0)))
+                if note:
+                    row["备注"] = note
+                out.append(row)
+            return out, page.number
+    return None
+
+
 # ---------------------------------------------------------------- the tables into the data
 
 def _place(page: int, title: str) -> str:
@@ -210,6 +255,10 @@ def import_pages(pages: list[Page], path: Path, profile: Profile | None = None) 
         if nature[1] is not None:
             result.unplaced.append(f"第{nature[2]}页：说明写了机关运行经费，单位性质按“行政单位”写入"
                                    "（参公事业单位请自己改）")
+    members = read_members(pages, {t.title for t in profile.tables})
+    if members:
+        data["概况"] = {"单位构成": members[0]}
+        result.places[("概况", "单位构成")] = f"第{members[1]}页"
     units: set[str] = set()
 
     def count(values) -> None:
