@@ -340,6 +340,8 @@ class Unit:
     eval_reports: dict[int, EvalReport] = field(default_factory=dict)    # 附件 index -> 绩效评价报告
     sources: dict[str, Source] = field(default_factory=dict)  # key path -> Source
     typed: list[TypedFigure] = field(default_factory=list)   # workbook: figures typed into computed cells
+    printed: list[TypedFigure] = field(default_factory=list)  # a published report (PDF): what it prints in computed cells
+    published: bool = False          # read from a published report's PDF: its figures are printed, not typed
     unread: list[Unread] = field(default_factory=list)       # workbook: content that is not read
     only_attachments: bool = False      # a file of 附件 alone (no tables, no 情况说明): rendered as its attachments
 

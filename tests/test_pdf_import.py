@@ -140,3 +140,69 @@ def test_a_last_years_pdf_that_cannot_be_read_is_named_at_the_key(tmp_path):
     first = str(info.value.problems[0])
     assert "上年数据文件“scan.pdf”不是可以读出决算表的已公开报告" in first and str(unit) in first
     assert any("scan.pdf" in str(p) and "PDF" in str(p) for p in info.value.problems[1:])
+
+
+# ---------------------------------------------------------------- juesuan audit
+
+def _keys(findings) -> set[tuple]:
+    return {(f["rule"], f["table"], f["row"], f["column"]) for f in findings}
+
+
+def _check_json(path: Path) -> list[dict]:
+    import json
+    proc = run_cli("check", str(path), "--format", "json")
+    assert proc.returncode in (0, 1), proc.stderr
+    return json.loads(proc.stdout)
+
+
+def _audit_json(pdf: Path) -> tuple[int, list[dict]]:
+    import json
+    proc = run_cli("audit", str(pdf), "--format", "json")
+    assert proc.returncode in (0, 1), proc.stderr
+    return proc.returncode, json.loads(proc.stdout)
+
+
+# The published reports' contradictions, as their transcriptions' headers list them
+# (data/examples/putuo-guihuaziyuan-2024.yaml): 01 and 04 print 210 and 212 one cent off their rows.
+PUBLISHED_CONTRADICTIONS = {
+    "guihuaziyuan": {("P-PRINTED", "01", "九、卫生健康支出", ""), ("P-PRINTED", "01", "十一、城乡社区支出", ""),
+                     ("P-PRINTED", "04", "九、卫生健康支出", "合计"),
+                     ("P-PRINTED", "04", "九、卫生健康支出", "一般公共预算财政拨款")},
+    "shehuigongzuo": set(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PUBLISHED_CONTRADICTIONS))
+def test_audit_of_a_published_report_finds_its_contradictions_and_nothing_read_wrongly(name):
+    """Exactly the known contradictions (P-PRINTED), and otherwise only what `check` finds in the
+    hand transcription of the same report: no finding comes from reading the PDF."""
+    code, findings = _audit_json(PUBLISHED / f"shanghai-putuo-{name}-2024-final-accounts.pdf")
+    assert {k for k in _keys(findings) if k[0] == "P-PRINTED"} == PUBLISHED_CONTRADICTIONS[name]
+    transcribed = _keys(_check_json(EXAMPLES / f"putuo-{name}-2024.yaml"))
+    assert {k for k in _keys(findings) if k[0] != "P-PRINTED"} <= transcribed
+    assert all(f["cell"] and f["cell"].startswith("第") for f in findings)        # each on its page
+    assert code == 0 and all(f["severity"] == "提示" for f in findings)        # 尾差 only
+
+
+@pytest.mark.parametrize("key,name", [(k, n) for k, n, _ in REPORTS], ids=[r[1] for r in REPORTS])
+def test_audit_of_our_own_pdf_finds_what_check_finds(rendered, key, name):
+    code, findings = _audit_json(rendered[key]["pdf"])
+    assert not [f for f in findings if f["rule"] == "P-PRINTED"]
+    assert _keys(findings) <= _keys(_check_json(EXAMPLES / f"{name}.yaml"))
+    assert code == 0
+
+
+def test_audit_speaks_as_check_does(tmp_path):
+    import json
+    pdf = PUBLISHED / "shanghai-putuo-guihuaziyuan-2024-final-accounts.pdf"
+    text = run_cli("audit", str(pdf))
+    assert text.returncode == 0 and "第7页“收入支出决算总表”" in text.stdout and "印为 236.63万元" in text.stdout
+    assert "不从 PDF 读入" in text.stdout
+    audit_keys = set(json.loads(run_cli("audit", str(pdf), "--format", "json").stdout)[0])
+    check_keys = set(_check_json(EXAMPLES / "putuo-guihuaziyuan-2024.yaml")[0])
+    assert audit_keys == check_keys
+    yaml_file = run_cli("audit", str(EXAMPLES / "xiaohe-2022.yaml"))
+    assert yaml_file.returncode == 2 and "juesuan check" in yaml_file.stderr
+    (tmp_path / "x.pdf").write_bytes(b"%PDF-1.4 nothing")
+    broken = run_cli("audit", str(tmp_path / "x.pdf"))
+    assert broken.returncode == 2 and "x.pdf" in broken.stderr and "Traceback" not in broken.stderr

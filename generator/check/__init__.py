@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..derive.printed import publish
 from . import (rules_attachments, rules_codes, rules_cross, rules_overall, rules_other, rules_relations,  # noqa: F401
-               rules_tables, rules_text, rules_text_numbers, rules_unit,
+               rules_printed, rules_tables, rules_text, rules_text_numbers, rules_unit,
                rules_words, rules_workbook)  # (registration)
 from .registry import ERROR, INFO, RULES, WARNING, Context, Finding, Rule, ordered, run_checks, run_composed_checks
 

@@ -99,8 +99,11 @@ class Context:
         if sev == ERROR and is_tail(diff, terms, self.unit.rounded_input):
             sev = INFO
             tail = (f"：是四舍五入的尾差（容许 {format(tail_tolerance(terms).normalize(), 'f')}{self.mu}），"
-                    "报告按填写的数公开")
-        said = "没有填写（空白按 0 计）" if blank else f"填写为 {self.amount(stated)}"
+                    + ("报告印的就是这个数" if self.unit.published else "报告按填写的数公开"))
+        if self.unit.published:          # a published report read from its PDF: printed, not typed
+            said = "空白（按 0 计）" if blank else f"印为 {self.amount(stated)}"
+        else:
+            said = "没有填写（空白按 0 计）" if blank else f"填写为 {self.amount(stated)}"
         msg = (f"{row}{('的' + column) if column else ''}{said}，{how}为 "
                f"{self.amount(computed)}，{'多' if diff > 0 else '少'} {self.amount(abs(diff))}{tail}")
         return Finding(rule.id, sev, table, msg, source, row, column, computed, stated)

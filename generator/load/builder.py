@@ -413,6 +413,8 @@ class Builder:
             previous_file=d.get("上年数据文件"),
             sources=self.loc.all_sources(),
             typed=list(self.loc.typed),
+            printed=list(self.loc.printed),
+            published=self.loc.published,
             unread=list(self.loc.unread),
             only_attachments=holds_only_attachments(d),
         )

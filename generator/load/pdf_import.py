@@ -21,7 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from ..errors import InputError, Problem
-from ..model import Source
+from ..model import Source, TypedFigure
 from ..profile import Profile, available, load_profile
 from . import pdf_tables
 from .pdf_text import Page, read_pages
@@ -43,6 +43,7 @@ class Imported:
     tables_found: list[str] = field(default_factory=list)     # table keys (01 …) found
     tables_missing: list[str] = field(default_factory=list)   # the profile's tables not found
     places: dict[tuple, str] = field(default_factory=dict)    # data key path -> “第N页 表名” (for messages)
+    printed: list[TypedFigure] = field(default_factory=list)  # figures printed in cells computed from others
 
 
 # ---------------------------------------------------------------- the cover
@@ -226,6 +227,26 @@ def _inputs_of_pairs(spec, profile: Profile) -> dict[str, str]:
             if leaf.take == "值" and isinstance(v, str) and isinstance(i, str)}
 
 
+def _labels_of_pairs(spec, profile: Profile) -> dict[str, tuple[str, str]]:
+    """对照: each printed figure's address -> (its row's label, its column's title when the side
+    has more than one value column)."""
+    fill = spec.layout.filler(profile.texts)
+    out = {}
+    for row in spec.layout.pair_grid(profile.classes, fill):
+        for leaf, entry, held in row:
+            if leaf.take == "值" and isinstance(held, str):
+                side_values = [c for c in row if c[1] is entry and c[0].take == "值"]
+                out[held] = (entry.label, fill(leaf.title) if len(side_values) > 1 else "")
+    return out
+
+
+def _labels_of_list(spec, profile: Profile) -> dict[str, tuple[str, str]]:
+    from ..layout import Entry
+    fill = spec.layout.filler(profile.texts)
+    return {e.value: (e.label, "") for e in spec.layout.list_rows(profile.vehicle_labels, fill)
+            if isinstance(e, Entry) and isinstance(e.value, str)}
+
+
 def _inputs_of_list(spec, profile: Profile) -> dict[str, str]:
     from ..layout import Entry
     fill = spec.layout.filler(profile.texts)
@@ -269,19 +290,28 @@ def import_pages(pages: list[Page], path: Path, profile: Profile | None = None) 
         spec = profile.table(table.key)
         data[spec.layout.data] = _subject_rows(table, spec.layout.zero_blank)
         result.places[(spec.layout.data,)] = _place(table.pages[0], table.title)
-        for i, page in enumerate(table.row_pages):
-            result.places[(spec.layout.data, i)] = _place(page, table.title)
+        for i, (page, row) in enumerate(zip(table.row_pages, data[spec.layout.data])):
+            for key in ((), *((k,) for k in row)):
+                result.places[(spec.layout.data, i, *key)] = _place(page, table.title)
         count([v for row in table.rows for v in row.values() if isinstance(v, Decimal)])
         units.add(table.money_unit)
         result.tables_found.append(table.key)
         result.unplaced += table.unplaced
-    for read, inputs_of in ([(t, _inputs_of_pairs) for t in pdf_tables.pair_tables(pages, profile)]
-                            + [(t, _inputs_of_list) for t in pdf_tables.list_tables(pages, profile)]):
+    for read, inputs_of, labels_of in (
+            [(t, _inputs_of_pairs, _labels_of_pairs) for t in pdf_tables.pair_tables(pages, profile)]
+            + [(t, _inputs_of_list, _labels_of_list) for t in pdf_tables.list_tables(pages, profile)]):
         inputs = inputs_of(profile.table(read.key), profile)
+        labels = labels_of(profile.table(read.key), profile)
+        where = Source(str(path), cell=_place(read.pages[0], read.title))
         for address, value in read.values.items():
-            if address in inputs and value is not None:
+            if value is None:
+                continue
+            if address in inputs:
                 _set(data, inputs[address], value)
-                result.places[tuple(inputs[address].split("."))] = _place(read.pages[0], read.title)
+                result.places[tuple(inputs[address].split("."))] = where.cell
+            else:        # a cell computed from others (a 类 row, a 合计 of the other side): compared by check
+                row, column = labels.get(address, (address, ""))
+                result.printed.append(TypedFigure(address, read.key, row, column, value, where))
         count(list(read.values.values()))
         units.add(read.money_unit)
         result.tables_found.append(read.key)
@@ -299,8 +329,9 @@ def import_pages(pages: list[Page], path: Path, profile: Profile | None = None) 
     for read in pdf_tables.econ_tables(pages, profile):
         data["经济分类支出明细"] = _econ_rows(read, profile, profile.table(read.key).layout.zero_blank)
         result.places[("经济分类支出明细",)] = _place(read.pages[0], read.title)
-        for i in range(len(data["经济分类支出明细"])):
-            result.places[("经济分类支出明细", i)] = _place(read.pages[0], read.title)
+        for i, row in enumerate(data["经济分类支出明细"]):
+            for key in ((), *((k,) for k in row)):
+                result.places[("经济分类支出明细", i, *key)] = _place(read.pages[0], read.title)
         count(list(read.values.values()))
         units.add(read.money_unit)
         result.tables_found.append(read.key)
@@ -330,6 +361,7 @@ def read_pdf_located(path: Path, profile: Profile | None = None) -> Located:
     value's place (“第N页“表名””) for messages, structure-checked like any unit file."""
     from .structure import validate_structure
     imported = import_pdf(path, profile)
-    located = Located(str(path), imported.data, cells=dict(imported.places))
+    located = Located(str(path), imported.data, cells=dict(imported.places), printed=list(imported.printed),
+                      published=True)
     validate_structure(located)
     return located

@@ -60,7 +60,8 @@ class Located:
 
     def __init__(self, file: str, data: Any, lines: dict[tuple, int] | None = None,
                  cells: dict[tuple, str] | None = None, words: dict[tuple, str] | None = None,
-                 files: dict[tuple, str] | None = None, typed: list | None = None, unread: list | None = None):
+                 files: dict[tuple, str] | None = None, typed: list | None = None, unread: list | None = None,
+                 printed: list | None = None, published: bool = False):
         self.file = file
         self.data = data
         self.lines = lines or {}
@@ -68,6 +69,8 @@ class Located:
         self.words = words or {}     # key path -> the word YAML read as true/false (yes, no, on …)
         self.files = files or {}     # key path -> the file that wrote it, when not ``file`` (overlay)
         self.typed = typed or []     # workbook: model.TypedFigure, figures typed into computed (grey) cells
+        self.printed = printed or []  # a published report's PDF: model.TypedFigure, what it prints in computed cells
+        self.published = published    # read from a published report's PDF (pdf_import)
         self.unread = unread or []   # workbook: model.Unread, content where nothing is read
 
     def shown(self, parts: tuple, value: Any) -> str:

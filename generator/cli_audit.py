@@ -1,0 +1,68 @@
+"""`juesuan audit 报告.pdf`: check a published 决算公开 that we did not generate (issue 26).
+
+A department reviews its units' reports made in Word, last year's publications, other
+departments': the report's tables are read back into data as `juesuan import` reads them
+(load/pdf_import.py), every check rule runs on that data, and every figure the report prints in a
+cell computed from others is compared with what its own rows give (rule P-PRINTED). The report and
+its JSON are those of `juesuan check`; each finding names the page and the table. Texts, last
+year's figures, budgets and the 附件 are not read from a PDF: the findings about them (they would
+only say that the data lacks them) are left out, and the report says how many.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_CHECKS, EXIT_INPUT = 0, 1, 2
+NOT_READ = ("情况说明", "上年", "年初预算", "全年预算", "附件", "上年数据文件")   # data keys no PDF gives
+NOT_READ_TABLES = ("情况说明", "附件")
+
+
+def add_command(subparsers) -> None:
+    from .cli_profiles import add_profiles_argument
+    a = subparsers.add_parser("audit", help="检查一份已公开的决算公开 PDF（不是本程序生成的也可以）：读出各表，做全部勾稽检查")
+    a.add_argument("file", type=Path, help="已公开的报告（.pdf，有文字层）")
+    a.add_argument("--profile", metavar="模板", help="报告所用的公开版式，如 shanghai-2024（不写：按报告的封面和表格认出）")
+    a.add_argument("--format", choices=("text", "json"), default="text", help="输出：text（默认，按表分组）或 json（与 check 相同）")
+    add_profiles_argument(a)
+
+
+def not_read(finding) -> bool:
+    """A finding about data the PDF does not give (texts, last year, budgets, 附件)."""
+    root = finding.source.path.split(".", 1)[0].split("[", 1)[0]
+    return finding.table in NOT_READ_TABLES or root in NOT_READ
+
+
+def audit(path: Path, profile_name: str | None = None):
+    """(printed derived, findings kept, findings left out) for the report ``path``."""
+    from .load.builder import Builder
+    from .load.pdf_import import read_pdf_located
+    from .pipeline import load_and_check
+    from .profile import load_profile
+    profile = load_profile(profile_name) if profile_name else None
+    unit = Builder(read_pdf_located(path, profile)).build()
+    derived, findings, _ = load_and_check(path, unit=unit)
+    kept = [f for f in findings if not not_read(f)]
+    return derived, kept, len(findings) - len(kept)
+
+
+def run(args) -> int:
+    from .check.report import format_human, to_json
+    from .errors import InputError, format_problem
+    path: Path = args.file
+    if path.suffix.lower() != ".pdf":
+        print(f"错误：{path}：audit 检查已公开的报告（.pdf）；单位数据文件用 juesuan check", file=sys.stderr)
+        return EXIT_INPUT
+    try:
+        derived, findings, left_out = audit(path, args.profile)
+    except InputError as exc:
+        for problem in exc.problems:
+            print(f"错误：{format_problem(problem)}", file=sys.stderr)
+        print(f"未处理：{path}（无法读取，共 {len(exc.problems)} 处）", file=sys.stderr)
+        return EXIT_INPUT
+    if args.format == "json":
+        print(to_json([(str(path), findings)]))
+    else:
+        print(format_human(str(path), findings, derived.profile, sys.stdout.isatty()))
+        print(f"（版式 {derived.profile.name}；说明文字、上年数、预算数与附件不从 PDF 读入，与之有关的 {left_out} 条检查结果未列出）")
+    return EXIT_CHECKS if any(f.severity == "错误" for f in findings) else EXIT_OK
