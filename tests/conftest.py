@@ -182,3 +182,12 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.slow)
         if _writes_templates(item):
             item.add_marker(pytest.mark.serial)
+    # the longest files first: pytest-xdist (--dist loadfile) hands out files in this order, and a
+    # long file handed out last keeps one process busy while the other has nothing left to do
+    first = {name: k for k, name in enumerate(LONGEST_FILES)}
+    items.sort(key=lambda item: first.get(item.module.__name__.split(".")[-1], len(first)))
+
+
+# The files that take longest (seconds of CPU in a full run; a stable sort keeps the rest in order).
+LONGEST_FILES = ("test_web", "test_batch", "test_web_browser", "test_excel", "test_cli_plain", "test_pdf_import",
+                 "test_page_text", "test_excel_typed", "test_money", "test_page_breaks", "test_bad_input_corpus")

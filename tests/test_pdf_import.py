@@ -145,21 +145,19 @@ def test_a_last_years_pdf_that_cannot_be_read_is_named_at_the_key(tmp_path):
 # ---------------------------------------------------------------- juesuan audit
 
 def _keys(findings) -> set[tuple]:
-    return {(f["rule"], f["table"], f["row"], f["column"]) for f in findings}
+    return {(f.rule, f.table, f.row, f.column) for f in findings}
 
 
-def _check_json(path: Path) -> list[dict]:
-    import json
-    proc = run_cli("check", str(path), "--format", "json")
-    assert proc.returncode in (0, 1), proc.stderr
-    return json.loads(proc.stdout)
+def _checked(path: Path) -> list:
+    """The findings `juesuan check` reports for a unit file (in this process)."""
+    from generator.pipeline import load_and_check
+    return load_and_check(path)[1]
 
 
-def _audit_json(pdf: Path) -> tuple[int, list[dict]]:
-    import json
-    proc = run_cli("audit", str(pdf), "--format", "json")
-    assert proc.returncode in (0, 1), proc.stderr
-    return proc.returncode, json.loads(proc.stdout)
+def _audited(pdf: Path) -> list:
+    """The findings `juesuan audit` reports for a PDF (in this process; the command: below)."""
+    from generator.cli_audit import audit
+    return audit(pdf)[1]
 
 
 # The published reports' contradictions, as their transcriptions' headers list them
@@ -176,20 +174,20 @@ PUBLISHED_CONTRADICTIONS = {
 def test_audit_of_a_published_report_finds_its_contradictions_and_nothing_read_wrongly(name):
     """Exactly the known contradictions (P-PRINTED), and otherwise only what `check` finds in the
     hand transcription of the same report: no finding comes from reading the PDF."""
-    code, findings = _audit_json(PUBLISHED / f"shanghai-putuo-{name}-2024-final-accounts.pdf")
+    findings = _audited(PUBLISHED / f"shanghai-putuo-{name}-2024-final-accounts.pdf")
     assert {k for k in _keys(findings) if k[0] == "P-PRINTED"} == PUBLISHED_CONTRADICTIONS[name]
-    transcribed = _keys(_check_json(EXAMPLES / f"putuo-{name}-2024.yaml"))
+    transcribed = _keys(_checked(EXAMPLES / f"putuo-{name}-2024.yaml"))
     assert {k for k in _keys(findings) if k[0] != "P-PRINTED"} <= transcribed
-    assert all(f["cell"] and f["cell"].startswith("第") for f in findings)        # each on its page
-    assert code == 0 and all(f["severity"] == "提示" for f in findings)        # 尾差 only
+    assert all(f.source.cell and f.source.cell.startswith("第") for f in findings)    # each on its page
+    assert all(f.severity == "提示" for f in findings)                                # 尾差 only
 
 
 @pytest.mark.parametrize("key,name", [(k, n) for k, n, _ in REPORTS], ids=[r[1] for r in REPORTS])
 def test_audit_of_our_own_pdf_finds_what_check_finds(rendered, key, name):
-    code, findings = _audit_json(rendered[key]["pdf"])
-    assert not [f for f in findings if f["rule"] == "P-PRINTED"]
-    assert _keys(findings) <= _keys(_check_json(EXAMPLES / f"{name}.yaml"))
-    assert code == 0
+    findings = _audited(rendered[key]["pdf"])
+    assert not [f for f in findings if f.rule == "P-PRINTED"]
+    assert _keys(findings) <= _keys(_checked(EXAMPLES / f"{name}.yaml"))
+    assert not [f for f in findings if f.severity == "错误"]
 
 
 def test_audit_speaks_as_check_does(tmp_path):
@@ -199,8 +197,8 @@ def test_audit_speaks_as_check_does(tmp_path):
     assert text.returncode == 0 and "第7页“收入支出决算总表”" in text.stdout and "印为 236.63万元" in text.stdout
     assert "不从 PDF 读入" in text.stdout
     audit_keys = set(json.loads(run_cli("audit", str(pdf), "--format", "json").stdout)[0])
-    check_keys = set(_check_json(EXAMPLES / "putuo-guihuaziyuan-2024.yaml")[0])
-    assert audit_keys == check_keys
+    check = run_cli("check", str(EXAMPLES / "putuo-guihuaziyuan-2024.yaml"), "--format", "json")
+    assert audit_keys == set(json.loads(check.stdout)[0])
     yaml_file = run_cli("audit", str(EXAMPLES / "xiaohe-2022.yaml"))
     assert yaml_file.returncode == 2 and "juesuan check" in yaml_file.stderr
     (tmp_path / "x.pdf").write_bytes(b"%PDF-1.4 nothing")
