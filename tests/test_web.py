@@ -1584,3 +1584,32 @@ def test_user_commands_refuse_bad_input(tmp_path):
     assert proc.returncode == 2 and "密码太短" in proc.stderr
     proc = cli("user", "token", "没有的人", "--data", str(tmp_path))
     assert proc.returncode == 2 and "没有用户" in proc.stderr
+
+
+def test_the_admin_checks_a_published_report_and_nothing_is_kept(server, workspace):
+    """/admin/reports: any published PDF, read and checked as `juesuan audit` does (in a check
+    worker), its findings grouped by table with the page; a unit's account may not; only PDFs."""
+    from .conftest import SEEDS
+    b = logged_in(server, "管理员")
+    status, _, page = b.get("/admin")
+    assert 'href="/admin/reports"' in page
+    csrf = b.csrf("/admin/reports")
+    pdf = (SEEDS / "pdf" / "shanghai-putuo-guihuaziyuan-2024-final-accounts.pdf").read_bytes()
+    body, ctype = multipart("规划资源局2024年度部门决算.pdf", pdf, {"csrf": csrf})
+    status, _, raw, _ = b.fetch("POST", "/admin/reports", body, {"Content-Type": ctype})
+    page = raw.decode("utf-8")
+    assert status == 200, page
+    assert "上海市普陀区规划和自然资源局 2024年度（版式 shanghai-2024）" in page
+    assert page.count('data-rule="P-PRINTED"') == 4 and "第7页“收入支出决算总表”" in page
+    assert "<h4>收入支出决算总表</h4>" in page
+    body, ctype = multipart("unit.yaml", (EXAMPLES / "xiaohe-2022.yaml").read_bytes(), {"csrf": csrf})
+    status, _, raw, _ = b.fetch("POST", "/admin/reports", body, {"Content-Type": ctype})
+    assert status == 415 and "只检查已公开的报告" in raw.decode("utf-8")
+    body, ctype = multipart("scan.pdf", b"%PDF-1.4 no text here", {"csrf": csrf})
+    status, _, raw, _ = b.fetch("POST", "/admin/reports", body, {"Content-Type": ctype})
+    assert status == 422 and 'id="report-problems"' in raw.decode("utf-8")
+    assert list((workspace["data"] / "tmp").glob("audit-*")) == []          # read, then removed
+    z = logged_in(server, "张三")
+    assert z.get("/admin/reports")[0] == 403
+    log = b.get("/admin/log")[2]
+    assert "检查已公开报告" in log and "规划资源局2024年度部门决算.pdf" in log

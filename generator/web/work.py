@@ -88,6 +88,35 @@ def check_upload(folder: str, filename: str, unit_name: str) -> dict:
             "year": result.unit.year, "profile": result.unit.profile}
 
 
+def audit_report(folder: str, filename: str) -> dict:
+    """``juesuan audit`` of a published report's PDF (``folder/filename``): its findings as the
+    command's JSON prints them, grouped by table, the profile, unit and year read, and how many
+    findings about what a PDF does not give were left out; or the problems that stop reading it."""
+    from ..check.report import table_title, to_json
+    from ..cli_audit import audit
+    from ..errors import InputError, format_problem
+    back = os.getcwd()
+    os.chdir(folder)                    # locations name the file as uploaded
+    try:
+        derived, findings, left_out = audit(Path(filename))
+    except InputError as exc:
+        return {"status": UNREADABLE, "problems": [format_problem(p) for p in exc.problems]}
+    except MemoryError:
+        raise
+    except Exception as exc:            # a bug: one clear message
+        return {"status": UNREADABLE, "problems": [
+            f"{filename}：程序内部出错（{type(exc).__name__}: {exc}）；请把此信息和文件交给维护人员"],
+            "internal": traceback.format_exc(limit=5)}
+    finally:
+        os.chdir(back)
+    rows = json.loads(to_json([(filename, findings)]))
+    for row, f in zip(rows, findings):
+        row["group"] = table_title(f.table, derived.profile)
+        row["place"] = str(f.source)
+    return {"status": CHECKED, "findings": rows, "profile": derived.profile.name, "unit": derived.unit.name,
+            "year": derived.unit.year, "left_out": left_out}
+
+
 def check_profiles(folder: str) -> dict:
     """``juesuan profile check`` of the workspace's profile folder: its profiles (name, display
     name, file) and every problem, located, as the command prints them."""
