@@ -2,7 +2,7 @@
 25-page report on this 2-core machine): whole-process wall time and peak memory under
 ``/usr/bin/time -v``, K runs after one not counted, then the steps inside a fresh process
 (import of the command, reading the PDF's words through PDFium, finding and reading the tables,
-writing the YAML text).
+finding the unit's paragraphs by composing the report once with markers, writing the YAML text).
 
 Default reports: the two published Putuo PDFs in ../shared/seeds/pdf/ (24 and 30 pages).
 Usage: .venv/bin/python benchmarks/pdf_import_speed.py [PDF …] [--repeat K]
@@ -41,6 +41,10 @@ seconds["read_pages"] = time.perf_counter() - t
 t = time.perf_counter()
 imported = pdf_import.import_pages(pages, Path(sys.argv[1]))
 seconds["tables"] = time.perf_counter() - t
+t = time.perf_counter()
+from generator.published_texts import read_texts
+read_texts(pages, imported.data, Path(sys.argv[1]))
+seconds["texts"] = time.perf_counter() - t
 t = time.perf_counter()
 dump_unit(imported.data, [])
 seconds["yaml"] = time.perf_counter() - t

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from generator.compose.document import Table
-from generator.load.pdf_import import import_pdf, read_cover
+from generator.load.pdf_import import import_pages, read_cover
 from generator.load.pdf_text import read_pages
 from generator.pipeline import prepare
 from generator.profile import load_profile
@@ -32,8 +32,15 @@ def printed_tables(path: Path) -> dict[str, list[list[str]]]:
             for b in doc.blocks if isinstance(b, Table) and b.key}
 
 
+def paragraphs(text: str) -> list[str]:
+    return [p.strip() for p in (text or "").split("\n") if p.strip()]
+
+
 def imported_file(pdf: Path, tmp_path: Path) -> tuple[Path, object]:
-    imported = import_pdf(pdf)
+    from generator.published_texts import read_texts
+    pages = read_pages(pdf)
+    imported = import_pages(pages, pdf)
+    imported.unplaced += read_texts(pages, imported.data, pdf)
     out = tmp_path / f"{pdf.stem}.yaml"
     out.write_text(dump_unit(imported.data, ["imported"]), encoding="utf-8")
     return out, imported
@@ -55,6 +62,10 @@ def test_our_pdf_gives_back_every_table(rendered, tmp_path, key, name, profile):
     assert (unit["单位名称"], unit["年度"], unit["单位性质"] in ("行政单位", "参公事业单位")) == \
         (source.name, source.year, source.nature in ("行政单位", "参公事业单位"))
     assert imported.figures_read > 50
+    # the unit's own paragraphs of 第一部分, found between the profile's own headings
+    assert paragraphs(unit["概况"]["职责"]) == paragraphs(source.duty)
+    assert paragraphs(unit["概况"].get("机构设置")) == paragraphs(source.organisation)
+    assert imported.unplaced == [] or all("单位性质" in u for u in imported.unplaced)
 
 
 @pytest.mark.parametrize("name", ["shehuigongzuo", "guihuaziyuan"])
@@ -70,6 +81,7 @@ def test_the_published_putuo_reports_give_the_transcribed_tables(tmp_path, name)
     # 机关运行经费 is stated in the text only (Shanghai prints no 10表): read from there
     source = prepare(EXAMPLES / f"putuo-{name}-2024.yaml").unit
     assert imported.data["相关信息统计"]["机关运行经费"] == source.admin_cost
+    assert paragraphs(imported.data["概况"]["职责"]) == paragraphs(source.duty)
     # 单位构成: the small table of 第一部分, a long name printed over two lines around its number
     assert [m["单位名称"] for m in imported.data["概况"]["单位构成"]] == [name for name, _ in source.members]
 
@@ -88,6 +100,7 @@ def test_import_command_writes_the_data_file_and_says_what_it_read(tmp_path):
     assert "已导入" in proc.stdout and "shanghai-2024" in proc.stdout
     text = out.read_text(encoding="utf-8")
     assert "读出 9 张表" in text and "单位名称: 上海市普陀区规划和自然资源局" in text
+    assert "履行全民所有自然资源资产所有者职责" in text and "单位构成:" in text    # 第一部分
     assert run_cli("check", str(out)).returncode in (0, 1)          # a usable data file
     again = run_cli("import", str(pdf), "--out", str(out))
     assert again.returncode == 2 and "已存在" in again.stderr
