@@ -218,40 +218,27 @@ def _econ_rows(read: pdf_tables.ReadPairs, profile: Profile, zero_blank: bool) -
     return rows
 
 
-def _inputs_of_pairs(spec, profile: Profile) -> dict[str, str]:
-    """对照: each printed figure's address -> the data path a workbook cell of it fills."""
+def _cells_of_pairs(spec, profile: Profile) -> dict[str, tuple[str | None, str, str]]:
+    """对照: each printed figure's address -> (the data path a workbook cell of it fills, None when
+    computed; its row's label; its column's title when the side has more than one value column)."""
     fill = spec.layout.filler(profile.texts)
     values = spec.layout.pair_grid(profile.classes, fill)
     inputs = spec.layout.pair_grid(profile.classes, fill, "input")
-    return {v: i for row_v, row_i in zip(values, inputs) for (leaf, _, v), (_, _, i) in zip(row_v, row_i)
-            if leaf.take == "值" and isinstance(v, str) and isinstance(i, str)}
-
-
-def _labels_of_pairs(spec, profile: Profile) -> dict[str, tuple[str, str]]:
-    """对照: each printed figure's address -> (its row's label, its column's title when the side
-    has more than one value column)."""
-    fill = spec.layout.filler(profile.texts)
     out = {}
-    for row in spec.layout.pair_grid(profile.classes, fill):
-        for leaf, entry, held in row:
+    for row_v, row_i in zip(values, inputs):
+        for (leaf, entry, held), (_, _, path) in zip(row_v, row_i):
             if leaf.take == "值" and isinstance(held, str):
-                side_values = [c for c in row if c[1] is entry and c[0].take == "值"]
-                out[held] = (entry.label, fill(leaf.title) if len(side_values) > 1 else "")
+                several = sum(1 for c in row_v if c[1] is entry and c[0].take == "值") > 1
+                out[held] = (path if isinstance(path, str) else None, entry.label, fill(leaf.title) if several else "")
     return out
 
 
-def _labels_of_list(spec, profile: Profile) -> dict[str, tuple[str, str]]:
+def _cells_of_list(spec, profile: Profile) -> dict[str, tuple[str | None, str, str]]:
+    """清单: each printed figure's address -> (its data path or None, its row's label, "")."""
     from ..layout import Entry
     fill = spec.layout.filler(profile.texts)
-    return {e.value: (e.label, "") for e in spec.layout.list_rows(profile.vehicle_labels, fill)
-            if isinstance(e, Entry) and isinstance(e.value, str)}
-
-
-def _inputs_of_list(spec, profile: Profile) -> dict[str, str]:
-    from ..layout import Entry
-    fill = spec.layout.filler(profile.texts)
-    return {e.value: e.input for e in spec.layout.list_rows(profile.vehicle_labels, fill)
-            if isinstance(e, Entry) and isinstance(e.value, str) and isinstance(e.input, str)}
+    return {e.value: (e.input if isinstance(e.input, str) else None, e.label, "")
+            for e in spec.layout.list_rows(profile.vehicle_labels, fill) if isinstance(e, Entry) and isinstance(e.value, str)}
 
 
 def import_pages(pages: list[Page], path: Path, profile: Profile | None = None) -> Imported:
@@ -297,20 +284,18 @@ def import_pages(pages: list[Page], path: Path, profile: Profile | None = None) 
         units.add(table.money_unit)
         result.tables_found.append(table.key)
         result.unplaced += table.unplaced
-    for read, inputs_of, labels_of in (
-            [(t, _inputs_of_pairs, _labels_of_pairs) for t in pdf_tables.pair_tables(pages, profile)]
-            + [(t, _inputs_of_list, _labels_of_list) for t in pdf_tables.list_tables(pages, profile)]):
-        inputs = inputs_of(profile.table(read.key), profile)
-        labels = labels_of(profile.table(read.key), profile)
+    for read, cells_of in ([(t, _cells_of_pairs) for t in pdf_tables.pair_tables(pages, profile)]
+                           + [(t, _cells_of_list) for t in pdf_tables.list_tables(pages, profile)]):
+        cells = cells_of(profile.table(read.key), profile)
         where = Source(str(path), cell=_place(read.pages[0], read.title))
         for address, value in read.values.items():
             if value is None:
                 continue
-            if address in inputs:
-                _set(data, inputs[address], value)
-                result.places[tuple(inputs[address].split("."))] = where.cell
+            data_path, row, column = cells.get(address, (None, address, ""))
+            if data_path:
+                _set(data, data_path, value)
+                result.places[tuple(data_path.split("."))] = where.cell
             else:        # a cell computed from others (a 类 row, a 合计 of the other side): compared by check
-                row, column = labels.get(address, (address, ""))
                 result.printed.append(TypedFigure(address, read.key, row, column, value, where))
         count(list(read.values.values()))
         units.add(read.money_unit)
