@@ -183,7 +183,7 @@ def _import_pdf(args) -> int:
               f"由 juesuan import 从已公开的报告“{path.name}”读入（版式 {imported.profile}）；格式见 docs/data-format.md",
               f"读出 {found} 张表（{'、'.join(imported.tables_found) or '无'}），表中数值格 {imported.figures_printed} 个，"
               f"其中有数的 {imported.figures_read} 个",
-              "第一部分的职责、机构设置照报告读入；情况说明中单位自己写的原因、上年数、预算数和附件不从 PDF 读入：需要时照报告填写"]
+              "第一部分的职责、机构设置与第三部分中单位自己写的原因、说明照报告读入；上年数、预算数和附件不从 PDF 读入：需要时照报告填写"]
     if imported.tables_missing:
         header.append(f"版式中有、报告中没有找到的表：{'、'.join(imported.tables_missing)}")
     if imported.unplaced:

@@ -1,12 +1,17 @@
-"""The unit's own paragraphs of a published report read back from its PDF (issue 26): 职责 and
-机构设置 of 第一部分, wherever the profile's wording places them.
+"""The unit's own words in a published report read back from its PDF (issue 26): the paragraphs of
+第一部分 (职责, 机构设置) and the clauses of 第三部分 the unit writes into the profile's sentences (the
+原因 of each change, 人员经费、公用经费说明, 其他事项), wherever the profile's wording places them.
 
-Nothing here knows a region's headings: the report the profile composes is the guide. The unit
-read from the PDF's tables is composed once more with a marker in place of each text; the blocks
-just before and after a marker are fixed wording (a heading, the next heading or sentence), and
-the PDF's lines between those two are the unit's text, split into paragraphs where a line is
-indented as a paragraph's first line. A text whose neighbours the PDF does not print is not read
-and is said (``unplaced``)."""
+Nothing here knows a region's headings or sentences: the report the profile composes is the guide.
+The unit read from the PDF's tables is composed once more with a marker in place of each text (and,
+when the data has none, any 上年 figures, so that the sentences comparing with last year and their
+原因 are printed). A marker alone in its paragraph: the blocks before and after it are fixed wording
+(a heading, the next heading), and the PDF's lines between them are the unit's text, split where a
+line is indented as a paragraph's first line. A marker inside a sentence: the words just before and
+after it (figures left out: they differ) are found in the PDF under the same heading, and what is
+printed between them is the unit's clause — unless it is what the profile prints there when a unit
+writes nothing (the report composed without the texts says so). A text whose neighbours the PDF
+does not print is not read (a paragraph is said in ``unplaced``)."""
 from __future__ import annotations
 
 import re
@@ -22,8 +27,16 @@ from .load.pdf_text import Page
 from .load.yaml_reader import Located
 from .profile import Profile
 
-# the texts read, each as (key path in the unit's data, its marker)
-TEXTS = ((("概况", "职责"), "JSQMARKDUTY"), (("概况", "机构设置"), "JSQMARKORG"))
+# the texts read, each as (key path in the unit's data, its marker): whole paragraphs (第一部分), and the
+# unit's clauses inside the profile's sentences (第三部分: 原因、说明)
+TEXTS = ((("概况", "职责"), "JSQMARKDUTY"), (("概况", "机构设置"), "JSQMARKORG"),
+         *((("情况说明", key), f"JSQMARK{k}Q") for k, key in enumerate((
+             "收入支出变动原因", "财政拨款收支变动原因", "一般公共预算支出变动原因", "预决算差异原因", "人员经费说明",
+             "公用经费说明", "机关运行经费变动原因", "其他事项"))))
+LAST_YEAR_KEYS = ("收入总计", "支出总计", "财政拨款收入总计", "财政拨款支出总计", "一般公共预算财政拨款支出", "机关运行经费")
+CONTEXT = 10            # characters of fixed wording taken on each side of a clause's marker
+MARKER = re.compile(r"JSQMARK\w+?Q|JSQMARK[A-Z]+")
+NOT_WORDING = re.compile(r"[\d,.%％]+")        # figures differ between the probe and the report: not context
 FOOTER = re.compile(r"[—－-]*\s*\d+\s*[—－-]*")
 
 
@@ -31,23 +44,45 @@ def _flat(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def _guides(data: dict, path: Path) -> dict[tuple, tuple[str, str]]:
-    """Each text's neighbours in the report composed with markers: {key path: (before, after)}."""
+def _blocks(data: dict, path: Path) -> list:
+    unit = Builder(Located(str(path), data)).build()
+    derived = derive(unit, _profile(unit))
+    return [b for b in compose(publish(derived), tables=False).blocks if isinstance(b, (Heading, Paragraph))]
+
+
+def _guides(data: dict, path: Path) -> tuple[dict[tuple, tuple], list]:
+    """Each text's place in the report composed with markers: {key path: ("paragraph", before,
+    after)} for a whole paragraph (the blocks around it), {key path: ("clause", heading, next
+    heading, words before, words after)} for a clause inside a sentence; and the blocks of the
+    report composed without any of the texts (what the profile prints when a unit writes none)."""
     probe = {k: v for k, v in data.items()}
-    probe["概况"] = dict(data.get("概况") or {})
+    for (section, _), _ in TEXTS:
+        probe[section] = dict(data.get(section) or {})
     for (section, key), marker in TEXTS:
         probe[section][key] = marker
-    unit = Builder(Located(str(path), probe)).build()
-    derived = derive(unit, _profile(unit))
-    blocks = [b for b in compose(publish(derived), tables=False).blocks if isinstance(b, (Heading, Paragraph))]
-    out = {}
+    if not probe.get("上年") and not probe.get("上年数据文件"):
+        # any 上年 figures: the sentences comparing with last year (and the 原因 they give) are printed;
+        # their figures are not used as context
+        probe["上年"] = {k: 1 for k in LAST_YEAR_KEYS}
+    blocks = _blocks(probe, path)
+    out: dict[tuple, tuple] = {}
     for key, marker in TEXTS:
         i = next((k for k, b in enumerate(blocks) if marker in b.text), None)
         if i is None or i == 0:
             continue
-        after = blocks[i + 1].text if i + 1 < len(blocks) else ""
-        out[key] = (_flat(blocks[i - 1].text), _flat(after))
-    return out
+        text = blocks[i].text
+        if text.strip() == marker:
+            after = blocks[i + 1].text if i + 1 < len(blocks) else ""
+            out[key] = ("paragraph", _flat(blocks[i - 1].text), _flat(after))
+            continue
+        head = next((_flat(b.text) for b in reversed(blocks[:i]) if isinstance(b, Heading)), "")
+        nxt = next((_flat(b.text) for b in blocks[i + 1:] if isinstance(b, Heading)), "")
+        before, _, after = _flat(text).partition(marker)
+        before = re.split(MARKER.pattern + "|" + NOT_WORDING.pattern, before)[-1][-CONTEXT:]
+        after = (re.split(MARKER.pattern + "|" + NOT_WORDING.pattern, after + "\n")[0])[:CONTEXT]
+        if head and before and after:
+            out[key] = ("clause", head, nxt, before, after)
+    return out, _blocks(data, path)
 
 
 def _profile(unit) -> Profile:
@@ -86,20 +121,54 @@ def _between(pages: list[Page], before: str, after: str) -> list[str] | None:
     return paragraphs
 
 
+def _lines(pages: list[Page]) -> list[str]:
+    """Every line's text, without page numbers; a line indented as a paragraph's first line
+    starts with "\n" (a clause at a paragraph's end is then followed by "。\n")."""
+    out = []
+    for page in pages:
+        body = [line for line in page.lines
+                if not (FOOTER.fullmatch(_flat("".join(w.text for w in line))) and line[0].top > page.height * 0.85)]
+        left = min((line[0].x0 for line in body), default=0)
+        out += [("\n" if line[0].x0 > left + 8 else "") + _flat("".join(w.text for w in line)) for line in body]
+    return out
+
+
+def _clause(lines: list[str], head: str, nxt: str, before: str, after: str) -> str | None:
+    """The words printed between ``before`` and ``after`` (the nearest ``before``) in the section
+    under ``head``, or None."""
+    pattern = re.compile(re.escape(before) + "((?:(?!" + re.escape(before) + ").)+?)" + re.escape(after))
+    for start in (k for k, t in enumerate(lines) if t.lstrip("\n") == head):
+        end = next((k for k in range(start + 1, len(lines)) if nxt and lines[k].lstrip("\n").startswith(nxt[:12])),
+                   len(lines))
+        m = pattern.search("".join(lines[start + 1:end]) + "\n")
+        if m and "\n" not in m.group(1):         # a clause does not run over a paragraph's end
+            return m.group(1)
+    return None
+
+
 def read_texts(pages: list[Page], data: dict, path: Path) -> list[str]:
     """Set the unit's own paragraphs found in ``pages`` into ``data``; return what was not placed."""
     try:
-        guides = _guides(data, path)
+        guides, plain = _guides(data, path)
     except (InputError, ValueError) as exc:
         return [f"说明文字没有读入：按读出的表组不成报告（{exc}）"]
+    plain_lines = ["\n" + _flat(b.text) for b in plain]
+    lines = _lines(pages)
     unplaced = []
     for key, _ in TEXTS:
         where = "".join(key[1:])
         if key not in guides:
             continue                                  # the profile prints no such text
-        found = _between(pages, *guides[key])
+        kind, *guide = guides[key]
+        if kind == "clause":
+            clause = _clause(lines, *guide)
+            # what the profile prints there when a unit writes nothing is not the unit's text
+            if clause and _clause(plain_lines, *guide) != clause:
+                data.setdefault(key[0], {})[key[1]] = clause
+            continue                                  # a clause the report does not print: nothing to read
+        found = _between(pages, *guide)
         if found is None:
-            unplaced.append(f"{where}：报告中找不到它前后的文字（“{guides[key][0][:20]}”），没有读入")
+            unplaced.append(f"{where}：报告中找不到它前后的文字（“{guide[0][:20]}”），没有读入")
         elif found:
             data.setdefault(key[0], {})[key[1]] = "\n".join(found)
     return unplaced

@@ -15,6 +15,7 @@ from generator.load.pdf_import import import_pages, read_cover
 from generator.load.pdf_text import read_pages
 from generator.pipeline import prepare
 from generator.profile import load_profile
+from generator.load.yaml_reader import read_yaml
 from generator.write.yaml_writer import dump_unit
 
 from .conftest import EXAMPLES, SEEDS, run_cli
@@ -65,7 +66,13 @@ def test_our_pdf_gives_back_every_table(rendered, tmp_path, key, name, profile):
     # the unit's own paragraphs of 第一部分, found between the profile's own headings
     assert paragraphs(unit["概况"]["职责"]) == paragraphs(source.duty)
     assert paragraphs(unit["概况"].get("机构设置")) == paragraphs(source.organisation)
-    assert imported.unplaced == [] or all("单位性质" in u for u in imported.unplaced)
+    # the unit's clauses in the profile's sentences (原因, 说明): only what the unit wrote, as it wrote it
+    written = read_yaml(EXAMPLES / f"{name}.yaml").data.get("情况说明") or {}
+    said = unit.get("情况说明") or {}
+    assert {k: v for k, v in said.items() if isinstance(v, str)} == \
+        {k: written[k] for k in said if isinstance(written.get(k), str)}
+    assert {"收入支出变动原因", "财政拨款收支变动原因", "一般公共预算支出变动原因"} <= set(said)
+    assert all("单位性质" in u or "其他事项" in u for u in imported.unplaced), imported.unplaced
 
 
 @pytest.mark.parametrize("name", ["shehuigongzuo", "guihuaziyuan"])
@@ -82,6 +89,9 @@ def test_the_published_putuo_reports_give_the_transcribed_tables(tmp_path, name)
     source = prepare(EXAMPLES / f"putuo-{name}-2024.yaml").unit
     assert imported.data["相关信息统计"]["机关运行经费"] == source.admin_cost
     assert paragraphs(imported.data["概况"]["职责"]) == paragraphs(source.duty)
+    written = read_yaml(EXAMPLES / f"putuo-{name}-2024.yaml").data["情况说明"]
+    for key in ("收入支出变动原因", "财政拨款收支变动原因", "一般公共预算支出变动原因", "机关运行经费变动原因"):
+        assert imported.data["情况说明"][key] == written[key], key
     # 单位构成: the small table of 第一部分, a long name printed over two lines around its number
     assert [m["单位名称"] for m in imported.data["概况"]["单位构成"]] == [name for name, _ in source.members]
 
