@@ -91,7 +91,9 @@ def _profile(unit) -> Profile:
 
 
 def _between(pages: list[Page], before: str, after: str) -> list[str] | None:
-    """The paragraphs printed between the line ``before`` and the line that starts ``after``."""
+    """The paragraphs printed between the line ``before`` and the line that starts ``after``; []
+    when the report does not print ``before`` at all (a section a unit without the text leaves
+    out), None when it does but not ``after`` below it."""
     lines = [(page, line) for page in pages for line in page.lines]
     texts = [_flat("".join(w.text for w in line)) for _, line in lines]
     head = after[:12]
@@ -107,7 +109,7 @@ def _between(pages: list[Page], before: str, after: str) -> list[str] | None:
         if body:
             break
     if not found:
-        return None
+        return None if before in texts else []
     if not body:
         return []
     left = min(line[0].x0 for _, line in body)
