@@ -131,6 +131,13 @@ class SubjectRow:
         return {3: 1, 5: 2, 7: 3}.get(len(self.code), 0)
 
 
+def project_of(basic: Decimal | None, amount: Decimal) -> Decimal | None:
+    """A 06 row printed as 金额 with 其中：基本支出: its 项目支出 (金额 − 基本支出) as the data writes it,
+    None when there is none to write (金额 all 基本支出)."""
+    project = amount - (basic or 0)
+    return project if project != 0 or basic is None else None
+
+
 @dataclass
 class EconRow:
     """A 经济分类 row of table 06 (款 3 digits, 项 5 digits)."""

@@ -23,7 +23,7 @@ from .derive.printed import publish
 from .derive.totals import derive
 from .errors import InputError
 from .load.builder import Builder
-from .load.pdf_text import Page
+from .load.pdf_text import Page, line_text
 from .load.yaml_reader import Located
 from .profile import Profile
 
@@ -37,7 +37,6 @@ LAST_YEAR_KEYS = ("收入总计", "支出总计", "财政拨款收入总计", "�
 CONTEXT = 10            # characters of fixed wording taken on each side of a clause's marker
 MARKER = re.compile(r"JSQMARK\w+?Q|JSQMARK[A-Z]+")
 NOT_WORDING = re.compile(r"[\d,.%％]+")        # figures differ between the probe and the report: not context
-FOOTER = re.compile(r"[—－-]*\s*\d+\s*[—－-]*")
 
 
 def _flat(text: str) -> str:
@@ -95,7 +94,7 @@ def _between(pages: list[Page], before: str, after: str) -> list[str] | None:
     when the report does not print ``before`` at all (a section a unit without the text leaves
     out), None when it does but not ``after`` below it."""
     lines = [(page, line) for page in pages for line in page.lines]
-    texts = [_flat("".join(w.text for w in line)) for _, line in lines]
+    texts = [line_text(line) for _, line in lines]
     head = after[:12]
     body: list = []
     found = False
@@ -104,8 +103,7 @@ def _between(pages: list[Page], before: str, after: str) -> list[str] | None:
         if end is None:                                               # occurrence with text after it is the one
             continue
         found = True
-        body = [(page, line) for page, line in lines[start + 1:end]
-                if not (FOOTER.fullmatch(_flat("".join(w.text for w in line))) and line[0].top > page.height * 0.85)]
+        body = [(page, line) for page, line in lines[start + 1:end] if not page.is_footer(line)]
         if body:
             break
     if not found:
@@ -128,10 +126,9 @@ def _lines(pages: list[Page]) -> list[str]:
     starts with "\n" (a clause at a paragraph's end is then followed by "。\n")."""
     out = []
     for page in pages:
-        body = [line for line in page.lines
-                if not (FOOTER.fullmatch(_flat("".join(w.text for w in line))) and line[0].top > page.height * 0.85)]
+        body = page.body()
         left = min((line[0].x0 for line in body), default=0)
-        out += [("\n" if line[0].x0 > left + 8 else "") + _flat("".join(w.text for w in line)) for line in body]
+        out += [("\n" if line[0].x0 > left + 8 else "") + line_text(line) for line in body]
     return out
 
 

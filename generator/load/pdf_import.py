@@ -21,7 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from ..errors import InputError, Problem
-from ..model import Source, TypedFigure
+from ..model import Source, TypedFigure, project_of
 from ..profile import Profile, available, load_profile
 from . import pdf_tables
 from .pdf_text import Page, read_pages
@@ -212,8 +212,8 @@ def _econ_rows(read: pdf_tables.ReadPairs, profile: Profile, zero_blank: bool) -
         basic, amount = read_row.pop("基本支出", None), read_row.pop("金额", None)
         if basic is not None:
             row["基本支出"] = basic
-        if amount is not None and (amount != (basic or 0) or basic is None):
-            row["项目支出"] = amount - (basic or 0)
+        if amount is not None and (project := project_of(basic, amount)) is not None:
+            row["项目支出"] = project
         rows.append(row | read_row)
     return rows
 

@@ -18,9 +18,8 @@ from decimal import Decimal
 from ..layout import Column
 from ..model import ECON_TOTAL_CODES
 from ..profile import Profile, TableSpec
-from .pdf_text import Page, Word
+from .pdf_text import Page, Word, line_text
 
-FOOTER = re.compile(r"[—－-]*\d+[—－-]*")      # the page number at a page's foot: “— 4 —”
 AMOUNT = re.compile(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|-?\d+(?:\.\d+)?")
 CODE = re.compile(r"\d{3}(?:\d{2}){0,2}")
 EMPTY = {"——", "—", "-", "－", "--"}
@@ -38,13 +37,11 @@ class ReadTable:
     row_pages: list[int] = field(default_factory=list)  # the page of each row
 
 
-def _flat(line: list[Word]) -> str:
-    return "".join(w.text for w in line)
 
 
 def _starts(pages: list[Page], title: str) -> list[tuple[int, int]]:
     """(page index, line index) of each line that is ``title`` (spaces and joiners aside)."""
-    return [(p, k) for p, page in enumerate(pages) for k, line in enumerate(page.lines) if _flat(line) == title]
+    return [(p, k) for p, page in enumerate(pages) for k, line in enumerate(page.lines) if line_text(line) == title]
 
 
 def _unit_of(lines: list[list[Word]]) -> str:
@@ -73,9 +70,9 @@ def _body(pages: list[Page], start: tuple[int, int], others: set[str]) -> list[t
     while p < len(pages):
         lines = []
         for line in pages[p].lines[k + 1:]:
-            text = _flat(line)
-            if FOOTER.fullmatch(text) and line[0].top > pages[p].height * 0.85:
+            if pages[p].is_footer(line):
                 continue
+            text = line_text(line)
             if text in others or text.startswith("注：") or text.startswith("第三部分"):
                 out.append((pages[p].number, lines))
                 return out
@@ -215,7 +212,7 @@ def _rows(lines: list[list[Word]], places: dict[str, tuple[float, float]], code_
             # the column whose header's middle is nearest (headers are centred, amounts right-aligned)
             column = min(places, key=lambda k: abs(w.cx - sum(places[k]) / 2), default=None)
             if column is None or w.x1 < code_edge - 2 or (value is None and w.text not in EMPTY):
-                unplaced.append(f"第{page}页：“{w.text}”（在“{_flat(row['line'])[:20]}”一行）不在任何一栏之下")
+                unplaced.append(f"第{page}页：“{w.text}”（在“{line_text(row['line'])[:20]}”一行）不在任何一栏之下")
                 continue
             row["values"][column] = value
     out = []

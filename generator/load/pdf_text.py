@@ -9,6 +9,7 @@ PDF without a text layer (a scan) gets a plain message: it is not read (no OCR).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,6 +57,22 @@ class Page:
 
     def text(self) -> str:
         return "\n".join("".join(w.text for w in line) for line in self.lines)
+
+    def is_footer(self, line: list[Word]) -> bool:
+        """Whether ``line`` is the page number at the page's foot (“— 4 —”)."""
+        return bool(FOOTER.fullmatch(line_text(line))) and line[0].top > self.height * 0.85
+
+    def body(self) -> list[list[Word]]:
+        """The page's lines without its page number."""
+        return [line for line in self.lines if not self.is_footer(line)]
+
+
+FOOTER = re.compile(r"[—－-]*\d+[—－-]*")      # the page number at a page's foot: “— 4 —”
+
+
+def line_text(line: list[Word]) -> str:
+    """A line's words joined (the words hold no spaces)."""
+    return "".join(w.text for w in line)
 
 
 def read_pages(path: Path) -> list[Page]:

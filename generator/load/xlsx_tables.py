@@ -11,7 +11,7 @@ from typing import Any
 from ..errors import InputError
 from ..layout import Entry, Line
 from ..layout import path as data_path
-from ..model import Source
+from ..model import Source, project_of
 from .workbook_spec import (
     CODE_LABELS,
     COUNT,
@@ -379,12 +379,11 @@ class TableReading:
             row["科目名称"] = squash_name(cell["name"])
         if basic is not None:
             row["基本支出"] = basic
-        if amount is not None:
-            project = amount - (basic or 0)
+        if amount is not None and (project := project_of(basic, amount)) is not None:
             if project < 0:
                 self.problem(sheet.addr(r, cols["amount"]), f"金额 {amount} 小于其中的基本支出 {basic}"
                                                            f"（金额 = 基本支出 + 项目支出）", path + ("项目支出",))
-            elif project != 0 or basic is None:
+            else:
                 row["项目支出"] = project
         self.cells[path] = sheet.addr(r, cc)
         self.cells[path + ("科目编码",)] = sheet.addr(r, cc)

@@ -112,7 +112,7 @@ def audit_report(folder: str, filename: str) -> dict:
     rows = json.loads(to_json([(filename, findings)]))
     for row, f in zip(rows, findings):
         row["group"] = table_title(f.table, derived.profile)
-        row["place"] = str(f.source)
+        row["source"] = str(f.source)
     return {"status": CHECKED, "findings": rows, "profile": derived.profile.name, "unit": derived.unit.name,
             "year": derived.unit.year, "left_out": left_out}
 
