@@ -1,12 +1,15 @@
 """`juesuan audit 报告.pdf`: check a published 决算公开 that we did not generate (issue 26).
 
 A department reviews its units' reports made in Word, last year's publications, other
-departments': the report's tables are read back into data as `juesuan import` reads them
-(load/pdf_import.py), every check rule runs on that data, and every figure the report prints in a
-cell computed from others is compared with what its own rows give (rule P-PRINTED). The report and
-its JSON are those of `juesuan check`; each finding names the page and the table. Texts, last
-year's figures, budgets and the 附件 are not read from a PDF: the findings about them (they would
-only say that the data lacks them) are left out, and the report says how many.
+departments': the report is read back into data as `juesuan import` reads it (published_report:
+its tables, the unit's texts, and the 上年, budget and 情况说明 figures its narrative gives), every
+check rule runs on that data, every figure the report prints in a cell computed from others is
+compared with what its own rows give (rule P-PRINTED), and every figure of a narrative sentence
+with the same sentence composed from the report's tables (rule P-TEXT). The report and its JSON
+are those of `juesuan check`; each finding names the page and the table or the sentence. What a
+PDF gives in part or not at all (texts, 上年 and budgets the narrative does not print, the 附件):
+the findings about it (they would only say that the data lacks it) are left out, and the report
+says how many.
 """
 from __future__ import annotations
 
@@ -27,8 +30,12 @@ def add_command(subparsers) -> None:
     add_profiles_argument(a)
 
 
-def not_read(finding) -> bool:
-    """A finding about data the PDF does not give (texts, last year, budgets, 附件)."""
+def not_read(finding, read: set[str] = frozenset()) -> bool:
+    """A finding about data the PDF gives in part or not at all (texts, last year, budgets, 附件):
+    not one on the narrative's figures against the tables (P-TEXT), nor one at a place the
+    narrative gave (``read``: 情况说明.政府采购.其他项目中小企业合同金额 …)."""
+    if finding.rule == "P-TEXT" or finding.source.path in read:
+        return False
     root = finding.source.path.split(".", 1)[0].split("[", 1)[0]
     return finding.table in NOT_READ_TABLES or root in NOT_READ
 
@@ -36,14 +43,27 @@ def not_read(finding) -> bool:
 def audit(path: Path, profile_name: str | None = None):
     """(printed derived, findings kept, findings left out) for the report ``path``."""
     from .load.builder import Builder
-    from .load.pdf_import import read_pdf_located
     from .pipeline import load_and_check
     from .profile import load_profile
+    from .published_report import located, read_report
     profile = load_profile(profile_name) if profile_name else None
-    unit = Builder(read_pdf_located(path, profile)).build()
+    imported = read_report(path, profile)
+    unit = Builder(located(path, imported)).build()
     derived, findings, _ = load_and_check(path, unit=unit)
-    kept = [f for f in findings if not not_read(f)]
+    kept = [f for f in findings if not not_read(f, imported.from_text)]
     return derived, kept, len(findings) - len(kept)
+
+
+def narrative_coverage(derived) -> tuple[int, int]:
+    """(the printed sentences with figures that P-TEXT sets against a composed one, all the printed
+    sentences with figures) of an audited report."""
+    from collections import Counter
+    from .compose.report import compose
+    from .sentences import composed_sentences, counterpart, index, printed_sentences
+    said = [s for s in printed_sentences(derived.unit.printed_text) if s.numbers]
+    composed = index(composed_sentences(compose(derived, tables=False).section_texts()))
+    times = Counter(s.skeleton for s in said)
+    return sum(1 for s in said if counterpart(s, composed, times[s.skeleton])), len(said)
 
 
 def run(args) -> int:
@@ -64,5 +84,8 @@ def run(args) -> int:
         print(to_json([(str(path), findings)]))
     else:
         print(format_human(str(path), findings, derived.profile, sys.stdout.isatty()))
-        print(f"（版式 {derived.profile.name}；说明文字、上年数、预算数与附件不从 PDF 读入，与之有关的 {left_out} 条检查结果未列出）")
+        paired, said = narrative_coverage(derived)
+        print(f"（版式 {derived.profile.name}；说明中有数的 {said} 句，{paired} 句与按报告各表生成的同一句逐数比较（P-TEXT），"
+              "其余措辞与版式不同，未比较；附件不从 PDF 读入，说明文字、上年数和预算数只读出说明印出的部分，"
+              f"与未读出的部分有关的 {left_out} 条检查结果未列出）")
     return EXIT_CHECKS if any(f.severity == "错误" for f in findings) else EXIT_OK

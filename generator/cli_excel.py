@@ -160,10 +160,8 @@ def _import_pdf(args) -> int:
     the layout lays it out (load/pdf_import.py); what could not be placed is said, and written at
     the head of the file, page by page."""
     from .atomic import write_bytes
-    from .load.pdf_import import import_pages
-    from .load.pdf_text import read_pages
     from .profile import load_profile
-    from .published_texts import read_texts
+    from .published_report import read_report
     from .write.yaml_writer import dump_unit
     path: Path = args.file
     out: Path = args.out or path.with_suffix(".yaml")
@@ -172,18 +170,18 @@ def _import_pdf(args) -> int:
         return _fail(bad)
     try:
         profile = load_profile(args.profile) if args.profile else None
-        pages = read_pages(path)
-        imported = import_pages(pages, path, profile)
+        imported = read_report(path, profile)
     except InputError as exc:
         return _input_error(path, exc)
-    imported.unplaced += read_texts(pages, imported.data, path)
     data = imported.data
     found = len(imported.tables_found)
     header = [f"{data.get('单位名称', '（单位名称未读出）')} {data.get('年度', '')}年度决算公开：单位数据",
               f"由 juesuan import 从已公开的报告“{path.name}”读入（版式 {imported.profile}）；格式见 docs/data-format.md",
               f"读出 {found} 张表（{'、'.join(imported.tables_found) or '无'}），表中数值格 {imported.figures_printed} 个，"
               f"其中有数的 {imported.figures_read} 个",
-              "第一部分的职责、机构设置与第三部分中单位自己写的原因、说明照报告读入；上年数、预算数和附件不从 PDF 读入：需要时照报告填写"]
+              "第一部分的职责、机构设置与第三部分中单位自己写的原因、说明照报告读入；",
+              f"上年数、预算数和情况说明中的个数、金额按说明中的句子读出 {len(imported.from_text)} 个"
+              "（上年数由增减额反推；“持平”的和没有印出的不读）；附件不从 PDF 读入：需要时照报告填写"]
     if imported.tables_missing:
         header.append(f"版式中有、报告中没有找到的表：{'、'.join(imported.tables_missing)}")
     if imported.unplaced:

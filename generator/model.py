@@ -172,6 +172,16 @@ class TypedFigure:
 
 
 @dataclass(frozen=True)
+class PrintedSentence:
+    """A sentence of a published report's narrative, as its PDF prints it (rule P-TEXT)."""
+
+    page: int           # the page it starts on
+    paragraph: int      # the paragraph it belongs to (sentences of one paragraph share it)
+    text: str
+    unsure: tuple[int, ...] = ()   # its figures that depend on figures the report does not print
+
+
+@dataclass(frozen=True)
 class Unread:
     """What a workbook holds where nothing is read (right of a table, an unknown sheet, 填写说明 …):
     said by rule W-UNREAD, a 警告 when it holds a number, else a 提示; or what it holds in hidden rows
@@ -349,6 +359,7 @@ class Unit:
     typed: list[TypedFigure] = field(default_factory=list)   # workbook: figures typed into computed cells
     printed: list[TypedFigure] = field(default_factory=list)  # a published report (PDF): what it prints in computed cells
     published: bool = False          # read from a published report's PDF: its figures are printed, not typed
+    printed_text: list[PrintedSentence] = field(default_factory=list)  # a published report: its narrative
     unread: list[Unread] = field(default_factory=list)       # workbook: content that is not read
     only_attachments: bool = False      # a file of 附件 alone (no tables, no 情况说明): rendered as its attachments
 

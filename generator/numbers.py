@@ -77,7 +77,13 @@ def money(value: Decimal | None, grouping: bool = True) -> str:
     """'163,522.43' (grouping) or '163522.43'. Always two decimals: rounded half up first (q2),
     then Babel's zh_CN number pattern. Babel is imported on the first call (its locale data take
     ~30 ms to load, which a ``juesuan check`` without findings to print never needs)."""
-    return _format_decimal()(q2(value), format="#,##0.00" if grouping else "0.00", locale="zh_CN",
+    return _money(str(q2(value)), grouping)
+
+
+@lru_cache(maxsize=1 << 14)
+def _money(value: str, grouping: bool) -> str:
+    # keyed by the rounded figure's text: Decimal("-0.00") == Decimal("0.00") but prints apart
+    return _format_decimal()(Decimal(value), format="#,##0.00" if grouping else "0.00", locale="zh_CN",
                              decimal_quantization=True)
 
 

@@ -14,6 +14,7 @@ writes nothing (the report composed without the texts says so). A text whose nei
 does not print is not read (a paragraph is said in ``unplaced``)."""
 from __future__ import annotations
 
+import copy
 import re
 from pathlib import Path
 
@@ -27,12 +28,16 @@ from .load.pdf_text import Page, line_text
 from .load.yaml_reader import Located
 from .profile import Profile
 
-# the texts read, each as (key path in the unit's data, its marker): whole paragraphs (第一部分), and the
-# unit's clauses inside the profile's sentences (第三部分: 原因、说明)
-TEXTS = ((("概况", "职责"), "JSQMARKDUTY"), (("概况", "机构设置"), "JSQMARKORG"),
-         *((("情况说明", key), f"JSQMARK{k}Q") for k, key in enumerate((
+# the texts read, each a key path in the unit's data: whole paragraphs (第一部分), and the unit's clauses
+# inside the profile's sentences (第三部分: 原因、说明); those of each 科目 (类说明) and each 三公 item are
+# added per report (``_texts``)
+TEXTS = (("概况", "职责"), ("概况", "机构设置"),
+         *(("情况说明", key) for key in (
              "收入支出变动原因", "财政拨款收支变动原因", "一般公共预算支出变动原因", "预决算差异原因", "人员经费说明",
-             "公用经费说明", "机关运行经费变动原因", "其他事项"))))
+             "公用经费说明", "机关运行经费变动原因", "其他事项")),
+         ("情况说明", "三公经费", "变动原因"), ("情况说明", "国有资产", "其他用车说明"),
+         *(("情况说明", "三公经费", kind, "说明") for kind in ("国内接待", "外事接待", "国境外接待")),
+         ("情况说明", "预算绩效", "制度"))
 LAST_YEAR_KEYS = ("收入总计", "支出总计", "财政拨款收入总计", "财政拨款支出总计", "一般公共预算财政拨款支出", "机关运行经费")
 CONTEXT = 10            # characters of fixed wording taken on each side of a clause's marker
 MARKER = re.compile(r"JSQMARK\w+?Q|JSQMARK[A-Z]+")
@@ -49,23 +54,47 @@ def _blocks(data: dict, path: Path) -> list:
     return [b for b in compose(publish(derived), tables=False).blocks if isinstance(b, (Heading, Paragraph))]
 
 
-def _guides(data: dict, path: Path) -> tuple[dict[tuple, tuple], list]:
+def _texts(data: dict, path: Path) -> list[tuple[tuple, str]]:
+    """Every text read from this report, each with its marker: TEXTS, and the 用途 and 原因 of
+    each 科目 of the 一般公共预算财政拨款支出决算表 and of each 三公 item of the profile."""
+    unit = Builder(Located(str(path), data)).build()
+    d = derive(unit, _profile(unit))
+    codes = [r.code for r in d.gp_expense_table.rows if r.code.isdigit()]
+    keys = [*TEXTS, *(("情况说明", "类说明", c, k) for c in codes for k in ("用途", "变动原因")),
+            *(("情况说明", "三公经费", item, k) for item in d.profile.sangong.leaves for k in ("用途", "变动原因"))]
+    return [(key, f"JSQMARK{k}Q") for k, key in enumerate(keys)]
+
+
+def _set(data: dict, key: tuple, value) -> None:
+    node = data
+    for part in key[:-1]:
+        if not isinstance(node.get(part), dict):
+            node[part] = {}
+        node = node[part]
+    node[key[-1]] = value
+
+
+def _guides(data: dict, path: Path, texts: list[tuple[tuple, str]]) -> tuple[dict[tuple, tuple], list]:
     """Each text's place in the report composed with markers: {key path: ("paragraph", before,
     after)} for a whole paragraph (the blocks around it), {key path: ("clause", heading, next
     heading, words before, words after)} for a clause inside a sentence; and the blocks of the
     report composed without any of the texts (what the profile prints when a unit writes none)."""
-    probe = {k: v for k, v in data.items()}
-    for (section, _), _ in TEXTS:
-        probe[section] = dict(data.get(section) or {})
-    for (section, key), marker in TEXTS:
-        probe[section][key] = marker
-    if not probe.get("上年") and not probe.get("上年数据文件"):
-        # any 上年 figures: the sentences comparing with last year (and the 原因 they give) are printed;
-        # their figures are not used as context
-        probe["上年"] = {k: 1 for k in LAST_YEAR_KEYS}
+    probe = copy.deepcopy(data)
+    for key, marker in texts:
+        _set(probe, key, marker)
+    if not probe.get("上年数据文件"):
+        # any 上年 figure the data lacks: the sentences comparing with last year (and the 原因 they give)
+        # are printed; their figures are not used as context
+        last = probe["上年"] = dict(probe.get("上年") or {})
+        for k in LAST_YEAR_KEYS:
+            last.setdefault(k, 1)
+        items = [k[2] for k, _ in texts if k[:2] == ("情况说明", "三公经费") and len(k) == 4 and k[3] == "变动原因"]
+        for group, names in (("三公经费", items),
+                             ("一般公共预算财政拨款支出按类", [k[2] for k, _ in texts if k[1] == "类说明" and len(k[2]) == 3])):
+            last[group] = {**{name: 1 for name in names}, **(last.get(group) or {})}
     blocks = _blocks(probe, path)
     out: dict[tuple, tuple] = {}
-    for key, marker in TEXTS:
+    for key, marker in texts:
         i = next((k for k, b in enumerate(blocks) if marker in b.text), None)
         if i is None or i == 0:
             continue
@@ -76,12 +105,49 @@ def _guides(data: dict, path: Path) -> tuple[dict[tuple, tuple], list]:
             continue
         head = next((_flat(b.text) for b in reversed(blocks[:i]) if isinstance(b, Heading)), "")
         nxt = next((_flat(b.text) for b in blocks[i + 1:] if isinstance(b, Heading)), "")
-        before, _, after = _flat(text).partition(marker)
-        before = re.split(MARKER.pattern + "|" + NOT_WORDING.pattern, before)[-1][-CONTEXT:]
+        whole, _, after = _flat(text).partition(marker)
+        before = re.split(MARKER.pattern + "|" + NOT_WORDING.pattern, whole)[-1][-CONTEXT:]
         after = (re.split(MARKER.pattern + "|" + NOT_WORDING.pattern, after + "\n")[0])[:CONTEXT]
         if head and before and after:
-            out[key] = ("clause", head, nxt, before, after)
-    return out, _blocks(data, path)
+            first = max((k for k in range(i) if isinstance(blocks[k], Heading)), default=0)
+            last = next((k for k in range(i + 1, len(blocks)) if isinstance(blocks[k], Heading)), len(blocks))
+            section = "".join(_flat(b.text) for b in blocks[first:last])     # under the same heading
+            # the words just before the clause say which it is unless they recur (“决算数小于预算数的主要原因：”
+            # after each 项): then as many sentences before it as make it one of a kind, their figures and
+            # the other clauses left open
+            prefix = _unique_prefix(whole, section) if section.count(before) > 1 else None
+            if prefix == "":
+                continue                    # not even its whole paragraph says which it is: not read
+            out[key] = ("clause", head, nxt, before, after, prefix)
+    bare = copy.deepcopy(data)          # without any of the texts (an earlier reading may have set some)
+    for key, _ in texts:
+        node = bare
+        for part in key[:-1]:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict):
+            node.pop(key[-1], None)
+    return out, _blocks(bare, path)
+
+
+FIGURE = re.compile(r"\d[\d,]*(?:\.\d+)?")
+
+
+def _unique_prefix(whole: str, section: str) -> str:
+    """The fewest sentences of ``whole`` (a paragraph up to a clause) that occur once in ``section``,
+    as a pattern (``_prefix``); "" when even the whole paragraph recurs."""
+    parts = [p for p in re.split("(?<=[。；])", whole) if p]
+    for n in range(1, len(parts) + 1):
+        pattern = _prefix("".join(parts[-n:]))
+        if len(re.findall(pattern, section)) == 1:
+            return pattern
+    return ""
+
+
+def _prefix(text: str) -> str:
+    """A paragraph's words up to a clause as a pattern: figures and other clauses may be anything."""
+    parts = re.split(f"({MARKER.pattern}|{FIGURE.pattern})", text)
+    return "".join("[^\n]*?" if MARKER.fullmatch(p) else r"[\d,.]+" if FIGURE.fullmatch(p) else re.escape(p)
+                   for p in parts if p)
 
 
 def _profile(unit) -> Profile:
@@ -132,15 +198,21 @@ def _lines(pages: list[Page]) -> list[str]:
     return out
 
 
-def _clause(lines: list[str], head: str, nxt: str, before: str, after: str) -> str | None:
-    """The words printed between ``before`` and ``after`` (the nearest ``before``) in the section
-    under ``head``, or None."""
-    pattern = re.compile(re.escape(before) + "((?:(?!" + re.escape(before) + ").)+?)" + re.escape(after))
+def _clause(lines: list[str], head: str, nxt: str, before: str, after: str, prefix: str | None) -> str | None:
+    """The words printed between ``before`` and ``after`` (the nearest ``before``; or, when
+    ``prefix`` is given, after the paragraph's words it matches) in the section under ``head``,
+    or None."""
+    if prefix is not None:
+        pattern = re.compile(prefix + "([^\n]+?)" + re.escape(after))
+    else:
+        pattern = re.compile(re.escape(before) + "((?:(?!" + re.escape(before) + ").)+?)" + re.escape(after))
     for start in (k for k, t in enumerate(lines) if t.lstrip("\n") == head):
         end = next((k for k in range(start + 1, len(lines)) if nxt and lines[k].lstrip("\n").startswith(nxt[:12])),
                    len(lines))
         m = pattern.search("".join(lines[start + 1:end]) + "\n")
-        if m and "\n" not in m.group(1):         # a clause does not run over a paragraph's end
+        # a clause does not run over a paragraph's end, nor (found after a paragraph's words) over a
+        # sentence's end to words further on
+        if m and "\n" not in m.group(1) and not (prefix and "。" in m.group(1) and not after.startswith("。\n")):
             return m.group(1)
     return None
 
@@ -148,14 +220,15 @@ def _clause(lines: list[str], head: str, nxt: str, before: str, after: str) -> s
 def read_texts(pages: list[Page], data: dict, path: Path) -> list[str]:
     """Set the unit's own paragraphs found in ``pages`` into ``data``; return what was not placed."""
     try:
-        guides, plain = _guides(data, path)
+        texts = _texts(data, path)
+        guides, plain = _guides(data, path, texts)
     except (InputError, ValueError) as exc:
         return [f"说明文字没有读入：按读出的表组不成报告（{exc}）"]
     plain_lines = ["\n" + _flat(b.text) for b in plain]
     lines = _lines(pages)
     unplaced = []
-    for key, _ in TEXTS:
-        where = "".join(key[1:])
+    for key, _ in texts:
+        where = ".".join(key[1:])
         if key not in guides:
             continue                                  # the profile prints no such text
         kind, *guide = guides[key]
@@ -163,11 +236,11 @@ def read_texts(pages: list[Page], data: dict, path: Path) -> list[str]:
             clause = _clause(lines, *guide)
             # what the profile prints there when a unit writes nothing is not the unit's text
             if clause and _clause(plain_lines, *guide) != clause:
-                data.setdefault(key[0], {})[key[1]] = clause
+                _set(data, key, clause)
             continue                                  # a clause the report does not print: nothing to read
         found = _between(pages, *guide)
         if found is None:
             unplaced.append(f"{where}：报告中找不到它前后的文字（“{guide[0][:20]}”），没有读入")
         elif found:
-            data.setdefault(key[0], {})[key[1]] = "\n".join(found)
+            _set(data, key, "\n".join(found))
     return unplaced

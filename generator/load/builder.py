@@ -415,6 +415,7 @@ class Builder:
             typed=list(self.loc.typed),
             printed=list(self.loc.printed),
             published=self.loc.published,
+            printed_text=list(self.loc.printed_text),
             unread=list(self.loc.unread),
             only_attachments=holds_only_attachments(d),
         )

@@ -21,10 +21,11 @@ from decimal import Decimal
 from pathlib import Path
 
 from ..errors import InputError, Problem
-from ..model import Source, TypedFigure, project_of
+from ..model import PrintedSentence, Source, TypedFigure, project_of
+from ..sentences import printed_paragraphs
 from ..profile import Profile, available, load_profile
 from . import pdf_tables
-from .pdf_text import Page, read_pages
+from .pdf_text import Page, line_text, read_pages
 from .yaml_reader import Located
 
 KINDS = ("部门", "单位")
@@ -44,6 +45,9 @@ class Imported:
     tables_missing: list[str] = field(default_factory=list)   # the profile's tables not found
     places: dict[tuple, str] = field(default_factory=dict)    # data key path -> “第N页 表名” (for messages)
     printed: list[TypedFigure] = field(default_factory=list)  # figures printed in cells computed from others
+    sentences: list[PrintedSentence] = field(default_factory=list)  # the narrative: pages without a table
+    from_text: set[str] = field(default_factory=set)   # places read from the narrative (上年.收入总计 …)
+    in_tables: set[str] = field(default_factory=set)   # data paths a table of the report prints (blank or not)
 
 
 # ---------------------------------------------------------------- the cover
@@ -241,6 +245,27 @@ def _cells_of_list(spec, profile: Profile) -> dict[str, tuple[str | None, str, s
             for e in spec.layout.list_rows(profile.vehicle_labels, fill) if isinstance(e, Entry) and isinstance(e.value, str)}
 
 
+ANNEX_PAGE = re.compile(r"附件\s*\d*\s*[：:]")
+
+
+def narrative(pages: list[Page], table_pages: set[int]) -> list[PrintedSentence]:
+    """The sentences of the pages that hold no table (the cover, 目录 and the texts) before the
+    附件 (a page after the tables that opens with “附件N：”), paragraph by paragraph: a line indented
+    as a paragraph's first line opens one (page numbers left out)."""
+    lines = []
+    last_table = max(table_pages, default=0)
+    for page in pages:
+        if page.number in table_pages:
+            continue
+        body = page.body()
+        if page.number > last_table and body and ANNEX_PAGE.match(line_text(body[0])):
+            break
+        left = min((line[0].x0 for line in body), default=0)
+        lines += [(page.number, line_text(line), line[0].x0 > left + 8) for line in body]
+    return [PrintedSentence(page, k, text) for k, paragraph in enumerate(printed_paragraphs(lines))
+            for page, text in paragraph]
+
+
 def import_pages(pages: list[Page], path: Path, profile: Profile | None = None) -> Imported:
     """The unit's data from a report's pages (``profile`` None: recognised)."""
     profile = profile or recognise(pages, path)
@@ -268,6 +293,7 @@ def import_pages(pages: list[Page], path: Path, profile: Profile | None = None) 
         data["概况"] = {"单位构成": members[0]}
         result.places[("概况", "单位构成")] = f"第{members[1]}页"
     units: set[str] = set()
+    table_pages: set[int] = set()
 
     def count(values) -> None:
         result.figures_printed += len(values)
@@ -280,6 +306,7 @@ def import_pages(pages: list[Page], path: Path, profile: Profile | None = None) 
         for i, (page, row) in enumerate(zip(table.row_pages, data[spec.layout.data])):
             for key in ((), *((k,) for k in row)):
                 result.places[(spec.layout.data, i, *key)] = _place(page, table.title)
+        table_pages.update(table.pages)
         count([v for row in table.rows for v in row.values() if isinstance(v, Decimal)])
         units.add(table.money_unit)
         result.tables_found.append(table.key)
@@ -287,6 +314,7 @@ def import_pages(pages: list[Page], path: Path, profile: Profile | None = None) 
     for read, cells_of in ([(t, _cells_of_pairs) for t in pdf_tables.pair_tables(pages, profile)]
                            + [(t, _cells_of_list) for t in pdf_tables.list_tables(pages, profile)]):
         cells = cells_of(profile.table(read.key), profile)
+        result.in_tables |= {data_path for data_path, _, _ in cells.values() if data_path}
         where = Source(str(path), cell=_place(read.pages[0], read.title))
         for address, value in read.values.items():
             if value is None:
@@ -298,15 +326,18 @@ def import_pages(pages: list[Page], path: Path, profile: Profile | None = None) 
             else:        # a cell computed from others (a 类 row, a 合计 of the other side): compared by check
                 result.printed.append(TypedFigure(address, read.key, row, column, value, where))
         count(list(read.values.values()))
+        table_pages.update(read.pages)
         units.add(read.money_unit)
         result.tables_found.append(read.key)
         result.unplaced += read.unplaced
     for row in pdf_tables.single_row_tables(pages, profile):
+        result.in_tables |= {p for p in row.values if p}
         for path_, value in row.values.items():
             if value is not None and path_:
                 _set(data, path_, value)
                 result.places[tuple(path_.split("."))] = _place(row.pages[0], row.title)
         count(list(row.values.values()))
+        table_pages.update(row.pages)
         if row.values:
             units.add(row.money_unit)
         result.tables_found.append(row.key)
@@ -318,6 +349,7 @@ def import_pages(pages: list[Page], path: Path, profile: Profile | None = None) 
             for key in ((), *((k,) for k in row)):
                 result.places[("经济分类支出明细", i, *key)] = _place(read.pages[0], read.title)
         count(list(read.values.values()))
+        table_pages.update(read.pages)
         units.add(read.money_unit)
         result.tables_found.append(read.key)
         result.unplaced += read.unplaced
@@ -333,6 +365,7 @@ def import_pages(pages: list[Page], path: Path, profile: Profile | None = None) 
     result.tables_missing = [t.key for t in profile.tables if t.key not in found]
     order = {t.key: i for i, t in enumerate(profile.tables)}
     result.tables_found.sort(key=order.get)
+    result.sentences = narrative(pages, table_pages)
     return result
 
 
@@ -347,6 +380,6 @@ def read_pdf_located(path: Path, profile: Profile | None = None) -> Located:
     from .structure import validate_structure
     imported = import_pdf(path, profile)
     located = Located(str(path), imported.data, cells=dict(imported.places), printed=list(imported.printed),
-                      published=True)
+                      published=True, printed_text=list(imported.sentences))
     validate_structure(located)
     return located

@@ -61,7 +61,7 @@ class Located:
     def __init__(self, file: str, data: Any, lines: dict[tuple, int] | None = None,
                  cells: dict[tuple, str] | None = None, words: dict[tuple, str] | None = None,
                  files: dict[tuple, str] | None = None, typed: list | None = None, unread: list | None = None,
-                 printed: list | None = None, published: bool = False):
+                 printed: list | None = None, published: bool = False, printed_text: list | None = None):
         self.file = file
         self.data = data
         self.lines = lines or {}
@@ -71,6 +71,7 @@ class Located:
         self.typed = typed or []     # workbook: model.TypedFigure, figures typed into computed (grey) cells
         self.printed = printed or []  # a published report's PDF: model.TypedFigure, what it prints in computed cells
         self.published = published    # read from a published report's PDF (pdf_import)
+        self.printed_text = printed_text or []  # its narrative: model.PrintedSentence
         self.unread = unread or []   # workbook: model.Unread, content where nothing is read
 
     def shown(self, parts: tuple, value: Any) -> str:

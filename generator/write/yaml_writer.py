@@ -163,7 +163,8 @@ def _emit_item(item: Any, node: dict, indent: int, out: list[str]) -> None:
 
 def dump_unit(data: dict, header: list[str] | None = None) -> str:
     """The unit's plain data as YAML text (UTF-8, LF line ends, final newline)."""
-    out: list[str] = [f"# {line}" if line else "#" for line in header or []]
+    # a header line is a comment line: one that holds line breaks (a message quoting several) is split
+    out: list[str] = [f"# {line}" if line else "#" for text in header or [] for line in str(text).splitlines() or [""]]
     root = _resolve(schema("unit"))
     previous_complex = False
     for i, (k, v, child) in enumerate(_ordered(data, root)):
