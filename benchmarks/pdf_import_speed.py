@@ -2,7 +2,9 @@
 25-page report on this 2-core machine): whole-process wall time and peak memory under
 ``/usr/bin/time -v``, K runs after one not counted, then the steps inside a fresh process
 (import of the command, reading the PDF's words through PDFium, finding and reading the tables,
-finding the unit's paragraphs by composing the report once with markers, writing the YAML text).
+finding the unit's texts by composing the report with markers, reading the figures only the
+narrative prints by composing it with probe values, the second reading of both that
+published_report makes, writing the YAML text).
 
 Default reports: the two published Putuo PDFs in ../shared/seeds/pdf/ (24 and 30 pages).
 Usage: .venv/bin/python benchmarks/pdf_import_speed.py [PDF …] [--repeat K]
@@ -31,24 +33,15 @@ import json, sys, time
 from pathlib import Path
 t = time.perf_counter()
 import generator.cli
-from generator.load import pdf_import
-from generator.load.pdf_text import read_pages
+from generator.published_report import read_report
 from generator.write.yaml_writer import dump_unit
 seconds = {"import": time.perf_counter() - t}
-t = time.perf_counter()
-pages = read_pages(Path(sys.argv[1]))
-seconds["read_pages"] = time.perf_counter() - t
-t = time.perf_counter()
-imported = pdf_import.import_pages(pages, Path(sys.argv[1]))
-seconds["tables"] = time.perf_counter() - t
-t = time.perf_counter()
-from generator.published_texts import read_texts
-read_texts(pages, imported.data, Path(sys.argv[1]))
-seconds["texts"] = time.perf_counter() - t
+imported = read_report(Path(sys.argv[1]), seconds=seconds)
 t = time.perf_counter()
 dump_unit(imported.data, [])
 seconds["yaml"] = time.perf_counter() - t
-print(json.dumps({"seconds": seconds, "pages": len(pages), "figures": imported.figures_read}))
+print(json.dumps({"seconds": seconds, "pages": imported.page_count,
+                  "figures": imported.figures_read, "narrative": len(imported.from_text)}))
 """
 
 
@@ -86,7 +79,7 @@ def main() -> None:
             steps = [json.loads(subprocess.run([sys.executable, "-c", STEPS, str(pdf)], capture_output=True,
                                                text=True, check=True, cwd=ROOT).stdout) for _ in range(args.repeat)]
             pages = steps[0]["pages"]
-            print(f"{pdf.name}（{pages} 页，读出有数的格 {steps[0]['figures']} 个）")
+            print(f"{pdf.name}（{pages} 页，读出有数的格 {steps[0]['figures']} 个，说明中的数 {steps[0]['narrative']} 个）")
             print(f"  juesuan import 整个进程：中位 {statistics.median(walls):.2f} s（最快 {min(walls):.2f}，"
                   f"最慢 {max(walls):.2f}；{args.repeat} 次），内存峰值 {max(r for _, r in runs) / 1024:.0f} MB")
             for step in steps[0]["seconds"]:

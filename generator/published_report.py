@@ -4,6 +4,7 @@ amounts of 情况说明 (published_figures). ``juesuan import 报告.pdf`` write
 unit's data file; ``juesuan audit`` checks it, narrative against tables included (rule P-TEXT)."""
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,26 +16,39 @@ from .published_figures import read_figures
 from .published_texts import read_texts
 
 
-def read_report(path: Path, profile: Profile | None = None) -> Imported:
+def read_report(path: Path, profile: Profile | None = None, seconds: dict[str, float] | None = None) -> Imported:
     """Everything read from the report at ``path`` (``profile`` None: recognised); InputError for
-    a file that is no readable report."""
-    pages = read_pages(path)
-    imported = import_pages(pages, path, profile)
-    unplaced = read_texts(pages, imported.data, path)
-    read = read_figures(imported.sentences, imported.data, path, in_tables=imported.in_tables)
+    a file that is no readable report. ``seconds``: each step's time is added there (benchmark)."""
+    clock = _Clock(seconds)
+    pages = clock("read_pages", read_pages, path)
+    imported = clock("tables", import_pages, pages, path, profile)
+    unplaced = clock("texts", read_texts, pages, imported.data, path)
+    read = clock("figures", read_figures, imported.sentences, imported.data, path, None, imported.in_tables)
     if read.found:
         # once more: the 原因 of a 减少 is worded apart from that of an 增加 (now the 上年 figures are
         # known), and a sentence holding the unit's words (now read) gives its figures
-        unplaced = read_texts(pages, imported.data, path)
-        read = read_figures(imported.sentences, imported.data, path, read, imported.in_tables)
-    figures = read.found
+        unplaced = clock("again", read_texts, pages, imported.data, path)
+        read = clock("again", read_figures, imported.sentences, imported.data, path, read, imported.in_tables)
     imported.unplaced += unplaced
-    imported.from_text = {".".join(leaf) for leaf in figures}
-    for leaf, (_, page) in figures.items():
+    imported.from_text = {".".join(leaf) for leaf in read.found}
+    for leaf, (_, page) in read.found.items():
         imported.places[leaf] = f"第{page}页"
     imported.sentences = [replace(s, unsure=tuple(sorted(i for n, i in read.unsure if n == k)))
                           for k, s in enumerate(imported.sentences)]
     return imported
+
+
+class _Clock:
+    def __init__(self, seconds: dict[str, float] | None):
+        self.seconds = seconds
+
+    def __call__(self, step: str, fn, *args):
+        t = time.perf_counter()
+        try:
+            return fn(*args)
+        finally:
+            if self.seconds is not None:
+                self.seconds[step] = self.seconds.get(step, 0.0) + time.perf_counter() - t
 
 
 def located(path: Path, imported: Imported) -> Located:

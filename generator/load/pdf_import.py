@@ -48,6 +48,7 @@ class Imported:
     sentences: list[PrintedSentence] = field(default_factory=list)  # the narrative: pages without a table
     from_text: set[str] = field(default_factory=set)   # places read from the narrative (上年.收入总计 …)
     in_tables: set[str] = field(default_factory=set)   # data paths a table of the report prints (blank or not)
+    page_count: int = 0
 
 
 # ---------------------------------------------------------------- the cover
@@ -270,7 +271,7 @@ def import_pages(pages: list[Page], path: Path, profile: Profile | None = None) 
     """The unit's data from a report's pages (``profile`` None: recognised)."""
     profile = profile or recognise(pages, path)
     data: dict = {}
-    result = Imported(data, profile.name)
+    result = Imported(data, profile.name, page_count=len(pages))
     cover = read_cover(pages, profile)
     if cover is None:
         result.unplaced.append(f"第1页：封面上找不到“{profile.texts.get('封面标题', '')}”样式的标题，"
