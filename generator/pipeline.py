@@ -49,15 +49,17 @@ class Result:
         return [f for f in self.findings if f.severity == ERROR]
 
 
-def load_and_check(path: Path, allow_previous: bool = True,
-                   unit: Unit | None = None) -> tuple[Derived, list[Finding], dict[str, float]]:
+def load_and_check(path: Path, allow_previous: bool = True, unit: Unit | None = None,
+                   previous: Path | None = None) -> tuple[Derived, list[Finding], dict[str, float]]:
     """Load (with last year's file, if named), derive, run every check rule — those on the
     composed report's text on the report composed for them. Returns the printed figures
     (derive.printed.publish) that compose uses, the findings and the step timings.
     ``allow_previous=False`` (the web workspace, where a file must not read another): a file naming
     上年数据文件 is refused before that file is opened. ``unit``: the file's unit, when the caller
-    has loaded it already (``juesuan import``)."""
-    printed, ctx, findings, seconds = _checked(path, allow_previous, unit)
+    has loaded it already (``juesuan import``). ``previous``: last year's report (data file or
+    published PDF) the caller supplies (the web workspace's upload), taken when the file gives no
+    上年 of its own (previous_year.attach_previous_year)."""
+    printed, ctx, findings, seconds = _checked(path, allow_previous, unit, previous)
     t = time.perf_counter()
     texts = compose(printed, tables=False).section_texts()     # the printed report's text, without its tables
     findings = ordered(findings + run_composed_checks(ctx, texts))
@@ -65,13 +67,13 @@ def load_and_check(path: Path, allow_previous: bool = True,
     return printed, findings, seconds
 
 
-def _checked(path: Path, allow_previous: bool = True,
-             unit: Unit | None = None) -> tuple[Derived, Context, list[Finding], dict[str, float]]:
+def _checked(path: Path, allow_previous: bool = True, unit: Unit | None = None,
+             previous: Path | None = None) -> tuple[Derived, Context, list[Finding], dict[str, float]]:
     """Load, derive and run the rules that need no composed text (``load_and_check``)."""
     t0 = time.perf_counter()
     unit = unit if unit is not None else load_unit(path)
     profile = load_profile(unit.profile)
-    attach_previous_year(unit, Path(path), allow_previous)
+    attach_previous_year(unit, Path(path), allow_previous, previous)
     t1 = time.perf_counter()
     derived = derive(unit, profile)
     printed = publish(derived)
@@ -83,14 +85,15 @@ def _checked(path: Path, allow_previous: bool = True,
 
 
 def prepare(path: Path, draft: bool = False, marking: Marking | None = None,
-            attachments_only: bool = False, allow_previous: bool = True, mark_failed: bool = False) -> Result:
+            attachments_only: bool = False, allow_previous: bool = True, mark_failed: bool = False,
+            previous: Path | None = None) -> Result:
     """Load, derive, check and compose one unit (no files written). ``draft``: the cover says
     草稿 with the time it was made; ``marking``: on every page (independent of ``draft``);
     ``attachments_only``: the 附件 forms on their own (refused when the unit has none) — always so
-    for a file that holds nothing but 附件; ``allow_previous``: as for ``load_and_check``;
+    for a file that holds nothing but 附件; ``allow_previous``, ``previous``: as for ``load_and_check``;
     ``mark_failed``: when the checks found errors, every page and the cover say so
     (``failed_marking``, ``failed_line``: a forced render)."""
-    derived, ctx, findings, seconds = _checked(path, allow_previous)
+    derived, ctx, findings, seconds = _checked(path, allow_previous, previous=previous)
     only_attachments = attachments_only or derived.unit.only_attachments
     if only_attachments and not has_forms(derived):
         raise InputError([Problem(Source(str(path), None, "附件"),
@@ -115,11 +118,11 @@ def prepare(path: Path, draft: bool = False, marking: Marking | None = None,
 
 
 def prepare_render(path: Path, force: bool = False, draft: bool = False, marking: Marking | None = None,
-                   attachments_only: bool = False) -> Result:
+                   attachments_only: bool = False, previous: Path | None = None) -> Result:
     """``prepare`` for a render: raises ChecksFailed when the checks found errors, unless ``force``
     (then the report is marked as such, on every page and the cover, and so is its file name).
     ``Result.stem`` is the output file name (without extension): names.output_stem."""
-    result = prepare(path, draft, marking, attachments_only, mark_failed=force)
+    result = prepare(path, draft, marking, attachments_only, mark_failed=force, previous=previous)
     if result.errors and not force:
         raise ChecksFailed(result)
     result.stem = output_stem(result.unit, attachments_only, draft=draft, failed=bool(result.errors))
@@ -128,10 +131,10 @@ def prepare_render(path: Path, force: bool = False, draft: bool = False, marking
 
 def render(path: Path, out_dir: Path, formats: tuple[str, ...] = ("docx", "pdf"),
            reference: Path | None = None, force: bool = False, draft: bool = False,
-           marking: Marking | None = None, attachments_only: bool = False) -> Result:
-    """Check and write one unit (``draft``, ``marking``, ``attachments_only``: as for ``prepare``;
-    ``force``: as for ``prepare_render``)."""
-    result = prepare_render(path, force, draft, marking, attachments_only)
+           marking: Marking | None = None, attachments_only: bool = False, previous: Path | None = None) -> Result:
+    """Check and write one unit (``draft``, ``marking``, ``attachments_only``, ``previous``: as for
+    ``prepare``; ``force``: as for ``prepare_render``)."""
+    result = prepare_render(path, force, draft, marking, attachments_only, previous)
     return write_outputs(result, path, out_dir, formats, reference)
 
 

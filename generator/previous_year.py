@@ -28,14 +28,15 @@ def last_year_from(d: Derived) -> LastYear:
     )
 
 
-def _load_previous(unit: Unit, written: str, path: Path) -> Unit:
+def _load_previous(unit: Unit, written: str, path: Path, where: Source | None = None) -> Unit:
     """Last year's unit file named by 上年数据文件; a problem with it names that key and line of
-    this file first, then what is wrong in the other file."""
-    where = unit.src("上年数据文件")
+    this file (or ``where``) first, then what is wrong in the other file."""
+    label = "上年的报告" if where else "上年数据文件"
+    where = where or unit.src("上年数据文件")
     if not path.exists():
-        raise InputError([Problem(where, f"找不到上年数据文件“{written}”（相对本文件所在的文件夹：{path}）")])
+        raise InputError([Problem(where, f"找不到{label}“{written}”（相对本文件所在的文件夹：{path}）")])
     if not path.is_file():
-        raise InputError([Problem(where, f"上年数据文件“{written}”是一个文件夹，应为上年的单位数据文件（.yaml 或 .xlsx）"
+        raise InputError([Problem(where, f"{label}“{written}”是一个文件夹，应为上年的单位数据文件（.yaml 或 .xlsx）"
                                          "或上年已公开的报告（.pdf）")])
     try:
         if path.suffix.lower() == ".pdf":      # last year's published report: its tables (load/pdf_import.py)
@@ -45,7 +46,7 @@ def _load_previous(unit: Unit, written: str, path: Path) -> Unit:
         return load_unit(path)
     except InputError as exc:
         what = "可以读出决算表的已公开报告" if path.suffix.lower() == ".pdf" else "可用的单位数据文件"
-        raise InputError([Problem(where, f"上年数据文件“{written}”不是{what}，"
+        raise InputError([Problem(where, f"{label}“{written}”不是{what}，"
                                          f"其中有 {len(exc.problems)} 处问题（见下）"), *exc.problems]) from None
 
 
@@ -53,12 +54,22 @@ NO_PREVIOUS_FILE = ("这里只能上传一个文件，不能引用其他文件�
                     "（YAML 中的“上年”）")
 
 
-def attach_previous_year(unit: Unit, path: Path, allow_previous: bool = True) -> None:
+def attach_previous_year(unit: Unit, path: Path, allow_previous: bool = True, given: Path | None = None) -> None:
     """When ``unit`` (read from ``path``) names 上年数据文件, read that file and set
-    ``unit.last_year`` from it; ``allow_previous=False``: refuse the name before opening anything."""
+    ``unit.last_year`` from it; ``allow_previous=False``: refuse the name before opening anything.
+    ``given``: last year's report the caller supplies (the web workspace: the unit's upload of its
+    published PDF), taken when the file states no 上年 of its own."""
     previous = unit.previous_file
     if previous and not allow_previous:
         raise InputError([Problem(unit.src("上年数据文件"), NO_PREVIOUS_FILE)])
+    if given is not None and not previous and unit.last_year is None:
+        where = Source(str(given))
+        prev_unit = _load_previous(unit, given.name, given, where)
+        if prev_unit.year != unit.year - 1:
+            raise InputError([Problem(where, f"上年的报告是{prev_unit.year}年度的，本单位数据是{unit.year}年度："
+                                             f"应为{unit.year - 1}年度的报告")])
+        unit.last_year = last_year_from(publish(derive(prev_unit, load_profile(prev_unit.profile))))
+        return
     if previous:
         if unit.last_year is not None:
             where = unit.src("上年数据文件")

@@ -694,3 +694,31 @@ def test_limit_options_refuse_nonsense(tmp_path):
                           ("--worker-timeout", "nan")):
         proc = run_batch(tmp_path, "--out", tmp_path / "out", option, value)
         assert proc.returncode == 2 and option in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+
+
+def test_a_batch_takes_last_years_report_the_caller_gives(tmp_path, rendered):
+    """run_batch(previous_of=…): the web workspace's 上年 report beside a unit's data is used when the
+    data gives no 上年, its content is part of the unit's fingerprint (a new report renders again)."""
+    import re
+    from generator.batch import run_batch as batch
+    from generator.batch.records import RENDERED, UNREADABLE
+    text = (EXAMPLES / "xiaohe-2022.yaml").read_text(encoding="utf-8").replace("年度: 2022", "年度: 2023", 1)
+    text = re.sub(r"^上年:\n(?:[ #].*\n|\n)*", "", text, count=1, flags=re.M)
+    units = tmp_path / "units"
+    units.mkdir()
+    (units / "潇河.yaml").write_text(text, encoding="utf-8")
+    last = tmp_path / "上年报告.pdf"
+    last.write_bytes(rendered["xiaohe"]["pdf"].read_bytes())
+    pages = {}
+    for name, given in (("without", None), ("with", last)):
+        out = tmp_path / name
+        outcome = batch(units, out, ("html",), jobs=1, progress_stream=None,
+                        previous_of=(lambda p, given=given: given))
+        assert [r.status for r in outcome.records] == [RENDERED], outcome.records
+        pages[name] = next(out.glob("*.html")).read_text(encoding="utf-8")
+    assert "与上年相比" not in pages["without"] and "与上年相比" in pages["with"]
+    # another report (of 2023, the wrong year): not skipped as unchanged, refused with the reason
+    last.write_bytes(rendered["xincailiao"]["pdf"].read_bytes())
+    outcome = batch(units, tmp_path / "with", ("html",), jobs=1, progress_stream=None, previous_of=lambda p: last)
+    assert [r.status for r in outcome.records] == [UNREADABLE]
+    assert any("应为2022年度的报告" in m for m in outcome.records[0].messages), outcome.records[0].messages

@@ -1613,3 +1613,38 @@ def test_the_admin_checks_a_published_report_and_nothing_is_kept(server, workspa
     assert z.get("/admin/reports")[0] == 403
     log = b.get("/admin/log")[2]
     assert "检查已公开报告" in log and "规划资源局2024年度部门决算.pdf" in log
+
+
+def test_a_unit_uploads_last_years_published_report_as_its_last_year(server, workspace, zhang, rendered, tmp_path):
+    """A .pdf uploaded to a unit: last year's published report. It becomes a new version of the current
+    data with the report beside it; the 上年 figures come from its tables (when the data gives none),
+    it goes on with the next data upload, and a report of the wrong year is refused like a bad file."""
+    text = (EXAMPLES / "xiaohe-2022.yaml").read_text(encoding="utf-8").replace("年度: 2022", "年度: 2023", 1)
+    text = re.sub(r"^上年:\n(?:[ #].*\n|\n)*", "", text, count=1, flags=re.M)
+    status, out = zhang.upload(XIAOHE, "潇河-2023.yaml", text.encode("utf-8"))
+    assert status == 200, out
+    status, out = zhang.upload(XIAOHE, "潇河2022年度部门决算.pdf", rendered["xiaohe"]["pdf"].read_bytes())
+    assert status == 200 and out["status"] == "checked", out
+
+    def keys(findings):
+        return {(f["rule"], f["table"], f["row"], f["column"], f["expected"], f["actual"]) for f in findings}
+    with_last_year = keys(out["findings"])
+    # what `juesuan check` finds in the same data naming the same report as its 上年数据文件
+    (tmp_path / "last.pdf").write_bytes(rendered["xiaohe"]["pdf"].read_bytes())
+    (tmp_path / "this.yaml").write_text(text + "\n上年数据文件: last.pdf\n", encoding="utf-8")
+    assert with_last_year == keys(check_json(tmp_path / "this.yaml"))
+    folders = sorted(workspace["data"].rglob("上年报告.pdf"))
+    assert len(folders) == 1
+    b = logged_in(server, "张三")
+    page = b.get(f"/units/{q(XIAOHE)}")[2]
+    assert "上年数取自上传的上年已公开报告" in page and "潇河2022年度部门决算.pdf" in page
+    # the next data upload keeps the report
+    status, out = zhang.upload(XIAOHE, "潇河-2023.yaml", text.encode("utf-8"))
+    assert status == 200 and keys(out["findings"]) == with_last_year, out
+    assert len(sorted(workspace["data"].rglob("上年报告.pdf"))) == 2
+    # the wrong year: refused, the current version stays
+    current = json.loads(zhang.get(f"/api/units/{q(XIAOHE)}")[2])["current"]
+    status, out = zhang.upload(XIAOHE, "新材料2023.pdf", rendered["xincailiao"]["pdf"].read_bytes())
+    assert status == 422 and out["status"] != "checked", out
+    assert any("应为2022年度的报告" in p for p in out["problems"]), out["problems"]
+    assert json.loads(zhang.get(f"/api/units/{q(XIAOHE)}")[2])["current"] == current

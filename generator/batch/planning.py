@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import Callable
 
 from ..compose.document import Marking
 from ..errors import InputError, Problem
@@ -111,9 +112,12 @@ def assign_stems(jobs: list[Job]) -> None:
 
 
 def plan(source: Path, formats: tuple[str, ...], reference: Path | None = None,
-         draft: bool = False, marking: Marking | None = None) -> list[Job]:
+         draft: bool = False, marking: Marking | None = None,
+         previous_of: Callable[[Path], Path | None] | None = None) -> list[Job]:
     """Discover the units, read each one (name, year, last year's file), give each its output
-    stem and content hash. A file that cannot be read is planned as already failed."""
+    stem and content hash. A file that cannot be read is planned as already failed.
+    ``previous_of``: last year's report the caller supplies for a unit file (the web workspace's
+    upload), taken when the file gives no 上年 of its own (pipeline ``previous``)."""
     jobs = [Job(i, path, shown) for i, (path, shown) in enumerate(discover(source))]
     for job in jobs:
         try:
@@ -130,6 +134,8 @@ def plan(source: Path, formats: tuple[str, ...], reference: Path | None = None,
         job.natural_stem = output_stem(unit, draft=draft)     # a draft's files end in -草稿
         previous = getattr(unit, "previous_file", None)
         job.previous = (job.path.parent / previous).resolve() if previous else None
+        if previous_of is not None and not previous and unit.last_year is None:
+            job.given = job.previous = previous_of(job.path)
     assign_stems(jobs)
     environment, options = environment_digest(), options_digest(formats, reference, draft, marking)
     for job in jobs:

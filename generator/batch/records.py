@@ -30,7 +30,8 @@ class Job:
     year: int | None = None
     natural_stem: str = ""         # pipeline.output_stem(unit)
     stem: str = ""                 # after disambiguation
-    previous: Path | None = None   # 上年数据文件, resolved
+    previous: Path | None = None   # 上年数据文件, resolved (or the report the caller gives: ``given``)
+    given: Path | None = None      # last year's report the caller supplies (run_batch ``previous_of``)
     note: str = ""                 # disambiguation, said in the report
     digest: str = ""
     failure: tuple[str, list[str]] | None = None   # (status, messages) when planning failed

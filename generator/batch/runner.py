@@ -31,11 +31,13 @@ def run_batch(source: Path, out_dir: Path, formats: tuple[str, ...] = ("docx", "
               draft: bool = False, marking: Marking | None = None,
               on_progress: Callable[[int, int], None] | None = None,
               worker_memory_mb: int | None = DEFAULT_MEMORY_MB,
-              worker_timeout: float | None = DEFAULT_TIMEOUT) -> Outcome:
+              worker_timeout: float | None = DEFAULT_TIMEOUT,
+              previous_of: Callable[[Path], Path | None] | None = None) -> Outcome:
     """Plan, skip what is unchanged, render the rest in parallel, write the reports.
     ``start_method``: how workers start ("fork", "forkserver", "spawn"); None chooses.
     ``worker_memory_mb``: each worker's address-space limit (RLIMIT_AS; 0 or None: none);
-    ``worker_timeout``: seconds a worker may spend on one unit (0 or None: no limit)."""
+    ``worker_timeout``: seconds a worker may spend on one unit (0 or None: no limit);
+    ``previous_of``: last year's report the caller supplies per unit file (planning.plan)."""
     t_start = time.monotonic()
     try:
         formats = parse_formats(formats)
@@ -55,7 +57,7 @@ def run_batch(source: Path, out_dir: Path, formats: tuple[str, ...] = ("docx", "
         jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     if jobs < 1:
         raise BatchError("--jobs 应为正整数")
-    planned = plan(Path(source), formats, reference, draft, marking)
+    planned = plan(Path(source), formats, reference, draft, marking, previous_of)
     if not planned:
         raise BatchError(f"{source} 中没有单位数据文件（{'、'.join(sorted(unit_suffixes()))}）")
     out_dir = Path(out_dir)
@@ -101,6 +103,7 @@ def run_batch(source: Path, out_dir: Path, formats: tuple[str, ...] = ("docx", "
         staging_root = out_dir / STAGING_NAME
         tasks = [{"index": job.index, "path": str(job.path), "formats": list(formats),
                   "reference": str(reference) if reference else None, "draft": draft, "marking": marking,
+                  "previous": str(job.given) if job.given else None,
                   "memory_mb": worker_memory_mb,
                   "profiles": [str(p) for p in search_path.user_roots()],   # --profiles, in a spawned worker too
                   "staging": str(staging_root / f"{os.getpid()}-{job.index}")}

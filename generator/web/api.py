@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
@@ -13,6 +14,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from ..load.unit_loader import READERS
 from ..load.xlsx_guard import MAX_FILE_BYTES
+from ..load.pdf_text import MAX_BYTES as MAX_PDF_BYTES
 from ..load.yaml_reader import MAX_BYTES as MAX_YAML_BYTES
 from ..names import safe_filename
 from . import uploads, work
@@ -43,6 +45,8 @@ from .store import CHECKED, UNREADABLE, Account, QuotaExceeded, Unit, Version, q
 
 def _size_text(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MB"
+
+MAX_REPORT_BYTES = min(MAX_PDF_BYTES, MAX_FILE_BYTES)    # a published report's PDF (well under 5 MB)
 
 
 def _too_large(size: int | None) -> str:
@@ -107,25 +111,49 @@ def _stored_name(original: str) -> tuple[str, str]:
     """(suffix, safe stored file name) of an uploaded file's name (a Windows path keeps its last part)."""
     base = PureWindowsPath(PurePosixPath(original).name).name
     stem, suffix = Path(base).stem, Path(base).suffix.lower()
-    if suffix not in READERS:
-        raise Refused(415, f"不能上传“{base}”：只接受 Excel 工作簿（.xlsx）或 YAML 数据文件（.yaml）")
+    if suffix not in READERS and suffix != ".pdf":
+        raise Refused(415, f"不能上传“{base}”：只接受 Excel 工作簿（.xlsx）、YAML 数据文件（.yaml），"
+                           "或上年已公开的报告（.pdf，上年数从中读取）")
     return suffix, safe_filename(stem, limit_bytes=120) + suffix
+
+
+def _link(source: Path, target: Path) -> None:
+    """``target`` holding ``source``'s bytes: a hard link (no second copy on disk), else a copy."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
 
 
 async def _upload(request: Request, account: Account, unit: Unit, upload: uploads.Upload) -> dict:
     ws = _ws(request)
     original = strip_invisible(upload.filename)     # no zero-width or direction controls stored or shown
     suffix, filename = _stored_name(original)
-    limit = MAX_FILE_BYTES if suffix in WORKBOOK_SUFFIXES else MAX_YAML_BYTES
-    if upload.size > limit:
-        raise Refused(413, _too_large(upload.size))
     if not upload.size:
         raise Refused(422, f"文件“{original}”是空的（0 字节）")
-    try:
-        version = ws.store.add_version(unit, account, original[:300], filename, upload.path, upload.size, upload.sha256,
-                                       quota=ws.settings.unit_quota)
-    except QuotaExceeded as exc:
-        raise Refused(413, str(exc)) from None
+    current = ws.store.version(unit.current_version) if unit.current_version is not None else None
+    kept = ws.store.version_dir(unit, current.id) / work.PREVIOUS_NAME if current else None
+    if suffix == ".pdf":
+        # last year's published report: a new version of the current data with it beside (work.PREVIOUS_NAME)
+        if current is None:
+            raise Refused(409, "请先上传本年的数据（工作簿或数据文件），再上传上年已公开的报告（.pdf）")
+        if upload.size > MAX_REPORT_BYTES:
+            raise Refused(413, f"文件过大（{upload.size // 1024 // 1024} MB）：上年的报告应小于 "
+                               f"{MAX_REPORT_BYTES // 1024 // 1024} MB")
+        data = ws.store.tmp_dir / f"data-{os.getpid()}-{id(upload)}"
+        _link(ws.store.version_dir(unit, current.id) / current.filename, data)
+        label = f"{current.original_name[:140]}（上年报告：{original[:140]}）"
+        version = _store_version(ws, unit, account, label, current.filename, data, current.size + upload.size,
+                                 current.sha256)
+        os.replace(upload.path, ws.store.version_dir(unit, version.id) / work.PREVIOUS_NAME)
+        filename = current.filename
+    else:
+        limit = MAX_FILE_BYTES if suffix in WORKBOOK_SUFFIXES else MAX_YAML_BYTES
+        if upload.size > limit:
+            raise Refused(413, _too_large(upload.size))
+        version = _store_version(ws, unit, account, original[:300], filename, upload.path, upload.size, upload.sha256)
+        if kept is not None and kept.is_file():      # the 上年 report goes on with the unit's data
+            _link(kept, ws.store.version_dir(unit, version.id) / work.PREVIOUS_NAME)
     upload.path = None                  # the store has it now (renamed into the version's folder)
     ws.store.audit(account.name, "上传", unit.name, f"版本 {version.number}：{original[:200]}（{upload.size} 字节）",
                    _ip(request))
@@ -149,6 +177,14 @@ async def _upload(request: Request, account: Account, unit: Unit, upload: upload
             "current": current,
             "errors": counts[0], "warnings": counts[1], "infos": counts[2],
             "findings": findings, "problems": result.get("problems", [])}
+
+
+def _store_version(ws, unit: Unit, account: Account, label: str, filename: str, source: Path, size: int,
+                   sha256: str) -> Version:
+    try:
+        return ws.store.add_version(unit, account, label, filename, source, size, sha256, quota=ws.settings.unit_quota)
+    except QuotaExceeded as exc:
+        raise Refused(413, str(exc)) from None
 
 
 # ---------------------------------------------------------------- reports

@@ -77,6 +77,7 @@ class BatchRunner:
 
     def _run(self, job_id: str, chosen: list[tuple[Unit, Version]]) -> None:
         from ..batch import BatchError, run_batch
+        from .work import previous_of
         try:
             self.batch_dir.mkdir(parents=True, exist_ok=True)
             by_line: dict[str, tuple[Unit, Version]] = {}
@@ -87,7 +88,8 @@ class BatchRunner:
             manifest.write_text("\n".join(by_line) + "\n", encoding="utf-8")
             outcome = run_batch(manifest, self.out_dir, ("docx", "pdf"), jobs=self.jobs, progress_stream=None,
                                 on_progress=lambda done, total: self.store.job_progress(job_id, done, total),
-                                worker_memory_mb=self.worker_memory_mb, worker_timeout=self.worker_timeout)
+                                worker_memory_mb=self.worker_memory_mb, worker_timeout=self.worker_timeout,
+                                previous_of=previous_of)
             results = []
             for rec in outcome.records:
                 unit, version = by_line.get(rec.source, (None, None))

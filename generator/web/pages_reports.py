@@ -11,16 +11,12 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..load.pdf_text import MAX_BYTES as MAX_PDF_BYTES
-from ..load.xlsx_guard import MAX_FILE_BYTES
 from ..names import safe_filename
 from . import uploads, work
-from .api import _read_upload
+from .api import MAX_REPORT_BYTES, _read_upload
 from .common import Refused, _check_csrf, _ip, _page, _require, _require_admin, _ws
 from .naming import strip_invisible
 from .pool import WorkerLimit
-
-MAX_REPORT_BYTES = min(MAX_PDF_BYTES, MAX_FILE_BYTES)    # what an upload may hold (a report: well under 5 MB)
 
 
 async def reports_page(request: Request) -> Response:

@@ -25,6 +25,15 @@ from pathlib import Path
 
 CHECKED, UNREADABLE = "checked", "unreadable"      # store.CHECKED, store.UNREADABLE
 PREVIEW_NAME = "preview.html"
+# last year's published report a unit uploaded (a PDF), kept in each version's folder beside the data
+# file and carried to the next version: the 上年 figures come from it when the data gives none
+PREVIOUS_NAME = "上年报告.pdf"
+
+
+def previous_of(data_file: Path) -> Path | None:
+    """The 上年 report stored beside a version's data file, if any."""
+    found = Path(data_file).parent / PREVIOUS_NAME
+    return found if found.is_file() else None
 WATERMARK = "草稿 仅供内部审核"
 
 
@@ -64,7 +73,8 @@ def check_upload(folder: str, filename: str, unit_name: str) -> dict:
     back = os.getcwd()
     os.chdir(folder)                    # locations then name the file as uploaded
     try:
-        result = prepare(path, draft=True, marking=_marking(), allow_previous=False)
+        result = prepare(path, draft=True, marking=_marking(), allow_previous=False,
+                         previous=Path(PREVIOUS_NAME) if Path(PREVIOUS_NAME).is_file() else None)
     except InputError as exc:
         return {"status": UNREADABLE, "problems": [format_problem(p) for p in exc.problems]}
     except MemoryError:                 # the worker's memory limit: the pool reports it (pool.WorkerLimit)
@@ -84,8 +94,10 @@ def check_upload(folder: str, filename: str, unit_name: str) -> dict:
     views = [{"href": v.href, "place": v.place, "group": table_title(f.table, profile), "source": v.source}
              for f, v in zip(result.findings, finding_views(result))]
     write_bytes(Path(folder) / PREVIEW_NAME, render_html(result.document).encode("utf-8"))
+    last = result.unit.last_year
     return {"status": CHECKED, "findings": findings, "views": views, "unit": result.unit.name,
-            "year": result.unit.year, "profile": result.unit.profile}
+            "year": result.unit.year, "profile": result.unit.profile,
+            "last_year": ("" if last is None else "report" if last.src.file == PREVIOUS_NAME else "data")}
 
 
 def audit_report(folder: str, filename: str) -> dict:
@@ -144,7 +156,7 @@ def render_version(folder: str, filename: str, out_dir: str, draft: bool) -> dic
     os.chdir(folder)
     try:
         result = render(Path(filename), Path(out_dir), ("docx", "pdf"), force=draft, draft=draft,
-                        marking=_marking() if draft else None)
+                        marking=_marking() if draft else None, previous=previous_of(Path(filename)))
     except ChecksFailed as exc:
         return {"refused": len(exc.result.errors)}
     finally:
