@@ -29,6 +29,7 @@ bench: setup
 	.venv/bin/python benchmarks/check_speed.py
 	.venv/bin/python benchmarks/cli_speed.py
 	.venv/bin/python benchmarks/pdf_import_speed.py
+	.venv/bin/python benchmarks/consolidate_speed.py
 
 clean:
 	rm -rf output/*.docx output/*.pdf output/*.html

@@ -61,6 +61,7 @@ EXAMPLES = {    # one example line per command, printed under its help
     "reference-docx": "juesuan reference-docx --out 我的样式.docx",
     "profile": "juesuan profile new zhejiang-2024 --from shanghai-2024 --out 我的版式/；juesuan profile check 我的版式/",
     "audit": "juesuan audit 某局2024年度部门决算.pdf --format json",
+    "consolidate": "juesuan consolidate 本级.yaml 所属单位/ --name 某某局 --texts 部门文字.yaml --out 某某局.yaml",
 }
 
 def _with_examples(parser: argparse.ArgumentParser, sub) -> None:
@@ -72,7 +73,7 @@ def _with_examples(parser: argparse.ArgumentParser, sub) -> None:
 
 # Commands whose modules are imported only when used: their parsers are added unless the command
 # line names another command (so `juesuan -h` and an unknown command still list them).
-OWN_COMMANDS = ("render", "check", "template", "import", "export", "reference-docx", "profile", "audit")
+OWN_COMMANDS = ("render", "check", "template", "import", "export", "reference-docx", "profile", "audit", "consolidate")
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -98,6 +99,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     add_profile_command(sub)
     from .cli_audit import add_command as add_audit_command
     add_audit_command(sub)
+    from .cli_consolidate import add_command as add_consolidate_command
+    add_consolidate_command(sub)
     if command not in OWN_COMMANDS:
         from . import batch, preview
         from .web import commands as web_commands      # argparse only; the web stack loads in `serve`
@@ -289,6 +292,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "audit":
         from .cli_audit import run as run_audit
         return run_audit(args)
+    if args.command == "consolidate":
+        from .cli_consolidate import run as run_consolidate
+        return run_consolidate(args)
     if args.command in ("template", "import", "export"):
         return run_excel(args)
     if args.command in ("batch", "preview"):
@@ -311,7 +317,7 @@ def _terminate(signum, frame) -> None:
 
 
 # Commands that end on SIGTERM as on Ctrl-C (batch, preview and serve handle it themselves)
-TERMINABLE = ("render", "check", "template", "import", "export", "reference-docx", "profile", "audit")
+TERMINABLE = ("render", "check", "template", "import", "export", "reference-docx", "profile", "audit", "consolidate")
 STOPPED = "正在处理的单位没有写出任何文件（临时文件已删除，原有的文件不变）；此前列出“已生成”的文件完整可用。"
 
 
