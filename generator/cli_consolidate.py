@@ -41,8 +41,11 @@ def unit_files(paths: list[Path]) -> list[Path]:
     return list(dict.fromkeys(out))
 
 
-def read_members(paths: list[Path]) -> tuple[list, list[tuple[Path, list]]]:
-    """(members, [(file, its check's errors)]) — InputError for a file that cannot be read."""
+def read_members(paths: list[Path], allow_previous: bool = True,
+                 previous_of=None) -> tuple[list, list[tuple[Path, list]]]:
+    """(members, [(file, its check's errors)]) — InputError for a file that cannot be read.
+    ``allow_previous``, ``previous_of``: as for pipeline.load_and_check (the web workspace: no file
+    names another; each version's 上年 report beside it)."""
     from .check import ERROR
     from .consolidation import Member
     from .errors import InputError
@@ -54,7 +57,8 @@ def read_members(paths: list[Path]) -> tuple[list, list[tuple[Path, list]]]:
         try:
             located = read_located(path)
             unit = Builder(located).build()
-            _, findings, _ = load_and_check(path, unit=unit)
+            _, findings, _ = load_and_check(path, allow_previous, unit,
+                                            previous_of(path) if previous_of is not None else None)
         except InputError as exc:
             problems += exc.problems
             continue

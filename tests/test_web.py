@@ -1648,3 +1648,43 @@ def test_a_unit_uploads_last_years_published_report_as_its_last_year(server, wor
     assert status == 422 and out["status"] != "checked", out
     assert any("应为2022年度的报告" in p for p in out["problems"]), out["problems"]
     assert json.loads(zhang.get(f"/api/units/{q(XIAOHE)}")[2])["current"] == current
+
+
+def test_the_admin_consolidates_units_into_the_departments_own_unit(server, admin, tmp_path):
+    """/admin/consolidate: the 本级 and 所属单位 chosen among the units' current versions, added up as
+    `juesuan consolidate` does; the result is a new version of the department's own unit (created),
+    checked there like any upload. Units that cannot be added up: the page says why, nothing stored."""
+    from decimal import Decimal
+    from .consolidation_units import PARENT, make_group
+    paths = make_group(tmp_path / "units", 2, Decimal("5000.00"))
+    b = logged_in(server, "管理员")
+    csrf = b.csrf("/admin")
+    names = []
+    for path in paths:
+        name = PARENT if path == paths[0] else "示范区某中心001"
+        status, _, page = b.form("/admin/units", {"csrf": csrf, "name": name})
+        assert status == 303, page
+        status, out = admin.upload(name, path.name, path.read_bytes())
+        assert status == 200 and out["status"] == "checked", out
+        names.append(name)
+    page = b.get("/admin")[2]
+    assert 'href="/admin/consolidate"' in page
+    csrf = b.csrf("/admin/consolidate")
+    body = urlencode([("csrf", csrf), ("name", "示范区某局"), ("own", PARENT), ("units", PARENT),
+                      ("units", "示范区某中心001")]).encode()
+    status, headers, raw, _ = b.fetch("POST", "/admin/consolidate", body,
+                                      {"Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 303, raw.decode("utf-8")
+    assert headers["location"].startswith(f"/units/{q('示范区某局')}?notice=uploaded-1")
+    unit = json.loads(admin.get(f"/api/units/{q('示范区某局')}")[2])
+    assert unit["versions"][0]["status"] == "checked" and unit["current"] == unit["versions"][0]["id"]
+    assert unit["versions"][0]["file"].startswith("部门汇总：2 个单位")
+    page = b.get(f"/units/{q('示范区某局')}")[2]
+    assert "部门汇总：2 个单位（本级 示范区某局（本级））" in page
+    # a unit of another year (潇河's current version is of 2023): refused, said, nothing stored
+    body = urlencode([("csrf", csrf), ("name", "示范区某局"), ("own", PARENT), ("units", XIAOHE)]).encode()
+    status, _, raw, _ = b.fetch("POST", "/admin/consolidate", body, {"Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 422 and "同一年度" in raw.decode("utf-8"), raw.decode("utf-8")
+    assert len(json.loads(admin.get(f"/api/units/{q('示范区某局')}")[2])["versions"]) == 1
+    z = logged_in(server, "张三")
+    assert z.get("/admin/consolidate")[0] == 403

@@ -157,6 +157,11 @@ async def _upload(request: Request, account: Account, unit: Unit, upload: upload
     upload.path = None                  # the store has it now (renamed into the version's folder)
     ws.store.audit(account.name, "上传", unit.name, f"版本 {version.number}：{original[:200]}（{upload.size} 字节）",
                    _ip(request))
+    return await check_version(ws, unit, version, filename)
+
+
+async def check_version(ws, unit: Unit, version: Version, filename: str) -> dict:
+    """Check a version just stored (in a check worker), record the result; what the upload answers."""
     folder = str(ws.store.version_dir(unit, version.id))
     try:
         result = await ws.in_pool("check", work.check_upload, folder, filename, unit.name)

@@ -54,6 +54,7 @@ from .pages_admin import (
     unit_create,
 )
 from .pages_login import login_page, login_submit, logout
+from .pages_consolidate import consolidate_page, consolidate_submit
 from .pages_reports import report_audit, reports_page
 from .pages_units import blank_workbook, home, unit_page, unit_restore, unit_upload, version_file, version_preview
 
@@ -201,6 +202,8 @@ def create_app(settings: Settings) -> Starlette:
         Route("/admin/accounts/{id}/tokens", account_tokens, methods=["POST"]),
         Route("/admin/log", audit_page),
         Route("/admin/profiles", profiles_page),
+        Route("/admin/consolidate", consolidate_page),
+        Route("/admin/consolidate", consolidate_submit, methods=["POST"]),
         Route("/admin/reports", reports_page),
         Route("/admin/reports", report_audit, methods=["POST"]),
         Route("/admin/units", unit_create, methods=["POST"]),
