@@ -709,14 +709,10 @@ def test_a_batch_takes_last_years_report_the_caller_gives(tmp_path, rendered):
     (units / "潇河.yaml").write_text(text, encoding="utf-8")
     last = tmp_path / "上年报告.pdf"
     last.write_bytes(rendered["xiaohe"]["pdf"].read_bytes())
-    pages = {}
-    for name, given in (("without", None), ("with", last)):
-        out = tmp_path / name
-        outcome = batch(units, out, ("html",), jobs=1, progress_stream=None,
-                        previous_of=(lambda p, given=given: given))
-        assert [r.status for r in outcome.records] == [RENDERED], outcome.records
-        pages[name] = next(out.glob("*.html")).read_text(encoding="utf-8")
-    assert "与上年相比" not in pages["without"] and "与上年相比" in pages["with"]
+    outcome = batch(units, tmp_path / "with", ("html",), jobs=1, progress_stream=None, previous_of=lambda p: last)
+    assert [r.status for r in outcome.records] == [RENDERED], outcome.records
+    # the data has no 上年: the comparisons come from the report (潇河 2022 against its own 2022 figures)
+    assert "与上年相比" in next((tmp_path / "with").glob("*.html")).read_text(encoding="utf-8")
     # another report (of 2023, the wrong year): not skipped as unchanged, refused with the reason
     last.write_bytes(rendered["xincailiao"]["pdf"].read_bytes())
     outcome = batch(units, tmp_path / "with", ("html",), jobs=1, progress_stream=None, previous_of=lambda p: last)
