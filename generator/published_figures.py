@@ -36,6 +36,7 @@ from .load.yaml_reader import Located
 from .model import PrintedSentence
 from .numbers import Change, round_places
 from .profile import load_profile
+from .published_texts import set_path
 from .sentences import FUZZY, Sentence, composed_sentences, counterpart, index, printed_sentences, value
 
 MARK = Decimal(10) ** 8            # the marker values that find each figure's counterpart T
@@ -99,15 +100,6 @@ def _get(data: dict, path: Leaf) -> Any:
             return None
         node = node[key]
     return node
-
-
-def _set(data: dict, path: Leaf, v: Any) -> None:
-    node = data
-    for key in path[:-1]:
-        if not isinstance(node.get(key), dict):
-            node[key] = {}
-        node = node[key]
-    node[path[-1]] = v
 
 
 # ---------------------------------------------------------------- composing the probes
@@ -356,5 +348,5 @@ def read_figures(printed: list[PrintedSentence], data: dict, path: Path, before:
     except (InputError, ValueError):
         return before or Read()
     for leaf, (v, _) in read.found.items():
-        _set(data, leaf, v)
+        set_path(data, leaf, v)
     return read

@@ -65,7 +65,8 @@ def _texts(data: dict, path: Path) -> list[tuple[tuple, str]]:
     return [(key, f"JSQMARK{k}Q") for k, key in enumerate(keys)]
 
 
-def _set(data: dict, key: tuple, value) -> None:
+def set_path(data: dict, key: tuple, value) -> None:
+    """``value`` at the key path ``key`` of ``data`` (mappings made on the way)."""
     node = data
     for part in key[:-1]:
         if not isinstance(node.get(part), dict):
@@ -81,7 +82,7 @@ def _guides(data: dict, path: Path, texts: list[tuple[tuple, str]]) -> tuple[dic
     report composed without any of the texts (what the profile prints when a unit writes none)."""
     probe = copy.deepcopy(data)
     for key, marker in texts:
-        _set(probe, key, marker)
+        set_path(probe, key, marker)
     if not probe.get("上年数据文件"):
         # any 上年 figure the data lacks: the sentences comparing with last year (and the 原因 they give)
         # are printed; their figures are not used as context
@@ -236,11 +237,11 @@ def read_texts(pages: list[Page], data: dict, path: Path) -> list[str]:
             clause = _clause(lines, *guide)
             # what the profile prints there when a unit writes nothing is not the unit's text
             if clause and _clause(plain_lines, *guide) != clause:
-                _set(data, key, clause)
+                set_path(data, key, clause)
             continue                                  # a clause the report does not print: nothing to read
         found = _between(pages, *guide)
         if found is None:
             unplaced.append(f"{where}：报告中找不到它前后的文字（“{guide[0][:20]}”），没有读入")
         elif found:
-            _set(data, key, "\n".join(found))
+            set_path(data, key, "\n".join(found))
     return unplaced
