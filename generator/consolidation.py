@@ -157,7 +157,7 @@ def _rows(members: list[Member], key: str, money_unit: str, dropped: dict[int, s
                 v = _scale(number(value), factor)
                 if v is not None:
                     target[column] = _add(target.get(column), v)
-    rows = [r for r in out.values() if len(r) > 2 or not r.get("科目名称")]
+    rows = [r for r in out.values() if set(r) - {"科目编码", "科目名称"}]     # a 项 row is one with amounts
     kept = {r["科目编码"] for r in rows}
     heads = [n for c, n in names.items() if any(k.startswith(c) for k in kept)]
     return sorted(heads + rows, key=lambda r: r["科目编码"])
