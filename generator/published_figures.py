@@ -247,6 +247,7 @@ class Read:
     printed): (index in the printed sentences, figure index), not to be compared."""
     found: dict[Leaf, tuple[Decimal | int, int]] = field(default_factory=dict)
     unsure: set[tuple[int, int]] = field(default_factory=set)
+    notes: list[str] = field(default_factory=list)      # what was read in part and therefore not written
 
 
 def _solve(said: list[tuple[int, Sentence]], times: Counter, data: dict, path: Path, probe: Probe,
@@ -325,6 +326,25 @@ def _unsure(said: list[tuple[int, Sentence]], times: Counter, data: dict, path: 
     return out
 
 
+# figures that only together make a total the report prints: read in part, they would print a wrong one
+GROUPS = (("上年", f"{GP}按类"), ("上年", "三公经费"), ("年初预算", GP), ("全年预算", GP))
+
+
+def _partial(found: dict, printable: set) -> list[str]:
+    """Take out of ``found`` each group of GROUPS the narrative gives only in part; say which."""
+    notes = []
+    for group in GROUPS:
+        members = {leaf for leaf in printable | set(found) if leaf[:2] == group}
+        got = {leaf for leaf in members if leaf in found}
+        if got and members - got:
+            for leaf in got:
+                del found[leaf]
+            notes.append(f"{'.'.join(group)}：说明中印了 {len(members)} 项，只读出 {len(got)} 项"
+                         f"（{'、'.join(leaf[-1] for leaf in sorted(got))}；没有读出 "
+                         f"{'、'.join(leaf[-1] for leaf in sorted(members - got))}），合计会不对，都没有写入：请照报告填写")
+    return notes
+
+
 def read_figures(printed: list[PrintedSentence], data: dict, path: Path, before: Read | None = None,
                  in_tables: set[str] = frozenset()) -> Read:
     """Set into ``data`` the 上年, budget, 情况说明 and 相关信息统计 figures the narrative ``printed``
@@ -345,6 +365,7 @@ def read_figures(printed: list[PrintedSentence], data: dict, path: Path, before:
             _solve(said, times, data, path, probe, compared, kinds, read.found, printable)
         _level(said, times, data, path, compared, read.found, printable)
         read.unsure = _unsure(said, times, data, path, compared, kinds, read.found, printable)
+        read.notes = _partial(read.found, printable)
     except (InputError, ValueError):
         return before or Read()
     for leaf, (v, _) in read.found.items():

@@ -29,7 +29,7 @@ def read_report(path: Path, profile: Profile | None = None, seconds: dict[str, f
         # known), and a sentence holding the unit's words (now read) gives its figures
         unplaced = clock("again", read_texts, pages, imported.data, path)
         read = clock("again", read_figures, imported.sentences, imported.data, path, read, imported.in_tables)
-    imported.unplaced += unplaced
+    imported.unplaced += unplaced + read.notes
     imported.from_text = {".".join(leaf) for leaf in read.found}
     for leaf, (_, page) in read.found.items():
         imported.places[leaf] = f"第{page}页"

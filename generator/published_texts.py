@@ -26,6 +26,7 @@ from .errors import InputError
 from .load.builder import Builder
 from .load.pdf_text import Page, line_text
 from .load.yaml_reader import Located
+from .numbers import ZERO
 from .profile import Profile
 
 # the texts read, each a key path in the unit's data: whole paragraphs (第一部分), and the unit's clauses
@@ -37,7 +38,7 @@ TEXTS = (("概况", "职责"), ("概况", "机构设置"),
              "公用经费说明", "机关运行经费变动原因", "其他事项")),
          ("情况说明", "三公经费", "变动原因"), ("情况说明", "国有资产", "其他用车说明"),
          *(("情况说明", "三公经费", kind, "说明") for kind in ("国内接待", "外事接待", "国境外接待")),
-         ("情况说明", "预算绩效", "制度"))
+         ("情况说明", "预算绩效", "制度"), ("情况说明", "预算绩效", "项目层级"))
 LAST_YEAR_KEYS = ("收入总计", "支出总计", "财政拨款收入总计", "财政拨款支出总计", "一般公共预算财政拨款支出", "机关运行经费")
 CONTEXT = 10            # characters of fixed wording taken on each side of a clause's marker
 MARKER = re.compile(r"JSQMARK\w+?Q|JSQMARK[A-Z]+")
@@ -54,15 +55,18 @@ def _blocks(data: dict, path: Path) -> list:
     return [b for b in compose(publish(derived), tables=False).blocks if isinstance(b, (Heading, Paragraph))]
 
 
-def _texts(data: dict, path: Path) -> list[tuple[tuple, str]]:
+def _texts(data: dict, path: Path) -> tuple[list[tuple[tuple, str]], dict[str, object]]:
     """Every text read from this report, each with its marker: TEXTS, and the 用途 and 原因 of
-    each 科目 of the 一般公共预算财政拨款支出决算表 and of each 三公 item of the profile."""
+    each 科目 of the 一般公共预算财政拨款支出决算表 and of each 三公 item of the profile; and each
+    三公 item's 决算数 (what a 持平 上年 equals)."""
     unit = Builder(Located(str(path), data)).build()
     d = derive(unit, _profile(unit))
     codes = [r.code for r in d.gp_expense_table.rows if r.code.isdigit()]
     keys = [*TEXTS, *(("情况说明", "类说明", c, k) for c in codes for k in ("用途", "变动原因")),
             *(("情况说明", "三公经费", item, k) for item in d.profile.sangong.leaves for k in ("用途", "变动原因"))]
-    return [(key, f"JSQMARK{k}Q") for k, key in enumerate(keys)]
+    actual = {("三公经费", item): d.sangong["决算数"].get(item) or ZERO for item in d.profile.sangong.leaves}
+    actual.update({("一般公共预算财政拨款支出按类", r.code): r.total or ZERO for r in d.gp_expense_table.classes})
+    return [(key, f"JSQMARK{k}Q") for k, key in enumerate(keys)], actual
 
 
 def set_path(data: dict, key: tuple, value) -> None:
@@ -75,11 +79,15 @@ def set_path(data: dict, key: tuple, value) -> None:
     node[key[-1]] = value
 
 
-def _guides(data: dict, path: Path, texts: list[tuple[tuple, str]]) -> tuple[dict[tuple, tuple], list]:
+def _guides(data: dict, path: Path, texts: list[tuple[tuple, str]],
+            last_year: dict[tuple, object] | None = None) -> tuple[dict[tuple, tuple], list]:
     """Each text's place in the report composed with markers: {key path: ("paragraph", before,
     after)} for a whole paragraph (the blocks around it), {key path: ("clause", heading, next
     heading, words before, words after)} for a clause inside a sentence; and the blocks of the
-    report composed without any of the texts (what the profile prints when a unit writes none)."""
+    report composed without any of the texts (what the profile prints when a unit writes none).
+    The figures the data lacks are given any value, so that the sentences holding the texts are
+    printed: 上年 (the comparisons with last year and their 原因; ``last_year``: the value of each
+    三公 item's and 类's 上年 the data lacks, else 1) and, when the data has no budget, each 类's 年初预算."""
     probe = copy.deepcopy(data)
     for key, marker in texts:
         set_path(probe, key, marker)
@@ -93,6 +101,16 @@ def _guides(data: dict, path: Path, texts: list[tuple[tuple, str]]) -> tuple[dic
         for group, names in (("三公经费", items),
                              ("一般公共预算财政拨款支出按类", [k[2] for k, _ in texts if k[1] == "类说明" and len(k[2]) == 3])):
             last[group] = {**{name: 1 for name in names}, **(last.get(group) or {})}
+        given = data.get("上年") or {}
+        for (group, name), v in (last_year or {}).items():
+            if name not in (given.get(group) or {}):
+                last.setdefault(group, {})[name] = v
+    perf = probe.get("情况说明", {}).get("预算绩效")
+    if isinstance(perf, dict) and perf.get("自评项目数") is None:
+        perf["自评项目数"] = 1                # the sentence of the self-evaluations (and its 项目层级) is printed
+    if not probe.get("年初预算") and not probe.get("全年预算"):
+        classes = {k[2] for k, _ in texts if k[1] == "类说明" and len(k[2]) == 3}
+        probe["年初预算"] = {"一般公共预算财政拨款支出": {c: 1 for c in sorted(classes)}}
     blocks = _blocks(probe, path)
     out: dict[tuple, tuple] = {}
     for key, marker in texts:
@@ -221,8 +239,11 @@ def _clause(lines: list[str], head: str, nxt: str, before: str, after: str, pref
 def read_texts(pages: list[Page], data: dict, path: Path) -> list[str]:
     """Set the unit's own paragraphs found in ``pages`` into ``data``; return what was not placed."""
     try:
-        texts = _texts(data, path)
+        texts, actual = _texts(data, path)
         guides, plain = _guides(data, path, texts)
+        # the 原因 of each 三公 item and 类 is worded by the direction of its change: 持平, then 减少
+        others = [_guides(data, path, texts, actual)[0],
+                  _guides(data, path, texts, {k: 2 * v + 1 for k, v in actual.items()})[0]]
     except (InputError, ValueError) as exc:
         return [f"说明文字没有读入：按读出的表组不成报告（{exc}）"]
     plain_lines = ["\n" + _flat(b.text) for b in plain]
@@ -235,6 +256,10 @@ def read_texts(pages: list[Page], data: dict, path: Path) -> list[str]:
         kind, *guide = guides[key]
         if kind == "clause":
             clause = _clause(lines, *guide)
+            for other in others:
+                if clause is None and other.get(key, (None,))[0] == "clause":
+                    guide = other[key][1:]
+                    clause = _clause(lines, *guide)
             # what the profile prints there when a unit writes nothing is not the unit's text
             if clause and _clause(plain_lines, *guide) != clause:
                 set_path(data, key, clause)

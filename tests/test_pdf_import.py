@@ -98,7 +98,8 @@ def test_our_pdf_gives_back_every_table(rendered, tmp_path, key, name, profile):
             figures += 1
             assert Decimal(str(v)) == given.get(place, 0), (root, place)
     assert figures >= MIN_NARRATIVE_FIGURES[key], figures
-    assert all("单位性质" in u for u in imported.unplaced), imported.unplaced
+    # said and not guessed: 单位性质 from 机关运行经费, a group read in part (上年 of each 类: one printed without a rate)
+    assert all("单位性质" in u or "都没有写入" in u for u in imported.unplaced), imported.unplaced
 
 
 @pytest.mark.parametrize("name", ["shehuigongzuo", "guihuaziyuan"])
