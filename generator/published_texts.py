@@ -38,7 +38,7 @@ TEXTS = (("概况", "职责"), ("概况", "机构设置"),
              "公用经费说明", "机关运行经费变动原因", "其他事项")),
          ("情况说明", "三公经费", "变动原因"), ("情况说明", "国有资产", "其他用车说明"),
          *(("情况说明", "三公经费", kind, "说明") for kind in ("国内接待", "外事接待", "国境外接待")),
-         ("情况说明", "预算绩效", "制度"), ("情况说明", "预算绩效", "项目层级"))
+         *(("情况说明", "预算绩效", key) for key in ("制度", "项目层级", "说明")))
 LAST_YEAR_KEYS = ("收入总计", "支出总计", "财政拨款收入总计", "财政拨款支出总计", "一般公共预算财政拨款支出", "机关运行经费")
 CONTEXT = 10            # characters of fixed wording taken on each side of a clause's marker
 MARKER = re.compile(r"JSQMARK\w+?Q|JSQMARK[A-Z]+")
@@ -80,14 +80,15 @@ def set_path(data: dict, key: tuple, value) -> None:
 
 
 def _guides(data: dict, path: Path, texts: list[tuple[tuple, str]],
-            last_year: dict[tuple, object] | None = None) -> tuple[dict[tuple, tuple], list]:
+            last_year: dict[tuple, object] | None = None, counted: bool = False) -> tuple[dict[tuple, tuple], list]:
     """Each text's place in the report composed with markers: {key path: ("paragraph", before,
     after)} for a whole paragraph (the blocks around it), {key path: ("clause", heading, next
     heading, words before, words after)} for a clause inside a sentence; and the blocks of the
     report composed without any of the texts (what the profile prints when a unit writes none).
     The figures the data lacks are given any value, so that the sentences holding the texts are
     printed: 上年 (the comparisons with last year and their 原因; ``last_year``: the value of each
-    三公 item's and 类's 上年 the data lacks, else 1) and, when the data has no budget, each 类's 年初预算."""
+    三公 item's and 类's 上年 the data lacks, else 1) and, when the data has no budget, each 类's 年初预算;
+    ``counted``: the self-evaluations a 项目数 (the profile's sentence of them, with its 项目层级, printed)."""
     probe = copy.deepcopy(data)
     for key, marker in texts:
         set_path(probe, key, marker)
@@ -106,7 +107,7 @@ def _guides(data: dict, path: Path, texts: list[tuple[tuple, str]],
             if name not in (given.get(group) or {}):
                 last.setdefault(group, {})[name] = v
     perf = probe.get("情况说明", {}).get("预算绩效")
-    if isinstance(perf, dict) and perf.get("自评项目数") is None:
+    if counted and isinstance(perf, dict) and perf.get("自评项目数") is None:
         perf["自评项目数"] = 1                # the sentence of the self-evaluations (and its 项目层级) is printed
     if not probe.get("年初预算") and not probe.get("全年预算"):
         classes = {k[2] for k, _ in texts if k[1] == "类说明" and len(k[2]) == 3}
@@ -145,10 +146,15 @@ def _guides(data: dict, path: Path, texts: list[tuple[tuple, str]],
             node = node.get(part) if isinstance(node, dict) else None
         if isinstance(node, dict):
             node.pop(key[-1], None)
-    return out, _blocks(bare, path)
+    return out, _blocks(bare, path), blocks
 
 
 FIGURE = re.compile(r"\d[\d,]*(?:\.\d+)?")
+
+
+def _first_sentence(text: str) -> str:
+    """A paragraph's words up to its first 。 (the words a generated paragraph surely starts with)."""
+    return text.split("。", 1)[0]
 
 
 def _unique_prefix(whole: str, section: str) -> str:
@@ -240,13 +246,18 @@ def read_texts(pages: list[Page], data: dict, path: Path) -> list[str]:
     """Set the unit's own paragraphs found in ``pages`` into ``data``; return what was not placed."""
     try:
         texts, actual = _texts(data, path)
-        guides, plain = _guides(data, path, texts)
+        guides, plain, _ = _guides(data, path, texts)
+        counted, _, counted_blocks = _guides(data, path, texts, counted=True)
         # the 原因 of each 三公 item and 类 is worded by the direction of its change: 持平, then 减少
-        others = [_guides(data, path, texts, actual)[0],
+        others = [counted, _guides(data, path, texts, actual)[0],
                   _guides(data, path, texts, {k: 2 * v + 1 for k, v in actual.items()})[0]]
     except (InputError, ValueError) as exc:
         return [f"说明文字没有读入：按读出的表组不成报告（{exc}）"]
     plain_lines = ["\n" + _flat(b.text) for b in plain]
+    # the paragraphs the profile itself prints (its sentences, figures and clauses left open): never
+    # a unit's paragraph, though they stand between the same headings when the data lacks their figures
+    generated = [re.compile(_prefix(_first_sentence(_flat(b.text)))) for b in counted_blocks
+                 if isinstance(b, Paragraph) and len(MARKER.sub("", NOT_WORDING.sub("", _first_sentence(_flat(b.text))))) >= 12]
     lines = _lines(pages)
     unplaced = []
     for key, _ in texts:
@@ -265,6 +276,11 @@ def read_texts(pages: list[Page], data: dict, path: Path) -> list[str]:
                 set_path(data, key, clause)
             continue                                  # a clause the report does not print: nothing to read
         found = _between(pages, *guide)
+        for other in others:
+            if not found and other.get(key, (None,))[0] == "paragraph":
+                found = _between(pages, *other[key][1:]) or found
+        if found:
+            found = [p for p in found if not any(g.match(_flat(p)) for g in generated)]
         if found is None:
             unplaced.append(f"{where}：报告中找不到它前后的文字（“{guide[0][:20]}”），没有读入")
         elif found:
