@@ -279,9 +279,9 @@ def _solve(said: list[tuple[int, Sentence]], times: Counter, data: dict, path: P
 def _level(said: list[tuple[int, Sentence]], times: Counter, data: dict, path: Path,
            compared: dict[Leaf, Decimal], found: dict, printable: set) -> None:
     """The places printed equal to their counterpart (预算 = 决算: “年初预算为0.88万元，支出决算为
-    0.88万元”, worded as 持平, which neither probe prints): one place at a time, the sentences that
-    giving it its counterpart adds, against the printed ones — all their figures alike, the
-    place's among them."""
+    0.88万元”, worded as 持平) or as 0 (a 类 new this year: “较上年决算增加5,923.37万元”, no rate),
+    which neither probe prints: one place and value at a time, the sentences that giving it the
+    value adds, against the printed ones — all their figures alike, the counterpart's among them."""
     groups = {leaf[0] for leaf in found}
     rest = [leaf for leaf in compared if leaf not in found and leaf[0] in groups and leaf in printable]
     if not rest:
@@ -290,16 +290,19 @@ def _level(said: list[tuple[int, Sentence]], times: Counter, data: dict, path: P
     before = Counter(s.text for s in _sentences(current, path))
     for leaf in rest:
         t = compared[leaf]
-        new = [s for s in _sentences(_with(current, {leaf: t}), path) if not before[s.text]]
-        by_skeleton = index(new)
-        by_skeleton.pop(FUZZY)          # worded exactly as the profile words 持平: a sentence worded
-        #                                 otherwise may say 增加 or 减少 with the same figures around
-        for _, s in said:
-            got = counterpart(s, by_skeleton, times[s.skeleton])
-            if got and any(value(s.numbers[i]) == t for i, _ in got[1]) and all(
-                    value(s.numbers[i]) == value(got[0].numbers[j]) for i, j in got[1]):
-                found[leaf] = (t, s.page or 0)
+        for guess in (t, Decimal(0)) if t else (t,):
+            if leaf in found:
                 break
+            new = [s for s in _sentences(_with(current, {leaf: guess}), path) if not before[s.text]]
+            by_skeleton = index(new)
+            by_skeleton.pop(FUZZY)      # worded exactly as the profile words it: a sentence worded
+            #                             otherwise may say 增加 or 减少 with the same figures around
+            for _, s in said:
+                got = counterpart(s, by_skeleton, times[s.skeleton])
+                if got and any(value(s.numbers[i]) == t for i, _ in got[1]) and all(
+                        value(s.numbers[i]) == value(got[0].numbers[j]) for i, j in got[1]):
+                    found[leaf] = (guess, s.page or 0)
+                    break
 
 
 def _unsure(said: list[tuple[int, Sentence]], times: Counter, data: dict, path: Path, compared: dict[Leaf, Decimal],
@@ -330,9 +333,18 @@ def _unsure(said: list[tuple[int, Sentence]], times: Counter, data: dict, path: 
 GROUPS = (("上年", f"{GP}按类"), ("上年", "三公经费"), ("年初预算", GP), ("全年预算", GP))
 
 
-def _partial(found: dict, printable: set) -> list[str]:
-    """Take out of ``found`` each group of GROUPS the narrative gives only in part; say which."""
+def _partial(found: dict, printable: set, data: dict) -> list[str]:
+    """Take out of ``found`` each group of GROUPS the narrative gives only in part; say which. Last
+    year's 类 must add up to last year's 一般公共预算财政拨款支出 (a 类 only last year had is not
+    printed as such): when they do not, they are not written either."""
     notes = []
+    classes = {leaf: v for leaf, (v, _) in found.items() if leaf[:2] == ("上年", f"{GP}按类")}
+    total = found.get(("上年", GP), (_get(data, ("上年", GP)), 0))[0]
+    if classes and total is not None and sum(classes.values()) != Decimal(str(total)):
+        for leaf in classes:
+            del found[leaf]
+        notes.append(f"上年.{GP}按类：读出的各类之和 {sum(classes.values())} 不等于上年{GP} {total}"
+                     "（上年有本年没有的类？），没有写入：请照报告填写")
     for group in GROUPS:
         members = {leaf for leaf in printable | set(found) if leaf[:2] == group}
         got = {leaf for leaf in members if leaf in found}
@@ -365,7 +377,7 @@ def read_figures(printed: list[PrintedSentence], data: dict, path: Path, before:
             _solve(said, times, data, path, probe, compared, kinds, read.found, printable)
         _level(said, times, data, path, compared, read.found, printable)
         read.unsure = _unsure(said, times, data, path, compared, kinds, read.found, printable)
-        read.notes = _partial(read.found, printable)
+        read.notes = _partial(read.found, printable, data)
     except (InputError, ValueError):
         return before or Read()
     for leaf, (v, _) in read.found.items():

@@ -262,9 +262,10 @@ def read_texts(pages: list[Page], data: dict, path: Path) -> list[str]:
     unplaced = []
     for key, _ in texts:
         where = ".".join(key[1:])
-        if key not in guides:
+        first = next((g[key] for g in (guides, *others) if key in g), None)
+        if first is None:
             continue                                  # the profile prints no such text
-        kind, *guide = guides[key]
+        kind, *guide = first
         if kind == "clause":
             clause = _clause(lines, *guide)
             for other in others:
