@@ -41,6 +41,7 @@ TEXTS = (("概况", "职责"), ("概况", "机构设置"),
          *(("情况说明", "预算绩效", key) for key in ("制度", "项目层级", "说明")))
 LAST_YEAR_KEYS = ("收入总计", "支出总计", "财政拨款收入总计", "财政拨款支出总计", "一般公共预算财政拨款支出", "机关运行经费")
 CONTEXT = 10            # characters of fixed wording taken on each side of a clause's marker
+MAX_PARAGRAPH = 5000    # characters: a printed paragraph longer than this is not searched for a clause
 MARKER = re.compile(r"JSQMARK\w+?Q|JSQMARK[A-Z]+")
 NOT_WORDING = re.compile(r"[\d,.%％]+")        # figures differ between the probe and the report: not context
 
@@ -169,10 +170,19 @@ def _unique_prefix(whole: str, section: str) -> str:
 
 
 def _prefix(text: str) -> str:
-    """A paragraph's words up to a clause as a pattern: figures and other clauses may be anything."""
-    parts = re.split(f"({MARKER.pattern}|{FIGURE.pattern})", text)
-    return "".join("[^\n]*?" if MARKER.fullmatch(p) else r"[\d,.]+" if FIGURE.fullmatch(p) else re.escape(p)
-                   for p in parts if p)
+    """A paragraph's words up to a clause as a pattern: figures and other clauses may be anything.
+    Another clause is anything up to the words that follow it, taken at once (no backtracking:
+    a printed paragraph never makes the match slower than its length times the pattern's)."""
+    parts = [p for p in re.split(f"({MARKER.pattern}|{FIGURE.pattern})", text) if p]
+    out = []
+    for k, p in enumerate(parts):
+        if MARKER.fullmatch(p):
+            nxt = parts[k + 1] if k + 1 < len(parts) else ""
+            stop = r"\d" if not nxt or FIGURE.fullmatch(nxt) else re.escape(nxt[:6])
+            out.append(f"(?:(?!{stop})[^\n])*+")
+        else:
+            out.append(r"[\d,.]++" if FIGURE.fullmatch(p) else re.escape(p))
+    return "".join(out)
 
 
 def _profile(unit) -> Profile:
@@ -234,11 +244,15 @@ def _clause(lines: list[str], head: str, nxt: str, before: str, after: str, pref
     for start in (k for k, t in enumerate(lines) if t.lstrip("\n") == head):
         end = next((k for k in range(start + 1, len(lines)) if nxt and lines[k].lstrip("\n").startswith(nxt[:12])),
                    len(lines))
-        m = pattern.search("".join(lines[start + 1:end]) + "\n")
-        # a clause does not run over a paragraph's end, nor (found after a paragraph's words) over a
-        # sentence's end to words further on
-        if m and "\n" not in m.group(1) and not (prefix and "。" in m.group(1) and not after.startswith("。\n")):
-            return m.group(1)
+        # a clause does not run over a paragraph's end: each paragraph is searched on its own, and one
+        # longer than a report's paragraph ever is (a damaged or hostile file) is not searched at all
+        for paragraph in "".join(lines[start + 1:end]).split("\n"):
+            if len(paragraph) > MAX_PARAGRAPH:
+                continue
+            m = pattern.search(paragraph + "\n")
+            # found after a paragraph's words, a clause does not run over a sentence's end either
+            if m and not (prefix and "。" in m.group(1) and not after.startswith("。\n")):
+                return m.group(1)
     return None
 
 

@@ -20,6 +20,8 @@ from typing import Callable, Iterable
 
 # a figure: digits with thousands separators and decimals, not part of a longer run of digits, and
 # not a year, month, day or list number (“2024年”, “12月31日”, “5、”)
+MAX_SENTENCES = 2000   # sentences with figures compared (a report has a few hundred; a damaged or hostile
+#                        file cannot make the comparison cost more than this many)
 NUMBER = re.compile(r"(?<![\d,.])\d[\d,]*(?:\.\d+)?(?![\d,.]|[年月日、])")
 TERMINATORS = "。；！？"
 ENDS = re.compile(f"(?<=[{TERMINATORS}])")
@@ -141,13 +143,17 @@ def counterpart(printed: Sentence, by_skeleton: dict[str, list[Sentence]], print
 
 def printed_sentences(printed: Iterable) -> list[Sentence]:
     """A published report's sentences (model.PrintedSentence: page, paragraph, text), each with the
-    skeleton of the one before it in its paragraph as context."""
+    skeleton of the one before it in its paragraph as context; at most MAX_SENTENCES with figures."""
     out, before = [], {}
+    counted = 0
     for s in printed:
+        if counted >= MAX_SENTENCES:
+            break
         text = flat(s.text)
         skeleton = NUMBER.sub("#", text)
         out.append(Sentence(text, skeleton, tuple(NUMBER.findall(text)), before.get(s.paragraph, ""), s.page))
         before[s.paragraph] = skeleton
+        counted += bool(out[-1].numbers)
     return out
 
 

@@ -283,3 +283,16 @@ def test_audit_speaks_as_check_does(tmp_path):
     (tmp_path / "x.pdf").write_bytes(b"%PDF-1.4 nothing")
     broken = run_cli("audit", str(tmp_path / "x.pdf"))
     assert broken.returncode == 2 and "x.pdf" in broken.stderr and "Traceback" not in broken.stderr
+
+
+def test_a_hostile_paragraph_cannot_make_the_text_reading_slow():
+    """The pattern of a paragraph's words with other clauses left open takes each clause at once
+    (no backtracking): a paragraph of the anchors repeated thousands of times is answered in
+    linear time (the backtracking pattern took 0.6 s for 400 repetitions and grew with the cube)."""
+    from generator.published_texts import MAX_PARAGRAPH, _clause, _prefix
+    prefix = _prefix("3、社会保障JSQMARK1Q支出（类）JSQMARK2Q（款）决算数小于预算数的主要原因：")
+    assert "*?" not in prefix                          # no lazy wildcard to backtrack into
+    hostile = "3、社会保障支出（类）" * (MAX_PARAGRAPH // 11)
+    assert _clause(["一、头", "\n" + hostile], "一、头", "", "主要原因：", "。\n", prefix) is None
+    good = "\n3、社会保障和就业支出（类）行政事业单位养老支出（款）决算数小于预算数的主要原因：人员变动。"
+    assert _clause(["一、头", hostile[:2000] + good], "一、头", "", "主要原因：", "。\n", prefix) == "人员变动"
