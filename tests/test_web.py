@@ -1653,7 +1653,7 @@ def test_a_unit_uploads_last_years_published_report_as_its_last_year(server, wor
     assert json.loads(zhang.get(f"/api/units/{q(XIAOHE)}")[2])["current"] == current
 
 
-def test_the_admin_consolidates_units_into_the_departments_own_unit(server, admin, tmp_path):
+def test_the_admin_consolidates_units_into_the_departments_own_unit(server, workspace, admin, tmp_path):
     """/admin/consolidate: the 本级 and 所属单位 chosen among the units' current versions, added up as
     `juesuan consolidate` does; the result is a new version of the department's own unit (created),
     checked there like any upload. Units that cannot be added up: the page says why, nothing stored."""
@@ -1689,5 +1689,7 @@ def test_the_admin_consolidates_units_into_the_departments_own_unit(server, admi
     status, _, raw, _ = b.fetch("POST", "/admin/consolidate", body, {"Content-Type": "application/x-www-form-urlencoded"})
     assert status == 422 and "同一年度" in raw.decode("utf-8"), raw.decode("utf-8")
     assert len(json.loads(admin.get(f"/api/units/{q('示范区某局')}")[2])["versions"]) == 1
+    assert list((workspace["data"] / "tmp").glob("consolidate-*")) == []         # stored, or removed
+    assert list((workspace["data"] / "tmp").glob("data-*")) == []
     z = logged_in(server, "张三")
     assert z.get("/admin/consolidate")[0] == 403

@@ -143,8 +143,11 @@ async def _upload(request: Request, account: Account, unit: Unit, upload: upload
         data = ws.store.tmp_dir / f"data-{os.getpid()}-{id(upload)}"
         _link(ws.store.version_dir(unit, current.id) / current.filename, data)
         label = f"{current.original_name[:140]}（上年报告：{original[:140]}）"
-        version = _store_version(ws, unit, account, label, current.filename, data, current.size + upload.size,
-                                 current.sha256)
+        try:
+            version = _store_version(ws, unit, account, label, current.filename, data, current.size + upload.size,
+                                     current.sha256)
+        finally:
+            data.unlink(missing_ok=True)            # the store has renamed it, or it is not wanted
         os.replace(upload.path, ws.store.version_dir(unit, version.id) / work.PREVIOUS_NAME)
         filename = current.filename
     else:

@@ -63,25 +63,26 @@ async def consolidate_submit(request: Request) -> Response:
                  for n in members]
         out = ws.store.tmp_dir / f"consolidate-{os.getpid()}-{id(form)}.yaml"
         try:
-            result = await ws.in_pool("check", work.consolidate_versions, files, name, str(out))
-        except WorkerLimit as exc:
-            result = {"status": "refused", "problems": [f"汇总{exc}，已停止"]}
-        if result["status"] == "ok":
             try:
-                unit = ws.store.ensure_unit(name)
-            except StoreError as exc:
-                out.unlink(missing_ok=True)
-                raise Refused(400, str(exc)) from None
-            data = out.read_bytes()
-            label = f"部门汇总：{len(members)} 个单位（本级 {own}）"
-            version = _store_version(ws, unit, account, label[:300], FILENAME, out, len(data),
-                                     hashlib.sha256(data).hexdigest())
-            ws.store.audit(account.name, "部门汇总", unit.name, f"版本 {version.number}：{'、'.join(members)[:500]}",
-                           _ip(request))
-            await check_version(ws, unit, version, FILENAME)
-            return RedirectResponse(f"/units/{quote(unit.name, safe='')}?notice=uploaded-{version.number}",
-                                    status_code=303)
-        out.unlink(missing_ok=True)
-        problems = result["problems"]
+                result = await ws.in_pool("check", work.consolidate_versions, files, name, str(out))
+            except WorkerLimit as exc:
+                result = {"status": "refused", "problems": [f"汇总{exc}，已停止"]}
+            if result["status"] == "ok":
+                try:
+                    unit = ws.store.ensure_unit(name)
+                except StoreError as exc:
+                    raise Refused(400, str(exc)) from None
+                data = out.read_bytes()
+                label = f"部门汇总：{len(members)} 个单位（本级 {own}）"
+                version = _store_version(ws, unit, account, label[:300], FILENAME, out, len(data),
+                                         hashlib.sha256(data).hexdigest())
+                ws.store.audit(account.name, "部门汇总", unit.name, f"版本 {version.number}：{'、'.join(members)[:500]}",
+                               _ip(request))
+                await check_version(ws, unit, version, FILENAME)
+                return RedirectResponse(f"/units/{quote(unit.name, safe='')}?notice=uploaded-{version.number}",
+                                        status_code=303)
+            problems = result["problems"]
+        finally:
+            out.unlink(missing_ok=True)              # the store has renamed it, or it is not wanted
     return _page(request, "consolidate.html.j2", choices=list(choices.values()), problems=problems, chosen=chosen,
                  own=own, name=name, status=422)
