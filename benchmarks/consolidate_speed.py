@@ -10,9 +10,7 @@ Prints figures only; asserts nothing.
 from __future__ import annotations
 
 import argparse
-import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,25 +20,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from cli_speed import environment, juesuan, timed_run  # noqa: E402
 from tests.consolidation_units import make_group  # noqa: E402
 
-TIME = "/usr/bin/time"
 
 
-def juesuan() -> list[str]:
-    exe = ROOT / ".venv" / "bin" / "juesuan"
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "generator.cli"]
-
-
-def whole(folder: Path, out: Path) -> tuple[float, int]:
-    proc = subprocess.run([TIME, "-v", *juesuan(), "consolidate", str(folder / "001-本级.yaml"), str(folder),
-                           "--name", "示范区某局", "--out", str(out), "--force"], capture_output=True, text=True)
-    if proc.returncode not in (0, 1):
-        raise SystemExit(proc.stderr)
-    h, m, s = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)",
-                        proc.stderr).groups()
-    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr).group(1))
-    return int(h or 0) * 3600 + int(m) * 60 + float(s), rss
+def whole(folder: Path, out: Path) -> tuple[float, float]:
+    """(wall seconds, peak MB) of one `juesuan consolidate` under /usr/bin/time -v."""
+    wall, peak, code = timed_run([*juesuan(), "consolidate", str(folder / "001-本级.yaml"), str(folder), "--name",
+                                  "示范区某局", "--out", str(out), "--force"], environment(True))
+    if code not in (0, 1):
+        raise SystemExit(f"juesuan consolidate 退出码 {code}")
+    return wall, peak
 
 
 def steps(folder: Path, out: Path) -> dict[str, float]:
@@ -78,7 +69,7 @@ def main() -> None:
         runs = [whole(folder, out) for _ in range(args.repeat)]
         walls = [w for w, _ in runs]
         print(f"juesuan consolidate，{args.units} 个单位：整个进程 中位 {statistics.median(walls):.2f} s（最快 "
-              f"{min(walls):.2f}，最慢 {max(walls):.2f}；{args.repeat} 次），内存峰值 {max(r for _, r in runs) / 1024:.0f} MB")
+              f"{min(walls):.2f}，最慢 {max(walls):.2f}；{args.repeat} 次），内存峰值 {max(r for _, r in runs):.0f} MB")
         for step, s in steps(folder, out).items():
             print(f"  {step:<10} {s * 1000:8.0f} ms")
 

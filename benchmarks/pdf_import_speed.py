@@ -15,18 +15,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+from cli_speed import environment, juesuan, timed_run
+
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT.parent / "shared" / "seeds" / "pdf"
 DEFAULT = [SEEDS / "shanghai-putuo-shehuigongzuo-2024-final-accounts.pdf",
            SEEDS / "shanghai-putuo-guihuaziyuan-2024-final-accounts.pdf"]
-TIME = "/usr/bin/time"
 
 STEPS = r"""
 import json, sys, time
@@ -45,21 +45,12 @@ print(json.dumps({"seconds": seconds, "pages": imported.page_count,
 """
 
 
-def juesuan() -> list[str]:
-    exe = ROOT / ".venv" / "bin" / "juesuan"
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "generator.cli"]
-
-
-def whole(pdf: Path, out: Path) -> tuple[float, int]:
-    """(wall seconds, peak KB) of one `juesuan import` under /usr/bin/time -v."""
-    proc = subprocess.run([TIME, "-v", *juesuan(), "import", str(pdf), "--out", str(out), "--force"],
-                          capture_output=True, text=True, cwd=ROOT)
-    if proc.returncode != 0:
-        raise SystemExit(proc.stderr)
-    wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)", proc.stderr)
-    h, m, s = wall.groups()
-    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr).group(1))
-    return int(h or 0) * 3600 + int(m) * 60 + float(s), rss
+def whole(pdf: Path, out: Path) -> tuple[float, float]:
+    """(wall seconds, peak MB) of one `juesuan import` under /usr/bin/time -v."""
+    wall, peak, code = timed_run([*juesuan(), "import", str(pdf), "--out", str(out), "--force"], environment(True))
+    if code != 0:
+        raise SystemExit(f"juesuan import {pdf} 退出码 {code}")
+    return wall, peak
 
 
 def main() -> None:
@@ -81,7 +72,7 @@ def main() -> None:
             pages = steps[0]["pages"]
             print(f"{pdf.name}（{pages} 页，读出有数的格 {steps[0]['figures']} 个，说明中的数 {steps[0]['narrative']} 个）")
             print(f"  juesuan import 整个进程：中位 {statistics.median(walls):.2f} s（最快 {min(walls):.2f}，"
-                  f"最慢 {max(walls):.2f}；{args.repeat} 次），内存峰值 {max(r for _, r in runs) / 1024:.0f} MB")
+                  f"最慢 {max(walls):.2f}；{args.repeat} 次），内存峰值 {max(r for _, r in runs):.0f} MB")
             for step in steps[0]["seconds"]:
                 print(f"  {step:<11} {statistics.median(s['seconds'][step] for s in steps) * 1000:7.0f} ms")
 
