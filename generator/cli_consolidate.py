@@ -86,6 +86,22 @@ def read_texts(path: Path) -> dict:
     return located.data
 
 
+def department_file(members: list, result, made_by: str, forced: list[Path] = ()) -> bytes:
+    """The department's data file: the consolidated data with a header naming the units (and their
+    files), the flows eliminated, the warnings and the units taken in spite of their errors."""
+    from .write.yaml_writer import dump_unit
+    data = result.data
+    header = [f"{data['单位名称']} {data['年度']}年度部门决算：部门数据（由{made_by}汇总）",
+              f"本级：{members[0].unit.name}（{members[0].path.name}）",
+              f"所属单位 {len(members) - 1} 个：" + "、".join(f"{m.unit.name}（{m.path.name}）" for m in members[1:])]
+    if result.eliminated:
+        header.append("抵消的单位间往来：" + "；".join(f"{k} {v}{data['金额单位']}" for k, v in result.eliminated.items()))
+    header += [f"注意：{w}" for w in result.warnings]
+    if forced:
+        header.append("检查有错误而照样汇总的单位（--force）：" + "、".join(str(p) for p in forced))
+    return dump_unit(data, header).encode("utf-8")
+
+
 def run(args) -> int:
     from .atomic import write_bytes
     from .check import ERROR
@@ -93,7 +109,6 @@ def run(args) -> int:
     from .consolidation import check_members, consolidate
     from .errors import InputError, format_problem
     from .pipeline import load_and_check
-    from .write.yaml_writer import dump_unit
     out: Path = args.out
     bad = _check_out(out, (".yaml", ".yml"), args.force)
     if bad:
@@ -120,15 +135,7 @@ def run(args) -> int:
             print(f"未汇总：{len(failing)} 个单位的检查有错误；改正后再汇总，或加 --force 照样汇总", file=sys.stderr)
             return EXIT_CHECKS
     result = consolidate(members, args.name, args.profile, texts)
-    header = [f"{args.name} {members[0].unit.year}年度部门决算：部门数据（由 juesuan consolidate 汇总）",
-              f"本级：{members[0].path}（{members[0].unit.name}）",
-              f"所属单位 {len(members) - 1} 个：" + "、".join(f"{m.unit.name}（{m.path}）" for m in members[1:])]
-    if result.eliminated:
-        header.append("抵消的单位间往来：" + "；".join(f"{k} {v}{result.data['金额单位']}" for k, v in result.eliminated.items()))
-    header += [f"注意：{w}" for w in result.warnings]
-    if failing:
-        header.append("检查有错误而照样汇总的单位（--force）：" + "、".join(str(p) for p, _ in failing))
-    write_bytes(out, dump_unit(result.data, header).encode("utf-8"))
+    write_bytes(out, department_file(members, result, " juesuan consolidate ", [p for p, _ in failing]))
     for w in result.warnings:
         print(f"警告：{w}", file=sys.stderr)
     try:

@@ -19,14 +19,13 @@ never put together from the units'. 第一部分's 单位构成 lists the units 
 """
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from .errors import Problem
-from .model import TOTAL_COLUMN, Source, Unit
+from .model import TOTAL_COLUMN, Source, Unit, name_key
 from .numbers import round_places
 from .profile import load_profile
 
@@ -109,16 +108,12 @@ def check_members(members: list[Member]) -> list[Problem]:
                                                          f"“{first.unit.profile}”：汇总的单位须用同一版式"))
     seen: dict[str, Member] = {}
     for m in members:
-        key = _name_key(m.unit.name)
+        key = name_key(m.unit.name)
         if key in seen:
             problems.append(Problem(Source(str(m.path)), f"与“{seen[key].path}”是同一个单位（{m.unit.name}）：每个单位只能汇总一次"))
         else:
             seen[key] = m
     return problems
-
-
-def _name_key(name: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", name).split())
 
 
 # ---------------------------------------------------------------- adding up

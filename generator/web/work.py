@@ -170,10 +170,9 @@ def consolidate_versions(files: list[str], name: str, out: str) -> dict:
     "warnings", "eliminated", "units"} or {"status": "refused", "problems"} (a unit that cannot be
     read, years or profiles that differ, the same unit twice, a unit whose check finds errors)."""
     from ..atomic import write_bytes
-    from ..cli_consolidate import read_members
+    from ..cli_consolidate import department_file, read_members
     from ..consolidation import check_members, consolidate
     from ..errors import InputError, format_problem
-    from ..write.yaml_writer import dump_unit
     try:
         members, failing = read_members([Path(f) for f in files], allow_previous=False, previous_of=previous_of)
         problems = check_members(members)
@@ -186,9 +185,7 @@ def consolidate_versions(files: list[str], name: str, out: str) -> dict:
             f"{next(m.unit.name for m in members if m.path == path)}：当前版本的检查有 {len(errors)} 个错误，"
             "请先改正再汇总" for path, errors in failing]}
     result = consolidate(members, name)
-    header = [f"{name} {members[0].unit.year}年度部门决算：部门数据（由工作区“部门汇总”汇总）",
-              "单位：" + "、".join(m.unit.name for m in members)] + [f"注意：{w}" for w in result.warnings]
-    write_bytes(Path(out), dump_unit(result.data, header).encode("utf-8"))
+    write_bytes(Path(out), department_file(members, result, "工作区的“部门汇总”"))
     return {"status": "ok", "warnings": result.warnings, "units": [m.unit.name for m in members],
             "eliminated": {k: str(v) for k, v in result.eliminated.items()}}
 
