@@ -57,13 +57,10 @@ def audit(path: Path, profile_name: str | None = None):
 def narrative_coverage(derived) -> tuple[int, int]:
     """(the printed sentences with figures that P-TEXT sets against a composed one, all the printed
     sentences with figures) of an audited report."""
-    from collections import Counter
     from .compose.report import compose
-    from .sentences import composed_sentences, counterpart, index, printed_sentences
-    said = [s for s in printed_sentences(derived.unit.printed_text) if s.numbers]
-    composed = index(composed_sentences(compose(derived, tables=False).section_texts()))
-    times = Counter(s.skeleton for s in said)
-    return sum(1 for s in said if counterpart(s, composed, times[s.skeleton])), len(said)
+    from .sentences import counterparts
+    found = [c for _, _, c in counterparts(derived.unit.printed_text, compose(derived, tables=False).section_texts())]
+    return sum(1 for c in found if c is not None), len(found)
 
 
 def run(args) -> int:

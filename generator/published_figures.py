@@ -28,15 +28,11 @@ from typing import Any, Iterator
 
 from .compose.report import compose
 from .derive.facts import SECTIONS, section_facts
-from .derive.printed import publish
-from .derive.totals import Derived, derive
+from .derive.totals import Derived
 from .errors import InputError
-from .load.builder import Builder
-from .load.yaml_reader import Located
 from .model import PrintedSentence
 from .numbers import Change, round_places
-from .profile import load_profile
-from .published_texts import set_path
+from .published_texts import printed_of, set_path
 from .sentences import FUZZY, Sentence, composed_sentences, counterpart, index, printed_sentences, value
 
 MARK = Decimal(10) ** 8            # the marker values that find each figure's counterpart T
@@ -104,11 +100,6 @@ def _get(data: dict, path: Leaf) -> Any:
 
 # ---------------------------------------------------------------- composing the probes
 
-def _derived(data: dict, path: Path) -> Derived:
-    unit = Builder(Located(str(path), data)).build()
-    return publish(derive(unit, load_profile(unit.profile)))
-
-
 def _with(data: dict, values: dict[Leaf, Decimal]) -> dict:
     """``data`` with ``values`` set, ``data`` untouched: the mappings on each value's path are copied."""
     probe = dict(data)
@@ -163,7 +154,7 @@ def counterparts(data: dict, path: Path, leaves: list[Leaf]) -> dict[Leaf, Decim
         marks = {leaf: MARK + k for k, leaf in enumerate(group)}
         if not marks:
             continue
-        d = _derived(_with(data, marks), path)
+        d = printed_of(_with(data, marks), path)
         pairs: list = []
         seen: set[int] = set()
         facts = [section_facts(d, name) for name in SECTIONS]     # kept alive while walked (ids)
@@ -210,7 +201,7 @@ def probes(compared: dict[Leaf, Decimal], plain: dict[Leaf, str]) -> list[Probe]
 
 
 def _sentences(data: dict, path: Path) -> list[Sentence]:
-    return composed_sentences(compose(_derived(data, path), tables=False).section_texts())
+    return composed_sentences(compose(printed_of(data, path), tables=False).section_texts())
 
 
 def _varying(sa: list[Sentence], sb: list[Sentence], probe: Probe, compared: dict[Leaf, Decimal]
@@ -365,7 +356,7 @@ def read_figures(printed: list[PrintedSentence], data: dict, path: Path, before:
     ``in_tables``: places a table of the report prints (a blank cell too): the table says them."""
     read = Read(dict(before.found) if before else {})
     try:
-        base = _derived(data, path)
+        base = printed_of(data, path)
         compared_places, kinds = places(data, base)
         compared_places = [p for p in compared_places if ".".join(p) not in in_tables]
         kinds = {p: k for p, k in kinds.items() if ".".join(p) not in in_tables}

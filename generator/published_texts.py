@@ -21,7 +21,7 @@ from pathlib import Path
 from .compose.document import Heading, Paragraph
 from .compose.report import compose
 from .derive.printed import publish
-from .derive.totals import derive
+from .derive.totals import Derived, derive
 from .errors import InputError
 from .load.builder import Builder
 from .load.pdf_text import Page, line_text
@@ -50,10 +50,14 @@ def _flat(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def _blocks(data: dict, path: Path) -> list:
+def printed_of(data: dict, path: Path) -> Derived:
+    """The report's figures as printed for the unit data ``data`` (read from ``path``)."""
     unit = Builder(Located(str(path), data)).build()
-    derived = derive(unit, _profile(unit))
-    return [b for b in compose(publish(derived), tables=False).blocks if isinstance(b, (Heading, Paragraph))]
+    return publish(derive(unit, _profile(unit)))
+
+
+def _blocks(data: dict, path: Path) -> list:
+    return [b for b in compose(printed_of(data, path), tables=False).blocks if isinstance(b, (Heading, Paragraph))]
 
 
 def _texts(data: dict, path: Path) -> tuple[list[tuple[tuple, str]], dict[str, object]]:

@@ -12,11 +12,12 @@ sentence is never set against a different subject's.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
 from decimal import Decimal
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 # a figure: digits with thousands separators and decimals, not part of a longer run of digits, and
 # not a year, month, day or list number (“2024年”, “12月31日”, “5、”)
@@ -155,6 +156,17 @@ def printed_sentences(printed: Iterable) -> list[Sentence]:
         before[s.paragraph] = skeleton
         counted += bool(out[-1].numbers)
     return out
+
+
+def counterparts(printed: list, paragraphs: Iterable[tuple[str, str]]) -> Iterator[tuple[Sentence, tuple[int, ...], tuple | None]]:
+    """Each printed sentence with figures (model.PrintedSentence list), its figures not to compare
+    (``unsure``), and its composed counterpart with the paired figures (or None), against the
+    composed report's (section heading, text) pairs (rule P-TEXT, the audit's count of them)."""
+    composed = index(composed_sentences(paragraphs))
+    said = [(s, p.unsure) for s, p in zip(printed_sentences(printed), printed) if s.numbers]
+    times = Counter(s.skeleton for s, _ in said)
+    for s, unsure in said:
+        yield s, unsure, counterpart(s, composed, times[s.skeleton])
 
 
 def printed_paragraphs(lines: Iterable[tuple[int, str, bool]]) -> list[list[tuple[int, str]]]:

@@ -7,12 +7,11 @@ file has none of these."""
 from __future__ import annotations
 
 import re
-from collections import Counter
 from decimal import Decimal
 from typing import Iterator
 
 from ..model import Source
-from ..sentences import composed_sentences, counterpart, index, printed_sentences, value
+from ..sentences import counterparts, value
 from .registry import ERROR, INFO, Context, Finding, Rule, rule
 from .rules_text import TEXT
 from .rules_workbook import computed_figure
@@ -51,14 +50,7 @@ def _short(text: str, width: int = 48) -> str:
 @rule("P-TEXT", "已公开的报告：说明中每句的数 = 按报告各表（及说明给出的上年数、预算数）按版式生成同一句时的数",
       ERROR, (TEXT,), composed=True)
 def printed_text(r: Rule, ctx: Context) -> Iterator[Finding | None]:
-    if not ctx.unit.printed_text:
-        return
-    composed = index(composed_sentences(ctx.composed or ()))
-    said = [(s, p.unsure) for s, p in zip(printed_sentences(ctx.unit.printed_text), ctx.unit.printed_text)
-            if s.numbers]
-    times = Counter(s.skeleton for s, _ in said)
-    for s, unsure in said:
-        found = counterpart(s, composed, times[s.skeleton])
+    for s, unsure, found in counterparts(ctx.unit.printed_text, ctx.composed or ()):
         if found is None:
             continue
         c, paired = found
