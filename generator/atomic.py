@@ -30,10 +30,12 @@ def atomic_path(final: Path) -> Iterator[Path]:
     """
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{final.stem[:40]}.{os.getpid()}.", suffix=final.suffix + ".part",
-                               dir=final.parent)
-    tmp_path = Path(tmp)
-    try:                                 # from here on, Ctrl-C or SIGTERM (cli.Terminated) removes it
+    tmp_path: Path | None = None
+    try:                                 # Ctrl-C or SIGTERM (cli.Terminated) from here on removes the file
+        with _signals_held():            # none between making the file and knowing its name
+            fd, tmp = tempfile.mkstemp(prefix=f".{final.stem[:40]}.{os.getpid()}.", suffix=final.suffix + ".part",
+                                       dir=final.parent)
+            tmp_path = Path(tmp)
         os.close(fd)
         umask = os.umask(0)
         os.umask(umask)
@@ -45,8 +47,21 @@ def atomic_path(final: Path) -> Iterator[Path]:
         else:
             group.append((tmp_path, final))
     except BaseException:
-        tmp_path.unlink(missing_ok=True)
+        if tmp_path is not None:
+            tmp_path.unlink(missing_ok=True)
         raise
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM held back (on the main thread) until the block is done."""
+    main = threading.current_thread() is threading.main_thread()
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM}) if main else None
+    try:
+        yield
+    finally:
+        if old is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 @contextmanager
@@ -63,15 +78,9 @@ def all_or_nothing() -> Iterator[None]:
         raise
     finally:
         _GROUP.reset(token)
-    main = threading.current_thread() is threading.main_thread()
-    if main:        # no Ctrl-C between two renames
-        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-    try:
+    with _signals_held():       # no Ctrl-C between two renames
         for tmp, final in pending:
             os.replace(tmp, final)
-    finally:
-        if main:
-            signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def is_part_file(name: str) -> bool:

@@ -33,8 +33,11 @@ def add_command(subparsers) -> None:
 def not_read(finding, read: set[str] = frozenset()) -> bool:
     """A finding about data the PDF gives in part or not at all (texts, last year, budgets, 附件):
     not one on the narrative's figures against the tables (P-TEXT), nor one at a place the
-    narrative gave (``read``: 情况说明.政府采购.其他项目中小企业合同金额 …)."""
-    if finding.rule == "P-TEXT" or finding.source.path in read:
+    narrative gave (``read``: 情况说明.政府采购.其他项目中小企业合同金额 …) or in a 附件 form read
+    whole (``read``: 附件[0].项目自评)."""
+    path = finding.source.path
+    if finding.rule == "P-TEXT" or path in read or any(path.startswith(f"{r}.") or path.startswith(f"{r}[")
+                                                          for r in read if r.startswith("附件[")):
         return False
     root = finding.source.path.split(".", 1)[0].split("[", 1)[0]
     return finding.table in NOT_READ_TABLES or root in NOT_READ
@@ -50,7 +53,7 @@ def audit(path: Path, profile_name: str | None = None):
     imported = read_report(path, profile)
     unit = Builder(located(path, imported)).build()
     derived, findings, _ = load_and_check(path, unit=unit)
-    kept = [f for f in findings if not not_read(f, imported.from_text)]
+    kept = [f for f in findings if not not_read(f, imported.from_text | imported.forms_read)]
     return derived, kept, len(findings) - len(kept)
 
 
@@ -83,6 +86,6 @@ def run(args) -> int:
         print(format_human(str(path), findings, derived.profile, sys.stdout.isatty()))
         paired, said = narrative_coverage(derived)
         print(f"（版式 {derived.profile.name}；说明中有数的 {said} 句，{paired} 句与按报告各表生成的同一句逐数比较（P-TEXT），"
-              "其余措辞与版式不同，未比较；附件不从 PDF 读入，说明文字、上年数和预算数只读出说明印出的部分，"
+              "其余措辞与版式不同，未比较；附件只读项目支出绩效自评表，说明文字、上年数和预算数只读出说明印出的部分，"
               f"与未读出的部分有关的 {left_out} 条检查结果未列出）")
     return EXIT_CHECKS if any(f.severity == "错误" for f in findings) else EXIT_OK

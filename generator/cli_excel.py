@@ -181,7 +181,8 @@ def _import_pdf(args) -> int:
               f"其中有数的 {imported.figures_read} 个",
               "第一部分的职责、机构设置与第三部分中单位自己写的原因、说明照报告读入；",
               f"上年数、预算数和情况说明中的个数、金额按说明中的句子读出 {len(imported.from_text)} 个"
-              "（上年数由增减额反推；“持平”的和没有印出的不读）；附件不从 PDF 读入：需要时照报告填写"]
+              "（上年数由增减额反推；“持平”的和没有印出的不读）；",
+              f"附件中的项目支出绩效自评表逐格读入 {len(imported.forms_read)} 张；别的附件不读：需要时照报告填写"]
     if imported.tables_missing:
         header.append(f"版式中有、报告中没有找到的表：{'、'.join(imported.tables_missing)}")
     if imported.unplaced:

@@ -11,7 +11,8 @@ from pathlib import Path
 from .load.pdf_import import Imported, import_pages
 from .load.pdf_text import read_pages
 from .load.yaml_reader import Located
-from .profile import Profile
+from .profile import Profile, load_profile
+from .published_forms import fund_weights
 from .published_figures import read_figures
 from .published_texts import read_texts
 
@@ -22,6 +23,7 @@ def read_report(path: Path, profile: Profile | None = None, seconds: dict[str, f
     clock = _Clock(seconds)
     pages = clock("read_pages", read_pages, path)
     imported = clock("tables", import_pages, pages, path, profile)
+    imported.unplaced += fund_weights(imported.data, imported.places, profile or load_profile(imported.profile))
     unplaced = clock("texts", read_texts, pages, imported.data, path)
     read = clock("figures", read_figures, imported.sentences, imported.data, path, None, imported.in_tables)
     if read.found:

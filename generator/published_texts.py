@@ -42,6 +42,7 @@ TEXTS = (("概况", "职责"), ("概况", "机构设置"),
 LAST_YEAR_KEYS = ("收入总计", "支出总计", "财政拨款收入总计", "财政拨款支出总计", "一般公共预算财政拨款支出", "机关运行经费")
 CONTEXT = 10            # characters of fixed wording taken on each side of a clause's marker
 MAX_PARAGRAPH = 5000    # characters: a printed paragraph longer than this is not searched for a clause
+PERF_TEXT = ("情况说明", "预算绩效", "说明")
 MARKER = re.compile(r"JSQMARK\w+?Q|JSQMARK[A-Z]+")
 NOT_WORDING = re.compile(r"[\d,.%％]+")        # figures differ between the probe and the report: not context
 
@@ -85,7 +86,8 @@ def set_path(data: dict, key: tuple, value) -> None:
 
 
 def _guides(data: dict, path: Path, texts: list[tuple[tuple, str]],
-            last_year: dict[tuple, object] | None = None, counted: bool = False) -> tuple[dict[tuple, tuple], list]:
+            last_year: dict[tuple, object] | None = None, counted: bool = False,
+            perf_text: bool = False) -> tuple[dict[tuple, tuple], list]:
     """Each text's place in the report composed with markers: {key path: ("paragraph", before,
     after)} for a whole paragraph (the blocks around it), {key path: ("clause", heading, next
     heading, words before, words after)} for a clause inside a sentence; and the blocks of the
@@ -93,7 +95,9 @@ def _guides(data: dict, path: Path, texts: list[tuple[tuple, str]],
     The figures the data lacks are given any value, so that the sentences holding the texts are
     printed: 上年 (the comparisons with last year and their 原因; ``last_year``: the value of each
     三公 item's and 类's 上年 the data lacks, else 1) and, when the data has no budget, each 类's 年初预算;
-    ``counted``: the self-evaluations a 项目数 (the profile's sentence of them, with its 项目层级, printed)."""
+    ``counted``: the self-evaluations a 项目数 (the profile's sentence of them, with its 项目层级, printed);
+    ``perf_text``: 预算绩效 one text, its 说明 (the profile prints no sentence of its own there, though
+    the unit has 自评表)."""
     probe = copy.deepcopy(data)
     for key, marker in texts:
         set_path(probe, key, marker)
@@ -112,6 +116,8 @@ def _guides(data: dict, path: Path, texts: list[tuple[tuple, str]],
             if name not in (given.get(group) or {}):
                 last.setdefault(group, {})[name] = v
     perf = probe.get("情况说明", {}).get("预算绩效")
+    if perf_text and isinstance(perf, dict) and perf.get("说明"):
+        probe["情况说明"]["预算绩效"] = perf = perf["说明"]
     if counted and isinstance(perf, dict) and perf.get("自评项目数") is None:
         perf["自评项目数"] = 1                # the sentence of the self-evaluations (and its 项目层级) is printed
     if not probe.get("年初预算") and not probe.get("全年预算"):
@@ -195,24 +201,34 @@ def _profile(unit) -> Profile:
 
 
 def _between(pages: list[Page], before: str, after: str) -> list[str] | None:
-    """The paragraphs printed between the line ``before`` and the line that starts ``after``; []
-    when the report does not print ``before`` at all (a section a unit without the text leaves
-    out), None when it does but not ``after`` below it."""
-    lines = [(page, line) for page in pages for line in page.lines]
+    """The paragraphs printed between the lines ending ``before`` (a heading's line, or the lines of
+    a whole paragraph; as ``_prefix`` matches it) and the line that starts ``after``; [] when the report does not print
+    ``before`` at all (a section a unit without the text leaves out), None when it does but not
+    ``after`` below it."""
+    lines = [(page, line) for page in pages for line in page.lines if not page.is_footer(line)]
     texts = [line_text(line) for _, line in lines]
+    ends: dict[int, int] = {}                    # offset in the joined text -> index of the line ending there
+    offset = 0
+    for k, t in enumerate(texts):
+        offset += len(t)
+        ends[offset] = k
+    joined = "".join(texts)
+    # the paragraph before as composed with markers: another text and the figures may be anything
+    starts = [ends[m.end()] for m in re.finditer(_prefix(before), joined) if before
+              and m.end() in ends and (m.start() == 0 or m.start() in ends)]
     head = after[:12]
     body: list = []
     found = False
-    for start in (k for k, t in enumerate(texts) if t == before):    # the 目录 prints the heading too: the
+    for start in starts:                         # the 目录 prints the heading too: the occurrence with
         end = next((k for k in range(start + 1, len(texts)) if head and texts[k].startswith(head)), None)
-        if end is None:                                               # occurrence with text after it is the one
+        if end is None:                          # text after it is the one
             continue
         found = True
-        body = [(page, line) for page, line in lines[start + 1:end] if not page.is_footer(line)]
+        body = lines[start + 1:end]
         if body:
             break
     if not found:
-        return None if before in texts else []
+        return None if starts else []
     if not body:
         return []
     left = min(line[0].x0 for _, line in body)
@@ -267,8 +283,9 @@ def read_texts(pages: list[Page], data: dict, path: Path) -> list[str]:
         guides, plain, _ = _guides(data, path, texts)
         counted, _, counted_blocks = _guides(data, path, texts, counted=True)
         # the 原因 of each 三公 item and 类 is worded by the direction of its change: 持平, then 减少
+        perf_text = _guides(data, path, texts, perf_text=True)[0]
         others = [counted, _guides(data, path, texts, actual)[0],
-                  _guides(data, path, texts, {k: 2 * v + 1 for k, v in actual.items()})[0]]
+                  _guides(data, path, texts, {k: 2 * v + 1 for k, v in actual.items()})[0], perf_text]
     except (InputError, ValueError) as exc:
         return [f"说明文字没有读入：按读出的表组不成报告（{exc}）"]
     plain_lines = ["\n" + _flat(b.text) for b in plain]
@@ -298,6 +315,9 @@ def read_texts(pages: list[Page], data: dict, path: Path) -> list[str]:
         for other in others:
             if not found and other.get(key, (None,))[0] == "paragraph":
                 found = _between(pages, *other[key][1:]) or found
+                if found and other is perf_text and key == PERF_TEXT:     # 预算绩效 as one text
+                    set_path(data, key[:-1], "\n".join(found))
+                    found = []
         if found:
             found = [p for p in found if not any(g.match(_flat(p)) for g in generated)]
         if found is None:

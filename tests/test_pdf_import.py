@@ -46,6 +46,17 @@ def imported_file(pdf: Path, tmp_path: Path) -> tuple[Path, object]:
     return out, imported
 
 
+def plain(node):
+    """Data as compared: every figure a normalised Decimal (0.2 read equals 0.2 written, 10 equals 10.0)."""
+    if isinstance(node, dict):
+        return {k: plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [plain(v) for v in node]
+    if isinstance(node, (int, float, Decimal)) and not isinstance(node, bool):
+        return Decimal(str(node)).normalize()
+    return node
+
+
 def leaves(node, path: tuple = ()):
     """(key path, value) of every text and figure under a data node."""
     if isinstance(node, dict):
@@ -86,7 +97,10 @@ def test_our_pdf_gives_back_every_table(rendered, tmp_path, key, name, profile):
     if isinstance(words.get("预算绩效"), str):      # a 预算绩效 of one text is its 说明 (docs/data-format.md)
         words["预算绩效"] = {"说明": words["预算绩效"]}
     written = {k: paragraphs(v) if isinstance(v, str) else v for k, v in leaves(words)}
-    said = dict(leaves(unit.get("情况说明")))
+    read_words = dict(unit.get("情况说明") or {})
+    if isinstance(read_words.get("预算绩效"), str):
+        read_words["预算绩效"] = {"说明": read_words["预算绩效"]}
+    said = dict(leaves(read_words))
     texts = {k: paragraphs(v) for k, v in said.items() if isinstance(v, str)}
     assert texts == {k: written.get(k) for k in texts}
     assert {("收入支出变动原因",), ("财政拨款收支变动原因",), ("一般公共预算支出变动原因",)} <= set(texts)
@@ -101,9 +115,19 @@ def test_our_pdf_gives_back_every_table(rendered, tmp_path, key, name, profile):
             figures += 1
             assert Decimal(str(v)) == given.get(place, 0), (root, place)
     assert figures >= MIN_NARRATIVE_FIGURES[key], figures
+    # the 项目支出绩效自评表 of the 附件, cell by cell: the unit's data (the results it typed in 填写 are
+    # compared by check: the form prints them all)
+    forms = [a for a in source_data.get("附件") or [] if "项目自评" in a]
+    read_forms = {a["名称"]: a for a in unit.get("附件") or []}
+    for form in forms:
+        got = dict(read_forms[form["名称"]]["项目自评"])
+        want = dict(form["项目自评"])
+        assert set(plain(want.pop("填写", {})).items()) <= set(plain(got.pop("填写", {})).items()), form["名称"]
+        assert plain(got) == plain(want), form["名称"]
     # said and not guessed: 单位性质 from 机关运行经费; 上年 by 类 that do not add up to the 上年 total (a 类 only last
-    # year had is not printed as such)
-    assert all("单位性质" in u or "没有写入" in u for u in imported.unplaced), imported.unplaced
+    # year had is not printed as such); a 附件 not read (a 部门整体支出绩效自评表); a 资金分值 the form does not print
+    assert all(("单位性质" in u or "没有写入" in u or "没有读出" in u or "资金分值" in u) for u in imported.unplaced), \
+        imported.unplaced
 
 
 @pytest.mark.parametrize("name", ["shehuigongzuo", "guihuaziyuan"])
@@ -274,7 +298,7 @@ def test_audit_speaks_as_check_does(tmp_path):
     text = run_cli("audit", str(pdf))
     assert text.returncode == 1 and "第7页“收入支出决算总表”" in text.stdout and "印为 236.63万元" in text.stdout
     assert "错误 P-TEXT" in text.stdout and "第24页“一般公共预算财政拨款基本支出5377.64万元。”" in text.stdout
-    assert "不从 PDF 读入" in text.stdout and "句与按报告各表生成的同一句逐数比较" in text.stdout
+    assert "附件只读项目支出绩效自评表" in text.stdout and "句与按报告各表生成的同一句逐数比较" in text.stdout
     audit_keys = set(json.loads(run_cli("audit", str(pdf), "--format", "json").stdout)[0])
     check = run_cli("check", str(EXAMPLES / "putuo-guihuaziyuan-2024.yaml"), "--format", "json")
     assert audit_keys == set(json.loads(check.stdout)[0])
@@ -296,3 +320,43 @@ def test_a_hostile_paragraph_cannot_make_the_text_reading_slow():
     assert _clause(["一、头", "\n" + hostile], "一、头", "", "主要原因：", "。\n", prefix) is None
     good = "\n3、社会保障和就业支出（类）行政事业单位养老支出（款）决算数小于预算数的主要原因：人员变动。"
     assert _clause(["一、头", hostile[:2000] + good], "一、头", "", "主要原因：", "。\n", prefix) == "人员变动"
+
+
+def _page(number: int, words: list[tuple[str, float, float]], rules: list[tuple[float, float, float, float]]):
+    """A page of one-line words (text, x0, top; 10 points high, 10 a character) and ruled lines."""
+    from generator.load.pdf_text import Page, Rule, Word
+    lines: dict[float, list] = {}
+    for text, x0, top in words:
+        lines.setdefault(top, []).append(Word(text, x0, x0 + 10 * len(text), top, top + 10))
+    return Page(number, 842, 595, [sorted(ws, key=lambda w: w.x0) for _, ws in sorted(lines.items())],
+                [Rule(*r) for r in rules])
+
+
+def test_a_ruled_grid_gives_each_word_its_cell_merged_cells_and_wrapped_lines_included():
+    """Three columns (0–100–200–300) and two rows (0–20–40); the first column's cell merged over both
+    rows; a cell's two lines joined (a break between Latin letters was a space)."""
+    from generator.load.pdf_grid import cells
+    rules = [(x - 0.5, 0, x + 0.5, 40) for x in (0, 100, 200, 300)]
+    rules += [(0, y - 0.5, 300, y + 0.5) for y in (0, 40)] + [(100, 19.5, 300, 20.5)]
+    page = _page(7, [("合并", 10, 15), ("甲", 110, 2), ("乙", 210, 2), ("ab", 110, 22), ("cd", 110, 31),
+                     ("标题", 10, 50)], rules)
+    found, outside = cells(page)
+    assert [(round(c.x0), round(c.top), round(c.x1), round(c.bottom), c.text) for c in found] == [
+        (0, 0, 100, 40, "合并"), (100, 0, 200, 20, "甲"), (200, 0, 300, 20, "乙"), (100, 20, 200, 40, "ab cd")]
+    assert [[w.text for w in line] for line in outside] == [["标题"]]
+
+
+def test_the_annex_forms_of_a_hostile_pdf_cost_bounded_time():
+    """A 附件 page of 10,000 words and 4,000 ruled lines (40 million pairs, over pdf_grid.MAX_PAIRS) is
+    not read cell by cell: it is said, at once."""
+    import time
+    from generator.load.pdf_forms import read_forms
+    words = [("附件1：某项目支出绩效自评表", 10, 10)] + [("字", 10 + (k % 50) * 12, 30 + k // 50) for k in range(10_000)]
+    rules = [(x / 2.5, 0, x / 2.5 + 1, 500) for x in range(2000)] + [(0, y / 4, 800, y / 4 + 1) for y in range(2000)]
+    page = _page(30, words, rules)
+    profile = load_profile("shanxi-2023")
+    started = time.perf_counter()
+    read = read_forms([page], 29, profile.self_eval_layout, 2023)
+    assert time.perf_counter() - started < 5       # the refusal is immediate; the bound only keeps a hang out
+    assert read.attachments == []
+    assert any("太多" in u for u in read.unplaced), read.unplaced

@@ -24,7 +24,7 @@ from ..errors import InputError, Problem
 from ..model import PrintedSentence, Source, TypedFigure, project_of
 from ..sentences import printed_paragraphs
 from ..profile import Profile, available, load_profile
-from . import pdf_tables
+from . import pdf_forms, pdf_tables
 from .pdf_text import Page, line_text, read_pages
 from .yaml_reader import Located
 
@@ -48,6 +48,7 @@ class Imported:
     sentences: list[PrintedSentence] = field(default_factory=list)  # the narrative: pages without a table
     from_text: set[str] = field(default_factory=set)   # places read from the narrative (上年.收入总计 …)
     in_tables: set[str] = field(default_factory=set)   # data paths a table of the report prints (blank or not)
+    forms_read: set[str] = field(default_factory=set)  # the 附件 forms read whole (附件[0].项目自评 …)
     page_count: int = 0
 
 
@@ -367,6 +368,13 @@ def import_pages(pages: list[Page], path: Path, profile: Profile | None = None) 
     order = {t.key: i for i, t in enumerate(profile.tables)}
     result.tables_found.sort(key=order.get)
     result.sentences = narrative(pages, table_pages)
+    forms = pdf_forms.read_forms(pages, max(table_pages, default=0), profile.self_eval_layout,
+                                 int(data.get("年度") or 0))
+    if forms.attachments:
+        data["附件"] = forms.attachments
+        result.forms_read = {f"附件[{k}].{kind}" for k, a in enumerate(forms.attachments) for kind in a if kind != "名称"}
+    result.places.update(forms.places)
+    result.unplaced += forms.unplaced
     return result
 
 

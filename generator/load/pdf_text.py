@@ -10,7 +10,7 @@ PDF without a text layer (a scan) gets a plain message: it is not read (no OCR).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError, Problem
@@ -19,6 +19,8 @@ from ..model import Source
 MAX_BYTES = 100 << 20          # a published report is a few MB (the Putuo PDFs: 0.2–0.7 MB)
 MAX_PAGES = 500                # a department's report with every unit's 附件: a few hundred at most
 MAX_CHARS_PER_PAGE = 50_000    # a dense A4 table page holds about 3,000
+MAX_OBJECTS_PER_PAGE = 50_000  # drawn objects looked at for a page's ruled lines (a form page draws about 500)
+RULE_THICKNESS = 2.5           # a drawn path at most this thick (points) and longer than it is a ruled line
 INVISIBLE = {"\u2060", "\ufeff", "\u200b", "\u200c", "\u200d", "\ufffe", "\u00ad"}
 
 
@@ -30,6 +32,7 @@ class Word:
     x1: float
     top: float                 # points from the page's top edge
     bottom: float
+    spaced: bool = False       # a space character stands between this word and the one before it
 
     @property
     def cx(self) -> float:
@@ -44,12 +47,26 @@ class Word:
         return self.bottom - self.top
 
 
+@dataclass(frozen=True)
+class Rule:
+    """A ruled line (a cell's border as drawn): horizontal when ``x1 - x0`` is the longer side."""
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+
+    @property
+    def horizontal(self) -> bool:
+        return self.x1 - self.x0 > self.bottom - self.top
+
+
 @dataclass
 class Page:
     number: int                # 1-based, as a reader counts them
     width: float
     height: float
     lines: list[list[Word]]    # top to bottom, each left to right
+    rules: list[Rule] = field(default_factory=list)   # the ruled lines drawn (a table's cell borders)
 
     @property
     def words(self) -> list[Word]:
@@ -128,10 +145,29 @@ def _page(doc, index: int, src: Source) -> Page:
                     continue
                 left, bottom, right, top = textpage.get_charbox(i, loose=True)
                 chars.append((ch, left, right, height - top, height - bottom))
+        rules = _rules(page, height)
     finally:
         textpage.close()
         page.close()
-    return Page(index + 1, width, height, _lines(chars))
+    return Page(index + 1, width, height, _lines(chars), rules)
+
+
+def _rules(page, height: float) -> list[Rule]:
+    """The thin drawn paths of ``page`` (top-level objects, at most MAX_OBJECTS_PER_PAGE looked at):
+    each a ruled line, in points from the page's top-left corner."""
+    import pypdfium2.raw as pdfium_c
+
+    rules = []
+    for k, obj in enumerate(page.get_objects(max_depth=1)):
+        if k >= MAX_OBJECTS_PER_PAGE:
+            break
+        if obj.type != pdfium_c.FPDF_PAGEOBJ_PATH:
+            continue
+        left, bottom, right, top = obj.get_bounds()
+        thin, long = sorted((right - left, top - bottom))
+        if thin <= RULE_THICKNESS and long > thin * 2:
+            rules.append(Rule(left, height - top, right, height - bottom))
+    return rules
 
 
 def _lines(chars: list) -> list[list[Word]]:
@@ -154,22 +190,23 @@ def _lines(chars: list) -> list[list[Word]]:
         row.sort(key=lambda item: item[0][1])
         words: list[Word] = []
         run: list[tuple] = []
+        spaced_before = False
         for c, k in row:
             if run:
                 prev, prev_k = run[-1]
                 gap = c[1] - prev[2]
                 spaced = any(chars[j] is None for j in range(min(prev_k, k) + 1, max(prev_k, k)))
                 if gap > (prev[4] - prev[3]) / 4 or (spaced and gap > 0.5):
-                    words.append(_word(run))
-                    run = []
+                    words.append(_word(run, spaced_before))
+                    run, spaced_before = [], spaced
             run.append((c, k))
         if run:
-            words.append(_word(run))
+            words.append(_word(run, spaced_before))
         lines.append(words)
     return lines
 
 
-def _word(run: list[tuple]) -> Word:
+def _word(run: list[tuple], spaced: bool = False) -> Word:
     cs = [c for c, _ in run]
     return Word("".join(c[0] for c in cs), min(c[1] for c in cs), max(c[2] for c in cs),
-                min(c[3] for c in cs), max(c[4] for c in cs))
+                min(c[3] for c in cs), max(c[4] for c in cs), spaced)

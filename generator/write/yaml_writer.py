@@ -30,6 +30,7 @@ def _resolve(node: Any) -> dict:
     if not isinstance(node, dict):
         return {}
     root = schema("unit")
+    marks = {k: v for k, v in node.items() if k.startswith("x-")}   # our annotations beside a $ref
     while "$ref" in node:
         ref = node["$ref"].split("/")[-1]
         node = root["$defs"][ref]
@@ -44,7 +45,7 @@ def _resolve(node: Any) -> dict:
                 if k in sub:
                     merged[k] = sub[k]
         return merged
-    return node
+    return node | marks if marks else node
 
 
 def _ordered(mapping: dict, node: dict) -> list[tuple[str, Any, dict]]:
@@ -63,13 +64,16 @@ def _ordered(mapping: dict, node: dict) -> list[tuple[str, Any, dict]]:
 
 # ---------------------------------------------------------------- scalars
 
-def scalar(value: Any) -> str:
+def scalar(value: Any, as_written: bool = False) -> str:
+    """One value as YAML text; an amount with two places unless the schema marks it ``x-as-written``
+    (a 自评表 figure prints with the places it was written with: 0.2, 92.635, 10)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal):
-        q = value.quantize(CENT) if value.as_tuple().exponent >= -2 else value  # type: ignore[operator]
+        padded = not as_written and value.as_tuple().exponent >= -2   # type: ignore[operator]
+        q = value.quantize(CENT) if padded else value
         return format(q, "f")
     if isinstance(value, int):
         raw = getattr(value, "raw", None)
@@ -136,7 +140,7 @@ def _emit(key_text: str, value: Any, node: dict, indent: int, out: list[str]) ->
         out.append(f"{pad}{key_text}: {lines[0]}")
         out.extend(lines[1:])
     else:
-        text = scalar(value)
+        text = scalar(value, bool(node.get("x-as-written")))
         out.append(f"{pad}{key_text}:" + (f" {text}" if text else ""))
 
 
@@ -158,7 +162,7 @@ def _emit_item(item: Any, node: dict, indent: int, out: list[str]) -> None:
     elif isinstance(item, (dict, list)):
         out.append(f"{pad}- {'{}' if isinstance(item, dict) else '[]'}")
     else:
-        out.append(f"{pad}- {scalar(item)}")
+        out.append(f"{pad}- {scalar(item, bool(node.get('x-as-written')))}")
 
 
 def dump_unit(data: dict, header: list[str] | None = None) -> str:

@@ -1,0 +1,317 @@
+"""The 附件 of a published report read back into a unit's data (issue 26): each “附件N：名称” part
+after the tables, and the form it prints, read by the profile's layout of that form.
+
+A 项目支出绩效自评表 is read cell by cell (``pdf_grid``: the boxes its ruled lines draw) the way
+compose/attachments.Form lays it out: the layout's labels (项目名称, 主管部门, 项目资金, 绩效指标,
+总分, 项目绩效分析) find the parts, the 资金 and 指标 columns are found by their titles, and each
+row's cells are taken from those columns. What the form computes (执行率, 结余, 得分, 总分, 等级)
+goes where the data keeps figures to compare (``填写``), so ``check`` says where a published form
+contradicts itself (a 资金分值 the form does not print is found by ``published_forms``). A form the
+layout does not describe, and a 附件 of another kind, is listed
+as not read, by page.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from ..layout import Layout
+from .pdf_grid import EPS, MAX_PAIRS, GridCell, cells, cost
+from .pdf_text import Page, line_text
+
+ANNEX = re.compile(r"附件\s*(\d+)\s*[：:]\s*(.+)")
+CODED = re.compile(r"(\d+)-(.+)")          # “624-山西…”: a 主管部门 or 实施单位 with its code
+
+
+@dataclass
+class Annex:
+    number: int
+    name: str
+    pages: list[Page]
+
+
+@dataclass
+class ReadForms:
+    attachments: list[dict] = field(default_factory=list)    # 附件 as the data file holds them
+    places: dict[tuple, str] = field(default_factory=dict)   # data key path -> “第N页 附件M”
+    unplaced: list[str] = field(default_factory=list)
+
+
+def annexes(pages: list[Page], after: int) -> list[Annex]:
+    """The 附件 printed after page ``after``: each opens a page with “附件N：名称” and runs to the
+    next one (or the end)."""
+    out: list[Annex] = []
+    for page in pages:
+        if page.number <= after:
+            continue
+        body = page.body()
+        m = ANNEX.fullmatch(line_text(body[0])) if body else None
+        if m:
+            out.append(Annex(int(m.group(1)), m.group(2).strip(), [page]))
+        elif out:
+            out[-1].pages.append(page)
+    return out
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def _number(text: str) -> Decimal | None:
+    """A figure of the form as printed (“92.635”, “94.85%”, “1,234.5”); None for blank or “—”."""
+    t = text.replace(",", "").rstrip("%").strip()
+    if not t or t in ("—", "-", "——"):
+        return None
+    try:
+        return Decimal(t)
+    except InvalidOperation:
+        return None
+
+
+class FormCells:
+    """The cells of one 附件's pages, in reading order, with lookups by label and by position."""
+
+    def __init__(self, pages: list[Page]):
+        self.cells: list[GridCell] = []
+        self.order = {p.number: k for k, p in enumerate(pages)}
+        for page in pages:
+            self.cells += cells(page)[0]
+
+    def find(self, label: str, after: GridCell | None = None) -> GridCell | None:
+        """The first cell reading ``label`` (spaces ignored), after ``after`` when given."""
+        want = _key(label)
+        for c in self.cells:
+            if after is not None and self.pos(c) <= self.pos(after):
+                continue
+            if _key(c.text) == want:
+                return c
+        return None
+
+    def pos(self, c: GridCell) -> tuple:
+        return self.order[c.page], round(c.top, 1), round(c.x0, 1)
+
+    def right_of(self, c: GridCell) -> GridCell | None:
+        """The cell beside ``c`` on its right, starting on c's first line."""
+        found = [d for d in self.cells if d.page == c.page and abs(d.x0 - c.x1) <= EPS
+                 and c.top - EPS <= d.top < c.bottom - EPS]
+        return min(found, key=lambda d: d.top, default=None)
+
+    def at(self, page: int, top: float, column: GridCell) -> GridCell | None:
+        """The cell of ``column``'s x-range on the row starting at ``top`` (a cell merged down over
+        several rows counts on each)."""
+        for d in self.cells:
+            if d.page == page and abs(d.x0 - column.x0) <= EPS and d.top - EPS <= top < d.bottom - EPS:
+                return d
+        return None
+
+    def below(self, c: GridCell) -> GridCell | None:
+        for d in self.cells:
+            if d.page == c.page and abs(d.x0 - c.x0) <= EPS and abs(d.top - c.bottom) <= EPS:
+                return d
+        return None
+
+    def text(self, c: GridCell | None) -> str:
+        """``c``'s text, with its continuation on the next page (a row split by the page break: the
+        same column at the top of the next page, the cell to its left empty there)."""
+        if c is None:
+            return ""
+        parts = [c.text]
+        while True:
+            nxt = self._continuation(c)
+            if nxt is None:
+                return "".join(parts)
+            parts.append(nxt.text)
+            c = nxt
+
+    def _continuation(self, c: GridCell) -> GridCell | None:
+        pages = sorted(self.order, key=self.order.get)
+        k = self.order[c.page]
+        if k + 1 >= len(pages):
+            return None
+        mine = [d for d in self.cells if d.page == c.page]
+        if any(d.top >= c.bottom - EPS for d in mine):       # not the last row of its page
+            return None
+        nxt = [d for d in self.cells if d.page == pages[k + 1]]
+        if not nxt:
+            return None
+        first = min(d.top for d in nxt)
+        same = [d for d in nxt if abs(d.top - first) <= EPS and abs(d.x0 - c.x0) <= EPS and abs(d.x1 - c.x1) <= EPS]
+        label_left = [d for d in nxt if abs(d.top - first) <= EPS and d.x1 <= c.x0 + EPS]
+        return same[0] if same and not label_left else None
+
+
+def _coded(text: str) -> tuple[str, str]:
+    """(名称, 代码) of “624-名称” (no code: the text, "")."""
+    m = CODED.fullmatch(text)
+    return (m.group(2), m.group(1)) if m else (text, "")
+
+
+FUND_NUMBERS = ("年初预算数", "目标申报数", "预算编制数", "全年预算数", "全年执行数")
+
+
+def read_self_eval(annex: Annex, layout: Layout, year: int) -> tuple[dict | None, list[str]]:
+    """One 项目支出绩效自评表 as the data's ``项目自评`` mapping, and what could not be read; None
+    when the 附件 is not this layout's form (its 项目名称 and 资金 labels not found)."""
+    f = layout.form
+    lab: dict[str, str] = f["标签"]
+    g = FormCells(annex.pages)
+    where = f"第{annex.pages[0].number}页附件{annex.number}"
+    name_cell, funds_cell = g.find(lab["项目名称"]), g.find(lab["资金"])
+    if name_cell is None or funds_cell is None:
+        return None, []
+    unplaced: list[str] = []
+    out: dict = {"项目名称": g.text(g.right_of(name_cell))}
+    for key, code_key in (("主管部门", "主管部门代码"), ("实施单位", "实施单位代码")):
+        label = g.find(lab[key])
+        if label is not None:
+            name, code = _coded(g.text(g.right_of(label)))
+            out[key] = name
+            if code:
+                out[code_key] = code
+
+    # 资金: the column titles inside the block, then a row per name in the column after the block's label
+    cols: list[dict] = f["资金列"]
+    heads = {c["键"]: g.find(c["标题"], after=funds_cell) for c in cols}
+    missing = [c["标题"] for c in cols if heads[c["键"]] is None]
+    if missing:
+        return None, [f"{where}：找不到资金栏“{'、'.join(missing)}”"]
+    body_top = max(h.bottom for h in heads.values() if h is not None)
+    names = [c for c in g.cells if c.page == funds_cell.page and abs(c.x0 - funds_cell.x1) <= EPS
+             and c.top >= body_top - EPS and c.bottom <= funds_cell.bottom + EPS]
+    funds, printed = [], []
+    for name in names:
+        row: dict = {"名称": name.text}
+        values = {}
+        for key, h in heads.items():
+            cell = g.at(name.page, name.top, h)
+            values[key] = cell.text if cell is not None else ""
+        for key in FUND_NUMBERS:
+            if key in values and (v := _number(values[key])) is not None:
+                row[key] = v
+        if values.get("偏差原因"):
+            row["偏差原因"] = values["偏差原因"]
+        funds.append(row)
+        printed.append(values)
+    out["资金"] = funds
+    typed: dict = {}
+    if printed:
+        first = printed[0]
+        if (rate := _number(first.get("执行率", ""))) is not None:
+            typed["执行率"] = rate
+        if (score := _number(first.get("得分", ""))) is not None:
+            typed["资金得分"] = score
+        if (weight := _number(first.get("分值", ""))) is not None:
+            out["资金分值"] = weight
+
+    goal, result = g.find(lab["年度目标"]), g.find(lab["实际完成情况"])
+    out["年度目标"] = g.text(g.below(goal)) if goal else ""
+    out["实际完成情况"] = g.text(g.below(result)) if result else ""
+
+    out["指标"] = _indicators(g, layout, unplaced, where)
+    total = g.find(lab["总分"])
+    if total is not None:
+        right = []
+        c = g.right_of(total)
+        while c is not None and len(right) < 3:
+            right.append(c.text)
+            c = g.right_of(c)
+        if f.get("印等级"):
+            if right and (v := _number(right[0])) is not None:
+                typed["总分"] = v
+            if len(right) > 1 and right[1]:
+                typed["等级"] = right[1]
+        elif len(right) > 1 and (v := _number(right[1])) is not None:
+            typed["总分"] = v
+    analysis_cell = g.find(lab["分析"])
+    analysis = {}
+    for _group, title, key in f["分析"]:
+        c = g.find(title, after=analysis_cell) if analysis_cell is not None else None
+        if c is not None and (text := g.text(g.right_of(c))):
+            analysis[key] = text
+    if analysis:
+        out["分析"] = analysis
+    if typed:
+        out["填写"] = typed
+    title_year = next((int(m.group(1)) for p in annex.pages[:1] for line in p.body()
+                       if (m := re.fullmatch(r"（(\d{4})年度）", line_text(line)))), None)
+    if title_year is not None and title_year != year:
+        out["年度"] = title_year
+    return out, unplaced
+
+
+def _indicators(g: FormCells, layout: Layout, unplaced: list[str], where: str) -> list[dict]:
+    """The 绩效指标 rows: a row wherever a cell of the 三级 or a value column starts; 一级 and 二级
+    from the cell merged over it (blank where the page broke a merged cell: the one above)."""
+    f = layout.form
+    block = g.find(f["标签"]["指标"])
+    if block is None:
+        unplaced.append(f"{where}：找不到“{f['标签']['指标']}”")
+        return []
+    levels = [g.find(t, after=block) for t in ("一级指标", "二级指标", "三级指标")]
+    cols = [(c["键"], g.find(c["标题"], after=block)) for c in f["指标列"]]
+    if any(c is None for c in levels) or any(h is None for _, h in cols):
+        unplaced.append(f"{where}：找不到绩效指标的栏目")
+        return []
+    end = g.find(f["标签"]["总分"], after=block)
+    stop = g.pos(end) if end is not None else (len(g.order), 1e9, 1e9)
+    head = (g.order[levels[2].page], round(levels[2].top, 1))
+    starts = sorted({(c.page, round(c.top, 1)) for c in g.cells
+                     if (g.order[c.page], round(c.top, 1)) > head and g.pos(c) < stop
+                     and any(abs(c.x0 - h.x0) <= EPS for h in [levels[2], *(h for _, h in cols)])})
+    slot = re.compile(re.escape(str(f.get("空槽标签", "指标{序号}："))).replace(r"\{序号\}", r"\d+"))
+    rows: list[dict] = []
+    level1 = level2 = ""
+    for page, top in starts:
+        cell1, cell2 = g.at(page, top, levels[0]), g.at(page, top, levels[1])
+        level1 = cell1.text if cell1 is not None and cell1.text else level1
+        level2 = cell2.text if cell2 is not None and cell2.text else level2
+        third = g.at(page, top, levels[2])
+        row: dict = {"一级指标": level1, "二级指标": level2}
+        if third is not None and third.text:
+            row["三级指标"] = third.text
+        for key, h in cols:
+            cell = g.at(page, top, h)
+            text = cell.text if cell is not None else ""
+            if key in ("分值", "得分"):
+                if (v := _number(text)) is not None:
+                    row[key] = v
+            elif text:
+                row[key] = text
+        if set(row) == {"一级指标", "二级指标", "三级指标"} and slot.fullmatch(row["三级指标"]):
+            continue                     # an empty “指标N：” slot the layout prints
+        rows.append(row)
+    return rows
+
+
+def read_forms(pages: list[Page], after: int, self_eval: Layout | None, year: int) -> ReadForms:
+    """Every 附件 after page ``after``: the 项目支出绩效自评表 read into ``附件`` (with their places);
+    any other 附件 listed as not read."""
+    result = ReadForms()
+    budget = MAX_PAIRS
+    for annex in annexes(pages, after):
+        budget -= sum(cost(p) for p in annex.pages)
+        if budget < 0:
+            result.unplaced.append(f"第{annex.pages[0].number}页起的附件：表格线与文字太多（超过一份报告的附件），"
+                                   "没有读出：需要自己填写")
+            break
+        form, notes = read_self_eval(annex, self_eval, year) if self_eval is not None else (None, [])
+        result.unplaced += notes
+        if form is None:
+            result.unplaced.append(f"第{annex.pages[0].number}页：附件{annex.number}“{annex.name}”没有读出"
+                                   "（只读项目支出绩效自评表）：需要自己填写")
+            continue
+        k = len(result.attachments)
+        result.attachments.append({"名称": annex.name, "项目自评": form})
+        where = f"第{annex.pages[0].number}页附件{annex.number}"
+        result.places[("附件", k)] = where
+        result.places.update({("附件", k, "项目自评", *key): where for key in _paths(form)})
+    return result
+
+
+def _paths(node, path: tuple = ()):
+    """Every key path in ``node`` (mappings and lists, and the leaves): where a message may point."""
+    yield path
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for k, v in items:
+        yield from _paths(v, (*path, k))
