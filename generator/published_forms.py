@@ -5,17 +5,59 @@ A 项目支出绩效自评表 of the 2023 layout prints the fund score but not t
 It is 100 less the indicators' 分值 (a form's 分值 add up to 100), else the whole number the
 printed fund score and 执行率 give — either taken only when it gives the fund score printed;
 otherwise it is left for the unit to write, and said.
+
+A 部门整体支出绩效自评表 prints each ratio's formula (templates/catalogs/ratios.yaml) where the
+unit gave its inputs: a 计算分析情况 that opens with one becomes the row's 比率, its 数据 (the
+inputs the header does not give) and the printed result in 填写 (check compares it); the words
+after it stay the unit's 计算分析. The header's 年末结余 is kept only where it is not the one the
+form computes.
 """
 from __future__ import annotations
 
 from decimal import Decimal
 
-from .derive.performance import fund_figures
-from .model import FundRow
+from .derive.performance import fund_figures, overall_funds
+from .derive.ratios import read_formula
+from .model import FundRow, OverallEval
+from .ratios import catalogue
 from .numbers import round_step
 from .profile import Profile
 
 HUNDRED = Decimal(100)
+
+
+def overall_ratios(data: dict) -> None:
+    """Each read 整体自评's ratio rows and 年末结余 as the unit's data writes them (see above)."""
+    for annex in data.get("附件") or []:
+        form = annex.get("整体自评")
+        if not isinstance(form, dict):
+            continue
+        funds = form.get("资金") or {}
+        given = {k: v for k, v in funds.items() if k != "年末结余"}
+        header, computed = overall_funds(OverallEval(title="", year=0, funds={k: given.get(k) for k in FUNDS}))
+        if "年末结余" in funds and funds["年末结余"] == computed:
+            del funds["年末结余"]
+        header["年末结余"] = funds.get("年末结余", computed)
+        for row in form.get("指标") or []:
+            found = read_formula(row.get("计算分析") or "")
+            if found is None:
+                continue
+            name, a, b, result, words = found
+            parts = catalogue()[name].parts
+            if any(p.fund and header.get(p.fund) != v for p, v in zip(parts, (a, b))):
+                continue                    # a header figure printed otherwise: left as the words printed
+            row["比率"] = name
+            inputs = {p.name: v for p, v in zip(parts, (a, b)) if not p.fund}
+            if inputs:
+                row["数据"] = inputs
+            row["填写"] = {"结果": result}
+            if words:
+                row["计算分析"] = words
+            else:
+                del row["计算分析"]
+
+
+FUNDS = ("上年结转", "年初预算", "预算调整", "其他调整", "预算执行")
 
 
 def fund_weights(data: dict, places: dict[tuple, str], profile: Profile) -> list[str]:

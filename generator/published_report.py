@@ -12,7 +12,7 @@ from .load.pdf_import import Imported, import_pages
 from .load.pdf_text import read_pages
 from .load.yaml_reader import Located
 from .profile import Profile, load_profile
-from .published_forms import fund_weights
+from .published_forms import fund_weights, overall_ratios
 from .published_figures import read_figures
 from .published_texts import read_texts
 
@@ -21,9 +21,13 @@ def read_report(path: Path, profile: Profile | None = None, seconds: dict[str, f
     """Everything read from the report at ``path`` (``profile`` None: recognised); InputError for
     a file that is no readable report. ``seconds``: each step's time is added there (benchmark)."""
     clock = _Clock(seconds)
-    pages = clock("read_pages", read_pages, path)
-    imported = clock("tables", import_pages, pages, path, profile)
+    info: dict = {}
+    pages = clock("read_pages", read_pages, path, info)
+    imported = clock("tables", import_pages, pages, path, profile, info.get("title", ""))
     imported.unplaced += fund_weights(imported.data, imported.places, profile or load_profile(imported.profile))
+    overall_ratios(imported.data)
+    if not imported.tables_found:          # 附件 alone: no narrative to read
+        return imported
     unplaced = clock("texts", read_texts, pages, imported.data, path)
     read = clock("figures", read_figures, imported.sentences, imported.data, path, None, imported.in_tables)
     if read.found:

@@ -60,3 +60,40 @@ def ratio(name: str, a: Decimal | None, b: Decimal | None) -> Ratio:
             名1=p1.name, 值1=figure(a, p1.unit), 名2=p2.name, 值2=figure(b, p2.unit),
             结果=f"{money(result, grouping=False)}%", **{p1.name: figure(a, p1.unit), p2.name: figure(b, p2.unit)})
     return Ratio(definition, (a, b), result, text)
+
+
+SENTINELS = ("\x01", "\x02", "\x03")      # where a formula prints its two inputs and its result
+
+
+@lru_cache(maxsize=None)
+def formula_pattern(name: str):
+    """The printed formula of ratio ``name`` as a pattern whose groups are its two inputs and its
+    result (a published 计算分析情况 read back: ``read_formula``)."""
+    import re
+    definition = catalogue()[name]
+    p1, p2 = definition.parts
+    a, b, result = SENTINELS
+    text = _env().from_string(definition.formula).render(名1=p1.name, 值1=a, 名2=p2.name, 值2=b, 结果=result,
+                                                         **{p1.name: a, p2.name: b})
+    units = {a: re.escape(p1.unit), b: re.escape(p2.unit), result: "%"}
+    groups = {a: "a", b: "b", result: "r"}
+    seen: set[str] = set()
+    out = []
+    for p in re.split("([\x01-\x03])", text):
+        if p in units:           # an input printed twice (|a − b| / b) is the same figure both times
+            out.append((f"(?P={groups[p]})" if p in seen else f"(?P<{groups[p]}>-?\\d+(?:\\.\\d+)?)") + units[p])
+            seen.add(p)
+        else:
+            out.append(re.escape(p))
+    return re.compile("".join(out))
+
+
+def read_formula(text: str) -> tuple[str, Decimal, Decimal, Decimal, str] | None:
+    """(ratio, input 1, input 2, result, the words after “；”) of a 计算分析情况 that opens with a
+    catalogue ratio's formula; None when it opens with none."""
+    for name in catalogue():
+        m = formula_pattern(name).match(text)
+        if m and (m.end() == len(text) or text[m.end()] == "；"):
+            a, b, result = (Decimal(m.group(k)) for k in ("a", "b", "r"))
+            return name, a, b, result, text[m.end() + 1:]
+    return None

@@ -16,8 +16,8 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from ..layout import Layout
-from .pdf_grid import EPS, MAX_PAIRS, GridCell, cells, cost
+from ..layout import Layout, available as available_layouts, load_layout
+from .pdf_grid import EPS, MAX_PAIRS, GridCell, cells, cost, join_lines, paragraphs
 from .pdf_text import Page, line_text
 
 ANNEX = re.compile(r"附件\s*(\d+)\s*[：:]\s*(.+)")
@@ -38,9 +38,19 @@ class ReadForms:
     unplaced: list[str] = field(default_factory=list)
 
 
+YEAR_LINE = re.compile(r"（(\d{4})年度）")
+
+
+def form_year(pages: list[Page]) -> int | None:
+    """The year a form's title line prints (“（2021年度）”) on the first page, or None."""
+    return next((int(m.group(1)) for p in pages[:1] for line in p.body()
+                 if (m := YEAR_LINE.search(line_text(line)))), None)
+
+
 def annexes(pages: list[Page], after: int) -> list[Annex]:
     """The 附件 printed after page ``after``: each opens a page with “附件N：名称” and runs to the
-    next one (or the end)."""
+    next one (or the end). A document of no tables and no such heading (``after`` 0) is one 附件,
+    named by its first line (the form's title)."""
     out: list[Annex] = []
     for page in pages:
         if page.number <= after:
@@ -51,6 +61,8 @@ def annexes(pages: list[Page], after: int) -> list[Annex]:
             out.append(Annex(int(m.group(1)), m.group(2).strip(), [page]))
         elif out:
             out[-1].pages.append(page)
+    if not out and after == 0 and pages and (first := pages[0].body()):
+        out.append(Annex(1, line_text(first[0]), list(pages)))
     return out
 
 
@@ -114,15 +126,15 @@ class FormCells:
     def text(self, c: GridCell | None) -> str:
         """``c``'s text, with its continuation on the next page (a row split by the page break: the
         same column at the top of the next page, the cell to its left empty there)."""
-        if c is None:
-            return ""
-        parts = [c.text]
-        while True:
-            nxt = self._continuation(c)
-            if nxt is None:
-                return "".join(parts)
-            parts.append(nxt.text)
-            c = nxt
+        return join_lines([t for cell in self.chain(c) for _, _, t in cell.lines])
+
+    def chain(self, c: GridCell | None) -> list[GridCell]:
+        """``c`` and the cells continuing it on the following pages."""
+        out = []
+        while c is not None and len(out) < len(self.order):
+            out.append(c)
+            c = self._continuation(c)
+        return out
 
     def _continuation(self, c: GridCell) -> GridCell | None:
         pages = sorted(self.order, key=self.order.get)
@@ -233,8 +245,7 @@ def read_self_eval(annex: Annex, layout: Layout, year: int) -> tuple[dict | None
         out["分析"] = analysis
     if typed:
         out["填写"] = typed
-    title_year = next((int(m.group(1)) for p in annex.pages[:1] for line in p.body()
-                       if (m := re.fullmatch(r"（(\d{4})年度）", line_text(line)))), None)
+    title_year = form_year(annex.pages)
     if title_year is not None and title_year != year:
         out["年度"] = title_year
     return out, unplaced
@@ -284,9 +295,147 @@ def _indicators(g: FormCells, layout: Layout, unplaced: list[str], where: str) -
     return rows
 
 
-def read_forms(pages: list[Page], after: int, self_eval: Layout | None, year: int) -> ReadForms:
-    """Every 附件 after page ``after``: the 项目支出绩效自评表 read into ``附件`` (with their places);
-    any other 附件 listed as not read."""
+# -- 部门整体支出绩效自评表 ---------------------------------------------------------------------
+
+def _columns(g: FormCells, layout: Layout, after: GridCell | None) -> list[GridCell] | None:
+    """The cells titling the indicator part's leaf columns (in the layout's order), found below
+    ``after``: the run of cells reading the layout's header titles; a leaf is one with no title
+    cell under it. None when they are not the layout's."""
+    titles = {_key(t) for row in layout.header_rows(lambda s: s) for t, _, _ in row}
+    run: list[GridCell] = []
+    for c in g.cells:
+        if after is not None and g.pos(c) <= g.pos(after):
+            continue
+        if _key(c.text) in titles:
+            run.append(c)
+        elif run:
+            break
+    leaves = [c for c in run if not any(d is not c and d.page == c.page and d.top >= c.bottom - EPS
+                                        and d.x0 < c.x1 - EPS and d.x1 > c.x0 + EPS for d in run)]
+    leaves.sort(key=lambda c: c.x0)
+    names = [_key(x.title) for x in layout.leaves()]
+    if [_key(c.text) for c in leaves] != names:
+        return None
+    return leaves
+
+
+def _narrative(g: FormCells, label: GridCell | None) -> list[dict]:
+    """部门整体支出情况: the cell beside its label (and its continuations) as [{标题, 内容}]: a
+    paragraph not indented is a title, the indented ones under it its content (one a line)."""
+    chain = g.chain(g.right_of(label)) if label is not None else []
+    if not chain:
+        return []
+    lines = [line for c in chain for line in c.lines]
+    out: list[dict] = []
+    for indented, text in paragraphs(lines, chain[0].x0 + 2, chain[0].x1 - 2):
+        if not indented or not out:
+            out.append({"标题": "" if indented else text, "内容": [text] if indented else []})
+        else:
+            out[-1]["内容"].append(text)
+    return [{**({"标题": n["标题"]} if n["标题"] else {}), "内容": "\n".join(n["内容"])} for n in out]
+
+
+def read_overall(annex: Annex, layout: Layout, year: int) -> tuple[dict | None, list[str]]:
+    """One 部门整体支出绩效自评表 as the data's ``整体自评`` mapping, and what could not be read; None
+    when the 附件 is not this layout's form. The 计算分析情况 is read as printed (a ratio's formula
+    is turned into its 比率 and 数据 by published_forms, which computes them again)."""
+    f = layout.form
+    lab: dict[str, str] = f["标签"]
+    g = FormCells(annex.pages)
+    where = f"第{annex.pages[0].number}页附件{annex.number}"
+    head_cell, total_cell = g.find(lab["单位负责人"]), g.find(lab["综合得分"])
+    if head_cell is None or total_cell is None:
+        return None, []
+    narrative_label = g.find(lab["情况"])
+    leaves = _columns(g, layout, narrative_label or head_cell)
+    if leaves is None:
+        return None, []
+    out: dict = {"单位负责人": g.text(g.right_of(head_cell))}
+    phone = g.find(lab["联系电话"])
+    if phone is not None and (text := g.text(g.right_of(phone))):
+        out["联系电话"] = text
+    date = next((m.group(1).strip() for p in annex.pages[:1] for line in p.body()
+                 if (m := re.search(re.escape(_key(lab["填报日期"])) + r"(.*)$", _key(line_text(line))))), "")
+    if date:
+        out["填报日期"] = date
+    funds = {}
+    for key, label in f["资金"]:
+        c = g.find(label)
+        if c is not None and (v := _number(g.text(g.right_of(c)))) is not None:
+            funds[key] = v
+    out["资金"] = funds
+    if narrative := _narrative(g, narrative_label):
+        out["情况"] = narrative
+
+    takes = [x.take for x in layout.leaves()]
+    by_take = dict(zip(takes, leaves))
+    header_end = (g.order[leaves[0].page], max(round(c.bottom, 1) for c in leaves))
+    stop = g.pos(total_cell)
+    starts = sorted({(c.page, round(c.top, 1)) for c in g.cells
+                     if (g.order[c.page], round(c.top, 1)) >= header_end and g.pos(c) < stop
+                     and any(abs(c.x0 - by_take[t].x0) <= EPS for t in takes if t not in ("一级", "一级分值", "二级", "二级分值"))})
+    rows: list[dict] = []
+    level1 = level2 = ""
+    for page, top in starts:
+        def cell(take: str) -> str:
+            c = g.at(page, top, by_take[take]) if take in by_take else None
+            return c.text if c is not None else ""
+        level1 = cell("一级") or level1
+        level2 = cell("二级") or level2
+        third = cell("三级")
+        if not third and f.get("一级小计行"):
+            continue                                   # a 一级's subtotal row
+        row: dict = {"一级指标": level1, "二级指标": level2, "三级指标": third}
+        for take, key in (("参考分值", "参考分值"), ("分值", "分值"), ("得分", "得分")):
+            if (v := _number(cell(take))) is not None:
+                row[key] = v
+        if text := cell("计算"):
+            row["计算分析"] = text
+        rows.append(row)
+    out["指标"] = rows
+
+    typed = {}
+    score_cell = g.at(total_cell.page, total_cell.top, by_take["得分"]) if "得分" in by_take else None
+    if score_cell is not None and (v := _number(score_cell.text)) is not None:
+        typed["综合得分"] = v
+    if lab.get("等次") and (grade_cell := g.find(lab["等次"], after=total_cell)) is not None:
+        printed = g.text(g.right_of(grade_cell))
+        names = {v: k for k, v in (f.get("等级印作") or {}).items()}
+        if printed:
+            typed["等级"] = names.get(printed, printed)
+    people_cell = g.find(lab["评价人员"], after=total_cell) if lab.get("评价人员") else None
+    if people_cell is not None:
+        heads = [g.find(t, after=people_cell) for t in lab["人员列"][:3]]
+        people = []
+        if all(h is not None for h in heads):
+            first = heads[0]
+            for c in g.cells:
+                if c.page == first.page and abs(c.x0 - first.x0) <= EPS and c.top >= first.bottom - EPS \
+                        and c.bottom <= people_cell.bottom + EPS:
+                    values = [g.at(c.page, c.top, h) for h in heads]
+                    person = {k: v.text for k, v in zip(("姓名", "职务", "科室"), values) if v is not None and v.text}
+                    people.append(person)
+        if people:
+            out["评价人员"] = people
+    if typed:
+        out["填写"] = typed
+    title_year = form_year(annex.pages)
+    if title_year is not None and title_year != year:
+        out["年度"] = title_year
+    return out, [] if rows else [f"{where}：找不到评价指标的行"]
+
+
+def overall_layouts(default: str) -> list[Layout]:
+    """The 整体自评表 layouts to try: the profile's first, then every other one."""
+    names = [default] * bool(default) + [n for n in available_layouts() if n != default]
+    return [layout for n in names if (layout := load_layout(n)).kind == "整体自评表"]
+
+
+def read_forms(pages: list[Page], after: int, self_eval: Layout | None, year: int,
+               overall: str = "") -> ReadForms:
+    """Every 附件 after page ``after``: each 项目支出绩效自评表 (the profile's layout) and 部门整体支出
+    绩效自评表 (the profile's layout ``overall``, else any other that fits; then named as the
+    attachment's 版式) read into ``附件`` with their places; any other 附件 listed as not read."""
     result = ReadForms()
     budget = MAX_PAIRS
     for annex in annexes(pages, after):
@@ -295,17 +444,27 @@ def read_forms(pages: list[Page], after: int, self_eval: Layout | None, year: in
             result.unplaced.append(f"第{annex.pages[0].number}页起的附件：表格线与文字太多（超过一份报告的附件），"
                                    "没有读出：需要自己填写")
             break
-        form, notes = read_self_eval(annex, self_eval, year) if self_eval is not None else (None, [])
+        kind, form, notes = "项目自评", None, []
+        if self_eval is not None:
+            form, notes = read_self_eval(annex, self_eval, year)
+        if form is None:
+            kind = "整体自评"
+            for layout in overall_layouts(overall):
+                form, notes = read_overall(annex, layout, year)
+                if form is not None:
+                    if layout.name != overall:
+                        form = {"版式": layout.name, **form}
+                    break
         result.unplaced += notes
         if form is None:
             result.unplaced.append(f"第{annex.pages[0].number}页：附件{annex.number}“{annex.name}”没有读出"
-                                   "（只读项目支出绩效自评表）：需要自己填写")
+                                   "（读项目支出绩效自评表与部门整体支出绩效自评表）：需要自己填写")
             continue
         k = len(result.attachments)
-        result.attachments.append({"名称": annex.name, "项目自评": form})
+        result.attachments.append({"名称": annex.name, kind: form})
         where = f"第{annex.pages[0].number}页附件{annex.number}"
         result.places[("附件", k)] = where
-        result.places.update({("附件", k, "项目自评", *key): where for key in _paths(form)})
+        result.places.update({("附件", k, kind, *key): where for key in _paths(form)})
     return result
 
 

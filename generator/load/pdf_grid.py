@@ -25,29 +25,33 @@ class GridCell:
     top: float
     x1: float
     bottom: float
-    lines: list[tuple[float, str]] = field(default_factory=list)   # (left x, text) of each printed line
+    lines: list[tuple[float, float, str]] = field(default_factory=list)   # (left x, right x, text) of each line
 
     @property
     def text(self) -> str:
         """The cell's lines joined: no space between lines, except where a line break fell between
         two Latin letters or digits (the break was at a space)."""
-        return join_lines([t for _, t in self.lines])
-
-    def paragraphs(self) -> list[str]:
-        """The cell's text as paragraphs: a line indented against the cell's other lines opens one."""
-        if not self.lines:
-            return []
-        left = min(x for x, _ in self.lines)
-        out: list[list[str]] = []
-        for x, t in self.lines:
-            if not out or x > left + INDENT:
-                out.append([])
-            out[-1].append(t)
-        return [join_lines(p) for p in out]
+        return join_lines([t for _, _, t in self.lines])
 
     @property
     def cy(self) -> float:
         return (self.top + self.bottom) / 2
+
+
+def paragraphs(lines: list[tuple[float, float, str]], left: float, right: float,
+               em: float = 10.0) -> list[tuple[bool, str]]:
+    """Lines of text between ``left`` and ``right`` as paragraphs, each (indented, text): a line
+    indented against the left edge opens one (a paragraph's first line), and so does a line after
+    one that stopped short of the right edge by more than a character (a paragraph's last line)."""
+    out: list[tuple[bool, list[str]]] = []
+    short = True
+    for x0, x1, t in lines:
+        indented = x0 > left + INDENT
+        if not out or indented or short:
+            out.append((indented, []))
+        out[-1][1].append(t)
+        short = x1 < right - 1.5 * em
+    return [(indented, join_lines(p)) for indented, p in out]
 
 
 def join_lines(lines: list[str]) -> str:
@@ -106,8 +110,8 @@ def cells(page: Page) -> tuple[list[GridCell], list[list[Word]]]:
             placed.setdefault(key, []).append(w)
         for key, words in placed.items():
             cell = found.setdefault(key, GridCell(page.number, *key))
-            cell.lines.append((words[0].x0, "".join((" " if w.spaced and k else "") + w.text
-                                                    for k, w in enumerate(words))))
+            cell.lines.append((words[0].x0, words[-1].x1, "".join((" " if w.spaced and k else "") + w.text
+                                                               for k, w in enumerate(words))))
         if out_line:
             outside.append(out_line)
     return sorted(found.values(), key=lambda c: (c.top, c.x0)), outside

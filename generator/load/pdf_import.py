@@ -99,14 +99,35 @@ def recognise(pages: list[Page], path: Path) -> Profile:
     scored.sort(key=lambda item: item[0], reverse=True)
     tried = "、".join(name for _, name, _ in scored)
     if not scored or scored[0][0][0] == 0:
+        fitting = form_profiles(pages, [profile for _, _, profile in scored])
+        if len(fitting) == 1:
+            return fitting[0]
+        if fitting:
+            raise InputError([Problem(Source(str(path)), f"这份附件与多个版式同样相符（{'、'.join(p.name for p in fitting)}）；"
+                                                         "请用 --profile 指定其中一个")])
         raise InputError([Problem(Source(str(path)), f"认不出这份报告用的版式：试过 {tried}，没有一个版式的决算表标题"
-                                                     "出现在文件中；请用 --profile 指定版式")])
+                                                     "出现在文件中，也不是这些版式的自评表；请用 --profile 指定版式")])
     best = scored[0][0]
     ties = [name for score, name, _ in scored if score == best]
     if len(ties) > 1:
         raise InputError([Problem(Source(str(path)), f"这份报告与多个版式同样相符（{'、'.join(ties)}）；"
                                                      "请用 --profile 指定其中一个")])
     return scored[0][2]
+
+
+def form_profiles(pages: list[Page], profiles: list[Profile]) -> list[Profile]:
+    """The profiles that read a document of 附件 alone (no table): those serving the year its form
+    prints whose own layouts read it; failing that, those that read it with another layout."""
+    year = pdf_forms.form_year(pages)
+    own, other = [], []
+    for profile in profiles:
+        if year is not None and not profile.serves(year):
+            continue
+        read = pdf_forms.read_forms(pages, 0, profile.self_eval_layout, year or 0, profile.overall_layout)
+        if read.attachments:
+            (other if any("版式" in form for a in read.attachments for form in a.values()
+                          if isinstance(form, dict)) else own).append(profile)
+    return own or other
 
 
 # ---------------------------------------------------------------- 单位性质 and 机关运行经费 from the text
@@ -268,8 +289,9 @@ def narrative(pages: list[Page], table_pages: set[int]) -> list[PrintedSentence]
             for page, text in paragraph]
 
 
-def import_pages(pages: list[Page], path: Path, profile: Profile | None = None) -> Imported:
-    """The unit's data from a report's pages (``profile`` None: recognised)."""
+def import_pages(pages: list[Page], path: Path, profile: Profile | None = None, title: str = "") -> Imported:
+    """The unit's data from a report's pages (``profile`` None: recognised; ``title``: the
+    document's title, which names the unit of a document of 附件 alone)."""
     profile = profile or recognise(pages, path)
     data: dict = {}
     result = Imported(data, profile.name, page_count=len(pages))
@@ -368,13 +390,41 @@ def import_pages(pages: list[Page], path: Path, profile: Profile | None = None) 
     order = {t.key: i for i, t in enumerate(profile.tables)}
     result.tables_found.sort(key=order.get)
     result.sentences = narrative(pages, table_pages)
-    forms = pdf_forms.read_forms(pages, max(table_pages, default=0), profile.self_eval_layout,
-                                 int(data.get("年度") or 0))
+    alone = not table_pages
+    year = (pdf_forms.form_year(pages) or 0) if alone else int(data.get("年度") or 0)
+    forms = pdf_forms.read_forms(pages, max(table_pages, default=0), profile.self_eval_layout, year,
+                                 profile.overall_layout)
+    if alone and forms.attachments:
+        return _attachments_alone(result, forms, profile, year, title)
     if forms.attachments:
         data["附件"] = forms.attachments
         result.forms_read = {f"附件[{k}].{kind}" for k, a in enumerate(forms.attachments) for kind in a if kind != "名称"}
     result.places.update(forms.places)
     result.unplaced += forms.unplaced
+    return result
+
+
+def _attachments_alone(result: Imported, forms: "pdf_forms.ReadForms", profile: Profile, year: int,
+                       title: str) -> Imported:
+    """A document of 附件 alone (no table): the unit's name from the document's title (the unit's
+    name before the form's title, as a file of 附件 alone is titled), the year its form prints."""
+    data = result.data
+    data.clear()
+    name = forms.attachments[0]["名称"] if len(forms.attachments) == 1 else ""
+    unit = title[:-len(name)].strip() if name and title.endswith(name) and len(title) > len(name) else ""
+    if unit:
+        data["单位名称"] = unit
+        result.unplaced = [f"单位名称“{unit}”取自 PDF 文件的标题（表上不印），请核对"]
+    else:
+        result.unplaced = ["表上不印单位名称，PDF 文件的标题也没有：单位名称需要自己填写"]
+    if year:
+        data["年度"] = year
+    data["模板"] = profile.name
+    data["附件"] = forms.attachments
+    result.places = dict(forms.places)
+    result.unplaced += forms.unplaced
+    result.forms_read = {f"附件[{k}].{kind}" for k, a in enumerate(forms.attachments) for kind in a if kind != "名称"}
+    result.sentences = []
     return result
 
 

@@ -17,10 +17,13 @@ from ..errors import InputError, Problem
 from ..model import Source
 
 MAX_BYTES = 100 << 20          # a published report is a few MB (the Putuo PDFs: 0.2–0.7 MB)
+MAX_TITLE = 500               # characters of the document's title kept (a unit's name and a form's title)
 MAX_PAGES = 500                # a department's report with every unit's 附件: a few hundred at most
 MAX_CHARS_PER_PAGE = 50_000    # a dense A4 table page holds about 3,000
 MAX_OBJECTS_PER_PAGE = 50_000  # drawn objects looked at for a page's ruled lines (a form page draws about 500)
 RULE_THICKNESS = 2.5           # a drawn path at most this thick (points) and longer than it is a ruled line
+BOX_SEGMENTS = 12              # a thicker path of at most this many straight segments is a box (a rectangle, or the
+                               # ring of two a border is drawn as): its outline's sides are ruled lines
 INVISIBLE = {"\u2060", "\ufeff", "\u200b", "\u200c", "\u200d", "\ufffe", "\u00ad"}
 
 
@@ -92,9 +95,10 @@ def line_text(line: list[Word]) -> str:
     return "".join(w.text for w in line)
 
 
-def read_pages(path: Path) -> list[Page]:
+def read_pages(path: Path, info: dict | None = None) -> list[Page]:
     """Every page of the PDF at ``path`` as lines of words; InputError naming the file when it
-    cannot be read, is too large, or has no text layer."""
+    cannot be read, is too large, or has no text layer. ``info``: the document's title (its
+    metadata, at most MAX_TITLE characters) is put there under "title"."""
     import pypdfium2 as pdfium
 
     src = Source(str(path))
@@ -112,6 +116,8 @@ def read_pages(path: Path) -> list[Page]:
         if len(doc) > MAX_PAGES:
             raise InputError([Problem(src, f"PDF 有 {len(doc)} 页，超过 {MAX_PAGES} 页：不像一份决算公开")])
         pages = [_page(doc, i, src) for i in range(len(doc))]
+        if info is not None:
+            info["title"] = str(doc.get_metadata_value("Title") or "")[:MAX_TITLE].strip()
     finally:
         doc.close()
     if not any(p.lines for p in pages):
@@ -129,11 +135,11 @@ def _page(doc, index: int, src: Source) -> Page:
         if count > MAX_CHARS_PER_PAGE:
             raise InputError([Problem(src, f"第{index + 1}页有 {count} 个字符，超过一页能印的（{MAX_CHARS_PER_PAGE}）")])
         text = textpage.get_text_range(0, count) if count else ""
-        chars = []
+        chars: list = []
         if len(text) == count:                  # one character of text per character box
             for i, ch in enumerate(text):
                 if ch.isspace() or ch in INVISIBLE or not ch.isprintable():
-                    chars.append(None)          # a space or line end: a gap between words
+                    chars.append(_gap(textpage, i))  # a space or line end: a gap between words
                     continue
                 left, bottom, right, top = textpage.get_charbox(i, loose=True)
                 chars.append((ch, left, right, height - top, height - bottom))
@@ -141,7 +147,7 @@ def _page(doc, index: int, src: Source) -> Page:
             for i in range(count):
                 ch = textpage.get_text_range(i, 1)
                 if not ch or ch.isspace() or ch in INVISIBLE or not ch.isprintable():
-                    chars.append(None)
+                    chars.append(_gap(textpage, i))
                     continue
                 left, bottom, right, top = textpage.get_charbox(i, loose=True)
                 chars.append((ch, left, right, height - top, height - bottom))
@@ -152,9 +158,20 @@ def _page(doc, index: int, src: Source) -> Page:
     return Page(index + 1, width, height, _lines(chars), rules)
 
 
+GENERATED = ""            # a space PDFium put where characters stand apart (justified text), not one printed
+
+
+def _gap(textpage, i: int):
+    """A blank character: None for one the PDF prints (a space, a line end), GENERATED for a space
+    PDFium added where it saw a gap (a gap, but no space in the text)."""
+    import pypdfium2.raw as pdfium_c
+    return GENERATED if pdfium_c.FPDFText_IsGenerated(textpage.raw, i) == 1 else None
+
+
 def _rules(page, height: float) -> list[Rule]:
-    """The thin drawn paths of ``page`` (top-level objects, at most MAX_OBJECTS_PER_PAGE looked at):
-    each a ruled line, in points from the page's top-left corner."""
+    """The ruled lines of ``page`` (top-level objects, at most MAX_OBJECTS_PER_PAGE looked at), in
+    points from the page's top-left corner: each thin drawn path, and the four sides of each drawn
+    rectangle (a cell's border may be drawn as a box around it)."""
     import pypdfium2.raw as pdfium_c
 
     rules = []
@@ -165,15 +182,28 @@ def _rules(page, height: float) -> list[Rule]:
             continue
         left, bottom, right, top = obj.get_bounds()
         thin, long = sorted((right - left, top - bottom))
-        if thin <= RULE_THICKNESS and long > thin * 2:
-            rules.append(Rule(left, height - top, right, height - bottom))
+        if thin <= RULE_THICKNESS:
+            if long > thin * 2:
+                rules.append(Rule(left, height - top, right, height - bottom))
+        elif _boxy(obj.raw, pdfium_c):
+            y0, y1 = height - top, height - bottom
+            rules += [Rule(left, y0 - 0.5, right, y0 + 0.5), Rule(left, y1 - 0.5, right, y1 + 0.5),
+                      Rule(left - 0.5, y0, left + 0.5, y1), Rule(right - 0.5, y0, right + 0.5, y1)]
     return rules
+
+
+def _boxy(path, pdfium_c) -> bool:
+    """Whether a drawn path is a box: a few straight segments, no curve."""
+    count = pdfium_c.FPDFPath_CountSegments(path)
+    return 0 < count <= BOX_SEGMENTS and all(
+        pdfium_c.FPDFPathSegment_GetType(pdfium_c.FPDFPath_GetPathSegment(path, i)) != pdfium_c.FPDF_SEGMENT_BEZIERTO
+        for i in range(count))
 
 
 def _lines(chars: list) -> list[list[Word]]:
     """Characters → lines (by vertical middle, within a third of their height) → words (split
     where the gap to the next character is more than a quarter of the height, or at a space)."""
-    placed = [(c, k) for k, c in enumerate(chars) if c is not None]
+    placed = [(c, k) for k, c in enumerate(chars) if c]
     placed.sort(key=lambda item: ((item[0][3] + item[0][4]) / 2, item[0][1]))
     rows: list[list[tuple]] = []
     for c, k in placed:
@@ -195,8 +225,9 @@ def _lines(chars: list) -> list[list[Word]]:
             if run:
                 prev, prev_k = run[-1]
                 gap = c[1] - prev[2]
-                spaced = any(chars[j] is None for j in range(min(prev_k, k) + 1, max(prev_k, k)))
-                if gap > (prev[4] - prev[3]) / 4 or (spaced and gap > 0.5):
+                between = [chars[j] for j in range(min(prev_k, k) + 1, max(prev_k, k))]
+                spaced = any(c is None for c in between)
+                if gap > (prev[4] - prev[3]) / 4 or ((spaced or GENERATED in between) and gap > 0.5):
                     words.append(_word(run, spaced_before))
                     run, spaced_before = [], spaced
             run.append((c, k))
