@@ -270,18 +270,26 @@ def _solve(said: list[tuple[int, Sentence]], times: Counter, data: dict, path: P
 def _level(said: list[tuple[int, Sentence]], times: Counter, data: dict, path: Path,
            compared: dict[Leaf, Decimal], found: dict, printable: set) -> None:
     """The places printed equal to their counterpart (预算 = 决算: “年初预算为0.88万元，支出决算为
-    0.88万元”, worded as 持平) or as 0 (a 类 new this year: “较上年决算增加5,923.37万元”, no rate),
+    0.88万元”, worded as 持平) or as 0 (a 类 new this year: “较上年决算增加5,923.37万元”, no rate; a
+    budget of 0: “年初预算为0.00万元”),
     which neither probe prints: one place and value at a time, the sentences that giving it the
     value adds, against the printed ones — all their figures alike, the counterpart's among them."""
     groups = {leaf[0] for leaf in found}
-    rest = [leaf for leaf in compared if leaf not in found and leaf[0] in groups and leaf in printable]
+    rest = [leaf for leaf in compared if leaf not in found and leaf in printable and leaf[0] in groups]
+    # a budget of 0 in all (“年初预算为0.00万元”): no probe reads it (the total of several places);
+    # one 类 of a budget none of whose places is read, given 0, prints it
+    rest += [leaf for leaf in compared if leaf[0] in BUDGETS and leaf[0] not in groups and len(leaf[-1]) == 3]
     if not rest:
         return
     current = _with(data, {leaf: v for leaf, (v, _) in found.items()})
     before = Counter(s.text for s in _sentences(current, path))
     for leaf in rest:
         t = compared[leaf]
-        for guess in (t, Decimal(0)) if t else (t,):
+        # a place of a group none of whose places the probes read (年初预算 all 0: “年初预算为0.00万元”):
+        # only 0, printed as such
+        guesses = ((t, Decimal(0)) if t else (t,)) if leaf[0] in groups else (Decimal(0),)
+        shown = t if leaf[0] in groups else Decimal(0)
+        for guess in guesses:
             if leaf in found:
                 break
             new = [s for s in _sentences(_with(current, {leaf: guess}), path) if not before[s.text]]
@@ -290,10 +298,43 @@ def _level(said: list[tuple[int, Sentence]], times: Counter, data: dict, path: P
             #                             otherwise may say 增加 or 减少 with the same figures around
             for _, s in said:
                 got = counterpart(s, by_skeleton, times[s.skeleton])
-                if got and any(value(s.numbers[i]) == t for i, _ in got[1]) and all(
+                if got and any(value(s.numbers[i]) == shown for i, _ in got[1]) and all(
                         value(s.numbers[i]) == value(got[0].numbers[j]) for i, j in got[1]):
                     found[leaf] = (guess, s.page or 0)
+                    current = _with(current, {leaf: guess})
+                    before = Counter(s.text for s in _sentences(current, path))
                     break
+
+
+def _stated(said: list[tuple[int, Sentence]], times: Counter, data: dict, path: Path, kinds: dict[Leaf, str],
+            found: dict) -> None:
+    """A stated 合计 (政府采购 2319.21 where its parts add up to 2319.22): derive takes it only within
+    rounding of its parts' sum, so no probe value prints it. Where a printed sentence differs from
+    its composed counterpart in one figure, that figure given to an open 合计 that makes the two
+    sentences alike is the 合计 stated."""
+    open_totals = [leaf for leaf in kinds if leaf[-1] == "合计" and leaf not in found and kinds[leaf] == "money"]
+    if not open_totals:
+        return
+    current = _with(data, {leaf: v for leaf, (v, _) in found.items()})
+    by_skeleton = index(_sentences(current, path))
+    for _, s in said:
+        got = counterpart(s, by_skeleton, times[s.skeleton])
+        if got is None:
+            continue
+        differing = [value(s.numbers[i]) for i, j in got[1] if value(s.numbers[i]) != value(got[0].numbers[j])]
+        if len(differing) != 1:
+            continue
+        for leaf in open_totals:
+            again = index(_sentences(_with(current, {leaf: differing[0]}), path))
+            alike = counterpart(s, again, times[s.skeleton])
+            if alike and all(value(s.numbers[i]) == value(alike[0].numbers[j]) for i, j in alike[1]) \
+                    and len(alike[1]) == len(s.numbers):
+                found[leaf] = (differing[0], s.page or 0)
+                current = _with(current, {leaf: differing[0]})
+                open_totals.remove(leaf)
+                break
+        if not open_totals:
+            return
 
 
 def _unsure(said: list[tuple[int, Sentence]], times: Counter, data: dict, path: Path, compared: dict[Leaf, Decimal],
@@ -367,6 +408,7 @@ def read_figures(printed: list[PrintedSentence], data: dict, path: Path, before:
         for probe in probes(compared, kinds):
             _solve(said, times, data, path, probe, compared, kinds, read.found, printable)
         _level(said, times, data, path, compared, read.found, printable)
+        _stated(said, times, data, path, kinds, read.found)
         read.unsure = _unsure(said, times, data, path, compared, kinds, read.found, printable)
         read.notes = _partial(read.found, printable, data)
     except (InputError, ValueError):
