@@ -239,6 +239,7 @@ class Read:
     found: dict[Leaf, tuple[Decimal | int, int]] = field(default_factory=dict)
     unsure: set[tuple[int, int]] = field(default_factory=set)
     notes: list[str] = field(default_factory=list)      # what was read in part and therefore not written
+    inferred: dict[Leaf, str] = field(default_factory=dict)   # places not printed as such, found otherwise: why
 
 
 def _solve(said: list[tuple[int, Sentence]], times: Counter, data: dict, path: Path, probe: Probe,
@@ -365,18 +366,34 @@ def _unsure(said: list[tuple[int, Sentence]], times: Counter, data: dict, path: 
 GROUPS = (("上年", f"{GP}按类"), ("上年", "三公经费"), ("年初预算", GP), ("全年预算", GP))
 
 
-def _partial(found: dict, printable: set, data: dict) -> list[str]:
+def _partial(found: dict, printable: set, data: dict, printed: str = "",
+             names: dict[str, tuple[str, ...]] | None = None, inferred: dict | None = None) -> list[str]:
     """Take out of ``found`` each group of GROUPS the narrative gives only in part; say which. Last
-    year's 类 must add up to last year's 一般公共预算财政拨款支出 (a 类 only last year had is not
-    printed as such): when they do not, they are not written either."""
+    year's 类 must add up to last year's 一般公共预算财政拨款支出: a 类 only last year had is not
+    printed as such. When they do not add up, what they lack goes to the one 类 of the profile's
+    catalogue (``names``: code → its names) that the narrative (``printed``) names and this year has
+    not (“上年该项支出类为资源勘探工业信息等支出”), said as a note; with none or several, they are not
+    written either."""
     notes = []
     classes = {leaf: v for leaf, (v, _) in found.items() if leaf[:2] == ("上年", f"{GP}按类")}
     total = found.get(("上年", GP), (_get(data, ("上年", GP)), 0))[0]
     if classes and total is not None and sum(classes.values()) != Decimal(str(total)):
-        for leaf in classes:
-            del found[leaf]
-        notes.append(f"上年.{GP}按类：读出的各类之和 {sum(classes.values())} 不等于上年{GP} {total}"
-                     "（上年有本年没有的类？），没有写入：请照报告填写")
+        rest = Decimal(str(total)) - sum(classes.values())
+        this_year = {leaf[-1] for leaf in printable if leaf[:2] == ("上年", f"{GP}按类")}
+        named = [code for code, words in (names or {}).items()
+                 if code not in this_year and any(w and w in printed for w in words)]
+        if rest > 0 and len(named) == 1:
+            page = min(p for _, p in (found[leaf] for leaf in classes))
+            leaf = ("上年", f"{GP}按类", named[0])
+            found[leaf] = (rest, page)
+            if inferred is not None:
+                inferred[leaf] = (f"上年.{GP}按类.{named[0]}：各类之和比上年{GP} {total} 少 {rest}，说明中提到本年没有的"
+                                  f"“{names[named[0]][0]}”（{named[0]}），记为它的上年数：请核对")
+        else:
+            for leaf in classes:
+                del found[leaf]
+            notes.append(f"上年.{GP}按类：读出的各类之和 {sum(classes.values())} 不等于上年{GP} {total}"
+                         "（上年有本年没有的类？），没有写入：请照报告填写")
     for group in GROUPS:
         members = {leaf for leaf in printable | set(found) if leaf[:2] == group}
         got = {leaf for leaf in members if leaf in found}
@@ -395,7 +412,7 @@ def read_figures(printed: list[PrintedSentence], data: dict, path: Path, before:
     gives (see ``Read``). ``before``: what an earlier reading gave (now in ``data``), kept; read
     again after more of the unit's texts are known, a sentence holding them can be matched.
     ``in_tables``: places a table of the report prints (a blank cell too): the table says them."""
-    read = Read(dict(before.found) if before else {})
+    read = Read(dict(before.found) if before else {}, inferred=dict(before.inferred) if before else {})
     try:
         base = printed_of(data, path)
         compared_places, kinds = places(data, base)
@@ -410,7 +427,9 @@ def read_figures(printed: list[PrintedSentence], data: dict, path: Path, before:
         _level(said, times, data, path, compared, read.found, printable)
         _stated(said, times, data, path, kinds, read.found)
         read.unsure = _unsure(said, times, data, path, compared, kinds, read.found, printable)
-        read.notes = _partial(read.found, printable, data)
+        names = {code: (name, *base.profile.renamed_classes.get(code, ())) for code, name in base.profile.classes}
+        read.notes = _partial(read.found, printable, data, "".join(p.text for p in printed), names, read.inferred)
+        read.notes += [note for leaf, note in read.inferred.items() if leaf in read.found]
     except (InputError, ValueError):
         return before or Read()
     for leaf, (v, _) in read.found.items():

@@ -282,10 +282,12 @@ def read_texts(pages: list[Page], data: dict, path: Path) -> list[str]:
         texts, actual = _texts(data, path)
         guides, plain, _ = _guides(data, path, texts)
         counted, _, counted_blocks = _guides(data, path, texts, counted=True)
-        # the 原因 of each 三公 item and 类 is worded by the direction of its change: 持平, then 减少
+        # the 原因 of each 三公 item and 类 is worded by the direction of its change: 持平, then 减少 …
         perf_text = _guides(data, path, texts, perf_text=True)[0]
+        # … and that of a 类 or item new this year (上年 0: 增加, no rate)
         others = [counted, _guides(data, path, texts, actual)[0],
-                  _guides(data, path, texts, {k: 2 * v + 1 for k, v in actual.items()})[0], perf_text]
+                  _guides(data, path, texts, {k: 2 * v + 1 for k, v in actual.items()})[0], perf_text,
+                  _guides(data, path, texts, {k: 0 for k in actual})[0]]
     except (InputError, ValueError) as exc:
         return [f"说明文字没有读入：按读出的表组不成报告（{exc}）"]
     plain_lines = ["\n" + _flat(b.text) for b in plain]
