@@ -86,6 +86,6 @@ def run(args) -> int:
         print(format_human(str(path), findings, derived.profile, sys.stdout.isatty()))
         paired, said = narrative_coverage(derived)
         print(f"（版式 {derived.profile.name}；说明中有数的 {said} 句，{paired} 句与按报告各表生成的同一句逐数比较（P-TEXT），"
-              "其余措辞与版式不同，未比较；附件读自评表（评价报告不读），说明文字、上年数和预算数只读出说明印出的部分，"
+              "其余措辞与版式不同，未比较；附件也读，说明文字、上年数和预算数只读出说明印出的部分，"
               f"与未读出的部分有关的 {left_out} 条检查结果未列出）")
     return EXIT_CHECKS if any(f.severity == "错误" for f in findings) else EXIT_OK

@@ -12,6 +12,7 @@ from .load.pdf_import import Imported, import_pages
 from .load.pdf_text import read_pages
 from .load.yaml_reader import Located
 from .profile import Profile, load_profile
+from .published_eval import other_forms
 from .published_forms import fund_weights, overall_ratios
 from .published_figures import read_figures
 from .published_texts import read_texts
@@ -23,7 +24,7 @@ def read_report(path: Path, profile: Profile | None = None, seconds: dict[str, f
     clock = _Clock(seconds)
     info: dict = {}
     pages = clock("read_pages", read_pages, path, info)
-    imported = clock("tables", import_pages, pages, path, profile, info.get("title", ""))
+    imported = clock("tables", import_pages, pages, path, profile, info.get("title", ""), other_forms)
     imported.unplaced += fund_weights(imported.data, imported.places, profile or load_profile(imported.profile))
     overall_ratios(imported.data)
     if not imported.tables_found:          # 附件 alone: no narrative to read

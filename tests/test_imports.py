@@ -197,7 +197,8 @@ def test_excel_reader_does_not_import_unit_loader():
 STAGES = ("load", "derive", "check", "compose", "write")      # the order the data flows in
 # modules that run the stages in order (they may import any stage) and the front ends on them
 ORCHESTRATION = ("generator.pipeline", "generator.previous_year", "generator.published_texts",
-                 "generator.published_figures", "generator.published_forms", "generator.published_report",
+                 "generator.published_figures", "generator.published_forms", "generator.published_eval",
+                 "generator.published_report",
                  "generator.consolidation",
                  "generator.cli_consolidate", "generator.review",
                  "generator.preview",

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Callable
 from decimal import Decimal, InvalidOperation
 
 from ..layout import Layout, available as available_layouts, load_layout
@@ -29,6 +30,17 @@ class Annex:
     number: int
     name: str
     pages: list[Page]
+    headed: bool = True         # named by its “附件N：名称” heading (else: a file of one 附件, named by its first line)
+
+
+@dataclass
+class OtherForm:
+    """A 附件 of another kind read by the caller's reader (``read_forms``'s ``other``)."""
+    kind: str                   # 评价报告
+    form: dict
+    notes: list[str]
+    year: int | None            # the year it prints
+    title: str                  # the title it prints (its 附件 name where no “附件N：” heading names it)
 
 
 @dataclass
@@ -36,6 +48,7 @@ class ReadForms:
     attachments: list[dict] = field(default_factory=list)    # 附件 as the data file holds them
     places: dict[tuple, str] = field(default_factory=dict)   # data key path -> “第N页 附件M”
     unplaced: list[str] = field(default_factory=list)
+    years: list[int] = field(default_factory=list)           # the years a read 附件 prints (a 评价报告's)
 
 
 YEAR_LINE = re.compile(r"（(\d{4})年度）")
@@ -62,7 +75,7 @@ def annexes(pages: list[Page], after: int) -> list[Annex]:
         elif out:
             out[-1].pages.append(page)
     if not out and after == 0 and pages and (first := pages[0].body()):
-        out.append(Annex(1, line_text(first[0]), list(pages)))
+        out.append(Annex(1, line_text(first[0]), list(pages), headed=False))
     return out
 
 
@@ -327,7 +340,7 @@ def _narrative(g: FormCells, label: GridCell | None) -> list[dict]:
         return []
     lines = [line for c in chain for line in c.lines]
     out: list[dict] = []
-    for indented, text in paragraphs(lines, chain[0].x0 + 2, chain[0].x1 - 2):
+    for indented, text in paragraphs(lines, min(x for x, _, _ in lines), max(x for _, x, _ in lines)):
         if not indented or not out:
             out.append({"标题": "" if indented else text, "内容": [text] if indented else []})
         else:
@@ -432,10 +445,11 @@ def overall_layouts(default: str) -> list[Layout]:
 
 
 def read_forms(pages: list[Page], after: int, self_eval: Layout | None, year: int,
-               overall: str = "") -> ReadForms:
+               overall: str = "", other: Callable[[Annex], OtherForm | None] | None = None) -> ReadForms:
     """Every 附件 after page ``after``: each 项目支出绩效自评表 (the profile's layout) and 部门整体支出
     绩效自评表 (the profile's layout ``overall``, else any other that fits; then named as the
-    attachment's 版式) read into ``附件`` with their places; any other 附件 listed as not read."""
+    attachment's 版式) read into ``附件`` with their places; ``other`` reads any other kind (the
+    评价报告, which needs composing: the caller's); a 附件 none reads is listed as not read."""
     result = ReadForms()
     budget = MAX_PAIRS
     for annex in annexes(pages, after):
@@ -455,10 +469,16 @@ def read_forms(pages: list[Page], after: int, self_eval: Layout | None, year: in
                     if layout.name != overall:
                         form = {"版式": layout.name, **form}
                     break
+        if form is None and other is not None and (read := other(annex)) is not None:
+            kind, form, notes = read.kind, read.form, read.notes
+            if read.year is not None:
+                result.years.append(read.year)
+            if not annex.headed and read.title:          # a file of this 附件 alone: the title it prints
+                annex = Annex(annex.number, read.title, annex.pages, headed=False)
         result.unplaced += notes
         if form is None:
             result.unplaced.append(f"第{annex.pages[0].number}页：附件{annex.number}“{annex.name}”没有读出"
-                                   "（读项目支出绩效自评表与部门整体支出绩效自评表）：需要自己填写")
+                                   "（不是版式的自评表或评价报告）：需要自己填写")
             continue
         k = len(result.attachments)
         result.attachments.append({"名称": annex.name, kind: form})

@@ -86,7 +86,7 @@ def _score(pages: list[Page], profile: Profile) -> tuple[int, int]:
     return tables, int(cover is not None and profile.serves(cover[1]))
 
 
-def recognise(pages: list[Page], path: Path) -> Profile:
+def recognise(pages: list[Page], path: Path, other=None) -> Profile:
     """The profile whose tables and cover the document prints: most tables found, then the cover
     and year it serves; a refusal names the profiles tried."""
     scored = []
@@ -99,7 +99,7 @@ def recognise(pages: list[Page], path: Path) -> Profile:
     scored.sort(key=lambda item: item[0], reverse=True)
     tried = "、".join(name for _, name, _ in scored)
     if not scored or scored[0][0][0] == 0:
-        fitting = form_profiles(pages, [profile for _, _, profile in scored])
+        fitting = form_profiles(pages, [profile for _, _, profile in scored], other)
         if len(fitting) == 1:
             return fitting[0]
         if fitting:
@@ -115,19 +115,21 @@ def recognise(pages: list[Page], path: Path) -> Profile:
     return scored[0][2]
 
 
-def form_profiles(pages: list[Page], profiles: list[Profile]) -> list[Profile]:
+def form_profiles(pages: list[Page], profiles: list[Profile], other=None) -> list[Profile]:
     """The profiles that read a document of 附件 alone (no table): those serving the year its form
-    prints whose own layouts read it; failing that, those that read it with another layout."""
+    prints whose own layouts read it; failing that, those that read it with another layout.
+    ``other``: profile -> the caller's reader of other 附件 (``read_forms``)."""
     year = pdf_forms.form_year(pages)
-    own, other = [], []
+    own, others = [], []
     for profile in profiles:
         if year is not None and not profile.serves(year):
             continue
-        read = pdf_forms.read_forms(pages, 0, profile.self_eval_layout, year or 0, profile.overall_layout)
-        if read.attachments:
-            (other if any("版式" in form for a in read.attachments for form in a.values()
-                          if isinstance(form, dict)) else own).append(profile)
-    return own or other
+        read = pdf_forms.read_forms(pages, 0, profile.self_eval_layout, year or 0, profile.overall_layout,
+                                    other(profile) if other else None)
+        if read.attachments and (year is not None or not read.years or profile.serves(read.years[0])):
+            (others if any("版式" in form for a in read.attachments for form in a.values()
+                           if isinstance(form, dict)) else own).append(profile)
+    return own or others
 
 
 # ---------------------------------------------------------------- 单位性质 and 机关运行经费 from the text
@@ -289,10 +291,12 @@ def narrative(pages: list[Page], table_pages: set[int]) -> list[PrintedSentence]
             for page, text in paragraph]
 
 
-def import_pages(pages: list[Page], path: Path, profile: Profile | None = None, title: str = "") -> Imported:
+def import_pages(pages: list[Page], path: Path, profile: Profile | None = None, title: str = "",
+                 other=None) -> Imported:
     """The unit's data from a report's pages (``profile`` None: recognised; ``title``: the
-    document's title, which names the unit of a document of 附件 alone)."""
-    profile = profile or recognise(pages, path)
+    document's title, which names the unit of a document of 附件 alone; ``other``: profile -> the
+    caller's reader of the 附件 of other kinds, see ``pdf_forms.read_forms``)."""
+    profile = profile or recognise(pages, path, other)
     data: dict = {}
     result = Imported(data, profile.name, page_count=len(pages))
     cover = read_cover(pages, profile)
@@ -393,7 +397,7 @@ def import_pages(pages: list[Page], path: Path, profile: Profile | None = None, 
     alone = not table_pages
     year = (pdf_forms.form_year(pages) or 0) if alone else int(data.get("年度") or 0)
     forms = pdf_forms.read_forms(pages, max(table_pages, default=0), profile.self_eval_layout, year,
-                                 profile.overall_layout)
+                                 profile.overall_layout, other(profile) if other else None)
     if alone and forms.attachments:
         return _attachments_alone(result, forms, profile, year, title)
     if forms.attachments:
@@ -412,11 +416,16 @@ def _attachments_alone(result: Imported, forms: "pdf_forms.ReadForms", profile: 
     data.clear()
     name = forms.attachments[0]["名称"] if len(forms.attachments) == 1 else ""
     unit = title[:-len(name)].strip() if name and title.endswith(name) and len(title) > len(name) else ""
+    implementer = str((forms.attachments[0].get("评价报告") or {}).get("实施单位") or "") if name else ""
     if unit:
         data["单位名称"] = unit
         result.unplaced = [f"单位名称“{unit}”取自 PDF 文件的标题（表上不印），请核对"]
+    elif implementer:
+        data["单位名称"] = implementer
+        result.unplaced = [f"单位名称“{implementer}”取自评价报告的实施单位，请核对"]
     else:
         result.unplaced = ["表上不印单位名称，PDF 文件的标题也没有：单位名称需要自己填写"]
+    year = year or (forms.years[0] if forms.years else 0)
     if year:
         data["年度"] = year
     data["模板"] = profile.name
