@@ -43,6 +43,22 @@ def not_read(finding, read: set[str] = frozenset()) -> bool:
     return finding.table in NOT_READ_TABLES or root in NOT_READ
 
 
+def texts_read(data: dict) -> set[str]:
+    """The places of the unit's own texts the PDF gave (情况说明.预算绩效 …): a finding about what
+    such a text says stands; one about a text not read does not."""
+    out: set[str] = set()
+
+    def walk(node, path: str) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, f"{path}.{k}" if path else str(k))
+        elif isinstance(node, str) and node.strip():
+            out.add(path)
+    for root in ("概况", "情况说明"):
+        walk(data.get(root), root)
+    return out
+
+
 def audit(path: Path, profile_name: str | None = None):
     """(printed derived, findings kept, findings left out) for the report ``path``."""
     from .load.builder import Builder
@@ -53,7 +69,7 @@ def audit(path: Path, profile_name: str | None = None):
     imported = read_report(path, profile)
     unit = Builder(located(path, imported)).build()
     derived, findings, _ = load_and_check(path, unit=unit)
-    kept = [f for f in findings if not not_read(f, imported.from_text | imported.forms_read)]
+    kept = [f for f in findings if not not_read(f, imported.from_text | imported.forms_read | texts_read(imported.data))]
     return derived, kept, len(findings) - len(kept)
 
 
