@@ -172,19 +172,35 @@ def _coded(text: str) -> tuple[str, str]:
     return (m.group(2), m.group(1)) if m else (text, "")
 
 
+def _opened(annex: Annex, layout: Layout, *labels: str):
+    """A form's layout, its labels, the cells of ``annex``, its place for notes, and the cells
+    reading the layout's ``labels`` (None unless every one is found: not this layout's form)."""
+    lab: dict[str, str] = layout.form["标签"]
+    g = FormCells(annex.pages)
+    found = [g.find(lab[k]) for k in labels]
+    where = f"第{annex.pages[0].number}页附件{annex.number}"
+    return layout.form, lab, g, where, None if any(c is None for c in found) else found
+
+
+def _close(out: dict, typed: dict, annex: Annex, year: int) -> None:
+    """A form's results as printed (填写) and its year where it is not the report's."""
+    if typed:
+        out["填写"] = typed
+    title_year = form_year(annex.pages)
+    if title_year is not None and title_year != year:
+        out["年度"] = title_year
+
+
 FUND_NUMBERS = ("年初预算数", "目标申报数", "预算编制数", "全年预算数", "全年执行数")
 
 
 def read_self_eval(annex: Annex, layout: Layout, year: int) -> tuple[dict | None, list[str]]:
     """One 项目支出绩效自评表 as the data's ``项目自评`` mapping, and what could not be read; None
     when the 附件 is not this layout's form (its 项目名称 and 资金 labels not found)."""
-    f = layout.form
-    lab: dict[str, str] = f["标签"]
-    g = FormCells(annex.pages)
-    where = f"第{annex.pages[0].number}页附件{annex.number}"
-    name_cell, funds_cell = g.find(lab["项目名称"]), g.find(lab["资金"])
-    if name_cell is None or funds_cell is None:
+    f, lab, g, where, found = _opened(annex, layout, "项目名称", "资金")
+    if found is None:
         return None, []
+    name_cell, funds_cell = found
     unplaced: list[str] = []
     out: dict = {"项目名称": g.text(g.right_of(name_cell))}
     for key, code_key in (("主管部门", "主管部门代码"), ("实施单位", "实施单位代码")):
@@ -256,11 +272,7 @@ def read_self_eval(annex: Annex, layout: Layout, year: int) -> tuple[dict | None
             analysis[key] = text
     if analysis:
         out["分析"] = analysis
-    if typed:
-        out["填写"] = typed
-    title_year = form_year(annex.pages)
-    if title_year is not None and title_year != year:
-        out["年度"] = title_year
+    _close(out, typed, annex, year)
     return out, unplaced
 
 
@@ -352,13 +364,10 @@ def read_overall(annex: Annex, layout: Layout, year: int) -> tuple[dict | None, 
     """One 部门整体支出绩效自评表 as the data's ``整体自评`` mapping, and what could not be read; None
     when the 附件 is not this layout's form. The 计算分析情况 is read as printed (a ratio's formula
     is turned into its 比率 and 数据 by published_forms, which computes them again)."""
-    f = layout.form
-    lab: dict[str, str] = f["标签"]
-    g = FormCells(annex.pages)
-    where = f"第{annex.pages[0].number}页附件{annex.number}"
-    head_cell, total_cell = g.find(lab["单位负责人"]), g.find(lab["综合得分"])
-    if head_cell is None or total_cell is None:
+    f, lab, g, where, found = _opened(annex, layout, "单位负责人", "综合得分")
+    if found is None:
         return None, []
+    head_cell, total_cell = found
     narrative_label = g.find(lab["情况"])
     leaves = _columns(g, layout, narrative_label or head_cell)
     if leaves is None:
@@ -430,11 +439,7 @@ def read_overall(annex: Annex, layout: Layout, year: int) -> tuple[dict | None, 
                     people.append(person)
         if people:
             out["评价人员"] = people
-    if typed:
-        out["填写"] = typed
-    title_year = form_year(annex.pages)
-    if title_year is not None and title_year != year:
-        out["年度"] = title_year
+    _close(out, typed, annex, year)
     return out, [] if rows else [f"{where}：找不到评价指标的行"]
 
 
