@@ -178,8 +178,8 @@ def _import_pdf(args) -> int:
     header = [f"{data.get('单位名称', '（单位名称未读出）')} {data.get('年度', '')}年度决算公开：单位数据",
               f"由 juesuan import 从已公开的报告“{path.name}”读入（版式 {imported.profile}）；格式见 docs/data-format.md"]
     forms = f"附件读入 {len(imported.forms_read)} 个（自评表逐格，评价报告按版式的措辞分段）"
-    if found:
-        header += [f"读出 {found} 张表（{'、'.join(imported.tables_found)}），表中数值格 {imported.figures_printed} 个，"
+    if found or not imported.forms_read:
+        header += [f"读出 {found} 张表（{'、'.join(imported.tables_found) or '无'}），表中数值格 {imported.figures_printed} 个，"
                    f"其中有数的 {imported.figures_read} 个",
                    "第一部分的职责、机构设置与第三部分中单位自己写的原因、说明照报告读入；",
                    f"上年数、预算数和情况说明中的个数、金额按说明中的句子读出 {len(imported.from_text)} 个"

@@ -42,9 +42,10 @@ FUNDS = {"年初预算": "1101.01", "调整后预算": "2202.02", "支出决算"
 PURCHASE = ("5505.05", "6606.06", "7707.07", "8808.08")   # 政府采购 预算 by kind (up to four kinds)
 SPENT = "9909.09"
 SCORE = "87.5"
-NUMBER = r"-?[\d,]+(?:\.\d+)?"
+NUMBER = r"-?\d[\d,]{0,20}(?:\.\d{1,6})?"
 WORDS = r"[^、，。；：“”]{1,200}?"     # the evaluator's words inside a sentence of wording (a unit, a 方面, a kind):
 #                                    no sentence mark, so several of them in a pattern cannot backtrack far
+MIN_HEADINGS = 3                     # of the wording's own headings (摘要, 一、概述要素 …) a report prints at least
 MAX_PARAGRAPH = 5000                 # characters: a longer paragraph is no sentence of wording
 
 
@@ -131,6 +132,7 @@ def _pattern(text: str, grades: tuple[str, ...] = ()) -> re.Pattern:
 
 
 def _number(text: str) -> Decimal:
+    """A figure the pattern's group took (a digit first, commas, at most six places: always one)."""
     return Decimal(text.replace(",", ""))
 
 
@@ -219,7 +221,9 @@ def read_eval_report(annex: Annex, profile: Profile) -> ReadReport | None:
         return None
     left, right = min(x for x, _, _ in lines), max(x for _, x, _ in lines)
     body = paragraphs(lines, left + 2, right - 2)
-    notes = _read_body(blocks, body, out, profile)
+    notes, headings = _read_body(blocks, body, out, profile)
+    if headings < MIN_HEADINGS:            # a page of “实施单位：…” that is no report of this wording
+        return None
     year = out.pop("年度", None)
     goals = _table(FormCells(annex.pages[1:]), layout)
     if goals:
@@ -227,8 +231,12 @@ def read_eval_report(annex: Annex, profile: Profile) -> ReadReport | None:
     return ReadReport(out, title, year, notes)
 
 
-def _read_body(blocks: list[tuple[str, str]], body: list[tuple[bool, str]], out: dict, profile: Profile) -> list[str]:
+def _read_body(blocks: list[tuple[str, str]], body: list[tuple[bool, str]], out: dict,
+               profile: Profile) -> tuple[list[str], int]:
+    """The report's paragraphs into ``out`` as the probe's say; (notes, how many of the probe's
+    headings the PDF prints)."""
     notes: list[str] = []
+    headings = 0
     figures = [*FUNDS.values(), *PURCHASE, SPENT, SCORE, str(YEAR)]
     fixed = [t for s, t in blocks if s != "table" and not MARK.search(t) and not any(f in t for f in figures)]
     r = _Reader(body)
@@ -247,6 +255,7 @@ def _read_body(blocks: list[tuple[str, str]], body: list[tuple[bool, str]], out:
                     k += 1
                 continue
             r.i = at + 1
+            headings += 1
             k += 1
             continue
         whole = MARK.fullmatch(_key(text))
@@ -289,7 +298,7 @@ def _read_body(blocks: list[tuple[str, str]], body: list[tuple[bool, str]], out:
         if r.i < len(body) and _figures(text, body[r.i][1], out, profile):
             r.i += 1
         k += 1
-    return notes
+    return notes, headings
 
 
 def _figures(composed: str, printed: str, out: dict, profile: Profile) -> bool:
@@ -319,7 +328,7 @@ def _figures(composed: str, printed: str, out: dict, profile: Profile) -> bool:
                 out["评分"]["方面"] = aspects
             if groups.get("grade"):
                 out.setdefault("填写", {})["等级"] = groups["grade"]
-        if groups.get("year"):
+        if groups.get("year") and groups["year"].isdigit():
             out["年度"] = int(groups["year"])
         return True
     return False

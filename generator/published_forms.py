@@ -86,17 +86,17 @@ def _fund_weight(form: dict, typed: dict, step: Decimal) -> tuple[Decimal | None
     """资金分值 where the form does not print it, and whether it is not the usual one: 100 less the
     indicators' 分值 (a form's 分值 add up to 100), else the whole number the printed fund score and
     执行率 give (得分 ÷ 执行率 × 100) — either taken only when it gives the fund score printed."""
-    if not form.get("资金") or "资金得分" not in typed:
+    if not form.get("资金") or typed.get("资金得分") is None:
         return None, False
     first = form["资金"][0]
     row = FundRow(name="", budget=first.get("全年预算数"), spent=first.get("全年执行数"))
     score = typed["资金得分"]
     weights = [x.get("分值") for x in form.get("指标") or []]
     candidates: list[tuple[Decimal, bool]] = []      # (分值, whether not the usual 100 − Σ)
-    if all(w is not None for w in weights):
+    if weights and all(w is not None for w in weights):
         candidates.append((HUNDRED - sum(weights, Decimal(0)), False))
     rate = fund_figures(row, HUNDRED, step).rate
-    if rate:
+    if rate and score:                # a score of 0 is given by any 分值: it implies none
         candidates.append((round_step(min(score * HUNDRED / rate, HUNDRED), Decimal(1)), True))
     for weight, unusual in candidates:
         if weight >= 0 and fund_figures(row, weight, step).score == score:

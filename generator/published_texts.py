@@ -213,9 +213,17 @@ def _between(pages: list[Page], before: str, after: str) -> list[str] | None:
         offset += len(t)
         ends[offset] = k
     joined = "".join(texts)
-    # the paragraph before as composed with markers: another text and the figures may be anything
-    starts = [ends[m.end()] for m in re.finditer(_prefix(before), joined) if before
-              and m.end() in ends and (m.start() == 0 or m.start() in ends)]
+    # the paragraph before as composed with markers: another text and the figures may be anything;
+    # tried only where a line opens with its first words (one pass over the text each)
+    starts = []
+    if before:
+        pattern = re.compile(_prefix(before))
+        head = re.split(f"{MARKER.pattern}|{FIGURE.pattern}", before)[0][:12]
+        for at in [0, *ends]:
+            if at < len(joined) and joined.startswith(head, at):
+                m = pattern.match(joined, at)
+                if m and m.end() in ends:
+                    starts.append(ends[m.end()])
     head = after[:12]
     body: list = []
     found = False

@@ -462,3 +462,30 @@ def test_a_hostile_paragraph_cannot_make_the_report_reading_slow():
     for hostile in ("通过对甲单位部门整体" + "甲、" * 2000 + "乙", "通过对" + "甲" * 4000, "、" * 4999):
         assert not published_eval._figures(composed, hostile, {}, profile)
     assert time.perf_counter() - started < 5      # measured: 0.03 s; the bound only keeps a hang out
+
+
+def test_a_form_row_the_page_break_cuts_is_read_whole(tmp_path):
+    """A 计算分析情况 or 偏差原因 longer than a page: the row is cut by the page breaks (and so are the
+    merged 一级 and 绩效指标 cells beside it, their lines ending with the page); it reads back as one
+    row with its whole text, and the next row is not taken for its rest."""
+    import yaml
+    from generator.published_report import read_report
+    overall = yaml.safe_load((EXAMPLES / "huitong-2021-overall-self-eval.yaml").read_text(encoding="utf-8"))
+    overall["附件"][0]["整体自评"]["指标"][4]["计算分析"] = "这一项的计算与分析写得很长，" * 260 + "完。"
+    project = yaml.safe_load((EXAMPLES / "xincailiao-2023.yaml").read_text(encoding="utf-8"))
+    project["附件"][3]["项目自评"]["指标"][1]["偏差原因"] = "偏差的原因写得很长，" * 200 + "完。"
+    files = []
+    for name, data in (("overall", overall), ("project", project)):
+        (tmp_path / f"{name}.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False),
+                                               encoding="utf-8")
+        files.append(str(tmp_path / f"{name}.yaml"))
+    proc = run_cli("render", *files, "--format", "pdf", "--out", str(tmp_path / "out"))
+    assert proc.returncode == 0, proc.stderr
+    for data in (overall, project):
+        pdf = next((tmp_path / "out").glob(f"{data['单位名称'][:6]}*.pdf"))
+        read = {a["名称"]: a for a in read_report(pdf).data["附件"]}
+        for want in data["附件"]:
+            kind = next(k for k in want if k != "名称")
+            got = read[want["名称"]][kind]
+            assert plain(untyped(got)["指标"]) == plain(untyped(want[kind])["指标"]), want["名称"]
+            assert plain(got.get("资金分值")) == plain(want[kind].get("资金分值")), want["名称"]

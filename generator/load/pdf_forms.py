@@ -15,13 +15,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from ..layout import Layout, available as available_layouts, load_layout
 from .pdf_grid import EPS, MAX_PAIRS, GridCell, cells, cost, join_lines, paragraphs
 from .pdf_text import Page, line_text
 
-ANNEX = re.compile(r"附件\s*(\d+)\s*[：:]\s*(.+)")
+ANNEX = re.compile(r"附件\s*(\d{1,4})\s*[：:]\s*(.+)")
 CODED = re.compile(r"(\d+)-(.+)")          # “624-山西…”: a 主管部门 or 实施单位 with its code
 
 
@@ -83,15 +83,14 @@ def _key(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
+FIGURE = re.compile(r"-?\d{1,15}(?:\.\d{1,6})?")      # a form's figure: no exponent, NaN or Infinity
+
+
 def _number(text: str) -> Decimal | None:
-    """A figure of the form as printed (“92.635”, “94.85%”, “1,234.5”); None for blank or “—”."""
-    t = text.replace(",", "").rstrip("%").strip()
-    if not t or t in ("—", "-", "——"):
-        return None
-    try:
-        return Decimal(t)
-    except InvalidOperation:
-        return None
+    """A figure of the form as printed (“92.635”, “94.85%”, “1,234.5”); None for blank, “—” or
+    anything that is not a plain figure."""
+    t = text.replace(",", "").strip().rstrip("%").strip()
+    return Decimal(t) if FIGURE.fullmatch(t) else None
 
 
 class FormCells:
@@ -100,8 +99,10 @@ class FormCells:
     def __init__(self, pages: list[Page]):
         self.cells: list[GridCell] = []
         self.order = {p.number: k for k, p in enumerate(pages)}
+        self.by_page: dict[int, list[GridCell]] = {}
         for page in pages:
-            self.cells += cells(page)[0]
+            self.by_page[page.number] = cells(page)[0]
+            self.cells += self.by_page[page.number]
 
     def find(self, label: str, after: GridCell | None = None) -> GridCell | None:
         """The first cell reading ``label`` (spaces ignored), after ``after`` when given."""
@@ -109,8 +110,9 @@ class FormCells:
         for c in self.cells:
             if after is not None and self.pos(c) <= self.pos(after):
                 continue
-            if _key(c.text) == want:
-                return c
+            key = _key(c.text)
+            if key == want or (key and want.startswith(key) and _key(self.text(c)) == want):
+                return c                  # (a label the page break cut, read on with its next part)
         return None
 
     def pos(self, c: GridCell) -> tuple:
@@ -118,21 +120,21 @@ class FormCells:
 
     def right_of(self, c: GridCell) -> GridCell | None:
         """The cell beside ``c`` on its right, starting on c's first line."""
-        found = [d for d in self.cells if d.page == c.page and abs(d.x0 - c.x1) <= EPS
+        found = [d for d in self.by_page[c.page] if abs(d.x0 - c.x1) <= EPS
                  and c.top - EPS <= d.top < c.bottom - EPS]
         return min(found, key=lambda d: d.top, default=None)
 
     def at(self, page: int, top: float, column: GridCell) -> GridCell | None:
         """The cell of ``column``'s x-range on the row starting at ``top`` (a cell merged down over
         several rows counts on each)."""
-        for d in self.cells:
-            if d.page == page and abs(d.x0 - column.x0) <= EPS and d.top - EPS <= top < d.bottom - EPS:
+        for d in self.by_page.get(page, ()):
+            if abs(d.x0 - column.x0) <= EPS and d.top - EPS <= top < d.bottom - EPS:
                 return d
         return None
 
     def below(self, c: GridCell) -> GridCell | None:
-        for d in self.cells:
-            if d.page == c.page and abs(d.x0 - c.x0) <= EPS and abs(d.top - c.bottom) <= EPS:
+        for d in self.by_page[c.page]:
+            if abs(d.x0 - c.x0) <= EPS and abs(d.top - c.bottom) <= EPS:
                 return d
         return None
 
@@ -154,10 +156,9 @@ class FormCells:
         k = self.order[c.page]
         if k + 1 >= len(pages):
             return None
-        mine = [d for d in self.cells if d.page == c.page]
-        if any(d.top >= c.bottom - EPS for d in mine):       # not the last row of its page
+        if any(d.top >= c.bottom - EPS for d in self.by_page[c.page]):       # not the last row of its page
             return None
-        nxt = [d for d in self.cells if d.page == pages[k + 1]]
+        nxt = self.by_page[pages[k + 1]]
         if not nxt:
             return None
         first = min(d.top for d in nxt)
@@ -276,6 +277,13 @@ def read_self_eval(annex: Annex, layout: Layout, year: int) -> tuple[dict | None
     return out, unplaced
 
 
+def _chained(g: FormCells, c: GridCell | None, consumed: set[int]) -> str:
+    """``c``'s text with its continuation on the next pages, whose cells are then ``consumed``."""
+    chain = g.chain(c)
+    consumed.update(id(d) for d in chain[1:])
+    return join_lines([t for d in chain for _, _, t in d.lines])
+
+
 def _indicators(g: FormCells, layout: Layout, unplaced: list[str], where: str) -> list[dict]:
     """The 绩效指标 rows: a row wherever a cell of the 三级 or a value column starts; 一级 and 二级
     from the cell merged over it (blank where the page broke a merged cell: the one above)."""
@@ -298,7 +306,11 @@ def _indicators(g: FormCells, layout: Layout, unplaced: list[str], where: str) -
     slot = re.compile(re.escape(str(f.get("空槽标签", "指标{序号}："))).replace(r"\{序号\}", r"\d+"))
     rows: list[dict] = []
     level1 = level2 = ""
+    consumed: set[int] = set()            # cells continuing a row of the page before (read with it)
     for page, top in starts:
+        row_cells = [c for h in [levels[2], *(h for _, h in cols)] if (c := g.at(page, top, h)) is not None]
+        if row_cells and all(id(c) in consumed for c in row_cells):
+            continue                     # the rest of a row the page break cut: read with the row
         cell1, cell2 = g.at(page, top, levels[0]), g.at(page, top, levels[1])
         level1 = cell1.text if cell1 is not None and cell1.text else level1
         level2 = cell2.text if cell2 is not None and cell2.text else level2
@@ -307,11 +319,12 @@ def _indicators(g: FormCells, layout: Layout, unplaced: list[str], where: str) -
         if third is not None and third.text:
             row["三级指标"] = third.text
         for key, h in cols:
-            cell = g.at(page, top, h)
-            text = cell.text if cell is not None else ""
+            text = _chained(g, g.at(page, top, h), consumed)
             if key in ("分值", "得分"):
                 if (v := _number(text)) is not None:
                     row[key] = v
+                elif text:
+                    unplaced.append(f"{where}：指标“{row.get('三级指标', '')}”的{key}“{text}”不是数，没有读入")
             elif text:
                 row[key] = text
         if set(row) == {"一级指标", "二级指标", "三级指标"} and slot.fullmatch(row["三级指标"]):
@@ -333,6 +346,8 @@ def _columns(g: FormCells, layout: Layout, after: GridCell | None) -> list[GridC
             continue
         if _key(c.text) in titles:
             run.append(c)
+            if len(run) > 4 * len(titles) + 8:      # more title cells than a header has: not this form
+                return None
         elif run:
             break
     leaves = [c for c in run if not any(d is not c and d.page == c.page and d.top >= c.bottom - EPS
@@ -398,10 +413,18 @@ def read_overall(annex: Annex, layout: Layout, year: int) -> tuple[dict | None, 
                      and any(abs(c.x0 - by_take[t].x0) <= EPS for t in takes if t not in ("一级", "一级分值", "二级", "二级分值"))})
     rows: list[dict] = []
     level1 = level2 = ""
+    consumed: set[int] = set()            # cells continuing a row of the page before (read with it)
     for page, top in starts:
+        row_cells = [c for t in takes if t not in ("一级", "一级分值", "二级", "二级分值")
+                     if (c := g.at(page, top, by_take[t])) is not None]
+        if row_cells and all(id(c) in consumed for c in row_cells):
+            continue                      # the rest of a row the page break cut: read with the row
+
         def cell(take: str) -> str:
             c = g.at(page, top, by_take[take]) if take in by_take else None
-            return c.text if c is not None else ""
+            if take in ("一级", "二级", "三级"):          # names: on their row's first page
+                return c.text if c is not None else ""
+            return _chained(g, c, consumed)
         level1 = cell("一级") or level1
         level2 = cell("二级") or level2
         third = cell("三级")

@@ -64,14 +64,20 @@ def join_lines(lines: list[str]) -> str:
 
 
 def _enclosing(word: Word, verticals: list, horizontals: list) -> tuple[float, float, float, float] | None:
+    """The box of ruled lines around ``word``; a side with no line (a cell the page break cut has no
+    line below it on this page) is where the lines beside the word end."""
     cx, cy = word.cx, word.cy
-    left = max((x for x, y0, y1 in verticals if x <= word.x0 + EPS and y0 - EPS <= cy <= y1 + EPS), default=None)
-    right = min((x for x, y0, y1 in verticals if x >= word.x1 - EPS and y0 - EPS <= cy <= y1 + EPS), default=None)
-    top = max((y for y, x0, x1 in horizontals if y <= word.top + EPS and x0 - EPS <= cx <= x1 + EPS), default=None)
-    bottom = min((y for y, x0, x1 in horizontals if y >= word.bottom - EPS and x0 - EPS <= cx <= x1 + EPS), default=None)
-    if left is None or right is None or top is None or bottom is None:
+    left = max(((x, y0, y1) for x, y0, y1 in verticals if x <= word.x0 + EPS and y0 - EPS <= cy <= y1 + EPS),
+               default=None)
+    right = min(((x, y0, y1) for x, y0, y1 in verticals if x >= word.x1 - EPS and y0 - EPS <= cy <= y1 + EPS),
+                default=None)
+    if left is None or right is None:
         return None
-    return left, top, right, bottom
+    top = max((y for y, x0, x1 in horizontals if y <= word.top + EPS and x0 - EPS <= cx <= x1 + EPS),
+              default=max(left[1], right[1]))
+    bottom = min((y for y, x0, x1 in horizontals if y >= word.bottom - EPS and x0 - EPS <= cx <= x1 + EPS),
+                 default=min(left[2], right[2]))
+    return left[0], top, right[0], bottom
 
 
 def _snap(value: float, edges: list[float]) -> float:
@@ -91,7 +97,13 @@ def cost(page: Page) -> int:
 def cells(page: Page) -> tuple[list[GridCell], list[list[Word]]]:
     """The cells holding words on ``page`` (top to bottom, then left to right) and the lines of
     words outside any ruled box (a title, a note under the table). Its time is ``cost(page)``
-    steps: a reader bounds the sum (MAX_PAIRS)."""
+    steps (once a page: the result is kept on the page); a reader bounds the sum (MAX_PAIRS)."""
+    if page.grid is None:
+        page.grid = _cells(page)
+    return page.grid
+
+
+def _cells(page: Page) -> tuple[list[GridCell], list[list[Word]]]:
     verticals = [((r.x0 + r.x1) / 2, r.top, r.bottom) for r in page.rules if not r.horizontal]
     horizontals = [((r.top + r.bottom) / 2, r.x0, r.x1) for r in page.rules if r.horizontal]
     xs: list[float] = []

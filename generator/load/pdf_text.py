@@ -20,7 +20,8 @@ MAX_BYTES = 100 << 20          # a published report is a few MB (the Putuo PDFs:
 MAX_TITLE = 500               # characters of the document's title kept (a unit's name and a form's title)
 MAX_PAGES = 500                # a department's report with every unit's 附件: a few hundred at most
 MAX_CHARS_PER_PAGE = 50_000    # a dense A4 table page holds about 3,000
-MAX_OBJECTS_PER_PAGE = 50_000  # drawn objects looked at for a page's ruled lines (a form page draws about 500)
+MAX_OBJECTS_PER_PAGE = 10_000  # drawn objects looked at for a page's ruled lines (a form page draws about 800)
+MAX_OBJECTS = 100_000          # … and for the whole document (潇河's 38 pages draw about 9,000): then no more lines
 RULE_THICKNESS = 2.5           # a drawn path at most this thick (points) and longer than it is a ruled line
 BOX_SEGMENTS = 12              # a thicker path of at most this many straight segments is a box (a rectangle, or the
                                # ring of two a border is drawn as): its outline's sides are ruled lines
@@ -70,6 +71,7 @@ class Page:
     height: float
     lines: list[list[Word]]    # top to bottom, each left to right
     rules: list[Rule] = field(default_factory=list)   # the ruled lines drawn (a table's cell borders)
+    grid: tuple | None = field(default=None, repr=False, compare=False)   # pdf_grid.cells, once a page
 
     @property
     def words(self) -> list[Word]:
@@ -115,7 +117,8 @@ def read_pages(path: Path, info: dict | None = None) -> list[Page]:
     try:
         if len(doc) > MAX_PAGES:
             raise InputError([Problem(src, f"PDF 有 {len(doc)} 页，超过 {MAX_PAGES} 页：不像一份决算公开")])
-        pages = [_page(doc, i, src) for i in range(len(doc))]
+        budget = [MAX_OBJECTS]                  # drawn objects left to look at, for the whole document
+        pages = [_page(doc, i, src, budget) for i in range(len(doc))]
         if info is not None:
             info["title"] = str(doc.get_metadata_value("Title") or "")[:MAX_TITLE].strip()
     finally:
@@ -126,7 +129,7 @@ def read_pages(path: Path, info: dict | None = None) -> list[Page]:
     return pages
 
 
-def _page(doc, index: int, src: Source) -> Page:
+def _page(doc, index: int, src: Source, budget: list[int] | None = None) -> Page:
     page = doc[index]
     width, height = page.get_size()
     textpage = page.get_textpage()
@@ -151,7 +154,7 @@ def _page(doc, index: int, src: Source) -> Page:
                     continue
                 left, bottom, right, top = textpage.get_charbox(i, loose=True)
                 chars.append((ch, left, right, height - top, height - bottom))
-        rules = _rules(page, height)
+        rules = _rules(page, height, budget if budget is not None else [MAX_OBJECTS])
     finally:
         textpage.close()
         page.close()
@@ -168,16 +171,17 @@ def _gap(textpage, i: int):
     return GENERATED if pdfium_c.FPDFText_IsGenerated(textpage.raw, i) == 1 else None
 
 
-def _rules(page, height: float) -> list[Rule]:
-    """The ruled lines of ``page`` (top-level objects, at most MAX_OBJECTS_PER_PAGE looked at), in
-    points from the page's top-left corner: each thin drawn path, and the four sides of each drawn
-    rectangle (a cell's border may be drawn as a box around it)."""
+def _rules(page, height: float, budget: list[int]) -> list[Rule]:
+    """The ruled lines of ``page`` (top-level objects, at most MAX_OBJECTS_PER_PAGE looked at and
+    what is left of the document's ``budget``), in points from the page's top-left corner: each
+    thin drawn path, and the four sides of each drawn box (a cell's border may be drawn as a box)."""
     import pypdfium2.raw as pdfium_c
 
-    rules = []
+    rules: list[Rule] = []
     for k, obj in enumerate(page.get_objects(max_depth=1)):
-        if k >= MAX_OBJECTS_PER_PAGE:
+        if k >= MAX_OBJECTS_PER_PAGE or budget[0] <= 0:
             break
+        budget[0] -= 1
         if obj.type != pdfium_c.FPDF_PAGEOBJ_PATH:
             continue
         left, bottom, right, top = obj.get_bounds()
@@ -225,9 +229,10 @@ def _lines(chars: list) -> list[list[Word]]:
             if run:
                 prev, prev_k = run[-1]
                 gap = c[1] - prev[2]
-                between = [chars[j] for j in range(min(prev_k, k) + 1, max(prev_k, k))]
-                spaced = any(c is None for c in between)
-                if gap > (prev[4] - prev[3]) / 4 or ((spaced or GENERATED in between) and gap > 0.5):
+                between = range(min(prev_k, k) + 1, max(prev_k, k))
+                spaced = any(chars[j] is None for j in between)
+                if gap > (prev[4] - prev[3]) / 4 or (gap > 0.5 and (spaced or any(chars[j] == GENERATED
+                                                                                  for j in between))):
                     words.append(_word(run, spaced_before))
                     run, spaced_before = [], spaced
             run.append((c, k))
