@@ -472,8 +472,10 @@ def test_a_form_row_the_page_break_cuts_is_read_whole(tmp_path):
     from generator.published_report import read_report
     overall = yaml.safe_load((EXAMPLES / "huitong-2021-overall-self-eval.yaml").read_text(encoding="utf-8"))
     overall["附件"][0]["整体自评"]["指标"][4]["计算分析"] = "这一项的计算与分析写得很长，" * 260 + "完。"
-    project = yaml.safe_load((EXAMPLES / "xincailiao-2023.yaml").read_text(encoding="utf-8"))
-    project["附件"][3]["项目自评"]["指标"][1]["偏差原因"] = "偏差的原因写得很长，" * 200 + "完。"
+    unit = yaml.safe_load((EXAMPLES / "xincailiao-2023.yaml").read_text(encoding="utf-8"))
+    form = unit["附件"][3]                # a file of this one 项目支出绩效自评表 (with tables: the same pages)
+    form["项目自评"]["指标"][1]["偏差原因"] = "偏差的原因写得很长，" * 200 + "完。"
+    project = {k: unit[k] for k in ("单位名称", "年度", "模板")} | {"附件": [form]}
     files = []
     for name, data in (("overall", overall), ("project", project)):
         (tmp_path / f"{name}.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False),
