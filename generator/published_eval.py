@@ -29,7 +29,7 @@ from pathlib import Path
 from .compose.document import Paragraph, Heading, TitlePage
 from .errors import InputError
 from .layout import Layout, load_layout
-from .load.pdf_forms import Annex, FormCells, OtherForm, _key
+from .load.pdf_forms import Annex, FormCells, OtherForm, squeezed
 from .load.pdf_grid import cells, join_lines, paragraphs
 from .load.pdf_text import line_text
 from .profile import Profile
@@ -70,19 +70,23 @@ def _probe_data(profile: Profile, aspects: int = 2, kinds: int = 2, parts: bool 
         **lists}}]}
 
 
-_BLOCKS: dict[tuple, list[tuple[str, str]]] = {}
+class Probe:
+    """The profile's probe reports, each variant composed once while one report is read (not
+    longer: the wording templates may be edited while a server runs)."""
+
+    def __init__(self, profile: Profile):
+        self.profile = profile
+        self.composed: dict[tuple, list[tuple[str, str]]] = {}
+
+    def blocks(self, **variant) -> list[tuple[str, str]]:
+        key = tuple(sorted(variant.items()))
+        if key not in self.composed:
+            self.composed[key] = _blocks(self.profile, **variant)
+        return self.composed[key]
 
 
 def _blocks(profile: Profile, **variant) -> list[tuple[str, str]]:
-    """The probe report's paragraphs after its title page: (style, text); a table as ("table", "").
-    Each variant composed once a process."""
-    key = (profile.name, profile.source if hasattr(profile, "source") else "", tuple(sorted(variant.items())))
-    if key not in _BLOCKS:
-        _BLOCKS[key] = _compose_blocks(profile, **variant)
-    return _BLOCKS[key]
-
-
-def _compose_blocks(profile: Profile, **variant) -> list[tuple[str, str]]:
+    """The probe report's paragraphs after its title page: (style, text); a table as ("table", "")."""
     from .compose.document import Table
     from .compose.report import compose
     from .published_texts import printed_of
@@ -111,7 +115,7 @@ def _pattern(text: str, grades: tuple[str, ...] = ()) -> re.Pattern:
     graded = {f"“{g}”" for g in grades}
     out, seen = [], set()
     alternatives = "|".join([r"JSQE\w+?Q", NUMBER, *map(re.escape, sorted(graded, key=len, reverse=True))])
-    for part in re.split(f"({alternatives})", _key(text)):
+    for part in re.split(f"({alternatives})", squeezed(text)):
         if not part:
             continue
         if part in graded and "grade" not in seen:
@@ -144,13 +148,13 @@ class _Reader:
         self.i = 0
 
     def find(self, text: str) -> int | None:
-        want = _key(text)
-        return next((k for k in range(self.i, len(self.p)) if _key(self.p[k][1]) == want), None)
+        want = squeezed(text)
+        return next((k for k in range(self.i, len(self.p)) if squeezed(self.p[k][1]) == want), None)
 
     def until_heading(self, fixed: list[str]) -> int:
         """Where the next of the probe's own paragraphs (``fixed``) is printed (or the end)."""
-        keys = {_key(t) for t in fixed}
-        return next((k for k in range(self.i, len(self.p)) if _key(self.p[k][1]) in keys), len(self.p))
+        keys = {squeezed(t) for t in fixed}
+        return next((k for k in range(self.i, len(self.p)) if squeezed(self.p[k][1]) in keys), len(self.p))
 
 
 def _items(paras: list[tuple[bool, str]], prefixes: list[str]) -> list[tuple[str, list[str]]]:
@@ -199,16 +203,17 @@ def read_eval_report(annex: Annex, profile: Profile) -> ReadReport | None:
     layout = load_layout(profile.report_layout)
     lab: dict[str, str] = layout.form["标签"]
     cover = [line_text(line) for line in annex.pages[0].body()]
-    labelled = {key: next((t[len(_key(lab[key])) + 1:] for t in cover if _key(t).startswith(_key(lab[key]) + "：")), None)
+    labelled = {key: next((t[len(squeezed(lab[key])) + 1:] for t in cover if squeezed(t).startswith(squeezed(lab[key]) + "：")), None)
                 for key in ("实施单位", "委托单位", "评价机构")}
     if labelled["实施单位"] is None:
         return None
     try:
-        blocks = _blocks(profile)
+        probe = Probe(profile)
+        blocks = probe.blocks()
     except (InputError, ValueError):
         return None
-    first_label = next(k for k, t in enumerate(cover) if _key(t).startswith(_key(lab["实施单位"])))
-    last_label = max(k for k, t in enumerate(cover) if any(_key(t).startswith(_key(lab[key]) + "：") for key in labelled))
+    first_label = next(k for k, t in enumerate(cover) if squeezed(t).startswith(squeezed(lab["实施单位"])))
+    last_label = max(k for k, t in enumerate(cover) if any(squeezed(t).startswith(squeezed(lab[key]) + "：") for key in labelled))
     heading = 1 if cover and re.match(r"附件\s*\d+\s*[：:]", cover[0]) else 0
     out: dict = {key: v for key, v in labelled.items() if v}
     if last_label + 1 < len(cover):
@@ -221,7 +226,7 @@ def read_eval_report(annex: Annex, profile: Profile) -> ReadReport | None:
         return None
     left, right = min(x for x, _, _ in lines), max(x for _, x, _ in lines)
     body = paragraphs(lines, left + 2, right - 2)
-    notes, headings = _read_body(blocks, body, out, profile)
+    notes, headings = _read_body(blocks, body, out, probe)
     if headings < MIN_HEADINGS:            # a page of “实施单位：…” that is no report of this wording
         return None
     year = out.pop("年度", None)
@@ -232,7 +237,7 @@ def read_eval_report(annex: Annex, profile: Profile) -> ReadReport | None:
 
 
 def _read_body(blocks: list[tuple[str, str]], body: list[tuple[bool, str]], out: dict,
-               profile: Profile) -> tuple[list[str], int]:
+               probe: Probe) -> tuple[list[str], int]:
     """The report's paragraphs into ``out`` as the probe's say; (notes, how many of the probe's
     headings the PDF prints)."""
     notes: list[str] = []
@@ -258,7 +263,7 @@ def _read_body(blocks: list[tuple[str, str]], body: list[tuple[bool, str]], out:
             headings += 1
             k += 1
             continue
-        whole = MARK.fullmatch(_key(text))
+        whole = MARK.fullmatch(squeezed(text))
         if whole and whole.group(1) in ("INTRO", "OVER", "GOALS"):
             end = r.until_heading(fixed)
             words = "\n".join(t for _, t in body[r.i:end])
@@ -274,8 +279,8 @@ def _read_body(blocks: list[tuple[str, str]], body: list[tuple[bool, str]], out:
         item = next((name for name in ("经验做法", "问题", "建议") if any(m.startswith(f"{name}0") for m in markers)), None)
         if item:
             # the item titles as the wording numbers them, in the probe's order
-            prefixes = [_key(t).split(_m(f"{item}{n}T"))[0] for n in range(ITEMS)
-                        for s, t in blocks if _m(f"{item}{n}T") in _key(t)]
+            prefixes = [squeezed(t).split(_m(f"{item}{n}T"))[0] for n in range(ITEMS)
+                        for s, t in blocks if _m(f"{item}{n}T") in squeezed(t)]
             end = r.until_heading(fixed)
             read = _items(body[r.i:end], prefixes)
             entries = []
@@ -283,7 +288,7 @@ def _read_body(blocks: list[tuple[str, str]], body: list[tuple[bool, str]], out:
                 entry: dict = {"标题": title} if title else {}
                 words = "\n".join(content)
                 if item == "问题":
-                    words = _ratio(words, blocks, entry, out, profile)
+                    words = _ratio(words, blocks, entry, out, probe)
                 entry["内容"] = words
                 entries.append(entry)
             if len(read) > ITEMS:
@@ -295,26 +300,26 @@ def _read_body(blocks: list[tuple[str, str]], body: list[tuple[bool, str]], out:
                 k += 1
             continue
         # a paragraph of wording with figures: 资金收支, 评分结论
-        if r.i < len(body) and _figures(text, body[r.i][1], out, profile):
+        if r.i < len(body) and _figures(text, body[r.i][1], out, probe):
             r.i += 1
         k += 1
     return notes, headings
 
 
-def _figures(composed: str, printed: str, out: dict, profile: Profile) -> bool:
+def _figures(composed: str, printed: str, out: dict, probe: Probe) -> bool:
     """The figures of a paragraph of wording (资金收支 with or without 基本/项目支出; 评分结论 with
     any number of 方面) into ``out``; False when ``printed`` is not it."""
     variants = [composed]
     if FUNDS["基本支出"] in composed:         # worded without 基本/项目支出 when the report has none
-        variants += [t for _, t in _blocks(profile, parts=False)
+        variants += [t for _, t in probe.blocks(parts=False)
                      if FUNDS["年初预算"] in t and not MARK.search(t.split(FUNDS["年初预算"])[1])]
     if _m("ASPECT0") in composed:            # worded by the number of 方面
-        variants = [t for n in range(1, 9) for _, t in _blocks(profile, aspects=n) if _m("ASPECT0") in t]
-    grades = tuple(g for g, _ in profile.grade_thresholds)
+        variants = [t for n in range(1, 9) for _, t in probe.blocks(aspects=n) if _m("ASPECT0") in t]
+    grades = tuple(g for g, _ in probe.profile.grade_thresholds)
     if len(printed) > MAX_PARAGRAPH:
         return False
     for text in variants:
-        m = _pattern(text, grades).fullmatch(_key(printed))
+        m = _pattern(text, grades).fullmatch(squeezed(printed))
         if not m:
             continue
         groups = m.groupdict()
@@ -334,7 +339,7 @@ def _figures(composed: str, printed: str, out: dict, profile: Profile) -> bool:
     return False
 
 
-def _ratio(words: str, blocks: list[tuple[str, str]], entry: dict, out: dict, profile: Profile) -> str:
+def _ratio(words: str, blocks: list[tuple[str, str]], entry: dict, out: dict, probe: Probe) -> str:
     """A problem's content less the ratio sentence it opens with (its 比率; the 政府采购 figures that
     sentence alone prints into ``out``)."""
     for k, name in enumerate(REPORT_RATIOS):
@@ -344,12 +349,12 @@ def _ratio(words: str, blocks: list[tuple[str, str]], entry: dict, out: dict, pr
             continue
         candidates = [sentence]
         if name == "政府采购执行率":            # worded by the number of kinds: each tried
-            candidates = [next((t for _, t in _blocks(profile, kinds=j) if _m(f"问题{k}X") in t), "").split(
+            candidates = [next((t for _, t in probe.blocks(kinds=j) if _m(f"问题{k}X") in t), "").split(
                 _m(f"问题{k}X"))[0] for j in range(1, len(PURCHASE) + 1)]
         for candidate in candidates:
             if not candidate:
                 continue
-            m = _pattern(candidate).match(_key(words[:MAX_PARAGRAPH]))
+            m = _pattern(candidate).match(squeezed(words[:MAX_PARAGRAPH]))
             if m is None:
                 continue
             entry["比率"] = name
@@ -360,7 +365,7 @@ def _ratio(words: str, blocks: list[tuple[str, str]], entry: dict, out: dict, pr
                 if not kinds_read and groups.get("p0"):
                     kinds_read = {"": _number(groups["p0"])}
                 out["政府采购"] = {"预算": kinds_read, **({"执行": _number(groups["spent"])} if groups.get("spent") else {})}
-            rest = _key(words)[m.end():]
+            rest = squeezed(words)[m.end():]
             return _unkey(words, rest)
     return words
 

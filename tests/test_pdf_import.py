@@ -456,11 +456,11 @@ def test_a_hostile_paragraph_cannot_make_the_report_reading_slow():
     mark: a paragraph of thousands of 方面-like words is refused in linear time."""
     import time
     from generator import published_eval
-    profile = load_profile("shanxi-2022")
-    composed = next(t for _, t in published_eval._blocks(profile, aspects=8) if "ASPECT0" in t)
+    probe = published_eval.Probe(load_profile("shanxi-2022"))
+    composed = next(t for _, t in probe.blocks(aspects=8) if "ASPECT0" in t)
     started = time.perf_counter()
     for hostile in ("通过对甲单位部门整体" + "甲、" * 2000 + "乙", "通过对" + "甲" * 4000, "、" * 4999):
-        assert not published_eval._figures(composed, hostile, {}, profile)
+        assert not published_eval._figures(composed, hostile, {}, probe)
     assert time.perf_counter() - started < 5      # measured: 0.03 s; the bound only keeps a hang out
 
 

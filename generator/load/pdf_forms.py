@@ -79,7 +79,8 @@ def annexes(pages: list[Page], after: int) -> list[Annex]:
     return out
 
 
-def _key(text: str) -> str:
+def squeezed(text: str) -> str:
+    """``text`` without any whitespace (how labels and headings are compared)."""
     return re.sub(r"\s+", "", text)
 
 
@@ -106,12 +107,12 @@ class FormCells:
 
     def find(self, label: str, after: GridCell | None = None) -> GridCell | None:
         """The first cell reading ``label`` (spaces ignored), after ``after`` when given."""
-        want = _key(label)
+        want = squeezed(label)
         for c in self.cells:
             if after is not None and self.pos(c) <= self.pos(after):
                 continue
-            key = _key(c.text)
-            if key == want or (key and want.startswith(key) and _key(self.text(c)) == want):
+            key = squeezed(c.text)
+            if key == want or (key and want.startswith(key) and squeezed(self.text(c)) == want):
                 return c                  # (a label the page break cut, read on with its next part)
         return None
 
@@ -339,12 +340,12 @@ def _columns(g: FormCells, layout: Layout, after: GridCell | None) -> list[GridC
     """The cells titling the indicator part's leaf columns (in the layout's order), found below
     ``after``: the run of cells reading the layout's header titles; a leaf is one with no title
     cell under it. None when they are not the layout's."""
-    titles = {_key(t) for row in layout.header_rows(lambda s: s) for t, _, _ in row}
+    titles = {squeezed(t) for row in layout.header_rows(lambda s: s) for t, _, _ in row}
     run: list[GridCell] = []
     for c in g.cells:
         if after is not None and g.pos(c) <= g.pos(after):
             continue
-        if _key(c.text) in titles:
+        if squeezed(c.text) in titles:
             run.append(c)
             if len(run) > 4 * len(titles) + 8:      # more title cells than a header has: not this form
                 return None
@@ -353,8 +354,8 @@ def _columns(g: FormCells, layout: Layout, after: GridCell | None) -> list[GridC
     leaves = [c for c in run if not any(d is not c and d.page == c.page and d.top >= c.bottom - EPS
                                         and d.x0 < c.x1 - EPS and d.x1 > c.x0 + EPS for d in run)]
     leaves.sort(key=lambda c: c.x0)
-    names = [_key(x.title) for x in layout.leaves()]
-    if [_key(c.text) for c in leaves] != names:
+    names = [squeezed(x.title) for x in layout.leaves()]
+    if [squeezed(c.text) for c in leaves] != names:
         return None
     return leaves
 
@@ -392,7 +393,7 @@ def read_overall(annex: Annex, layout: Layout, year: int) -> tuple[dict | None, 
     if phone is not None and (text := g.text(g.right_of(phone))):
         out["联系电话"] = text
     date = next((m.group(1).strip() for p in annex.pages[:1] for line in p.body()
-                 if (m := re.search(re.escape(_key(lab["填报日期"])) + r"(.*)$", _key(line_text(line))))), "")
+                 if (m := re.search(re.escape(squeezed(lab["填报日期"])) + r"(.*)$", squeezed(line_text(line))))), "")
     if date:
         out["填报日期"] = date
     funds = {}
