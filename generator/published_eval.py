@@ -390,11 +390,7 @@ def _table(g: FormCells, layout: Layout) -> dict:
     out: dict = {}
 
     def text(c) -> str:
-        chain = g.chain(c)
-        if not chain:
-            return ""
-        lines = [line for cell in chain for line in cell.lines]
-        return "\n".join(t for _, t in paragraphs(lines, min(x for x, _, _ in lines), max(x for _, x, _ in lines)))
+        return "\n".join(t for _, t in g.paragraphs(c))
 
     if (c := g.find(lab["总体目标"])) is not None:
         out["总体目标"] = join_lines([text(g.right_of(c))])

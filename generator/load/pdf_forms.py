@@ -144,6 +144,14 @@ class FormCells:
         same column at the top of the next page, the cell to its left empty there)."""
         return join_lines([t for cell in self.chain(c) for _, _, t in cell.lines])
 
+    def paragraphs(self, c: GridCell | None) -> list[tuple[bool, str]]:
+        """``c`` and its continuations as paragraphs, each (indented, text): ``pdf_grid.paragraphs``
+        between the edges its lines reach."""
+        lines = [line for cell in self.chain(c) for line in cell.lines]
+        if not lines:
+            return []
+        return paragraphs(lines, min(x for x, _, _ in lines), max(x for _, x, _ in lines))
+
     def chain(self, c: GridCell | None) -> list[GridCell]:
         """``c`` and the cells continuing it on the following pages."""
         out = []
@@ -363,12 +371,8 @@ def _columns(g: FormCells, layout: Layout, after: GridCell | None) -> list[GridC
 def _narrative(g: FormCells, label: GridCell | None) -> list[dict]:
     """部门整体支出情况: the cell beside its label (and its continuations) as [{标题, 内容}]: a
     paragraph not indented is a title, the indented ones under it its content (one a line)."""
-    chain = g.chain(g.right_of(label)) if label is not None else []
-    if not chain:
-        return []
-    lines = [line for c in chain for line in c.lines]
     out: list[dict] = []
-    for indented, text in paragraphs(lines, min(x for x, _, _ in lines), max(x for _, x, _ in lines)):
+    for indented, text in g.paragraphs(g.right_of(label) if label is not None else None):
         if not indented or not out:
             out.append({"标题": "" if indented else text, "内容": [text] if indented else []})
         else:
