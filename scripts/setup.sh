@@ -51,7 +51,7 @@ fi
 stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
 if [ ! -f "$stamp" ]; then
   .venv/bin/pip install -q --upgrade pip
-  .venv/bin/pip install -q -e '.[test]'
+  .venv/bin/pip install -q -e '.[test,cluster]'     # cluster: Dask, for batch --cluster and its tests
   rm -f .venv/.installed-*
   touch "$stamp"
 fi

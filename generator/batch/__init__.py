@@ -21,8 +21,9 @@ left by a killed run are removed when the next run starts (under a lock, so two 
 share an output folder).
 
 Workers are forked when that is safe — this process has not loaded WeasyPrint (so no Pango or
-fontconfig state is copied) and runs no other thread — and spawned otherwise; forked workers
-measured 15–20 % faster per unit on this machine (a spawned worker is no less correct). Each
+fontconfig state is copied) and runs no other thread — and spawned otherwise (forked workers
+once measured 15–20 % faster per unit here; no longer: 100 units took 65–68 s forked, 68.5 s
+spawned, benchmarks/batch_speed.py --start-method). Each
 worker renders many units, collects the cyclic garbage WeasyPrint leaves after each,
 reports its peak memory, and retires itself (a fresh one replaces it) should its memory still
 grow past ``RETIRE_RSS_MB``.
@@ -36,6 +37,8 @@ import batch``; ``batch.run_batch`` …):
   state.py        the output folder: ``.juesuan-batch.json``, the lock, staging, publishing
   worker.py       the worker process (renders units, collects garbage, retires)
   pool.py         the start method and feeding the workers; a dead worker costs one unit
+  cluster.py      --cluster: the same units as Dask tasks (their data travels, their files come back)
+  remote.py       the Dask worker's side: a render process per thread, attempts counted
   progress.py     the progress line / log lines on stderr
   report.py       ``batch-report.html`` / ``.csv`` and the printed summary
   messages.py     problems, findings and crashes as one line each

@@ -34,11 +34,19 @@ def environment_digest() -> str:
     return _environment_digest(search_path.key())
 
 
-environment_digest.cache_clear = lambda: _environment_digest.cache_clear()     # type: ignore[attr-defined]
+def _clear() -> None:
+    code_digest.cache_clear()
+    _environment_digest.cache_clear()
 
 
-@lru_cache(maxsize=2)
-def _environment_digest(key: tuple) -> str:
+environment_digest.cache_clear = _clear     # type: ignore[attr-defined]
+
+
+@lru_cache(maxsize=1)
+def code_digest() -> str:
+    """The package version, the generator's source files and every file under templates/ (not
+    this batch runner and its report template): the same on every machine running the same
+    installation (a cluster's worker compares it with the submitting side's)."""
     h = hashlib.sha256()
     try:
         from importlib.metadata import version
@@ -50,6 +58,13 @@ def _environment_digest(key: tuple) -> str:
     files += [p for p in TEMPLATES.rglob("*") if p.is_file() and not p.is_relative_to(REPORT_TEMPLATES)]
     for p in sorted(files):
         h.update(f"{p.relative_to(ROOT).as_posix()} {file_sha256(p)}\n".encode())
+    return h.hexdigest()
+
+
+@lru_cache(maxsize=2)
+def _environment_digest(key: tuple) -> str:
+    h = hashlib.sha256()
+    h.update(code_digest().encode())
     for root in search_path.user_roots():
         for p in sorted(q for q in root.rglob("*") if q.is_file()):
             h.update(f"{root} {p.relative_to(root).as_posix()} {file_sha256(p)}\n".encode())

@@ -58,12 +58,14 @@ class Outcome:
     exit_code: int
     seconds: float
     jobs: int
-    worker_peak_mb: dict[int, float]        # worker pid -> peak resident memory (ru_maxrss)
+    worker_peak_mb: dict        # worker pid (on a cluster: "address/pid") -> peak resident memory (ru_maxrss)
     report_html: Path | None = None
     report_csv: Path | None = None
     interrupted: bool = False
     start_method: str = ""
     worker_peak_vm_mb: dict[int, float] = field(default_factory=dict)   # pid -> peak virtual size (VmPeak)
+    lost: str = ""                 # why a cluster's scheduler could not finish the batch ("": it did)
+    cluster: str = ""              # --cluster: the scheduler's address or "local" ("": the process pool)
 
     def count(self, status: str) -> int:
         return sum(r.status == status for r in self.records)

@@ -50,6 +50,7 @@ def _html(outcome: Outcome, source: Path, formats: tuple[str, ...]) -> str:
         rows=rows, counts=counts, total=len(outcome.records), source=str(source),
         formats="、".join(formats), when=datetime.now().strftime("%Y-%m-%d %H:%M"),
         seconds=f"{outcome.seconds:.1f}", jobs=outcome.jobs, interrupted=outcome.interrupted,
+        cluster=outcome.cluster, lost=outcome.lost,
         peak=f"{max(outcome.worker_peak_mb.values()):.0f}" if outcome.worker_peak_mb else "",
         failed=sum(outcome.count(s) for s in FAILED), csv_href=quote(REPORT_CSV))
 
@@ -65,7 +66,10 @@ def summary(outcome: Outcome) -> str:
     lines = []
     n = len(outcome.records)
     rendered, skipped = outcome.count(RENDERED), outcome.count(SKIPPED)
-    if outcome.interrupted:
+    if outcome.lost:
+        lines.append(f"批量生成未能完成：{outcome.lost}；{rendered} 个单位已生成，{outcome.count(INTERRUPTED)} 个未完成；"
+                     "已生成的文件完整保留，调度器恢复后再次运行同一命令即可补上未完成的单位")
+    elif outcome.interrupted:
         lines.append(f"批量生成已中断：{rendered} 个单位已生成，{outcome.count(INTERRUPTED)} 个未完成；"
                      "已生成的文件完整保留，再次运行同一命令即可补上未完成的单位")
     elif skipped == n:

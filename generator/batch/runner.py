@@ -19,7 +19,7 @@ from ..limits import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 from .planning import plan, unit_suffixes
 from .pool import default_start_method, execute
 from .progress import Progress
-from .records import (CRASHED, EXIT_FOR, EXIT_INTERRUPTED, EXIT_TERMINATED, INTERRUPTED, RENDERED, SKIPPED,
+from .records import (CRASHED, EXIT_FOR, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_TERMINATED, INTERRUPTED, RENDERED, SKIPPED,
                       BatchError, Job, Outcome, Record)
 from .report import write_reports
 from .state import STAGING_NAME, State, clean_leftovers, lock_folder, publish
@@ -32,12 +32,15 @@ def run_batch(source: Path, out_dir: Path, formats: tuple[str, ...] = ("docx", "
               on_progress: Callable[[int, int], None] | None = None,
               worker_memory_mb: int | None = DEFAULT_MEMORY_MB,
               worker_timeout: float | None = DEFAULT_TIMEOUT,
-              previous_of: Callable[[Path], Path | None] | None = None) -> Outcome:
+              previous_of: Callable[[Path], Path | None] | None = None,
+              cluster: str | None = None) -> Outcome:
     """Plan, skip what is unchanged, render the rest in parallel, write the reports.
     ``start_method``: how workers start ("fork", "forkserver", "spawn"); None chooses.
     ``worker_memory_mb``: each worker's address-space limit (RLIMIT_AS; 0 or None: none);
     ``worker_timeout``: seconds a worker may spend on one unit (0 or None: no limit);
-    ``previous_of``: last year's report the caller supplies per unit file (planning.plan)."""
+    ``previous_of``: last year's report the caller supplies per unit file (planning.plan);
+    ``cluster``: a Dask scheduler's address, or "local" (a LocalCluster of ``jobs`` workers on this
+    machine), to render there instead of in the process pool (cluster.py)."""
     t_start = time.monotonic()
     try:
         formats = parse_formats(formats)
@@ -57,6 +60,11 @@ def run_batch(source: Path, out_dir: Path, formats: tuple[str, ...] = ("docx", "
         jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     if jobs < 1:
         raise BatchError("--jobs 应为正整数")
+    if cluster is not None:
+        from .cluster import address_problem
+        why = address_problem(cluster)
+        if why:
+            raise BatchError(f"--cluster {cluster}：{why}")
     planned = plan(Path(source), formats, reference, draft, marking, previous_of)
     if not planned:
         raise BatchError(f"{source} 中没有单位数据文件（{'、'.join(sorted(unit_suffixes()))}）")
@@ -91,10 +99,16 @@ def run_batch(source: Path, out_dir: Path, formats: tuple[str, ...] = ("docx", "
             else:
                 to_render.append(job)
         workers_used = min(jobs, len(to_render))
+        on_cluster = None
+        if cluster is not None and to_render:
+            from .cluster import Cluster
+            on_cluster = Cluster(cluster, jobs)        # BatchError when it cannot be reached
+            workers_used = on_cluster.threads()
         skipped = sum(r.status == SKIPPED for r in records.values())
+        where = f"在 Dask 集群 {cluster} 上，{workers_used} 个线程并行" if on_cluster else f"{workers_used} 个进程并行"
         parts = [f"{skipped} 个未变化（跳过）" if skipped else "",
                  f"{len(records) - skipped} 个无法读取" if len(records) > skipped else "",
-                 f"{len(to_render)} 个待生成（{workers_used} 个进程并行）" if to_render else "没有要生成的单位"]
+                 f"{len(to_render)} 个待生成（{where}）" if to_render else "没有要生成的单位"]
         progress.log(f"批量生成：共 {len(planned)} 个单位；" + "，".join(p for p in parts if p))
         for rec in sorted(records.values(), key=lambda r: r.index):
             progress.record(rec, counted_as_work=False)
@@ -104,6 +118,7 @@ def run_batch(source: Path, out_dir: Path, formats: tuple[str, ...] = ("docx", "
         tasks = [{"index": job.index, "path": str(job.path), "formats": list(formats),
                   "reference": str(reference) if reference else None, "draft": draft, "marking": marking,
                   "previous": str(job.given) if job.given else None,
+                  "previous_file": str(job.previous) if job.previous and not job.given else None,
                   "memory_mb": worker_memory_mb,
                   "profiles": [str(p) for p in search_path.user_roots()],   # --profiles, in a spawned worker too
                   "staging": str(staging_root / f"{os.getpid()}-{job.index}")}
@@ -126,6 +141,7 @@ def run_batch(source: Path, out_dir: Path, formats: tuple[str, ...] = ("docx", "
         peaks: dict[int, float] = {}
         vm_peaks: dict[int, float] = {}
         unfinished: list[dict] = []
+        lost = ""
         if tasks:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 try:
@@ -133,22 +149,36 @@ def run_batch(source: Path, out_dir: Path, formats: tuple[str, ...] = ("docx", "
                 except ValueError:          # not the main thread: no signal handling
                     pass
             progress.begin_work(len(tasks))
-            start_method = start_method or default_start_method()
-            ctx = mp.get_context(start_method)
-            unfinished = execute(tasks, workers_used, ctx, on_result, progress, lambda: stop["flag"], peaks,
-                                 memory_mb=worker_memory_mb, timeout=worker_timeout, vm_peaks=vm_peaks)
+            if on_cluster is not None:
+                from . import cluster as dask_cluster
+                try:
+                    shared = dask_cluster.shared_payload(tasks[0]["profiles"], tasks[0]["reference"])
+                    unfinished, lost = dask_cluster.execute(on_cluster, tasks, on_result, progress,
+                                                            lambda: stop["flag"], peaks, timeout=worker_timeout,
+                                                            vm_peaks=vm_peaks, shared=shared)
+                finally:
+                    on_cluster.close()
+                start_method = "dask"
+            else:
+                start_method = start_method or default_start_method()
+                ctx = mp.get_context(start_method)
+                unfinished = execute(tasks, workers_used, ctx, on_result, progress, lambda: stop["flag"], peaks,
+                                     memory_mb=worker_memory_mb, timeout=worker_timeout, vm_peaks=vm_peaks)
+        why = (f"{lost}，这个单位没有生成；调度器恢复后再次运行同一命令即可补上" if lost
+               else "批量生成被中断，这个单位没有生成；再次运行同一命令即可补上")
         for task in unfinished:
             job = by_index[task["index"]]
-            records[job.index] = Record(job.index, job.shown, job.name, INTERRUPTED,
-                                        ["批量生成被中断，这个单位没有生成；再次运行同一命令即可补上"], note=job.note)
+            records[job.index] = Record(job.index, job.shown, job.name, INTERRUPTED, [why], note=job.note)
         shutil.rmtree(staging_root, ignore_errors=True)
         progress.close()
         ordered = [records[i] for i in sorted(records)]
         interrupted = bool(unfinished) or stop["flag"]
-        code = ((EXIT_TERMINATED if stop["signal"] == signal.SIGTERM else EXIT_INTERRUPTED) if interrupted
+        code = (EXIT_INPUT if lost and not stop["flag"]
+                else (EXIT_TERMINATED if stop["signal"] == signal.SIGTERM else EXIT_INTERRUPTED) if interrupted
                 else max(EXIT_FOR[r.status] for r in ordered))
         outcome = Outcome(ordered, code, time.monotonic() - t_start, workers_used, peaks,
-                          interrupted=interrupted, start_method=start_method or "", worker_peak_vm_mb=vm_peaks)
+                          interrupted=interrupted, start_method=start_method or "", worker_peak_vm_mb=vm_peaks,
+                          lost=lost, cluster=cluster or "")
         outcome.report_html, outcome.report_csv = write_reports(outcome, out_dir, Path(source), formats)
         return outcome
     finally:

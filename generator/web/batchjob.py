@@ -1,7 +1,8 @@
 """Render many units in the background with the batch runner (``generator.batch.run_batch``).
 
 A job renders the current (checked) version of each chosen unit. It runs in a thread of the
-server that only waits on ``run_batch``, whose worker processes do the rendering; so a job goes on
+server that only waits on ``run_batch``, whose worker processes do the rendering (or the Dask
+cluster's workers, ``juesuan serve --cluster``: ``batch/cluster.py``); so a job goes on
 when the browser that started it is closed. Its progress (run_batch's on_progress) and
 its results are kept in the jobs table. The batch's output folder ``<data>/batch/out/`` is the
 same for every job: running again after a server restart (the job is then marked interrupted)
@@ -48,8 +49,8 @@ class BatchBusy(Exception):
 
 class BatchRunner:
     def __init__(self, store: Store, jobs: int = 2, worker_memory_mb: int | None = DEFAULT_MEMORY_MB,
-                 worker_timeout: float | None = DEFAULT_TIMEOUT):
-        self.store, self.jobs = store, jobs
+                 worker_timeout: float | None = DEFAULT_TIMEOUT, cluster: str | None = None):
+        self.store, self.jobs, self.cluster = store, jobs, cluster
         self.worker_memory_mb, self.worker_timeout = worker_memory_mb, worker_timeout
         self.lock = threading.Lock()
         self.batch_dir = store.data / "batch"
@@ -89,7 +90,7 @@ class BatchRunner:
             outcome = run_batch(manifest, self.out_dir, ("docx", "pdf"), jobs=self.jobs, progress_stream=None,
                                 on_progress=lambda done, total: self.store.job_progress(job_id, done, total),
                                 worker_memory_mb=self.worker_memory_mb, worker_timeout=self.worker_timeout,
-                                previous_of=previous_of)
+                                previous_of=previous_of, cluster=self.cluster)
             results = []
             for rec in outcome.records:
                 unit, version = by_line.get(rec.source, (None, None))

@@ -88,6 +88,9 @@ def add_commands(subparsers) -> None:
                    help=f"监听地址（默认 {DEFAULT_HOST}，只有本机能访问；局域网访问用本机的局域网地址或 0.0.0.0）")
     s.add_argument("--port", type=port_number, default=DEFAULT_PORT, help=f"端口（默认 {DEFAULT_PORT}；0 自动选择空闲端口）")
     s.add_argument("--jobs", type=positive_int, default=2, help="批量生成的并行进程数（默认 2）")
+    s.add_argument("--cluster", default=None, metavar="ADDRESS",
+                   help="批量生成交给 Dask 集群：调度器地址（如 tcp://10.0.0.5:8786），或 local（每个批量任务在本机启动一个集群）；"
+                        "不填则用本机的进程池。需要 pip install -e '.[cluster]'")
     add_limit_arguments(s)
     s.add_argument("--allowed-host", action="append", default=[], type=_host_name, metavar="主机名",
                    help="另外接受的主机名（请求头 Host；可写多次，如局域网地址或域名；*.example.cn 匹配子域名）。"
@@ -222,6 +225,12 @@ def serve(args) -> int:
     connections = connections_allowed(args.max_connections, open_files)
     limits = Limits(header_timeout=args.header_timeout, body_timeout=args.body_timeout,
                     keep_alive_timeout=args.keep_alive_timeout, max_connections=connections)
+    if args.cluster is not None:
+        from ..batch.cluster import address_problem, cluster_available
+        why = address_problem(args.cluster) or (None if cluster_available() else
+                                                "需要 Dask（dask[distributed]）：pip install -e '.[cluster]'")
+        if why:
+            return _fail(f"--cluster {args.cluster}：{why}")
     try:
         infos = socket.getaddrinfo(args.host, args.port, type=socket.SOCK_STREAM)
         family, _, _, _, address = infos[0]
@@ -234,7 +243,8 @@ def serve(args) -> int:
     host, port = sock.getsockname()[:2]
     hosts = allowed_hosts(host, [args.host, *args.allowed_host])
     proxies = tuple(dict.fromkeys(args.trusted_proxy))
-    app = create_app(Settings(Path(args.data), batch_jobs=args.jobs, allowed_hosts=hosts, trusted_proxies=proxies,
+    app = create_app(Settings(Path(args.data), batch_jobs=args.jobs, batch_cluster=args.cluster,
+                              allowed_hosts=hosts, trusted_proxies=proxies,
                               worker_memory_mb=args.worker_memory_mb, worker_timeout=args.worker_timeout,
                               unit_quota=args.unit_quota_mb * 1024 * 1024,
                               min_free_disk=args.min_free_disk_mb * 1024 * 1024))
@@ -242,6 +252,8 @@ def serve(args) -> int:
     print(f"工作区地址：http://{shown}:{port}/", flush=True)
     print(f"数据：{Path(args.data).resolve()}；按 Ctrl-C 停止。", flush=True)
     print(f"接受的主机名：{'、'.join(hosts)}（--allowed-host 添加）", flush=True)
+    if args.cluster:
+        print(f"批量生成：在 Dask 集群 {args.cluster} 上", flush=True)
     if proxies:
         print(f"信任的反向代理：{'、'.join(proxies)}（只采信它们的 X-Forwarded-For 与 X-Forwarded-Proto）", flush=True)
     if connections < args.max_connections:

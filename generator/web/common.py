@@ -54,6 +54,7 @@ class Settings:
     check_workers: int = 2
     render_workers: int = 1
     batch_jobs: int = 2
+    batch_cluster: str | None = None              # batch jobs on this Dask scheduler, or "local" (`serve --cluster`)
     allowed_hosts: tuple[str, ...] = ("*",)       # the Host header's allow-list (`serve --allowed-host`)
     trusted_proxies: tuple[str, ...] = ()         # addresses/networks whose X-Forwarded-* are believed
     worker_memory_mb: int = DEFAULT_MEMORY_MB     # every check/render/batch worker's RLIMIT_AS (0: none)
@@ -79,7 +80,8 @@ class Workspace:
         # the admin's profile folder: searched before templates/ here, in every worker and batch
         self.profiles = Path(settings.data) / PROFILES_FOLDER
         search_path.set_user_roots([self.profiles])
-        self.batches = BatchRunner(self.store, settings.batch_jobs, settings.worker_memory_mb, settings.worker_timeout)
+        self.batches = BatchRunner(self.store, settings.batch_jobs, settings.worker_memory_mb, settings.worker_timeout,
+                                   cluster=settings.batch_cluster)
         self.check_pool: WorkerPool | None = None
         self.render_pool: WorkerPool | None = None
         self.rendering: dict[tuple[int, bool], asyncio.Future] = {}

@@ -1,0 +1,288 @@
+"""The cluster's side of a batch (``juesuan batch --cluster``): what runs on a Dask worker.
+
+``render_task(payload, shared)`` is the Dask task of one unit. It gets the unit's data with the
+task — the unit file's bytes and those of its 上年数据文件 (or of the report the caller gives) —,
+never a path of the submitting machine; it lays them out in a temporary folder of its own (the
+上年数据文件 where the unit file's relative name finds it), renders there and returns the files'
+bytes. The user's profile folders (``--profiles``) and the Word reference document come once per
+batch in ``shared`` (scattered to every worker).
+
+The rendering itself is not done in the Dask worker: each of its threads hands units to a render
+process of its own (``worker.worker_main``, the process-pool worker, started here as a plain
+subprocess since a Dask worker is a daemonic process), so a unit runs under the same memory limit
+(RLIMIT_AS), the same time limit and the same crash isolation as in the local pool, and WeasyPrint
+never runs in two threads of one process. The render process stays for the next unit (its
+WeasyPrint and fonts are loaded once) and retires as in the pool.
+
+A Dask worker that dies mid-unit (killed, its machine gone) makes the scheduler run the unit
+again on another worker. Each attempt is noted in the scheduler's metadata under the batch's
+token; the third attempt does not render but reports the unit as failed, naming the workers that
+died — so a unit is retried once, whatever the scheduler's own ``allowed-failures``.
+
+Run as ``python -m generator.batch.remote FD MEMORY_MB`` it is that render process.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from multiprocessing import Pipe
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from .records import CRASHED
+
+PROTOCOL = 1                 # what a task holds and returns; the submitting side sends the same
+MAX_ATTEMPTS = 2             # a unit whose worker died under it is tried once more, no more
+BOOT_SECONDS = 60            # a new render process's loading (WeasyPrint …) before its first unit
+UNIT_PREFIX = "juesuan-unit-"  # a unit's temporary folder: juesuan-unit-<Dask worker pid>-<random>
+UP_DEPTH_LIMIT = 32          # "../" steps of a 上年数据文件 name laid out (more: the file is not found)
+
+_local = threading.local()   # this thread's render process
+_profiles_lock = threading.Lock()
+
+
+# ---------------------------------------------------------------- the render process
+
+class _Renderer:
+    """A render process (``worker_main``) owned by one thread of the Dask worker."""
+
+    def __init__(self, memory_mb: int | None):
+        ours, theirs = Pipe()
+        self.memory_mb = memory_mb
+        self.proc = subprocess.Popen([sys.executable, "-m", "generator.batch.remote", str(theirs.fileno()),
+                                      str(memory_mb or 0)], pass_fds=[theirs.fileno()],
+                                     stdin=subprocess.DEVNULL, start_new_session=False)
+        theirs.close()
+        self.conn = ours
+        self.ready = False
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def stop(self) -> None:
+        if self.alive():
+            self.proc.kill()
+        self.proc.wait()
+        self.conn.close()
+
+    def run(self, task: dict, timeout: float | None) -> dict:
+        """Render ``task``; a result dict as the pool's worker sends it, or the pool's crash or
+        time-limit result when the process died or was killed."""
+        from .pool import _crash_result, _timeout_result
+        try:
+            self.conn.send(task)
+        except OSError:
+            return _crash_result(task, self.proc.wait(), self.memory_mb)
+        started = time.monotonic()
+        while True:
+            try:
+                if self.conn.poll(0.5):
+                    msg = self.conn.recv()
+                    if msg.get("ready"):            # its loading is done: the time limit counts from here
+                        self.ready, started = True, time.monotonic()
+                        continue
+                    return msg
+            except (EOFError, OSError):
+                return _crash_result(task, self.proc.wait(), self.memory_mb)
+            if not self.alive():
+                return _crash_result(task, self.proc.returncode, self.memory_mb)
+            limit = timeout + (0 if self.ready else BOOT_SECONDS) if timeout else None
+            if limit and time.monotonic() - started > limit:
+                self.proc.kill()                    # SIGKILL, as the pool does
+                self.proc.wait()
+                return _timeout_result(task, timeout)
+
+
+def _renderer(memory_mb: int | None) -> _Renderer:
+    r = getattr(_local, "renderer", None)
+    if r is not None and (not r.alive() or r.memory_mb != memory_mb):
+        r.stop()
+        r = None
+    if r is None:
+        r = _local.renderer = _Renderer(memory_mb)
+    return r
+
+
+# ---------------------------------------------------------------- laying out a unit's data
+
+def _safe_name(name: str) -> str:
+    name = Path(name).name
+    if name in ("", ".", "..") or "/" in name or "\0" in name:
+        raise ValueError(f"bad file name {name!r}")
+    return name
+
+
+def _layout(root: Path, payload: dict) -> tuple[Path, Path | None, dict[str, str]]:
+    """Write the unit file (and its 上年数据文件 / the given report) under ``root``. Returns the
+    unit's path, the given report's path and how this folder's paths read on the submitting side."""
+    unit = payload["unit"]
+    up = min(int(payload.get("up", 0)), UP_DEPTH_LIMIT)
+    dirs = [d for d in unit["dirs"][-up:] if d] if up else []      # the unit's last folders, by name
+    unit_dir = root.joinpath("u", *[_safe_name(d) for d in dirs])
+    unit_dir.mkdir(parents=True)
+    unit_path = unit_dir / _safe_name(unit["name"])
+    unit_path.write_bytes(unit["data"])
+    shown = {str(root / "u"): unit["anchor"]}
+    prev = payload.get("previous_file")
+    if prev is not None:
+        target = (unit_dir / prev["relative"]).resolve()
+        if target.is_relative_to(root / "u") and target != unit_path:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(prev["data"])
+    given = payload.get("given")
+    given_path = None
+    if given is not None:
+        (root / "given").mkdir()
+        given_path = root / "given" / _safe_name(given["name"])
+        given_path.write_bytes(given["data"])
+        shown[str(given_path)] = given["path"]
+    return unit_path, given_path, shown
+
+
+def _profile_roots(shared: dict) -> tuple[list[str], dict[str, str]]:
+    """The user's profile folders, written once per Dask worker process (by content hash) into
+    its temporary folder; their paths here and how they read on the submitting side."""
+    roots, shown = [], {}
+    for folder in shared.get("profiles") or ():
+        digest = hashlib.sha256(repr(sorted(folder["files"].items())).encode()).hexdigest()[:24]
+        here = Path(tempfile.gettempdir()) / f"juesuan-profiles-{os.getuid()}-{digest}"
+        with _profiles_lock:
+            if not here.is_dir():
+                building = Path(tempfile.mkdtemp(prefix=".juesuan-profiles-"))
+                for rel, data in folder["files"].items():
+                    target = (building / rel).resolve()
+                    if not target.is_relative_to(building.resolve()) or ".." in Path(rel).parts:
+                        raise ValueError(f"bad profile file name {rel!r}")
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(data)
+                try:
+                    os.replace(building, here)
+                except OSError:          # another process of this machine was first
+                    shutil.rmtree(building, ignore_errors=True)
+        roots.append(str(here))
+        shown[str(here)] = folder["path"]
+    return roots, shown
+
+
+def _shown(messages: list[str], shown: dict[str, str]) -> list[str]:
+    """Messages with this worker's paths written as the submitting side's (longest first)."""
+    pairs = sorted(shown.items(), key=lambda kv: -len(kv[0]))
+    out = []
+    for m in messages:
+        for here, there in pairs:
+            m = m.replace(here, there)
+        out.append(m)
+    return out
+
+
+# ---------------------------------------------------------------- the task
+
+def _failed(payload: dict, message: str) -> dict:
+    return {"index": payload["index"], "status": CRASHED, "messages": [message], "outputs": [],
+            "errors": 0, "warnings": 0, "seconds": None}
+
+
+def _attempt(payload: dict) -> str | None:
+    """Note this attempt in the scheduler's metadata; a message when the unit has been tried
+    MAX_ATTEMPTS times already (each time its worker died)."""
+    from distributed import get_client, get_worker
+    client = get_client()
+    key = ["juesuan-batch", payload["batch"], str(payload["index"])]
+    tried = list(client.get_metadata(key, default=[]))
+    if len(tried) >= MAX_ATTEMPTS:
+        return (f"处理这个单位的 Dask 工作进程在生成中途退出了 {len(tried)} 次（{'、'.join(tried)}），"
+                "已不再重试；其他单位不受影响。请查看这些工作进程的日志（内存是否不足？机器是否断开？）")
+    client.set_metadata(key, tried + [get_worker().address])
+    return None
+
+
+def render_task(payload: dict, shared: dict) -> dict:
+    """One unit, on a Dask worker: lay out its data, render it in this thread's render process,
+    return the result with the files' bytes."""
+    refused = _attempt(payload)          # first: a worker dying from here on counts
+    if refused:
+        return _failed(payload, refused)
+    from .fingerprint import code_digest
+    if payload.get("protocol") != PROTOCOL or payload.get("code") != code_digest():
+        return _failed(payload, "这个 Dask 工作进程上的 juesuan（程序或内置模板）与提交批量的机器上的不同；"
+                                "请在每台工作机器上安装同一版本后重启 dask worker")
+    _clean_leftovers()
+    root = Path(tempfile.mkdtemp(prefix=f"{UNIT_PREFIX}{os.getpid()}-")).resolve()
+    try:
+        return _render(payload, shared, root)
+    except Exception as exc:  # noqa: BLE001 — this unit only, said as the pool says a crash
+        from .messages import crash_text
+        return _failed(payload, crash_text(exc))
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _render(payload: dict, shared: dict, root: Path) -> dict:
+    """``render_task`` in the unit's temporary folder ``root``."""
+    unit_path, given_path, shown = _layout(root, payload)
+    profiles, more = _profile_roots(shared)
+    shown.update(more)
+    reference = None
+    if shared.get("reference") is not None:
+        reference = root / "reference.docx"
+        reference.write_bytes(shared["reference"]["data"])
+        shown[str(reference)] = shared["reference"]["path"]
+    staging = root / "out"
+    task = {"index": payload["index"], "path": str(unit_path), "formats": payload["formats"],
+            "reference": str(reference) if reference else None, "draft": payload["draft"],
+            "marking": payload["marking"], "previous": str(given_path) if given_path else None,
+            "memory_mb": payload["memory_mb"], "profiles": profiles, "staging": str(staging)}
+    renderer = _renderer(payload["memory_mb"])
+    result = renderer.run(task, payload["timeout"])
+    if result.pop("retire", False) or not renderer.alive():
+        renderer.stop()
+        _local.renderer = None
+    result["messages"] = _shown(result.get("messages", []), shown)
+    outputs = []
+    for o in result.get("outputs", []):
+        staged = Path(o.pop("staged"))
+        o.update(suffix=staged.suffix, data=staged.read_bytes())
+        outputs.append(o)
+    result["outputs"] = outputs
+    from distributed import get_worker
+    result["worker"] = get_worker().address
+    return result
+
+
+_cleaned = False
+
+
+def _clean_leftovers() -> None:
+    """Once per Dask worker process: remove the temporary folders of units whose worker process
+    is gone (a worker killed mid-unit leaves its unit's data behind)."""
+    global _cleaned
+    if _cleaned:
+        return
+    _cleaned = True
+    for folder in Path(tempfile.gettempdir()).glob(f"{UNIT_PREFIX}*"):
+        pid = folder.name[len(UNIT_PREFIX):].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except OSError:             # alive, someone else's
+            pass
+
+
+def main(argv: list[str]) -> None:
+    """The render process: ``worker_main`` on the connection inherited as file descriptor argv[0]."""
+    from .worker import worker_main
+    fd, memory_mb = int(argv[0]), int(argv[1])
+    worker_main(Connection(fd), memory_mb or None)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
