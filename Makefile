@@ -10,10 +10,12 @@ demo: setup
 # two test processes (pytest-xdist; this machine has 2 cores; a file's tests stay together and in
 # order: test_web's share one server and build on each other), then, with nothing else running, the
 # two files of tests that hold the machine's limits (open files, connections, worker time and memory)
+# (the serial files named here, so the second run collects only them: tests/conftest.py SERIAL_MODULES)
+SERIAL_TESTS = tests/test_web_limits.py tests/test_worker_limits.py
 test: setup
 	.venv/bin/ruff check generator tests benchmarks scripts
 	.venv/bin/python -m pytest -q -n 2 --dist loadfile -m "not serial"
-	.venv/bin/python -m pytest -q -n 2 --dist loadfile -m serial
+	.venv/bin/python -m pytest -q -n 2 --dist loadfile -m serial $(SERIAL_TESTS)
 
 # the tests that start no other process (no CLI, LibreOffice, poppler, server or browser): under 2 minutes
 test-fast: setup

@@ -68,12 +68,13 @@ def load_and_check(path: Path, allow_previous: bool = True, unit: Unit | None = 
 
 
 def _checked(path: Path, allow_previous: bool = True, unit: Unit | None = None,
-             previous: Path | None = None) -> tuple[Derived, Context, list[Finding], dict[str, float]]:
+             previous: Path | None = None, previous_at: Path | None = None
+             ) -> tuple[Derived, Context, list[Finding], dict[str, float]]:
     """Load, derive and run the rules that need no composed text (``load_and_check``)."""
     t0 = time.perf_counter()
     unit = unit if unit is not None else load_unit(path)
     profile = load_profile(unit.profile)
-    attach_previous_year(unit, Path(path), allow_previous, previous)
+    attach_previous_year(unit, Path(path), allow_previous, previous, previous_at)
     t1 = time.perf_counter()
     derived = derive(unit, profile)
     printed = publish(derived)
@@ -86,14 +87,16 @@ def _checked(path: Path, allow_previous: bool = True, unit: Unit | None = None,
 
 def prepare(path: Path, draft: bool = False, marking: Marking | None = None,
             attachments_only: bool = False, allow_previous: bool = True, mark_failed: bool = False,
-            previous: Path | None = None) -> Result:
+            previous: Path | None = None, previous_at: Path | None = None) -> Result:
     """Load, derive, check and compose one unit (no files written). ``draft``: the cover says
     草稿 with the time it was made; ``marking``: on every page (independent of ``draft``);
     ``attachments_only``: the 附件 forms on their own (refused when the unit has none) — always so
     for a file that holds nothing but 附件; ``allow_previous``, ``previous``: as for ``load_and_check``;
+    ``previous_at``: where the file the unit names as 上年数据文件 is, when the caller has put it
+    somewhere else than beside it (a cluster worker: batch/remote.py);
     ``mark_failed``: when the checks found errors, every page and the cover say so
     (``failed_marking``, ``failed_line``: a forced render)."""
-    derived, ctx, findings, seconds = _checked(path, allow_previous, previous=previous)
+    derived, ctx, findings, seconds = _checked(path, allow_previous, previous=previous, previous_at=previous_at)
     only_attachments = attachments_only or derived.unit.only_attachments
     if only_attachments and not has_forms(derived):
         raise InputError([Problem(Source(str(path), None, "附件"),
@@ -118,11 +121,13 @@ def prepare(path: Path, draft: bool = False, marking: Marking | None = None,
 
 
 def prepare_render(path: Path, force: bool = False, draft: bool = False, marking: Marking | None = None,
-                   attachments_only: bool = False, previous: Path | None = None) -> Result:
+                   attachments_only: bool = False, previous: Path | None = None,
+                   previous_at: Path | None = None) -> Result:
     """``prepare`` for a render: raises ChecksFailed when the checks found errors, unless ``force``
     (then the report is marked as such, on every page and the cover, and so is its file name).
     ``Result.stem`` is the output file name (without extension): names.output_stem."""
-    result = prepare(path, draft, marking, attachments_only, mark_failed=force, previous=previous)
+    result = prepare(path, draft, marking, attachments_only, mark_failed=force, previous=previous,
+                     previous_at=previous_at)
     if result.errors and not force:
         raise ChecksFailed(result)
     result.stem = output_stem(result.unit, attachments_only, draft=draft, failed=bool(result.errors))
@@ -131,10 +136,11 @@ def prepare_render(path: Path, force: bool = False, draft: bool = False, marking
 
 def render(path: Path, out_dir: Path, formats: tuple[str, ...] = ("docx", "pdf"),
            reference: Path | None = None, force: bool = False, draft: bool = False,
-           marking: Marking | None = None, attachments_only: bool = False, previous: Path | None = None) -> Result:
-    """Check and write one unit (``draft``, ``marking``, ``attachments_only``, ``previous``: as for
+           marking: Marking | None = None, attachments_only: bool = False, previous: Path | None = None,
+           previous_at: Path | None = None) -> Result:
+    """Check and write one unit (``draft``, ``marking``, ``attachments_only``, ``previous``, ``previous_at``: as for
     ``prepare``; ``force``: as for ``prepare_render``)."""
-    result = prepare_render(path, force, draft, marking, attachments_only, previous)
+    result = prepare_render(path, force, draft, marking, attachments_only, previous, previous_at)
     return write_outputs(result, path, out_dir, formats, reference)
 
 

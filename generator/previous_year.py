@@ -54,11 +54,14 @@ NO_PREVIOUS_FILE = ("这里只能上传一个文件，不能引用其他文件�
                     "（YAML 中的“上年”）")
 
 
-def attach_previous_year(unit: Unit, path: Path, allow_previous: bool = True, given: Path | None = None) -> None:
+def attach_previous_year(unit: Unit, path: Path, allow_previous: bool = True, given: Path | None = None,
+                         previous_at: Path | None = None) -> None:
     """When ``unit`` (read from ``path``) names 上年数据文件, read that file and set
     ``unit.last_year`` from it; ``allow_previous=False``: refuse the name before opening anything.
     ``given``: last year's report the caller supplies (the web workspace: the unit's upload of its
-    published PDF), taken when the file states no 上年 of its own."""
+    published PDF), taken when the file states no 上年 of its own. ``previous_at``: where the file
+    named by 上年数据文件 is, when the caller put it elsewhere (a cluster worker lays out the unit's
+    files in a folder of its own); else it is found relative to ``path``'s folder."""
     previous = unit.previous_file
     if previous and not allow_previous:
         raise InputError([Problem(unit.src("上年数据文件"), NO_PREVIOUS_FILE)])
@@ -75,7 +78,7 @@ def attach_previous_year(unit: Unit, path: Path, allow_previous: bool = True, gi
             where = unit.src("上年数据文件")
             raise InputError([Problem(where, "“上年数”工作表与“上年数据文件”只能填写其中一个（填了上年数据文件，"
                                              "“上年数”表就不填）" if where.cell else "“上年”与“上年数据文件”只能填写其中一个")])
-        prev_path = (path.parent / previous).resolve()
+        prev_path = previous_at if previous_at is not None else (path.parent / previous).resolve()
         if prev_path == path.resolve():
             raise InputError([Problem(unit.src("上年数据文件"), "上年数据文件不能是本文件")])
         prev_unit = _load_previous(unit, previous, prev_path)

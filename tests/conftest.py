@@ -160,16 +160,19 @@ SERIAL_MODULES = {"test_web_limits", "test_worker_limits"}
 
 
 def _writes_templates(item) -> bool:
-    """Whether the test holds the machine's limits (SERIAL_MODULES) or writes a profile into
-    templates/ for a while (every other process reading the profiles then sees it, or sees it
-    vanish; none does now: a test writes a changed profile into a user folder, ``user_profile``)."""
+    """Whether the test holds the machine's limits (SERIAL_MODULES). A test that writes a profile
+    into templates/ (every other process reading the profiles would see it, or see it vanish) is
+    refused: it writes a changed profile into a user folder instead (``user_profile``)."""
     import inspect
     if item.module.__name__.split(".")[-1] in SERIAL_MODULES:
         return True
     try:
-        return "PROFILES /" in inspect.getsource(item.function)
+        source = inspect.getsource(item.function)
     except (OSError, TypeError):
         return False
+    if "PROFILES /" in source:
+        raise pytest.UsageError(f"{item.nodeid} 写入 templates/：改用临时的用户版式文件夹（conftest.user_profile）")
+    return False
 
 
 def pytest_collection_modifyitems(config, items):
@@ -189,5 +192,6 @@ def pytest_collection_modifyitems(config, items):
 
 
 # The files that take longest (seconds of CPU in a full run; a stable sort keeps the rest in order).
-LONGEST_FILES = ("test_web", "test_batch", "test_web_browser", "test_excel", "test_cli_plain", "test_pdf_import",
+LONGEST_FILES = ("test_web", "test_batch", "test_web_browser", "test_cluster", "test_excel", "test_cli_plain",
+                 "test_pdf_import",
                  "test_page_text", "test_excel_typed", "test_money", "test_page_breaks", "test_bad_input_corpus")

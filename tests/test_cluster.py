@@ -102,8 +102,9 @@ def start(*args) -> subprocess.Popen:
 # ---------------------------------------------------------------- units and what a batch wrote
 
 def write_units(folder: Path) -> None:
-    """The examples; a unit of a user's profile folder (--profiles) that names its 上年数据文件 up and
-    in a hidden folder (``../.prev/``: read, not a unit of the batch); one that fails its checks."""
+    """The examples; a unit of a user's profile folder (--profiles) that names its 上年数据文件 through
+    a symbolic link to a hidden folder (read, not a unit of the batch: the worker must get the file,
+    not re-resolve the name on its own disk); one that fails its checks."""
     folder.mkdir(parents=True)
     for p in EXAMPLES.glob("*.yaml"):
         (folder / p.name).write_bytes(p.read_bytes())
@@ -111,8 +112,9 @@ def write_units(folder: Path) -> None:
     for old, new in MEETING:
         text = replace(text, old, new, 1)
     text = replace(text, "单位名称: 山西转型综合改革示范区新材料产业招商服务中心", "单位名称: 测试三公另列中心", 1)
-    text = re.sub(r"^上年:\n(?:[ #].*\n|\n)*", "上年数据文件: ../.prev/prev-2022.yaml\n", text, count=1, flags=re.M)
+    text = re.sub(r"^上年:\n(?:[ #].*\n|\n)*", "上年数据文件: last-year/prev-2022.yaml\n", text, count=1, flags=re.M)
     (folder / "sub").mkdir()
+    (folder / "sub" / "last-year").symlink_to(Path("..") / ".prev", target_is_directory=True)
     (folder / "sub" / "sangong-2023.yaml").write_text(text, encoding="utf-8")
     prev = BASES["xiaohe"].read_text(encoding="utf-8")
     (folder / ".prev").mkdir()

@@ -270,3 +270,4 @@ def test_the_architecture_names_every_module():
     unnamed = sorted(str(path.relative_to(PACKAGE)) for path in PACKAGE.rglob("*.py")
                      if path.stem != "__init__" and "__pycache__" not in path.parts and path.stem not in doc)
     assert unnamed == [], f"docs/architecture.md 没有提到：{unnamed}"
+

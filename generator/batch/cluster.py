@@ -16,17 +16,21 @@ reference document are scattered to the workers once.
 A worker that dies mid-unit: the scheduler gives the unit to another worker, which tries it once
 more (``remote._attempt``); should the scheduler itself give up on it (``KilledWorker``, its
 ``allowed-failures``), it is submitted again here, up to the same two attempts, and then reported
-as failed with the reason. A scheduler that cannot be reached: ``BatchError`` before anything is
-done; one that goes away mid-batch: the units not finished are reported as not done (the batch
-is ``lost``), what finished is kept — running the batch again renders the rest.
+as failed with the reason. A unit whose result or shared data went with a dead worker (its
+future cancelled while the scheduler stays) is submitted again, the shared data scattered again.
+A scheduler that cannot be reached: ``BatchError`` before anything is done; one that goes away
+mid-batch, or a cluster left without workers for WORKERS_SECONDS: the units not finished are
+reported as not done (the batch is ``lost``), what finished is kept — running the batch again
+renders the rest.
 """
 from __future__ import annotations
 
 import errno
+import hashlib
 import logging
-import os
 import re
 import secrets
+import time
 import warnings
 from collections import deque
 from pathlib import Path
@@ -35,11 +39,12 @@ from typing import Callable
 from ..errors import os_reason
 from .progress import Progress
 from .records import CRASHED, BatchError
-from .remote import PROTOCOL, UP_DEPTH_LIMIT
+from .remote import PROTOCOL
 
 LOCAL = "local"
 CONNECT_SECONDS = 10            # reaching the scheduler
 WORKERS_SECONDS = 30            # waiting for a first worker to join
+THREADS_SECONDS = 5             # how often the cluster's size is asked again
 MAX_SHIPPED_BYTES = 100 << 20   # a unit file or 上年 file is read up to this (the largest reader limit) + 1
 MAX_PROFILE_BYTES = 64 << 20    # all --profiles folders together
 ADDRESS = re.compile(r"(tcp|tls|ucx|inproc)://[^\s/]+(:\d+)?")
@@ -73,6 +78,7 @@ class Cluster:
         import dask
         from distributed import Client
         self.address, self.local = address, None
+        self._threads, self._asked = 1, -THREADS_SECONDS
         dask.config.set({"distributed.admin.tick.limit": "60s"})   # no warnings on a busy 2-core machine
         for name in ("distributed", "distributed.client", "distributed.worker", "distributed.scheduler"):
             logging.getLogger(name).setLevel(logging.CRITICAL)     # its English log lines are not for our users
@@ -103,10 +109,15 @@ class Cluster:
                              "（在工作机器上运行 dask worker 调度器地址）") from None
 
     def threads(self) -> int:
-        try:
-            return sum(self.client.nthreads().values()) or 1
-        except (OSError, TimeoutError):
-            return 1
+        """The cluster's threads (asked again after THREADS_SECONDS: workers may join or leave)."""
+        now = time.monotonic()
+        if now - self._asked > THREADS_SECONDS:
+            try:
+                self._threads = sum(self.client.nthreads().values())
+            except (OSError, TimeoutError):
+                pass
+            self._asked = now
+        return self._threads
 
     def close(self) -> None:
         client = getattr(self, "client", None)
@@ -154,25 +165,26 @@ def _read(path: Path) -> bytes:
 
 
 def payload(task: dict, batch: str, code: str, timeout: float | None) -> dict:
-    """The Dask task's argument: the runner's task with the unit's data instead of its paths."""
+    """The Dask task's argument: the runner's task with the unit's data instead of its paths (the
+    file its 上年数据文件 names travels as what this machine finds there: a file, a folder, nothing,
+    the unit itself — so the worker says what the pool would)."""
     path = Path(task["path"])
-    previous_file = Path(task["previous_file"]) if task.get("previous_file") else None
-    up = 0
-    relative = None
-    if previous_file is not None:
-        relative = os.path.relpath(previous_file, path.parent)
-        parts = Path(relative).parts
-        up = min(next((i for i, part in enumerate(parts) if part != ".."), len(parts)), UP_DEPTH_LIMIT)
-    anchor = path.parent
-    for _ in range(up):
-        anchor = anchor.parent
     out = {"protocol": PROTOCOL, "code": code, "batch": batch, "index": task["index"],
            "formats": task["formats"], "draft": task["draft"], "marking": task["marking"],
-           "memory_mb": task["memory_mb"], "timeout": timeout, "up": up,
-           "unit": {"name": path.name, "data": _read(path), "dirs": list(path.parent.parts[1:]),
-                    "anchor": str(anchor)}}
-    if previous_file is not None and previous_file.is_file():
-        out["previous_file"] = {"relative": relative, "data": _read(previous_file)}
+           "memory_mb": task["memory_mb"], "timeout": timeout,
+           "unit": {"name": path.name, "data": _read(path), "folder": str(path.parent)}}
+    if task.get("previous_file"):
+        prev = Path(task["previous_file"])
+        named = {"name": prev.name or "上年数据文件", "path": str(prev)}
+        if prev == path:
+            named["kind"] = "self"
+        elif prev.is_file():
+            named.update(kind="file", data=_read(prev))
+        elif prev.is_dir():
+            named["kind"] = "folder"
+        else:
+            named["kind"] = "missing"
+        out["previous_file"] = named
     if task.get("previous"):
         given = Path(task["previous"])
         out["given"] = {"name": given.name, "path": str(given), "data": _read(given)}
@@ -197,7 +209,11 @@ def shared_payload(profiles: list[str], reference: str | None) -> dict:
                         raise BatchError(f"--profiles {root}：文件过多或过大（共超过 {MAX_PROFILE_BYTES >> 20} MB 或 "
                                          f"{search_path.MAX_FILES} 个文件），无法发给集群的工作进程")
                     files[p.relative_to(root).as_posix()] = p.read_bytes()
-        folders.append({"path": str(root), "files": files})
+        digest = hashlib.sha256()
+        for rel, data in files.items():
+            digest.update(f"{rel}\0{len(data)}\0".encode())
+            digest.update(data)
+        folders.append({"path": str(root), "files": files, "digest": digest.hexdigest()})
     out: dict = {"profiles": folders}
     if reference:
         out["reference"] = {"path": reference, "data": Path(reference).read_bytes()}
@@ -207,8 +223,11 @@ def shared_payload(profiles: list[str], reference: str | None) -> dict:
 # ---------------------------------------------------------------- running the batch
 
 def _killed_result(task: dict, exc: BaseException) -> dict:
+    last = getattr(getattr(exc, "last_worker", None), "address", "")
+    where = f"（最后一次在 {last}）" if last else ""
     return {"index": task["index"], "status": CRASHED, "outputs": [], "errors": 0, "warnings": 0, "seconds": None,
-            "messages": [f"处理这个单位的 Dask 工作进程在生成中途退出，重试后仍未完成（{exc}）；其他单位不受影响"]}
+            "messages": [f"处理这个单位的 Dask 工作进程在生成中途退出，重试后仍未完成{where}，调度器已放弃这个单位；"
+                         "其他单位不受影响。请查看工作进程的日志（内存是否不足？机器是否断开？）"]}
 
 
 def _error_result(task: dict, exc: BaseException) -> dict:
@@ -222,7 +241,6 @@ def _error_result(task: dict, exc: BaseException) -> dict:
 def _land(task: dict, result: dict) -> dict:
     """Write the files a worker sent back into the task's local staging folder (the runner
     publishes them from there); a file whose bytes do not match its sha256 fails the unit."""
-    import hashlib
     staging = Path(task["staging"])
     outputs = []
     for n, o in enumerate(result.get("outputs", [])):
@@ -241,13 +259,25 @@ def _land(task: dict, result: dict) -> dict:
     return {**result, "outputs": outputs}
 
 
+class _Lost(Exception):
+    """The scheduler went away (or no worker is left): the batch cannot go on."""
+
+
+def _cancel_reason(future) -> str:
+    try:
+        future.result(timeout=1)
+    except Exception as exc:  # noqa: BLE001 — FutureCancelledError says why; anything else: unknown
+        return getattr(exc, "reason", "") or ""
+    return ""
+
+
 def execute(cluster: Cluster, tasks: list[dict], on_result: Callable[[dict, dict], None], progress: Progress,
             should_stop: Callable[[], bool], peaks: dict, timeout: float | None = None,
             vm_peaks: dict | None = None, shared: dict | None = None) -> tuple[list[dict], str]:
     """Run ``tasks`` on the cluster (see the module's docstring). Returns the tasks not finished
-    and, when the scheduler went away, why (else "")."""
+    and, when the scheduler went away or no worker is left, why (else "")."""
     from distributed import wait
-    from distributed.client import FutureCancelledError, FuturesCancelledError
+    from distributed.client import FuturesCancelledError
     from distributed.scheduler import KilledWorker
     from .fingerprint import code_digest
     from .remote import render_task
@@ -258,29 +288,50 @@ def execute(cluster: Cluster, tasks: list[dict], on_result: Callable[[dict, dict
     running: dict = {}                     # future -> task
     resubmitted: set[int] = set()
     lost = ""
-    try:
-        [shared_future] = client.scatter([shared or {}], broadcast=True, hash=False)    # a list: one key
-    except (OSError, TimeoutError) as exc:
-        return list(queue), f"Dask 调度器 {cluster.address} 连接中断（{_reason(exc)}）"
+    state: dict = {"shared": None, "no_workers_since": None}
 
-    def submit(task: dict) -> None:
+    def gone() -> bool:
+        return client.status != "running"
+
+    def shared_future():
+        """The batch's shared data on the workers; scattered again should it be lost (the only
+        worker holding it died)."""
+        if state["shared"] is None or state["shared"].status != "finished":
+            [state["shared"]] = client.scatter([shared or {}], broadcast=True, hash=False)   # a list: one key
+        return state["shared"]
+
+    def submit(task: dict, shared_data) -> None:
         try:
             data = payload(task, batch, code, timeout)
         except OSError as exc:
             on_result(task, {"index": task["index"], "status": CRASHED, "outputs": [], "errors": 0, "warnings": 0,
                              "seconds": None, "messages": [f"无法读取数据文件：{os_reason(exc)}"]})
             return
-        future = client.submit(render_task, data, shared_future, key=f"juesuan-{batch}-{task['index']}-"
-                               f"{secrets.token_hex(3)}", pure=False, retries=0)
+        try:
+            future = client.submit(render_task, data, shared_data, key=f"juesuan-{batch}-{task['index']}-"
+                                   f"{secrets.token_hex(3)}", pure=False, retries=0)
+        except BaseException:
+            queue.appendleft(task)                   # not sent: still to do
+            raise
         running[future] = task
+
+    def again(future, task: dict) -> None:
+        """The unit's result was lost without its worker failing it (its data went with a dead
+        worker): submitted again (its attempts are counted on the scheduler all the same)."""
+        if gone() or _cancel_reason(future) == "scheduler-connection-lost":
+            running[future] = task
+            raise _Lost(f"与 Dask 调度器 {cluster.address} 的连接中断")
+        queue.appendleft(task)
 
     def handle(future) -> None:
         task = running.pop(future)
         if future.status == "finished":
             try:
                 result = future.result()
-            except Exception as exc:  # noqa: BLE001 — a result that cannot be brought back
-                result = _error_result(task, exc)
+            except Exception:  # noqa: BLE001 — the result went with its worker, or the scheduler went away
+                again(future, task)
+                future.release()
+                return
             worker = result.pop("worker", "")
             if "pid" in result:
                 key = f"{worker}/{result['pid']}"
@@ -295,33 +346,54 @@ def execute(cluster: Cluster, tasks: list[dict], on_result: Callable[[dict, dict
             else:
                 on_result(task, _killed_result(task, exc) if isinstance(exc, KilledWorker)
                           else _error_result(task, exc))
-        else:                                        # cancelled: the scheduler went away
-            running[future] = task
-            raise FutureCancelledError(future.key, "cancelled")
+        else:                                        # cancelled or lost
+            again(future, task)
         future.release()
 
     try:
         while (queue or running) and not should_stop():
-            window = 2 * cluster.threads()
-            while queue and len(running) < window and not should_stop():
-                submit(queue.popleft())
+            threads = cluster.threads()
+            if threads:
+                state["no_workers_since"] = None
+            elif state["no_workers_since"] is None:
+                state["no_workers_since"] = time.monotonic()
+            elif time.monotonic() - state["no_workers_since"] > WORKERS_SECONDS:
+                raise _Lost(f"Dask 调度器 {cluster.address} 上已没有工作进程（{WORKERS_SECONDS} 秒内没有工作进程加入）")
+            if gone():
+                raise _Lost(f"与 Dask 调度器 {cluster.address} 的连接中断")
+            if threads and queue and len(running) < 2 * threads:
+                try:
+                    shared_data = shared_future()
+                except (OSError, ValueError):        # TimeoutError too: no worker took it just now
+                    if gone():
+                        raise _Lost(f"与 Dask 调度器 {cluster.address} 的连接中断") from None
+                    shared_data = None
+                while shared_data is not None and queue and len(running) < 2 * threads and not should_stop():
+                    submit(queue.popleft(), shared_data)
             if not running:
+                time.sleep(0.5)                      # waiting for a worker
                 continue
             try:
                 done = wait(list(running), timeout=0.5, return_when="FIRST_COMPLETED").done
             except TimeoutError:
                 done = set()
+            except FuturesCancelledError:
+                done = {f for f in running if f.status != "pending"}
             for future in done:
                 handle(future)
             progress.draw()
         if not lost:                                  # stopped (Ctrl-C): results already back count as finished
             for future in [f for f in running if f.status == "finished"]:
                 handle(future)
-    except (OSError, FutureCancelledError, FuturesCancelledError):
+    except _Lost as exc:
+        lost = str(exc)
+    except OSError:
         lost = f"与 Dask 调度器 {cluster.address} 的连接中断"
     unfinished = list(queue) + list(running.values())
-    try:
-        client.cancel(list(running), force=True)
-    except Exception:  # noqa: BLE001 — a scheduler already gone has nothing to cancel
-        pass
+    if not gone():               # (a client whose scheduler is gone would wait to reconnect)
+        try:
+            client.cancel(list(running), force=True)
+            client.set_metadata(["juesuan-batch", batch], None)      # the attempts noted (Dask cannot delete a key)
+        except Exception:  # noqa: BLE001 — the scheduler went away just now: nothing to cancel
+            pass
     return unfinished, lost

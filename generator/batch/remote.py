@@ -2,9 +2,10 @@
 
 ``render_task(payload, shared)`` is the Dask task of one unit. It gets the unit's data with the
 task — the unit file's bytes and those of its 上年数据文件 (or of the report the caller gives) —,
-never a path of the submitting machine; it lays them out in a temporary folder of its own (the
-上年数据文件 where the unit file's relative name finds it), renders there and returns the files'
-bytes. The user's profile folders (``--profiles``) and the Word reference document come once per
+never a path of the submitting machine; it lays them out in a temporary folder of this process
+(``juesuan-worker-*``, mode 0700, locked while the process lives; those of dead processes are
+removed), tells the pipeline where the 上年数据文件 is (``previous_at``: the name written in the
+unit file is not looked up again on this machine), renders there and returns the files' bytes. The user's profile folders (``--profiles``) and the Word reference document come once per
 batch in ``shared`` (scattered to every worker).
 
 The rendering itself is not done in the Dask worker: each of its threads hands units to a render
@@ -23,7 +24,6 @@ Run as ``python -m generator.batch.remote FD MEMORY_MB`` it is that render proce
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import subprocess
@@ -40,8 +40,8 @@ from .records import CRASHED
 PROTOCOL = 1                 # what a task holds and returns; the submitting side sends the same
 MAX_ATTEMPTS = 2             # a unit whose worker died under it is tried once more, no more
 BOOT_SECONDS = 60            # a new render process's loading (WeasyPrint …) before its first unit
-UNIT_PREFIX = "juesuan-unit-"  # a unit's temporary folder: juesuan-unit-<Dask worker pid>-<random>
-UP_DEPTH_LIMIT = 32          # "../" steps of a 上年数据文件 name laid out (more: the file is not found)
+FOLDER_PREFIX = "juesuan-worker-"   # a Dask worker process's temporary folder (its units, its profiles)
+LOCK_NAME = ".lock"
 
 _local = threading.local()   # this thread's render process
 _profiles_lock = threading.Lock()
@@ -109,7 +109,40 @@ def _renderer(memory_mb: int | None) -> _Renderer:
     return r
 
 
-# ---------------------------------------------------------------- laying out a unit's data
+# ---------------------------------------------------------------- this process's temporary folder
+
+_folder: Path | None = None      # juesuan-worker-XXXX: this Dask worker process's units and profiles
+_folder_lock = threading.Lock()
+_lock_fd: int | None = None      # held (flock) while this process lives: its folder is in use
+_profiles: dict[str, Path] = {}  # digest -> the profile folders written for it
+
+
+def _own_folder() -> Path:
+    """This process's temporary folder (mode 0700, with a lock file held for the process's life),
+    made at its first unit; the folders of processes that died (their lock free) are removed then."""
+    global _folder, _lock_fd
+    import fcntl
+    with _folder_lock:
+        if _folder is not None:
+            return _folder
+        for other in Path(tempfile.gettempdir()).glob(f"{FOLDER_PREFIX}*"):
+            try:
+                fd = os.open(other / LOCK_NAME, os.O_RDWR | os.O_NOFOLLOW)
+            except OSError:          # not one of ours, or being made: left alone
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:          # its process lives
+                os.close(fd)
+                continue
+            shutil.rmtree(other, ignore_errors=True)
+            os.close(fd)
+        folder = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX)).resolve()
+        fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        _folder, _lock_fd = folder, fd
+        return folder
+
 
 def _safe_name(name: str) -> str:
     name = Path(name).name
@@ -118,53 +151,55 @@ def _safe_name(name: str) -> str:
     return name
 
 
-def _layout(root: Path, payload: dict) -> tuple[Path, Path | None, dict[str, str]]:
-    """Write the unit file (and its 上年数据文件 / the given report) under ``root``. Returns the
-    unit's path, the given report's path and how this folder's paths read on the submitting side."""
+def _layout(root: Path, payload: dict) -> tuple[Path, Path | None, Path | None, dict[str, str]]:
+    """Write the unit file, the file its 上年数据文件 names and the report the caller gives under
+    ``root``. Returns their paths here (the 上年数据文件 where the pipeline is to take it:
+    ``previous_at``) and how this folder's paths read on the submitting side."""
     unit = payload["unit"]
-    up = min(int(payload.get("up", 0)), UP_DEPTH_LIMIT)
-    dirs = [d for d in unit["dirs"][-up:] if d] if up else []      # the unit's last folders, by name
-    unit_dir = root.joinpath("u", *[_safe_name(d) for d in dirs])
-    unit_dir.mkdir(parents=True)
-    unit_path = unit_dir / _safe_name(unit["name"])
+    (root / "u").mkdir()
+    unit_path = root / "u" / _safe_name(unit["name"])
     unit_path.write_bytes(unit["data"])
-    shown = {str(root / "u"): unit["anchor"]}
+    shown = {str(root / "u"): unit["folder"]}
+    previous_at = None
     prev = payload.get("previous_file")
     if prev is not None:
-        target = (unit_dir / prev["relative"]).resolve()
-        if target.is_relative_to(root / "u") and target != unit_path:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(prev["data"])
-    given = payload.get("given")
+        if prev["kind"] == "self":                    # it names itself: the pipeline says so
+            previous_at = unit_path
+        else:
+            (root / "p").mkdir()
+            previous_at = root / "p" / _safe_name(prev["name"])
+            if prev["kind"] == "file":
+                previous_at.write_bytes(prev["data"])
+            elif prev["kind"] == "folder":
+                previous_at.mkdir()
+            shown[str(previous_at)] = prev["path"]  # "missing": not made, so not found, as there
     given_path = None
+    given = payload.get("given")
     if given is not None:
         (root / "given").mkdir()
         given_path = root / "given" / _safe_name(given["name"])
         given_path.write_bytes(given["data"])
         shown[str(given_path)] = given["path"]
-    return unit_path, given_path, shown
+    return unit_path, previous_at, given_path, shown
 
 
 def _profile_roots(shared: dict) -> tuple[list[str], dict[str, str]]:
-    """The user's profile folders, written once per Dask worker process (by content hash) into
-    its temporary folder; their paths here and how they read on the submitting side."""
+    """The user's profile folders, written once per Dask worker process (by the digest the
+    submitting side computed) into its own temporary folder; their paths here and how they read on
+    the submitting side."""
     roots, shown = [], {}
     for folder in shared.get("profiles") or ():
-        digest = hashlib.sha256(repr(sorted(folder["files"].items())).encode()).hexdigest()[:24]
-        here = Path(tempfile.gettempdir()) / f"juesuan-profiles-{os.getuid()}-{digest}"
         with _profiles_lock:
-            if not here.is_dir():
-                building = Path(tempfile.mkdtemp(prefix=".juesuan-profiles-"))
+            here = _profiles.get(folder["digest"])
+            if here is None:
+                here = Path(tempfile.mkdtemp(prefix="profiles-", dir=_own_folder())).resolve()
                 for rel, data in folder["files"].items():
-                    target = (building / rel).resolve()
-                    if not target.is_relative_to(building.resolve()) or ".." in Path(rel).parts:
+                    target = (here / rel).resolve()
+                    if Path(rel).is_absolute() or ".." in Path(rel).parts or not target.is_relative_to(here):
                         raise ValueError(f"bad profile file name {rel!r}")
                     target.parent.mkdir(parents=True, exist_ok=True)
                     target.write_bytes(data)
-                try:
-                    os.replace(building, here)
-                except OSError:          # another process of this machine was first
-                    shutil.rmtree(building, ignore_errors=True)
+                _profiles[folder["digest"]] = here
         roots.append(str(here))
         shown[str(here)] = folder["path"]
     return roots, shown
@@ -212,8 +247,7 @@ def render_task(payload: dict, shared: dict) -> dict:
     if payload.get("protocol") != PROTOCOL or payload.get("code") != code_digest():
         return _failed(payload, "这个 Dask 工作进程上的 juesuan（程序或内置模板）与提交批量的机器上的不同；"
                                 "请在每台工作机器上安装同一版本后重启 dask worker")
-    _clean_leftovers()
-    root = Path(tempfile.mkdtemp(prefix=f"{UNIT_PREFIX}{os.getpid()}-")).resolve()
+    root = Path(tempfile.mkdtemp(prefix="unit-", dir=_own_folder())).resolve()
     try:
         return _render(payload, shared, root)
     except Exception as exc:  # noqa: BLE001 — this unit only, said as the pool says a crash
@@ -225,7 +259,7 @@ def render_task(payload: dict, shared: dict) -> dict:
 
 def _render(payload: dict, shared: dict, root: Path) -> dict:
     """``render_task`` in the unit's temporary folder ``root``."""
-    unit_path, given_path, shown = _layout(root, payload)
+    unit_path, previous_at, given_path, shown = _layout(root, payload)
     profiles, more = _profile_roots(shared)
     shown.update(more)
     reference = None
@@ -237,6 +271,7 @@ def _render(payload: dict, shared: dict, root: Path) -> dict:
     task = {"index": payload["index"], "path": str(unit_path), "formats": payload["formats"],
             "reference": str(reference) if reference else None, "draft": payload["draft"],
             "marking": payload["marking"], "previous": str(given_path) if given_path else None,
+            "previous_at": str(previous_at) if previous_at else None,
             "memory_mb": payload["memory_mb"], "profiles": profiles, "staging": str(staging)}
     renderer = _renderer(payload["memory_mb"])
     result = renderer.run(task, payload["timeout"])
@@ -253,28 +288,6 @@ def _render(payload: dict, shared: dict, root: Path) -> dict:
     from distributed import get_worker
     result["worker"] = get_worker().address
     return result
-
-
-_cleaned = False
-
-
-def _clean_leftovers() -> None:
-    """Once per Dask worker process: remove the temporary folders of units whose worker process
-    is gone (a worker killed mid-unit leaves its unit's data behind)."""
-    global _cleaned
-    if _cleaned:
-        return
-    _cleaned = True
-    for folder in Path(tempfile.gettempdir()).glob(f"{UNIT_PREFIX}*"):
-        pid = folder.name[len(UNIT_PREFIX):].split("-", 1)[0]
-        if not pid.isdigit() or int(pid) == os.getpid():
-            continue
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            shutil.rmtree(folder, ignore_errors=True)
-        except OSError:             # alive, someone else's
-            pass
 
 
 def main(argv: list[str]) -> None:

@@ -68,7 +68,7 @@ def summary(outcome: Outcome) -> str:
     rendered, skipped = outcome.count(RENDERED), outcome.count(SKIPPED)
     if outcome.lost:
         lines.append(f"批量生成未能完成：{outcome.lost}；{rendered} 个单位已生成，{outcome.count(INTERRUPTED)} 个未完成；"
-                     "已生成的文件完整保留，调度器恢复后再次运行同一命令即可补上未完成的单位")
+                     "已生成的文件完整保留，集群恢复后再次运行同一命令（或不加 --cluster）即可补上未完成的单位")
     elif outcome.interrupted:
         lines.append(f"批量生成已中断：{rendered} 个单位已生成，{outcome.count(INTERRUPTED)} 个未完成；"
                      "已生成的文件完整保留，再次运行同一命令即可补上未完成的单位")

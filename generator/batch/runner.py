@@ -164,7 +164,7 @@ def run_batch(source: Path, out_dir: Path, formats: tuple[str, ...] = ("docx", "
                 ctx = mp.get_context(start_method)
                 unfinished = execute(tasks, workers_used, ctx, on_result, progress, lambda: stop["flag"], peaks,
                                      memory_mb=worker_memory_mb, timeout=worker_timeout, vm_peaks=vm_peaks)
-        why = (f"{lost}，这个单位没有生成；调度器恢复后再次运行同一命令即可补上" if lost
+        why = (f"{lost}，这个单位没有生成；集群恢复后再次运行同一命令（或不加 --cluster）即可补上" if lost
                else "批量生成被中断，这个单位没有生成；再次运行同一命令即可补上")
         for task in unfinished:
             job = by_index[task["index"]]

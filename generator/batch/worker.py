@@ -77,7 +77,8 @@ def render_unit(task: dict) -> dict:
         staging.mkdir(parents=True, exist_ok=True)
         result = pipeline.render(path, staging, tuple(task["formats"]), reference=reference, force=False,
                                  draft=bool(task.get("draft")), marking=task.get("marking"),
-                                 previous=Path(task["previous"]) if task.get("previous") else None)
+                                 previous=Path(task["previous"]) if task.get("previous") else None,
+                                 previous_at=Path(task["previous_at"]) if task.get("previous_at") else None)
     except MemoryError:
         out.update(status=LIMITED, messages=[memory_message(task.get("memory_mb"))])
     except InputError as exc:
