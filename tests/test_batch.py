@@ -675,14 +675,14 @@ def test_a_unit_past_the_time_limit_is_killed_and_the_others_rendered(tmp_path):
                         "fine-1.yaml": ("xiaohe", "测试超时正常甲单位", None, None),
                         "fine-2.yaml": ("admin", "测试超时正常乙单位", None, 2)})
     out = tmp_path / "out"
-    # 5 s: more than ten times what a unit's HTML takes, so only the unit that never ends is stopped
-    proc = run_batch(units, "--out", out, "--format", "html", "--jobs", "2", "--worker-timeout", "5",
+    # 3 s: some six times what a unit's HTML takes, so only the unit that never ends is stopped
+    proc = run_batch(units, "--out", out, "--format", "html", "--jobs", "2", "--worker-timeout", "3",
                      env=hooked_env(tmp_path, LIMIT_HOOK))
     assert proc.returncode == 2, (proc.stdout, proc.stderr)
     rows = report_rows(out)
     assert {k: r["状态"] for k, r in rows.items()} == {
         "slow.yaml": "超出限制", "fine-1.yaml": "已生成", "fine-2.yaml": "已生成"}, rows
-    assert "超时（超过 5 秒）" in rows["slow.yaml"]["问题"] and "--worker-timeout" in rows["slow.yaml"]["问题"]
+    assert "超时（超过 3 秒）" in rows["slow.yaml"]["问题"] and "--worker-timeout" in rows["slow.yaml"]["问题"]
     assert_whole_files(out)
 
 
