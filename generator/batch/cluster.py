@@ -133,21 +133,32 @@ class Cluster:
                 pass
 
 
-def _probe(address: str) -> None:
+def _probe(address: str, seconds: float = CONNECT_SECONDS) -> None:
     """A plain TCP connection to a tcp:// or tls:// address (OSError when nobody listens there)."""
     import socket
     scheme, _, rest = address.partition("://")
     host, _, port = rest.rpartition(":")
     if scheme not in ("tcp", "tls") or not port.isdigit():
         return
-    with socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_SECONDS):
+    with socket.create_connection((host.strip("[]"), int(port)), timeout=seconds):
         pass
 
 
-def _reason(exc: BaseException) -> str:
+def reachable_problem(address: str, seconds: float = 3) -> str | None:
+    """Why nothing answers at ``address`` now (Chinese), or None (``local``, or something listens)."""
+    if address == LOCAL:
+        return None
+    try:
+        _probe(address, seconds)
+    except OSError as exc:
+        return _reason(exc, seconds)
+    return None
+
+
+def _reason(exc: BaseException, seconds: float = CONNECT_SECONDS) -> str:
     import socket
     if isinstance(exc, TimeoutError) or "Timed out" in str(exc):
-        return f"{CONNECT_SECONDS} 秒内没有响应"
+        return f"{seconds:g} 秒内没有响应"
     if isinstance(exc, ConnectionRefusedError):
         return "连接被拒绝（这个地址和端口上没有程序在监听）"
     if isinstance(exc, socket.gaierror):

@@ -253,7 +253,10 @@ def serve(args) -> int:
     print(f"数据：{Path(args.data).resolve()}；按 Ctrl-C 停止。", flush=True)
     print(f"接受的主机名：{'、'.join(hosts)}（--allowed-host 添加）", flush=True)
     if args.cluster:
-        print(f"批量生成：在 Dask 集群 {args.cluster} 上", flush=True)
+        from ..batch.cluster import reachable_problem
+        why = reachable_problem(args.cluster)
+        print(f"批量生成：在 Dask 集群 {args.cluster} 上" + (f"（现在连不上：{why}；每个批量任务开始时会再连）" if why else ""),
+              flush=True)
     if proxies:
         print(f"信任的反向代理：{'、'.join(proxies)}（只采信它们的 X-Forwarded-For 与 X-Forwarded-Proto）", flush=True)
     if connections < args.max_connections:
