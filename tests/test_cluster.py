@@ -18,13 +18,12 @@ import threading
 import time
 from pathlib import Path
 
+import distributed  # the cluster extra: make setup installs it (a missing one fails here)
 import pytest
 
 from .checkfix import BASES, replace
 from .conftest import EXAMPLES, JUESUAN, ROOT, open_docx, run_cli
 from .test_sangong_items import FOLDER, MEETING
-
-distributed = pytest.importorskip("distributed", reason="make setup installs the cluster extra")
 
 pytestmark = pytest.mark.slow
 DASK = ROOT / ".venv" / "bin" / "dask"

@@ -137,11 +137,13 @@ def _own_folder() -> Path:
                 continue
             shutil.rmtree(other, ignore_errors=True)
             os.close(fd)
-        folder = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX)).resolve()
-        fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+        making = Path(tempfile.mkdtemp(prefix="juesuan-making-"))     # locked before it takes its name
+        fd = os.open(making / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
         fcntl.flock(fd, fcntl.LOCK_EX)
-        _folder, _lock_fd = folder, fd
-        return folder
+        folder = making.with_name(FOLDER_PREFIX + making.name[len("juesuan-making-"):])
+        os.rename(making, folder)
+        _folder, _lock_fd = folder.resolve(), fd
+        return _folder
 
 
 def _safe_name(name: str) -> str:
