@@ -38,7 +38,7 @@ from typing import Callable
 
 from ..errors import os_reason
 from .progress import Progress
-from .records import CRASHED, BatchError
+from .records import CRASHED, BatchError, failed_result
 from .remote import PROTOCOL
 
 LOCAL = "local"
@@ -236,17 +236,15 @@ def shared_payload(profiles: list[str], reference: str | None) -> dict:
 def _killed_result(task: dict, exc: BaseException) -> dict:
     last = getattr(getattr(exc, "last_worker", None), "address", "")
     where = f"（最后一次在 {last}）" if last else ""
-    return {"index": task["index"], "status": CRASHED, "outputs": [], "errors": 0, "warnings": 0, "seconds": None,
-            "messages": [f"处理这个单位的 Dask 工作进程在生成中途退出，重试后仍未完成{where}，调度器已放弃这个单位；"
-                         "其他单位不受影响。请查看工作进程的日志（内存是否不足？机器是否断开？）"]}
+    return failed_result(task["index"], f"处理这个单位的 Dask 工作进程在生成中途退出，重试后仍未完成{where}，"
+                         "调度器已放弃这个单位；其他单位不受影响。请查看工作进程的日志（内存是否不足？机器是否断开？）")
 
 
 def _error_result(task: dict, exc: BaseException) -> dict:
     what = f"{type(exc).__name__}: {exc}"
     if isinstance(exc, ModuleNotFoundError):
         what += "（工作机器上是否安装了 juesuan？）"
-    return {"index": task["index"], "status": CRASHED, "outputs": [], "errors": 0, "warnings": 0, "seconds": None,
-            "messages": [f"Dask 工作进程上出错：{what}；其他单位不受影响"]}
+    return failed_result(task["index"], f"Dask 工作进程上出错：{what}；其他单位不受影响")
 
 
 def _land(task: dict, result: dict) -> dict:
@@ -315,8 +313,7 @@ def execute(cluster: Cluster, tasks: list[dict], on_result: Callable[[dict, dict
         try:
             data = payload(task, batch, code, timeout)
         except OSError as exc:
-            on_result(task, {"index": task["index"], "status": CRASHED, "outputs": [], "errors": 0, "warnings": 0,
-                             "seconds": None, "messages": [f"无法读取数据文件：{os_reason(exc)}"]})
+            on_result(task, failed_result(task["index"], f"无法读取数据文件：{os_reason(exc)}"))
             return
         try:
             future = client.submit(render_task, data, shared_data, key=f"juesuan-{batch}-{task['index']}-"

@@ -14,7 +14,7 @@ from typing import Callable
 
 from ..limits import memory_text, timeout_text
 from .progress import Progress
-from .records import CRASHED, LIMITED
+from .records import LIMITED, failed_result
 from .worker import worker_main
 
 
@@ -57,15 +57,12 @@ def _crash_result(task: dict, exitcode: int | None, memory_mb: int | None = None
             how += f"（可能是{memory_text(memory_mb)}）"       # a C library that cannot allocate aborts
     else:
         how = f"意外退出（退出码 {exitcode}）"
-    return {"index": task["index"], "status": CRASHED, "messages": [f"处理这个单位的进程{how}；其他单位不受影响"],
-            "outputs": [], "errors": 0, "warnings": 0, "seconds": None}
+    return failed_result(task["index"], f"处理这个单位的进程{how}；其他单位不受影响")
 
 
 def _timeout_result(task: dict, timeout: float) -> dict:
-    return {"index": task["index"], "status": LIMITED, "outputs": [], "errors": 0, "warnings": 0,
-            "seconds": timeout, "messages": [
-                f"检查和生成这个单位{timeout_text(timeout)}，已停止；其他单位不受影响。数据是否异常庞大？"
-                "确需更长时间时用 --worker-timeout 调高限制"]}
+    return failed_result(task["index"], f"检查和生成这个单位{timeout_text(timeout)}，已停止；其他单位不受影响。"
+                         "数据是否异常庞大？确需更长时间时用 --worker-timeout 调高限制", LIMITED, timeout)
 
 
 def execute(tasks: list[dict], jobs: int, ctx, on_result: Callable[[dict, dict], None],
@@ -116,9 +113,7 @@ def execute(tasks: list[dict], jobs: int, ctx, on_result: Callable[[dict, dict],
                         queue.appendleft(task)
             if not workers:
                 for task in queue:
-                    on_result(task, {"index": task["index"], "status": CRASHED, "outputs": [], "errors": 0,
-                                     "warnings": 0, "seconds": None,
-                                     "messages": ["无法启动处理进程（连续多次启动即退出）；请检查安装"]})
+                    on_result(task, failed_result(task["index"], "无法启动处理进程（连续多次启动即退出）；请检查安装"))
                 queue.clear()
                 break
             if timeout:

@@ -16,6 +16,13 @@ EXIT_FOR = {RENDERED: EXIT_OK, SKIPPED: EXIT_OK, CHECKS_FAILED: EXIT_CHECKS,
             UNREADABLE: EXIT_INPUT, CRASHED: EXIT_INPUT, LIMITED: EXIT_INPUT, INTERRUPTED: EXIT_INTERRUPTED}
 
 
+def failed_result(index: int, message: str, status: str = CRASHED, seconds: float | None = None) -> dict:
+    """A unit's result, as a worker sends it, when no worker could render it (its process died,
+    timed out, could not start; on a cluster: its worker died, its data could not be read)."""
+    return {"index": index, "status": status, "messages": [message], "outputs": [], "errors": 0, "warnings": 0,
+            "seconds": seconds}
+
+
 class BatchError(Exception):
     """The batch cannot start (no such folder, output folder in use …): exit 2, nothing done."""
 

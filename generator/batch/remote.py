@@ -35,11 +35,10 @@ from multiprocessing import Pipe
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from .records import CRASHED
+from .records import failed_result
 
 PROTOCOL = 1                 # what a task holds and returns; the submitting side sends the same
 MAX_ATTEMPTS = 2             # a unit whose worker died under it is tried once more, no more
-BOOT_SECONDS = 60            # a new render process's loading (WeasyPrint …) before its first unit
 FOLDER_PREFIX = "juesuan-worker-"   # a Dask worker process's temporary folder (its units, its profiles)
 LOCK_NAME = ".lock"
 
@@ -74,7 +73,7 @@ class _Renderer:
     def run(self, task: dict, timeout: float | None) -> dict:
         """Render ``task``; a result dict as the pool's worker sends it, or the pool's crash or
         time-limit result when the process died or was killed."""
-        from .pool import _crash_result, _timeout_result
+        from .pool import BOOT_SECONDS, _crash_result, _timeout_result
         try:
             self.conn.send(task)
         except OSError:
@@ -220,11 +219,6 @@ def _shown(messages: list[str], shown: dict[str, str]) -> list[str]:
 
 # ---------------------------------------------------------------- the task
 
-def _failed(payload: dict, message: str) -> dict:
-    return {"index": payload["index"], "status": CRASHED, "messages": [message], "outputs": [],
-            "errors": 0, "warnings": 0, "seconds": None}
-
-
 def _attempt(payload: dict) -> str | None:
     """Note this attempt in the scheduler's metadata; a message when the unit has been tried
     MAX_ATTEMPTS times already (each time its worker died)."""
@@ -244,17 +238,17 @@ def render_task(payload: dict, shared: dict) -> dict:
     return the result with the files' bytes."""
     refused = _attempt(payload)          # first: a worker dying from here on counts
     if refused:
-        return _failed(payload, refused)
+        return failed_result(payload["index"], refused)
     from .fingerprint import code_digest
     if payload.get("protocol") != PROTOCOL or payload.get("code") != code_digest():
-        return _failed(payload, "这个 Dask 工作进程上的 juesuan（程序或内置模板）与提交批量的机器上的不同；"
-                                "请在每台工作机器上安装同一版本后重启 dask worker")
+        return failed_result(payload["index"], "这个 Dask 工作进程上的 juesuan（程序或内置模板）与提交批量的机器上的不同；"
+                                               "请在每台工作机器上安装同一版本后重启 dask worker")
     root = Path(tempfile.mkdtemp(prefix="unit-", dir=_own_folder())).resolve()
     try:
         return _render(payload, shared, root)
     except Exception as exc:  # noqa: BLE001 — this unit only, said as the pool says a crash
         from .messages import crash_text
-        return _failed(payload, crash_text(exc))
+        return failed_result(payload["index"], crash_text(exc))
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
